@@ -1,0 +1,73 @@
+//! Command-line flags (clap derive). Raw flags only: `run` turns them into
+//! decisions.
+
+use crate::report::Kind;
+use clap::{Parser, ValueEnum};
+use std::path::PathBuf;
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned columns for reading on a terminal.
+    Table,
+    /// Comma-separated, header row first; opens in Excel.
+    Csv,
+    /// All reports, scan statistics and warnings in one document.
+    Json,
+}
+
+const AFTER_HELP: &str = "\
+Reports (--by):
+  connector  direction,connector,SSL2,SSL3,TLS1.0,TLS1.1,TLS1.2,TLS1.3,other,failed,total
+  remote     direction,remote_ip,SSL2,...,other,failed,total,first_seen,last_seen
+  cipher     direction,tls_version,cipher,cipher_bits,hash,hash_bits,key_exchange,key_exchange_bits,sessions
+  failure    direction,connector,remote_ip,error,sessions
+
+Exit codes:
+  0  report made, all input read
+  1  no report could be made (no log files found, bad option, output error)
+  2  report made, but some input was skipped or malformed (see the warnings)
+
+Examples:
+  exlog D:\\Logs                       connector table on a terminal
+  exlog D:\\Logs > tls.csv             the same as CSV, for Excel
+  exlog --by remote --format csv logs/ remotes with first and last seen
+  exlog --format json logs/ | jq .    every report plus statistics";
+
+/// Which connectors and remote hosts still negotiate old TLS (SSL 3,
+/// TLS 1.0/1.1) in Exchange SMTP protocol logs, with which ciphers, and
+/// which negotiations fail.
+#[derive(Debug, Parser)]
+#[command(name = "exlog", version, after_help = AFTER_HELP)]
+pub struct Args {
+    /// Log files or folders. Folders are searched recursively for
+    /// RECV*.LOG and SEND*.LOG (any case); a file named here is always read.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Report to print.
+    #[arg(long, value_enum, default_value = "connector")]
+    pub by: Kind,
+
+    /// Output format [default: table when stdout is a terminal, else csv].
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+
+    /// Worker threads [default: all cores].
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Print scan statistics (files, bytes, lines, TLS rows, time, GB/s)
+    /// to stderr at the end.
+    #[arg(long)]
+    pub stats: bool,
+
+    /// No progress bar and no warnings (errors are still printed).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+
+    /// Split files larger than this many bytes into chunks scanned in
+    /// parallel (for tests and benchmarks).
+    #[arg(long, hide = true, value_name = "BYTES")]
+    pub chunk_size: Option<usize>,
+}

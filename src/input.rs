@@ -1,0 +1,182 @@
+//! Which files to read: walk the paths given on the command line.
+
+use crate::parse::Direction;
+use std::path::{Path, PathBuf};
+
+/// One file to scan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Input {
+    pub path: PathBuf,
+    pub size: u64,
+    /// From the `RECV`/`SEND` name prefix; the header, when present, wins.
+    pub name_direction: Option<Direction>,
+}
+
+/// The files found, and the problems met on the way (missing paths,
+/// unreadable folders, symlink loops): each is a message naming the path.
+#[derive(Debug, Default)]
+pub struct Walk {
+    pub files: Vec<Input>,
+    pub problems: Vec<String>,
+}
+
+/// `RECV*.LOG` / `SEND*.LOG`, case-insensitive: the only names taken from a
+/// folder.
+pub fn is_log_name(name: &str) -> bool {
+    name.len() > 8
+        && Direction::from_file_name(name).is_some()
+        && name
+            .get(name.len() - 4..)
+            .is_some_and(|ext| ext.eq_ignore_ascii_case(".LOG"))
+}
+
+/// Sort key of a log name: `(RECV|SEND)yyyyMMdd[HH]-N.LOG` orders by date,
+/// then a daily file before that date's hourly ones, then by hour and
+/// instance number. Other names sort after, by name.
+fn name_key(name: &str) -> (u8, u32, i8, u32, String) {
+    let parsed = (|| {
+        let stem = name.get(4..name.len().checked_sub(4)?)?;
+        let (stamp, n) = stem.split_once('-')?;
+        let n: u32 = n.parse().ok()?;
+        if !stamp.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let date: u32 = stamp.get(..8)?.parse().ok()?;
+        let hour: i8 = match stamp.len() {
+            8 => -1,
+            10 => stamp[8..].parse().ok()?,
+            _ => return None,
+        };
+        Some((date, hour, n))
+    })();
+    match parsed {
+        Some((date, hour, n)) => (0, date, hour, n, name.to_string()),
+        None => (1, 0, 0, 0, name.to_string()),
+    }
+}
+
+/// Collects the files to read from `paths`, sorted by folder and then in
+/// Exchange's own order (date, hour, instance). A file named on the command
+/// line is always taken; inside folders only `RECV*.LOG`/`SEND*.LOG` are.
+pub fn collect(paths: &[PathBuf]) -> Walk {
+    let mut walk = Walk::default();
+    for path in paths {
+        let meta = match std::fs::metadata(path) {
+            Ok(m) => m,
+            Err(e) => {
+                walk.problems
+                    .push(format!("{}: cannot read this path: {e}", path.display()));
+                continue;
+            }
+        };
+        if meta.is_file() {
+            walk.files.push(input(path, meta.len()));
+            continue;
+        }
+        for entry in walkdir::WalkDir::new(path).follow_links(true) {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    walk.problems.push(walk_error(&e));
+                    continue;
+                }
+            };
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let name = entry.file_name().to_string_lossy();
+            if !is_log_name(&name) {
+                continue;
+            }
+            match entry.metadata() {
+                Ok(m) => walk.files.push(input(entry.path(), m.len())),
+                Err(e) => walk.problems.push(walk_error(&e)),
+            }
+        }
+    }
+    walk.files.sort_by_cached_key(|f| {
+        let name = f
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        (f.path.parent().map(Path::to_path_buf), name_key(&name))
+    });
+    // The same file reached twice (named twice, or by a link) is read once.
+    let mut seen = std::collections::HashSet::new();
+    walk.files.retain(|f| {
+        let id = std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone());
+        seen.insert(id)
+    });
+    walk
+}
+
+fn input(path: &Path, size: u64) -> Input {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    Input {
+        path: path.to_path_buf(),
+        size,
+        name_direction: Direction::from_file_name(&name),
+    }
+}
+
+fn walk_error(e: &walkdir::Error) -> String {
+    let path = e
+        .path()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "?".into());
+    if e.loop_ancestor().is_some() {
+        format!("{path}: symbolic link loop, not followed")
+    } else {
+        let cause = e
+            .io_error()
+            .map(|io| io.to_string())
+            .unwrap_or_else(|| e.to_string());
+        format!("{path}: {cause}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_names() {
+        assert!(is_log_name("RECV2023011116-1.LOG"));
+        assert!(is_log_name("send20221228-12.log"));
+        assert!(is_log_name("RECVsomething.Log"));
+        assert!(!is_log_name("RECV.LOG"));
+        assert!(!is_log_name("notes.txt"));
+        assert!(!is_log_name("u_ex210304_x.log"));
+        assert!(!is_log_name("RECV2023011116-1.LOG.gz"));
+    }
+
+    #[test]
+    fn exchange_order() {
+        let mut names = vec![
+            "RECV2023011116-2.LOG",
+            "RECV2023011116-10.LOG",
+            "RECV20230111-1.LOG",
+            "RECV2023011109-1.LOG",
+            "RECVzzz.LOG",
+            "RECV2023011116-1.LOG",
+            "RECV20230110-3.LOG",
+        ];
+        names.sort_by_key(|n| name_key(n));
+        assert_eq!(
+            names,
+            [
+                "RECV20230110-3.LOG",
+                "RECV20230111-1.LOG",
+                "RECV2023011109-1.LOG",
+                "RECV2023011116-1.LOG",
+                "RECV2023011116-2.LOG",
+                "RECV2023011116-10.LOG",
+                "RECVzzz.LOG",
+            ]
+        );
+    }
+}

@@ -1,0 +1,183 @@
+//! exlog: which connectors and remote hosts still negotiate old TLS in
+//! Exchange SMTP protocol logs.
+//!
+//! Pipeline: [`input::collect`] walks the paths → [`pipeline::scan`] maps
+//! each file (or line-aligned chunk of a big one) and, on rayon workers,
+//! lets [`scan::scan_range`] find TLS rows with `memmem` and fold them into
+//! a [`tally::Tally`] → tallies are merged → [`report::Reports::build`]
+//! sorts them into reports → a writer in [`report`] prints CSV, JSON or a
+//! table.
+//!
+//! ```
+//! use exlog::scan::{scan_range, FileCtx};
+//! use exlog::tally::Tally;
+//! let log = b"2024-03-08T10:00:00.000Z,EX01\\Default Frontend EX01,08DC,7,10.0.0.1:25,192.0.2.7:5000,*,,\"TLS protocol SP_PROT_TLS1_0_SERVER negotiation succeeded using bulk encryption algorithm CALG_AES_256 with strength 256 bits, MAC hash algorithm CALG_SHA1 with strength 160 bits and key exchange algorithm CALG_ECDHE with strength 256 bits\"\r\n";
+//! let mut tally = Tally::default();
+//! scan_range(log, 0, log.len(), FileCtx { id: 0, direction: None }, &mut tally);
+//! let reports = exlog::report::Reports::build(&tally);
+//! assert_eq!(reports.summary.by_version[2], 1); // one TLS 1.0 negotiation
+//! ```
+
+pub mod cli;
+pub mod input;
+pub mod parse;
+pub mod pipeline;
+pub mod progress;
+pub mod reader;
+pub mod report;
+pub mod scan;
+pub mod tally;
+
+use cli::{Args, Format};
+use report::{Kind, Reports};
+use std::io::{IsTerminal, Write};
+use std::time::Instant;
+
+/// Exit code: report made, all input read.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: no report could be made.
+pub const EXIT_FATAL: u8 = 1;
+/// Exit code: report made, but some input was skipped or malformed.
+pub const EXIT_PARTIAL: u8 = 2;
+
+/// Runs exlog with parsed flags and returns the exit code. Errors are
+/// output failures (a closed pipe among them; the caller decides).
+pub fn run(args: &Args) -> anyhow::Result<u8> {
+    let started = Instant::now();
+    let walk = input::collect(&args.paths);
+    for p in &walk.problems {
+        eprintln!("exlog: error: {p}");
+    }
+    if walk.files.is_empty() {
+        let looked: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
+        eprintln!(
+            "exlog: error: no Exchange SMTP protocol logs found in {}\n\
+             exlog: looked for files named RECV*.LOG or SEND*.LOG (any case) in those folders \
+             and their subfolders (e.g. ...\\TransportRoles\\Logs\\FrontEnd\\ProtocolLog\\SmtpReceive); \
+             name a file directly to read it whatever its name",
+            looked.join(", ")
+        );
+        return Ok(EXIT_FATAL);
+    }
+
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = args.threads.filter(|&n| n > 0) {
+        pool = pool.num_threads(n);
+    }
+    let pool = pool.build()?;
+    let total: u64 = walk.files.iter().map(|f| f.size).sum();
+    let bar = progress::bar(total, args.quiet);
+    let chunk = args.chunk_size.unwrap_or(pipeline::DEFAULT_CHUNK);
+    let tally = pool.install(|| pipeline::scan(&walk.files, chunk, &bar));
+    bar.finish_and_clear();
+
+    let mut reports = Reports::build(&tally);
+    reports.summary.elapsed_seconds = started.elapsed().as_secs_f64();
+    let (errors, warnings) = messages(&walk.files, &tally);
+    let partial = !walk.problems.is_empty()
+        || !errors.is_empty()
+        || reports.summary.files_skipped > 0
+        || reports.summary.malformed_rows > 0;
+
+    let stdout = std::io::stdout();
+    let format = args.format.unwrap_or(if stdout.is_terminal() {
+        Format::Table
+    } else {
+        Format::Csv
+    });
+    let bytes = match format {
+        Format::Csv => report::csv::write(reports.table(args.by)),
+        Format::Json => {
+            let all: Vec<String> = walk
+                .problems
+                .iter()
+                .chain(&errors)
+                .chain(&warnings)
+                .cloned()
+                .collect();
+            report::json::write(&reports, &all)
+        }
+        Format::Table => {
+            let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            table_output(&reports, args.by, color).into_bytes()
+        }
+    };
+    let mut out = stdout.lock();
+    out.write_all(&bytes)?;
+    out.flush()?;
+
+    for e in &errors {
+        eprintln!("exlog: error: {e}");
+    }
+    if !args.quiet {
+        for w in &warnings {
+            eprintln!("exlog: warning: {w}");
+        }
+    }
+    if args.stats {
+        eprintln!("{}", stats_line(&reports.summary));
+    }
+    Ok(if partial { EXIT_PARTIAL } else { EXIT_OK })
+}
+
+fn table_output(reports: &Reports, kind: Kind, color: bool) -> String {
+    let s = &reports.summary;
+    let mut out = report::table::write(reports.table(kind), color);
+    out.push_str(&format!(
+        "\n{} negotiations, {} failed, in {} files\n",
+        s.negotiations, s.failures, s.files
+    ));
+    out
+}
+
+/// Errors (files that could not be read) and warnings (files that are not
+/// logs, malformed rows, unknown protocol tokens), each naming its file.
+fn messages(files: &[input::Input], tally: &tally::Tally) -> (Vec<String>, Vec<String>) {
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+    let mut ids: Vec<_> = tally.files.keys().copied().collect();
+    ids.sort_unstable();
+    for id in ids {
+        let f = &tally.files[&id];
+        let path = files[id].path.display();
+        if let Some(why) = &f.skipped {
+            if why.starts_with("cannot read") {
+                errors.push(format!("{path}: {why}"));
+            } else {
+                warnings.push(format!("{path}: skipped: {why}"));
+            }
+        } else if let (Some(bad), Some(line)) = (f.first_bad, f.first_bad_line()) {
+            warnings.push(format!(
+                "{path}: skipped {} malformed TLS row{}; first at line {line}: {}",
+                f.malformed,
+                if f.malformed == 1 { "" } else { "s" },
+                bad.error
+            ));
+        }
+    }
+    for (token, (n, example)) in report::unknown_protocols(tally) {
+        warnings.push(format!(
+            "{n} negotiation{} with unrecognised protocol token {token:?} counted as 'other', e.g. {example:?}",
+            if n == 1 { "" } else { "s" }
+        ));
+    }
+    (errors, warnings)
+}
+
+/// The `--stats` line.
+pub fn stats_line(s: &report::Summary) -> String {
+    format!(
+        "exlog: {} files ({} skipped), {} bytes, {} lines, {} TLS rows ({} negotiated, {} failed), \
+         {} malformed rows; {:.3} s, {:.2} GB/s",
+        s.files,
+        s.files_skipped,
+        s.bytes,
+        s.lines,
+        s.tls_rows,
+        s.negotiations,
+        s.failures,
+        s.malformed_rows,
+        s.elapsed_seconds,
+        s.gb_per_s()
+    )
+}

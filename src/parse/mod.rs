@@ -1,0 +1,183 @@
+//! I/O-free parsing of Exchange SMTP protocol logs: functions over `&[u8]`.
+
+pub mod endpoint;
+pub mod fields;
+pub mod tls;
+
+pub use fields::{Row, RowError};
+
+/// Which way the SMTP session went, seen from Exchange.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Direction {
+    /// A receive log (`RECV*`, `SMTP Receive Protocol Log`): Exchange is the
+    /// SMTP server.
+    Receive,
+    /// A send log (`SEND*`, `SMTP Send Protocol Log`): Exchange connects out.
+    Send,
+}
+
+impl Direction {
+    pub const ALL: [Direction; 2] = [Direction::Receive, Direction::Send];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Direction::Receive => "receive",
+            Direction::Send => "send",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// From a file name's `RECV`/`SEND` prefix (case-insensitive).
+    pub fn from_file_name(name: &str) -> Option<Direction> {
+        let prefix = name.get(..4)?;
+        if prefix.eq_ignore_ascii_case("RECV") {
+            Some(Direction::Receive)
+        } else if prefix.eq_ignore_ascii_case("SEND") {
+            Some(Direction::Send)
+        } else {
+            None
+        }
+    }
+
+    /// From the TLS token's `_SERVER`/`_CLIENT` role.
+    pub fn from_role(role: tls::Role) -> Direction {
+        match role {
+            tls::Role::Server => Direction::Receive,
+            tls::Role::Client => Direction::Send,
+        }
+    }
+
+    /// Last resort for a row in a file with no header, no RECV/SEND name and
+    /// no role in its TLS token: Exchange listens on 25/587/2525/465/717, so
+    /// a well-known local port means it received the connection.
+    pub fn from_ports(local_endpoint: &[u8]) -> Direction {
+        match endpoint::port(local_endpoint) {
+            Some(25 | 587 | 2525 | 465 | 717) => Direction::Receive,
+            _ if local_endpoint.is_empty() => Direction::Send,
+            Some(_) => Direction::Send,
+            None => Direction::Receive,
+        }
+    }
+}
+
+/// The UTF-8 byte-order mark Exchange writes at offset 0 of a new file.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// What the first bytes of a file say about it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Sniff {
+    /// From a `#Log-type:` header line.
+    pub direction: Option<Direction>,
+    /// Set when the file is clearly not a protocol log; says why.
+    pub not_a_log: Option<String>,
+}
+
+/// How much of a file's start is looked at to tell a log from garbage.
+const SNIFF_BYTES: usize = 64 * 1024;
+/// How many data lines are tried; one good row is enough.
+const SNIFF_ROWS: usize = 4;
+
+/// Reads the header block and the first rows of a file.
+///
+/// A file is "not a log" if its start holds a NUL byte (binary) or if none
+/// of its first data lines splits into a protocol-log row. An empty or
+/// header-only file is a log with nothing in it.
+pub fn sniff(data: &[u8]) -> Sniff {
+    let head = &data[..data.len().min(SNIFF_BYTES)];
+    let mut sniff = Sniff::default();
+    if memchr::memchr(0, head).is_some() {
+        sniff.not_a_log = Some("binary data (NUL bytes), not a text log".into());
+        return sniff;
+    }
+    let body = head.strip_prefix(BOM).unwrap_or(head);
+    let mut tried = 0;
+    let mut first_error = None;
+    let mut lines = body.split(|&b| b == b'\n').peekable();
+    while let Some(line) = lines.next() {
+        // The last piece of a cut-off head may be a partial line.
+        let complete = lines.peek().is_some() || head.len() == data.len();
+        if line.first() == Some(&b'#') {
+            if let Some(v) = line.strip_prefix(b"#Log-type:") {
+                let v = v.trim_ascii();
+                if v.eq_ignore_ascii_case(b"SMTP Receive Protocol Log") {
+                    sniff.direction = Some(Direction::Receive);
+                } else if v.eq_ignore_ascii_case(b"SMTP Send Protocol Log") {
+                    sniff.direction = Some(Direction::Send);
+                }
+            }
+            continue;
+        }
+        if line.trim_ascii().is_empty() || !complete || tried == SNIFF_ROWS {
+            continue;
+        }
+        tried += 1;
+        match Row::parse(line) {
+            Ok(_) => return sniff,
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    if let Some(e) = first_error {
+        sniff.not_a_log = Some(format!(
+            "not an Exchange SMTP protocol log: none of its first {tried} data lines is a row ({e})"
+        ));
+    }
+    sniff
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &[u8] = b"\xEF\xBB\xBF#Software: Microsoft Exchange Server\r\n#Version: 15.0.0.0\r\n#Log-type: SMTP Send Protocol Log\r\n#Date: 2019-03-21T13:01:06.525Z\r\n#Fields: date-time,connector-id,session-id,sequence-number,local-endpoint,remote-endpoint,event,data,context\r\n";
+
+    #[test]
+    fn header_gives_direction() {
+        let s = sniff(HEADER);
+        assert_eq!(s.direction, Some(Direction::Send));
+        assert_eq!(s.not_a_log, None);
+    }
+
+    #[test]
+    fn empty_and_rows_are_logs() {
+        assert_eq!(sniff(b""), Sniff::default());
+        let mut data = HEADER.to_vec();
+        data.extend_from_slice(b"2019-03-21T13:00:45.039Z,Outbound to Office 365,08D6A8D416004F77,0,,x.x.x.x:25,*,SendRoutingHeaders,Set Session Permissions\r\n");
+        assert_eq!(sniff(&data).not_a_log, None);
+    }
+
+    #[test]
+    fn garbage_and_binary_are_not_logs() {
+        assert!(
+            sniff(b"hello world\nthis is not a log\n")
+                .not_a_log
+                .is_some()
+        );
+        assert!(
+            sniff(b"\x7fELF\x02\x01\x01\x00\x00\x00")
+                .not_a_log
+                .unwrap()
+                .contains("binary")
+        );
+    }
+
+    #[test]
+    fn direction_from_name_and_ports() {
+        assert_eq!(
+            Direction::from_file_name("recv2023011116-1.log"),
+            Some(Direction::Receive)
+        );
+        assert_eq!(
+            Direction::from_file_name("SEND20221228-1.LOG"),
+            Some(Direction::Send)
+        );
+        assert_eq!(Direction::from_file_name("x.log"), None);
+        assert_eq!(Direction::from_ports(b"10.0.0.6:25"), Direction::Receive);
+        assert_eq!(Direction::from_ports(b"10.0.0.6:44276"), Direction::Send);
+        assert_eq!(Direction::from_ports(b""), Direction::Send);
+    }
+}

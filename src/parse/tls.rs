@@ -1,0 +1,379 @@
+//! The TLS success and failure lines (FORMAT.md §3).
+//!
+//! Success, in the context of a `*` row:
+//! `TLS protocol {P} negotiation succeeded using bulk encryption algorithm
+//! {C} with strength {n} bits, MAC hash algorithm {H} with strength {n} bits
+//! and key exchange algorithm {K} with strength {n} bits`.
+//! Failure: `TLS negotiation failed with error {X}`.
+
+use memchr::memmem;
+use std::borrow::Cow;
+
+/// Context prefix of a successful negotiation.
+pub const SUCCESS_PREFIX: &[u8] = b"TLS protocol ";
+/// Context prefix of a failed negotiation.
+pub const FAILURE_PREFIX: &[u8] = b"TLS negotiation failed with error ";
+
+/// A negotiated protocol version, in report column order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Version {
+    Ssl2,
+    Ssl3,
+    Tls10,
+    Tls11,
+    Tls12,
+    Tls13,
+    /// A token exlog does not know (PCT, DTLS, a future name).
+    Other,
+}
+
+impl Version {
+    /// All versions, in the order of the report columns.
+    pub const ALL: [Version; 7] = [
+        Version::Ssl2,
+        Version::Ssl3,
+        Version::Tls10,
+        Version::Tls11,
+        Version::Tls12,
+        Version::Tls13,
+        Version::Other,
+    ];
+
+    /// The column label (`TLS1.0` …).
+    pub fn label(self) -> &'static str {
+        match self {
+            Version::Ssl2 => "SSL2",
+            Version::Ssl3 => "SSL3",
+            Version::Tls10 => "TLS1.0",
+            Version::Tls11 => "TLS1.1",
+            Version::Tls12 => "TLS1.2",
+            Version::Tls13 => "TLS1.3",
+            Version::Other => "other",
+        }
+    }
+
+    /// Index into a `[u64; 7]` of counts.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Below TLS 1.2: what administrators want to find and switch off.
+    pub fn is_legacy(self) -> bool {
+        matches!(
+            self,
+            Version::Ssl2 | Version::Ssl3 | Version::Tls10 | Version::Tls11
+        )
+    }
+}
+
+/// Which side of the handshake Exchange was on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// `_SERVER`: Exchange accepted the connection (a receive log).
+    Server,
+    /// `_CLIENT`: Exchange connected out (a send log).
+    Client,
+}
+
+/// Reads a protocol token: `SP_PROT_TLS1_2_SERVER`, the documentation's
+/// hyphen form `SP_PROT-TLS1_0_CLIENT`, or a bare SchannelProtocols number
+/// (`4096`/`8192` for TLS 1.3, which older .NET builds do not name).
+pub fn parse_protocol(token: &[u8]) -> (Version, Option<Role>) {
+    if !token.is_empty() && token.iter().all(u8::is_ascii_digit) {
+        return parse_protocol_number(token);
+    }
+    let Some(rest) = token
+        .strip_prefix(b"SP_PROT_")
+        .or_else(|| token.strip_prefix(b"SP_PROT-"))
+    else {
+        return (Version::Other, None);
+    };
+    let (name, role) = if let Some(n) = rest.strip_suffix(b"_SERVER") {
+        (n, Some(Role::Server))
+    } else if let Some(n) = rest.strip_suffix(b"_CLIENT") {
+        (n, Some(Role::Client))
+    } else {
+        (rest, None)
+    };
+    let version = match name {
+        b"SSL2" => Version::Ssl2,
+        b"SSL3" => Version::Ssl3,
+        // `TLS1` is the Windows alias of TLS1_0.
+        b"TLS1_0" | b"TLS1" => Version::Tls10,
+        b"TLS1_1" => Version::Tls11,
+        b"TLS1_2" => Version::Tls12,
+        b"TLS1_3" => Version::Tls13,
+        _ => Version::Other,
+    };
+    (version, role)
+}
+
+fn parse_protocol_number(token: &[u8]) -> (Version, Option<Role>) {
+    let Some(n) = std::str::from_utf8(token)
+        .ok()
+        .and_then(|s| s.parse::<u32>().ok())
+    else {
+        return (Version::Other, None);
+    };
+    // Server flags are the even bits, client flags the odd ones (0x4/0x8 …).
+    let version = match n {
+        0x4 | 0x8 => Version::Ssl2,
+        0x10 | 0x20 => Version::Ssl3,
+        0x40 | 0x80 => Version::Tls10,
+        0x100 | 0x200 => Version::Tls11,
+        0x400 | 0x800 => Version::Tls12,
+        0x1000 | 0x2000 => Version::Tls13,
+        _ => return (Version::Other, None),
+    };
+    let role = if n & 0x1555 != 0 {
+        Role::Server
+    } else {
+        Role::Client
+    };
+    (version, Some(role))
+}
+
+/// A successful negotiation, as written; names are normalised only when a
+/// report is built (see [`normalize_alg`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Negotiation<'a> {
+    pub protocol: &'a [u8],
+    pub cipher: &'a [u8],
+    pub cipher_bits: &'a [u8],
+    pub hash: &'a [u8],
+    pub hash_bits: &'a [u8],
+    pub key_exchange: &'a [u8],
+    pub key_exchange_bits: &'a [u8],
+}
+
+/// Parses the context of a success row; `None` if it is not one.
+///
+/// Lenient past the protocol token: a missing algorithm part leaves that
+/// part empty rather than dropping the negotiation.
+pub fn parse_success(context: &[u8]) -> Option<Negotiation<'_>> {
+    let rest = context.strip_prefix(SUCCESS_PREFIX)?;
+    let end = memchr::memchr(b' ', rest).unwrap_or(rest.len());
+    let protocol = &rest[..end];
+    let after = &rest[end..];
+    memmem::find(after, b"negotiation succeeded")?;
+    let (cipher, cipher_bits) = algorithm(after, b"bulk encryption algorithm ");
+    let (hash, hash_bits) = algorithm(after, b"hash algorithm ");
+    let (key_exchange, key_exchange_bits) = algorithm(after, b"key exchange algorithm ");
+    Some(Negotiation {
+        protocol,
+        cipher,
+        cipher_bits,
+        hash,
+        hash_bits,
+        key_exchange,
+        key_exchange_bits,
+    })
+}
+
+/// Finds `<label><TOKEN> with strength <N> bits` and returns TOKEN and N.
+fn algorithm<'a>(text: &'a [u8], label: &[u8]) -> (&'a [u8], &'a [u8]) {
+    let Some(at) = memmem::find(text, label) else {
+        return (b"", b"");
+    };
+    let rest = &text[at + label.len()..];
+    let end = memchr::memchr(b' ', rest).unwrap_or(rest.len());
+    let token = &rest[..end];
+    let bits = rest[end..]
+        .strip_prefix(b" with strength ")
+        .map(|r| {
+            let n = r.iter().take_while(|c| c.is_ascii_digit()).count();
+            &r[..n]
+        })
+        .unwrap_or(b"");
+    (token, bits)
+}
+
+/// The error name of a failure row's context; `None` if it is not one.
+pub fn parse_failure(context: &[u8]) -> Option<&[u8]> {
+    context.strip_prefix(FAILURE_PREFIX).map(|e| e.trim_ascii())
+}
+
+/// Report name of an ALG_ID token: `CALG_AES_128` → `AES-128`, both names of
+/// ECDHE → `ECDHE`; any other token loses its `CALG_` prefix, and a bare
+/// number (an ALG_ID .NET does not name) stays as printed.
+pub fn normalize_alg(token: &[u8]) -> Cow<'_, str> {
+    let name = match token {
+        b"CALG_AES_128" => "AES-128",
+        b"CALG_AES_192" => "AES-192",
+        b"CALG_AES_256" => "AES-256",
+        b"CALG_3DES" => "3DES",
+        b"CALG_DES" => "DES",
+        b"CALG_RC4" => "RC4",
+        b"CALG_RC2" => "RC2",
+        b"CALG_MD5" => "MD5",
+        b"CALG_SHA1" => "SHA-1",
+        b"CALG_SHA_256" => "SHA-256",
+        b"CALG_SHA_384" => "SHA-384",
+        b"CALG_SHA_512" => "SHA-512",
+        b"CALG_ECDHE" | b"CALG_ECDH_EPHEM" => "ECDHE",
+        b"CALG_DH_EPHEM" => "DHE",
+        b"CALG_RSA_KEYX" => "RSA",
+        b"CALG_ECDH" => "ECDH",
+        _ => {
+            let rest = token.strip_prefix(b"CALG_").unwrap_or(token);
+            return String::from_utf8_lossy(rest);
+        }
+    };
+    Cow::Borrowed(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LINE1: &[u8] = b"TLS protocol SP_PROT_TLS1_2_SERVER negotiation succeeded using bulk encryption algorithm CALG_AES_128 with strength 128 bits, MAC hash algorithm CALG_SHA_256 with strength 0 bits and key exchange algorithm CALG_ECDH_EPHEM with strength 256 bits";
+    const LINE2: &[u8] = b"TLS protocol SP_PROT_TLS1_0_CLIENT negotiation succeeded using bulk encryption algorithm CALG_AES_256 with strength 256 bits, MAC hash algorithm CALG_SHA1 with strength 160 bits and key exchange algorithm CALG_ECDHE with strength 256 bits";
+
+    #[test]
+    fn real_line_tls12_gcm() {
+        let n = parse_success(LINE1).unwrap();
+        assert_eq!(n.protocol, b"SP_PROT_TLS1_2_SERVER");
+        assert_eq!(n.cipher, b"CALG_AES_128");
+        assert_eq!(n.cipher_bits, b"128");
+        assert_eq!(n.hash, b"CALG_SHA_256");
+        assert_eq!(n.hash_bits, b"0");
+        assert_eq!(n.key_exchange, b"CALG_ECDH_EPHEM");
+        assert_eq!(n.key_exchange_bits, b"256");
+        assert_eq!(
+            parse_protocol(n.protocol),
+            (Version::Tls12, Some(Role::Server))
+        );
+    }
+
+    #[test]
+    fn real_line_tls10_client() {
+        let n = parse_success(LINE2).unwrap();
+        assert_eq!(
+            parse_protocol(n.protocol),
+            (Version::Tls10, Some(Role::Client))
+        );
+        assert_eq!(normalize_alg(n.cipher), "AES-256");
+        assert_eq!(normalize_alg(n.hash), "SHA-1");
+        assert_eq!(n.hash_bits, b"160");
+        assert_eq!(normalize_alg(n.key_exchange), "ECDHE");
+    }
+
+    #[test]
+    fn every_named_protocol_token() {
+        let cases: &[(&[u8], Version, Option<Role>)] = &[
+            (b"SP_PROT_SSL2_SERVER", Version::Ssl2, Some(Role::Server)),
+            (b"SP_PROT_SSL2_CLIENT", Version::Ssl2, Some(Role::Client)),
+            (b"SP_PROT_SSL3_SERVER", Version::Ssl3, Some(Role::Server)),
+            (b"SP_PROT_SSL3_CLIENT", Version::Ssl3, Some(Role::Client)),
+            (b"SP_PROT_TLS1_0_SERVER", Version::Tls10, Some(Role::Server)),
+            (b"SP_PROT_TLS1_0_CLIENT", Version::Tls10, Some(Role::Client)),
+            (b"SP_PROT_TLS1_1_SERVER", Version::Tls11, Some(Role::Server)),
+            (b"SP_PROT_TLS1_1_CLIENT", Version::Tls11, Some(Role::Client)),
+            (b"SP_PROT_TLS1_2_SERVER", Version::Tls12, Some(Role::Server)),
+            (b"SP_PROT_TLS1_2_CLIENT", Version::Tls12, Some(Role::Client)),
+            (b"SP_PROT_TLS1_3_SERVER", Version::Tls13, Some(Role::Server)),
+            (b"SP_PROT_TLS1_3_CLIENT", Version::Tls13, Some(Role::Client)),
+            (b"SP_PROT-TLS1_0_CLIENT", Version::Tls10, Some(Role::Client)),
+            (b"SP_PROT-TLS1_1_CLIENT", Version::Tls11, Some(Role::Client)),
+            (b"SP_PROT-TLS1_2_CLIENT", Version::Tls12, Some(Role::Client)),
+            (b"SP_PROT_PCT1_SERVER", Version::Other, Some(Role::Server)),
+            (
+                b"SP_PROT_DTLS1_2_SERVER",
+                Version::Other,
+                Some(Role::Server),
+            ),
+            (b"TLS1_2", Version::Other, None),
+        ];
+        for (token, v, r) in cases {
+            assert_eq!(
+                parse_protocol(token),
+                (*v, *r),
+                "{}",
+                String::from_utf8_lossy(token)
+            );
+        }
+    }
+
+    #[test]
+    fn numeric_protocol_tokens() {
+        let cases: &[(&[u8], Version, Option<Role>)] = &[
+            (b"4096", Version::Tls13, Some(Role::Server)),
+            (b"8192", Version::Tls13, Some(Role::Client)),
+            (b"1024", Version::Tls12, Some(Role::Server)),
+            (b"2048", Version::Tls12, Some(Role::Client)),
+            (b"512", Version::Tls11, Some(Role::Client)),
+            (b"64", Version::Tls10, Some(Role::Server)),
+            (b"32", Version::Ssl3, Some(Role::Client)),
+            (b"8", Version::Ssl2, Some(Role::Client)),
+            (b"1", Version::Other, None),
+            (b"65536", Version::Other, None),
+            (b"99999999999999999999", Version::Other, None),
+        ];
+        for (token, v, r) in cases {
+            assert_eq!(parse_protocol(token), (*v, *r));
+        }
+    }
+
+    #[test]
+    fn tls13_numeric_line_with_unnamed_hash() {
+        let n = parse_success(b"TLS protocol 4096 negotiation succeeded using bulk encryption algorithm CALG_AES_256 with strength 256 bits, MAC hash algorithm 32780 with strength 0 bits and key exchange algorithm CALG_ECDHE with strength 384 bits").unwrap();
+        assert_eq!(parse_protocol(n.protocol).0, Version::Tls13);
+        assert_eq!(normalize_alg(n.hash), "32780");
+        assert_eq!(n.key_exchange_bits, b"384");
+    }
+
+    #[test]
+    fn truncated_success_line_keeps_what_it_has() {
+        let n = parse_success(
+            b"TLS protocol SP_PROT_TLS1_1_SERVER negotiation succeeded using bulk encryption algorithm CALG_RC4",
+        )
+        .unwrap();
+        assert_eq!(n.cipher, b"CALG_RC4");
+        assert_eq!(n.cipher_bits, b"");
+        assert_eq!(n.hash, b"");
+        assert!(parse_success(b"TLS protocol SP_PROT_TLS1_2_SERVER negotiation").is_none());
+        assert!(parse_success(b"Sending certificate").is_none());
+    }
+
+    #[test]
+    fn failure_lines() {
+        assert_eq!(
+            parse_failure(b"TLS negotiation failed with error UnknownCredentials"),
+            Some(&b"UnknownCredentials"[..])
+        );
+        assert_eq!(
+            parse_failure(b"TLS negotiation failed with error NoCredentials"),
+            Some(&b"NoCredentials"[..])
+        );
+        assert_eq!(parse_failure(b"TLS protocol x"), None);
+    }
+
+    #[test]
+    fn algorithm_names() {
+        let cases: &[(&[u8], &str)] = &[
+            (b"CALG_AES_128", "AES-128"),
+            (b"CALG_AES_192", "AES-192"),
+            (b"CALG_AES_256", "AES-256"),
+            (b"CALG_3DES", "3DES"),
+            (b"CALG_DES", "DES"),
+            (b"CALG_RC4", "RC4"),
+            (b"CALG_RC2", "RC2"),
+            (b"CALG_MD5", "MD5"),
+            (b"CALG_SHA1", "SHA-1"),
+            (b"CALG_SHA_256", "SHA-256"),
+            (b"CALG_SHA_384", "SHA-384"),
+            (b"CALG_SHA_512", "SHA-512"),
+            (b"CALG_ECDHE", "ECDHE"),
+            (b"CALG_ECDH_EPHEM", "ECDHE"),
+            (b"CALG_DH_EPHEM", "DHE"),
+            (b"CALG_RSA_KEYX", "RSA"),
+            (b"CALG_ECDH", "ECDH"),
+            (b"CALG_3DES_112", "3DES_112"),
+            (b"CALG_AES", "AES"),
+            (b"24576", "24576"),
+        ];
+        for (token, name) in cases {
+            assert_eq!(normalize_alg(token), *name);
+        }
+    }
+}

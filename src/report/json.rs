@@ -1,0 +1,60 @@
+//! JSON: every report plus scan statistics and warnings in one document.
+//! Rows are objects keyed by the CSV column names.
+
+use super::{Cell, Reports};
+use serde_json::{Map, Value, json};
+
+/// Builds the document; `warnings` are the messages also sent to stderr.
+pub fn write(reports: &Reports, warnings: &[String]) -> Vec<u8> {
+    let s = &reports.summary;
+    let mut doc = Map::new();
+    doc.insert(
+        "stats".into(),
+        json!({
+            "files": s.files,
+            "files_skipped": s.files_skipped,
+            "bytes": s.bytes,
+            "lines": s.lines,
+            "tls_rows": s.tls_rows,
+            "negotiations": s.negotiations,
+            "failures": s.failures,
+            "malformed_rows": s.malformed_rows,
+            "elapsed_seconds": round(s.elapsed_seconds, 6),
+            "gb_per_s": round(s.gb_per_s(), 3),
+        }),
+    );
+    for table in &reports.tables {
+        let rows = table
+            .rows
+            .iter()
+            .map(|row| {
+                let obj: Map<String, Value> = table
+                    .columns
+                    .iter()
+                    .zip(row)
+                    .map(|(col, c)| (col.to_string(), value(c)))
+                    .collect();
+                Value::Object(obj)
+            })
+            .collect();
+        doc.insert(table.kind.name().into(), Value::Array(rows));
+    }
+    doc.insert("warnings".into(), json!(warnings));
+    let mut out = serde_json::to_vec_pretty(&Value::Object(doc)).expect("serialisable");
+    out.push(b'\n');
+    out
+}
+
+fn round(x: f64, places: i32) -> f64 {
+    let f = 10f64.powi(places);
+    (x * f).round() / f
+}
+
+fn value(c: &Cell) -> Value {
+    match c {
+        Cell::Text(s) => Value::String(s.clone()),
+        Cell::Count(n) => json!(n),
+        Cell::Bits(Some(n)) => json!(n),
+        Cell::Bits(None) => Value::Null,
+    }
+}

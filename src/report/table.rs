@@ -1,0 +1,187 @@
+//! The terminal table: aligned columns, a totals line, and versions below
+//! TLS 1.2 marked with `!` (and red, when colour is on).
+
+use super::{Cell, Table};
+use crate::parse::tls::Version;
+use std::borrow::Cow;
+use std::fmt::Write;
+use unicode_width::UnicodeWidthStr;
+
+const RED: &str = "\x1b[1;31m";
+const RESET: &str = "\x1b[0m";
+
+/// Renders `table`; `color` adds ANSI colour to legacy counts.
+pub fn write(table: &Table, color: bool) -> String {
+    let legacy: Vec<bool> = table.columns.iter().map(|c| is_legacy_label(c)).collect();
+    let mut grid: Vec<Vec<(String, bool)>> = Vec::with_capacity(table.rows.len() + 2);
+    grid.push(
+        table
+            .columns
+            .iter()
+            .map(|c| (c.to_string(), false))
+            .collect(),
+    );
+    let mut totals = vec![0u64; table.columns.len()];
+    for row in &table.rows {
+        let mut line = Vec::with_capacity(row.len());
+        for (i, cell) in row.iter().enumerate() {
+            let (text, marked) = match cell {
+                Cell::Count(n) => {
+                    totals[i] += n;
+                    let marked = legacy[i] && *n > 0;
+                    (format!("{n}{}", if marked { "!" } else { "" }), marked)
+                }
+                Cell::Bits(b) => (b.map(|n| n.to_string()).unwrap_or_default(), false),
+                Cell::Text(s) => (sanitize(s).into_owned(), is_legacy_label(s)),
+            };
+            line.push((text, marked));
+        }
+        grid.push(line);
+    }
+    let has_counts = table
+        .rows
+        .first()
+        .is_none_or(|r| r.iter().any(|c| matches!(c, Cell::Count(_))));
+    if has_counts {
+        let total_line = table
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, _)| match table.rows.first().map(|r| &r[i]) {
+                Some(Cell::Count(_)) => (totals[i].to_string(), false),
+                _ if i == 0 => ("total".to_string(), false),
+                _ => (String::new(), false),
+            })
+            .collect();
+        grid.push(total_line);
+    }
+    let numeric: Vec<bool> = (0..table.columns.len())
+        .map(|i| {
+            table
+                .rows
+                .first()
+                .is_some_and(|r| !matches!(r[i], Cell::Text(_)))
+        })
+        .collect();
+    let widths: Vec<usize> = (0..table.columns.len())
+        .map(|i| grid.iter().map(|r| r[i].0.width()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    let last_row = grid.len() - 1;
+    for (r, row) in grid.iter().enumerate() {
+        if r == last_row && has_counts && !table.rows.is_empty() {
+            let rule: usize = widths.iter().sum::<usize>() + 2 * (widths.len() - 1);
+            let _ = writeln!(out, "{}", "-".repeat(rule));
+        }
+        let mut line = String::new();
+        for (i, (text, marked)) in row.iter().enumerate() {
+            let pad = widths[i] - text.width();
+            if i > 0 {
+                line.push_str("  ");
+            }
+            let painted = if *marked && color {
+                Cow::Owned(format!("{RED}{text}{RESET}"))
+            } else {
+                Cow::Borrowed(text.as_str())
+            };
+            if numeric[i] {
+                line.push_str(&" ".repeat(pad));
+                line.push_str(&painted);
+            } else {
+                line.push_str(&painted);
+                if i + 1 < row.len() {
+                    line.push_str(&" ".repeat(pad));
+                }
+            }
+        }
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+    if table.rows.is_empty() {
+        out.push_str("(no TLS rows)\n");
+    } else if grid.iter().flatten().any(|(_, m)| *m) {
+        out.push_str("! = negotiated below TLS 1.2\n");
+    }
+    out
+}
+
+fn is_legacy_label(s: &str) -> bool {
+    Version::ALL.iter().any(|v| v.is_legacy() && v.label() == s)
+}
+
+/// Log text is written by anyone on the Internet: control characters and
+/// bidirectional overrides are shown escaped, never sent to the terminal.
+pub fn sanitize(s: &str) -> Cow<'_, str> {
+    let bad =
+        |c: char| c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+    if !s.chars().any(bad) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if bad(c) {
+            if (c as u32) < 0x100 {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            } else {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Kind;
+
+    fn sample() -> Table {
+        Table {
+            kind: Kind::Connector,
+            columns: vec!["direction", "connector", "TLS1.0", "TLS1.2", "total"],
+            rows: vec![
+                vec![
+                    Cell::Text("receive".into()),
+                    Cell::Text("EX\\Default \x1b[2J".into()),
+                    Cell::Count(3),
+                    Cell::Count(10),
+                    Cell::Count(13),
+                ],
+                vec![
+                    Cell::Text("send".into()),
+                    Cell::Text("组织内".into()),
+                    Cell::Count(0),
+                    Cell::Count(5),
+                    Cell::Count(5),
+                ],
+            ],
+        }
+    }
+
+    #[test]
+    fn aligned_with_totals_and_marks() {
+        let out = write(&sample(), false);
+        let expected = "\
+direction  connector           TLS1.0  TLS1.2  total
+receive    EX\\Default \\x1b[2J      3!      10     13
+send       组织内                   0       5      5
+----------------------------------------------------
+total                               3      15     18
+! = negotiated below TLS 1.2
+";
+        assert_eq!(out, expected);
+        assert!(!out.contains('\x1b'));
+    }
+
+    #[test]
+    fn colour_only_when_asked() {
+        assert!(write(&sample(), true).contains("\x1b[1;31m3!\x1b[0m"));
+    }
+
+    #[test]
+    fn sanitize_escapes() {
+        assert_eq!(sanitize("ok"), "ok");
+        assert_eq!(sanitize("a\x07b\u{202e}c"), "a\\x07b\\u{202e}c");
+    }
+}
