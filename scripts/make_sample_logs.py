@@ -1,0 +1,269 @@
+#!/usr/bin/env python3
+"""Writes sample-logs/: a small, realistic Exchange log folder for the README.
+
+Two servers: EX01 (Exchange 2019, hourly file names, single-row EHLO reply
+and certificate rows) and EX02 (older build, daily file names, multi-line
+EHLO replies, multi-row certificates, CALG_ECDHE). On disk as Exchange
+writes it: UTF-8 BOM, the 5-line header, CRLF. Sessions interleave and one
+crosses an hourly rollover. Deterministic: run it again, get the same bytes.
+
+    python3 scripts/make_sample_logs.py [OUT_DIR]
+"""
+import os
+import random
+import sys
+from datetime import datetime, timedelta, timezone
+
+OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "sample-logs")
+rng = random.Random(20240308)
+
+FIELDS = "date-time,connector-id,session-id,sequence-number,local-endpoint,remote-endpoint,event,data,context"
+
+
+def q(field):
+    if "," in field or '"' in field:
+        return '"' + field.replace('"', '""') + '"'
+    return field
+
+
+def ts(t):
+    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
+
+
+def tls_line(proto, cipher, cbits, hsh, hbits, kx, kbits):
+    return (f"TLS protocol {proto} negotiation succeeded using bulk encryption algorithm {cipher} "
+            f"with strength {cbits} bits, MAC hash algorithm {hsh} with strength {hbits} bits and "
+            f"key exchange algorithm {kx} with strength {kbits} bits")
+
+
+GCM12 = ("CALG_AES_256", 256, "CALG_SHA_384", 0, "CALG_ECDH_EPHEM", 384)
+GCM12_128 = ("CALG_AES_128", 128, "CALG_SHA_256", 0, "CALG_ECDH_EPHEM", 256)
+CBC12 = ("CALG_AES_256", 256, "CALG_SHA_384", 384, "CALG_ECDHE", 384)
+CBC10 = ("CALG_AES_256", 256, "CALG_SHA1", 160, "CALG_ECDHE", 256)
+CBC10_128 = ("CALG_AES_128", 128, "CALG_SHA1", 160, "CALG_RSA_KEYX", 2048)
+DES3 = ("CALG_3DES", 168, "CALG_SHA1", 160, "CALG_RSA_KEYX", 2048)
+RC4 = ("CALG_RC4", 128, "CALG_MD5", 128, "CALG_RSA_KEYX", 1024)
+
+
+class Session:
+    """Rows of one SMTP session: (time, event, data, context)."""
+
+    def __init__(self, sid, connector, local, remote, start):
+        self.sid, self.connector, self.local, self.remote = sid, connector, local, remote
+        self.t = start
+        self.rows = []
+
+    def row(self, event, data="", context="", gap_ms=None, local=None):
+        self.t += timedelta(milliseconds=gap_ms if gap_ms is not None else rng.randint(1, 400))
+        self.rows.append((self.t, event, data, context, self.local if local is None else local))
+
+    def lines(self):
+        out = []
+        for seq, (t, event, data, context, local) in enumerate(self.rows):
+            out.append((t, ",".join([ts(t), q(self.connector), self.sid, str(seq), local,
+                                     self.remote, event, q(data), q(context)])))
+        return out
+
+
+def single_cert(kind, subject, issuer, sans):
+    serial = "%032X" % rng.getrandbits(128)
+    thumb = "%040X" % rng.getrandbits(160)
+    data = f" {subject} {issuer} {serial} {thumb} 2023-06-01T00:00:00.000Z 2025-06-01T00:00:00.000Z {sans}"
+    return data, f"{kind} Subject Issuer name Serial number Thumbprint Not before Not after Subject alternate names"
+
+
+def multi_cert(s, kind, subject, issuer, sans):
+    s.row("*", "", kind, 0)
+    s.row("*", subject, "Certificate subject", 0)
+    s.row("*", issuer, "Certificate issuer name", 0)
+    s.row("*", "%032X" % rng.getrandbits(128), "Certificate serial number", 0)
+    s.row("*", "%040X" % rng.getrandbits(160), "Certificate thumbprint", 0)
+    s.row("*", sans, "Certificate alternate names", 0)
+
+
+def receive(srv, sid, start, ip, ehlo, outcome, proto=None, suite=None, new_shape=True, error=None):
+    """A FrontEnd receive session. outcome: tls | failed | plain."""
+    s = Session(sid, f"{srv}\\Default Frontend {srv}", "10.0.0.%d:25" % (11 if srv == "EX01" else 12),
+                f"[{ip}]:{rng.randint(1025, 65535)}" if ":" in ip else f"{ip}:{rng.randint(1025, 65535)}", start)
+    host = f"{srv}.contoso.com"
+    s.row("+", gap_ms=0)
+    s.row("*", "None", "Set Session Permissions", 0)
+    s.row(">", f"220 {host} Microsoft ESMTP MAIL Service ready at {start.strftime('%a, %d %b %Y %H:%M:%S')} +0000")
+    s.row("<", f"EHLO {ehlo}")
+    caps = ["SIZE 37748736", "PIPELINING", "DSN", "ENHANCEDSTATUSCODES", "STARTTLS", "X-ANONYMOUSTLS",
+            "AUTH NTLM", "X-EXPS GSSAPI NTLM", "8BITMIME", "BINARYMIME", "CHUNKING", "XRDST"]
+
+    def ehlo_reply(with_tls):
+        c = [x for x in caps if with_tls or x not in ("STARTTLS", "X-ANONYMOUSTLS")]
+        if new_shape:
+            s.row(">", f"250  {host} Hello [{ip}] " + " ".join(c), gap_ms=1)
+        else:
+            s.row(">", f"250-{host} Hello [{ip}]", gap_ms=1)
+            for x in c[:-1]:
+                s.row(">", f"250-{x}", gap_ms=0)
+            s.row(">", f"250 {c[-1]}", gap_ms=0)
+
+    ehlo_reply(True)
+    if outcome in ("tls", "failed"):
+        s.row("<", "STARTTLS")
+        s.row(">", "220 2.0.0 SMTP server ready", gap_ms=0)
+        if new_shape:
+            data, ctx = single_cert("Sending certificate", f"CN={host}", "CN=Contoso-Issuing-CA", f"{host};mail.contoso.com")
+            s.row("*", data, ctx, 0)
+        else:
+            multi_cert(s, "Sending certificate", f"CN={host}", "CN=Contoso-Issuing-CA, DC=contoso, DC=com",
+                       f"{host};mail.contoso.com")
+        if outcome == "failed":
+            s.row("*", "", f"TLS negotiation failed with error {error}")
+            s.row("-", "", "DroppedSession", 0)
+            return s
+        s.row("*", "", tls_line(proto, *suite))
+        s.row("<", f"EHLO {ehlo}")
+        s.row("*", "", "Client certificate chain validation status: 'EmptyCertificate'", 0)
+        s.row("*", "", "TlsDomainCapabilities='None'; Status='NoRemoteCertificate'", 0)
+        ehlo_reply(False)
+    for m in range(rng.choice([1, 1, 2])):
+        s.row("<", f"MAIL FROM:<user{rng.randint(1, 99)}@{ehlo.split('.', 1)[-1]}> SIZE={rng.randint(2000, 90000)}")
+        s.row("*", f"{sid};{ts(s.t)};{m + 1}", "receiving message", 0)
+        s.row(">", "250 2.1.0 Sender OK", gap_ms=1)
+        s.row("<", "RCPT TO:<helpdesk@contoso.com>")
+        s.row(">", "250 2.1.5 Recipient OK", gap_ms=1)
+        s.row("<", "BDAT 18422 LAST")
+        s.row("*", "", "Proxy destination(s) obtained from OnProxyInboundMessage event. Correlation Id:%08x-0000-4000-8000-%012x"
+              % (rng.getrandbits(32), rng.getrandbits(48)))
+        s.row(">", f"250 2.6.0 <{rng.getrandbits(64):016x}@{host}> [InternalId={rng.getrandbits(40)}, Hostname={host}] "
+              f"18422 bytes in 0.112, 160,623 KB/sec Queued mail for delivery")
+    s.row("<", "QUIT")
+    s.row(">", "221 2.0.0 Service closing transmission channel", gap_ms=0)
+    s.row("-", "", "Local", 0)
+    return s
+
+
+def send(srv, sid, start, connector, ip, banner, outcome, proto=None, suite=None, error=None, multi=False):
+    """A Hub send session (Exchange is the TLS client)."""
+    local = f"10.0.0.{11 if srv == 'EX01' else 12}:{rng.randint(20000, 60000)}"
+    s = Session(sid, connector, local, f"{ip}:25", start)
+    host = f"{srv}.contoso.com"
+    s.row("*", "SendRoutingHeaders", "Set Session Permissions", 0, local="")
+    s.row("*", "", "attempting to connect", 0, local="")
+    s.row("+", gap_ms=40)
+    s.row("<", f"220 {banner} Microsoft ESMTP MAIL Service ready at {start.strftime('%a, %d %b %Y %H:%M:%S')} +0000")
+    s.row(">", f"EHLO {host}", gap_ms=0)
+
+    def remote_ehlo(tls_offered):
+        s.row("<", f"250-{banner} Hello [198.51.100.10]")
+        for c in ["250-SIZE 157286400", "250-PIPELINING", "250-DSN", "250-ENHANCEDSTATUSCODES"] + \
+                (["250-STARTTLS"] if tls_offered else []) + ["250-8BITMIME", "250-BINARYMIME", "250 CHUNKING"]:
+            s.row("<", c, gap_ms=0)
+
+    remote_ehlo(True)
+    s.row(">", "STARTTLS", gap_ms=0)
+    s.row("<", "220 2.0.0 SMTP server ready")
+    if multi:
+        multi_cert(s, "Sending certificate", f"CN={host}", "CN=Contoso-Issuing-CA, DC=contoso, DC=com", host)
+    else:
+        data, ctx = single_cert("Sending certificate", f"CN={host}", "CN=Contoso-Issuing-CA", host)
+        s.row("*", data, ctx, 0)
+    if outcome == "failed":
+        s.row("*", "", f"TLS negotiation failed with error {error}")
+        s.row("-", "", "DroppedSession", 0)
+        return s
+    if multi:
+        multi_cert(s, "Remote certificate", f"CN={banner}, O=Partner Ltd, C=GB", "CN=Partner CA, O=Partner Ltd, C=GB", banner)
+    else:
+        data, ctx = single_cert("Remote certificate", f"CN={banner}", "CN=DigiCert_Global_G2", banner)
+        s.row("*", data, ctx, 0)
+    s.row("*", "", tls_line(proto, *suite))
+    s.row(">", f"EHLO {host}")
+    remote_ehlo(False)
+    s.row(">", f"MAIL FROM:<noreply@contoso.com> SIZE={rng.randint(2000, 90000)}")
+    s.row(">", "RCPT TO:<orders@" + banner.split(".", 1)[-1] + ">", gap_ms=0)
+    s.row("<", "250 2.1.0 Sender OK")
+    s.row("<", "250 2.1.5 Recipient OK", gap_ms=0)
+    s.row(">", "BDAT 5321 LAST")
+    s.row("<", f"250 2.6.0 <{rng.getrandbits(64):016x}@{host}> Queued mail for delivery")
+    s.row("*", "", f"sending message with RecordId {rng.getrandbits(36)} and InternetMessageId <{rng.getrandbits(64):016x}@{host}>", 0)
+    s.row(">", "QUIT")
+    s.row("<", "221 2.0.0 Service closing transmission channel")
+    s.row("-", "", "Local", 0)
+    return s
+
+
+def write(path, log_type, lines, created):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    header = ["#Software: Microsoft Exchange Server", "#Version: 15.0.0.0", f"#Log-type: {log_type}",
+              f"#Date: {ts(created)}", f"#Fields: {FIELDS}"]
+    body = "\r\n".join(header + [l for _, l in lines]) + "\r\n"
+    with open(path, "wb") as f:
+        f.write(b"\xef\xbb\xbf" + body.encode("utf-8"))
+
+
+def by_time(sessions):
+    rows = [r for s in sessions for r in s.lines()]
+    rows.sort(key=lambda r: r[0])  # stable: keeps each session's order
+    return rows
+
+
+def hourly(sessions, folder, prefix, log_type):
+    rows = by_time(sessions)
+    hours = sorted({t.strftime("%Y%m%d%H") for t, _ in rows})
+    for h in hours:
+        part = [r for r in rows if r[0].strftime("%Y%m%d%H") == h]
+        created = datetime.strptime(h, "%Y%m%d%H").replace(tzinfo=timezone.utc) + timedelta(seconds=3, milliseconds=113)
+        write(os.path.join(folder, f"{prefix}{h}-1.LOG"), log_type, part, created)
+
+
+def main():
+    base1 = datetime(2024, 3, 8, 10, 0, 0, tzinfo=timezone.utc)
+    ids = iter(range(0x08DC3F2A5B1C4000, 0x08DC3F2A5B1C5000))
+    sid = lambda: "%016X" % next(ids)
+    T12 = "SP_PROT_TLS1_2_SERVER"
+    rcv1 = [
+        receive("EX01", sid(), base1 + timedelta(minutes=2), "40.92.10.21", "EUR05-VI1-obe.outbound.protection.outlook.com", "tls", T12, GCM12),
+        receive("EX01", sid(), base1 + timedelta(minutes=2, seconds=1), "209.85.220.41", "mail-sor-f41.google.com", "tls", T12, GCM12_128),
+        receive("EX01", sid(), base1 + timedelta(minutes=7), "10.20.0.15", "SCAN-3RDFLOOR", "tls", "SP_PROT_TLS1_0_SERVER", CBC10_128),
+        receive("EX01", sid(), base1 + timedelta(minutes=13), "203.0.113.77", "mx1.oldpartner.example", "tls", "SP_PROT_TLS1_1_SERVER", CBC10),
+        receive("EX01", sid(), base1 + timedelta(minutes=21), "198.51.100.99", "legacy-gw.example.net", "failed", error="AlgorithmMismatch"),
+        receive("EX01", sid(), base1 + timedelta(minutes=24), "10.20.0.31", "app-relay01", "plain"),
+        receive("EX01", sid(), base1 + timedelta(minutes=33), "40.92.10.21", "EUR05-VI1-obe.outbound.protection.outlook.com", "tls", T12, GCM12),
+        receive("EX01", sid(), base1 + timedelta(minutes=47), "10.20.0.15", "SCAN-3RDFLOOR", "tls", "SP_PROT_TLS1_0_SERVER", CBC10_128),
+        # Starts just before 11:00 and ends in the next hourly file.
+        receive("EX01", sid(), base1 + timedelta(minutes=59, seconds=59), "209.85.220.41", "mail-sor-f41.google.com", "tls", T12, GCM12_128),
+        receive("EX01", sid(), base1 + timedelta(hours=1, minutes=5), "2001:db8:5::25", "mx.v6partner.example", "tls", T12, GCM12),
+        receive("EX01", sid(), base1 + timedelta(hours=1, minutes=12), "40.92.10.22", "EUR05-AM6-obe.outbound.protection.outlook.com", "tls", T12, GCM12),
+    ]
+    snd1 = [
+        send("EX01", sid(), base1 + timedelta(minutes=3), "Outbound to Internet", "52.101.68.5", "contoso-com.mail.protection.outlook.com", "tls", "SP_PROT_TLS1_2_CLIENT", GCM12),
+        send("EX01", sid(), base1 + timedelta(minutes=15), "Outbound to Internet", "192.0.2.44", "mail.slowpartner.example", "tls", "SP_PROT_TLS1_0_CLIENT", CBC10),
+        send("EX01", sid(), base1 + timedelta(minutes=28), "Outbound to Internet", "192.0.2.80", "smtp.brokenpartner.example", "failed", error="UnknownCredentials"),
+        send("EX01", sid(), base1 + timedelta(minutes=41), "Outbound to Internet", "52.101.68.5", "contoso-com.mail.protection.outlook.com", "tls", "SP_PROT_TLS1_2_CLIENT", GCM12),
+    ]
+    ex01 = os.path.join(OUT, "EX01", "TransportRoles", "Logs")
+    hourly(rcv1, os.path.join(ex01, "FrontEnd", "ProtocolLog", "SmtpReceive"), "RECV", "SMTP Receive Protocol Log")
+    hourly(snd1, os.path.join(ex01, "Hub", "ProtocolLog", "SmtpSend"), "SEND", "SMTP Send Protocol Log")
+
+    base2 = datetime(2022, 12, 28, 8, 0, 0, tzinfo=timezone.utc)
+    ids = iter(range(0x08DAE7F03C2A1000, 0x08DAE7F03C2A2000))
+    rcv2 = [
+        receive("EX02", sid(), base2 + timedelta(minutes=5), "40.92.10.21", "EUR05-VI1-obe.outbound.protection.outlook.com", "tls", T12, CBC12, new_shape=False),
+        receive("EX02", sid(), base2 + timedelta(minutes=5, seconds=2), "203.0.113.77", "mx1.oldpartner.example", "tls", "SP_PROT_TLS1_0_SERVER", CBC10, new_shape=False),
+        receive("EX02", sid(), base2 + timedelta(hours=2), "203.0.113.77", "mx1.oldpartner.example", "tls", "SP_PROT_TLS1_0_SERVER", CBC10, new_shape=False),
+        receive("EX02", sid(), base2 + timedelta(hours=3), "10.20.0.90", "OLD-MFP-2008", "tls", "SP_PROT_SSL3_SERVER", RC4, new_shape=False),
+        receive("EX02", sid(), base2 + timedelta(hours=4), "10.20.0.31", "app-relay01", "plain", new_shape=False),
+        receive("EX02", sid(), base2 + timedelta(hours=6), "209.85.220.41", "mail-sor-f41.google.com", "tls", T12, CBC12, new_shape=False),
+    ]
+    snd2 = [
+        send("EX02", sid(), base2 + timedelta(minutes=30), "Internet Send Connector", "52.101.68.5", "contoso-com.mail.protection.outlook.com", "tls", "SP_PROT_TLS1_2_CLIENT", CBC12, multi=True),
+        send("EX02", sid(), base2 + timedelta(hours=5), "Internet Send Connector", "192.0.2.44", "mail.slowpartner.example", "tls", "SP_PROT_TLS1_1_CLIENT", DES3, multi=True),
+    ]
+    ex02 = os.path.join(OUT, "EX02", "TransportRoles", "Logs")
+    write(os.path.join(ex02, "FrontEnd", "ProtocolLog", "SmtpReceive", "RECV20221228-1.LOG"),
+          "SMTP Receive Protocol Log", by_time(rcv2), base2 + timedelta(seconds=1))
+    write(os.path.join(ex02, "Hub", "ProtocolLog", "SmtpSend", "SEND20221228-1.LOG"),
+          "SMTP Send Protocol Log", by_time(snd2), base2 + timedelta(seconds=1))
+    with open(os.path.join(OUT, "README.txt"), "w") as f:
+        f.write("Synthetic Exchange SMTP protocol logs for trying exlog; made by scripts/make_sample_logs.py.\n"
+                "exlog reads only RECV*.LOG and SEND*.LOG in folders, so this file is ignored.\n")
+
+
+main()

@@ -1,0 +1,97 @@
+//! Options, exit codes and messages.
+
+use crate::util::{exlog, root, write};
+
+#[test]
+fn default_format_off_a_terminal_is_csv() {
+    let run = exlog(["sample-logs"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.starts_with(
+        "direction,connector,SSL2,SSL3,TLS1.0,TLS1.1,TLS1.2,TLS1.3,other,failed,total\n"
+    ));
+    assert_eq!(run.stderr, "", "no progress bar or noise in a pipe");
+}
+
+#[test]
+fn no_logs_found_exits_1_and_says_where_and_what() {
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir.path().join("notes.txt"), b"x");
+    let run = exlog([dir.path()]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("no Exchange SMTP protocol logs found in")
+    );
+    assert!(run.stderr.contains(&dir.path().display().to_string()));
+    assert!(run.stderr.contains("RECV*.LOG or SEND*.LOG"));
+    assert_eq!(run.stdout, "");
+}
+
+#[test]
+fn missing_path_is_named_and_exit_is_2_when_others_were_read() {
+    let run = exlog(["sample-logs", "no/such/folder"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("no/such/folder: cannot read this path"));
+    let run = exlog(["no/such/folder"]);
+    assert_eq!(run.code, 1);
+}
+
+#[test]
+fn bad_option_exits_1() {
+    let run = exlog(["sample-logs", "--by", "nonsense"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("nonsense"));
+    assert_eq!(exlog(["--help"]).code, 0);
+}
+
+#[test]
+fn explicit_file_is_read_whatever_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = root().join("tests/data/real/FrontEnd/SmtpReceive/RECV2023011116-1.LOG");
+    let dst = dir.path().join("copy.txt");
+    std::fs::copy(src, &dst).unwrap();
+    let run = exlog([dst.as_os_str(), "--by".as_ref(), "remote".as_ref()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("receive,95.10.20.33,0,0,0,0,1,0,0,0,1,")
+    );
+    // Inside a folder the same file is not taken: wrong name.
+    let run = exlog([dir.path()]);
+    assert_eq!(run.code, 1);
+}
+
+#[test]
+fn stats_and_quiet() {
+    let run = exlog(["tests/data/ugly", "--stats", "--quiet"]);
+    assert_eq!(run.code, 2);
+    assert!(!run.stderr.contains("warning"), "{}", run.stderr);
+    let stats = run.stderr.lines().last().unwrap();
+    assert!(stats.starts_with("exlog: 4 files (1 skipped), "), "{stats}");
+    assert!(stats.contains("9 TLS rows (7 negotiated, 2 failed), 1 malformed rows"));
+    assert!(stats.contains("GB/s"));
+}
+
+#[test]
+fn closed_pipe_exits_quietly() {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_exlog"))
+        .args(["sample-logs", "--format", "json"])
+        .current_dir(root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+#[test]
+fn one_file_is_read_once_even_if_named_twice() {
+    let f = "tests/data/real/FrontEnd/SmtpReceive/RECV2023011116-1.LOG";
+    let once = exlog([f]);
+    let twice = exlog([f, f, "tests/data/real/FrontEnd"]);
+    assert_eq!(once.stdout, twice.stdout);
+}

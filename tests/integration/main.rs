@@ -1,0 +1,10 @@
+//! Integration tests: run the built `exlog` binary on fixture folders and
+//! compare whole outputs with expected files.
+//!
+//! Expected files live in `tests/data/expected/`. After an intended output
+//! change, rerun with `EXLOG_BLESS=1` to rewrite them, then review the diff.
+
+mod cli;
+mod fixtures;
+mod oracle;
+mod util;
