@@ -19,6 +19,7 @@
 //! ```
 
 pub mod cli;
+pub mod corpus;
 pub mod input;
 pub mod parse;
 pub mod pipeline;

@@ -205,6 +205,7 @@ fn naive(dir: &Path) -> BTreeMap<&'static str, String> {
             "CALG_SHA_384" => "SHA-384".into(),
             "CALG_ECDHE" | "CALG_ECDH_EPHEM" => "ECDHE".into(),
             "CALG_RSA_KEYX" => "RSA".into(),
+            "CALG_DH_EPHEM" => "DHE".into(),
             other => other.trim_start_matches("CALG_").into(),
         }
     };
@@ -213,9 +214,10 @@ fn naive(dir: &Path) -> BTreeMap<&'static str, String> {
     let mut rem: BTreeMap<(String, String), (Counts, String, String)> = BTreeMap::new();
     let mut ciph: BTreeMap<Vec<String>, u64> = BTreeMap::new();
     let mut fail: BTreeMap<(String, String, String, String), u64> = BTreeMap::new();
-    let mut paths: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
+    let mut paths: Vec<_> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(|e| e.unwrap().into_path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "LOG"))
         .collect();
     paths.sort();
     for p in paths {
@@ -231,8 +233,12 @@ fn naive(dir: &Path) -> BTreeMap<&'static str, String> {
             .comment(Some(b'#'))
             .flexible(true)
             .from_reader(body);
-        for rec in rdr.records() {
-            let rec = rec.unwrap();
+        for rec in rdr.byte_records() {
+            let rec: Vec<String> = rec
+                .unwrap()
+                .iter()
+                .map(|f| String::from_utf8_lossy(f).into_owned())
+                .collect();
             if rec.len() != 9 || &rec[6] != "*" {
                 continue;
             }
@@ -405,4 +411,71 @@ fn json_is_identical_for_any_thread_count_but_for_timing() {
         crate::util::stable_json(&one.stdout),
         crate::util::stable_json(&many.stdout)
     );
+}
+
+/// Runs `exlog-gen` into a temp folder: a few MB, small files so that
+/// hourly and size rollovers both happen and sessions cross files.
+pub fn generated(size: &str, seed: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_exlog-gen"))
+        .args([
+            "--size",
+            size,
+            "--servers",
+            "3",
+            "--seed",
+            seed,
+            "--file-size",
+            "400KB",
+            "--out",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    dir
+}
+
+#[test]
+fn exlog_equals_the_generators_truth() {
+    let dir = generated("6MB", "11");
+    let truth: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("truth.json")).unwrap()).unwrap();
+    let run = exlog([dir.path().as_os_str(), "--format".as_ref(), "json".as_ref()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let got: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    for report in ["connector", "remote", "cipher", "failure"] {
+        assert!(!truth[report].as_array().unwrap().is_empty(), "{report}");
+        assert_eq!(
+            got[report], truth[report],
+            "{report} differs from truth.json"
+        );
+    }
+    for (ours, theirs) in [("files", "files"), ("bytes", "bytes"), ("lines", "lines")] {
+        assert_eq!(got["stats"][ours], truth["totals"][theirs], "{ours}");
+    }
+    assert!(
+        truth["totals"]["files"].as_u64().unwrap() > 12,
+        "rollovers happened"
+    );
+}
+
+#[test]
+fn generated_corpus_equals_naive_reading() {
+    let dir = generated("3MB", "5");
+    let expected = naive(dir.path());
+    for (report, want) in &expected {
+        let run = exlog([
+            dir.path().as_os_str(),
+            "--by".as_ref(),
+            report.as_ref(),
+            "--chunk-size".as_ref(),
+            "50000".as_ref(),
+        ]);
+        assert_eq!(&run.stdout, want, "{report}");
+    }
 }

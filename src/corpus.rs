@@ -1,0 +1,1365 @@
+//! A realistic, deterministic Exchange log tree for tests and benchmarks.
+//!
+//! Per server, a FrontEnd receive stream (`Default Frontend`, `Client
+//! Frontend` and a relay connector whose name needs CSV quoting) and a Hub
+//! send stream (Internet, Office 365 and intra-organisation connectors,
+//! the last with X-ANONYMOUSTLS). Sessions arrive at random, run for
+//! seconds, and their rows interleave in time order; files roll over at
+//! each hour and at a size limit, so sessions cross files. Every remote has
+//! a TLS profile: most negotiate TLS 1.2, some TLS 1.3, a tail TLS 1.0/1.1,
+//! a few SSL 3, and some never try TLS or fail.
+//!
+//! While writing, the generator counts what it wrote into a [`Truth`]: the
+//! exact rows of exlog's four reports, computed from what was generated
+//! (not by parsing), so tests can compare exlog's output with it.
+
+use rayon::prelude::*;
+use serde_json::{Map, Value, json};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BinaryHeap};
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// What to generate.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub out: PathBuf,
+    /// Total bytes to write (the result is within a session of this).
+    pub size: u64,
+    pub servers: usize,
+    pub seed: u64,
+    /// Size rollover, as Exchange's `MaxFileSize` (10 MB by default).
+    pub file_size: u64,
+    /// Time of the first session, in ms since the Unix epoch (UTC).
+    pub start_ms: i64,
+}
+
+impl Config {
+    pub fn new(out: impl Into<PathBuf>, size: u64) -> Config {
+        Config {
+            out: out.into(),
+            size,
+            servers: 4,
+            seed: 1,
+            file_size: 10_000_000,
+            // 2024-03-04T00:59:30Z: even a small corpus crosses an hour.
+            start_ms: 1_709_513_970_000,
+        }
+    }
+}
+
+/// Parses sizes such as `64MB`, `1GB`, `1.5GiB`, `4096`.
+pub fn parse_size(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: f64 = num.parse().ok()?;
+    let mult = match unit.trim().to_ascii_uppercase().as_str() {
+        "" | "B" => 1.0,
+        "K" | "KB" => 1e3,
+        "M" | "MB" => 1e6,
+        "G" | "GB" => 1e9,
+        "KIB" => 1024.0,
+        "MIB" => 1024.0 * 1024.0,
+        "GIB" => 1024.0 * 1024.0 * 1024.0,
+        _ => return None,
+    };
+    Some((n * mult) as u64)
+}
+
+/// xorshift64*: small, fast and the same on every platform and version.
+#[derive(Clone)]
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64, stream: u64) -> Rng {
+        // splitmix64 of (seed, stream): distinct, non-zero states.
+        let mut z = seed
+            .wrapping_add(stream.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+            .wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        Rng((z ^ (z >> 31)) | 1)
+    }
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        ((self.next() >> 32) * n) >> 32
+    }
+    fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.below(hi - lo + 1)
+    }
+    /// A delay between two rows, in ms.
+    fn gap(&mut self, (lo, hi): (u64, u64)) -> u64 {
+        self.range(lo, hi)
+    }
+    fn chance(&mut self, per_mille: u64) -> bool {
+        self.below(1000) < per_mille
+    }
+    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
+        &xs[self.below(xs.len() as u64) as usize]
+    }
+}
+
+// ---------------------------------------------------------------- suites
+
+/// A cipher suite as Schannel prints it, with the report's names.
+#[derive(Clone, Copy)]
+struct Suite {
+    cipher: (&'static str, &'static str, u32),
+    hash: (&'static str, &'static str, u32),
+    kx: (&'static str, &'static str, u32),
+}
+
+const fn suite(
+    cipher: (&'static str, &'static str, u32),
+    hash: (&'static str, &'static str, u32),
+    kx: (&'static str, &'static str, u32),
+) -> Suite {
+    Suite { cipher, hash, kx }
+}
+
+const AES128: (&str, &str, u32) = ("CALG_AES_128", "AES-128", 128);
+const AES256: (&str, &str, u32) = ("CALG_AES_256", "AES-256", 256);
+const DES3: (&str, &str, u32) = ("CALG_3DES", "3DES", 168);
+const RC4: (&str, &str, u32) = ("CALG_RC4", "RC4", 128);
+const SHA1: (&str, &str, u32) = ("CALG_SHA1", "SHA-1", 160);
+const MD5: (&str, &str, u32) = ("CALG_MD5", "MD5", 128);
+const ECDHE_NEW: &str = "CALG_ECDH_EPHEM";
+const ECDHE_OLD: &str = "CALG_ECDHE";
+
+/// TLS 1.2 suites: GCM (hash strength 0) first, then CBC.
+const TLS12: [Suite; 4] = [
+    suite(AES256, ("CALG_SHA_384", "SHA-384", 0), ("", "ECDHE", 384)),
+    suite(AES128, ("CALG_SHA_256", "SHA-256", 0), ("", "ECDHE", 256)),
+    suite(AES256, ("CALG_SHA_384", "SHA-384", 384), ("", "ECDHE", 384)),
+    suite(
+        AES128,
+        ("CALG_SHA_256", "SHA-256", 256),
+        ("CALG_DH_EPHEM", "DHE", 2048),
+    ),
+];
+const TLS13: [Suite; 2] = [
+    suite(AES256, ("CALG_SHA_384", "SHA-384", 0), ("", "ECDHE", 384)),
+    suite(AES128, ("CALG_SHA_256", "SHA-256", 0), ("", "ECDHE", 256)),
+];
+const LEGACY: [Suite; 3] = [
+    suite(AES256, SHA1, ("", "ECDHE", 256)),
+    suite(AES128, SHA1, ("CALG_RSA_KEYX", "RSA", 2048)),
+    suite(DES3, SHA1, ("CALG_RSA_KEYX", "RSA", 2048)),
+];
+const SSL3: [Suite; 1] = [suite(RC4, MD5, ("CALG_RSA_KEYX", "RSA", 1024))];
+
+const VERSION_LABELS: [&str; 7] = [
+    "SSL2", "SSL3", "TLS1.0", "TLS1.1", "TLS1.2", "TLS1.3", "other",
+];
+
+/// What a remote does when it talks to us.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tls {
+    /// Index into `VERSION_LABELS`.
+    Version(usize),
+    Plain,
+}
+
+fn draw_profile(rng: &mut Rng) -> Tls {
+    match rng.below(1000) {
+        0..=779 => Tls::Version(4),
+        780..=859 => Tls::Version(5),
+        860..=919 => Tls::Version(2),
+        920..=949 => Tls::Version(3),
+        950..=954 => Tls::Version(1),
+        _ => Tls::Plain,
+    }
+}
+
+const FAIL_RECEIVE: [&str; 4] = [
+    "AlgorithmMismatch",
+    "IllegalMessage",
+    "SocketError",
+    "IncompleteMessage",
+];
+const FAIL_SEND: [&str; 3] = ["UnknownCredentials", "NoCredentials", "SocketError"];
+
+// ----------------------------------------------------------------- truth
+
+type Counts = [u64; 8]; // 7 versions, then failed
+
+/// What the generator wrote, as exlog's reports would show it.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Truth {
+    connector: BTreeMap<(u8, String), Counts>,
+    remote: BTreeMap<(u8, String), (Counts, String, String)>,
+    cipher: BTreeMap<(u8, &'static str, [String; 6]), u64>,
+    failure: BTreeMap<(u8, String, String, String), u64>,
+    /// Sessions by kind: tls, failed, plaintext.
+    sessions: [u64; 3],
+    pub files: u64,
+    pub bytes: u64,
+    pub lines: u64,
+}
+
+fn dir_label(d: u8) -> &'static str {
+    if d == 0 { "receive" } else { "send" }
+}
+
+impl Truth {
+    fn merge(&mut self, other: Truth) {
+        for (k, v) in other.connector {
+            let e = self.connector.entry(k).or_default();
+            for (a, b) in e.iter_mut().zip(v) {
+                *a += b;
+            }
+        }
+        for (k, (v, first, last)) in other.remote {
+            match self.remote.get_mut(&k) {
+                Some(e) => {
+                    for (a, b) in e.0.iter_mut().zip(v) {
+                        *a += b;
+                    }
+                    if first < e.1 {
+                        e.1 = first;
+                    }
+                    if last > e.2 {
+                        e.2 = last;
+                    }
+                }
+                None => {
+                    self.remote.insert(k, (v, first, last));
+                }
+            }
+        }
+        for (k, v) in other.cipher {
+            *self.cipher.entry(k).or_default() += v;
+        }
+        for (k, v) in other.failure {
+            *self.failure.entry(k).or_default() += v;
+        }
+        for (a, b) in self.sessions.iter_mut().zip(other.sessions) {
+            *a += b;
+        }
+        self.files += other.files;
+        self.bytes += other.bytes;
+        self.lines += other.lines;
+    }
+
+    fn tls_row(&mut self, d: u8, connector: &str, ip: &str, stamp: &str, outcome: Outcome) {
+        let slot = match outcome {
+            Outcome::Success(v, _) => v,
+            Outcome::Failure(_) => 7,
+        };
+        self.connector
+            .entry((d, connector.to_string()))
+            .or_default()[slot] += 1;
+        let r = self
+            .remote
+            .entry((d, ip.to_string()))
+            .or_insert_with(|| ([0; 8], stamp.to_string(), stamp.to_string()));
+        r.0[slot] += 1;
+        if stamp < r.1.as_str() {
+            r.1 = stamp.to_string();
+        }
+        if stamp > r.2.as_str() {
+            r.2 = stamp.to_string();
+        }
+        match outcome {
+            Outcome::Success(v, s) => {
+                let key = [
+                    s.cipher.1.to_string(),
+                    s.cipher.2.to_string(),
+                    s.hash.1.to_string(),
+                    s.hash.2.to_string(),
+                    s.kx.1.to_string(),
+                    s.kx.2.to_string(),
+                ];
+                *self.cipher.entry((d, VERSION_LABELS[v], key)).or_default() += 1;
+            }
+            Outcome::Failure(err) => {
+                *self
+                    .failure
+                    .entry((d, connector.into(), ip.into(), err.into()))
+                    .or_default() += 1;
+            }
+        }
+    }
+
+    /// The four reports in exlog's JSON shape, plus totals.
+    pub fn to_json(&self) -> Value {
+        let counts = |obj: &mut Map<String, Value>, c: &Counts| {
+            for (label, n) in VERSION_LABELS.iter().zip(c) {
+                obj.insert(label.to_string(), json!(n));
+            }
+            obj.insert("failed".into(), json!(c[7]));
+            obj.insert("total".into(), json!(c.iter().sum::<u64>()));
+        };
+        let connector: Vec<Value> = self
+            .connector
+            .iter()
+            .map(|((d, name), c)| {
+                let mut o = Map::new();
+                o.insert("direction".into(), json!(dir_label(*d)));
+                o.insert("connector".into(), json!(name));
+                counts(&mut o, c);
+                Value::Object(o)
+            })
+            .collect();
+        let remote: Vec<Value> = self
+            .remote
+            .iter()
+            .map(|((d, ip), (c, first, last))| {
+                let mut o = Map::new();
+                o.insert("direction".into(), json!(dir_label(*d)));
+                o.insert("remote_ip".into(), json!(ip));
+                counts(&mut o, c);
+                o.insert("first_seen".into(), json!(first));
+                o.insert("last_seen".into(), json!(last));
+                Value::Object(o)
+            })
+            .collect();
+        let cipher: Vec<Value> = self
+            .cipher
+            .iter()
+            .map(|((d, v, [c, cb, h, hb, k, kb]), n)| {
+                let num = |s: &String| json!(s.parse::<u64>().expect("generated bits"));
+                json!({
+                    "direction": dir_label(*d), "tls_version": v,
+                    "cipher": c, "cipher_bits": num(cb), "hash": h, "hash_bits": num(hb),
+                    "key_exchange": k, "key_exchange_bits": num(kb), "sessions": n,
+                })
+            })
+            .collect();
+        let failure: Vec<Value> = self
+            .failure
+            .iter()
+            .map(|((d, c, ip, e), n)| {
+                json!({"direction": dir_label(*d), "connector": c, "remote_ip": ip, "error": e, "sessions": n})
+            })
+            .collect();
+        json!({
+            "totals": {
+                "files": self.files, "bytes": self.bytes, "lines": self.lines,
+                "sessions_tls": self.sessions[0], "sessions_failed": self.sessions[1],
+                "sessions_plaintext": self.sessions[2],
+            },
+            "connector": connector,
+            "remote": remote,
+            "cipher": cipher,
+            "failure": failure,
+        })
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Outcome {
+    Success(usize, Suite),
+    Failure(&'static str),
+}
+
+// ------------------------------------------------------------------ time
+
+/// `yyyy-MM-ddTHH:mm:ss.fffZ` for `ms` since the epoch.
+fn stamp(ms: i64, out: &mut Vec<u8>) {
+    let (y, mo, d, h, mi, s) = civil(ms);
+    let f = ms.rem_euclid(1000);
+    let _ = write!(out, "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{f:03}Z");
+}
+
+fn civil(ms: i64) -> (i64, u32, u32, u32, u32, u32) {
+    let secs = ms.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let sod = secs.rem_euclid(86_400) as u32;
+    // Howard Hinnant's days-to-civil.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d, sod / 3600, sod / 60 % 60, sod % 60)
+}
+
+/// `Mon, 04 Mar 2024 10:00:00 +0000`, as in the 220 banner.
+fn rfc2822(ms: i64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let (y, mo, d, h, mi, s) = civil(ms);
+    let wd = DAYS[ms.div_euclid(86_400_000).rem_euclid(7) as usize];
+    format!(
+        "{wd}, {d:02} {} {y} {h:02}:{mi:02}:{s:02} +0000",
+        MONTHS[mo as usize - 1]
+    )
+}
+
+// -------------------------------------------------------------- sessions
+
+/// One row of a session, before it is written.
+struct Row {
+    t: i64,
+    event: u8,
+    data: Cow<'static, [u8]>,
+    context: Cow<'static, str>,
+    /// Send rows before the connect have an empty local endpoint.
+    no_local: bool,
+    tls: Option<Outcome>,
+}
+
+struct Session {
+    connector: usize,
+    sid: u64,
+    local: String,
+    remote: String,
+    remote_ip: String,
+    rows: Vec<Row>,
+    next: usize,
+}
+
+/// Builds the rows of one session; times advance a few ms to seconds.
+struct Builder {
+    t: i64,
+    rows: Vec<Row>,
+}
+
+impl Builder {
+    fn row(
+        &mut self,
+        gap_ms: u64,
+        event: u8,
+        data: impl Into<Cow<'static, [u8]>>,
+        context: impl Into<Cow<'static, str>>,
+    ) {
+        self.t += gap_ms as i64;
+        self.rows.push(Row {
+            t: self.t,
+            event,
+            data: data.into(),
+            context: context.into(),
+            no_local: false,
+            tls: None,
+        });
+    }
+    fn text(&mut self, gap_ms: u64, event: u8, data: String) {
+        self.row(gap_ms, event, data.into_bytes(), "");
+    }
+    fn info(&mut self, data: impl Into<Cow<'static, [u8]>>, context: impl Into<Cow<'static, str>>) {
+        self.rows.push(Row {
+            t: self.t,
+            event: b'*',
+            data: data.into(),
+            context: context.into(),
+            no_local: false,
+            tls: None,
+        });
+    }
+}
+
+const FAST: (u64, u64) = (0, 3);
+const NET: (u64, u64) = (5, 400);
+const SLOW: (u64, u64) = (50, 2500);
+
+fn hex(rng: &mut Rng, digits: usize) -> String {
+    let mut s = String::with_capacity(digits);
+    while s.len() < digits {
+        s.push_str(&format!("{:016X}", rng.next()));
+    }
+    s.truncate(digits);
+    s
+}
+
+fn certificate(
+    b: &mut Builder,
+    rng: &mut Rng,
+    single_row: bool,
+    kind: &'static str,
+    subject: &str,
+    issuer: &str,
+    sans: &str,
+) {
+    let serial = hex(rng, 32);
+    let thumb = hex(rng, 40);
+    if single_row {
+        let data = format!(
+            " {subject} {issuer} {serial} {thumb} 2023-06-01T00:00:00.000Z 2025-06-01T00:00:00.000Z {sans}"
+        );
+        let ctx = format!(
+            "{kind} Subject Issuer name Serial number Thumbprint Not before Not after Subject alternate names"
+        );
+        b.info(data.into_bytes(), ctx);
+    } else {
+        b.info(&b""[..], kind);
+        b.info(subject.as_bytes().to_vec(), "Certificate subject");
+        b.info(issuer.as_bytes().to_vec(), "Certificate issuer name");
+        b.info(serial.into_bytes(), "Certificate serial number");
+        b.info(thumb.into_bytes(), "Certificate thumbprint");
+        b.info(sans.as_bytes().to_vec(), "Certificate alternate names");
+    }
+}
+
+/// The `TLS protocol …` context and its outcome.
+fn negotiate(rng: &mut Rng, version: usize, server: bool, old_names: bool) -> (String, Outcome) {
+    let s = *match version {
+        5 => rng.pick(&TLS13),
+        4 => rng.pick(&TLS12),
+        2 | 3 => rng.pick(&LEGACY),
+        _ => rng.pick(&SSL3),
+    };
+    let role = if server { "SERVER" } else { "CLIENT" };
+    let protocol = match version {
+        // Builds that do not name TLS 1.3 print the SchannelProtocols value.
+        5 if rng.chance(500) => (if server { "4096" } else { "8192" }).to_string(),
+        5 => format!("SP_PROT_TLS1_3_{role}"),
+        4 => format!("SP_PROT_TLS1_2_{role}"),
+        3 => format!("SP_PROT_TLS1_1_{role}"),
+        2 => format!("SP_PROT_TLS1_0_{role}"),
+        _ => format!("SP_PROT_SSL3_{role}"),
+    };
+    let kx = if s.kx.0.is_empty() {
+        if old_names { ECDHE_OLD } else { ECDHE_NEW }
+    } else {
+        s.kx.0
+    };
+    let text = format!(
+        "TLS protocol {protocol} negotiation succeeded using bulk encryption algorithm {} with strength {} bits, MAC hash algorithm {} with strength {} bits and key exchange algorithm {kx} with strength {} bits",
+        s.cipher.0, s.cipher.2, s.hash.0, s.hash.2, s.kx.2
+    );
+    (text, Outcome::Success(version, s))
+}
+
+// ------------------------------------------------------------- the world
+
+struct Remote {
+    ip: String,
+    endpoint_host: String,
+    name: Vec<u8>,
+    profile: Tls,
+    /// Per mille of sessions whose negotiation fails.
+    fail: u64,
+}
+
+fn remote_pool(rng: &mut Rng, n: usize, internal: bool) -> Vec<Remote> {
+    (0..n)
+        .map(|i| {
+            let v6 = !internal && rng.chance(50);
+            let ip = if internal {
+                format!(
+                    "10.{}.{}.{}",
+                    20 + rng.below(4),
+                    rng.below(256),
+                    1 + rng.below(254)
+                )
+            } else if v6 {
+                format!("2001:db8:{:x}::{:x}", rng.below(4096), 1 + rng.below(65535))
+            } else {
+                format!(
+                    "{}.{}.{}.{}",
+                    1 + rng.below(223),
+                    rng.below(256),
+                    rng.below(256),
+                    1 + rng.below(254)
+                )
+            };
+            let endpoint_host = if v6 { format!("[{ip}]") } else { ip.clone() };
+            let mut name = if internal {
+                format!("DEVICE-{i:04}").into_bytes()
+            } else {
+                format!("mail{}.example{}.net", rng.below(9), i).into_bytes()
+            };
+            // A few peers send 8-bit EHLO names: raw bytes, not UTF-8.
+            if rng.chance(5) {
+                name.extend_from_slice(b"-caf\xe9");
+            }
+            let profile = if internal && rng.chance(400) {
+                if rng.chance(500) {
+                    Tls::Plain
+                } else {
+                    Tls::Version(2)
+                }
+            } else {
+                draw_profile(rng)
+            };
+            let fail = if rng.chance(30) { 300 } else { 3 };
+            Remote {
+                ip,
+                endpoint_host,
+                name,
+                profile,
+                fail,
+            }
+        })
+        .collect()
+}
+
+struct Server {
+    name: String,
+    ip: String,
+    single_row: bool,
+    old_names: bool,
+    receive_connectors: Vec<String>,
+    send_connectors: Vec<String>,
+}
+
+fn servers(n: usize) -> Vec<Server> {
+    (0..n)
+        .map(|i| {
+            let name = format!("EX{:02}", i + 1);
+            let intra = if i % 4 == 2 {
+                "组织内 SMTP 发送连接器".to_string()
+            } else {
+                "Intra-Organization SMTP Send Connector".to_string()
+            };
+            Server {
+                receive_connectors: vec![
+                    format!("{name}\\Default Frontend {name}"),
+                    format!("{name}\\Client Frontend {name}"),
+                    format!("{name}\\Relay, Scanners \"Floor 3\""),
+                ],
+                send_connectors: vec![
+                    "Outbound to Internet".into(),
+                    "Outbound to Office 365".into(),
+                    intra,
+                ],
+                ip: format!("10.0.0.{}", 11 + i),
+                single_row: i % 2 == 0,
+                old_names: i % 2 == 1,
+                name,
+            }
+        })
+        .collect()
+}
+
+/// Everything a stream needs to build sessions.
+struct World {
+    servers: Vec<Server>,
+    internet: Vec<Remote>,
+    internal: Vec<Remote>,
+    o365: Vec<Remote>,
+    mx: Vec<Remote>,
+}
+
+impl World {
+    fn new(seed: u64, servers_n: usize) -> World {
+        let mut rng = Rng::new(seed, 0xD00D);
+        let mut o365 = remote_pool(&mut rng, 24, false);
+        for r in &mut o365 {
+            r.profile = Tls::Version(4);
+            r.fail = 1;
+        }
+        World {
+            servers: servers(servers_n),
+            internet: remote_pool(&mut rng, 3000, false),
+            internal: remote_pool(&mut rng, 120, true),
+            o365,
+            mx: remote_pool(&mut rng, 1500, false),
+        }
+    }
+}
+
+fn receive_session(w: &World, srv: usize, rng: &mut Rng, t: i64, sid: u64) -> Session {
+    let s = &w.servers[srv];
+    let host = format!("{}.contoso.com", s.name);
+    let (connector, port, remote) = match rng.below(100) {
+        0..=84 => (0, 25, rng.pick(&w.internet)),
+        85..=94 => (1, 587, rng.pick(&w.internal)),
+        _ => (2, 25, rng.pick(&w.internal)),
+    };
+    let mut b = Builder {
+        t,
+        rows: Vec::with_capacity(40),
+    };
+    b.row(rng.gap((0, 0)), b'+', &b""[..], "");
+    b.info(&b"None"[..], "Set Session Permissions");
+    b.text(
+        rng.gap(FAST),
+        b'>',
+        format!(
+            "220 {host} Microsoft ESMTP MAIL Service ready at {}",
+            rfc2822(t)
+        ),
+    );
+    let mut ehlo = b"EHLO ".to_vec();
+    ehlo.extend_from_slice(&remote.name);
+    b.row(rng.gap(NET), b'<', ehlo.clone(), "");
+    const CAPS_TLS: &[&str] = &[
+        "SIZE 37748736",
+        "PIPELINING",
+        "DSN",
+        "ENHANCEDSTATUSCODES",
+        "STARTTLS",
+        "X-ANONYMOUSTLS",
+        "AUTH NTLM",
+        "X-EXPS GSSAPI NTLM",
+        "8BITMIME",
+        "BINARYMIME",
+        "CHUNKING",
+        "XRDST",
+    ];
+    const CAPS_AFTER: &[&str] = &[
+        "SIZE 37748736",
+        "PIPELINING",
+        "DSN",
+        "ENHANCEDSTATUSCODES",
+        "AUTH NTLM LOGIN",
+        "X-EXPS GSSAPI NTLM",
+        "8BITMIME",
+        "BINARYMIME",
+        "CHUNKING",
+        "XRDST",
+    ];
+    // Two real shapes (FORMAT.md 4.4): one row with two spaces after 250,
+    // or one row per line.
+    let ehlo_reply = |b: &mut Builder, rng: &mut Rng, caps: &[&str]| {
+        if s.single_row {
+            b.text(
+                rng.gap(FAST),
+                b'>',
+                format!("250  {host} Hello [{}] {}", remote.ip, caps.join(" ")),
+            );
+        } else {
+            b.text(
+                rng.gap(FAST),
+                b'>',
+                format!("250-{host} Hello [{}]", remote.ip),
+            );
+            for (k, c) in caps.iter().enumerate() {
+                let sep = if k + 1 == caps.len() { ' ' } else { '-' };
+                b.text(rng.gap((0, 0)), b'>', format!("250{sep}{c}"));
+            }
+        }
+    };
+    ehlo_reply(&mut b, rng, CAPS_TLS);
+    if let Tls::Version(v) = remote.profile {
+        {
+            b.row(rng.gap(NET), b'<', &b"STARTTLS"[..], "");
+            b.row(rng.gap(FAST), b'>', &b"220 2.0.0 SMTP server ready"[..], "");
+            certificate(
+                &mut b,
+                rng,
+                s.single_row,
+                "Sending certificate",
+                &format!("CN={host}"),
+                "CN=Contoso-Issuing-CA",
+                &format!("{host};mail.contoso.com"),
+            );
+            if rng.chance(remote.fail) {
+                let err = *rng.pick(&FAIL_RECEIVE);
+                b.row(
+                    rng.gap(NET),
+                    b'*',
+                    &b""[..],
+                    format!("TLS negotiation failed with error {err}"),
+                );
+                b.rows.last_mut().expect("row").tls = Some(Outcome::Failure(err));
+                b.row(rng.gap(FAST), b'-', &b""[..], "DroppedSession");
+                return finish(b, connector, sid, s, port, remote);
+            }
+            let (text, outcome) = negotiate(rng, v, true, s.old_names);
+            b.row(rng.gap(NET), b'*', &b""[..], text);
+            b.rows.last_mut().expect("row").tls = Some(outcome);
+            b.row(rng.gap(NET), b'<', ehlo.clone(), "");
+            b.info(
+                &b""[..],
+                "Client certificate chain validation status: 'EmptyCertificate'",
+            );
+            b.info(
+                &b""[..],
+                "TlsDomainCapabilities='None'; Status='NoRemoteCertificate'",
+            );
+            ehlo_reply(&mut b, rng, CAPS_AFTER);
+        }
+    }
+    if connector == 1 {
+        b.row(rng.gap(NET), b'<', &b"AUTH LOGIN"[..], "");
+        b.row(
+            rng.gap(FAST),
+            b'>',
+            &b"334 <authentication response>"[..],
+            "",
+        );
+        b.row(
+            rng.gap(SLOW),
+            b'*',
+            format!("CONTOSO\\user{}", rng.below(500)).into_bytes(),
+            "authenticated",
+        );
+        b.row(
+            rng.gap(FAST),
+            b'>',
+            &b"235 2.7.0 Authentication successful"[..],
+            "",
+        );
+    }
+    for m in 0..rng.range(1, 3) {
+        b.text(
+            rng.gap(NET),
+            b'<',
+            format!(
+                "MAIL FROM:<sender{}@example{}.net> SIZE={}",
+                rng.below(90),
+                rng.below(400),
+                rng.range(2_000, 900_000)
+            ),
+        );
+        let mut stamp_buf = Vec::new();
+        stamp(b.t, &mut stamp_buf);
+        b.info(
+            format!(
+                "{sid:016X};{};{}",
+                String::from_utf8_lossy(&stamp_buf),
+                m + 1
+            )
+            .into_bytes(),
+            "receiving message",
+        );
+        b.row(rng.gap(FAST), b'>', &b"250 2.1.0 Sender OK"[..], "");
+        for _ in 0..rng.range(1, 2) {
+            b.text(
+                rng.gap(NET),
+                b'<',
+                format!("RCPT TO:<user{}@contoso.com>", rng.below(5000)),
+            );
+            b.row(rng.gap(FAST), b'>', &b"250 2.1.5 Recipient OK"[..], "");
+        }
+        let size = rng.range(2_000, 900_000);
+        b.text(rng.gap(SLOW), b'<', format!("BDAT {size} LAST"));
+        b.row(rng.gap(NET), b'*', &b""[..], format!("Proxy destination(s) obtained from OnProxyInboundMessage event. Correlation Id:{}-{}-4{}-8{}-{}", hex(rng, 8).to_lowercase(), hex(rng, 4).to_lowercase(), hex(rng, 3).to_lowercase(), hex(rng, 3).to_lowercase(), hex(rng, 12).to_lowercase()));
+        b.text(rng.gap(NET), b'>', format!("250 2.6.0 <{}@{host}> [InternalId={}, Hostname={host}] {size} bytes in 0.{:03}, {},{:03} KB/sec Queued mail for delivery", hex(rng, 32).to_lowercase(), rng.below(1 << 40), rng.below(1000), rng.range(1, 99), rng.below(1000)));
+    }
+    if rng.chance(900) {
+        b.row(rng.gap(NET), b'<', &b"QUIT"[..], "");
+        b.row(
+            rng.gap(FAST),
+            b'>',
+            &b"221 2.0.0 Service closing transmission channel"[..],
+            "",
+        );
+        b.row(rng.gap(FAST), b'-', &b""[..], "Local");
+    } else {
+        b.row(rng.gap(SLOW), b'-', &b""[..], "Remote(ConnectionReset)");
+    }
+    finish(b, connector, sid, s, port, remote)
+}
+
+fn finish(
+    b: Builder,
+    connector: usize,
+    sid: u64,
+    s: &Server,
+    port: u16,
+    remote: &Remote,
+) -> Session {
+    Session {
+        connector,
+        sid,
+        local: format!("{}:{port}", s.ip),
+        remote: format!("{}:{}", remote.endpoint_host, 1024 + (sid % 60_000)),
+        remote_ip: remote.ip.clone(),
+        rows: b.rows,
+        next: 0,
+    }
+}
+
+fn send_session(w: &World, srv: usize, rng: &mut Rng, t: i64, sid: u64) -> Session {
+    let s = &w.servers[srv];
+    let host = format!("{}.contoso.com", s.name);
+    let n = w.servers.len();
+    let peer_idx = (srv + 1 + rng.below(n.max(2) as u64 - 1) as usize) % n;
+    let (connector, remote_owned);
+    let remote: &Remote = match rng.below(100) {
+        0..=54 => {
+            connector = 0;
+            rng.pick(&w.mx)
+        }
+        55..=84 => {
+            connector = 1;
+            rng.pick(&w.o365)
+        }
+        _ => {
+            connector = 2;
+            remote_owned = Remote {
+                ip: w.servers[peer_idx].ip.clone(),
+                endpoint_host: w.servers[peer_idx].ip.clone(),
+                name: format!("{}.contoso.com", w.servers[peer_idx].name).into_bytes(),
+                profile: Tls::Version(4),
+                fail: 0,
+            };
+            &remote_owned
+        }
+    };
+    let port = if connector == 2 { 2525 } else { 25 };
+    let banner = String::from_utf8_lossy(&remote.name).into_owned();
+    let mut b = Builder {
+        t,
+        rows: Vec::with_capacity(40),
+    };
+    b.row(
+        rng.gap((0, 0)),
+        b'*',
+        &b"SendRoutingHeaders"[..],
+        "Set Session Permissions",
+    );
+    b.info(&b""[..], "attempting to connect");
+    for r in &mut b.rows {
+        r.no_local = true;
+    }
+    b.row(rng.gap(NET), b'+', &b""[..], "");
+    b.text(
+        rng.gap(SLOW),
+        b'<',
+        format!(
+            "220 {banner} Microsoft ESMTP MAIL Service ready at {}",
+            rfc2822(b.t)
+        ),
+    );
+    b.text(rng.gap(FAST), b'>', format!("EHLO {host}"));
+    let offers_tls = remote.profile != Tls::Plain;
+    let anonymous = connector == 2;
+    let remote_ehlo = |b: &mut Builder, rng: &mut Rng, with_tls: bool| {
+        b.text(rng.gap(NET), b'<', format!("250-{banner} Hello [{}]", s.ip));
+        let mut caps = vec!["SIZE 157286400", "PIPELINING", "DSN", "ENHANCEDSTATUSCODES"];
+        if with_tls {
+            caps.push(if anonymous {
+                "X-ANONYMOUSTLS"
+            } else {
+                "STARTTLS"
+            });
+        }
+        if anonymous && !with_tls {
+            caps.push("X-EXPS EXCHANGEAUTH");
+        }
+        caps.extend(["8BITMIME", "BINARYMIME", "CHUNKING"]);
+        let last = caps.len() - 1;
+        for (k, c) in caps.iter().enumerate() {
+            b.text(
+                rng.gap((0, 0)),
+                b'<',
+                format!("250{}{c}", if k == last { ' ' } else { '-' }),
+            );
+        }
+    };
+    remote_ehlo(&mut b, rng, offers_tls);
+    if let Tls::Version(v) = remote.profile {
+        let verb: &'static [u8] = if anonymous {
+            b"X-ANONYMOUSTLS"
+        } else {
+            b"STARTTLS"
+        };
+        b.row(rng.gap(FAST), b'>', verb, "");
+        b.row(rng.gap(NET), b'<', &b"220 2.0.0 SMTP server ready"[..], "");
+        certificate(
+            &mut b,
+            rng,
+            s.single_row,
+            "Sending certificate",
+            &format!("CN={host}"),
+            "CN=Contoso-Issuing-CA",
+            &host,
+        );
+        if rng.chance(remote.fail) {
+            let err = *rng.pick(&FAIL_SEND);
+            b.row(
+                rng.gap(NET),
+                b'*',
+                &b""[..],
+                format!("TLS negotiation failed with error {err}"),
+            );
+            b.rows.last_mut().expect("row").tls = Some(Outcome::Failure(err));
+            b.row(rng.gap(FAST), b'-', &b""[..], "DroppedSession");
+            return finish(b, connector, sid, s, port, remote);
+        }
+        if !anonymous {
+            certificate(
+                &mut b,
+                rng,
+                s.single_row,
+                "Remote certificate",
+                &format!("CN={banner}"),
+                "CN=DigiCert Global G2 TLS RSA SHA256 2020 CA1",
+                &banner,
+            );
+        }
+        let (text, outcome) = negotiate(rng, v, false, s.old_names);
+        b.row(rng.gap(NET), b'*', &b""[..], text);
+        b.rows.last_mut().expect("row").tls = Some(outcome);
+        if anonymous {
+            b.info(&b""[..], "Received certificate");
+            b.info(hex(rng, 40).into_bytes(), "Certificate thumbprint");
+        }
+        b.text(rng.gap(FAST), b'>', format!("EHLO {host}"));
+        remote_ehlo(&mut b, rng, false);
+    }
+    for _ in 0..rng.range(1, 3) {
+        b.text(
+            rng.gap(FAST),
+            b'>',
+            format!(
+                "MAIL FROM:<user{}@contoso.com> SIZE={}",
+                rng.below(5000),
+                rng.range(2_000, 900_000)
+            ),
+        );
+        b.text(
+            rng.gap((0, 0)),
+            b'>',
+            format!(
+                "RCPT TO:<rcpt{}@{}>",
+                rng.below(900),
+                banner.split_once('.').map_or("example.net", |x| x.1)
+            ),
+        );
+        b.row(rng.gap(NET), b'<', &b"250 2.1.0 Sender OK"[..], "");
+        b.row(rng.gap((0, 0)), b'<', &b"250 2.1.5 Recipient OK"[..], "");
+        b.text(
+            rng.gap(FAST),
+            b'>',
+            format!("BDAT {} LAST", rng.range(2_000, 900_000)),
+        );
+        b.text(
+            rng.gap(SLOW),
+            b'<',
+            format!(
+                "250 2.6.0 <{}@{host}> Queued mail for delivery",
+                hex(rng, 32).to_lowercase()
+            ),
+        );
+        b.row(
+            rng.gap(FAST),
+            b'*',
+            &b""[..],
+            format!(
+                "sending message with RecordId {} and InternetMessageId <{}@{host}>",
+                rng.below(1 << 36),
+                hex(rng, 24).to_lowercase()
+            ),
+        );
+    }
+    b.row(rng.gap(FAST), b'>', &b"QUIT"[..], "");
+    b.row(
+        rng.gap(NET),
+        b'<',
+        &b"221 2.0.0 Service closing transmission channel"[..],
+        "",
+    );
+    b.row(rng.gap(FAST), b'-', &b""[..], "Local");
+    finish(b, connector, sid, s, port, remote)
+}
+
+// ---------------------------------------------------------------- output
+
+const FIELDS: &str = "date-time,connector-id,session-id,sequence-number,local-endpoint,remote-endpoint,event,data,context";
+
+/// Writes one stream's files, rolling over by hour and by size.
+struct FileSet {
+    dir: PathBuf,
+    prefix: &'static str,
+    log_type: &'static str,
+    limit: u64,
+    file: Option<(i64, u32, BufWriter<File>, u64)>,
+    truth: Truth,
+}
+
+impl FileSet {
+    fn write_row(&mut self, t: i64, line: &[u8], rng: &mut Rng) -> io::Result<()> {
+        let hour = t.div_euclid(3_600_000);
+        let next = match &self.file {
+            Some((h, n, _, bytes)) if *h == hour && *bytes >= self.limit => Some(n + 1),
+            Some((h, _, _, _)) if *h == hour => None,
+            _ => Some(1),
+        };
+        if let Some(n) = next {
+            if let Some((_, _, mut w, _)) = self.file.take() {
+                w.flush()?;
+            }
+            let (y, mo, d, h, _, _) = civil(t);
+            let path = self
+                .dir
+                .join(format!("{}{y:04}{mo:02}{d:02}{h:02}-{n}.LOG", self.prefix));
+            let mut w = BufWriter::with_capacity(1 << 20, File::create(&path)?);
+            let mut head = b"\xEF\xBB\xBF".to_vec();
+            let mut date = Vec::new();
+            // #Date is when the file was made: rows queued earlier can predate it.
+            stamp(t + rng.range(0, 9000) as i64, &mut date);
+            let _ = write!(
+                head,
+                "#Software: Microsoft Exchange Server\r\n#Version: 15.0.0.0\r\n#Log-type: {}\r\n#Date: {}\r\n#Fields: {FIELDS}\r\n",
+                self.log_type,
+                String::from_utf8_lossy(&date)
+            );
+            w.write_all(&head)?;
+            self.truth.files += 1;
+            self.truth.lines += 5;
+            self.truth.bytes += head.len() as u64;
+            self.file = Some((hour, n, w, head.len() as u64));
+        }
+        let (_, _, w, bytes) = self.file.as_mut().expect("opened above");
+        w.write_all(line)?;
+        *bytes += line.len() as u64;
+        self.truth.bytes += line.len() as u64;
+        self.truth.lines += 1;
+        Ok(())
+    }
+
+    fn close(&mut self) -> io::Result<()> {
+        if let Some((_, _, mut w, _)) = self.file.take() {
+            w.flush()?;
+        }
+        Ok(())
+    }
+}
+
+fn quoted(field: &[u8], out: &mut Vec<u8>) {
+    if memchr::memchr2(b',', b'"', field).is_some() {
+        out.push(b'"');
+        for &c in field {
+            if c == b'"' {
+                out.push(b'"');
+            }
+            out.push(c);
+        }
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(field);
+    }
+}
+
+/// Generates one stream (one server, one direction) up to `budget` bytes.
+fn stream(cfg: &Config, world: &World, srv: usize, send: bool, budget: u64) -> io::Result<Truth> {
+    let server = &world.servers[srv];
+    let mut rng = Rng::new(cfg.seed, (srv as u64) * 2 + u64::from(send) + 1);
+    let (sub, prefix, log_type) = if send {
+        ("Hub/ProtocolLog/SmtpSend", "SEND", "SMTP Send Protocol Log")
+    } else {
+        (
+            "FrontEnd/ProtocolLog/SmtpReceive",
+            "RECV",
+            "SMTP Receive Protocol Log",
+        )
+    };
+    let dir = cfg
+        .out
+        .join(&server.name)
+        .join("TransportRoles/Logs")
+        .join(sub);
+    std::fs::create_dir_all(&dir)?;
+    let mut files = FileSet {
+        dir,
+        prefix,
+        log_type,
+        limit: cfg.file_size,
+        file: None,
+        truth: Truth::default(),
+    };
+    let connectors: Vec<Vec<u8>> = (if send {
+        &server.send_connectors
+    } else {
+        &server.receive_connectors
+    })
+    .iter()
+    .map(|c| {
+        let mut q = Vec::new();
+        quoted(c.as_bytes(), &mut q);
+        q
+    })
+    .collect();
+    let connector_names = if send {
+        &server.send_connectors
+    } else {
+        &server.receive_connectors
+    };
+    // About 30 MB an hour per stream: a busy server, so a 1 GB corpus
+    // spans a few hours and every file holds many interleaved sessions.
+    let mean_gap_ms: u64 = 800;
+    let base_sid: u64 = 0x08DC_3C00_0000_0000 + ((srv as u64) << 36);
+    let mut next_sid = 0u64;
+    let mut next_arrival = cfg.start_ms + rng.below(mean_gap_ms) as i64;
+    let mut sessions: Vec<Option<Session>> = Vec::new();
+    let mut free: Vec<usize> = Vec::new();
+    let mut heap: BinaryHeap<std::cmp::Reverse<(i64, u64, usize)>> = BinaryHeap::new();
+    let mut order = 0u64;
+    let mut line = Vec::with_capacity(1024);
+    let mut ts = Vec::with_capacity(32);
+    loop {
+        let arrivals_open = files.truth.bytes < budget;
+        let take_arrival = arrivals_open && heap.peek().is_none_or(|r| next_arrival <= r.0.0);
+        if take_arrival {
+            // Receive and send sessions of one transport process share a counter.
+            let sid = base_sid + next_sid * 2 + u64::from(send);
+            next_sid += 1;
+            let s = if send {
+                send_session(world, srv, &mut rng, next_arrival, sid)
+            } else {
+                receive_session(world, srv, &mut rng, next_arrival, sid)
+            };
+            let kind = if s
+                .rows
+                .iter()
+                .any(|r| matches!(r.tls, Some(Outcome::Success(..))))
+            {
+                0
+            } else if s.rows.iter().any(|r| r.tls.is_some()) {
+                1
+            } else {
+                2
+            };
+            files.truth.sessions[kind] += 1;
+            let t0 = s.rows[0].t;
+            let slot = match free.pop() {
+                Some(i) => {
+                    sessions[i] = Some(s);
+                    i
+                }
+                None => {
+                    sessions.push(Some(s));
+                    sessions.len() - 1
+                }
+            };
+            heap.push(std::cmp::Reverse((t0, order, slot)));
+            order += 1;
+            next_arrival += 1 + rng.below(2 * mean_gap_ms) as i64;
+            continue;
+        }
+        let Some(std::cmp::Reverse((t, _, slot))) = heap.pop() else {
+            break;
+        };
+        let s = sessions[slot].as_mut().expect("live session");
+        let seq = s.next;
+        let row = &s.rows[seq];
+        line.clear();
+        ts.clear();
+        stamp(t, &mut ts);
+        line.extend_from_slice(&ts);
+        line.push(b',');
+        line.extend_from_slice(&connectors[s.connector]);
+        let _ = write!(line, ",{:016X},{seq},", s.sid);
+        if !row.no_local {
+            line.extend_from_slice(s.local.as_bytes());
+        }
+        line.push(b',');
+        line.extend_from_slice(s.remote.as_bytes());
+        line.push(b',');
+        line.push(row.event);
+        line.push(b',');
+        quoted(&row.data, &mut line);
+        line.push(b',');
+        quoted(row.context.as_bytes(), &mut line);
+        line.extend_from_slice(b"\r\n");
+        if let Some(outcome) = row.tls {
+            let stamp_text = std::str::from_utf8(&ts).expect("ascii");
+            files.truth.tls_row(
+                u8::from(send),
+                &connector_names[s.connector],
+                &s.remote_ip,
+                stamp_text,
+                outcome,
+            );
+        }
+        files.write_row(t, &line, &mut rng)?;
+        s.next += 1;
+        if s.next < s.rows.len() {
+            heap.push(std::cmp::Reverse((s.rows[s.next].t, order, slot)));
+            order += 1;
+        } else {
+            sessions[slot] = None;
+            free.push(slot);
+        }
+    }
+    files.close()?;
+    Ok(files.truth)
+}
+
+/// Writes the corpus and `truth.json` into `cfg.out`; returns the truth.
+pub fn generate(cfg: &Config) -> io::Result<Truth> {
+    let servers = cfg.servers.max(1);
+    let world = World::new(cfg.seed, servers);
+    // Receive logs are the bigger share on a FrontEnd.
+    let streams: Vec<(usize, bool, u64)> = (0..servers)
+        .flat_map(|s| {
+            let per = cfg.size / servers as u64;
+            [(s, false, per * 3 / 5), (s, true, per - per * 3 / 5)]
+        })
+        .collect();
+    let parts: Vec<io::Result<Truth>> = streams
+        .par_iter()
+        .map(|&(srv, send, budget)| stream(cfg, &world, srv, send, budget))
+        .collect();
+    let mut truth = Truth::default();
+    for p in parts {
+        truth.merge(p?);
+    }
+    let mut json = serde_json::to_vec_pretty(&truth.to_json()).map_err(io::Error::other)?;
+    json.push(b'\n');
+    std::fs::write(cfg.out.join("truth.json"), json)?;
+    Ok(truth)
+}
+
+/// Where `generate` puts the truth file.
+pub fn truth_path(out: &Path) -> PathBuf {
+    out.join("truth.json")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates() {
+        let mut b = Vec::new();
+        stamp(1_709_513_970_123, &mut b);
+        assert_eq!(b, b"2024-03-04T00:59:30.123Z");
+        b.clear();
+        stamp(951_782_400_000, &mut b); // leap day 2000
+        assert_eq!(b, b"2000-02-29T00:00:00.000Z");
+        assert_eq!(
+            rfc2822(1_709_513_970_123),
+            "Mon, 04 Mar 2024 00:59:30 +0000"
+        );
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("1GB"), Some(1_000_000_000));
+        assert_eq!(parse_size("64MB"), Some(64_000_000));
+        assert_eq!(parse_size("1.5GiB"), Some(1_610_612_736));
+        assert_eq!(parse_size("4096"), Some(4096));
+        assert_eq!(parse_size("lots"), None);
+    }
+
+    #[test]
+    fn same_seed_same_bytes() {
+        let a = tempfile::tempdir().unwrap();
+        let b = tempfile::tempdir().unwrap();
+        let mut cfg = Config::new(a.path(), 400_000);
+        cfg.servers = 2;
+        let ta = generate(&cfg).unwrap();
+        cfg.out = b.path().to_path_buf();
+        let tb = generate(&cfg).unwrap();
+        assert_eq!(ta, tb);
+        let files = |p: &Path| {
+            let mut v: Vec<_> = walkdir::WalkDir::new(p)
+                .into_iter()
+                .map(|e| e.unwrap())
+                .filter(|e| e.file_type().is_file())
+                .map(|e| {
+                    (
+                        e.path().strip_prefix(p).unwrap().to_path_buf(),
+                        std::fs::read(e.path()).unwrap(),
+                    )
+                })
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(files(a.path()), files(b.path()));
+        assert!(ta.bytes >= 400_000 && ta.bytes < 600_000, "{}", ta.bytes);
+    }
+}
