@@ -63,6 +63,9 @@ pub fn scan(inputs: &[Input], chunk: usize, progress: &ProgressBar) -> Tally {
     });
     let scanned = units
         .into_par_iter()
+        // One unit per job: rayon otherwise hands each thread a run of
+        // units it cannot give away, and one core idles at the end.
+        .with_max_len(1)
         .fold(Tally::default, |mut tally, unit| {
             let done = run(unit, inputs, &mut tally);
             progress.inc(done);

@@ -16,7 +16,7 @@ use memchr::memmem;
 use std::sync::LazyLock;
 
 static NEEDLE: LazyLock<memmem::Finder<'static>> =
-    LazyLock::new(|| memmem::Finder::new(b" negotiation "));
+    LazyLock::new(|| memmem::Finder::new(b"negotiation"));
 
 /// What the scanner needs to know about the file a range comes from.
 #[derive(Clone, Copy, Debug)]
@@ -101,8 +101,25 @@ pub fn scan_range(data: &[u8], start: usize, end: usize, ctx: FileCtx, tally: &m
     stats.chunks.push((chunk_start, lines));
 }
 
+/// How many lines the row finder would hand to the parser: the prefilter
+/// alone, for benchmarks.
+pub fn count_candidates(data: &[u8]) -> usize {
+    let mut n = 0;
+    let mut pos = 0;
+    while let Some(h) = NEEDLE.find(&data[pos..]) {
+        n += 1;
+        pos += h;
+        pos = match memchr::memchr(b'\n', &data[pos..]) {
+            Some(i) => pos + i + 1,
+            None => break,
+        };
+    }
+    n
+}
+
 fn count_lines(bytes: &[u8]) -> u64 {
-    memchr::memchr_iter(b'\n', bytes).count() as u64
+    // bytecount's AVX2 path measured ~30% faster than memchr's count here.
+    bytecount::count(bytes, b'\n') as u64
 }
 
 /// Handles one candidate line. `Err` means it is not a well-formed row.

@@ -6,8 +6,18 @@
 //! and key exchange algorithm {K} with strength {n} bits`.
 //! Failure: `TLS negotiation failed with error {X}`.
 
-use memchr::memmem;
+use memchr::memmem::Finder;
 use std::borrow::Cow;
+use std::sync::LazyLock;
+
+// Built once: constructing a searcher costs more than one short search.
+static SUCCEEDED: LazyLock<Finder<'static>> =
+    LazyLock::new(|| Finder::new("negotiation succeeded"));
+static CIPHER: LazyLock<Finder<'static>> =
+    LazyLock::new(|| Finder::new("bulk encryption algorithm "));
+static HASH: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("hash algorithm "));
+static KEY_EXCHANGE: LazyLock<Finder<'static>> =
+    LazyLock::new(|| Finder::new("key exchange algorithm "));
 
 /// Context prefix of a successful negotiation.
 pub const SUCCESS_PREFIX: &[u8] = b"TLS protocol ";
@@ -155,10 +165,10 @@ pub fn parse_success(context: &[u8]) -> Option<Negotiation<'_>> {
     let end = memchr::memchr(b' ', rest).unwrap_or(rest.len());
     let protocol = &rest[..end];
     let after = &rest[end..];
-    memmem::find(after, b"negotiation succeeded")?;
-    let (cipher, cipher_bits) = algorithm(after, b"bulk encryption algorithm ");
-    let (hash, hash_bits) = algorithm(after, b"hash algorithm ");
-    let (key_exchange, key_exchange_bits) = algorithm(after, b"key exchange algorithm ");
+    SUCCEEDED.find(after)?;
+    let (cipher, cipher_bits) = algorithm(after, &CIPHER);
+    let (hash, hash_bits) = algorithm(after, &HASH);
+    let (key_exchange, key_exchange_bits) = algorithm(after, &KEY_EXCHANGE);
     Some(Negotiation {
         protocol,
         cipher,
@@ -171,11 +181,11 @@ pub fn parse_success(context: &[u8]) -> Option<Negotiation<'_>> {
 }
 
 /// Finds `<label><TOKEN> with strength <N> bits` and returns TOKEN and N.
-fn algorithm<'a>(text: &'a [u8], label: &[u8]) -> (&'a [u8], &'a [u8]) {
-    let Some(at) = memmem::find(text, label) else {
+fn algorithm<'a>(text: &'a [u8], label: &Finder) -> (&'a [u8], &'a [u8]) {
+    let Some(at) = label.find(text) else {
         return (b"", b"");
     };
-    let rest = &text[at + label.len()..];
+    let rest = &text[at + label.needle().len()..];
     let end = memchr::memchr(b' ', rest).unwrap_or(rest.len());
     let token = &rest[..end];
     let bits = rest[end..]

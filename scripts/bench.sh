@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# End-to-end benchmark: exlog against the scan floor (ripgrep) and DuckDB SQL
+# on a generated corpus, hot cache, median of RUNS runs, plus peak RSS.
+#
+#   scripts/bench.sh                 # 1 GB corpus, 5 runs
+#   SIZE=4GB RUNS=3 scripts/bench.sh
+#   BIG=1 scripts/bench.sh           # also one 4 GB file (chunked scan)
+#   COLD=1 scripts/bench.sh          # also a cold-cache run (needs root)
+#
+# Needs hyperfine, ripgrep (Debian packages) and the duckdb Python package;
+# installs them when run as root and they are missing. The corpus is cached
+# in bench-data/ (git-ignored).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SIZE=${SIZE:-1GB}
+RUNS=${RUNS:-5}
+DATA=bench-data/corpus-$SIZE
+OUT=bench-data/results-$SIZE
+mkdir -p "$OUT"
+
+if ! command -v hyperfine >/dev/null || ! command -v rg >/dev/null; then
+  [ "$(id -u)" = 0 ] || { echo "bench: install hyperfine and ripgrep" >&2; exit 1; }
+  apt-get update -qq && apt-get install -y -qq hyperfine ripgrep >/dev/null
+fi
+python3 -c 'import duckdb' 2>/dev/null || pip install -q duckdb
+
+cargo build --release --bins -q
+EXLOG=target/release/exlog
+if [ ! -f "$DATA/truth.json" ]; then
+  target/release/exlog-gen --out "$DATA" --size "$SIZE" --seed 1
+fi
+BYTES=$(find "$DATA" -name '*.LOG' -printf '%s\n' | awk '{s+=$1} END {print s}')
+FILES=$(find "$DATA" -name '*.LOG' | wc -l)
+echo "corpus: $DATA, $FILES files, $BYTES bytes; $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB RAM"
+
+# Correctness first: exlog must agree with the generator and with DuckDB.
+$EXLOG "$DATA" --format json > "$OUT/exlog.json"
+python3 - "$OUT/exlog.json" "$DATA/truth.json" <<'PY'
+import json, sys
+got, truth = (json.load(open(p)) for p in sys.argv[1:3])
+bad = [k for k in ("connector", "remote", "cipher", "failure") if got[k] != truth[k]]
+print("exlog vs truth.json:", "agree" if not bad else f"DIFFER in {bad}")
+sys.exit(1 if bad else 0)
+PY
+python3 scripts/duckdb_tally.py "$DATA" connector | tail -n +2 > "$OUT/duckdb.connector.csv"
+$EXLOG "$DATA" --by connector --format csv | tail -n +2 \
+  | python3 -c 'import csv,sys; [print(",".join(r)) for r in csv.reader(sys.stdin)]' > "$OUT/exlog.connector.csv"
+if cmp -s "$OUT/duckdb.connector.csv" "$OUT/exlog.connector.csv"; then
+  echo "exlog vs DuckDB (connector report): agree"
+else
+  echo "exlog vs DuckDB (connector report): DIFFER"; diff "$OUT/duckdb.connector.csv" "$OUT/exlog.connector.csv" | head
+fi
+
+names=(
+  "exlog --format json"
+  "exlog --by connector"
+  "exlog --by remote"
+  "exlog --by cipher"
+  "exlog --by failure"
+  "exlog --format json --threads 1"
+  "rg -c 'TLS protocol SP_PROT' (scan floor)"
+  "duckdb SQL connector+remote"
+)
+cmds=(
+  "$EXLOG $DATA --format json"
+  "$EXLOG $DATA --format csv --by connector"
+  "$EXLOG $DATA --format csv --by remote"
+  "$EXLOG $DATA --format csv --by cipher"
+  "$EXLOG $DATA --format csv --by failure"
+  "$EXLOG $DATA --format json --threads 1"
+  "rg --no-ignore -c 'TLS protocol SP_PROT' $DATA"
+  "python3 scripts/duckdb_tally.py $DATA both"
+)
+if [ "${BIG:-0}" = 1 ]; then
+  BIGFILE=bench-data/big-4GB/RECV2024030400-1.LOG
+  if [ ! -f "$BIGFILE" ]; then
+    mkdir -p "$(dirname "$BIGFILE")"
+    while [ "$(stat -c %s "$BIGFILE" 2>/dev/null || echo 0)" -lt 4000000000 ]; do
+      find "$DATA" -name 'RECV*.LOG' | sort | xargs cat >> "$BIGFILE"
+    done
+  fi
+  names+=("exlog --format json, one 4 GB file")
+  cmds+=("$EXLOG $BIGFILE --format json")
+fi
+
+args=()
+for i in "${!names[@]}"; do args+=(-n "${names[$i]}" "${cmds[$i]} > /dev/null"); done
+hyperfine --style basic --warmup 2 --runs "$RUNS" --export-json "$OUT/hyperfine.json" "${args[@]}"
+
+# Peak RSS, one run each.
+: > "$OUT/rss.txt"
+for i in "${!names[@]}"; do
+  /usr/bin/time -f '%M' -o "$OUT/rss.one" bash -c "${cmds[$i]} > /dev/null"
+  echo "$(cat "$OUT/rss.one")" >> "$OUT/rss.txt"
+done
+
+if [ "${COLD:-0}" = 1 ]; then
+  if sync && echo 3 > /proc/sys/vm/drop_caches 2>/dev/null; then
+    /usr/bin/time -f 'cold cache: exlog --format json: %e s, %M KB peak RSS' $EXLOG "$DATA" --format json --stats > /dev/null
+  else
+    echo "cold cache: not measured (cannot write /proc/sys/vm/drop_caches here)"
+  fi
+fi
+
+python3 - "$OUT/hyperfine.json" "$OUT/rss.txt" "$BYTES" "${BIG:-0}" <<'PY'
+import json, sys
+runs = json.load(open(sys.argv[1]))["results"]
+rss = [int(x) for x in open(sys.argv[2]).read().split()]
+size = int(sys.argv[3])
+base = runs[0]["median"]
+print(f"\n| tool | seconds (median) | GB/s | time vs exlog --format json | peak RSS |")
+print("|---|---|---|---|---|")
+for r, kb in zip(runs, rss):
+    n = size if "4 GB file" not in r["command"] else 4 * 1024**3
+    sz = size
+    if "4 GB file" in r["command"]:
+        import os
+        sz = os.path.getsize("bench-data/big-4GB/RECV2024030400-1.LOG")
+    print(f"| `{r['command']}` | {r['median']:.3f} | {sz / 1e9 / r['median']:.2f} | {r['median'] / base:.2f}x | {kb / 1024:.1f} MiB |")
+PY
