@@ -87,34 +87,38 @@ args=()
 for i in "${!names[@]}"; do args+=(-n "${names[$i]}" "${cmds[$i]} > /dev/null"); done
 hyperfine --style basic --warmup 2 --runs "$RUNS" --export-json "$OUT/hyperfine.json" "${args[@]}"
 
-# Peak RSS, one run each.
+# Peak memory, one run each: VmHWM (what /usr/bin/time calls max RSS) and
+# its parts, RssAnon (memory exlog owns) and RssFile (resident pages of
+# memory-mapped logs, shared with the page cache).
 : > "$OUT/rss.txt"
 for i in "${!names[@]}"; do
-  /usr/bin/time -f '%M' -o "$OUT/rss.one" bash -c "${cmds[$i]} > /dev/null"
-  echo "$(cat "$OUT/rss.one")" >> "$OUT/rss.txt"
+  python3 scripts/peak_mem.py bash -c "exec ${cmds[$i]}" >> "$OUT/rss.txt"
 done
 
 if [ "${COLD:-0}" = 1 ]; then
-  if sync && echo 3 > /proc/sys/vm/drop_caches 2>/dev/null; then
-    /usr/bin/time -f 'cold cache: exlog --format json: %e s, %M KB peak RSS' $EXLOG "$DATA" --format json --stats > /dev/null
-  else
-    echo "cold cache: not measured (cannot write /proc/sys/vm/drop_caches here)"
-  fi
+  cold() {
+    if sync && echo 3 > /proc/sys/vm/drop_caches 2>/dev/null; then
+      /usr/bin/time -f "cold cache: $1: %e s wall, %U s user, %S s sys" bash -c "$2 > /dev/null"
+    else
+      echo "cold cache: not measured (cannot write /proc/sys/vm/drop_caches here)"
+    fi
+  }
+  cold "cat (disk read floor)" "find $DATA -name '*.LOG' -exec cat {} +"
+  cold "exlog --format json" "$EXLOG $DATA --format json"
+  cold "rg -c" "rg --no-ignore -c 'TLS protocol SP_PROT' $DATA"
 fi
 
-python3 - "$OUT/hyperfine.json" "$OUT/rss.txt" "$BYTES" "${BIG:-0}" <<'PY'
-import json, sys
+python3 - "$OUT/hyperfine.json" "$OUT/rss.txt" "$BYTES" <<'PY'
+import json, os, re, sys
 runs = json.load(open(sys.argv[1]))["results"]
-rss = [int(x) for x in open(sys.argv[2]).read().split()]
+mem = [re.findall(r"[0-9.]+", l)[:3] for l in open(sys.argv[2])]
 size = int(sys.argv[3])
 base = runs[0]["median"]
-print(f"\n| tool | seconds (median) | GB/s | time vs exlog --format json | peak RSS |")
-print("|---|---|---|---|---|")
-for r, kb in zip(runs, rss):
-    n = size if "4 GB file" not in r["command"] else 4 * 1024**3
+print("\n| tool | seconds (median) | GB/s | time vs `exlog --format json` | peak RSS (VmHWM) | of which owned (RssAnon) |")
+print("|---|---|---|---|---|---|")
+for r, (anon, filed, hwm) in zip(runs, mem):
     sz = size
     if "4 GB file" in r["command"]:
-        import os
         sz = os.path.getsize("bench-data/big-4GB/RECV2024030400-1.LOG")
-    print(f"| `{r['command']}` | {r['median']:.3f} | {sz / 1e9 / r['median']:.2f} | {r['median'] / base:.2f}x | {kb / 1024:.1f} MiB |")
+    print(f"| `{r['command']}` | {r['median']:.3f} | {sz / 1e9 / r['median']:.2f} | {r['median'] / base:.2f}x | {hwm} MiB | {anon} MiB |")
 PY

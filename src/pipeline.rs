@@ -98,6 +98,7 @@ fn run(unit: Unit, inputs: &[Input], tally: &mut Tally) -> u64 {
                 direction,
             };
             scan_range(&source, start, end, ctx, tally);
+            source.release(start, end);
             (end - start) as u64
         }
     }

@@ -48,4 +48,22 @@ impl Source {
         file.read_to_end(&mut buf)?;
         Ok(Source::Heap(buf))
     }
+
+    /// Drops this process's page-table entries for `[start, end)` of a
+    /// mapped file once it has been scanned, so a 4 GB file does not stay
+    /// resident in *our* address space (the pages stay in the page cache).
+    /// A no-op for read files and where the OS refuses.
+    pub fn release(&self, start: usize, end: usize) {
+        #[cfg(unix)]
+        if let Source::Mmap(m) = self
+            && end > start
+        {
+            // SAFETY: the map is read-only and file-backed: MADV_DONTNEED only
+            // unmaps pages, and a later read (another chunk touching a shared
+            // page) faults them back in from the page cache unchanged.
+            let _ = unsafe {
+                m.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, start, end - start)
+            };
+        }
+    }
 }
