@@ -49,10 +49,7 @@ fn benches(c: &mut Criterion) {
     g.bench_function("scan_range_64MB", |b| {
         b.iter(|| {
             let mut t = Tally::default();
-            let ctx = FileCtx {
-                id: 0,
-                direction: None,
-            };
+            let ctx = FileCtx::new(0, None);
             scan_range(black_box(&data), 0, data.len(), ctx, &mut t);
             assert_eq!(t.files[&0].tls_rows, tls_rows);
             t

@@ -16,12 +16,22 @@ pub enum Format {
     Json,
 }
 
+/// `--direction` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DirectionArg {
+    Receive,
+    Send,
+}
+
 const AFTER_HELP: &str = "\
-Reports (--by):
-  connector  direction,connector,SSL2,SSL3,TLS1.0,TLS1.1,TLS1.2,TLS1.3,other,failed,total
-  remote     direction,remote_ip,SSL2,...,other,failed,total,first_seen,last_seen
+Reports (--by; without it: an overview on a terminal, else connector):
+  connector  direction,connector,SSL2,SSL3,TLS1.0,TLS1.1,TLS1.2,TLS1.3,other,failed,total,plaintext
+  remote     direction,remote_ip,SSL2,...,other,failed,total,first_seen,last_seen,plaintext,sessions,ehlo
   cipher     direction,tls_version,cipher,cipher_bits,hash,hash_bits,key_exchange,key_exchange_bits,sessions
   failure    direction,connector,remote_ip,error,sessions
+  session    one row per SMTP session (see the README for its 27 columns)
+  day        date,direction,SSL2,...,other,failed,plaintext,total
+  readiness  direction,connector,legacy_sessions,legacy_remotes,plaintext_sessions,last_legacy,top_offenders,verdict
 
 Exit codes:
   0  report made, all input read
@@ -45,9 +55,9 @@ pub struct Args {
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
-    /// Report to print.
-    #[arg(long, value_enum, default_value = "connector")]
-    pub by: Kind,
+    /// Report to print [default: an overview on a terminal, else connector].
+    #[arg(long, value_enum)]
+    pub by: Option<Kind>,
 
     /// Output format [default: table when stdout is a terminal, else csv].
     #[arg(long, value_enum)]
@@ -65,6 +75,39 @@ pub struct Args {
     /// No progress bar and no warnings (errors are still printed).
     #[arg(long, short = 'q')]
     pub quiet: bool,
+
+    /// Only records at or after this UTC date or RFC 3339 time.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+
+    /// Only records before this RFC 3339 time, or up to the end of this
+    /// UTC date.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+
+    /// Only connectors matching this glob (`*`, `?`; any case), e.g.
+    /// '*Default Frontend*'.
+    #[arg(long, value_name = "PATTERN")]
+    pub connector: Option<String>,
+
+    /// Only receive logs or only send logs.
+    #[arg(long, value_enum)]
+    pub direction: Option<DirectionArg>,
+
+    /// Only remote IPs in this network (10.0.0.0/8, 2001:db8::/32) or equal
+    /// to this address.
+    #[arg(long, value_name = "CIDR")]
+    pub remote: Option<String>,
+
+    /// Leave out Exchange-internal sessions: X-ANONYMOUSTLS, proxied hops
+    /// (XPROXYFROM), ports 2525/717/465, intra-organisation send connectors.
+    #[arg(long)]
+    pub exclude_internal: bool,
+
+    /// Readiness window: old TLS within this many days before the latest
+    /// record means "not ready".
+    #[arg(long, value_name = "DAYS", default_value_t = 14)]
+    pub window_days: u32,
 
     /// Split files larger than this many bytes into chunks scanned in
     /// parallel (for tests and benchmarks).

@@ -192,6 +192,9 @@ const FAIL_SEND: [&str; 3] = ["UnknownCredentials", "NoCredentials", "SocketErro
 
 type Counts = [u64; 8]; // 7 versions, then failed
 
+/// Sessions, plaintext sessions, and EHLO names as written with their uses.
+type RemoteSessions = (u64, u64, BTreeMap<Vec<u8>, u64>);
+
 /// What the generator wrote, as exlog's reports would show it.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Truth {
@@ -199,6 +202,12 @@ pub struct Truth {
     remote: BTreeMap<(u8, String), (Counts, String, String)>,
     cipher: BTreeMap<(u8, &'static str, [String; 6]), u64>,
     failure: BTreeMap<(u8, String, String, String), u64>,
+    /// Per connector: sessions, plaintext sessions.
+    connector_sessions: BTreeMap<(u8, String), (u64, u64)>,
+    /// Per remote: sessions, plaintext sessions, EHLO names as written.
+    remote_sessions: BTreeMap<(u8, String), RemoteSessions>,
+    /// Per (UTC day, direction): 7 versions, failed, plaintext.
+    day: BTreeMap<(String, u8), [u64; 9]>,
     /// Sessions by kind: tls, failed, plaintext.
     sessions: [u64; 3],
     pub files: u64,
@@ -242,6 +251,25 @@ impl Truth {
         for (k, v) in other.failure {
             *self.failure.entry(k).or_default() += v;
         }
+        for (k, v) in other.connector_sessions {
+            let e = self.connector_sessions.entry(k).or_default();
+            e.0 += v.0;
+            e.1 += v.1;
+        }
+        for (k, v) in other.remote_sessions {
+            let e = self.remote_sessions.entry(k).or_default();
+            e.0 += v.0;
+            e.1 += v.1;
+            for (name, n) in v.2 {
+                *e.2.entry(name).or_default() += n;
+            }
+        }
+        for (k, v) in other.day {
+            let e = self.day.entry(k).or_default();
+            for (a, b) in e.iter_mut().zip(v) {
+                *a += b;
+            }
+        }
         for (a, b) in self.sessions.iter_mut().zip(other.sessions) {
             *a += b;
         }
@@ -263,6 +291,7 @@ impl Truth {
             .entry((d, ip.to_string()))
             .or_insert_with(|| ([0; 8], stamp.to_string(), stamp.to_string()));
         r.0[slot] += 1;
+        self.day.entry((stamp[..10].to_string(), d)).or_default()[slot] += 1;
         if stamp < r.1.as_str() {
             r.1 = stamp.to_string();
         }
@@ -290,7 +319,22 @@ impl Truth {
         }
     }
 
-    /// The four reports in exlog's JSON shape, plus totals.
+    /// Counts one session (all generated sessions are complete).
+    fn session(&mut self, d: u8, connector: &str, ip: &str, ehlo: &[u8], plain: bool, start: &str) {
+        let c = self
+            .connector_sessions
+            .entry((d, connector.to_string()))
+            .or_default();
+        c.0 += 1;
+        c.1 += u64::from(plain);
+        let r = self.remote_sessions.entry((d, ip.to_string())).or_default();
+        r.0 += 1;
+        r.1 += u64::from(plain);
+        *r.2.entry(ehlo.to_vec()).or_default() += 1;
+        self.day.entry((start[..10].to_string(), d)).or_default()[8] += u64::from(plain);
+    }
+
+    /// The reports in exlog's JSON shape, plus totals.
     pub fn to_json(&self) -> Value {
         let counts = |obj: &mut Map<String, Value>, c: &Counts| {
             for (label, n) in VERSION_LABELS.iter().zip(c) {
@@ -299,27 +343,72 @@ impl Truth {
             obj.insert("failed".into(), json!(c[7]));
             obj.insert("total".into(), json!(c.iter().sum::<u64>()));
         };
-        let connector: Vec<Value> = self
+        let mut keys: Vec<&(u8, String)> = self
             .connector
-            .iter()
-            .map(|((d, name), c)| {
+            .keys()
+            .chain(self.connector_sessions.keys())
+            .collect();
+        keys.sort();
+        keys.dedup();
+        let connector: Vec<Value> = keys
+            .into_iter()
+            .map(|k| {
                 let mut o = Map::new();
-                o.insert("direction".into(), json!(dir_label(*d)));
-                o.insert("connector".into(), json!(name));
-                counts(&mut o, c);
+                o.insert("direction".into(), json!(dir_label(k.0)));
+                o.insert("connector".into(), json!(k.1));
+                counts(&mut o, &self.connector.get(k).copied().unwrap_or_default());
+                o.insert(
+                    "plaintext".into(),
+                    json!(self.connector_sessions.get(k).map_or(0, |c| c.1)),
+                );
                 Value::Object(o)
             })
             .collect();
-        let remote: Vec<Value> = self
+        // Remote keys sort as exlog does: by the IP's bytes.
+        let mut keys: Vec<&(u8, String)> = self
             .remote
-            .iter()
-            .map(|((d, ip), (c, first, last))| {
+            .keys()
+            .chain(self.remote_sessions.keys())
+            .collect();
+        keys.sort();
+        keys.dedup();
+        let remote: Vec<Value> = keys
+            .into_iter()
+            .map(|k| {
                 let mut o = Map::new();
-                o.insert("direction".into(), json!(dir_label(*d)));
-                o.insert("remote_ip".into(), json!(ip));
-                counts(&mut o, c);
+                o.insert("direction".into(), json!(dir_label(k.0)));
+                o.insert("remote_ip".into(), json!(k.1));
+                let (c, first, last) = self.remote.get(k).cloned().unwrap_or_default();
+                counts(&mut o, &c);
                 o.insert("first_seen".into(), json!(first));
                 o.insert("last_seen".into(), json!(last));
+                let (sessions, plain, names) =
+                    self.remote_sessions.get(k).cloned().unwrap_or_default();
+                // Most used name; ties go to the smallest bytes.
+                let top = names
+                    .iter()
+                    .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
+                    .map(|(n, _)| String::from_utf8_lossy(n).into_owned())
+                    .unwrap_or_default();
+                o.insert("plaintext".into(), json!(plain));
+                o.insert("sessions".into(), json!(sessions));
+                o.insert("ehlo".into(), json!(top));
+                Value::Object(o)
+            })
+            .collect();
+        let day: Vec<Value> = self
+            .day
+            .iter()
+            .map(|((date, d), c)| {
+                let mut o = Map::new();
+                o.insert("date".into(), json!(date));
+                o.insert("direction".into(), json!(dir_label(*d)));
+                for (label, n) in VERSION_LABELS.iter().zip(c) {
+                    o.insert(label.to_string(), json!(n));
+                }
+                o.insert("failed".into(), json!(c[7]));
+                o.insert("plaintext".into(), json!(c[8]));
+                o.insert("total".into(), json!(c.iter().sum::<u64>()));
                 Value::Object(o)
             })
             .collect();
@@ -352,6 +441,7 @@ impl Truth {
             "remote": remote,
             "cipher": cipher,
             "failure": failure,
+            "day": day,
         })
     }
 }
@@ -418,6 +508,9 @@ struct Row {
 struct Session {
     connector: usize,
     sid: u64,
+    /// What exlog should report as EHLO: the client's name (receive) or
+    /// the remote's banner host (send), as bytes written.
+    ehlo: Vec<u8>,
     local: String,
     remote: String,
     remote_ip: String,
@@ -761,7 +854,7 @@ fn receive_session(w: &World, srv: usize, rng: &mut Rng, t: i64, sid: u64) -> Se
                 );
                 b.rows.last_mut().expect("row").tls = Some(Outcome::Failure(err));
                 b.row(rng.gap(FAST), b'-', &b""[..], "DroppedSession");
-                return finish(b, connector, sid, s, port, remote);
+                return finish(b, connector, sid, s, port, remote, remote.name.clone());
             }
             let (text, outcome) = negotiate(rng, v, true, s.old_names);
             b.row(rng.gap(NET), b'*', &b""[..], text);
@@ -847,7 +940,7 @@ fn receive_session(w: &World, srv: usize, rng: &mut Rng, t: i64, sid: u64) -> Se
     } else {
         b.row(rng.gap(SLOW), b'-', &b""[..], "Remote(ConnectionReset)");
     }
-    finish(b, connector, sid, s, port, remote)
+    finish(b, connector, sid, s, port, remote, remote.name.clone())
 }
 
 fn finish(
@@ -857,10 +950,12 @@ fn finish(
     s: &Server,
     port: u16,
     remote: &Remote,
+    ehlo: Vec<u8>,
 ) -> Session {
     Session {
         connector,
         sid,
+        ehlo,
         local: format!("{}:{port}", s.ip),
         remote: format!("{}:{}", remote.endpoint_host, 1024 + (sid % 60_000)),
         remote_ip: remote.ip.clone(),
@@ -975,7 +1070,15 @@ fn send_session(w: &World, srv: usize, rng: &mut Rng, t: i64, sid: u64) -> Sessi
             );
             b.rows.last_mut().expect("row").tls = Some(Outcome::Failure(err));
             b.row(rng.gap(FAST), b'-', &b""[..], "DroppedSession");
-            return finish(b, connector, sid, s, port, remote);
+            return finish(
+                b,
+                connector,
+                sid,
+                s,
+                port,
+                remote,
+                banner.clone().into_bytes(),
+            );
         }
         if !anonymous {
             certificate(
@@ -1051,7 +1154,7 @@ fn send_session(w: &World, srv: usize, rng: &mut Rng, t: i64, sid: u64) -> Sessi
         "",
     );
     b.row(rng.gap(FAST), b'-', &b""[..], "Local");
-    finish(b, connector, sid, s, port, remote)
+    finish(b, connector, sid, s, port, remote, banner.into_bytes())
 }
 
 // ---------------------------------------------------------------- output
@@ -1213,6 +1316,17 @@ fn stream(cfg: &Config, world: &World, srv: usize, send: bool, budget: u64) -> i
             };
             files.truth.sessions[kind] += 1;
             let t0 = s.rows[0].t;
+            ts.clear();
+            stamp(t0, &mut ts);
+            let start = String::from_utf8_lossy(&ts).into_owned();
+            files.truth.session(
+                u8::from(send),
+                &connector_names[s.connector],
+                &s.remote_ip,
+                &s.ehlo,
+                kind == 2,
+                &start,
+            );
             let slot = match free.pop() {
                 Some(i) => {
                     sessions[i] = Some(s);

@@ -13,13 +13,14 @@
 //! use exlog::tally::Tally;
 //! let log = b"2024-03-08T10:00:00.000Z,EX01\\Default Frontend EX01,08DC,7,10.0.0.1:25,192.0.2.7:5000,*,,\"TLS protocol SP_PROT_TLS1_0_SERVER negotiation succeeded using bulk encryption algorithm CALG_AES_256 with strength 256 bits, MAC hash algorithm CALG_SHA1 with strength 160 bits and key exchange algorithm CALG_ECDHE with strength 256 bits\"\r\n";
 //! let mut tally = Tally::default();
-//! scan_range(log, 0, log.len(), FileCtx { id: 0, direction: None }, &mut tally);
+//! scan_range(log, 0, log.len(), FileCtx::new(0, None), &mut tally);
 //! let reports = exlog::report::Reports::build(&tally);
 //! assert_eq!(reports.summary.by_version[2], 1); // one TLS 1.0 negotiation
 //! ```
 
 pub mod cli;
 pub mod corpus;
+pub mod filter;
 pub mod input;
 pub mod parse;
 pub mod pipeline;
@@ -27,6 +28,7 @@ pub mod progress;
 pub mod reader;
 pub mod report;
 pub mod scan;
+pub mod session;
 pub mod tally;
 
 use cli::{Args, Format};
@@ -41,10 +43,69 @@ pub const EXIT_FATAL: u8 = 1;
 /// Exit code: report made, but some input was skipped or malformed.
 pub const EXIT_PARTIAL: u8 = 2;
 
+/// Turns the filter flags into [`filter::Filters`]; `Err` names the flag.
+fn filters(args: &Args) -> Result<filter::Filters, String> {
+    Ok(filter::Filters {
+        since: args
+            .since
+            .as_deref()
+            .map(|t| filter::parse_time(t, false))
+            .transpose()
+            .map_err(|e| format!("--since: {e}"))?,
+        until: args
+            .until
+            .as_deref()
+            .map(|t| filter::parse_time(t, true))
+            .transpose()
+            .map_err(|e| format!("--until: {e}"))?,
+        connector: args.connector.as_deref().map(filter::Glob::new),
+        direction: args.direction.map(|d| match d {
+            cli::DirectionArg::Receive => parse::Direction::Receive,
+            cli::DirectionArg::Send => parse::Direction::Send,
+        }),
+        remote: args
+            .remote
+            .as_deref()
+            .map(filter::Cidr::parse)
+            .transpose()
+            .map_err(|e| format!("--remote: {e}"))?,
+        exclude_internal: args.exclude_internal,
+    })
+}
+
 /// Runs exlog with parsed flags and returns the exit code. Errors are
 /// output failures (a closed pipe among them; the caller decides).
 pub fn run(args: &Args) -> anyhow::Result<u8> {
     let started = Instant::now();
+    let filters = match filters(args) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("exlog: error: {e}");
+            return Ok(EXIT_FATAL);
+        }
+    };
+    let stdout = std::io::stdout();
+    let format = args.format.unwrap_or(if stdout.is_terminal() {
+        Format::Table
+    } else {
+        Format::Csv
+    });
+    // No --by: an overview on a terminal, the connector report elsewhere.
+    let overview = args.by.is_none() && format == Format::Table;
+    let kind = args.by.unwrap_or(Kind::Connector);
+    let sessions = format == Format::Json || kind.needs_sessions() || filters.exclude_internal;
+    let plan = pipeline::Plan {
+        chunk: args.chunk_size.unwrap_or(pipeline::DEFAULT_CHUNK),
+        mode: if sessions {
+            pipeline::Mode::Sessions {
+                keep: kind == Kind::Session,
+            }
+        } else {
+            pipeline::Mode::Tls
+        },
+        filters,
+    };
+
     let walk = input::collect(&args.paths);
     for p in &walk.problems {
         eprintln!("exlog: error: {p}");
@@ -68,11 +129,10 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
     let pool = pool.build()?;
     let total: u64 = walk.files.iter().map(|f| f.size).sum();
     let bar = progress::bar(total, args.quiet);
-    let chunk = args.chunk_size.unwrap_or(pipeline::DEFAULT_CHUNK);
-    let tally = pool.install(|| pipeline::scan(&walk.files, chunk, &bar));
+    let tally = pool.install(|| pipeline::scan(&walk.files, &plan, &bar));
     bar.finish_and_clear();
 
-    let mut reports = Reports::build(&tally);
+    let mut reports = Reports::build(&tally, args.window_days);
     reports.summary.elapsed_seconds = started.elapsed().as_secs_f64();
     let (errors, warnings) = messages(&walk.files, &tally);
     let partial = !walk.problems.is_empty()
@@ -80,14 +140,8 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
         || reports.summary.files_skipped > 0
         || reports.summary.malformed_rows > 0;
 
-    let stdout = std::io::stdout();
-    let format = args.format.unwrap_or(if stdout.is_terminal() {
-        Format::Table
-    } else {
-        Format::Csv
-    });
     let bytes = match format {
-        Format::Csv => report::csv::write(reports.table(args.by)),
+        Format::Csv => report::csv::write(&reports.table_or_empty(kind)),
         Format::Json => {
             let all: Vec<String> = walk
                 .problems
@@ -100,7 +154,11 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
         }
         Format::Table => {
             let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            table_output(&reports, args.by, color).into_bytes()
+            if overview {
+                report::table::overview(&reports, color).into_bytes()
+            } else {
+                table_output(&reports, kind, color).into_bytes()
+            }
         }
     };
     let mut out = stdout.lock();
@@ -123,7 +181,7 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
 
 fn table_output(reports: &Reports, kind: Kind, color: bool) -> String {
     let s = &reports.summary;
-    let mut out = report::table::write(reports.table(kind), color);
+    let mut out = report::table::write(&reports.table_or_empty(kind), color);
     out.push_str(&format!(
         "\n{} negotiations, {} failed, in {} files\n",
         s.negotiations, s.failures, s.files
@@ -149,7 +207,7 @@ fn messages(files: &[input::Input], tally: &tally::Tally) -> (Vec<String>, Vec<S
             }
         } else if let (Some(bad), Some(line)) = (f.first_bad, f.first_bad_line()) {
             warnings.push(format!(
-                "{path}: skipped {} malformed TLS row{}; first at line {line}: {}",
+                "{path}: skipped {} malformed row{}; first at line {line}: {}",
                 f.malformed,
                 if f.malformed == 1 { "" } else { "s" },
                 bad.error
@@ -169,7 +227,7 @@ fn messages(files: &[input::Input], tally: &tally::Tally) -> (Vec<String>, Vec<S
 pub fn stats_line(s: &report::Summary) -> String {
     format!(
         "exlog: {} files ({} skipped), {} bytes, {} lines, {} TLS rows ({} negotiated, {} failed), \
-         {} malformed rows; {:.3} s, {:.2} GB/s",
+         {} malformed rows, {} sessions; {:.3} s, {:.2} GB/s",
         s.files,
         s.files_skipped,
         s.bytes,
@@ -178,6 +236,7 @@ pub fn stats_line(s: &report::Summary) -> String {
         s.negotiations,
         s.failures,
         s.malformed_rows,
+        s.sessions.iter().sum::<u64>(),
         s.elapsed_seconds,
         s.gb_per_s()
     )

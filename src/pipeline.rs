@@ -2,18 +2,38 @@
 //! spread over rayon workers, each folding into its own [`Tally`]; the
 //! tallies are then merged. No lock is taken per row or per file.
 
+use crate::filter::Filters;
 use crate::input::Input;
 use crate::parse::{Direction, sniff};
 use crate::reader::Source;
-use crate::scan::{FileCtx, scan_range};
+use crate::scan::{FileCtx, scan_range, scan_sessions, stitch};
 use crate::tally::Tally;
 use indicatif::ProgressBar;
 use rayon::prelude::*;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Files larger than this are split so that one big file keeps every core
 /// busy; smaller ones (Exchange rolls over at 10 MB) are one unit each.
 pub const DEFAULT_CHUNK: usize = 16 << 20;
+
+/// How much of each row is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Only TLS rows, found by `memmem` (the cipher and failure reports).
+    Tls,
+    /// Every row, joined into sessions; `keep` holds each session for
+    /// `--by session`.
+    Sessions { keep: bool },
+}
+
+/// What to scan and how.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub chunk: usize,
+    pub mode: Mode,
+    pub filters: Filters,
+}
 
 enum Unit {
     /// A file the worker opens and scans whole.
@@ -28,9 +48,10 @@ enum Unit {
     },
 }
 
-/// Scans `inputs` on the current rayon pool; `chunk` is the split size.
-pub fn scan(inputs: &[Input], chunk: usize, progress: &ProgressBar) -> Tally {
-    let chunk = chunk.max(1);
+/// Scans `inputs` on the current rayon pool.
+pub fn scan(inputs: &[Input], plan: &Plan, progress: &ProgressBar) -> Tally {
+    let chunk = plan.chunk.max(1);
+    let folders = folder_ids(inputs);
     let mut planned = Tally::default();
     let mut units = Vec::new();
     for (id, input) in inputs.iter().enumerate() {
@@ -67,24 +88,40 @@ pub fn scan(inputs: &[Input], chunk: usize, progress: &ProgressBar) -> Tally {
         // units it cannot give away, and one core idles at the end.
         .with_max_len(1)
         .fold(Tally::default, |mut tally, unit| {
-            let done = run(unit, inputs, &mut tally);
+            let done = run(unit, inputs, &folders, plan, &mut tally);
             progress.inc(done);
             tally
         })
         .reduce(Tally::default, Tally::merge);
-    planned.merge(scanned)
+    let mut tally = planned.merge(scanned);
+    if let Mode::Sessions { keep } = plan.mode {
+        stitch(&mut tally, &plan.filters, keep);
+    }
+    tally
+}
+
+/// Files of one folder share sessions; number the folders.
+fn folder_ids(inputs: &[Input]) -> Vec<usize> {
+    let mut ids = HashMap::new();
+    inputs
+        .iter()
+        .map(|i| {
+            let n = ids.len();
+            *ids.entry(i.path.parent().map(|p| p.to_path_buf()))
+                .or_insert(n)
+        })
+        .collect()
 }
 
 /// Runs one unit; returns the bytes it covered, for the progress bar.
-fn run(unit: Unit, inputs: &[Input], tally: &mut Tally) -> u64 {
-    match unit {
+fn run(unit: Unit, inputs: &[Input], folders: &[usize], plan: &Plan, tally: &mut Tally) -> u64 {
+    let (file, source, direction, start, end) = match unit {
         Unit::Whole(id) => {
             let Some((source, direction)) = open(inputs, id, tally) else {
                 return inputs[id].size;
             };
-            let ctx = FileCtx { id, direction };
-            scan_range(&source, 0, source.len(), ctx, tally);
-            source.len() as u64
+            let len = source.len();
+            (id, Arc::new(source), direction, 0, len)
         }
         Unit::Part {
             file,
@@ -92,16 +129,20 @@ fn run(unit: Unit, inputs: &[Input], tally: &mut Tally) -> u64 {
             direction,
             start,
             end,
-        } => {
-            let ctx = FileCtx {
-                id: file,
-                direction,
-            };
-            scan_range(&source, start, end, ctx, tally);
-            source.release(start, end);
-            (end - start) as u64
-        }
+        } => (file, source, direction, start, end),
+    };
+    let ctx = FileCtx {
+        id: file,
+        folder: folders[file],
+        direction,
+        filters: &plan.filters,
+    };
+    match plan.mode {
+        Mode::Tls => scan_range(&source, start, end, ctx, tally),
+        Mode::Sessions { keep } => scan_sessions(&source, start, end, ctx, keep, tally),
     }
+    source.release(start, end);
+    (end - start) as u64
 }
 
 /// Opens and sniffs a file; records why when it cannot be scanned.

@@ -2,17 +2,23 @@
 //! [`Tally`]. No I/O: callers hand in the mapped (or read) file.
 //!
 //! Rather than split every row, one `memmem` search looks for
-//! `" negotiation "`, which both TLS lines contain
+//! `negotiation`, which both TLS lines contain
 //! (`TLS protocol … negotiation succeeded`, `TLS negotiation failed …`) and
 //! almost nothing else does. Only the lines around a hit are split into
 //! fields. Newlines are counted between hits, while those bytes are still
 //! in cache, for the line statistics.
+//!
+//! Session mode ([`scan_sessions`]) splits every row instead, since a
+//! session's plaintext or EHLO is in rows the TLS search never sees.
 
-use crate::parse::fields::{self, Row};
+use crate::filter::Filters;
+use crate::parse::fields::{self, Row, RowError};
 use crate::parse::tls;
 use crate::parse::{BOM, Direction, endpoint};
+use crate::session::Session;
 use crate::tally::{BadRow, Tally};
 use memchr::memmem;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::sync::LazyLock;
 
 static NEEDLE: LazyLock<memmem::Finder<'static>> =
@@ -20,12 +26,37 @@ static NEEDLE: LazyLock<memmem::Finder<'static>> =
 
 /// What the scanner needs to know about the file a range comes from.
 #[derive(Clone, Copy, Debug)]
-pub struct FileCtx {
+pub struct FileCtx<'a> {
     /// Index of the file in the input list.
     pub id: usize,
+    /// Index of the file's folder: sessions are keyed by (folder, id).
+    pub folder: usize,
     /// From the `#Log-type:` header or the file name; `None` leaves it to
     /// each TLS row's `_SERVER`/`_CLIENT` role.
     pub direction: Option<Direction>,
+    pub filters: &'a Filters,
+}
+
+/// No filters: keep every record.
+pub static NO_FILTERS: Filters = Filters {
+    since: None,
+    until: None,
+    connector: None,
+    direction: None,
+    remote: None,
+    exclude_internal: false,
+};
+
+impl FileCtx<'static> {
+    /// A file with no filters applied (tests, benchmarks, examples).
+    pub fn new(id: usize, direction: Option<Direction>) -> FileCtx<'static> {
+        FileCtx {
+            id,
+            folder: 0,
+            direction,
+            filters: &NO_FILTERS,
+        }
+    }
 }
 
 /// First line start at or after `pos` (a line starts at 0 or after `\n`).
@@ -74,17 +105,14 @@ pub fn scan_range(data: &[u8], start: usize, end: usize, ctx: FileCtx, tally: &m
         if let Err(error) = row(line, ctx, tally)
             && complete
         {
-            let stats = tally.file(ctx.id);
-            stats.malformed += 1;
-            let offset = (s + line_start) as u64;
-            if stats.first_bad.is_none_or(|b| offset < b.offset) {
-                stats.first_bad = Some(BadRow {
-                    offset,
-                    chunk_start,
-                    line_in_chunk: lines,
-                    error,
-                });
-            }
+            malformed(
+                tally,
+                ctx,
+                (s + line_start) as u64,
+                chunk_start,
+                lines,
+                error,
+            );
         }
         pos = (line_end + 1).min(region.len());
         if pos >= region.len() {
@@ -117,6 +145,26 @@ pub fn count_candidates(data: &[u8]) -> usize {
     n
 }
 
+fn malformed(
+    tally: &mut Tally,
+    ctx: FileCtx,
+    offset: u64,
+    chunk_start: u64,
+    line: u64,
+    error: RowError,
+) {
+    let stats = tally.file(ctx.id);
+    stats.malformed += 1;
+    if stats.first_bad.is_none_or(|b| offset < b.offset) {
+        stats.first_bad = Some(BadRow {
+            offset,
+            chunk_start,
+            line_in_chunk: line,
+            error,
+        });
+    }
+}
+
 fn count_lines(bytes: &[u8]) -> u64 {
     // bytecount's AVX2 path measured ~30% faster than memchr's count here.
     bytecount::count(bytes, b'\n') as u64
@@ -135,15 +183,20 @@ fn row(line: &[u8], ctx: FileCtx, tally: &mut Tally) -> Result<(), fields::RowEr
     let connector = row.get(fields::CONNECTOR_ID);
     let remote_ip = endpoint::ip(row.get(fields::REMOTE_ENDPOINT));
     let stamp = row.get(fields::DATE_TIME);
+    let f = ctx.filters;
     if let Some(neg) = tls::parse_success(context) {
         let (version, role) = tls::parse_protocol(neg.protocol);
         let dir = direction(ctx, role, &row);
         tally.file(ctx.id).tls_rows += 1;
-        tally.success(dir, version, connector, remote_ip, stamp, context);
+        if f.time(stamp) && f.keys(dir, connector, remote_ip) {
+            tally.success(dir, version, connector, remote_ip, stamp, context);
+        }
     } else if let Some(error) = tls::parse_failure(context) {
         let dir = direction(ctx, None, &row);
         tally.file(ctx.id).tls_rows += 1;
-        tally.failure(dir, connector, remote_ip, stamp, error);
+        if f.time(stamp) && f.keys(dir, connector, remote_ip) {
+            tally.failure(dir, connector, remote_ip, stamp, error);
+        }
     }
     Ok(())
 }
@@ -152,6 +205,176 @@ fn direction(ctx: FileCtx, role: Option<tls::Role>, row: &Row) -> Direction {
     ctx.direction
         .or(role.map(Direction::from_role))
         .unwrap_or_else(|| Direction::from_ports(row.get(fields::LOCAL_ENDPOINT)))
+}
+
+/// What one chunk leaves for the stitching step: rows of sessions that
+/// began before it, and sessions that began in it but did not end.
+#[derive(Debug)]
+pub struct SessionUnit {
+    pub file: usize,
+    pub start: usize,
+    pub folder: usize,
+    pub direction: Option<Direction>,
+    /// `(session key, line)` in file order, for sessions begun earlier.
+    pub continued: Vec<(u64, Vec<u8>)>,
+    /// Sessions begun here and still open at the chunk's end.
+    pub open: Vec<(u64, Session)>,
+}
+
+/// A session-id as a number: 16 hex digits parse; anything else is hashed
+/// (IDs are opaque; only equality matters).
+pub fn session_key(id: &[u8]) -> u64 {
+    if id.len() == 16
+        && let Ok(s) = std::str::from_utf8(id)
+        && let Ok(n) = u64::from_str_radix(s, 16)
+    {
+        return n;
+    }
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = rustc_hash::FxBuildHasher.build_hasher();
+    h.write(id);
+    h.finish() | (1 << 63)
+}
+
+/// The session direction of a row when the file does not say.
+pub fn session_direction(direction: Option<Direction>, row: &Row) -> Direction {
+    direction.unwrap_or_else(|| Direction::from_ports(row.get(fields::LOCAL_ENDPOINT)))
+}
+
+/// Session mode: every row of the lines that start in `[start, end)` is
+/// split and folded into its session. Sessions that begin and end in the
+/// range are counted at once; the rest go to `tally.pending`.
+pub fn scan_sessions(
+    data: &[u8],
+    start: usize,
+    end: usize,
+    ctx: FileCtx,
+    keep: bool,
+    tally: &mut Tally,
+) {
+    let mut s = align(data, start);
+    let e = align(data, end);
+    let chunk_start = s as u64;
+    if s == 0 && data.starts_with(BOM) {
+        s = BOM.len();
+    }
+    let region = &data[s.min(e)..e];
+    let at_file_end = e == data.len();
+    let mut live: FxHashMap<u64, Session> = FxHashMap::default();
+    let mut begun_before: FxHashSet<u64> = FxHashSet::default();
+    let mut unit = SessionUnit {
+        file: ctx.id,
+        start: chunk_start as usize,
+        folder: ctx.folder,
+        direction: ctx.direction,
+        continued: Vec::new(),
+        open: Vec::new(),
+    };
+    let mut lines = 0u64;
+    let mut tls_rows = 0u64;
+    let mut pos = 0;
+    while pos < region.len() {
+        let (line_end, next, complete) = match memchr::memchr(b'\n', &region[pos..]) {
+            Some(i) => (pos + i, pos + i + 1, true),
+            None => (region.len(), region.len(), !at_file_end),
+        };
+        let line = &region[pos..line_end];
+        let line_start = pos;
+        pos = next;
+        lines += 1;
+        if line.first() == Some(&b'#') || line.trim_ascii().is_empty() {
+            continue;
+        }
+        let row = match Row::parse(line) {
+            Ok(r) => r,
+            Err(error) => {
+                if complete {
+                    malformed(
+                        tally,
+                        ctx,
+                        (s + line_start) as u64,
+                        chunk_start,
+                        lines - 1,
+                        error,
+                    );
+                }
+                continue;
+            }
+        };
+        let is_end = row.get(fields::EVENT) == b"-";
+        if row.get(fields::EVENT) == b"*" {
+            let c = row.get(fields::CONTEXT);
+            if c.starts_with(b"TLS ")
+                && (tls::parse_success(c).is_some() || tls::parse_failure(c).is_some())
+            {
+                tls_rows += 1;
+            }
+        }
+        let key = session_key(row.get(fields::SESSION_ID));
+        if let Some(session) = live.get_mut(&key) {
+            session.apply(&row);
+            if is_end {
+                let done = live.remove(&key).expect("present");
+                tally.finish_session(done, ctx.filters, keep);
+            }
+        } else if begun_before.contains(&key) {
+            unit.continued.push((key, line.to_vec()));
+        } else if row.get(fields::SEQUENCE) == b"0" {
+            let mut session = Session::new(session_direction(ctx.direction, &row), &row);
+            session.apply(&row);
+            if is_end {
+                tally.finish_session(session, ctx.filters, keep);
+            } else {
+                live.insert(key, session);
+            }
+        } else {
+            begun_before.insert(key);
+            unit.continued.push((key, line.to_vec()));
+        }
+    }
+    let stats = tally.file(ctx.id);
+    stats.bytes += (e - chunk_start as usize) as u64;
+    stats.lines += lines;
+    stats.tls_rows += tls_rows;
+    stats.chunks.push((chunk_start, lines));
+    if !live.is_empty() || !unit.continued.is_empty() {
+        unit.open = live.into_iter().collect();
+        unit.open.sort_by_key(|(k, _)| *k);
+        tally.pending.push(unit);
+    }
+}
+
+/// Joins the fragments left by [`scan_sessions`] in file order (sessions
+/// cross chunks and files of one folder) and counts every session; those
+/// still open at the end of the input are counted as incomplete.
+pub fn stitch(tally: &mut Tally, filters: &Filters, keep: bool) {
+    let mut pending = std::mem::take(&mut tally.pending);
+    pending.sort_by_key(|u| (u.file, u.start));
+    let mut open: FxHashMap<(usize, u64), Session> = FxHashMap::default();
+    for unit in pending {
+        for (key, line) in unit.continued {
+            let row = Row::parse(&line).expect("this line parsed during the scan");
+            let k = (unit.folder, key);
+            let session = open
+                .entry(k)
+                .or_insert_with(|| Session::new(session_direction(unit.direction, &row), &row));
+            session.apply(&row);
+            if row.get(fields::EVENT) == b"-" {
+                let done = open.remove(&k).expect("present");
+                tally.finish_session(done, filters, keep);
+            }
+        }
+        for (key, session) in unit.open {
+            if let Some(old) = open.insert((unit.folder, key), session) {
+                tally.finish_session(old, filters, keep);
+            }
+        }
+    }
+    let mut rest: Vec<_> = open.into_iter().collect();
+    rest.sort_by_key(|(k, _)| *k);
+    for (_, session) in rest {
+        tally.finish_session(session, filters, keep);
+    }
 }
 
 #[cfg(test)]
@@ -164,10 +387,7 @@ mod tests {
 
     fn scan_all(data: &[u8], chunk: usize) -> Tally {
         let mut t = Tally::default();
-        let ctx = FileCtx {
-            id: 0,
-            direction: None,
-        };
+        let ctx = FileCtx::new(0, None);
         let mut start = 0;
         while start < data.len() {
             scan_range(data, start, start + chunk, ctx, &mut t);

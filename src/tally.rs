@@ -5,9 +5,11 @@
 //! piece has a `Default` identity and a `merge`, so rayon can fold per
 //! worker and reduce without a lock.
 
+use crate::filter::Filters;
 use crate::parse::Direction;
 use crate::parse::fields::RowError;
 use crate::parse::tls::Version;
+use crate::session::{Class, Session, TlsEvent};
 use rustc_hash::FxHashMap;
 use std::collections::hash_map::Entry;
 
@@ -43,7 +45,7 @@ impl VersionCounts {
 
 /// A `date-time` value kept inline: rows are ISO text of fixed width, so
 /// byte order is time order and no allocation is needed per update.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Stamp {
     len: u8,
     buf: [u8; 40],
@@ -61,6 +63,19 @@ impl Stamp {
 
     pub fn as_bytes(&self) -> &[u8] {
         &self.buf[..self.len as usize]
+    }
+}
+
+// Order by text (ISO time stamps sort as time), not by the derived field order.
+impl Ord for Stamp {
+    fn cmp(&self, other: &Stamp) -> std::cmp::Ordering {
+        self.as_bytes().cmp(other.as_bytes())
+    }
+}
+
+impl PartialOrd for Stamp {
+    fn partial_cmp(&self, other: &Stamp) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
     }
 }
 
@@ -175,6 +190,11 @@ pub struct Tally {
     pub failure: FxHashMap<FailureKey, u64>,
     /// File index (into the input list) → what was read from it.
     pub files: FxHashMap<usize, FileStats>,
+    /// Session-level counts (session mode only).
+    pub sessions: SessionTally,
+    /// Session fragments that cross chunk or file boundaries, stitched
+    /// after the parallel pass (session mode only).
+    pub pending: Vec<crate::scan::SessionUnit>,
 }
 
 impl Tally {
@@ -267,7 +287,238 @@ impl Tally {
         for (k, v) in other.files {
             self.files.entry(k).or_default().merge(v);
         }
+        self.sessions.merge(other.sessions);
+        self.pending.extend(other.pending);
         self
+    }
+
+    /// Counts one finished session (and its TLS lines) through `filters`.
+    /// Session-level numbers go by the session's start, TLS numbers by
+    /// each TLS line's own time, as in the TLS-only scan.
+    pub fn finish_session(&mut self, s: Session, filters: &Filters, keep: bool) {
+        let d = s.direction;
+        if (filters.exclude_internal && s.internal())
+            || !filters.keys(d, &s.connector, &s.remote_ip)
+        {
+            return;
+        }
+        for e in &s.tls {
+            let stamp = e.stamp().as_bytes();
+            if !filters.time(stamp) {
+                continue;
+            }
+            self.sessions.see_time(e.stamp());
+            let day = (day_of(stamp), d);
+            match e {
+                TlsEvent::Success { context, .. } => {
+                    let version = e.version().unwrap_or(Version::Other);
+                    self.sessions.day.entry(day).or_default().versions[version.index()] += 1;
+                    self.success(d, version, &s.connector, &s.remote_ip, stamp, context);
+                }
+                TlsEvent::Failure { error, .. } => {
+                    self.sessions.day.entry(day).or_default().failed += 1;
+                    self.failure(d, &s.connector, &s.remote_ip, stamp, error);
+                }
+            }
+        }
+        if !filters.time(s.start.as_bytes()) {
+            return;
+        }
+        let st = &mut self.sessions;
+        st.see_time(&s.end);
+        let class = s.class();
+        let plain = u64::from(class == Class::Plaintext);
+        st.classes[class as usize] += 1;
+        st.incomplete += u64::from(s.incomplete());
+        let c = bump_sessions(&mut st.by_connector[d.index()], &s.connector);
+        c.sessions += 1;
+        c.plaintext += plain;
+        let r = st.by_remote[d.index()]
+            .entry(s.remote_ip.to_vec())
+            .or_default();
+        r.counts.sessions += 1;
+        r.counts.plaintext += plain;
+        if let Some(ehlo) = &s.ehlo {
+            *r.ehlo.entry(ehlo.clone()).or_insert(0) += 1;
+        }
+        if plain > 0 {
+            st.day
+                .entry((day_of(s.start.as_bytes()), d))
+                .or_default()
+                .plaintext += plain;
+        }
+        let ready = st.readiness[d.index()]
+            .entry(s.connector.to_vec())
+            .or_default();
+        ready.plaintext += plain;
+        if let Some(v) = s.lowest_version().filter(|v| v.is_legacy()) {
+            let last = *s
+                .tls
+                .iter()
+                .filter(|e| e.version().is_some_and(|x| x.is_legacy()))
+                .map(TlsEvent::stamp)
+                .max()
+                .expect("a legacy event exists");
+            ready.legacy_sessions += 1;
+            ready.last_legacy = ready.last_legacy.max(Some(last));
+            let o = ready
+                .offenders
+                .entry(s.remote_ip.to_vec())
+                .or_insert(Offender {
+                    sessions: 0,
+                    lowest: v,
+                    last_seen: last,
+                });
+            o.sessions += 1;
+            o.lowest = o.lowest.min(v);
+            o.last_seen = o.last_seen.max(last);
+        }
+        if keep {
+            st.rows.push(s);
+        }
+    }
+}
+
+fn day_of(stamp: &[u8]) -> [u8; 10] {
+    let mut d = [b'?'; 10];
+    let n = stamp.len().min(10);
+    d[..n].copy_from_slice(&stamp[..n]);
+    d
+}
+
+fn bump_sessions<'m>(
+    map: &'m mut FxHashMap<Vec<u8>, SessionCounts>,
+    key: &[u8],
+) -> &'m mut SessionCounts {
+    if !map.contains_key(key) {
+        map.insert(key.to_vec(), SessionCounts::default());
+    }
+    map.get_mut(key).expect("inserted above")
+}
+
+/// Sessions, and how many of them never tried TLS.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SessionCounts {
+    pub sessions: u64,
+    pub plaintext: u64,
+}
+
+impl SessionCounts {
+    fn add(&mut self, o: SessionCounts) {
+        self.sessions += o.sessions;
+        self.plaintext += o.plaintext;
+    }
+}
+
+/// Per remote: session counts and how often each EHLO name was used.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RemoteSessions {
+    pub counts: SessionCounts,
+    pub ehlo: FxHashMap<Box<[u8]>, u64>,
+}
+
+impl RemoteSessions {
+    /// The most frequent EHLO name (ties: the smallest in byte order).
+    pub fn top_ehlo(&self) -> Option<&[u8]> {
+        self.ehlo
+            .iter()
+            .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
+            .map(|(k, _)| &**k)
+    }
+}
+
+/// One UTC day of one direction.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DayCounts {
+    pub versions: [u64; 7],
+    pub failed: u64,
+    pub plaintext: u64,
+}
+
+/// A remote still on TLS below 1.2, for the readiness report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Offender {
+    pub sessions: u64,
+    pub lowest: Version,
+    pub last_seen: Stamp,
+}
+
+/// Per connector: what stands between it and switching TLS 1.0/1.1 off.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Readiness {
+    pub legacy_sessions: u64,
+    pub plaintext: u64,
+    pub last_legacy: Option<Stamp>,
+    pub offenders: FxHashMap<Vec<u8>, Offender>,
+}
+
+/// Session-level tallies, mergeable like the rest.
+#[derive(Debug, Default)]
+pub struct SessionTally {
+    pub by_connector: [FxHashMap<Vec<u8>, SessionCounts>; 2],
+    pub by_remote: [FxHashMap<Vec<u8>, RemoteSessions>; 2],
+    pub day: FxHashMap<([u8; 10], Direction), DayCounts>,
+    pub readiness: [FxHashMap<Vec<u8>, Readiness>; 2],
+    /// Sessions by [`Class`] (tls, failed, plaintext, unknown).
+    pub classes: [u64; 4],
+    pub incomplete: u64,
+    /// The latest record time counted: "now" for the readiness window.
+    pub latest: Option<Stamp>,
+    /// Every counted session, for `--by session`.
+    pub rows: Vec<Session>,
+}
+
+impl SessionTally {
+    fn see_time(&mut self, t: &Stamp) {
+        self.latest = self.latest.max(Some(*t));
+    }
+
+    fn merge(&mut self, o: SessionTally) {
+        for d in 0..2 {
+            for (k, v) in &o.by_connector[d] {
+                self.by_connector[d].entry(k.clone()).or_default().add(*v);
+            }
+            for (k, v) in &o.by_remote[d] {
+                let e = self.by_remote[d].entry(k.clone()).or_default();
+                e.counts.add(v.counts);
+                for (name, n) in &v.ehlo {
+                    *e.ehlo.entry(name.clone()).or_insert(0) += n;
+                }
+            }
+            for (k, v) in &o.readiness[d] {
+                let e = self.readiness[d].entry(k.clone()).or_default();
+                e.legacy_sessions += v.legacy_sessions;
+                e.plaintext += v.plaintext;
+                e.last_legacy = e.last_legacy.max(v.last_legacy);
+                for (ip, off) in &v.offenders {
+                    match e.offenders.entry(ip.clone()) {
+                        Entry::Occupied(mut x) => {
+                            let x = x.get_mut();
+                            x.sessions += off.sessions;
+                            x.lowest = x.lowest.min(off.lowest);
+                            x.last_seen = x.last_seen.max(off.last_seen);
+                        }
+                        Entry::Vacant(x) => {
+                            x.insert(*off);
+                        }
+                    }
+                }
+            }
+        }
+        for (k, v) in o.day {
+            let e = self.day.entry(k).or_default();
+            for (a, b) in e.versions.iter_mut().zip(v.versions) {
+                *a += b;
+            }
+            e.failed += v.failed;
+            e.plaintext += v.plaintext;
+        }
+        for (a, b) in self.classes.iter_mut().zip(o.classes) {
+            *a += b;
+        }
+        self.incomplete += o.incomplete;
+        self.latest = self.latest.max(o.latest);
+        self.rows.extend(o.rows);
     }
 }
 

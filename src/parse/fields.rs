@@ -15,9 +15,11 @@ pub const FIELD_COUNT: usize = 9;
 pub const DATE_TIME: usize = 0;
 pub const CONNECTOR_ID: usize = 1;
 pub const SESSION_ID: usize = 2;
+pub const SEQUENCE: usize = 3;
 pub const LOCAL_ENDPOINT: usize = 4;
 pub const REMOTE_ENDPOINT: usize = 5;
 pub const EVENT: usize = 6;
+pub const DATA: usize = 7;
 pub const CONTEXT: usize = 8;
 
 /// Why a line is not a protocol-log row.

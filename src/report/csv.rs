@@ -23,6 +23,7 @@ fn cell(c: &Cell) -> String {
         Cell::Count(n) => n.to_string(),
         Cell::Bits(Some(n)) => n.to_string(),
         Cell::Bits(None) => String::new(),
+        Cell::Flag(b) => b.to_string(),
     }
 }
 

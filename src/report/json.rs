@@ -19,6 +19,12 @@ pub fn write(reports: &Reports, warnings: &[String]) -> Vec<u8> {
             "negotiations": s.negotiations,
             "failures": s.failures,
             "malformed_rows": s.malformed_rows,
+            "sessions": s.sessions.iter().sum::<u64>(),
+            "sessions_tls": s.sessions[0],
+            "sessions_failed": s.sessions[1],
+            "sessions_plaintext": s.sessions[2],
+            "sessions_unknown": s.sessions[3],
+            "sessions_incomplete": s.sessions_incomplete,
             "elapsed_seconds": round(s.elapsed_seconds, 6),
             "gb_per_s": round(s.gb_per_s(), 3),
         }),
@@ -56,5 +62,6 @@ fn value(c: &Cell) -> Value {
         Cell::Count(n) => json!(n),
         Cell::Bits(Some(n)) => json!(n),
         Cell::Bits(None) => Value::Null,
+        Cell::Flag(b) => Value::Bool(*b),
     }
 }

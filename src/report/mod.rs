@@ -3,6 +3,7 @@
 
 pub mod csv;
 pub mod json;
+mod sessions;
 pub mod table;
 
 use crate::parse::Direction;
@@ -18,28 +19,42 @@ pub enum Kind {
     Remote,
     Cipher,
     Failure,
+    /// One row per SMTP session.
+    Session,
+    /// Per UTC day: the trend.
+    Day,
+    /// Per connector: can TLS 1.0/1.1 be switched off?
+    Readiness,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [Kind::Connector, Kind::Remote, Kind::Cipher, Kind::Failure];
-
     pub fn name(self) -> &'static str {
         match self {
             Kind::Connector => "connector",
             Kind::Remote => "remote",
             Kind::Cipher => "cipher",
             Kind::Failure => "failure",
+            Kind::Session => "session",
+            Kind::Day => "day",
+            Kind::Readiness => "readiness",
         }
+    }
+
+    /// Reports that need every row joined into sessions; the others come
+    /// from TLS rows alone (the fast path).
+    pub fn needs_sessions(self) -> bool {
+        !matches!(self, Kind::Cipher | Kind::Failure)
     }
 }
 
 /// One cell. Counts are integers in every format; `Bits` is a number the
 /// log may leave out (empty in CSV, `null` in JSON).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Cell {
     Text(String),
     Count(u64),
     Bits(Option<u64>),
+    Flag(bool),
 }
 
 /// A report as columns and rows: the one shape every writer consumes.
@@ -51,7 +66,7 @@ pub struct Table {
 }
 
 /// Version columns, in order, shared by the connector and remote reports.
-fn version_columns() -> impl Iterator<Item = &'static str> {
+pub(crate) fn version_columns() -> impl Iterator<Item = &'static str> {
     Version::ALL.iter().map(|v| v.label())
 }
 
@@ -63,11 +78,11 @@ fn counts_cells(c: &VersionCounts) -> impl Iterator<Item = Cell> + '_ {
 }
 
 /// Log text for a report: lossy where the log held invalid UTF-8.
-fn text(bytes: &[u8]) -> Cell {
+pub(crate) fn text(bytes: &[u8]) -> Cell {
     Cell::Text(String::from_utf8_lossy(bytes).into_owned())
 }
 
-fn dir(d: Direction) -> Cell {
+pub(crate) fn dir(d: Direction) -> Cell {
     Cell::Text(d.label().to_string())
 }
 
@@ -83,6 +98,9 @@ pub struct Summary {
     pub failures: u64,
     pub malformed_rows: u64,
     pub by_version: [u64; 7],
+    /// Sessions by class (tls, failed, plaintext, unknown); session mode.
+    pub sessions: [u64; 4],
+    pub sessions_incomplete: u64,
     pub elapsed_seconds: f64,
 }
 
@@ -104,16 +122,31 @@ pub struct Reports {
 }
 
 impl Reports {
-    pub fn table(&self, kind: Kind) -> &Table {
-        self.tables
-            .iter()
-            .find(|t| t.kind == kind)
-            .expect("every kind is built")
+    /// The report of `kind`; the session list exists only when sessions
+    /// were kept, so it may be absent (then an empty table is given).
+    pub fn table(&self, kind: Kind) -> Option<&Table> {
+        self.tables.iter().find(|t| t.kind == kind)
+    }
+
+    pub fn table_or_empty(&self, kind: Kind) -> Cow<'_, Table> {
+        match self.table(kind) {
+            Some(t) => Cow::Borrowed(t),
+            None => Cow::Owned(Table {
+                kind,
+                columns: match kind {
+                    Kind::Session => sessions::SESSION_COLUMNS.to_vec(),
+                    _ => Vec::new(),
+                },
+                rows: Vec::new(),
+            }),
+        }
     }
 
     /// Builds the sorted reports. Rows sort by their key columns in byte
     /// order, so output does not depend on hashing or thread count.
-    pub fn build(tally: &Tally) -> Reports {
+    /// `window_days` is the readiness window, counted back from the latest
+    /// record.
+    pub fn build(tally: &Tally, window_days: u32) -> Reports {
         let mut summary = Summary::default();
         for f in tally.files.values() {
             if f.skipped.is_some() {
@@ -135,66 +168,104 @@ impl Reports {
             }
         }
         summary.negotiations = summary.by_version.iter().sum();
-        let tables = vec![
+        summary.sessions = tally.sessions.classes;
+        summary.sessions_incomplete = tally.sessions.incomplete;
+        let mut tables = vec![
             connector(tally),
             remote(tally),
             cipher(tally),
             failure(tally),
+            sessions::day(tally),
+            sessions::readiness(tally, window_days),
         ];
+        if !tally.sessions.rows.is_empty() {
+            tables.push(sessions::session_list(tally));
+        }
         Reports { tables, summary }
     }
 }
 
+/// Keys of both the TLS counts and the session counts: a connector (or
+/// remote) with plaintext sessions only must still get its row.
+fn union_keys<'t, A, B>(
+    a: &'t rustc_hash::FxHashMap<Vec<u8>, A>,
+    b: &'t rustc_hash::FxHashMap<Vec<u8>, B>,
+) -> Vec<&'t [u8]> {
+    let mut keys: Vec<&[u8]> = a.keys().chain(b.keys()).map(Vec::as_slice).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
 fn connector(tally: &Tally) -> Table {
-    let mut rows: Vec<_> = Direction::ALL
-        .iter()
-        .flat_map(|&d| {
-            tally.connector[d.index()]
-                .iter()
-                .map(move |(k, v)| (d, k, v))
-        })
-        .collect();
-    rows.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
     let mut columns = vec!["direction", "connector"];
     columns.extend(version_columns());
-    columns.extend(["failed", "total"]);
+    columns.extend(["failed", "total", "plaintext"]);
+    let mut rows = Vec::new();
+    for d in Direction::ALL {
+        let tls = &tally.connector[d.index()];
+        let ses = &tally.sessions.by_connector[d.index()];
+        for name in union_keys(tls, ses) {
+            let c = tls.get(name).copied().unwrap_or_default();
+            let plain = ses.get(name).map_or(0, |s| s.plaintext);
+            rows.push(
+                [dir(d), text(name)]
+                    .into_iter()
+                    .chain(counts_cells(&c))
+                    .chain([Cell::Count(plain)])
+                    .collect(),
+            );
+        }
+    }
     Table {
         kind: Kind::Connector,
         columns,
-        rows: rows
-            .into_iter()
-            .map(|(d, name, c)| {
-                [dir(d), text(name)]
-                    .into_iter()
-                    .chain(counts_cells(c))
-                    .collect()
-            })
-            .collect(),
+        rows,
     }
 }
 
 fn remote(tally: &Tally) -> Table {
-    let mut rows: Vec<_> = Direction::ALL
-        .iter()
-        .flat_map(|&d| tally.remote[d.index()].iter().map(move |(k, v)| (d, k, v)))
-        .collect();
-    rows.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
     let mut columns = vec!["direction", "remote_ip"];
     columns.extend(version_columns());
-    columns.extend(["failed", "total", "first_seen", "last_seen"]);
+    columns.extend([
+        "failed",
+        "total",
+        "first_seen",
+        "last_seen",
+        "plaintext",
+        "sessions",
+        "ehlo",
+    ]);
+    let mut rows = Vec::new();
+    for d in Direction::ALL {
+        let tls = &tally.remote[d.index()];
+        let ses = &tally.sessions.by_remote[d.index()];
+        for ip in union_keys(tls, ses) {
+            let r = tls.get(ip);
+            let s = ses.get(ip);
+            let counts = r.map(|r| r.counts).unwrap_or_default();
+            let seen = |f: fn(&crate::tally::RemoteCounts) -> &crate::tally::Stamp| {
+                r.map_or(Cell::Text(String::new()), |r| text(f(r).as_bytes()))
+            };
+            rows.push(
+                [dir(d), text(ip)]
+                    .into_iter()
+                    .chain(counts_cells(&counts))
+                    .chain([
+                        seen(|r| &r.first_seen),
+                        seen(|r| &r.last_seen),
+                        Cell::Count(s.map_or(0, |s| s.counts.plaintext)),
+                        Cell::Count(s.map_or(0, |s| s.counts.sessions)),
+                        text(s.and_then(|s| s.top_ehlo()).unwrap_or(b"")),
+                    ])
+                    .collect(),
+            );
+        }
+    }
     Table {
         kind: Kind::Remote,
         columns,
-        rows: rows
-            .into_iter()
-            .map(|(d, ip, r)| {
-                [dir(d), text(ip)]
-                    .into_iter()
-                    .chain(counts_cells(&r.counts))
-                    .chain([text(r.first_seen.as_bytes()), text(r.last_seen.as_bytes())])
-                    .collect()
-            })
-            .collect(),
+        rows,
     }
 }
 
@@ -202,30 +273,38 @@ fn remote(tally: &Tally) -> Table {
 /// one (`CALG_ECDHE` and `CALG_ECDH_EPHEM` are both `ECDHE`).
 type CipherKey = (Direction, &'static str, [String; 6]);
 
+/// Version and normalised suite of a success context: cipher, bits, hash,
+/// bits, key exchange, bits.
+pub(crate) fn suite(context: &[u8]) -> Option<(Version, [String; 6])> {
+    let neg = tls::parse_success(context)?;
+    let version = tls::parse_protocol(neg.protocol).0;
+    Some((
+        version,
+        [
+            tls::normalize_alg(neg.cipher).into_owned(),
+            lossy(neg.cipher_bits),
+            tls::normalize_alg(neg.hash).into_owned(),
+            lossy(neg.hash_bits),
+            tls::normalize_alg(neg.key_exchange).into_owned(),
+            lossy(neg.key_exchange_bits),
+        ],
+    ))
+}
+
+/// Bits as a number cell (empty when the log left them out).
+pub(crate) fn bits(s: &str) -> Cell {
+    Cell::Bits(s.parse().ok())
+}
+
 fn cipher(tally: &Tally) -> Table {
     let mut merged: BTreeMap<CipherKey, u64> = BTreeMap::new();
     for d in Direction::ALL {
         for (context, &n) in &tally.cipher[d.index()] {
-            let Some(neg) = tls::parse_success(context) else {
-                continue;
-            };
-            let version = tls::parse_protocol(neg.protocol).0;
-            let key = (
-                d,
-                version.label(),
-                [
-                    tls::normalize_alg(neg.cipher).into_owned(),
-                    lossy(neg.cipher_bits),
-                    tls::normalize_alg(neg.hash).into_owned(),
-                    lossy(neg.hash_bits),
-                    tls::normalize_alg(neg.key_exchange).into_owned(),
-                    lossy(neg.key_exchange_bits),
-                ],
-            );
-            *merged.entry(key).or_insert(0) += n;
+            if let Some((version, names)) = suite(context) {
+                *merged.entry((d, version.label(), names)).or_insert(0) += n;
+            }
         }
     }
-    let bits = |s: &str| Cell::Bits(s.parse().ok());
     Table {
         kind: Kind::Cipher,
         columns: vec![
@@ -258,7 +337,7 @@ fn cipher(tally: &Tally) -> Table {
     }
 }
 
-fn lossy(b: &[u8]) -> String {
+pub(crate) fn lossy(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 

@@ -1,7 +1,7 @@
 //! The terminal table: aligned columns, a totals line, and versions below
 //! TLS 1.2 marked with `!` (and red, when colour is on).
 
-use super::{Cell, Table};
+use super::{Cell, Kind, Reports, Table};
 use crate::parse::tls::Version;
 use std::borrow::Cow;
 use std::fmt::Write;
@@ -32,6 +32,7 @@ pub fn write(table: &Table, color: bool) -> String {
                     (format!("{n}{}", if marked { "!" } else { "" }), marked)
                 }
                 Cell::Bits(b) => (b.map(|n| n.to_string()).unwrap_or_default(), false),
+                Cell::Flag(b) => (if *b { "yes" } else { "no" }.to_string(), false),
                 Cell::Text(s) => (sanitize(s).into_owned(), is_legacy_label(s)),
             };
             line.push((text, marked));
@@ -100,6 +101,49 @@ pub fn write(table: &Table, color: bool) -> String {
         out.push_str("(no TLS rows)\n");
     } else if grid.iter().flatten().any(|(_, m)| *m) {
         out.push_str("! = negotiated below TLS 1.2\n");
+    }
+    out
+}
+
+/// The terminal default: totals by version, the connector table and the
+/// readiness verdicts.
+pub fn overview(reports: &Reports, color: bool) -> String {
+    let s = &reports.summary;
+    let mut out = format!(
+        "{} files, {} bytes, {} lines; {} sessions: {} TLS, {} failed, {} plaintext, {} unknown\n",
+        s.files,
+        s.bytes,
+        s.lines,
+        s.sessions.iter().sum::<u64>(),
+        s.sessions[0],
+        s.sessions[1],
+        s.sessions[2],
+        s.sessions[3]
+    );
+    out.push_str("Negotiations:");
+    for v in Version::ALL {
+        let n = s.by_version[v.index()];
+        let mark = if v.is_legacy() && n > 0 { "!" } else { "" };
+        let cell = format!("{n}{mark}");
+        if !mark.is_empty() && color {
+            let _ = write!(out, "  {} {RED}{cell}{RESET}", v.label());
+        } else {
+            let _ = write!(out, "  {} {cell}", v.label());
+        }
+    }
+    let _ = writeln!(out, "  failed {}\n", s.failures);
+    if let Some(t) = reports.table(Kind::Connector) {
+        out.push_str(&write(t, color));
+    }
+    if let Some(t) = reports.table(Kind::Readiness) {
+        out.push_str("\nReadiness:\n");
+        for row in &t.rows {
+            if let (Cell::Text(d), Cell::Text(c), Some(Cell::Text(v))) =
+                (&row[0], &row[1], row.last())
+            {
+                let _ = writeln!(out, "{d:<8} {}: {}", sanitize(c), sanitize(v));
+            }
+        }
     }
     out
 }

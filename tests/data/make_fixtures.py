@@ -42,13 +42,13 @@ def real():
     d = os.path.join(HERE, "real")
     # Qazeer: FE receive, single-row certificate, TLS 1.2 GCM (has its header).
     put(os.path.join(d, "FrontEnd", "SmtpReceive", "RECV2023011116-1.LOG"),
-        crlf(header("Receive", "2023-01-11T16:00:04.113Z") + sample_rows("Qazeer_artefacts.help_microsoft_exchange_SmtpReceive.log")[5:]))
+        crlf(header("Receive", "2023-01-11T16:00:04.113Z") + sample_rows("Qazeer_artefacts.help_microsoft_exchange_SmtpReceive.log")))
     # KB4051498: send, multi-row certificate, UnknownCredentials (no header in the excerpt).
     put(os.path.join(d, "Hub", "SmtpSend", "SEND20171007-1.LOG"),
         crlf(header("Send", "2017-10-07T04:00:00.000Z") + sample_rows("MicrosoftDocs_SupportArticles_outbound-email-messages-are-not-sent.log")))
     # pastebin 3PWithi9: send log with header, interleaved sessions, no TLS.
     put(os.path.join(d, "Hub", "SmtpSend", "SEND2019032113-1.LOG"),
-        crlf(header("Send", "2019-03-21T13:01:06.525Z") + sample_rows("pastebin_3PWithi9_smtpsend_outbound_to_o365.log")[5:]))
+        crlf(header("Send", "2019-03-21T13:01:06.525Z") + sample_rows("pastebin_3PWithi9_smtpsend_outbound_to_o365.log")))
     # The 2019 intra-org TLS 1.0 line with its localized connector (FORMAT.md §3.1).
     put(os.path.join(d, "Hub", "SmtpSend", "SEND20191104-1.LOG"),
         crlf(header("Send", "2019-11-04T06:00:00.000Z") + [

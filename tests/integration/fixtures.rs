@@ -2,7 +2,15 @@
 
 use crate::util::{assert_expected, exlog, stable_json};
 
-const REPORTS: [&str; 4] = ["connector", "remote", "cipher", "failure"];
+const REPORTS: [&str; 7] = [
+    "connector",
+    "remote",
+    "cipher",
+    "failure",
+    "session",
+    "day",
+    "readiness",
+];
 
 fn check_folder(case: &str, path: &str, expected_code: i32) {
     for report in REPORTS {

@@ -1,0 +1,221 @@
+//! Record filters: time window, connector glob, direction, remote CIDR,
+//! internal traffic. They apply to every report: to each TLS row by its own
+//! time, and to each session by its start.
+
+use crate::parse::Direction;
+use std::net::IpAddr;
+
+/// What to keep. The default keeps everything.
+#[derive(Clone, Debug, Default)]
+pub struct Filters {
+    /// Inclusive lower bound, as `yyyy-MM-ddTHH:mm:ss.fffZ` (compares as bytes).
+    pub since: Option<String>,
+    /// Exclusive upper bound, same form.
+    pub until: Option<String>,
+    pub connector: Option<Glob>,
+    pub direction: Option<Direction>,
+    pub remote: Option<Cidr>,
+    pub exclude_internal: bool,
+}
+
+impl Filters {
+    /// True when no filter is set: nothing to check per row.
+    pub fn is_empty(&self) -> bool {
+        self.since.is_none()
+            && self.until.is_none()
+            && self.connector.is_none()
+            && self.direction.is_none()
+            && self.remote.is_none()
+            && !self.exclude_internal
+    }
+
+    /// A record time (`date-time` text) inside the window.
+    pub fn time(&self, stamp: &[u8]) -> bool {
+        self.since.as_ref().is_none_or(|s| stamp >= s.as_bytes())
+            && self.until.as_ref().is_none_or(|u| stamp < u.as_bytes())
+    }
+
+    /// Direction, connector and remote all pass.
+    pub fn keys(&self, direction: Direction, connector: &[u8], remote_ip: &[u8]) -> bool {
+        self.direction.is_none_or(|d| d == direction)
+            && self.connector.as_ref().is_none_or(|g| g.matches(connector))
+            && self.remote.as_ref().is_none_or(|c| c.contains(remote_ip))
+    }
+}
+
+/// Parses `--since`/`--until`: a date (`2024-03-01`) or an RFC 3339 time
+/// (`2024-03-01T10:00:00Z`, `2024-03-01T11:00:00+01:00`), taken as UTC.
+/// A date given to `until` means the end of that day.
+pub fn parse_time(text: &str, end_of_day: bool) -> Result<String, String> {
+    use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+    let t = text.trim();
+    let utc: DateTime<Utc> = if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        let d = if end_of_day {
+            d.succ_opt().ok_or("date out of range")?
+        } else {
+            d
+        };
+        d.and_hms_opt(0, 0, 0).expect("midnight").and_utc()
+    } else if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
+        dt.with_timezone(&Utc)
+    } else if let Ok(dt) = NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S%.f") {
+        dt.and_utc()
+    } else {
+        return Err(format!(
+            "{t:?} is not a date (2024-03-01) or an RFC 3339 time (2024-03-01T10:00:00Z)"
+        ));
+    };
+    Ok(utc.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+}
+
+/// A case-insensitive glob: `*` any run, `?` one character.
+#[derive(Clone, Debug)]
+pub struct Glob(Vec<char>);
+
+impl Glob {
+    pub fn new(pattern: &str) -> Glob {
+        Glob(pattern.chars().flat_map(char::to_lowercase).collect())
+    }
+
+    pub fn matches(&self, text: &[u8]) -> bool {
+        let text: Vec<char> = String::from_utf8_lossy(text)
+            .chars()
+            .flat_map(char::to_lowercase)
+            .collect();
+        let (p, t) = (&self.0, &text);
+        // Iterative wildcard match with one backtrack point.
+        let (mut pi, mut ti) = (0, 0);
+        let mut star: Option<(usize, usize)> = None;
+        while ti < t.len() {
+            if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+                pi += 1;
+                ti += 1;
+            } else if pi < p.len() && p[pi] == '*' {
+                star = Some((pi, ti));
+                pi += 1;
+            } else if let Some((sp, st)) = star {
+                pi = sp + 1;
+                ti = st + 1;
+                star = Some((sp, st + 1));
+            } else {
+                return false;
+            }
+        }
+        p[pi..].iter().all(|&c| c == '*')
+    }
+}
+
+/// An IPv4 or IPv6 network (`10.0.0.0/8`, `2001:db8::/32`, or one address).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cidr {
+    net: IpAddr,
+    bits: u8,
+}
+
+impl Cidr {
+    pub fn parse(text: &str) -> Result<Cidr, String> {
+        let bad = || format!("{text:?} is not an address or network (10.0.0.0/8, 2001:db8::/32)");
+        let (addr, bits) = match text.trim().split_once('/') {
+            Some((a, b)) => (a, Some(b.parse::<u8>().map_err(|_| bad())?)),
+            None => (text.trim(), None),
+        };
+        let net: IpAddr = addr.parse().map_err(|_| bad())?;
+        let max = if net.is_ipv4() { 32 } else { 128 };
+        let bits = bits.unwrap_or(max);
+        if bits > max {
+            return Err(bad());
+        }
+        Ok(Cidr { net, bits })
+    }
+
+    /// Whether the remote IP text (as printed in reports) is inside.
+    pub fn contains(&self, ip: &[u8]) -> bool {
+        let Ok(text) = std::str::from_utf8(ip) else {
+            return false;
+        };
+        // A zone (`fe80::1%12`) does not change the address.
+        let text = text.split('%').next().unwrap_or(text);
+        let Ok(ip) = text.parse::<IpAddr>() else {
+            return false;
+        };
+        match (self.net, ip) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => prefix_eq(&n.octets(), &a.octets(), self.bits),
+            (IpAddr::V6(n), IpAddr::V6(a)) => prefix_eq(&n.octets(), &a.octets(), self.bits),
+            _ => false,
+        }
+    }
+}
+
+fn prefix_eq(a: &[u8], b: &[u8], bits: u8) -> bool {
+    let full = usize::from(bits / 8);
+    let rest = bits % 8;
+    a[..full] == b[..full]
+        && (rest == 0 || {
+            let mask = 0xFFu8 << (8 - rest);
+            a[full] & mask == b[full] & mask
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times() {
+        assert_eq!(
+            parse_time("2024-03-01", false).unwrap(),
+            "2024-03-01T00:00:00.000Z"
+        );
+        assert_eq!(
+            parse_time("2024-03-01", true).unwrap(),
+            "2024-03-02T00:00:00.000Z"
+        );
+        assert_eq!(
+            parse_time("2024-03-01T11:30:00+01:00", false).unwrap(),
+            "2024-03-01T10:30:00.000Z"
+        );
+        assert_eq!(
+            parse_time("2024-03-01T10:30:00.5Z", false).unwrap(),
+            "2024-03-01T10:30:00.500Z"
+        );
+        assert!(parse_time("yesterday", false).is_err());
+        let f = Filters {
+            since: Some(parse_time("2024-03-01", false).unwrap()),
+            until: Some(parse_time("2024-03-01", true).unwrap()),
+            ..Default::default()
+        };
+        assert!(f.time(b"2024-03-01T00:00:00.000Z"));
+        assert!(f.time(b"2024-03-01T23:59:59.999Z"));
+        assert!(!f.time(b"2024-03-02T00:00:00.000Z"));
+        assert!(!f.time(b"2024-02-29T23:59:59.999Z"));
+    }
+
+    #[test]
+    fn globs() {
+        let g = Glob::new("*default frontend*");
+        assert!(g.matches(b"EX01\\Default Frontend EX01"));
+        assert!(!g.matches(b"EX01\\Client Frontend EX01"));
+        assert!(Glob::new("EX0?\\*").matches(b"ex01\\Relay"));
+        assert!(Glob::new("组织内*").matches("组织内 SMTP 发送连接器".as_bytes()));
+        assert!(Glob::new("*").matches(b""));
+        assert!(!Glob::new("a*b").matches(b"ac"));
+    }
+
+    #[test]
+    fn cidrs() {
+        let c = Cidr::parse("10.20.0.0/16").unwrap();
+        assert!(c.contains(b"10.20.3.4"));
+        assert!(!c.contains(b"10.21.0.1"));
+        assert!(!c.contains(b"2001:db8::1"));
+        assert!(!c.contains(b"x.x.x.x"));
+        let c = Cidr::parse("2001:db8::/32").unwrap();
+        assert!(c.contains(b"2001:db8:5::25"));
+        assert!(!c.contains(b"2001:db9::1"));
+        assert!(Cidr::parse("fe80::/10").unwrap().contains(b"fe80::1%12"));
+        assert!(Cidr::parse("192.0.2.7").unwrap().contains(b"192.0.2.7"));
+        assert!(Cidr::parse("192.0.2.0/33").is_err());
+        assert!(Cidr::parse("nonsense").is_err());
+        assert!(Cidr::parse("10.0.0.0/9").unwrap().contains(b"10.127.0.1"));
+        assert!(!Cidr::parse("10.0.0.0/9").unwrap().contains(b"10.128.0.1"));
+    }
+}

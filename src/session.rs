@@ -1,0 +1,559 @@
+//! SMTP sessions: the rows of one `session-id` folded into what an
+//! administrator asks about (who, which TLS, which certificate, plaintext?).
+//!
+//! [`Session::apply`] is a state machine over rows in `sequence` order. It
+//! is fed live while a worker scans, and again after the parallel pass for
+//! the rows of sessions that cross chunk or file boundaries (see
+//! `pipeline`), so one function defines a session whichever way its rows
+//! arrive.
+
+use crate::parse::tls::{self, Version};
+use crate::parse::{Direction, Row, endpoint, fields};
+use crate::tally::Stamp;
+
+/// The command that started TLS in a session.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TlsCommand {
+    #[default]
+    None,
+    StartTls,
+    /// Exchange-to-Exchange TLS with the transport certificate.
+    AnonymousTls,
+}
+
+impl TlsCommand {
+    pub fn label(self) -> &'static str {
+        match self {
+            TlsCommand::None => "",
+            TlsCommand::StartTls => "STARTTLS",
+            TlsCommand::AnonymousTls => "X-ANONYMOUSTLS",
+        }
+    }
+}
+
+/// What became of a session's TLS.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Class {
+    /// TLS negotiated.
+    Tls,
+    /// TLS attempted (a TLS command or a failure line) but not negotiated.
+    Failed,
+    /// The session was seen from its start and went on (mail, or an end)
+    /// without any TLS attempt.
+    Plaintext,
+    /// Too little of the session is in the logs to tell: its start is
+    /// missing, or it stops before TLS would have been decided.
+    Unknown,
+}
+
+impl Class {
+    pub fn label(self) -> &'static str {
+        match self {
+            Class::Tls => "tls",
+            Class::Failed => "failed",
+            Class::Plaintext => "plaintext",
+            Class::Unknown => "unknown",
+        }
+    }
+}
+
+/// One TLS line of a session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TlsEvent {
+    /// The success context, as written (parsed again for reports).
+    Success {
+        stamp: Stamp,
+        context: Box<[u8]>,
+    },
+    Failure {
+        stamp: Stamp,
+        error: Box<[u8]>,
+    },
+}
+
+impl TlsEvent {
+    pub fn stamp(&self) -> &Stamp {
+        match self {
+            TlsEvent::Success { stamp, .. } | TlsEvent::Failure { stamp, .. } => stamp,
+        }
+    }
+
+    /// Version of a success, `None` for a failure.
+    pub fn version(&self) -> Option<Version> {
+        match self {
+            TlsEvent::Success { context, .. } => {
+                tls::parse_success(context).map(|n| tls::parse_protocol(n.protocol).0)
+            }
+            TlsEvent::Failure { .. } => None,
+        }
+    }
+}
+
+/// Whose certificate a certificate row describes; higher ranks win, since
+/// the peer's certificate says more about the peer than our own does.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+enum CertRank {
+    #[default]
+    None,
+    /// The certificate Exchange presented.
+    Sending,
+    /// The peer's (`Remote certificate`, `Received certificate`).
+    Peer,
+}
+
+/// Everything known about one session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Session {
+    pub direction: Direction,
+    pub connector: Box<[u8]>,
+    pub session_id: Box<[u8]>,
+    pub start: Stamp,
+    pub end: Stamp,
+    pub local_port: Option<u16>,
+    pub remote_ip: Box<[u8]>,
+    /// Receive: the client's EHLO/HELO argument. Send: the remote's banner
+    /// host (first word after `220`).
+    pub ehlo: Option<Box<[u8]>>,
+    pub starttls_offered: bool,
+    pub tls_command: TlsCommand,
+    pub tls: Vec<TlsEvent>,
+    pub cert_subject: Option<Box<[u8]>>,
+    pub cert_thumbprint: Option<Box<[u8]>>,
+    cert_rank: CertRank,
+    /// A multi-row certificate block in progress (its type row was seen).
+    cert_block: CertRank,
+    pub auth_user: Option<Box<[u8]>>,
+    /// Original client IP from `XPROXYFROM … IP=` (Hub behind a FrontEnd).
+    pub client_ip: Option<Box<[u8]>>,
+    /// MAIL FROM commands.
+    pub messages: u32,
+    pub disconnect: Option<Box<[u8]>>,
+    /// Row 0 (or the `+` row) was seen: the session's start is in the logs.
+    pub began: bool,
+    /// The `-` row was seen.
+    pub ended: bool,
+}
+
+fn boxed(b: &[u8]) -> Box<[u8]> {
+    b.into()
+}
+
+impl Session {
+    /// A session whose first row we have is `row`.
+    pub fn new(direction: Direction, row: &Row) -> Session {
+        let stamp = Stamp::new(row.get(fields::DATE_TIME));
+        Session {
+            direction,
+            connector: boxed(row.get(fields::CONNECTOR_ID)),
+            session_id: boxed(row.get(fields::SESSION_ID)),
+            start: stamp,
+            end: stamp,
+            local_port: None,
+            remote_ip: boxed(b""),
+            ehlo: None,
+            starttls_offered: false,
+            tls_command: TlsCommand::None,
+            tls: Vec::new(),
+            cert_subject: None,
+            cert_thumbprint: None,
+            cert_rank: CertRank::None,
+            cert_block: CertRank::None,
+            auth_user: None,
+            client_ip: None,
+            messages: 0,
+            disconnect: None,
+            began: false,
+            ended: false,
+        }
+    }
+
+    /// Folds one row (of this session, in sequence order) into the state.
+    pub fn apply(&mut self, row: &Row) {
+        let stamp = row.get(fields::DATE_TIME);
+        if stamp < self.start.as_bytes() {
+            self.start = Stamp::new(stamp);
+        }
+        if stamp > self.end.as_bytes() {
+            self.end = Stamp::new(stamp);
+        }
+        if row.get(fields::SEQUENCE) == b"0" {
+            self.began = true;
+        }
+        let local = row.get(fields::LOCAL_ENDPOINT);
+        if self.local_port.is_none() && !local.is_empty() {
+            self.local_port = endpoint::port(local);
+        }
+        if self.remote_ip.is_empty() {
+            self.remote_ip = boxed(endpoint::ip(row.get(fields::REMOTE_ENDPOINT)));
+        }
+        let data = row.get(fields::DATA);
+        let context = row.get(fields::CONTEXT);
+        let event = row.get(fields::EVENT).first().copied().unwrap_or(0);
+        // Receive logs: `<` is the peer. Send logs: `>` is Exchange, the client.
+        let (client, server) = match self.direction {
+            Direction::Receive => (b'<', b'>'),
+            Direction::Send => (b'>', b'<'),
+        };
+        match event {
+            b'+' => self.began = true,
+            b'-' => {
+                self.ended = true;
+                if self.disconnect.is_none() && !context.is_empty() {
+                    self.disconnect = Some(boxed(context));
+                }
+            }
+            b'*' => self.information(row, data, context),
+            e if e == client => self.client_line(data),
+            e if e == server => self.server_line(data),
+            _ => {}
+        }
+    }
+
+    fn client_line(&mut self, data: &[u8]) {
+        let verb_end = data.iter().position(|&c| c == b' ').unwrap_or(data.len());
+        let verb = &data[..verb_end];
+        if verb.eq_ignore_ascii_case(b"EHLO") || verb.eq_ignore_ascii_case(b"HELO") {
+            if self.direction == Direction::Receive && self.ehlo.is_none() {
+                let arg = data[verb_end..].trim_ascii();
+                self.ehlo = Some(boxed(arg));
+            }
+        } else if verb.eq_ignore_ascii_case(b"STARTTLS") {
+            self.tls_command = TlsCommand::StartTls;
+        } else if verb.eq_ignore_ascii_case(b"X-ANONYMOUSTLS") {
+            self.tls_command = TlsCommand::AnonymousTls;
+        } else if starts_with_ignore_case(data, b"MAIL FROM:") {
+            self.messages += 1;
+        } else if verb.eq_ignore_ascii_case(b"XPROXYFROM")
+            && self.client_ip.is_none()
+            && let Some(ip) = data
+                .split(|&c| c == b' ')
+                .find_map(|w| w.strip_prefix(b"IP="))
+        {
+            self.client_ip = Some(boxed(ip));
+        }
+    }
+
+    fn server_line(&mut self, data: &[u8]) {
+        if data.starts_with(b"250") {
+            // `250-STARTTLS` (a row per line) or `250  host Hello … STARTTLS …`.
+            if data[3..]
+                .split(|&c| c == b' ' || c == b'-')
+                .any(|w| w.eq_ignore_ascii_case(b"STARTTLS"))
+            {
+                self.starttls_offered = true;
+            }
+        } else if self.direction == Direction::Send
+            && self.ehlo.is_none()
+            && let Some(rest) = data.strip_prefix(b"220 ")
+        {
+            let host = rest.split(|&c| c == b' ').next().unwrap_or(b"");
+            self.ehlo = Some(boxed(host));
+        }
+    }
+
+    fn information(&mut self, row: &Row, data: &[u8], context: &[u8]) {
+        let stamp = Stamp::new(row.get(fields::DATE_TIME));
+        if tls::parse_success(context).is_some() {
+            self.tls.push(TlsEvent::Success {
+                stamp,
+                context: boxed(context),
+            });
+            return;
+        }
+        if let Some(error) = tls::parse_failure(context) {
+            self.tls.push(TlsEvent::Failure {
+                stamp,
+                error: boxed(error),
+            });
+            return;
+        }
+        if context == b"authenticated" {
+            if self.auth_user.is_none() && !data.is_empty() {
+                self.auth_user = Some(boxed(data));
+            }
+            return;
+        }
+        self.certificate(data, context);
+    }
+
+    /// The three certificate layouts of FORMAT.md §4.3.
+    fn certificate(&mut self, data: &[u8], context: &[u8]) {
+        let rank_of = |kind: &[u8]| -> Option<CertRank> {
+            if kind.starts_with(b"Sending certificate") {
+                Some(CertRank::Sending)
+            } else if kind.starts_with(b"Remote certificate")
+                || kind.starts_with(b"Received certificate")
+                || kind.starts_with(b"Validated received certificate")
+            {
+                Some(CertRank::Peer)
+            } else {
+                None
+            }
+        };
+        if let Some(rank) = rank_of(context) {
+            if context.ends_with(b"Subject alternate names") && !data.trim_ascii().is_empty() {
+                // Single row: ` <Subject> <Issuer> <Serial> <Thumbprint> <NotBefore> <NotAfter> <SANs>`.
+                if rank >= self.cert_rank
+                    && let Some((subject, thumbprint)) = split_single_row_cert(data)
+                {
+                    self.cert_rank = rank;
+                    self.cert_subject = Some(boxed(subject));
+                    self.cert_thumbprint = Some(boxed(thumbprint));
+                }
+                self.cert_block = CertRank::None;
+            } else {
+                // Type row of a multi-row block (or thumbprint-only).
+                self.cert_block = rank;
+            }
+            return;
+        }
+        let block = self.cert_block;
+        if block == CertRank::None || block < self.cert_rank {
+            return;
+        }
+        match context {
+            b"Certificate subject" => {
+                self.cert_subject = Some(boxed(data));
+                if block > self.cert_rank {
+                    self.cert_thumbprint = None;
+                }
+                self.cert_rank = block;
+            }
+            b"Certificate thumbprint" => {
+                self.cert_thumbprint = Some(boxed(data));
+                if block > self.cert_rank {
+                    self.cert_subject = None;
+                }
+                self.cert_rank = block;
+            }
+            b"Certificate alternate names" => self.cert_block = CertRank::None,
+            _ => {}
+        }
+    }
+
+    /// How the session's TLS went.
+    pub fn class(&self) -> Class {
+        if self
+            .tls
+            .iter()
+            .any(|e| matches!(e, TlsEvent::Success { .. }))
+        {
+            Class::Tls
+        } else if !self.tls.is_empty() || self.tls_command != TlsCommand::None {
+            Class::Failed
+        } else if self.began && (self.ended || self.messages > 0) {
+            Class::Plaintext
+        } else {
+            Class::Unknown
+        }
+    }
+
+    /// Start and end both in the logs.
+    pub fn incomplete(&self) -> bool {
+        !(self.began && self.ended)
+    }
+
+    /// Exchange-internal traffic: X-ANONYMOUSTLS, a proxied hop
+    /// (XPROXYFROM), the transport ports 2525/717/465, or a built-in
+    /// internal send connector.
+    pub fn internal(&self) -> bool {
+        const INTERNAL_SEND: [&[u8]; 2] = [
+            b"Intra-Organization SMTP Send Connector",
+            b"Inbound Proxy Internal Send Connector",
+        ];
+        self.tls_command == TlsCommand::AnonymousTls
+            || self.client_ip.is_some()
+            || (self.direction == Direction::Receive
+                && matches!(self.local_port, Some(2525 | 717 | 465)))
+            || (self.direction == Direction::Send && INTERNAL_SEND.contains(&&*self.connector))
+    }
+
+    /// The lowest negotiated version, if any (what readiness cares about).
+    pub fn lowest_version(&self) -> Option<Version> {
+        self.tls.iter().filter_map(TlsEvent::version).min()
+    }
+}
+
+fn starts_with_ignore_case(s: &[u8], prefix: &[u8]) -> bool {
+    s.len() >= prefix.len() && s[..prefix.len()].eq_ignore_ascii_case(prefix)
+}
+
+/// Splits single-row certificate data into subject and thumbprint. The last
+/// five words are serial, thumbprint, not-before, not-after and SANs; what
+/// is left is `Subject Issuer`, two DNs that may hold spaces: the issuer
+/// starts at the first space that is not after a comma and is followed by
+/// an attribute name and `=` (`CN=`, `O=` …).
+fn split_single_row_cert(data: &[u8]) -> Option<(&[u8], &[u8])> {
+    let data = data.trim_ascii();
+    let mut words = data.rsplitn(6, |&c| c == b' ');
+    let _sans = words.next()?;
+    let _not_after = words.next()?;
+    let _not_before = words.next()?;
+    let thumbprint = words.next()?;
+    let _serial = words.next()?;
+    let dns = words.next()?;
+    let mut subject = dns;
+    for (i, &c) in dns.iter().enumerate() {
+        if c == b' ' && i > 0 && dns[i - 1] != b',' {
+            let rest = &dns[i + 1..];
+            let name_len = rest.iter().take_while(|c| c.is_ascii_alphabetic()).count();
+            if name_len > 0 && rest.get(name_len) == Some(&b'=') {
+                subject = &dns[..i];
+                break;
+            }
+        }
+    }
+    Some((subject, thumbprint))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(direction: Direction, lines: &[&str]) -> Session {
+        let rows: Vec<Row> = lines
+            .iter()
+            .map(|l| Row::parse(l.as_bytes()).unwrap())
+            .collect();
+        let mut s = Session::new(direction, &rows[0]);
+        for r in &rows {
+            s.apply(r);
+        }
+        s
+    }
+
+    const QAZEER: &[&str] = &[
+        "2023-01-11T15:59:51.433Z,SRV\\Default Frontend SRV,123453EC62278461,0,10.10.10.10:25,95.10.20.33:56026,+,,",
+        "2023-01-11T15:59:51.433Z,SRV\\Default Frontend SRV,123453EC62278461,1,10.10.10.10:25,95.10.20.33:56026,>,\"220 SRV.DOMAIN.TEST Microsoft ESMTP MAIL Service ready at Wed, 11 Jan 2023 16:59:51 +0100\",",
+        "2023-01-11T15:59:53.909Z,SRV\\Default Frontend SRV,123453EC62278461,2,10.10.10.10:25,95.10.20.33:56026,<,EHLO [95.10.20.33],",
+        "2023-01-11T15:59:53.910Z,SRV\\Default Frontend SRV,123453EC62278461,3,10.10.10.10:25,95.10.20.33:56026,>,250  SRV.DOMAIN.TEST Hello [95.10.20.33] SIZE 37748736 PIPELINING DSN ENHANCEDSTATUSCODES STARTTLS X-ANONYMOUSTLS AUTH NTLM X-EXPS GSSAPI NTLM 8BITMIME BINARYMIME CHUNKING XRDST,",
+        "2023-01-11T15:59:56.232Z,SRV\\Default Frontend SRV,123453EC62278461,4,10.10.10.10:25,95.10.20.33:56026,<,STARTTLS,",
+        "2023-01-11T15:59:56.232Z,SRV\\Default Frontend SRV,123453EC62278461,5,10.10.10.10:25,95.10.20.33:56026,>,220 2.0.0 SMTP server ready,",
+        "2023-01-11T15:59:56.232Z,SRV\\Default Frontend SRV,123453EC62278461,6,10.10.10.10:25,95.10.20.33:56026,*, CN=SERVER-HOSTNAME CN=SERVER-HOSTNAME 12DEABC6565646512346ABDC13456894 12DEABC6565646512346ABDC1345689413589876 2020-01-17T15:15:33.000Z 2025-01-17T15:15:33.000Z SERVER-HOSTNAME;SERVER-HOSTNAME.DOMAIN.TEST,Sending certificate Subject Issuer name Serial number Thumbprint Not before Not after Subject alternate names",
+        "2023-01-11T16:00:01.010Z,SRV\\Default Frontend SRV,123453EC62278461,7,10.10.10.10:25,95.10.20.33:56026,*,,\"TLS protocol SP_PROT_TLS1_2_SERVER negotiation succeeded using bulk encryption algorithm CALG_AES_128 with strength 128 bits, MAC hash algorithm CALG_SHA_256 with strength 0 bits and key exchange algorithm CALG_ECDH_EPHEM with strength 256 bits\"",
+        "2023-01-11T16:00:02.105Z,SRV\\Default Frontend SRV,123453EC62278461,8,10.10.10.10:25,95.10.20.33:56026,<,EHLO [95.10.20.33],",
+        "2023-01-11T16:00:03.115Z,SRV\\Default Frontend SRV,123453EC62278461,9,10.10.10.10:25,95.10.20.33:56026,*,CONTOSO\\svc,authenticated",
+        "2023-01-11T16:00:04.000Z,SRV\\Default Frontend SRV,123453EC62278461,10,10.10.10.10:25,95.10.20.33:56026,<,MAIL FROM:<a@b.example>,",
+        "2023-01-11T16:00:10.644Z,SRV\\Default Frontend SRV,123453EC62278461,11,10.10.10.10:25,95.10.20.33:56026,-,,Local",
+    ];
+
+    #[test]
+    fn receive_starttls_single_row_cert() {
+        let s = run(Direction::Receive, QAZEER);
+        assert_eq!(s.class(), Class::Tls);
+        assert!(!s.incomplete());
+        assert!(!s.internal());
+        assert_eq!(s.ehlo.as_deref(), Some(&b"[95.10.20.33]"[..]));
+        assert!(s.starttls_offered);
+        assert_eq!(s.tls_command, TlsCommand::StartTls);
+        assert_eq!(s.lowest_version(), Some(Version::Tls12));
+        assert_eq!(s.cert_subject.as_deref(), Some(&b"CN=SERVER-HOSTNAME"[..]));
+        assert_eq!(
+            s.cert_thumbprint.as_deref(),
+            Some(&b"12DEABC6565646512346ABDC1345689413589876"[..])
+        );
+        assert_eq!(s.auth_user.as_deref(), Some(&b"CONTOSO\\svc"[..]));
+        assert_eq!(s.messages, 1);
+        assert_eq!(s.local_port, Some(25));
+        assert_eq!(s.remote_ip.as_ref(), b"95.10.20.33");
+        assert_eq!(s.disconnect.as_deref(), Some(&b"Local"[..]));
+        assert_eq!(s.start.as_bytes(), b"2023-01-11T15:59:51.433Z");
+        assert_eq!(s.end.as_bytes(), b"2023-01-11T16:00:10.644Z");
+    }
+
+    #[test]
+    fn send_multi_row_remote_cert_and_failure() {
+        let s = run(
+            Direction::Send,
+            &[
+                "2017-10-07T04:42:56.700Z,Outbound to Office 365,08D50D3D9730A8D2,0,,216.32.181.234:25,*,,attempting to connect",
+                "2017-10-07T04:42:56.701Z,Outbound to Office 365,08D50D3D9730A8D2,1,10.10.248.7:16547,216.32.181.234:25,+,,",
+                "2017-10-07T04:42:56.702Z,Outbound to Office 365,08D50D3D9730A8D2,2,10.10.248.7:16547,216.32.181.234:25,<,\"220 BN3NAM01FT012.mail.protection.outlook.com Microsoft ESMTP MAIL Service ready at Sat, 7 Oct 2017 04:42:56 +0000\",",
+                "2017-10-07T04:42:56.703Z,Outbound to Office 365,08D50D3D9730A8D2,3,10.10.248.7:16547,216.32.181.234:25,>,EHLO mail.contoso.com,",
+                "2017-10-07T04:42:56.704Z,Outbound to Office 365,08D50D3D9730A8D2,4,10.10.248.7:16547,216.32.181.234:25,<,250-BN3NAM01FT012.mail.protection.outlook.com Hello [1.2.3.4],",
+                "2017-10-07T04:42:56.704Z,Outbound to Office 365,08D50D3D9730A8D2,5,10.10.248.7:16547,216.32.181.234:25,<,250-STARTTLS,",
+                "2017-10-07T04:42:56.704Z,Outbound to Office 365,08D50D3D9730A8D2,6,10.10.248.7:16547,216.32.181.234:25,<,250 CHUNKING,",
+                "2017-10-07T04:42:56.705Z,Outbound to Office 365,08D50D3D9730A8D2,7,10.10.248.7:16547,216.32.181.234:25,>,STARTTLS,",
+                "2017-10-07T04:42:56.804Z,Outbound to Office 365,08D50D3D9730A8D2,8,10.10.248.7:16547,216.32.181.234:25,*,,Sending certificate",
+                "2017-10-07T04:42:56.804Z,Outbound to Office 365,08D50D3D9730A8D2,9,10.10.248.7:16547,216.32.181.234:25,*,\"CN=*.domain.com, OU=Enterprise SSL Wildcard, O=Contoso Corporation\",Certificate subject",
+                "2017-10-07T04:42:56.804Z,Outbound to Office 365,08D50D3D9730A8D2,10,10.10.248.7:16547,216.32.181.234:25,*,ABCDEF,Certificate thumbprint",
+                "2017-10-07T04:42:56.804Z,Outbound to Office 365,08D50D3D9730A8D2,11,10.10.248.7:16547,216.32.181.234:25,*,*.domain.com,Certificate alternate names",
+                "2017-10-07T04:42:56.804Z,Outbound to Office 365,08D50D3D9730A8D2,12,10.10.248.7:16547,216.32.181.234:25,*,,TLS negotiation failed with error UnknownCredentials",
+                "2017-10-07T04:42:56.805Z,Outbound to Office 365,08D50D3D9730A8D2,13,10.10.248.7:16547,216.32.181.234:25,-,,DroppedSession",
+            ],
+        );
+        assert_eq!(s.class(), Class::Failed);
+        assert_eq!(
+            s.ehlo.as_deref(),
+            Some(&b"BN3NAM01FT012.mail.protection.outlook.com"[..])
+        );
+        assert!(s.starttls_offered);
+        assert_eq!(
+            s.cert_subject.as_deref(),
+            Some(&b"CN=*.domain.com, OU=Enterprise SSL Wildcard, O=Contoso Corporation"[..])
+        );
+        assert_eq!(s.cert_thumbprint.as_deref(), Some(&b"ABCDEF"[..]));
+        assert_eq!(s.local_port, Some(16547));
+        assert_eq!(s.disconnect.as_deref(), Some(&b"DroppedSession"[..]));
+        assert!(
+            matches!(&s.tls[0], TlsEvent::Failure { error, .. } if &**error == b"UnknownCredentials")
+        );
+    }
+
+    #[test]
+    fn anonymous_tls_is_internal_and_peer_thumbprint_wins() {
+        let s = run(
+            Direction::Receive,
+            &[
+                "2024-01-01T00:00:00.000Z,EX1\\Default EX1,08DC000000000001,0,10.0.0.1:2525,10.0.0.2:40000,+,,",
+                "2024-01-01T00:00:00.001Z,EX1\\Default EX1,08DC000000000001,1,10.0.0.1:2525,10.0.0.2:40000,<,X-ANONYMOUSTLS,",
+                "2024-01-01T00:00:00.002Z,EX1\\Default EX1,08DC000000000001,2,10.0.0.1:2525,10.0.0.2:40000,*,,Sending certificate",
+                "2024-01-01T00:00:00.002Z,EX1\\Default EX1,08DC000000000001,3,10.0.0.1:2525,10.0.0.2:40000,*,CN=EX1,Certificate subject",
+                "2024-01-01T00:00:00.002Z,EX1\\Default EX1,08DC000000000001,4,10.0.0.1:2525,10.0.0.2:40000,*,1111,Certificate thumbprint",
+                "2024-01-01T00:00:00.003Z,EX1\\Default EX1,08DC000000000001,5,10.0.0.1:2525,10.0.0.2:40000,*,,\"TLS protocol SP_PROT_TLS1_2_SERVER negotiation succeeded using bulk encryption algorithm CALG_AES_256 with strength 256 bits, MAC hash algorithm CALG_SHA_384 with strength 0 bits and key exchange algorithm CALG_ECDHE with strength 384 bits\"",
+                "2024-01-01T00:00:00.004Z,EX1\\Default EX1,08DC000000000001,6,10.0.0.1:2525,10.0.0.2:40000,*,,Received certificate",
+                "2024-01-01T00:00:00.004Z,EX1\\Default EX1,08DC000000000001,7,10.0.0.1:2525,10.0.0.2:40000,*,2222,Certificate thumbprint",
+                "2024-01-01T00:00:00.005Z,EX1\\Default EX1,08DC000000000001,8,10.0.0.1:2525,10.0.0.2:40000,<,XPROXYFROM SID=08DC000000000000 IP=192.0.2.9 PORT=5000 DOMAIN=x SEQNUM=1,",
+            ],
+        );
+        assert!(s.internal());
+        assert_eq!(s.tls_command, TlsCommand::AnonymousTls);
+        assert_eq!(s.cert_thumbprint.as_deref(), Some(&b"2222"[..]));
+        assert_eq!(s.cert_subject, None, "the peer's block had no subject");
+        assert_eq!(s.client_ip.as_deref(), Some(&b"192.0.2.9"[..]));
+        assert!(s.incomplete());
+        assert_eq!(s.class(), Class::Tls);
+    }
+
+    #[test]
+    fn plaintext_needs_the_start_and_mail_or_an_end() {
+        let start = "2024-03-13T09:01:18.723Z,EX\\Default Frontend EX,08DC42C8FF236A1F,0,10.100.100.25:25,10.100.100.30:62136,+,,";
+        let offer = "2024-03-13T09:01:18.724Z,EX\\Default Frontend EX,08DC42C8FF236A1F,3,10.100.100.25:25,10.100.100.30:62136,>,250 Exchange.contoso.com Hello [10.100.100.30] SIZE 37748736 PIPELINING STARTTLS X-ANONYMOUSTLS,";
+        let mail = "2024-03-13T09:01:18.724Z,EX\\Default Frontend EX,08DC42C8FF236A1F,4,10.100.100.25:25,10.100.100.30:62136,<,MAIL FROM:<veeam@contoso.com>,";
+        let s = run(Direction::Receive, &[start, offer, mail]);
+        assert_eq!(s.class(), Class::Plaintext);
+        assert!(s.starttls_offered);
+        assert!(s.incomplete());
+        assert_eq!(
+            run(Direction::Receive, &[start, offer]).class(),
+            Class::Unknown
+        );
+        assert_eq!(
+            run(Direction::Receive, &[offer, mail]).class(),
+            Class::Unknown
+        );
+    }
+
+    #[test]
+    fn single_row_cert_split() {
+        assert_eq!(
+            split_single_row_cert(b" CN=mail.contoso.com, O=Contoso CN=Contoso CA, O=Contoso 0A 1B 2020-01-01T00:00:00.000Z 2021-01-01T00:00:00.000Z mail.contoso.com"),
+            Some((&b"CN=mail.contoso.com, O=Contoso"[..], &b"1B"[..]))
+        );
+        assert_eq!(
+            split_single_row_cert(b" CN=Trusted Secure CA 5 CN=Root 0A 1B x y z"),
+            Some((&b"CN=Trusted Secure CA 5"[..], &b"1B"[..]))
+        );
+        assert_eq!(split_single_row_cert(b" too short"), None);
+    }
+}
