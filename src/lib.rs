@@ -14,7 +14,7 @@
 //! let log = b"2024-03-08T10:00:00.000Z,EX01\\Default Frontend EX01,08DC,7,10.0.0.1:25,192.0.2.7:5000,*,,\"TLS protocol SP_PROT_TLS1_0_SERVER negotiation succeeded using bulk encryption algorithm CALG_AES_256 with strength 256 bits, MAC hash algorithm CALG_SHA1 with strength 160 bits and key exchange algorithm CALG_ECDHE with strength 256 bits\"\r\n";
 //! let mut tally = Tally::default();
 //! scan_range(log, 0, log.len(), FileCtx::new(0, None), &mut tally);
-//! let reports = exlog::report::Reports::build(&tally);
+//! let reports = exlog::report::Reports::build(&tally, 14);
 //! assert_eq!(reports.summary.by_version[2], 1); // one TLS 1.0 negotiation
 //! ```
 
