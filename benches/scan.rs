@@ -46,6 +46,19 @@ fn benches(c: &mut Criterion) {
     g.bench_function("count_lines_64MB", |b| {
         b.iter(|| bytecount::count(black_box(&data), b'\n'))
     });
+    g.bench_function("split_every_row_64MB", |b| {
+        b.iter(|| {
+            let mut n = 0u64;
+            let mut start = 0;
+            for end in memchr::memchr_iter(b'\n', &data) {
+                if Row::parse(&data[start..end]).is_ok() {
+                    n += 1;
+                }
+                start = end + 1;
+            }
+            n
+        })
+    });
     g.bench_function("scan_range_64MB", |b| {
         b.iter(|| {
             let mut t = Tally::default();

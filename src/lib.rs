@@ -98,7 +98,11 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
         chunk: args.chunk_size.unwrap_or(pipeline::DEFAULT_CHUNK),
         mode: if sessions {
             pipeline::Mode::Sessions {
-                keep: kind == Kind::Session,
+                keep: match (kind, format) {
+                    (Kind::Session, Format::Csv) => tally::Keep::CsvLines,
+                    (Kind::Session, _) => tally::Keep::Sessions,
+                    _ => tally::Keep::Nothing,
+                },
             }
         } else {
             pipeline::Mode::Tls
@@ -132,7 +136,16 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
     let tally = pool.install(|| pipeline::scan(&walk.files, &plan, &bar));
     bar.finish_and_clear();
 
+    let mut tally = tally;
+    let mut sessions = std::mem::take(&mut tally.sessions.rows);
+    pool.install(|| report::sessions::sort_sessions(&mut sessions));
     let mut reports = Reports::build(&tally, args.window_days);
+    let stream_sessions = kind == Kind::Session && format == Format::Csv;
+    if kind == Kind::Session && !stream_sessions {
+        reports
+            .tables
+            .push(report::sessions::session_list(&sessions));
+    }
     reports.summary.elapsed_seconds = started.elapsed().as_secs_f64();
     let (errors, warnings) = messages(&walk.files, &tally);
     let partial = !walk.problems.is_empty()
@@ -140,7 +153,17 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
         || reports.summary.files_skipped > 0
         || reports.summary.malformed_rows > 0;
 
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let bytes = match format {
+        Format::Csv if stream_sessions => {
+            let mut lines = std::mem::take(&mut tally.sessions.lines);
+            pool.install(|| report::sessions::sort_lines(&mut lines));
+            out.write_all(&report::csv::write(&reports.table_or_empty(Kind::Session)))?;
+            for (_, line) in &lines {
+                out.write_all(line)?;
+            }
+            Vec::new()
+        }
         Format::Csv => report::csv::write(&reports.table_or_empty(kind)),
         Format::Json => {
             let all: Vec<String> = walk
@@ -161,9 +184,9 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
             }
         }
     };
-    let mut out = stdout.lock();
     out.write_all(&bytes)?;
     out.flush()?;
+    drop(out);
 
     for e in &errors {
         eprintln!("exlog: error: {e}");

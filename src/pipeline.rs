@@ -7,7 +7,7 @@ use crate::input::Input;
 use crate::parse::{Direction, sniff};
 use crate::reader::Source;
 use crate::scan::{FileCtx, scan_range, scan_sessions, stitch};
-use crate::tally::Tally;
+use crate::tally::{Keep, Tally};
 use indicatif::ProgressBar;
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -22,9 +22,9 @@ pub const DEFAULT_CHUNK: usize = 16 << 20;
 pub enum Mode {
     /// Only TLS rows, found by `memmem` (the cipher and failure reports).
     Tls,
-    /// Every row, joined into sessions; `keep` holds each session for
-    /// `--by session`.
-    Sessions { keep: bool },
+    /// Every row, joined into sessions; `keep` says what to hold of each
+    /// session for `--by session`.
+    Sessions { keep: Keep },
 }
 
 /// What to scan and how.

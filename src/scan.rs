@@ -16,7 +16,7 @@ use crate::parse::fields::{self, Row, RowError};
 use crate::parse::tls;
 use crate::parse::{BOM, Direction, endpoint};
 use crate::session::Session;
-use crate::tally::{BadRow, Tally};
+use crate::tally::{BadRow, Keep, Tally};
 use memchr::memmem;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::sync::LazyLock;
@@ -224,16 +224,30 @@ pub struct SessionUnit {
 /// A session-id as a number: 16 hex digits parse; anything else is hashed
 /// (IDs are opaque; only equality matters).
 pub fn session_key(id: &[u8]) -> u64 {
-    if id.len() == 16
-        && let Ok(s) = std::str::from_utf8(id)
-        && let Ok(n) = u64::from_str_radix(s, 16)
-    {
-        return n;
+    if id.len() == 16 {
+        let mut n = 0u64;
+        let mut hex = true;
+        for &c in id {
+            let v = match c {
+                b'0'..=b'9' => c - b'0',
+                b'A'..=b'F' => c - b'A' + 10,
+                b'a'..=b'f' => c - b'a' + 10,
+                _ => {
+                    hex = false;
+                    break;
+                }
+            };
+            n = n << 4 | u64::from(v);
+        }
+        if hex {
+            return n;
+        }
     }
     use std::hash::{BuildHasher, Hasher};
     let mut h = rustc_hash::FxBuildHasher.build_hasher();
     h.write(id);
-    h.finish() | (1 << 63)
+    // A hashed ID could equal a hex one only by a 1-in-2^64 chance.
+    h.finish()
 }
 
 /// The session direction of a row when the file does not say.
@@ -249,7 +263,7 @@ pub fn scan_sessions(
     start: usize,
     end: usize,
     ctx: FileCtx,
-    keep: bool,
+    keep: Keep,
     tally: &mut Tally,
 ) {
     let mut s = align(data, start);
@@ -347,7 +361,7 @@ pub fn scan_sessions(
 /// Joins the fragments left by [`scan_sessions`] in file order (sessions
 /// cross chunks and files of one folder) and counts every session; those
 /// still open at the end of the input are counted as incomplete.
-pub fn stitch(tally: &mut Tally, filters: &Filters, keep: bool) {
+pub fn stitch(tally: &mut Tally, filters: &Filters, keep: Keep) {
     let mut pending = std::mem::take(&mut tally.pending);
     pending.sort_by_key(|u| (u.file, u.start));
     let mut open: FxHashMap<(usize, u64), Session> = FxHashMap::default();

@@ -295,7 +295,7 @@ impl Tally {
     /// Counts one finished session (and its TLS lines) through `filters`.
     /// Session-level numbers go by the session's start, TLS numbers by
     /// each TLS line's own time, as in the TLS-only scan.
-    pub fn finish_session(&mut self, s: Session, filters: &Filters, keep: bool) {
+    pub fn finish_session(&mut self, s: Session, filters: &Filters, keep: Keep) {
         let d = s.direction;
         if (filters.exclude_internal && s.internal())
             || !filters.keys(d, &s.connector, &s.remote_ip)
@@ -373,8 +373,13 @@ impl Tally {
             o.lowest = o.lowest.min(v);
             o.last_seen = o.last_seen.max(last);
         }
-        if keep {
-            st.rows.push(s);
+        match keep {
+            Keep::Nothing => {}
+            Keep::Sessions => st.rows.push(s),
+            Keep::CsvLines => {
+                let line = crate::report::sessions::csv_line(&s);
+                st.lines.push((s.start, line));
+            }
         }
     }
 }
@@ -394,6 +399,17 @@ fn bump_sessions<'m>(
         map.insert(key.to_vec(), SessionCounts::default());
     }
     map.get_mut(key).expect("inserted above")
+}
+
+/// What `--by session` needs kept of each session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Keep {
+    Nothing,
+    /// The sessions themselves (table and JSON output).
+    Sessions,
+    /// Each session's CSV line, made by the worker that finished it: the
+    /// formatting runs in parallel and a line is smaller than a session.
+    CsvLines,
 }
 
 /// Sessions, and how many of them never tried TLS.
@@ -466,6 +482,8 @@ pub struct SessionTally {
     pub latest: Option<Stamp>,
     /// Every counted session, for `--by session`.
     pub rows: Vec<Session>,
+    /// Or each one's CSV line, with its start for sorting.
+    pub lines: Vec<(Stamp, Box<[u8]>)>,
 }
 
 impl SessionTally {
@@ -519,6 +537,7 @@ impl SessionTally {
         self.incomplete += o.incomplete;
         self.latest = self.latest.max(o.latest);
         self.rows.extend(o.rows);
+        self.lines.extend(o.lines);
     }
 }
 

@@ -2,28 +2,65 @@
 //! row. Quoting is the csv crate's (only where a field needs it).
 
 use super::{Cell, Table};
+use std::borrow::Cow;
 
 /// Writes `table` as CSV bytes.
 pub fn write(table: &Table) -> Vec<u8> {
-    let mut w = ::csv::Writer::from_writer(Vec::new());
+    let mut out = Vec::new();
     // Writing into a Vec cannot fail.
-    w.write_record(&table.columns).expect("in-memory write");
-    let mut record = Vec::with_capacity(table.columns.len());
-    for row in &table.rows {
-        record.clear();
-        record.extend(row.iter().map(cell));
-        w.write_record(&record).expect("in-memory write");
-    }
-    w.into_inner().expect("in-memory write")
+    stream(&table.columns, table.rows.iter().cloned(), &mut out).expect("in-memory write");
+    out
 }
 
-fn cell(c: &Cell) -> String {
+/// Writes a header and rows as they come, so a long report (one row per
+/// session) never has to be held as text.
+pub fn stream<W: std::io::Write>(
+    columns: &[&str],
+    rows: impl Iterator<Item = Vec<Cell>>,
+    out: W,
+) -> std::io::Result<()> {
+    let mut w = ::csv::Writer::from_writer(out);
+    w.write_record(columns).map_err(io_error)?;
+    for row in rows {
+        let record: Vec<Cow<str>> = row.iter().map(cell).collect();
+        w.write_record(record.iter().map(|c| c.as_bytes()))
+            .map_err(io_error)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// Writes rows without a header (a block of a longer report).
+pub fn rows<W: std::io::Write>(
+    rows: impl Iterator<Item = Vec<Cell>>,
+    out: W,
+) -> std::io::Result<()> {
+    let mut w = ::csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(out);
+    for row in rows {
+        let record: Vec<Cow<str>> = row.iter().map(cell).collect();
+        w.write_record(record.iter().map(|c| c.as_bytes()))
+            .map_err(io_error)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// The I/O error inside a csv error, so a closed pipe stays recognisable.
+fn io_error(e: ::csv::Error) -> std::io::Error {
+    match e.into_kind() {
+        ::csv::ErrorKind::Io(io) => io,
+        other => std::io::Error::other(format!("{other:?}")),
+    }
+}
+
+fn cell(c: &Cell) -> Cow<'_, str> {
     match c {
-        Cell::Text(s) => s.clone(),
-        Cell::Count(n) => n.to_string(),
-        Cell::Bits(Some(n)) => n.to_string(),
-        Cell::Bits(None) => String::new(),
-        Cell::Flag(b) => b.to_string(),
+        Cell::Text(s) => Cow::Borrowed(s),
+        Cell::Count(n) | Cell::Bits(Some(n)) => Cow::Owned(n.to_string()),
+        Cell::Bits(None) => Cow::Borrowed(""),
+        Cell::Flag(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
     }
 }
 

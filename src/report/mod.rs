@@ -3,7 +3,7 @@
 
 pub mod csv;
 pub mod json;
-mod sessions;
+pub mod sessions;
 pub mod table;
 
 use crate::parse::Direction;
@@ -122,8 +122,8 @@ pub struct Reports {
 }
 
 impl Reports {
-    /// The report of `kind`; the session list exists only when sessions
-    /// were kept, so it may be absent (then an empty table is given).
+    /// The report of `kind`; the session list is added only on request
+    /// (it can be large), so it may be absent (then an empty table is given).
     pub fn table(&self, kind: Kind) -> Option<&Table> {
         self.tables.iter().find(|t| t.kind == kind)
     }
@@ -170,7 +170,7 @@ impl Reports {
         summary.negotiations = summary.by_version.iter().sum();
         summary.sessions = tally.sessions.classes;
         summary.sessions_incomplete = tally.sessions.incomplete;
-        let mut tables = vec![
+        let tables = vec![
             connector(tally),
             remote(tally),
             cipher(tally),
@@ -178,9 +178,6 @@ impl Reports {
             sessions::day(tally),
             sessions::readiness(tally, window_days),
         ];
-        if !tally.sessions.rows.is_empty() {
-            tables.push(sessions::session_list(tally));
-        }
         Reports { tables, summary }
     }
 }

@@ -4,7 +4,7 @@
 use super::{Cell, Kind, Table, bits, dir, lossy, suite, text, version_columns};
 use crate::parse::Direction;
 use crate::parse::tls::Version;
-use crate::session::TlsEvent;
+use crate::session::{Session, TlsEvent};
 use crate::tally::{Stamp, Tally};
 
 /// `date,direction,SSL2,…,other,failed,plaintext,total` per UTC day.
@@ -212,63 +212,79 @@ pub const SESSION_COLUMNS: [&str; 27] = [
     "incomplete",
 ];
 
-/// One row per session, in time order (start, then direction, connector
-/// and session-id).
-pub fn session_list(tally: &Tally) -> Table {
+/// Puts sessions in report order: start time, then the row itself
+/// (direction, connector, session-id, …): the same order as
+/// [`sort_lines`], whatever the output format.
+pub fn sort_sessions(rows: &mut [Session]) {
+    use rayon::slice::ParallelSliceMut;
+    rows.par_sort_by_cached_key(|s| (s.start, csv_line(s)));
+}
+
+/// Sorts kept CSV lines into report order.
+pub fn sort_lines(lines: &mut [(Stamp, Box<[u8]>)]) {
+    use rayon::slice::ParallelSliceMut;
+    lines.par_sort_unstable();
+}
+
+/// One session as a CSV line (with its line ending).
+pub fn csv_line(s: &Session) -> Box<[u8]> {
+    let mut buf = Vec::with_capacity(512);
+    super::csv::rows(std::iter::once(session_cells(s)), &mut buf).expect("in-memory write");
+    buf.into_boxed_slice()
+}
+
+/// The session report's row for one session.
+pub fn session_cells(s: &Session) -> Vec<Cell> {
     let opt = |b: &Option<Box<[u8]>>| text(b.as_deref().unwrap_or(b""));
-    let mut rows: Vec<Vec<Cell>> = tally
-        .sessions
-        .rows
-        .iter()
-        .map(|s| {
-            let success = s.tls.iter().find_map(|e| match e {
-                TlsEvent::Success { context, .. } => suite(context),
-                TlsEvent::Failure { .. } => None,
-            });
-            let error = s.tls.iter().find_map(|e| match e {
-                TlsEvent::Failure { error, .. } => Some(&**error),
-                TlsEvent::Success { .. } => None,
-            });
-            let (version, [c, cb, h, hb, k, kb]) = match success {
-                Some((v, names)) => (v.label().to_string(), names),
-                None => Default::default(),
-            };
-            vec![
-                dir(s.direction),
-                text(&s.connector),
-                text(&s.session_id),
-                text(s.start.as_bytes()),
-                text(s.end.as_bytes()),
-                Cell::Bits(s.local_port.map(u64::from)),
-                text(&s.remote_ip),
-                opt(&s.ehlo),
-                Cell::Flag(s.starttls_offered),
-                Cell::Text(s.tls_command.label().to_string()),
-                Cell::Text(version),
-                Cell::Text(c),
-                bits(&cb),
-                Cell::Text(h),
-                bits(&hb),
-                Cell::Text(k),
-                bits(&kb),
-                text(error.unwrap_or(b"")),
-                opt(&s.cert_subject),
-                opt(&s.cert_thumbprint),
-                opt(&s.auth_user),
-                opt(&s.client_ip),
-                Cell::Count(u64::from(s.messages)),
-                opt(&s.disconnect),
-                Cell::Text(s.class().label().to_string()),
-                Cell::Flag(s.internal()),
-                Cell::Flag(s.incomplete()),
-            ]
-        })
-        .collect();
-    // Start time first; then the rest of the row, so ties are still ordered.
-    rows.sort_by(|a, b| (&a[3], &a[0], &a[1], &a[2], a).cmp(&(&b[3], &b[0], &b[1], &b[2], b)));
+    let success = s.tls.iter().find_map(|e| match e {
+        TlsEvent::Success { context, .. } => suite(context),
+        TlsEvent::Failure { .. } => None,
+    });
+    let error = s.tls.iter().find_map(|e| match e {
+        TlsEvent::Failure { error, .. } => Some(&**error),
+        TlsEvent::Success { .. } => None,
+    });
+    let (version, [c, cb, h, hb, k, kb]) = match success {
+        Some((v, names)) => (v.label().to_string(), names),
+        None => Default::default(),
+    };
+    vec![
+        dir(s.direction),
+        text(&s.connector),
+        text(&s.session_id),
+        text(s.start.as_bytes()),
+        text(s.end.as_bytes()),
+        Cell::Bits(s.local_port.map(u64::from)),
+        text(&s.remote_ip),
+        opt(&s.ehlo),
+        Cell::Flag(s.starttls_offered),
+        Cell::Text(s.tls_command.label().to_string()),
+        Cell::Text(version),
+        Cell::Text(c),
+        bits(&cb),
+        Cell::Text(h),
+        bits(&hb),
+        Cell::Text(k),
+        bits(&kb),
+        text(error.unwrap_or(b"")),
+        opt(&s.cert_subject),
+        opt(&s.cert_thumbprint),
+        opt(&s.auth_user),
+        opt(&s.client_ip),
+        Cell::Count(u64::from(s.messages)),
+        opt(&s.disconnect),
+        Cell::Text(s.class().label().to_string()),
+        Cell::Flag(s.internal()),
+        Cell::Flag(s.incomplete()),
+    ]
+}
+
+/// One row per session, for sessions already in report order
+/// ([`sort_sessions`]).
+pub fn session_list(sorted: &[Session]) -> Table {
     Table {
         kind: Kind::Session,
         columns: SESSION_COLUMNS.to_vec(),
-        rows,
+        rows: sorted.iter().map(session_cells).collect(),
     }
 }
