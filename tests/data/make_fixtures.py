@@ -103,5 +103,123 @@ def ugly():
         BOM + "\r\n".join(lines).encode("utf-8", "surrogateescape"))
 
 
+def sessions():
+    """One fixture per session shape (issue 6), hand-written."""
+    d = os.path.join(HERE, "sessions")
+    fe = "EXS\\Default Frontend EXS"
+    cf = "EXS\\Client Frontend EXS"
+    hub = "EXS\\Default EXS"
+    def r(t, conn, sid, seq, loc, rem, ev, data="", ctx=""):
+        q = lambda f: '"' + f.replace('"', '""') + '"' if ("," in f or '"' in f) else f
+        return ",".join([f"2024-05-01T{t}Z", q(conn), sid, str(seq), loc, rem, ev, q(data), q(ctx)])
+    T12S = tls("SP_PROT_TLS1_2_SERVER", "CALG_AES_256", 256, "CALG_SHA_384", 0, "CALG_ECDH_EPHEM", 384)[1:-1]
+    T10S = tls("SP_PROT_TLS1_0_SERVER", "CALG_AES_128", 128, "CALG_SHA1", 160, "CALG_RSA_KEYX", 2048)[1:-1]
+    T12C = tls("SP_PROT_TLS1_2_CLIENT", "CALG_AES_128", 128, "CALG_SHA_256", 0, "CALG_ECDHE", 256)[1:-1]
+    L, A = "10.0.0.21:25", "203.0.113.10:50000"
+    B = "198.51.100.7:50001"
+    C = "10.20.0.40:50002"
+    D = "192.0.2.99:50003"
+    E = "[2001:db8:9::1]:50004"
+    file10 = [
+        # Split across files: starts here, TLS line in the next hour's file.
+        r("10:59:58.000", fe, "08DC6A0000000001", 0, L, A, "+"),
+        r("10:59:58.001", fe, "08DC6A0000000001", 1, L, A, ">", "220 EXS.contoso.com Microsoft ESMTP MAIL Service ready at Wed, 01 May 2024 10:59:58 +0000"),
+        # Interleaved: a plaintext session with HELO, STARTTLS not offered.
+        r("10:59:58.100", fe, "08DC6A0000000002", 0, L, B, "+"),
+        r("10:59:58.200", fe, "08DC6A0000000001", 2, L, A, "<", "EHLO mail.partner.example"),
+        r("10:59:58.201", fe, "08DC6A0000000001", 3, L, A, ">", "250-EXS.contoso.com Hello [203.0.113.10]"),
+        r("10:59:58.201", fe, "08DC6A0000000001", 4, L, A, ">", "250-SIZE 37748736"),
+        r("10:59:58.201", fe, "08DC6A0000000001", 5, L, A, ">", "250-STARTTLS"),
+        r("10:59:58.201", fe, "08DC6A0000000001", 6, L, A, ">", "250 CHUNKING"),
+        r("10:59:58.300", fe, "08DC6A0000000002", 1, L, B, ">", "220 EXS.contoso.com Microsoft ESMTP MAIL Service ready at Wed, 01 May 2024 10:59:58 +0000"),
+        r("10:59:58.400", fe, "08DC6A0000000002", 2, L, B, "<", "HELO printer-7"),
+        r("10:59:58.401", fe, "08DC6A0000000002", 3, L, B, ">", "250 EXS.contoso.com Hello [198.51.100.7]"),
+        r("10:59:58.500", fe, "08DC6A0000000002", 4, L, B, "<", "MAIL FROM:<scan@printer-7>"),
+        r("10:59:58.501", fe, "08DC6A0000000002", 5, L, B, ">", "250 2.1.0 Sender OK"),
+        r("10:59:59.000", fe, "08DC6A0000000001", 7, L, A, "<", "STARTTLS"),
+        r("10:59:59.001", fe, "08DC6A0000000001", 8, L, A, ">", "220 2.0.0 SMTP server ready"),
+        r("10:59:59.600", fe, "08DC6A0000000002", 6, L, B, "<", "QUIT"),
+        r("10:59:59.601", fe, "08DC6A0000000002", 7, L, B, "-", "", "Local"),
+        # Client Frontend: STARTTLS, TLS 1.0, AUTH.
+        r("10:30:00.000", cf, "08DC6A0000000003", 0, "10.0.0.21:587", C, "+"),
+        r("10:30:00.100", cf, "08DC6A0000000003", 1, "10.0.0.21:587", C, "<", "EHLO laptop-12"),
+        r("10:30:00.101", cf, "08DC6A0000000003", 2, "10.0.0.21:587", C, ">", "250  EXS.contoso.com Hello [10.20.0.40] SIZE 37748736 PIPELINING STARTTLS AUTH GSSAPI NTLM"),
+        r("10:30:00.200", cf, "08DC6A0000000003", 3, "10.0.0.21:587", C, "<", "STARTTLS"),
+        r("10:30:00.300", cf, "08DC6A0000000003", 4, "10.0.0.21:587", C, "*", "", T10S),
+        r("10:30:00.400", cf, "08DC6A0000000003", 5, "10.0.0.21:587", C, "*", "CONTOSO\\jdoe", "authenticated"),
+        r("10:30:00.500", cf, "08DC6A0000000003", 6, "10.0.0.21:587", C, "<", "MAIL FROM:<jdoe@contoso.com>"),
+        r("10:30:00.600", cf, "08DC6A0000000003", 7, "10.0.0.21:587", C, "<", "MAIL FROM:<jdoe@contoso.com>"),
+        r("10:30:01.000", cf, "08DC6A0000000003", 8, "10.0.0.21:587", C, "-", "", "Remote(ConnectionReset)"),
+        # STARTTLS, then the client vanishes: attempted, not negotiated.
+        r("10:40:00.000", fe, "08DC6A0000000004", 0, L, D, "+"),
+        r("10:40:00.100", fe, "08DC6A0000000004", 1, L, D, "<", "EHLO old-gw"),
+        r("10:40:00.200", fe, "08DC6A0000000004", 2, L, D, "<", "STARTTLS"),
+        r("10:40:05.000", fe, "08DC6A0000000004", 3, L, D, "-", "", "Timeout"),
+    ]
+    file10.sort(key=lambda l: l[:24])
+    put(os.path.join(d, "EXS", "FrontEnd", "SmtpReceive", "RECV2024050110-1.LOG"), crlf(header("Receive", "2024-05-01T10:00:00.000Z") + file10))
+    file11 = [
+        r("11:00:00.100", fe, "08DC6A0000000001", 9, L, A, "*", " CN=EXS.contoso.com CN=Contoso CA 0A1B 00112233445566778899AABBCCDDEEFF00112233 2024-01-01T00:00:00.000Z 2025-01-01T00:00:00.000Z EXS.contoso.com", "Sending certificate Subject Issuer name Serial number Thumbprint Not before Not after Subject alternate names"),
+        r("11:00:00.200", fe, "08DC6A0000000001", 10, L, A, "*", "", T12S),
+        r("11:00:00.300", fe, "08DC6A0000000001", 11, L, A, "<", "EHLO mail.partner.example"),
+        r("11:00:00.400", fe, "08DC6A0000000001", 12, L, A, "<", "MAIL FROM:<a@partner.example>"),
+        r("11:00:01.000", fe, "08DC6A0000000001", 13, L, A, "-", "", "Local"),
+        # The middle of a session whose start was deleted (circular logging).
+        r("11:10:00.000", fe, "08DC690000000009", 7, L, E, "*", "", T12S),
+        r("11:10:00.100", fe, "08DC690000000009", 8, L, E, "<", "EHLO v6.partner.example"),
+    ]
+    put(os.path.join(d, "EXS", "FrontEnd", "SmtpReceive", "RECV2024050111-1.LOG"), crlf(header("Receive", "2024-05-01T11:00:00.000Z") + file11))
+    # Hub receive behind the FrontEnd: X-ANONYMOUSTLS, XPROXYFROM.
+    H, F = "10.0.0.21:2525", "10.0.0.22:41000"
+    hubrows = [
+        r("10:59:59.500", hub, "08DC6A00000000A1", 0, H, F, "+"),
+        r("10:59:59.510", hub, "08DC6A00000000A1", 1, H, F, "<", "EHLO EXS2.contoso.com"),
+        r("10:59:59.511", hub, "08DC6A00000000A1", 2, H, F, ">", "250  EXS.contoso.com Hello [10.0.0.22] SIZE PIPELINING STARTTLS X-ANONYMOUSTLS AUTH NTLM X-EXPS GSSAPI NTLM"),
+        r("10:59:59.520", hub, "08DC6A00000000A1", 3, H, F, "<", "X-ANONYMOUSTLS"),
+        r("10:59:59.521", hub, "08DC6A00000000A1", 4, H, F, ">", "220 2.0.0 SMTP server ready"),
+        r("10:59:59.530", hub, "08DC6A00000000A1", 5, H, F, "*", "", "Sending certificate"),
+        r("10:59:59.530", hub, "08DC6A00000000A1", 6, H, F, "*", "CN=EXS", "Certificate subject"),
+        r("10:59:59.530", hub, "08DC6A00000000A1", 7, H, F, "*", "AAAA0000", "Certificate thumbprint"),
+        r("10:59:59.540", hub, "08DC6A00000000A1", 8, H, F, "*", "", T12S),
+        r("10:59:59.550", hub, "08DC6A00000000A1", 9, H, F, "*", "", "Received certificate"),
+        r("10:59:59.550", hub, "08DC6A00000000A1", 10, H, F, "*", "BBBB1111", "Certificate thumbprint"),
+        r("10:59:59.560", hub, "08DC6A00000000A1", 11, H, F, "<", "XPROXYFROM SID=08DC6A0000000001 IP=203.0.113.10 PORT=50000 DOMAIN=mail.partner.example SEQNUM=1"),
+        r("10:59:59.570", hub, "08DC6A00000000A1", 12, H, F, "<", "MAIL FROM:<a@partner.example>"),
+        r("10:59:59.900", hub, "08DC6A00000000A1", 13, H, F, "-", "", "Local"),
+    ]
+    put(os.path.join(d, "EXS", "Hub", "SmtpReceive", "RECV2024050110-1.LOG"), crlf(header("Receive", "2024-05-01T10:00:00.000Z") + hubrows))
+    # Send, size rollover between `attempting to connect` and `+`;
+    # multi-row remote certificate.
+    S, R = "Outbound to Internet", "192.0.2.25:25"
+    LS = "10.0.0.21:40100"
+    send1 = [
+        r("10:20:00.000", S, "08DC6A00000000B1", 0, "", R, "*", "SendRoutingHeaders", "Set Session Permissions"),
+        r("10:20:00.001", S, "08DC6A00000000B1", 1, "", R, "*", "", "attempting to connect"),
+    ]
+    send2 = [
+        r("10:20:00.050", S, "08DC6A00000000B1", 2, LS, R, "+"),
+        r("10:20:00.100", S, "08DC6A00000000B1", 3, LS, R, "<", "220 mx.example.org ESMTP Postfix"),
+        r("10:20:00.101", S, "08DC6A00000000B1", 4, LS, R, ">", "EHLO EXS.contoso.com"),
+        r("10:20:00.150", S, "08DC6A00000000B1", 5, LS, R, "<", "250-mx.example.org"),
+        r("10:20:00.150", S, "08DC6A00000000B1", 6, LS, R, "<", "250-STARTTLS"),
+        r("10:20:00.150", S, "08DC6A00000000B1", 7, LS, R, "<", "250 8BITMIME"),
+        r("10:20:00.151", S, "08DC6A00000000B1", 8, LS, R, ">", "STARTTLS"),
+        r("10:20:00.200", S, "08DC6A00000000B1", 9, LS, R, "<", "220 2.0.0 Ready to start TLS"),
+        r("10:20:00.250", S, "08DC6A00000000B1", 10, LS, R, "*", "", "Remote certificate"),
+        r("10:20:00.250", S, "08DC6A00000000B1", 11, LS, R, "*", "CN=mx.example.org, O=Example, C=DE", "Certificate subject"),
+        r("10:20:00.250", S, "08DC6A00000000B1", 12, LS, R, "*", "CN=R11, O=Let's Encrypt, C=US", "Certificate issuer name"),
+        r("10:20:00.250", S, "08DC6A00000000B1", 13, LS, R, "*", "0403AB", "Certificate serial number"),
+        r("10:20:00.250", S, "08DC6A00000000B1", 14, LS, R, "*", "CCCC2222", "Certificate thumbprint"),
+        r("10:20:00.250", S, "08DC6A00000000B1", 15, LS, R, "*", "mx.example.org", "Certificate alternate names"),
+        r("10:20:00.300", S, "08DC6A00000000B1", 16, LS, R, "*", "", T12C),
+        r("10:20:00.400", S, "08DC6A00000000B1", 17, LS, R, ">", "MAIL FROM:<noreply@contoso.com>"),
+        r("10:20:00.500", S, "08DC6A00000000B1", 18, LS, R, ">", "QUIT"),
+        r("10:20:00.600", S, "08DC6A00000000B1", 19, LS, R, "-", "", "Local"),
+    ]
+    put(os.path.join(d, "EXS", "FrontEnd", "SmtpSend", "SEND2024050110-1.LOG"), crlf(header("Send", "2024-05-01T10:00:00.000Z") + send1))
+    put(os.path.join(d, "EXS", "FrontEnd", "SmtpSend", "SEND2024050110-2.LOG"), crlf(header("Send", "2024-05-01T10:20:00.040Z") + send2))
+
+
 real()
 ugly()
+sessions()

@@ -52,3 +52,94 @@ fn sample_table() {
     let run = exlog(["sample-logs", "--format", "table", "--by", "remote"]);
     assert_expected("sample.remote.table", &run.stdout);
 }
+
+#[test]
+fn session_shapes() {
+    check_folder("sessions", "tests/data/sessions", 0);
+}
+
+#[test]
+fn filters_apply_to_every_report() {
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "filter.since",
+            &["sample-logs", "--since", "2024-01-01", "--by", "connector"],
+        ),
+        (
+            "filter.until",
+            &["sample-logs", "--until", "2022-12-28", "--by", "day"],
+        ),
+        (
+            "filter.connector",
+            &[
+                "sample-logs",
+                "--connector",
+                "*frontend ex01",
+                "--by",
+                "remote",
+            ],
+        ),
+        (
+            "filter.direction",
+            &["sample-logs", "--direction", "send", "--by", "cipher"],
+        ),
+        (
+            "filter.remote4",
+            &["sample-logs", "--remote", "10.20.0.0/16", "--by", "remote"],
+        ),
+        (
+            "filter.remote6",
+            &["sample-logs", "--remote", "2001:db8::/32", "--by", "remote"],
+        ),
+        (
+            "filter.internal",
+            &[
+                "tests/data/sessions",
+                "--exclude-internal",
+                "--by",
+                "connector",
+            ],
+        ),
+        (
+            "filter.window",
+            &[
+                "sample-logs",
+                "--since",
+                "2024-03-08T10:30:00Z",
+                "--until",
+                "2024-03-08T11:00:00+00:00",
+                "--by",
+                "session",
+            ],
+        ),
+        (
+            "filter.readiness",
+            &["sample-logs", "--window-days", "600", "--by", "readiness"],
+        ),
+    ];
+    for (name, args) in cases {
+        let run = exlog(args.iter());
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+        assert_expected(&format!("{name}.csv"), &run.stdout);
+    }
+}
+
+#[test]
+fn bad_filters_exit_1_naming_the_option() {
+    for (args, needle) in [
+        (["sample-logs", "--since", "yesterday"], "--since"),
+        (["sample-logs", "--remote", "10.0.0.0/40"], "--remote"),
+    ] {
+        let run = exlog(args);
+        assert_eq!(run.code, 1);
+        assert!(run.stderr.contains(needle), "{}", run.stderr);
+    }
+}
+
+#[test]
+fn terminal_overview() {
+    // What a terminal shows without --by (forced here with --format table).
+    let run = exlog(["sample-logs", "--format", "table"]);
+    assert_eq!(run.code, 0);
+    assert_expected("sample.overview.table", &run.stdout);
+}
