@@ -14,7 +14,7 @@
 //! let log = b"2024-03-08T10:00:00.000Z,EX01\\Default Frontend EX01,08DC,7,10.0.0.1:25,192.0.2.7:5000,*,,\"TLS protocol SP_PROT_TLS1_0_SERVER negotiation succeeded using bulk encryption algorithm CALG_AES_256 with strength 256 bits, MAC hash algorithm CALG_SHA1 with strength 160 bits and key exchange algorithm CALG_ECDHE with strength 256 bits\"\r\n";
 //! let mut tally = Tally::default();
 //! scan_range(log, 0, log.len(), FileCtx::new(0, None), &mut tally);
-//! let reports = exlog::report::Reports::build(&tally, 14);
+//! let reports = exlog::report::Reports::build(&tally, 14, false);
 //! assert_eq!(reports.summary.by_version[2], 1); // one TLS 1.0 negotiation
 //! ```
 
@@ -93,10 +93,23 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
     // No --by: an overview on a terminal, the connector report elsewhere.
     let overview = args.by.is_none() && format == Format::Table;
     let kind = args.by.unwrap_or(Kind::Connector);
-    let sessions = format == Format::Json || kind.needs_sessions() || filters.exclude_internal;
+    let needs = kind.needs_sessions() && !matches!(kind, Kind::Connector | Kind::Remote);
+    if args.tls_only && (needs || filters.exclude_internal) {
+        eprintln!(
+            "exlog: error: --tls-only reads no sessions, so it cannot give {}; drop --tls-only",
+            if filters.exclude_internal {
+                "--exclude-internal".to_string()
+            } else {
+                format!("--by {}", kind.name())
+            }
+        );
+        return Ok(EXIT_FATAL);
+    }
+    let with_sessions = !args.tls_only
+        && (format == Format::Json || kind.needs_sessions() || filters.exclude_internal);
     let plan = pipeline::Plan {
         chunk: args.chunk_size.unwrap_or(pipeline::DEFAULT_CHUNK),
-        mode: if sessions {
+        mode: if with_sessions {
             pipeline::Mode::Sessions {
                 keep: match (kind, format) {
                     (Kind::Session, Format::Csv) => tally::Keep::CsvLines,
@@ -139,7 +152,7 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
     let mut tally = tally;
     let mut sessions = std::mem::take(&mut tally.sessions.rows);
     pool.install(|| report::sessions::sort_sessions(&mut sessions));
-    let mut reports = Reports::build(&tally, args.window_days);
+    let mut reports = Reports::build(&tally, args.window_days, with_sessions);
     let stream_sessions = kind == Kind::Session && format == Format::Csv;
     if kind == Kind::Session && !stream_sessions {
         reports

@@ -296,6 +296,8 @@ pub fn scan_sessions(
         let line_start = pos;
         pos = next;
         lines += 1;
+        // A BOM mid-file: logs concatenated by hand (`cat RECV*.LOG`).
+        let line = line.strip_prefix(BOM).unwrap_or(line);
         if line.first() == Some(&b'#') || line.trim_ascii().is_empty() {
             continue;
         }

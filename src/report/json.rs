@@ -8,27 +8,33 @@ use serde_json::{Map, Value, json};
 pub fn write(reports: &Reports, warnings: &[String]) -> Vec<u8> {
     let s = &reports.summary;
     let mut doc = Map::new();
-    doc.insert(
-        "stats".into(),
-        json!({
-            "files": s.files,
-            "files_skipped": s.files_skipped,
-            "bytes": s.bytes,
-            "lines": s.lines,
-            "tls_rows": s.tls_rows,
-            "negotiations": s.negotiations,
-            "failures": s.failures,
-            "malformed_rows": s.malformed_rows,
+    let mut stats = json!({
+        "files": s.files,
+        "files_skipped": s.files_skipped,
+        "bytes": s.bytes,
+        "lines": s.lines,
+        "tls_rows": s.tls_rows,
+        "negotiations": s.negotiations,
+        "failures": s.failures,
+        "malformed_rows": s.malformed_rows,
+    });
+    // Session counts only when sessions were read (not with --tls-only).
+    if reports.table(super::Kind::Readiness).is_some() {
+        let more = json!({
             "sessions": s.sessions.iter().sum::<u64>(),
             "sessions_tls": s.sessions[0],
             "sessions_failed": s.sessions[1],
             "sessions_plaintext": s.sessions[2],
             "sessions_unknown": s.sessions[3],
             "sessions_incomplete": s.sessions_incomplete,
-            "elapsed_seconds": round(s.elapsed_seconds, 6),
-            "gb_per_s": round(s.gb_per_s(), 3),
-        }),
-    );
+        });
+        for (k, v) in more.as_object().expect("object") {
+            stats[k] = v.clone();
+        }
+    }
+    stats["elapsed_seconds"] = json!(round(s.elapsed_seconds, 6));
+    stats["gb_per_s"] = json!(round(s.gb_per_s(), 3));
+    doc.insert("stats".into(), stats);
     for table in &reports.tables {
         let rows = table
             .rows

@@ -145,8 +145,9 @@ impl Reports {
     /// Builds the sorted reports. Rows sort by their key columns in byte
     /// order, so output does not depend on hashing or thread count.
     /// `window_days` is the readiness window, counted back from the latest
-    /// record.
-    pub fn build(tally: &Tally, window_days: u32) -> Reports {
+    /// record. Without `sessions` (the TLS-only scan) the session columns
+    /// and the session-based reports are left out rather than shown as 0.
+    pub fn build(tally: &Tally, window_days: u32, sessions: bool) -> Reports {
         let mut summary = Summary::default();
         for f in tally.files.values() {
             if f.skipped.is_some() {
@@ -170,14 +171,24 @@ impl Reports {
         summary.negotiations = summary.by_version.iter().sum();
         summary.sessions = tally.sessions.classes;
         summary.sessions_incomplete = tally.sessions.incomplete;
-        let tables = vec![
+        let mut tables = vec![
             connector(tally),
             remote(tally),
             cipher(tally),
             failure(tally),
-            sessions::day(tally),
-            sessions::readiness(tally, window_days),
         ];
+        if sessions {
+            tables.push(sessions::day(tally));
+            tables.push(sessions::readiness(tally, window_days));
+        } else {
+            // The TLS columns of issue 4's contract, nothing more.
+            for (t, keep) in tables.iter_mut().zip([11, 13]) {
+                t.columns.truncate(keep);
+                for row in &mut t.rows {
+                    row.truncate(keep);
+                }
+            }
+        }
         Reports { tables, summary }
     }
 }

@@ -109,17 +109,19 @@ pub fn write(table: &Table, color: bool) -> String {
 /// readiness verdicts.
 pub fn overview(reports: &Reports, color: bool) -> String {
     let s = &reports.summary;
-    let mut out = format!(
-        "{} files, {} bytes, {} lines; {} sessions: {} TLS, {} failed, {} plaintext, {} unknown\n",
-        s.files,
-        s.bytes,
-        s.lines,
-        s.sessions.iter().sum::<u64>(),
-        s.sessions[0],
-        s.sessions[1],
-        s.sessions[2],
-        s.sessions[3]
-    );
+    let mut out = format!("{} files, {} bytes, {} lines", s.files, s.bytes, s.lines);
+    if reports.table(Kind::Readiness).is_some() {
+        let _ = write!(
+            out,
+            "; {} sessions: {} TLS, {} failed, {} plaintext, {} unknown",
+            s.sessions.iter().sum::<u64>(),
+            s.sessions[0],
+            s.sessions[1],
+            s.sessions[2],
+            s.sessions[3]
+        );
+    }
+    out.push('\n');
     out.push_str("Negotiations:");
     for v in Version::ALL {
         let n = s.by_version[v.index()];

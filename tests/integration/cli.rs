@@ -95,3 +95,46 @@ fn one_file_is_read_once_even_if_named_twice() {
     let twice = exlog([f, f, &format!("./{f}")]);
     assert_eq!(once.stdout, twice.stdout);
 }
+
+#[test]
+fn tls_only_keeps_the_issue_4_columns_and_refuses_session_reports() {
+    let run = exlog(["sample-logs", "--tls-only"]);
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.starts_with(
+        "direction,connector,SSL2,SSL3,TLS1.0,TLS1.1,TLS1.2,TLS1.3,other,failed,total\n"
+    ));
+    for by in ["session", "day", "readiness"] {
+        let run = exlog(["sample-logs", "--tls-only", "--by", by]);
+        assert_eq!(run.code, 1, "{by}");
+        assert!(run.stderr.contains("--tls-only"));
+    }
+    assert_eq!(
+        exlog(["sample-logs", "--tls-only", "--exclude-internal"]).code,
+        1
+    );
+}
+
+#[test]
+fn concatenated_logs_with_a_bom_mid_file_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut all = Vec::new();
+    for f in ["RECV2024030810-1.LOG", "RECV2024030811-1.LOG"] {
+        all.extend(
+            std::fs::read(
+                root()
+                    .join("sample-logs/EX01/TransportRoles/Logs/FrontEnd/ProtocolLog/SmtpReceive")
+                    .join(f),
+            )
+            .unwrap(),
+        );
+    }
+    write(&dir.path().join("RECV-all.LOG"), &all);
+    let joined = exlog([dir.path().as_os_str(), "--by".as_ref(), "session".as_ref()]);
+    assert_eq!(joined.code, 0, "{}", joined.stderr);
+    let split = exlog([
+        "sample-logs/EX01/TransportRoles/Logs/FrontEnd",
+        "--by",
+        "session",
+    ]);
+    assert_eq!(joined.stdout, split.stdout);
+}

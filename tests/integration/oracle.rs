@@ -372,6 +372,16 @@ fn parallel_chunked_scan_equals_naive_sequential_reading() {
             want,
             "{report}: 1 thread vs naive"
         );
+        // The TLS-only scan gives exactly the naive reading.
+        let fast = exlog([
+            dir.path().as_os_str(),
+            "--by".as_ref(),
+            report.as_ref(),
+            "--tls-only".as_ref(),
+            "--chunk-size".as_ref(),
+            "3000".as_ref(),
+        ]);
+        assert_eq!(&fast.stdout, want, "{report}: --tls-only vs naive");
         for (threads, chunk) in [("2", "1000"), ("4", "65536"), ("3", "7777")] {
             let par = exlog([
                 dir.path().as_os_str(),
