@@ -64,7 +64,9 @@ names=(
   "exlog --by day"
   "exlog --by readiness"
   "exlog --format json --threads 1"
-  "exlog --by cipher --threads 1"
+  "exlog --format json --tls-only"
+  "exlog --by connector --tls-only"
+  "exlog --format json --tls-only --threads 1"
   "rg -c 'TLS protocol SP_PROT' (scan floor)"
   "duckdb SQL connector+remote"
 )
@@ -78,7 +80,9 @@ cmds=(
   "$EXLOG $DATA --format csv --by day"
   "$EXLOG $DATA --format csv --by readiness"
   "$EXLOG $DATA --format json --threads 1"
-  "$EXLOG $DATA --format csv --by cipher --threads 1"
+  "$EXLOG $DATA --format json --tls-only"
+  "$EXLOG $DATA --format csv --by connector --tls-only"
+  "$EXLOG $DATA --format json --tls-only --threads 1"
   "rg --no-ignore -c 'TLS protocol SP_PROT' $DATA"
   "python3 scripts/duckdb_tally.py $DATA both"
 )
