@@ -21,6 +21,8 @@
 pub mod cli;
 pub mod corpus;
 pub mod filter;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod input;
 pub mod parse;
 pub mod pipeline;

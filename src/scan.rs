@@ -327,21 +327,27 @@ pub fn scan_sessions(
             }
         }
         let key = session_key(row.get(fields::SESSION_ID));
-        if let Some(session) = live.get_mut(&key) {
-            session.apply(&row);
-            if is_end {
-                let done = live.remove(&key).expect("present");
-                tally.finish_session(done, ctx.filters, keep);
+        // Row 0 always begins a session, even if the id was seen before (a
+        // restarted counter, a duplicated row): deciding by the row alone,
+        // never by what this chunk happened to see, keeps any split of the
+        // input giving the same sessions (found by the fuzzer).
+        if row.get(fields::SEQUENCE) == b"0" {
+            if let Some(old) = live.remove(&key) {
+                tally.finish_session(old, ctx.filters, keep);
             }
-        } else if begun_before.contains(&key) {
-            unit.continued.push((key, line.to_vec()));
-        } else if row.get(fields::SEQUENCE) == b"0" {
+            begun_before.remove(&key);
             let mut session = Session::new(session_direction(ctx.direction, &row), &row);
             session.apply(&row);
             if is_end {
                 tally.finish_session(session, ctx.filters, keep);
             } else {
                 live.insert(key, session);
+            }
+        } else if let Some(session) = live.get_mut(&key) {
+            session.apply(&row);
+            if is_end {
+                let done = live.remove(&key).expect("present");
+                tally.finish_session(done, ctx.filters, keep);
             }
         } else {
             begun_before.insert(key);

@@ -6,5 +6,6 @@
 
 mod cli;
 mod fixtures;
+mod fuzz;
 mod oracle;
 mod util;
