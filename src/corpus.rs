@@ -385,14 +385,19 @@ impl Truth {
                 let (sessions, plain, names) =
                     self.remote_sessions.get(k).cloned().unwrap_or_default();
                 // Most used name; ties go to the smallest bytes.
-                let top = names
+                let top: Vec<u8> = names
                     .iter()
                     .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
-                    .map(|(n, _)| String::from_utf8_lossy(n).into_owned())
+                    .map(|(n, _)| n.clone())
                     .unwrap_or_default();
                 o.insert("plaintext".into(), json!(plain));
                 o.insert("sessions".into(), json!(sessions));
-                o.insert("ehlo".into(), json!(top));
+                o.insert("ehlo".into(), json!(String::from_utf8_lossy(&top)));
+                // exlog keeps invalid UTF-8 exact in JSON, as hex.
+                if std::str::from_utf8(&top).is_err() {
+                    let hex: String = top.iter().map(|x| format!("{x:02x}")).collect();
+                    o.insert("ehlo_hex".into(), json!(hex));
+                }
                 Value::Object(o)
             })
             .collect();

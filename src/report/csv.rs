@@ -57,7 +57,8 @@ fn io_error(e: ::csv::Error) -> std::io::Error {
 
 fn cell(c: &Cell) -> Cow<'_, str> {
     match c {
-        Cell::Text(s) => Cow::Borrowed(s),
+        Cell::Text(s) => super::neutralize(s),
+        Cell::Bytes(b) => Cow::Owned(super::neutralize(&String::from_utf8_lossy(b)).into_owned()),
         Cell::Count(n) | Cell::Bits(Some(n)) => Cow::Owned(n.to_string()),
         Cell::Bits(None) => Cow::Borrowed(""),
         Cell::Flag(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
@@ -83,6 +84,35 @@ mod tests {
         assert_eq!(
             String::from_utf8(write(&t)).unwrap(),
             "direction,connector,sessions\nsend,\"Relay, \"\"old\"\"\",3\n"
+        );
+    }
+
+    #[test]
+    fn formulas_are_neutralised_numbers_are_not() {
+        let t = Table {
+            kind: Kind::Remote,
+            columns: vec!["ehlo", "n", "x"],
+            rows: vec![
+                vec![
+                    Cell::Text("=HYPERLINK(\"http://x\",\"y\")".into()),
+                    Cell::Count(3),
+                    Cell::Text("@SUM(1)".into()),
+                ],
+                vec![
+                    Cell::Text("-2+3".into()),
+                    Cell::Count(0),
+                    Cell::Bytes(b"+\xff".to_vec()),
+                ],
+                vec![
+                    Cell::Text("\tx".into()),
+                    Cell::Count(1),
+                    Cell::Text("ok=1".into()),
+                ],
+            ],
+        };
+        assert_eq!(
+            String::from_utf8(write(&t)).unwrap(),
+            "ehlo,n,x\n\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",3,'@SUM(1)\n'-2+3,0,'+\u{fffd}\n'\tx,1,ok=1\n"
         );
     }
 }

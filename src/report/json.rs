@@ -40,12 +40,15 @@ pub fn write(reports: &Reports, warnings: &[String]) -> Vec<u8> {
             .rows
             .iter()
             .map(|row| {
-                let obj: Map<String, Value> = table
-                    .columns
-                    .iter()
-                    .zip(row)
-                    .map(|(col, c)| (col.to_string(), value(c)))
-                    .collect();
+                let mut obj = Map::new();
+                for (col, c) in table.columns.iter().zip(row) {
+                    obj.insert(col.to_string(), value(c));
+                    // Invalid UTF-8 stays exact: the bytes in hex beside it.
+                    if let Cell::Bytes(b) = c {
+                        let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+                        obj.insert(format!("{col}_hex"), Value::String(hex));
+                    }
+                }
                 Value::Object(obj)
             })
             .collect();
@@ -65,6 +68,7 @@ fn round(x: f64, places: i32) -> f64 {
 fn value(c: &Cell) -> Value {
     match c {
         Cell::Text(s) => Value::String(s.clone()),
+        Cell::Bytes(b) => Value::String(String::from_utf8_lossy(b).into_owned()),
         Cell::Count(n) => json!(n),
         Cell::Bits(Some(n)) => json!(n),
         Cell::Bits(None) => Value::Null,

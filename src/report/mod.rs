@@ -52,9 +52,34 @@ impl Kind {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Cell {
     Text(String),
+    /// Log text that is not valid UTF-8: shown lossily in CSV, tables and
+    /// xlsx, kept exact (as hex) beside the lossy string in JSON.
+    Bytes(Vec<u8>),
     Count(u64),
     Bits(Option<u64>),
     Flag(bool),
+}
+
+impl Cell {
+    /// The cell as display text (lossy for [`Cell::Bytes`]), or `None` for
+    /// numbers and flags.
+    pub fn as_text(&self) -> Option<Cow<'_, str>> {
+        match self {
+            Cell::Text(s) => Some(Cow::Borrowed(s)),
+            Cell::Bytes(b) => Some(String::from_utf8_lossy(b)),
+            _ => None,
+        }
+    }
+}
+
+/// CSV/formula injection defence (OWASP): text that a spreadsheet would
+/// read as a formula (`=`, `+`, `-`, `@`, tab, carriage return first) gets a
+/// leading `'`. Only for text: counts and bits are written as numbers.
+pub fn neutralize(s: &str) -> Cow<'_, str> {
+    match s.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => Cow::Owned(format!("'{s}")),
+        _ => Cow::Borrowed(s),
+    }
 }
 
 /// A report as columns and rows: the one shape every writer consumes.
@@ -79,7 +104,10 @@ fn counts_cells(c: &VersionCounts) -> impl Iterator<Item = Cell> + '_ {
 
 /// Log text for a report: lossy where the log held invalid UTF-8.
 pub(crate) fn text(bytes: &[u8]) -> Cell {
-    Cell::Text(String::from_utf8_lossy(bytes).into_owned())
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Cell::Text(s.to_owned()),
+        Err(_) => Cell::Bytes(bytes.to_vec()),
+    }
 }
 
 pub(crate) fn dir(d: Direction) -> Cell {

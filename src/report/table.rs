@@ -34,6 +34,7 @@ pub fn write(table: &Table, color: bool) -> String {
                 Cell::Bits(b) => (b.map(|n| n.to_string()).unwrap_or_default(), false),
                 Cell::Flag(b) => (if *b { "yes" } else { "no" }.to_string(), false),
                 Cell::Text(s) => (sanitize(s).into_owned(), is_legacy_label(s)),
+                Cell::Bytes(b) => (sanitize(&String::from_utf8_lossy(b)).into_owned(), false),
             };
             line.push((text, marked));
         }
@@ -57,12 +58,7 @@ pub fn write(table: &Table, color: bool) -> String {
         grid.push(total_line);
     }
     let numeric: Vec<bool> = (0..table.columns.len())
-        .map(|i| {
-            table
-                .rows
-                .first()
-                .is_some_and(|r| !matches!(r[i], Cell::Text(_)))
-        })
+        .map(|i| table.rows.first().is_some_and(|r| r[i].as_text().is_none()))
         .collect();
     let widths: Vec<usize> = (0..table.columns.len())
         .map(|i| grid.iter().map(|r| r[i].0.width()).max().unwrap_or(0))
@@ -140,10 +136,12 @@ pub fn overview(reports: &Reports, color: bool) -> String {
     if let Some(t) = reports.table(Kind::Readiness) {
         out.push_str("\nReadiness:\n");
         for row in &t.rows {
-            if let (Cell::Text(d), Cell::Text(c), Some(Cell::Text(v))) =
-                (&row[0], &row[1], row.last())
-            {
-                let _ = writeln!(out, "{d:<8} {}: {}", sanitize(c), sanitize(v));
+            if let (Some(d), Some(c), Some(v)) = (
+                row[0].as_text(),
+                row[1].as_text(),
+                row.last().and_then(Cell::as_text),
+            ) {
+                let _ = writeln!(out, "{d:<8} {}: {}", sanitize(&c), sanitize(&v));
             }
         }
     }
