@@ -14,6 +14,9 @@ pub enum Format {
     Csv,
     /// All reports, scan statistics and warnings in one document.
     Json,
+    /// An Excel workbook (needs -o FILE): a Summary sheet with a chart,
+    /// then one sheet per report.
+    Xlsx,
 }
 
 /// `--direction` values.
@@ -59,9 +62,24 @@ pub struct Args {
     #[arg(long, value_enum)]
     pub by: Option<Kind>,
 
-    /// Output format [default: table when stdout is a terminal, else csv].
+    /// Output format [default: table when stdout is a terminal, else csv;
+    /// with -o FILE, from its extension: .xlsx, .json, else csv].
     #[arg(long, value_enum)]
     pub format: Option<Format>,
+
+    /// Write to FILE instead of stdout; with a folder (or a path ending in
+    /// /), write every report there as NAME.csv plus report.json.
+    #[arg(long, short = 'o', value_name = "PATH")]
+    pub output: Option<PathBuf>,
+
+    /// Start CSV output with a UTF-8 BOM so Excel shows non-ASCII names
+    /// right [default: on for CSV files written with -o, off for stdout].
+    #[arg(long, conflicts_with = "no_bom")]
+    pub bom: bool,
+
+    /// No BOM, even in CSV files written with -o.
+    #[arg(long)]
+    pub no_bom: bool,
 
     /// Worker threads [default: all cores].
     #[arg(long, short = 'j', value_name = "N")]

@@ -24,6 +24,7 @@ pub mod filter;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod input;
+pub mod output;
 pub mod parse;
 pub mod pipeline;
 pub mod progress;
@@ -87,11 +88,20 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
         }
     };
     let stdout = std::io::stdout();
-    let format = args.format.unwrap_or(if stdout.is_terminal() {
-        Format::Table
-    } else {
-        Format::Csv
+    let to_dir = args.output.as_deref().is_some_and(output::is_dir_target);
+    let format = args.format.unwrap_or(match &args.output {
+        None if stdout.is_terminal() => Format::Table,
+        None => Format::Csv,
+        Some(p) => match p.extension().and_then(|e| e.to_str()) {
+            Some(e) if e.eq_ignore_ascii_case("xlsx") => Format::Xlsx,
+            Some(e) if e.eq_ignore_ascii_case("json") => Format::Json,
+            _ => Format::Csv,
+        },
     });
+    if format == Format::Xlsx && (args.output.is_none() || to_dir) {
+        eprintln!("exlog: error: --format xlsx writes a workbook file: add -o report.xlsx");
+        return Ok(EXIT_FATAL);
+    }
     // No --by: an overview on a terminal, the connector report elsewhere.
     let overview = args.by.is_none() && format == Format::Table;
     let kind = args.by.unwrap_or(Kind::Connector);
@@ -108,12 +118,16 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
         return Ok(EXIT_FATAL);
     }
     let with_sessions = !args.tls_only
-        && (format == Format::Json || kind.needs_sessions() || filters.exclude_internal);
+        && (matches!(format, Format::Json | Format::Xlsx)
+            || to_dir
+            || kind.needs_sessions()
+            || filters.exclude_internal);
     let plan = pipeline::Plan {
         chunk: args.chunk_size.unwrap_or(pipeline::DEFAULT_CHUNK),
         mode: if with_sessions {
             pipeline::Mode::Sessions {
                 keep: match (kind, format) {
+                    _ if to_dir => tally::Keep::CsvLines,
                     (Kind::Session, Format::Csv) => tally::Keep::CsvLines,
                     (Kind::Session, _) => tally::Keep::Sessions,
                     _ => tally::Keep::Nothing,
@@ -124,6 +138,15 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
         },
         filters,
     };
+    // Create the output now: a bad path should fail before a long scan.
+    let dest = match output::Dest::open(args.output.as_deref(), with_sessions) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("exlog: error: {e}");
+            return Ok(EXIT_FATAL);
+        }
+    };
+    let bom = args.bom || (!dest.is_stdout() && !args.no_bom);
 
     let walk = input::collect(&args.paths);
     for p in &walk.problems {
@@ -155,8 +178,12 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
     let mut sessions = std::mem::take(&mut tally.sessions.rows);
     pool.install(|| report::sessions::sort_sessions(&mut sessions));
     let mut reports = Reports::build(&tally, args.window_days, with_sessions);
-    let stream_sessions = kind == Kind::Session && format == Format::Csv;
-    if kind == Kind::Session && !stream_sessions {
+    if kind == Kind::Session
+        && plan.mode
+            == (pipeline::Mode::Sessions {
+                keep: tally::Keep::Sessions,
+            })
+    {
         reports
             .tables
             .push(report::sessions::session_list(&sessions));
@@ -168,40 +195,84 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
         || reports.summary.files_skipped > 0
         || reports.summary.malformed_rows > 0;
 
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    let bytes = match format {
-        Format::Csv if stream_sessions => {
-            let mut lines = std::mem::take(&mut tally.sessions.lines);
-            pool.install(|| report::sessions::sort_lines(&mut lines));
-            out.write_all(&report::csv::write(&reports.table_or_empty(Kind::Session)))?;
+    let all_messages: Vec<String> = walk
+        .problems
+        .iter()
+        .chain(&errors)
+        .chain(&warnings)
+        .cloned()
+        .collect();
+    let mut lines = std::mem::take(&mut tally.sessions.lines);
+    pool.install(|| report::sessions::sort_lines(&mut lines));
+    // CSV of one report; the session list comes from the kept lines.
+    let csv = |k: Kind, out: &mut dyn Write| -> std::io::Result<()> {
+        if bom {
+            out.write_all(output::BOM)?;
+        }
+        out.write_all(&report::csv::write(&reports.table_or_empty(k)))?;
+        if k == Kind::Session {
             for (_, line) in &lines {
                 out.write_all(line)?;
             }
-            Vec::new()
         }
-        Format::Csv => report::csv::write(&reports.table_or_empty(kind)),
-        Format::Json => {
-            let all: Vec<String> = walk
-                .problems
-                .iter()
-                .chain(&errors)
-                .chain(&warnings)
-                .cloned()
-                .collect();
-            report::json::write(&reports, &all)
-        }
-        Format::Table => {
-            let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            if overview {
-                report::table::overview(&reports, color).into_bytes()
-            } else {
-                table_output(&reports, kind, color).into_bytes()
+        Ok(())
+    };
+    let mut notes = Vec::new();
+    match dest {
+        output::Dest::Dir(_, files) => {
+            for (name, file) in files {
+                let mut out = std::io::BufWriter::new(file);
+                match name.strip_suffix(".csv") {
+                    Some(report) => {
+                        let k = Kind::from_name(report).expect("a report name");
+                        csv(k, &mut out)?;
+                    }
+                    None => out.write_all(&report::json::write(&reports, &all_messages))?,
+                }
+                out.flush()?;
             }
         }
-    };
-    out.write_all(&bytes)?;
-    out.flush()?;
-    drop(out);
+        dest => {
+            let dest_is_terminal = dest.is_stdout() && stdout.is_terminal();
+            let mut out: Box<dyn Write> = match dest {
+                output::Dest::File(_, file) => Box::new(std::io::BufWriter::new(file)),
+                _ => Box::new(std::io::BufWriter::with_capacity(1 << 16, stdout.lock())),
+            };
+            match format {
+                // CSV read on a terminal: log text must not drive it.
+                Format::Csv if dest_is_terminal => {
+                    let mut buf = Vec::new();
+                    csv(kind, &mut buf)?;
+                    let text = String::from_utf8_lossy(&buf);
+                    for line in text.split_inclusive('\n') {
+                        let (body, nl) = line.strip_suffix('\n').map_or((line, ""), |b| (b, "\n"));
+                        out.write_all(report::table::sanitize(body).as_bytes())?;
+                        out.write_all(nl.as_bytes())?;
+                    }
+                }
+                Format::Csv => csv(kind, &mut out)?,
+                Format::Json => out.write_all(&report::json::write(&reports, &all_messages))?,
+                Format::Xlsx => {
+                    let (bytes, n) = report::xlsx::write(&reports, &all_messages)?;
+                    notes = n;
+                    out.write_all(&bytes)?;
+                }
+                Format::Table => {
+                    let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
+                    let text = if overview {
+                        report::table::overview(&reports, color)
+                    } else {
+                        table_output(&reports, kind, color)
+                    };
+                    out.write_all(text.as_bytes())?;
+                }
+            }
+            out.flush()?;
+        }
+    }
+    for n in &notes {
+        eprintln!("exlog: note: {n}");
+    }
 
     for e in &errors {
         eprintln!("exlog: error: {e}");

@@ -5,6 +5,7 @@ pub mod csv;
 pub mod json;
 pub mod sessions;
 pub mod table;
+pub mod xlsx;
 
 use crate::parse::Direction;
 use crate::parse::tls::{self, Version};
@@ -38,6 +39,21 @@ impl Kind {
             Kind::Day => "day",
             Kind::Readiness => "readiness",
         }
+    }
+
+    /// The kind called `name` (as in `--by`).
+    pub fn from_name(name: &str) -> Option<Kind> {
+        [
+            Kind::Connector,
+            Kind::Remote,
+            Kind::Cipher,
+            Kind::Failure,
+            Kind::Session,
+            Kind::Day,
+            Kind::Readiness,
+        ]
+        .into_iter()
+        .find(|k| k.name() == name)
     }
 
     /// Reports that need every row joined into sessions; the others come

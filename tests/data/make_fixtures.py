@@ -220,6 +220,32 @@ def sessions():
     put(os.path.join(d, "EXS", "FrontEnd", "SmtpSend", "SEND2024050110-2.LOG"), crlf(header("Send", "2024-05-01T10:20:00.040Z") + send2))
 
 
+def hostile():
+    """Text from the Internet that must not act in Excel or a terminal."""
+    d = os.path.join(HERE, "hostile")
+    conn = "EXH\\Default Frontend EXH"
+    evil = "EXH\\\x1b[31mEvil\x1b[0m \u202eRelay"
+    def r(t, c, sid, seq, rem, ev, data="", ctx=""):
+        q = lambda f: '"' + f.replace('"', '""') + '"' if ("," in f or '"' in f) else f
+        return ",".join([f"2024-06-01T{t}Z", q(c), sid, str(seq), "10.0.0.30:25", rem, ev, q(data), q(ctx)])
+    rows = []
+    names = ['=HYPERLINK("http://x","y")', "@SUM(1)", "-2+3", "+cmd|' /C calc'!A0", "\tTAB"]
+    for i, name in enumerate(names):
+        sid = f"08DC7B00000000{i:02d}"
+        rem = f"192.0.2.{10 + i}:40000"
+        c = evil if i == 0 else conn
+        rows += [
+            r(f"10:00:{i:02d}.000", c, sid, 0, rem, "+"),
+            r(f"10:00:{i:02d}.100", c, sid, 1, rem, "<", f"EHLO {name}"),
+            r(f"10:00:{i:02d}.200", c, sid, 2, rem, "<", "STARTTLS"),
+            r(f"10:00:{i:02d}.300", c, sid, 3, rem, "*", "", tls("SP_PROT_TLS1_0_SERVER")[1:-1]),
+            r(f"10:00:{i:02d}.400", c, sid, 4, rem, "*", "=1+1" if i == 1 else "@evil", "authenticated"),
+            r(f"10:00:{i:02d}.500", c, sid, 5, rem, "-", "", "Local"),
+        ]
+    put(os.path.join(d, "RECV2024060110-1.LOG"), crlf(header("Receive", "2024-06-01T10:00:00.000Z") + rows))
+
+
 real()
 ugly()
 sessions()
+hostile()

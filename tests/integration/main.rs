@@ -5,6 +5,7 @@
 //! change, rerun with `EXLOG_BLESS=1` to rewrite them, then review the diff.
 
 mod cli;
+mod excel;
 mod fixtures;
 mod fuzz;
 mod oracle;

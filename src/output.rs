@@ -1,0 +1,62 @@
+//! Where reports go: stdout, one file (`-o report.csv`, `-o report.xlsx`),
+//! or a folder with every report as its own file (`-o out/`). Files are
+//! created before the scan, so a bad path fails at once, not after minutes.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+/// The UTF-8 byte-order mark: with it, Excel reads a CSV file as UTF-8
+/// (localized connector names) instead of the system code page.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The destination, with its files already created.
+pub enum Dest {
+    Stdout,
+    File(PathBuf, File),
+    /// A folder: `(file name, file)` for every report, `report.json` last.
+    Dir(PathBuf, Vec<(String, File)>),
+}
+
+/// Reports written as files into a folder; the session-level ones only when
+/// sessions are read.
+pub fn dir_reports(with_sessions: bool) -> Vec<&'static str> {
+    let mut names = vec!["connector", "remote", "cipher", "failure"];
+    if with_sessions {
+        names.extend(["day", "readiness", "session"]);
+    }
+    names
+}
+
+/// A folder is meant when the path exists as one or ends with a separator.
+pub fn is_dir_target(path: &Path) -> bool {
+    let text = path.as_os_str().to_string_lossy();
+    path.is_dir() || text.ends_with('/') || text.ends_with(std::path::MAIN_SEPARATOR)
+}
+
+impl Dest {
+    /// Creates the output file or folder and its files.
+    pub fn open(output: Option<&Path>, with_sessions: bool) -> Result<Dest, String> {
+        let Some(path) = output else {
+            return Ok(Dest::Stdout);
+        };
+        let create = |p: &Path| {
+            File::create(p).map_err(|e| format!("{}: cannot write here: {e}", p.display()))
+        };
+        if is_dir_target(path) {
+            std::fs::create_dir_all(path)
+                .map_err(|e| format!("{}: cannot create this folder: {e}", path.display()))?;
+            let mut files = Vec::new();
+            for name in dir_reports(with_sessions) {
+                let file = format!("{name}.csv");
+                files.push((file.clone(), create(&path.join(&file))?));
+            }
+            files.push(("report.json".into(), create(&path.join("report.json"))?));
+            return Ok(Dest::Dir(path.to_path_buf(), files));
+        }
+        Ok(Dest::File(path.to_path_buf(), create(path)?))
+    }
+
+    pub fn is_stdout(&self) -> bool {
+        matches!(self, Dest::Stdout)
+    }
+}
