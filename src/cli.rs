@@ -134,6 +134,12 @@ pub struct Args {
     #[arg(long, value_name = "DAYS", default_value_t = 14)]
     pub window_days: u32,
 
+    /// Read files instead of memory-mapping them: for logs that another
+    /// tool may truncate while exlog runs (a truncated mapped file would end
+    /// the run with SIGBUS). A little slower.
+    #[arg(long)]
+    pub no_mmap: bool,
+
     /// Split files larger than this many bytes into chunks scanned in
     /// parallel (for tests and benchmarks).
     #[arg(long, hide = true, value_name = "BYTES")]

@@ -124,6 +124,7 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
             || filters.exclude_internal);
     let plan = pipeline::Plan {
         chunk: args.chunk_size.unwrap_or(pipeline::DEFAULT_CHUNK),
+        mmap: !args.no_mmap,
         mode: if with_sessions {
             pipeline::Mode::Sessions {
                 keep: match (kind, format) {

@@ -31,6 +31,8 @@ pub enum Mode {
 #[derive(Clone, Debug)]
 pub struct Plan {
     pub chunk: usize,
+    /// Map files (the default) or read them (`--no-mmap`).
+    pub mmap: bool,
     pub mode: Mode,
     pub filters: Filters,
 }
@@ -59,7 +61,7 @@ pub fn scan(inputs: &[Input], plan: &Plan, progress: &ProgressBar) -> Tally {
             units.push(Unit::Whole(id));
             continue;
         }
-        let Some((source, direction)) = open(inputs, id, &mut planned) else {
+        let Some((source, direction)) = open(inputs, id, plan.mmap, &mut planned) else {
             progress.inc(input.size);
             continue;
         };
@@ -117,7 +119,7 @@ fn folder_ids(inputs: &[Input]) -> Vec<usize> {
 fn run(unit: Unit, inputs: &[Input], folders: &[usize], plan: &Plan, tally: &mut Tally) -> u64 {
     let (file, source, direction, start, end) = match unit {
         Unit::Whole(id) => {
-            let Some((source, direction)) = open(inputs, id, tally) else {
+            let Some((source, direction)) = open(inputs, id, plan.mmap, tally) else {
                 return inputs[id].size;
             };
             let len = source.len();
@@ -146,9 +148,14 @@ fn run(unit: Unit, inputs: &[Input], folders: &[usize], plan: &Plan, tally: &mut
 }
 
 /// Opens and sniffs a file; records why when it cannot be scanned.
-fn open(inputs: &[Input], id: usize, tally: &mut Tally) -> Option<(Source, Option<Direction>)> {
+fn open(
+    inputs: &[Input],
+    id: usize,
+    mmap: bool,
+    tally: &mut Tally,
+) -> Option<(Source, Option<Direction>)> {
     let input = &inputs[id];
-    let source = match Source::open(&input.path) {
+    let source = match Source::open(&input.path, mmap) {
         Ok(s) => s,
         Err(e) => {
             tally.file(id).skipped = Some(format!("cannot read: {e}"));

@@ -29,15 +29,17 @@ impl Source {
     /// Opens `path` read-only (Exchange keeps writing its newest file; we
     /// never lock or write). Large regular files are mapped, with a plain
     /// read when mapping fails.
-    pub fn open(path: &Path) -> std::io::Result<Source> {
+    /// `mmap: false` always reads (`--no-mmap`).
+    pub fn open(path: &Path, mmap: bool) -> std::io::Result<Source> {
         let mut file = File::open(path)?;
         let meta = file.metadata()?;
-        if meta.is_file() && meta.len() >= MMAP_MIN {
+        if mmap && meta.is_file() && meta.len() >= MMAP_MIN {
             // SAFETY: the map is read-only and private to this process. If
             // another process truncates the file while it is mapped, reads
-            // past the new end raise SIGBUS; Exchange only appends to its
-            // logs and deletes whole files (an unlinked file stays mapped),
-            // so this is not expected on real log folders.
+            // past the new end raise SIGBUS and end the run; Exchange only
+            // appends to its logs and deletes whole files (an unlinked file
+            // stays mapped), so this is not expected on real log folders.
+            // Where other tools may truncate logs, --no-mmap reads instead.
             if let Ok(map) = unsafe { memmap2::Mmap::map(&file) } {
                 #[cfg(unix)]
                 let _ = map.advise(memmap2::Advice::Sequential);

@@ -88,10 +88,6 @@ const SNIFF_ROWS: usize = 4;
 pub fn sniff(data: &[u8]) -> Sniff {
     let head = &data[..data.len().min(SNIFF_BYTES)];
     let mut sniff = Sniff::default();
-    if memchr::memchr(0, head).is_some() {
-        sniff.not_a_log = Some("binary data (NUL bytes), not a text log".into());
-        return sniff;
-    }
     let body = head.strip_prefix(BOM).unwrap_or(head);
     let mut tried = 0;
     let mut first_error = None;
@@ -121,10 +117,16 @@ pub fn sniff(data: &[u8]) -> Sniff {
             }
         }
     }
+    // A NUL in a row's data (a peer can send one) is no reason to skip a
+    // file whose rows parse; it only names the problem when none do.
     if let Some(e) = first_error {
-        sniff.not_a_log = Some(format!(
-            "not an Exchange SMTP protocol log: none of its first {tried} data lines is a row ({e})"
-        ));
+        sniff.not_a_log = Some(if memchr::memchr(0, head).is_some() {
+            "binary data (NUL bytes), not a text log".into()
+        } else {
+            format!(
+                "not an Exchange SMTP protocol log: none of its first {tried} data lines is a row ({e})"
+            )
+        });
     }
     sniff
 }

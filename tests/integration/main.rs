@@ -8,5 +8,6 @@ mod cli;
 mod excel;
 mod fixtures;
 mod fuzz;
+mod hostile;
 mod oracle;
 mod util;
