@@ -343,14 +343,7 @@ impl Truth {
             obj.insert("failed".into(), json!(c[7]));
             obj.insert("total".into(), json!(c.iter().sum::<u64>()));
         };
-        let mut keys: Vec<&(u8, String)> = self
-            .connector
-            .keys()
-            .chain(self.connector_sessions.keys())
-            .collect();
-        keys.sort();
-        keys.dedup();
-        let connector: Vec<Value> = keys
+        let connector: Vec<Value> = union_keys(&self.connector, &self.connector_sessions)
             .into_iter()
             .map(|k| {
                 let mut o = Map::new();
@@ -365,14 +358,7 @@ impl Truth {
             })
             .collect();
         // Remote keys sort as exlog does: by the IP's bytes.
-        let mut keys: Vec<&(u8, String)> = self
-            .remote
-            .keys()
-            .chain(self.remote_sessions.keys())
-            .collect();
-        keys.sort();
-        keys.dedup();
-        let remote: Vec<Value> = keys
+        let remote: Vec<Value> = union_keys(&self.remote, &self.remote_sessions)
             .into_iter()
             .map(|k| {
                 let mut o = Map::new();
@@ -449,6 +435,14 @@ impl Truth {
             "day": day,
         })
     }
+}
+
+/// Keys in either map, sorted: a row for TLS counts, sessions, or both.
+fn union_keys<'a, K: Ord, A, B>(a: &'a BTreeMap<K, A>, b: &'a BTreeMap<K, B>) -> Vec<&'a K> {
+    let mut keys: Vec<&K> = a.keys().chain(b.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys
 }
 
 #[derive(Clone, Copy)]

@@ -73,19 +73,49 @@ pub fn align(data: &[u8], pos: usize) -> usize {
     }
 }
 
+/// The lines of a chunk: `[start, end)` moved to line starts, the BOM
+/// skipped at the start of the file.
+struct Range<'a> {
+    /// First byte scanned, and the end (both line starts).
+    s: usize,
+    e: usize,
+    /// Where the chunk begins, for line numbers and byte counts.
+    chunk_start: u64,
+    region: &'a [u8],
+    /// Only the file's last line may lack its `\n`.
+    at_file_end: bool,
+}
+
+impl<'a> Range<'a> {
+    fn new(data: &'a [u8], start: usize, end: usize) -> Range<'a> {
+        let mut s = align(data, start);
+        let e = align(data, end);
+        let chunk_start = s as u64;
+        if s == 0 && data.starts_with(BOM) {
+            s = BOM.len();
+        }
+        Range {
+            s,
+            e,
+            chunk_start,
+            region: &data[s.min(e)..e],
+            at_file_end: e == data.len(),
+        }
+    }
+}
+
 /// Scans the lines that *start* in `[start, end)` of `data` (a whole file).
 ///
 /// Chunks cut at arbitrary offsets cover each line exactly once, because
 /// both ends are moved to the next line start.
 pub fn scan_range(data: &[u8], start: usize, end: usize, ctx: FileCtx, tally: &mut Tally) {
-    let mut s = align(data, start);
-    let e = align(data, end);
-    let chunk_start = s as u64;
-    if s == 0 && data.starts_with(BOM) {
-        s = BOM.len();
-    }
-    let region = &data[s.min(e)..e];
-    let at_file_end = e == data.len();
+    let Range {
+        s,
+        e,
+        chunk_start,
+        region,
+        at_file_end,
+    } = Range::new(data, start, end);
 
     let mut pos = 0;
     let mut counted = 0;
@@ -266,14 +296,13 @@ pub fn scan_sessions(
     keep: Keep,
     tally: &mut Tally,
 ) {
-    let mut s = align(data, start);
-    let e = align(data, end);
-    let chunk_start = s as u64;
-    if s == 0 && data.starts_with(BOM) {
-        s = BOM.len();
-    }
-    let region = &data[s.min(e)..e];
-    let at_file_end = e == data.len();
+    let Range {
+        s,
+        e,
+        chunk_start,
+        region,
+        at_file_end,
+    } = Range::new(data, start, end);
     let mut live: FxHashMap<u64, Session> = FxHashMap::default();
     let mut begun_before: FxHashSet<u64> = FxHashSet::default();
     let mut unit = SessionUnit {

@@ -19,15 +19,8 @@ pub fn stream<W: std::io::Write>(
     rows: impl Iterator<Item = Vec<Cell>>,
     out: W,
 ) -> std::io::Result<()> {
-    let mut w = ::csv::Writer::from_writer(out);
-    w.write_record(columns).map_err(io_error)?;
-    for row in rows {
-        let record: Vec<Cow<str>> = row.iter().map(cell).collect();
-        w.write_record(record.iter().map(|c| c.as_bytes()))
-            .map_err(io_error)?;
-    }
-    w.flush()?;
-    Ok(())
+    let header = columns.iter().map(|c| Cell::Text(c.to_string())).collect();
+    self::rows(std::iter::once(header).chain(rows), out)
 }
 
 /// Writes rows without a header (a block of a longer report).
