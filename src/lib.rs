@@ -172,18 +172,17 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
     let pool = pool.build()?;
     let total: u64 = walk.files.iter().map(|f| f.size).sum();
     let bar = progress::bar(total, args.quiet);
-    let tally = pool.install(|| pipeline::scan(&walk.files, &plan, &bar));
+    let mut tally = pool.install(|| pipeline::scan(&walk.files, &plan, &bar));
     bar.finish_and_clear();
 
-    let mut tally = tally;
     let mut sessions = std::mem::take(&mut tally.sessions.rows);
     pool.install(|| report::sessions::sort_sessions(&mut sessions));
     let mut reports = Reports::build(&tally, args.window_days, with_sessions);
-    if kind == Kind::Session
-        && plan.mode
-            == (pipeline::Mode::Sessions {
-                keep: tally::Keep::Sessions,
-            })
+    // Kept whole only for --by session in table, JSON or xlsx output.
+    if plan.mode
+        == (pipeline::Mode::Sessions {
+            keep: tally::Keep::Sessions,
+        })
     {
         reports
             .tables
