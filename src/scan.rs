@@ -254,22 +254,32 @@ pub struct SessionUnit {
 /// A session-id as a number: 16 hex digits parse; anything else is hashed
 /// (IDs are opaque; only equality matters).
 pub fn session_key(id: &[u8]) -> u64 {
+    // Hex digit values; 0xFF marks a byte that is not one.
+    const HEX: [u8; 256] = {
+        let mut t = [0xFF; 256];
+        let mut i = 0;
+        while i < 10 {
+            t[b'0' as usize + i] = i as u8;
+            i += 1;
+        }
+        let mut i = 0;
+        while i < 6 {
+            t[b'A' as usize + i] = 10 + i as u8;
+            t[b'a' as usize + i] = 10 + i as u8;
+            i += 1;
+        }
+        t
+    };
     if id.len() == 16 {
         let mut n = 0u64;
-        let mut hex = true;
+        let mut bad = 0u8;
         for &c in id {
-            let v = match c {
-                b'0'..=b'9' => c - b'0',
-                b'A'..=b'F' => c - b'A' + 10,
-                b'a'..=b'f' => c - b'a' + 10,
-                _ => {
-                    hex = false;
-                    break;
-                }
-            };
-            n = n << 4 | u64::from(v);
+            let v = HEX[c as usize];
+            bad |= v;
+            n = n << 4 | u64::from(v & 0x0F);
         }
-        if hex {
+        // Any 0xFF sets the high bits, which no digit value has.
+        if bad & 0xF0 == 0 {
             return n;
         }
     }
@@ -347,14 +357,6 @@ pub fn scan_sessions(
             }
         };
         let is_end = row.get(fields::EVENT) == b"-";
-        if row.get(fields::EVENT) == b"*" {
-            let c = row.get(fields::CONTEXT);
-            if c.starts_with(b"TLS ")
-                && (tls::parse_success(c).is_some() || tls::parse_failure(c).is_some())
-            {
-                tls_rows += 1;
-            }
-        }
         let key = session_key(row.get(fields::SESSION_ID));
         // Row 0 always begins a session, even if the id was seen before (a
         // restarted counter, a duplicated row): deciding by the row alone,
@@ -366,14 +368,14 @@ pub fn scan_sessions(
             }
             begun_before.remove(&key);
             let mut session = Session::new(session_direction(ctx.direction, &row), &row);
-            session.apply(&row);
+            tls_rows += u64::from(session.apply(&row));
             if is_end {
                 tally.finish_session(session, ctx.filters, keep);
             } else {
                 live.insert(key, session);
             }
         } else if let Some(session) = live.get_mut(&key) {
-            session.apply(&row);
+            tls_rows += u64::from(session.apply(&row));
             if is_end {
                 let done = live.remove(&key).expect("present");
                 tally.finish_session(done, ctx.filters, keep);
@@ -409,7 +411,8 @@ pub fn stitch(tally: &mut Tally, filters: &Filters, keep: Keep) {
             let session = open
                 .entry(k)
                 .or_insert_with(|| Session::new(session_direction(unit.direction, &row), &row));
-            session.apply(&row);
+            // Counted here: the scan saw this row but left it to us.
+            tally.file(unit.file).tls_rows += u64::from(session.apply(&row));
             if row.get(fields::EVENT) == b"-" {
                 let done = open.remove(&k).expect("present");
                 tally.finish_session(done, filters, keep);

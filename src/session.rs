@@ -168,7 +168,9 @@ impl Session {
     }
 
     /// Folds one row (of this session, in sequence order) into the state.
-    pub fn apply(&mut self, row: &Row) {
+    /// Returns whether the row was a TLS line (success or failure), for the
+    /// scan statistics.
+    pub fn apply(&mut self, row: &Row) -> bool {
         let stamp = row.get(fields::DATE_TIME);
         if stamp < self.start.as_bytes() {
             self.start = Stamp::new(stamp);
@@ -202,11 +204,12 @@ impl Session {
                     self.disconnect = Some(boxed(context));
                 }
             }
-            b'*' => self.information(row, data, context),
+            b'*' => return self.information(row, data, context),
             e if e == client => self.client_line(data),
             e if e == server => self.server_line(data),
             _ => {}
         }
+        false
     }
 
     fn client_line(&mut self, data: &[u8]) {
@@ -236,10 +239,7 @@ impl Session {
     fn server_line(&mut self, data: &[u8]) {
         if data.starts_with(b"250") {
             // `250-STARTTLS` (a row per line) or `250  host Hello … STARTTLS …`.
-            if data[3..]
-                .split(|&c| c == b' ' || c == b'-')
-                .any(|w| w.eq_ignore_ascii_case(b"STARTTLS"))
-            {
+            if !self.starttls_offered && offers_starttls(&data[3..]) {
                 self.starttls_offered = true;
             }
         } else if self.direction == Direction::Send
@@ -251,29 +251,32 @@ impl Session {
         }
     }
 
-    fn information(&mut self, row: &Row, data: &[u8], context: &[u8]) {
-        let stamp = Stamp::new(row.get(fields::DATE_TIME));
-        if tls::parse_success(context).is_some() {
-            self.tls.push(TlsEvent::Success {
-                stamp,
-                context: boxed(context),
-            });
-            return;
-        }
-        if let Some(error) = tls::parse_failure(context) {
-            self.tls.push(TlsEvent::Failure {
-                stamp,
-                error: boxed(error),
-            });
-            return;
+    fn information(&mut self, row: &Row, data: &[u8], context: &[u8]) -> bool {
+        if context.starts_with(b"TLS ") {
+            let stamp = Stamp::new(row.get(fields::DATE_TIME));
+            if tls::parse_success(context).is_some() {
+                self.tls.push(TlsEvent::Success {
+                    stamp,
+                    context: boxed(context),
+                });
+                return true;
+            }
+            if let Some(error) = tls::parse_failure(context) {
+                self.tls.push(TlsEvent::Failure {
+                    stamp,
+                    error: boxed(error),
+                });
+                return true;
+            }
         }
         if context == b"authenticated" {
             if self.auth_user.is_none() && !data.is_empty() {
                 self.auth_user = Some(boxed(data));
             }
-            return;
+            return false;
         }
         self.certificate(data, context);
+        false
     }
 
     /// The three certificate layouts of FORMAT.md §4.3.
@@ -372,6 +375,22 @@ impl Session {
     pub fn lowest_version(&self) -> Option<Version> {
         self.tls.iter().filter_map(TlsEvent::version).min()
     }
+}
+
+/// Whether a 250 reply's text lists STARTTLS as a word (after a space or
+/// the `-` of a multi-line reply). Searched, not split: every EHLO reply
+/// passes here.
+fn offers_starttls(text: &[u8]) -> bool {
+    use memchr::memmem::Finder;
+    use std::sync::LazyLock;
+    static UPPER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("STARTTLS"));
+    static LOWER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("starttls"));
+    let word = |at: usize| {
+        let before = at.checked_sub(1).map(|i| text[i]);
+        let after = text.get(at + 8).copied();
+        matches!(before, None | Some(b' ' | b'-')) && matches!(after, None | Some(b' ' | b'-'))
+    };
+    UPPER.find_iter(text).any(word) || LOWER.find_iter(text).any(word)
 }
 
 fn starts_with_ignore_case(s: &[u8], prefix: &[u8]) -> bool {
@@ -542,6 +561,18 @@ mod tests {
             run(Direction::Receive, &[offer, mail]).class(),
             Class::Unknown
         );
+    }
+
+    #[test]
+    fn starttls_is_found_as_a_word() {
+        assert!(offers_starttls(
+            b"  EX.contoso.com Hello [1.2.3.4] SIZE 37748736 STARTTLS X-ANONYMOUSTLS"
+        ));
+        assert!(offers_starttls(b"-STARTTLS"));
+        assert!(offers_starttls(b" starttls"));
+        assert!(!offers_starttls(b" X-ANONYMOUSTLS AUTH"));
+        assert!(!offers_starttls(b" NOSTARTTLS"));
+        assert!(!offers_starttls(b" STARTTLSX"));
     }
 
     #[test]
