@@ -85,6 +85,32 @@ fn workbook(args: &[&str]) -> (Xlsx<std::io::BufReader<std::fs::File>>, Vec<u8>)
     (book, bytes)
 }
 
+/// An ISO time or date from the CSV as an Excel serial date, computed
+/// independently of exlog (days since 1899-12-30).
+fn serial(text: &str) -> Option<f64> {
+    let date = &text[..10];
+    let (y, m, d): (i64, i64, i64) = (
+        date[..4].parse().ok()?,
+        date[5..7].parse().ok()?,
+        date[8..10].parse().ok()?,
+    );
+    // Days from civil (Howard Hinnant), then shift to Excel's epoch.
+    let y2 = if m <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468 + 25_569;
+    let mut v = days as f64;
+    if text.len() > 10 {
+        let h: f64 = text[11..13].parse().ok()?;
+        let mi: f64 = text[14..16].parse().ok()?;
+        let sec: f64 = text[17..text.len() - 1].parse().ok()?;
+        v += (h * 3600.0 + mi * 60.0 + sec) / 86400.0;
+    }
+    Some(v)
+}
+
 #[test]
 fn xlsx_sheets_numbers_dates_and_chart() {
     let (mut book, bytes) = workbook(&["sample-logs"]);
@@ -117,7 +143,27 @@ fn xlsx_sheets_numbers_dates_and_chart() {
             .map(|c| range.get((0, c)).unwrap().to_string())
             .collect();
         assert_eq!(sheet_header, header, "{name}");
-        assert_eq!(range.height(), rdr.records().count() + 1, "{name}");
+        // Every cell equals the CSV's: numbers as numbers, times as Excel
+        // dates, text as text (both neutralised the same way).
+        let mut rows = 0;
+        for (r, record) in rdr.records().enumerate() {
+            let record = record.unwrap();
+            for (c, want) in record.iter().enumerate() {
+                let got = range.get((r + 1, c)).unwrap_or(&Data::Empty);
+                match got {
+                    Data::Float(f) => assert_eq!(f.to_string(), want, "{name} {r} {c}"),
+                    Data::DateTime(t) => {
+                        let want = serial(want).unwrap();
+                        assert!((want - t.as_f64()).abs() < 1e-9, "{name} {r} {c}");
+                    }
+                    Data::Bool(b) => assert_eq!(b.to_string(), want, "{name} {r} {c}"),
+                    Data::Empty => assert_eq!(want, "", "{name} {r} {c}"),
+                    other => assert_eq!(other.to_string(), want, "{name} {r} {c}"),
+                }
+            }
+            rows += 1;
+        }
+        assert_eq!(range.height(), rows + 1, "{name}");
     }
     let connector = book.worksheet_range("connector").unwrap();
     // Row 1: receive, EX01\Default Frontend EX01, 0, 0, 2, 1, 6, 0, 0, 1, 10, 1
