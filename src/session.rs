@@ -60,10 +60,12 @@ impl Class {
 /// One TLS line of a session.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TlsEvent {
-    /// The success context, as written (parsed again for reports).
+    /// The success context, as written (the cipher report normalises it),
+    /// and its version, parsed once here.
     Success {
         stamp: Stamp,
         context: Box<[u8]>,
+        version: Version,
     },
     Failure {
         stamp: Stamp,
@@ -81,9 +83,7 @@ impl TlsEvent {
     /// Version of a success, `None` for a failure.
     pub fn version(&self) -> Option<Version> {
         match self {
-            TlsEvent::Success { context, .. } => {
-                tls::parse_success(context).map(|n| tls::parse_protocol(n.protocol).0)
-            }
+            TlsEvent::Success { version, .. } => Some(*version),
             TlsEvent::Failure { .. } => None,
         }
     }
@@ -254,10 +254,11 @@ impl Session {
     fn information(&mut self, row: &Row, data: &[u8], context: &[u8]) -> bool {
         if context.starts_with(b"TLS ") {
             let stamp = Stamp::new(row.get(fields::DATE_TIME));
-            if tls::parse_success(context).is_some() {
+            if let Some(neg) = tls::parse_success(context) {
                 self.tls.push(TlsEvent::Success {
                     stamp,
                     context: boxed(context),
+                    version: tls::parse_protocol(neg.protocol).0,
                 });
                 return true;
             }

@@ -310,10 +310,11 @@ impl Tally {
             self.sessions.see_time(e.stamp());
             let day = (day_of(stamp), d);
             match e {
-                TlsEvent::Success { context, .. } => {
-                    let version = e.version().unwrap_or(Version::Other);
+                TlsEvent::Success {
+                    context, version, ..
+                } => {
                     self.sessions.day.entry(day).or_default().versions[version.index()] += 1;
-                    self.success(d, version, &s.connector, &s.remote_ip, stamp, context);
+                    self.success(d, *version, &s.connector, &s.remote_ip, stamp, context);
                 }
                 TlsEvent::Failure { error, .. } => {
                     self.sessions.day.entry(day).or_default().failed += 1;
