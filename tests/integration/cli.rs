@@ -1,6 +1,6 @@
 //! Options, exit codes and messages.
 
-use crate::util::{exlog, root, write};
+use crate::util::{exlog, exlog_on, root, write};
 
 #[test]
 fn default_format_off_a_terminal_is_csv() {
@@ -50,7 +50,7 @@ fn explicit_file_is_read_whatever_its_name() {
     let src = root().join("tests/data/real/FrontEnd/SmtpReceive/RECV2023011116-1.LOG");
     let dst = dir.path().join("copy.txt");
     std::fs::copy(src, &dst).unwrap();
-    let run = exlog([dst.as_os_str(), "--by".as_ref(), "remote".as_ref()]);
+    let run = exlog_on(&dst, &["--by", "remote"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stdout
@@ -129,7 +129,7 @@ fn concatenated_logs_with_a_bom_mid_file_are_read() {
         );
     }
     write(&dir.path().join("RECV-all.LOG"), &all);
-    let joined = exlog([dir.path().as_os_str(), "--by".as_ref(), "session".as_ref()]);
+    let joined = exlog_on(dir.path(), &["--by", "session"]);
     assert_eq!(joined.code, 0, "{}", joined.stderr);
     let split = exlog([
         "sample-logs/EX01/TransportRoles/Logs/FrontEnd",

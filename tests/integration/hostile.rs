@@ -1,7 +1,7 @@
 //! Hostile and broken input: huge lines and fields, NUL bytes, symlink
 //! loops, unreadable paths. exlog reports, continues and never panics.
 
-use crate::util::{exlog, root, write};
+use crate::util::{exlog, exlog_on, root, write};
 
 const TLS_ROW: &str = "2024-01-01T00:00:00.000Z,EX\\Default Frontend EX,08DC000000000001,3,10.0.0.1:25,192.0.2.1:5000,*,,\"TLS protocol SP_PROT_TLS1_0_SERVER negotiation succeeded using bulk encryption algorithm CALG_AES_128 with strength 128 bits, MAC hash algorithm CALG_SHA1 with strength 160 bits and key exchange algorithm CALG_RSA_KEYX with strength 2048 bits\"\r\n";
 
@@ -28,9 +28,7 @@ fn ten_megabyte_field_and_million_comma_row() {
         &["--by", "cipher"][..],
         &["--by", "session"][..],
     ] {
-        let mut args: Vec<&std::ffi::OsStr> = vec![dir.path().as_os_str()];
-        args.extend(mode.iter().map(std::ffi::OsStr::new));
-        let run = exlog(args);
+        let run = exlog_on(dir.path(), mode);
         assert_eq!(run.code, 2, "{mode:?}: {}", run.stderr);
         assert!(
             run.stderr
@@ -40,7 +38,7 @@ fn ten_megabyte_field_and_million_comma_row() {
         );
         assert!(run.stdout.lines().count() >= 2, "{mode:?}");
     }
-    let remote = exlog([dir.path().as_os_str(), "--by".as_ref(), "remote".as_ref()]);
+    let remote = exlog_on(dir.path(), &["--by", "remote"]);
     assert!(
         remote
             .stdout
@@ -57,7 +55,7 @@ fn nul_bytes_in_data_do_not_make_a_file_binary() {
     log.extend_from_slice(b"2024-01-01T00:00:00.000Z,EX\\Default Frontend EX,08DC000000000001,0,10.0.0.1:25,192.0.2.1:5000,<,EHLO a\0b,\r\n");
     log.extend_from_slice(TLS_ROW.as_bytes());
     write(&dir.path().join("RECV2024010100-1.LOG"), &log);
-    let run = exlog([dir.path().as_os_str(), "--by".as_ref(), "remote".as_ref()]);
+    let run = exlog_on(dir.path(), &["--by", "remote"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains(",1,a\0b\n"), "{:?}", run.stdout);
 }
@@ -75,7 +73,7 @@ fn symlink_loop_and_dangling_link_are_reported_not_fatal() {
     .unwrap();
     std::os::unix::fs::symlink(&logs, logs.join("loop")).unwrap();
     std::os::unix::fs::symlink(logs.join("gone.LOG"), logs.join("RECV2099010100-1.LOG")).unwrap();
-    let run = exlog([logs.as_os_str(), "--by".as_ref(), "remote".as_ref()]);
+    let run = exlog_on(&logs, &["--by", "remote"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("symbolic link loop"), "{}", run.stderr);
     assert!(
@@ -107,7 +105,7 @@ fn a_growing_file_is_read_up_to_where_it_was() {
     }
     log.push_str(&TLS_ROW[..100]);
     write(&path, log.as_bytes());
-    let run = exlog([path.as_os_str(), "--by".as_ref(), "connector".as_ref()]);
+    let run = exlog_on(&path, &["--by", "connector"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stdout.contains(",0,0,2000,0,0,0,0,0,2000,0\n"),

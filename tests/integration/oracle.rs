@@ -2,7 +2,7 @@
 //! every row (here: the csv crate over whole files, an independent parser),
 //! and must give the same bytes for any thread count and chunk size.
 
-use crate::util::{exlog, write};
+use crate::util::{exlog_on, write};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -359,13 +359,7 @@ fn parallel_chunked_scan_equals_naive_sequential_reading() {
     assert!(expected["connector"].lines().count() > 4);
     assert!(expected["failure"].lines().count() > 10);
     for (report, want) in &expected {
-        let seq = exlog([
-            dir.path().as_os_str(),
-            "--by".as_ref(),
-            report.as_ref(),
-            "--threads".as_ref(),
-            "1".as_ref(),
-        ]);
+        let seq = exlog_on(dir.path(), &["--by", report, "--threads", "1"]);
         assert_eq!(seq.code, 0, "{}", seq.stderr);
         assert_eq!(
             &tls_view(report, &seq.stdout),
@@ -373,25 +367,16 @@ fn parallel_chunked_scan_equals_naive_sequential_reading() {
             "{report}: 1 thread vs naive"
         );
         // The TLS-only scan gives exactly the naive reading.
-        let fast = exlog([
-            dir.path().as_os_str(),
-            "--by".as_ref(),
-            report.as_ref(),
-            "--tls-only".as_ref(),
-            "--chunk-size".as_ref(),
-            "3000".as_ref(),
-        ]);
+        let fast = exlog_on(
+            dir.path(),
+            &["--by", report, "--tls-only", "--chunk-size", "3000"],
+        );
         assert_eq!(&fast.stdout, want, "{report}: --tls-only vs naive");
         for (threads, chunk) in [("2", "1000"), ("4", "65536"), ("3", "7777")] {
-            let par = exlog([
-                dir.path().as_os_str(),
-                "--by".as_ref(),
-                report.as_ref(),
-                "--threads".as_ref(),
-                threads.as_ref(),
-                "--chunk-size".as_ref(),
-                chunk.as_ref(),
-            ]);
+            let par = exlog_on(
+                dir.path(),
+                &["--by", report, "--threads", threads, "--chunk-size", chunk],
+            );
             assert_eq!(par.code, 0, "{}", par.stderr);
             assert_eq!(
                 par.stdout, seq.stdout,
@@ -405,22 +390,11 @@ fn parallel_chunked_scan_equals_naive_sequential_reading() {
 fn json_is_identical_for_any_thread_count_but_for_timing() {
     let dir = tempfile::tempdir().unwrap();
     corpus(dir.path(), 6, 2000, 42);
-    let one = exlog([
-        dir.path().as_os_str(),
-        "--format".as_ref(),
-        "json".as_ref(),
-        "--threads".as_ref(),
-        "1".as_ref(),
-    ]);
-    let many = exlog([
-        dir.path().as_os_str(),
-        "--format".as_ref(),
-        "json".as_ref(),
-        "--threads".as_ref(),
-        "4".as_ref(),
-        "--chunk-size".as_ref(),
-        "4096".as_ref(),
-    ]);
+    let one = exlog_on(dir.path(), &["--format", "json", "--threads", "1"]);
+    let many = exlog_on(
+        dir.path(),
+        &["--format", "json", "--threads", "4", "--chunk-size", "4096"],
+    );
     assert_eq!(
         crate::util::stable_json(&one.stdout),
         crate::util::stable_json(&many.stdout)
@@ -459,7 +433,7 @@ fn exlog_equals_the_generators_truth() {
     let dir = generated("6MB", "11");
     let truth: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("truth.json")).unwrap()).unwrap();
-    let run = exlog([dir.path().as_os_str(), "--format".as_ref(), "json".as_ref()]);
+    let run = exlog_on(dir.path(), &["--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let got: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     for report in ["connector", "remote", "cipher", "failure", "day"] {
@@ -490,13 +464,7 @@ fn generated_corpus_equals_naive_reading() {
     let dir = generated("3MB", "5");
     let expected = naive(dir.path());
     for (report, want) in &expected {
-        let run = exlog([
-            dir.path().as_os_str(),
-            "--by".as_ref(),
-            report.as_ref(),
-            "--chunk-size".as_ref(),
-            "50000".as_ref(),
-        ]);
+        let run = exlog_on(dir.path(), &["--by", report, "--chunk-size", "50000"]);
         assert_eq!(&tls_view(report, &run.stdout), want, "{report}");
     }
 }
@@ -529,25 +497,14 @@ fn session_reports_are_identical_for_any_split() {
     // Small files and chunks: sessions cross files and chunks everywhere.
     let dir = generated("4MB", "23");
     for report in ["session", "day", "readiness", "connector", "remote"] {
-        let base = exlog([
-            dir.path().as_os_str(),
-            "--by".as_ref(),
-            report.as_ref(),
-            "--threads".as_ref(),
-            "1".as_ref(),
-        ]);
+        let base = exlog_on(dir.path(), &["--by", report, "--threads", "1"]);
         assert_eq!(base.code, 0, "{}", base.stderr);
         assert!(base.stdout.lines().count() > 2, "{report}");
         for (threads, chunk) in [("2", "4096"), ("3", "100000"), ("2", "999")] {
-            let par = exlog([
-                dir.path().as_os_str(),
-                "--by".as_ref(),
-                report.as_ref(),
-                "--threads".as_ref(),
-                threads.as_ref(),
-                "--chunk-size".as_ref(),
-                chunk.as_ref(),
-            ]);
+            let par = exlog_on(
+                dir.path(),
+                &["--by", report, "--threads", threads, "--chunk-size", chunk],
+            );
             assert_eq!(
                 par.stdout, base.stdout,
                 "{report}: {threads} threads, chunk {chunk}"
@@ -555,13 +512,7 @@ fn session_reports_are_identical_for_any_split() {
         }
     }
     // Every generated session starts and ends inside the corpus.
-    let sessions = exlog([
-        dir.path().as_os_str(),
-        "--by".as_ref(),
-        "session".as_ref(),
-        "--chunk-size".as_ref(),
-        "999".as_ref(),
-    ]);
+    let sessions = exlog_on(dir.path(), &["--by", "session", "--chunk-size", "999"]);
     let incomplete = sessions
         .stdout
         .lines()

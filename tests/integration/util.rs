@@ -71,3 +71,10 @@ pub fn write(path: &Path, bytes: &[u8]) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, bytes).unwrap();
 }
+
+/// Runs `exlog` on one path with string options.
+pub fn exlog_on(path: &Path, args: &[&str]) -> Run {
+    let mut all: Vec<&std::ffi::OsStr> = vec![path.as_os_str()];
+    all.extend(args.iter().map(std::ffi::OsStr::new));
+    exlog(all)
+}
