@@ -556,6 +556,23 @@ impl Builder {
     }
 }
 
+impl Builder {
+    /// A failed negotiation and the dropped connection after it.
+    fn tls_failure(&mut self, rng: &mut Rng, err: &'static str) {
+        let context = format!("TLS negotiation failed with error {err}");
+        self.row(rng.gap(NET), b'*', &b""[..], context);
+        self.rows.last_mut().expect("row").tls = Some(Outcome::Failure(err));
+        self.row(rng.gap(FAST), b'-', &b""[..], "DroppedSession");
+    }
+
+    /// A successful negotiation of `version` (index into `VERSION_LABELS`).
+    fn tls_success(&mut self, rng: &mut Rng, version: usize, server: bool, old_names: bool) {
+        let (text, outcome) = negotiate(rng, version, server, old_names);
+        self.row(rng.gap(NET), b'*', &b""[..], text);
+        self.rows.last_mut().expect("row").tls = Some(outcome);
+    }
+}
+
 const FAST: (u64, u64) = (0, 3);
 const NET: (u64, u64) = (5, 400);
 const SLOW: (u64, u64) = (50, 2500);
@@ -845,19 +862,10 @@ fn receive_session(w: &World, srv: usize, rng: &mut Rng, t: i64, sid: u64) -> Se
             );
             if rng.chance(remote.fail) {
                 let err = *rng.pick(&FAIL_RECEIVE);
-                b.row(
-                    rng.gap(NET),
-                    b'*',
-                    &b""[..],
-                    format!("TLS negotiation failed with error {err}"),
-                );
-                b.rows.last_mut().expect("row").tls = Some(Outcome::Failure(err));
-                b.row(rng.gap(FAST), b'-', &b""[..], "DroppedSession");
+                b.tls_failure(rng, err);
                 return finish(b, connector, sid, s, port, remote, remote.name.clone());
             }
-            let (text, outcome) = negotiate(rng, v, true, s.old_names);
-            b.row(rng.gap(NET), b'*', &b""[..], text);
-            b.rows.last_mut().expect("row").tls = Some(outcome);
+            b.tls_success(rng, v, true, s.old_names);
             b.row(rng.gap(NET), b'<', ehlo.clone(), "");
             b.info(
                 &b""[..],
@@ -1061,14 +1069,7 @@ fn send_session(w: &World, srv: usize, rng: &mut Rng, t: i64, sid: u64) -> Sessi
         );
         if rng.chance(remote.fail) {
             let err = *rng.pick(&FAIL_SEND);
-            b.row(
-                rng.gap(NET),
-                b'*',
-                &b""[..],
-                format!("TLS negotiation failed with error {err}"),
-            );
-            b.rows.last_mut().expect("row").tls = Some(Outcome::Failure(err));
-            b.row(rng.gap(FAST), b'-', &b""[..], "DroppedSession");
+            b.tls_failure(rng, err);
             return finish(
                 b,
                 connector,
@@ -1090,9 +1091,7 @@ fn send_session(w: &World, srv: usize, rng: &mut Rng, t: i64, sid: u64) -> Sessi
                 &banner,
             );
         }
-        let (text, outcome) = negotiate(rng, v, false, s.old_names);
-        b.row(rng.gap(NET), b'*', &b""[..], text);
-        b.rows.last_mut().expect("row").tls = Some(outcome);
+        b.tls_success(rng, v, false, s.old_names);
         if anonymous {
             b.info(&b""[..], "Received certificate");
             b.info(hex(rng, 40).into_bytes(), "Certificate thumbprint");

@@ -120,6 +120,7 @@ pub fn scan_range(data: &[u8], start: usize, end: usize, ctx: FileCtx, tally: &m
     let mut pos = 0;
     let mut counted = 0;
     let mut lines = 0u64;
+    let mut tls_rows = 0u64;
     while let Some(h) = NEEDLE.find(&region[pos..]) {
         let hit = pos + h;
         let line_start = memchr::memrchr(b'\n', &region[..hit]).map_or(0, |i| i + 1);
@@ -132,17 +133,17 @@ pub fn scan_range(data: &[u8], start: usize, end: usize, ctx: FileCtx, tally: &m
         lines += count_lines(&region[counted..line_start]);
         counted = line_start;
         let line = &region[line_start..line_end];
-        if let Err(error) = row(line, ctx, tally)
-            && complete
-        {
-            malformed(
+        match row(line, ctx, tally) {
+            Ok(is_tls) => tls_rows += u64::from(is_tls),
+            Err(error) if complete => malformed(
                 tally,
                 ctx,
                 (s + line_start) as u64,
                 chunk_start,
                 lines,
                 error,
-            );
+            ),
+            Err(_) => {}
         }
         pos = (line_end + 1).min(region.len());
         if pos >= region.len() {
@@ -156,6 +157,7 @@ pub fn scan_range(data: &[u8], start: usize, end: usize, ctx: FileCtx, tally: &m
     let stats = tally.file(ctx.id);
     stats.bytes += (e - chunk_start as usize) as u64;
     stats.lines += lines;
+    stats.tls_rows += tls_rows;
     stats.chunks.push((chunk_start, lines));
 }
 
@@ -200,14 +202,15 @@ fn count_lines(bytes: &[u8]) -> u64 {
     bytecount::count(bytes, b'\n') as u64
 }
 
-/// Handles one candidate line. `Err` means it is not a well-formed row.
-fn row(line: &[u8], ctx: FileCtx, tally: &mut Tally) -> Result<(), fields::RowError> {
+/// Handles one candidate line: `Ok(true)` for a TLS row, `Err` when it is
+/// not a well-formed row.
+fn row(line: &[u8], ctx: FileCtx, tally: &mut Tally) -> Result<bool, fields::RowError> {
     if line.first() == Some(&b'#') {
-        return Ok(());
+        return Ok(false);
     }
     let row = Row::parse(line)?;
     if row.get(fields::EVENT) != b"*" {
-        return Ok(()); // peer text that happens to contain the word
+        return Ok(false); // peer text that happens to contain the word
     }
     let context = row.get(fields::CONTEXT);
     let connector = row.get(fields::CONNECTOR_ID);
@@ -217,18 +220,18 @@ fn row(line: &[u8], ctx: FileCtx, tally: &mut Tally) -> Result<(), fields::RowEr
     if let Some(neg) = tls::parse_success(context) {
         let (version, role) = tls::parse_protocol(neg.protocol);
         let dir = direction(ctx, role, &row);
-        tally.file(ctx.id).tls_rows += 1;
         if f.time(stamp) && f.keys(dir, connector, remote_ip) {
             tally.success(dir, version, connector, remote_ip, stamp, context);
         }
     } else if let Some(error) = tls::parse_failure(context) {
         let dir = direction(ctx, None, &row);
-        tally.file(ctx.id).tls_rows += 1;
         if f.time(stamp) && f.keys(dir, connector, remote_ip) {
             tally.failure(dir, connector, remote_ip, stamp, error);
         }
+    } else {
+        return Ok(false);
     }
-    Ok(())
+    Ok(true)
 }
 
 fn direction(ctx: FileCtx, role: Option<tls::Role>, row: &Row) -> Direction {
