@@ -12,9 +12,9 @@ use std::hint::black_box;
 /// concatenated: `#` header lines mid-buffer are valid input).
 fn corpus() -> (Vec<u8>, u64) {
     let dir = tempfile::tempdir().unwrap();
-    let mut cfg = exlog::corpus::Config::new(dir.path(), 64_000_000);
+    let mut cfg = exlog_gen::Config::new(dir.path(), 64_000_000);
     cfg.servers = 1;
-    let truth = exlog::corpus::generate(&cfg).unwrap();
+    let truth = exlog_gen::generate(&cfg).unwrap();
     let mut files: Vec<_> = walkdir::WalkDir::new(dir.path())
         .into_iter()
         .map(|e| e.unwrap().into_path())

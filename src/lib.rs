@@ -19,7 +19,6 @@
 //! ```
 
 pub mod cli;
-pub mod corpus;
 pub mod filter;
 #[doc(hidden)]
 pub mod fuzzing;

@@ -401,30 +401,21 @@ fn json_is_identical_for_any_thread_count_but_for_timing() {
     );
 }
 
-/// Runs `exlog-gen` into a temp folder: a few MB, small files so that
+/// Generates a corpus into a temp folder: a few MB, small files so that
 /// hourly and size rollovers both happen and sessions cross files.
 pub fn generated(size: &str, seed: &str) -> tempfile::TempDir {
+    generated_with(size, seed, exlog_gen::DEFAULT_CONCURRENCY)
+}
+
+/// As [`generated`], with `concurrency` sessions open at once per stream.
+pub fn generated_with(size: &str, seed: &str, concurrency: usize) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_exlog-gen"))
-        .args([
-            "--size",
-            size,
-            "--servers",
-            "3",
-            "--seed",
-            seed,
-            "--file-size",
-            "400KB",
-            "--out",
-        ])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let mut cfg = exlog_gen::Config::new(dir.path(), exlog_gen::parse_size(size).unwrap());
+    cfg.servers = 3;
+    cfg.seed = seed.parse().unwrap();
+    cfg.file_size = 400_000;
+    cfg.concurrency = concurrency;
+    exlog_gen::generate(&cfg).unwrap();
     dir
 }
 

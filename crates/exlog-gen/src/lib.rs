@@ -33,6 +33,12 @@ pub struct Config {
     pub file_size: u64,
     /// Time of the first session, in ms since the Unix epoch (UTC).
     pub start_ms: i64,
+    /// Sessions open at once per stream (server and direction): their rows
+    /// interleave. 1 writes one session after another.
+    pub concurrency: usize,
+    /// Distinct remote hosts to draw from (Internet senders and MX hosts);
+    /// `None` scales with `size` like a busy server (80 k per GB).
+    pub remotes: Option<usize>,
 }
 
 impl Config {
@@ -45,9 +51,20 @@ impl Config {
             file_size: 10_000_000,
             // 2024-03-04T00:59:30Z: even a small corpus crosses an hour.
             start_ms: 1_709_513_970_000,
+            concurrency: DEFAULT_CONCURRENCY,
+            remotes: None,
         }
     }
+
+    /// The remote pool size: as given, or scaled with the corpus size.
+    pub fn remote_count(&self) -> usize {
+        self.remotes.unwrap_or((self.size / 12_500) as usize).max(1)
+    }
 }
+
+/// Sessions open at once on a busy FrontEnd: rows of about a dozen
+/// sessions interleave in its receive log.
+pub const DEFAULT_CONCURRENCY: usize = 12;
 
 /// Parses sizes such as `64MB`, `1GB`, `1.5GiB`, `4096`.
 pub fn parse_size(s: &str) -> Option<u64> {
@@ -210,6 +227,9 @@ pub struct Truth {
     day: BTreeMap<(String, u8), [u64; 9]>,
     /// Sessions by kind: tls, failed, plaintext.
     sessions: [u64; 3],
+    /// How many rows lie between consecutive rows of one session (index =
+    /// distance, capped): the interleaving a scanner has to cope with.
+    distances: Vec<u64>,
     pub files: u64,
     pub bytes: u64,
     pub lines: u64,
@@ -273,6 +293,12 @@ impl Truth {
         for (a, b) in self.sessions.iter_mut().zip(other.sessions) {
             *a += b;
         }
+        if self.distances.len() < other.distances.len() {
+            self.distances.resize(other.distances.len(), 0);
+        }
+        for (a, b) in self.distances.iter_mut().zip(other.distances) {
+            *a += b;
+        }
         self.files += other.files;
         self.bytes += other.bytes;
         self.lines += other.lines;
@@ -332,6 +358,41 @@ impl Truth {
         r.1 += u64::from(plain);
         *r.2.entry(ehlo.to_vec()).or_default() += 1;
         self.day.entry((start[..10].to_string(), d)).or_default()[8] += u64::from(plain);
+    }
+
+    fn see_distance(&mut self, rows: u64) {
+        let i = rows.min(MAX_DISTANCE) as usize;
+        if self.distances.len() <= i {
+            self.distances.resize(i + 1, 0);
+        }
+        self.distances[i] += 1;
+    }
+
+    /// Median distance (in rows of the same file stream) between two
+    /// consecutive rows of one session: 1 means sessions never interleave.
+    pub fn median_row_distance(&self) -> u64 {
+        let n: u64 = self.distances.iter().sum();
+        let mut seen = 0;
+        for (d, &k) in self.distances.iter().enumerate() {
+            seen += k;
+            if seen * 2 >= n {
+                return d as u64;
+            }
+        }
+        0
+    }
+
+    /// Distinct remote IPs, over both directions.
+    pub fn distinct_remotes(&self) -> usize {
+        let mut ips: Vec<&str> = self
+            .remote
+            .keys()
+            .chain(self.remote_sessions.keys())
+            .map(|(_, ip)| ip.as_str())
+            .collect();
+        ips.sort_unstable();
+        ips.dedup();
+        ips.len()
     }
 
     /// The reports in exlog's JSON shape, plus totals.
@@ -428,6 +489,10 @@ impl Truth {
                 "sessions_tls": self.sessions[0], "sessions_failed": self.sessions[1],
                 "sessions_plaintext": self.sessions[2],
             },
+            "shape": {
+                "median_row_distance": self.median_row_distance(),
+                "distinct_remotes": self.distinct_remotes(),
+            },
             "connector": connector,
             "remote": remote,
             "cipher": cipher,
@@ -515,6 +580,8 @@ struct Session {
     remote_ip: String,
     rows: Vec<Row>,
     next: usize,
+    /// Index (in the stream) of the row written last, for the distances.
+    last_row: u64,
 }
 
 /// Builds the rows of one session; times advance a few ms to seconds.
@@ -709,6 +776,16 @@ fn remote_pool(rng: &mut Rng, n: usize, internal: bool) -> Vec<Remote> {
         .collect()
 }
 
+/// A remote from a pool, as a busy server sees them: a few hosts send
+/// much of the mail, and a long tail connects once or twice.
+fn pick_remote<'a>(rng: &mut Rng, pool: &'a [Remote]) -> &'a Remote {
+    if rng.chance(300) {
+        rng.pick(&pool[..pool.len().div_ceil(50)])
+    } else {
+        rng.pick(pool)
+    }
+}
+
 struct Server {
     name: String,
     ip: String,
@@ -757,7 +834,7 @@ struct World {
 }
 
 impl World {
-    fn new(seed: u64, servers_n: usize) -> World {
+    fn new(seed: u64, servers_n: usize, remotes: usize) -> World {
         let mut rng = Rng::new(seed, 0xD00D);
         let mut o365 = remote_pool(&mut rng, 24, false);
         for r in &mut o365 {
@@ -766,10 +843,10 @@ impl World {
         }
         World {
             servers: servers(servers_n),
-            internet: remote_pool(&mut rng, 3000, false),
+            internet: remote_pool(&mut rng, (remotes * 2 / 3).max(1), false),
             internal: remote_pool(&mut rng, 120, true),
             o365,
-            mx: remote_pool(&mut rng, 1500, false),
+            mx: remote_pool(&mut rng, (remotes / 3).max(1), false),
         }
     }
 }
@@ -778,7 +855,7 @@ fn receive_session(w: &World, srv: usize, rng: &mut Rng, t: i64, sid: u64) -> Se
     let s = &w.servers[srv];
     let host = format!("{}.contoso.com", s.name);
     let (connector, port, remote) = match rng.below(100) {
-        0..=84 => (0, 25, rng.pick(&w.internet)),
+        0..=84 => (0, 25, pick_remote(rng, &w.internet)),
         85..=94 => (1, 587, rng.pick(&w.internal)),
         _ => (2, 25, rng.pick(&w.internal)),
     };
@@ -825,25 +902,17 @@ fn receive_session(w: &World, srv: usize, rng: &mut Rng, t: i64, sid: u64) -> Se
         "CHUNKING",
         "XRDST",
     ];
-    // Two real shapes (FORMAT.md 4.4): one row with two spaces after 250,
-    // or one row per line.
+    // The reply of Exchange 2013 and later: one row per line. (The other
+    // real shape, one row with two spaces after 250, is in the fixtures.)
     let ehlo_reply = |b: &mut Builder, rng: &mut Rng, caps: &[&str]| {
-        if s.single_row {
-            b.text(
-                rng.gap(FAST),
-                b'>',
-                format!("250  {host} Hello [{}] {}", remote.ip, caps.join(" ")),
-            );
-        } else {
-            b.text(
-                rng.gap(FAST),
-                b'>',
-                format!("250-{host} Hello [{}]", remote.ip),
-            );
-            for (k, c) in caps.iter().enumerate() {
-                let sep = if k + 1 == caps.len() { ' ' } else { '-' };
-                b.text(rng.gap((0, 0)), b'>', format!("250{sep}{c}"));
-            }
+        b.text(
+            rng.gap(FAST),
+            b'>',
+            format!("250-{host} Hello [{}]", remote.ip),
+        );
+        for (k, c) in caps.iter().enumerate() {
+            let sep = if k + 1 == caps.len() { ' ' } else { '-' };
+            b.text(rng.gap((0, 0)), b'>', format!("250{sep}{c}"));
         }
     };
     ehlo_reply(&mut b, rng, CAPS_TLS);
@@ -968,6 +1037,7 @@ fn finish(
         remote_ip: remote.ip.clone(),
         rows: b.rows,
         next: 0,
+        last_row: 0,
     }
 }
 
@@ -980,7 +1050,7 @@ fn send_session(w: &World, srv: usize, rng: &mut Rng, t: i64, sid: u64) -> Sessi
     let remote: &Remote = match rng.below(100) {
         0..=54 => {
             connector = 0;
-            rng.pick(&w.mx)
+            pick_remote(rng, &w.mx)
         }
         55..=84 => {
             connector = 1;
@@ -1157,6 +1227,13 @@ fn send_session(w: &World, srv: usize, rng: &mut Rng, t: i64, sid: u64) -> Sessi
 
 // ---------------------------------------------------------------- output
 
+/// Longest pause between writing two rows of one session, in ms: with
+/// `concurrency` sessions open, about that many other rows fall between.
+const WRITE_DELAY_MS: u64 = 300;
+
+/// Distances are counted exactly up to here (the median is far below).
+const MAX_DISTANCE: u64 = 4096;
+
 const FIELDS: &str = "date-time,connector-id,session-id,sequence-number,local-endpoint,remote-endpoint,event,data,context";
 
 /// Writes one stream's files, rolling over by hour and by size.
@@ -1277,22 +1354,29 @@ fn stream(cfg: &Config, world: &World, srv: usize, send: bool, budget: u64) -> i
     } else {
         &server.receive_connectors
     };
-    // About 30 MB an hour per stream: a busy server, so a 1 GB corpus
-    // spans a few hours and every file holds many interleaved sessions.
-    let mean_gap_ms: u64 = 800;
+    // `concurrency` lanes each run one session after another, a short
+    // pause apart: that many sessions are open at once, and their rows
+    // interleave in time order.
     let base_sid: u64 = 0x08DC_3C00_0000_0000 + ((srv as u64) << 36);
     let mut next_sid = 0u64;
-    let mut next_arrival = cfg.start_ms + rng.below(mean_gap_ms) as i64;
+    let lanes = cfg.concurrency.max(1);
+    let mut arrivals: BinaryHeap<std::cmp::Reverse<i64>> = (0..lanes)
+        .map(|_| std::cmp::Reverse(cfg.start_ms + rng.below(4000) as i64))
+        .collect();
     let mut sessions: Vec<Option<Session>> = Vec::new();
     let mut free: Vec<usize> = Vec::new();
     let mut heap: BinaryHeap<std::cmp::Reverse<(i64, u64, usize)>> = BinaryHeap::new();
     let mut order = 0u64;
+    let mut rows_written = 0u64;
     let mut line = Vec::with_capacity(1024);
     let mut ts = Vec::with_capacity(32);
     loop {
         let arrivals_open = files.truth.bytes < budget;
-        let take_arrival = arrivals_open && heap.peek().is_none_or(|r| next_arrival <= r.0.0);
+        let next_arrival = arrivals.peek().map(|a| a.0);
+        let take_arrival =
+            arrivals_open && next_arrival.is_some_and(|a| heap.peek().is_none_or(|r| a <= r.0.0));
         if take_arrival {
+            let next_arrival = arrivals.pop().expect("peeked").0;
             // Receive and send sessions of one transport process share a counter.
             let sid = base_sid + next_sid * 2 + u64::from(send);
             next_sid += 1;
@@ -1337,15 +1421,17 @@ fn stream(cfg: &Config, world: &World, srv: usize, send: bool, budget: u64) -> i
             };
             heap.push(std::cmp::Reverse((t0, order, slot)));
             order += 1;
-            next_arrival += 1 + rng.below(2 * mean_gap_ms) as i64;
             continue;
         }
-        let Some(std::cmp::Reverse((t, _, slot))) = heap.pop() else {
+        // `due` is when the row is written; `t`, its stamp, is when it was
+        // queued (earlier, and in the file only roughly in order).
+        let Some(std::cmp::Reverse((due, _, slot))) = heap.pop() else {
             break;
         };
         let s = sessions[slot].as_mut().expect("live session");
         let seq = s.next;
         let row = &s.rows[seq];
+        let t = row.t;
         line.clear();
         ts.clear();
         stamp(t, &mut ts);
@@ -1375,14 +1461,24 @@ fn stream(cfg: &Config, world: &World, srv: usize, send: bool, budget: u64) -> i
                 outcome,
             );
         }
-        files.write_row(t, &line, &mut rng)?;
+        files.write_row(due, &line, &mut rng)?;
+        if s.next > 0 {
+            files.truth.see_distance(rows_written - s.last_row);
+        }
+        s.last_row = rows_written;
+        rows_written += 1;
         s.next += 1;
         if s.next < s.rows.len() {
-            heap.push(std::cmp::Reverse((s.rows[s.next].t, order, slot)));
+            // Exchange queues rows and a timer writes them: rows of the open
+            // sessions mix in the file, each session's still in order.
+            let due = due.max(s.rows[s.next].t) + rng.range(1, WRITE_DELAY_MS) as i64;
+            heap.push(std::cmp::Reverse((due, order, slot)));
             order += 1;
         } else {
             sessions[slot] = None;
             free.push(slot);
+            // The lane's next session starts after a short pause.
+            arrivals.push(std::cmp::Reverse(due + rng.range(1, 400) as i64));
         }
     }
     files.close()?;
@@ -1392,7 +1488,7 @@ fn stream(cfg: &Config, world: &World, srv: usize, send: bool, budget: u64) -> i
 /// Writes the corpus and `truth.json` into `cfg.out`; returns the truth.
 pub fn generate(cfg: &Config) -> io::Result<Truth> {
     let servers = cfg.servers.max(1);
-    let world = World::new(cfg.seed, servers);
+    let world = World::new(cfg.seed, servers, cfg.remote_count());
     // Receive logs are the bigger share on a FrontEnd.
     let streams: Vec<(usize, bool, u64)> = (0..servers)
         .flat_map(|s| {

@@ -2,7 +2,7 @@
 //! exact tallies it contains (`truth.json`), for tests and benchmarks.
 
 use clap::Parser;
-use exlog::corpus::{Config, generate, parse_size};
+use exlog_gen::{Config, generate, parse_size};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -26,6 +26,13 @@ struct Args {
     /// Size rollover per file (Exchange's default is 10 MB).
     #[arg(long, default_value = "10MB", value_parser = size)]
     file_size: u64,
+    /// Sessions open at once per server and direction; their rows
+    /// interleave as on a busy server. 1 writes one session after another.
+    #[arg(long, default_value_t = exlog_gen::DEFAULT_CONCURRENCY)]
+    concurrency: usize,
+    /// Distinct remote hosts to draw from [default: 80 000 per GB].
+    #[arg(long)]
+    remotes: Option<usize>,
 }
 
 fn size(s: &str) -> Result<u64, String> {
@@ -38,18 +45,22 @@ fn main() -> ExitCode {
     cfg.servers = args.servers;
     cfg.seed = args.seed;
     cfg.file_size = args.file_size.max(1);
+    cfg.concurrency = args.concurrency.max(1);
+    cfg.remotes = args.remotes;
     let started = Instant::now();
     match generate(&cfg) {
         Ok(truth) => {
             let secs = started.elapsed().as_secs_f64();
             eprintln!(
-                "exlog-gen: {} files, {} bytes, {} lines in {:.2} s ({:.0} MB/s); truth in {}",
+                "exlog-gen: {} files, {} bytes, {} lines, {} remotes, median row distance {} in {:.2} s ({:.0} MB/s); truth in {}",
                 truth.files,
                 truth.bytes,
                 truth.lines,
+                truth.distinct_remotes(),
+                truth.median_row_distance(),
                 secs,
                 truth.bytes as f64 / 1e6 / secs,
-                exlog::corpus::truth_path(&args.out).display()
+                exlog_gen::truth_path(&args.out).display()
             );
             ExitCode::SUCCESS
         }
