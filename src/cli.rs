@@ -1,5 +1,5 @@
-//! Command-line flags (clap derive). Raw flags only: `run` turns them into
-//! decisions.
+//! Command-line flags (clap derive). Raw flags only: `config` turns them
+//! into decisions.
 
 use crate::report::Kind;
 use clap::{Parser, ValueEnum};
@@ -17,6 +17,35 @@ pub enum Format {
     /// An Excel workbook (needs -o FILE): a Summary sheet with a chart,
     /// then one sheet per report.
     Xlsx,
+}
+
+/// `--by` values: the reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportArg {
+    Connector,
+    Remote,
+    Cipher,
+    Failure,
+    /// One row per SMTP session.
+    Session,
+    /// Per UTC day: the trend.
+    Day,
+    /// Per connector: can TLS 1.0/1.1 be switched off?
+    Readiness,
+}
+
+impl From<ReportArg> for Kind {
+    fn from(r: ReportArg) -> Kind {
+        match r {
+            ReportArg::Connector => Kind::Connector,
+            ReportArg::Remote => Kind::Remote,
+            ReportArg::Cipher => Kind::Cipher,
+            ReportArg::Failure => Kind::Failure,
+            ReportArg::Session => Kind::Session,
+            ReportArg::Day => Kind::Day,
+            ReportArg::Readiness => Kind::Readiness,
+        }
+    }
 }
 
 /// `--direction` values.
@@ -42,8 +71,8 @@ Exit codes:
   2  report made, but some input was skipped or malformed (see the warnings)
 
 Examples:
-  exlog D:\\Logs                       connector table on a terminal
-  exlog D:\\Logs > tls.csv             the same as CSV, for Excel
+  exlog D:\\Logs                       overview on a terminal
+  exlog D:\\Logs > tls.csv             connector report as CSV, for Excel
   exlog --by remote --format csv logs/ remotes with first and last seen
   exlog --format json logs/ | jq .    every report plus statistics";
 
@@ -60,7 +89,7 @@ pub struct Args {
 
     /// Report to print [default: an overview on a terminal, else connector].
     #[arg(long, value_enum)]
-    pub by: Option<Kind>,
+    pub by: Option<ReportArg>,
 
     /// Output format [default: table when stdout is a terminal, else csv;
     /// with -o FILE, from its extension: .xlsx, .json, else csv].

@@ -1,54 +1,90 @@
-//! Entry points shared by the fuzz target (`fuzz/`) and the regression
-//! test that replays its corpus (`tests/integration/fuzz.rs`).
+//! Entry points shared by the fuzz target (`fuzz/`) and the tests that
+//! replay its corpus: the real pipeline (planning, sniffing, parallel
+//! scan, stitching) on byte slices, rendered in every format.
 
+use crate::pipeline::{Keep, Mode, Plan, scan_slices};
 use crate::report::{Reports, csv, json, sessions, table};
-use crate::scan::{FileCtx, NO_FILTERS, scan_range, scan_sessions, stitch};
-use crate::tally::{Keep, Tally};
+use std::path::Path;
 
-/// Scans `data` as one log file in `chunk`-byte pieces and renders every
-/// report in every format (and the statistics) into one string. Any panic
-/// on the way is a bug; the string lets callers compare two splits.
-pub fn reports(data: &[u8], chunk: usize, with_sessions: bool) -> String {
-    let _ = crate::parse::sniff(data);
-    let mut tally = Tally::default();
-    let ctx = FileCtx::new(0, None);
-    let chunk = chunk.max(1);
-    let mut start: usize = 0;
-    loop {
-        let end = start.saturating_add(chunk).min(data.len());
-        if with_sessions {
-            scan_sessions(data, start, end, ctx, Keep::Sessions, &mut tally);
+/// Scans `files` (`(path, bytes)`) through the pipeline with `chunk`-byte
+/// chunks and `threads` workers, and renders every report in every format
+/// (and the statistics) into one string. Any panic on the way is a bug;
+/// the string lets callers compare two ways of splitting the work.
+pub fn reports(files: &[(&Path, &[u8])], chunk: usize, threads: usize, with_sessions: bool) -> String {
+    for (_, data) in files {
+        let _ = crate::parse::sniff(data);
+    }
+    let plan = Plan {
+        chunk: chunk.max(1),
+        mode: if with_sessions {
+            Mode::Sessions
         } else {
-            scan_range(data, start, end, ctx, &mut tally);
-        }
-        if end >= data.len() {
-            break;
-        }
-        start = end;
-    }
-    if with_sessions {
-        stitch(&mut tally, &NO_FILTERS, Keep::Sessions);
-    }
-    let mut kept = std::mem::take(&mut tally.sessions.rows);
-    sessions::sort_sessions(&mut kept);
-    let mut reports = Reports::build(&tally, 14, with_sessions);
-    reports.tables.push(sessions::session_list(&kept));
+            Mode::Tls
+        },
+        keep: if with_sessions {
+            Keep::Sessions
+        } else {
+            Keep::Nothing
+        },
+        ..Plan::sessions()
+    };
+    let mut scanned = scan_slices(files, &plan, threads);
+    sessions::sort_sessions(&mut scanned.sessions);
+    let mut reports = Reports::build(&scanned.tally, 14, with_sessions);
+    reports.tables.push(sessions::session_list(&scanned.sessions));
     let mut out = String::new();
     for t in &reports.tables {
         out.push_str(&String::from_utf8_lossy(&csv::write(t)));
         out.push_str(&table::write(t, false));
     }
     // No time was measured here, so the JSON has no timing to differ.
-    out.push_str(&String::from_utf8_lossy(&json::write(&reports, &[])));
+    out.push_str(&String::from_utf8_lossy(&json::to_vec(&reports, &[])));
     let s = &reports.summary;
     out.push_str(&format!(
-        "{} {} {} {} {} {:?}\n",
-        s.files, s.bytes, s.lines, s.tls_rows, s.malformed_rows, s.sessions
+        "{} {} {} {} {} {} {:?}\n",
+        s.files, s.bytes, s.lines, s.unterminated_lines, s.tls_rows, s.malformed_rows, s.sessions
     ));
-    let f = tally.files.get(&0);
-    out.push_str(&format!(
-        "{:?}\n",
-        f.map(|f| (f.malformed, f.first_bad_line()))
-    ));
+    let mut ids: Vec<_> = scanned.tally.files.keys().copied().collect();
+    ids.sort_unstable();
+    for id in ids {
+        let f = &scanned.tally.files[&id];
+        out.push_str(&format!(
+            "{id}: {:?} {:?} {:?}\n",
+            f.malformed,
+            f.first_bad_line(),
+            f.skipped
+        ));
+    }
+    out
+}
+
+/// Splits fuzz input into up to three files: a `\x00\x00` pair ends one
+/// file, the first files share a folder and the last has one of its own,
+/// so stitching within and across folders is exercised.
+pub fn files(data: &[u8]) -> Vec<(&'static Path, &[u8])> {
+    const PATHS: [&str; 3] = [
+        "a/RECV2024010100-1.LOG",
+        "a/RECV2024010101-1.LOG",
+        "b/weird-name.log",
+    ];
+    let mut out = Vec::new();
+    let mut rest = data;
+    for (i, path) in PATHS.iter().enumerate() {
+        let cut = if i + 1 < PATHS.len() {
+            memchr::memmem::find(rest, b"\x00\x00")
+        } else {
+            None
+        };
+        match cut {
+            Some(at) => {
+                out.push((Path::new(path), &rest[..at]));
+                rest = &rest[at + 2..];
+            }
+            None => {
+                out.push((Path::new(path), rest));
+                break;
+            }
+        }
+    }
     out
 }

@@ -70,7 +70,7 @@ pub fn collect(paths: &[PathBuf]) -> Walk {
             }
         };
         if meta.is_file() {
-            walk.files.push(input(path, meta.len()));
+            walk.files.push(Input::new(path, meta.len()));
             continue;
         }
         for entry in walkdir::WalkDir::new(path).follow_links(true) {
@@ -89,7 +89,7 @@ pub fn collect(paths: &[PathBuf]) -> Walk {
                 continue;
             }
             match entry.metadata() {
-                Ok(m) => walk.files.push(input(entry.path(), m.len())),
+                Ok(m) => walk.files.push(Input::new(entry.path(), m.len())),
                 Err(e) => walk.problems.push(walk_error(&e)),
             }
         }
@@ -111,15 +111,18 @@ pub fn collect(paths: &[PathBuf]) -> Walk {
     walk
 }
 
-fn input(path: &Path, size: u64) -> Input {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    Input {
-        path: path.to_path_buf(),
-        size,
-        name_direction: Direction::from_file_name(&name),
+impl Input {
+    /// A file at `path` of `size` bytes; its name may give the direction.
+    pub fn new(path: &Path, size: u64) -> Input {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default();
+        Input {
+            path: path.to_path_buf(),
+            size,
+            name_direction: Direction::from_file_name(&name),
+        }
     }
 }
 

@@ -10,13 +10,19 @@
 //!
 //! Session mode ([`scan_sessions`]) splits every row instead, since a
 //! session's plaintext or EHLO is in rows the TLS search never sees.
+//!
+//! Both scans decide a file's direction by one rule (see `pipeline`): the
+//! `#Log-type:` header, else the file name, else the role (`_SERVER`,
+//! `_CLIENT`) of the file's first TLS line; only a file with none of these
+//! falls back to the local port, per row here and per session there.
 
 use crate::filter::Filters;
-use crate::parse::fields::{self, Row, RowError};
+use crate::parse::fields::{self, Row};
 use crate::parse::tls;
-use crate::parse::{BOM, Direction, endpoint};
-use crate::session::Session;
-use crate::tally::{BadRow, Keep, Tally};
+use crate::parse::{BOM, Direction, Stamp, endpoint};
+use crate::session::stitch::{Carried, Fragment, direction_of};
+use crate::session::{self, Session};
+use crate::tally::{BadRow, FileStats, Tally};
 use memchr::memmem;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::sync::LazyLock;
@@ -74,16 +80,20 @@ pub fn align(data: &[u8], pos: usize) -> usize {
 }
 
 /// The lines of a chunk: `[start, end)` moved to line starts, the BOM
-/// skipped at the start of the file.
+/// skipped at the start of the file, and a half-written last line (no
+/// line ending at the end of the file) set aside.
 struct Range<'a> {
     /// First byte scanned, and the end (both line starts).
     s: usize,
     e: usize,
     /// Where the chunk begins, for line numbers and byte counts.
     chunk_start: u64,
+    /// Complete lines only.
     region: &'a [u8],
-    /// Only the file's last line may lack its `\n`.
-    at_file_end: bool,
+    /// The file ends in a line without its line ending, inside this chunk:
+    /// a log still being written may have cut it anywhere, so it is counted
+    /// as a line but never parsed.
+    unterminated: bool,
 }
 
 impl<'a> Range<'a> {
@@ -94,13 +104,29 @@ impl<'a> Range<'a> {
         if s == 0 && data.starts_with(BOM) {
             s = BOM.len();
         }
+        let mut region = &data[s.min(e)..e];
+        let unterminated = e == data.len() && region.last().is_some_and(|&b| b != b'\n');
+        if unterminated {
+            let keep = memchr::memrchr(b'\n', region).map_or(0, |i| i + 1);
+            region = &region[..keep];
+        }
         Range {
             s,
             e,
             chunk_start,
-            region: &data[s.min(e)..e],
-            at_file_end: e == data.len(),
+            region,
+            unterminated,
         }
+    }
+
+    /// Adds the range's size and line counts to `stats`.
+    fn count(&self, stats: &mut FileStats, lines: u64, tls_rows: u64) {
+        let lines = lines + u64::from(self.unterminated);
+        stats.bytes += (self.e - self.chunk_start as usize) as u64;
+        stats.lines += lines;
+        stats.unterminated += u64::from(self.unterminated);
+        stats.tls_rows += tls_rows;
+        stats.chunks.push((self.chunk_start, lines));
     }
 }
 
@@ -109,14 +135,8 @@ impl<'a> Range<'a> {
 /// Chunks cut at arbitrary offsets cover each line exactly once, because
 /// both ends are moved to the next line start.
 pub fn scan_range(data: &[u8], start: usize, end: usize, ctx: FileCtx, tally: &mut Tally) {
-    let Range {
-        s,
-        e,
-        chunk_start,
-        region,
-        at_file_end,
-    } = Range::new(data, start, end);
-
+    let range = Range::new(data, start, end);
+    let region = range.region;
     let mut pos = 0;
     let mut counted = 0;
     let mut lines = 0u64;
@@ -124,41 +144,26 @@ pub fn scan_range(data: &[u8], start: usize, end: usize, ctx: FileCtx, tally: &m
     while let Some(h) = NEEDLE.find(&region[pos..]) {
         let hit = pos + h;
         let line_start = memchr::memrchr(b'\n', &region[..hit]).map_or(0, |i| i + 1);
-        let (line_end, complete) = match memchr::memchr(b'\n', &region[hit..]) {
-            Some(i) => (hit + i, true),
-            // Only the file's last line can lack its `\n`; a log still being
-            // written may have cut it anywhere.
-            None => (region.len(), !at_file_end),
-        };
+        // Every line of the region is complete.
+        let line_end = hit + memchr::memchr(b'\n', &region[hit..]).unwrap_or(region.len() - hit);
         lines += count_lines(&region[counted..line_start]);
         counted = line_start;
-        let line = &region[line_start..line_end];
-        match row(line, ctx, tally) {
+        match row(&region[line_start..line_end], ctx, tally) {
             Ok(is_tls) => tls_rows += u64::from(is_tls),
-            Err(error) if complete => malformed(
-                tally,
-                ctx,
-                (s + line_start) as u64,
-                chunk_start,
-                lines,
+            Err(error) => tally.file(ctx.id).malformed_row(BadRow {
+                offset: (range.s + line_start) as u64,
+                chunk_start: range.chunk_start,
+                line_in_chunk: lines,
                 error,
-            ),
-            Err(_) => {}
+            }),
         }
-        pos = (line_end + 1).min(region.len());
+        pos = line_end + 1;
         if pos >= region.len() {
             break;
         }
     }
-    lines += count_lines(&region[counted..]);
-    if region.last().is_some_and(|&b| b != b'\n') {
-        lines += 1;
-    }
-    let stats = tally.file(ctx.id);
-    stats.bytes += (e - chunk_start as usize) as u64;
-    stats.lines += lines;
-    stats.tls_rows += tls_rows;
-    stats.chunks.push((chunk_start, lines));
+    lines += count_lines(&region[counted.min(region.len())..]);
+    range.count(tally.file(ctx.id), lines, tls_rows);
 }
 
 /// How many lines the row finder would hand to the parser: the prefilter
@@ -175,26 +180,6 @@ pub fn count_candidates(data: &[u8]) -> usize {
         };
     }
     n
-}
-
-fn malformed(
-    tally: &mut Tally,
-    ctx: FileCtx,
-    offset: u64,
-    chunk_start: u64,
-    line: u64,
-    error: RowError,
-) {
-    let stats = tally.file(ctx.id);
-    stats.malformed += 1;
-    if stats.first_bad.is_none_or(|b| offset < b.offset) {
-        stats.first_bad = Some(BadRow {
-            offset,
-            chunk_start,
-            line_in_chunk: line,
-            error,
-        });
-    }
 }
 
 fn count_lines(bytes: &[u8]) -> u64 {
@@ -217,16 +202,16 @@ fn row(line: &[u8], ctx: FileCtx, tally: &mut Tally) -> Result<bool, fields::Row
     let remote_ip = endpoint::ip(row.get(fields::REMOTE_ENDPOINT));
     let stamp = row.get(fields::DATE_TIME);
     let f = ctx.filters;
+    let dir = direction_of(ctx.direction, &row);
     if let Some(neg) = tls::parse_success(context) {
-        let (version, role) = tls::parse_protocol(neg.protocol);
-        let dir = direction(ctx, role, &row);
+        let version = tls::parse_protocol(neg.protocol).0;
         if f.time(stamp) && f.keys(dir, connector, remote_ip) {
-            tally.success(dir, version, connector, remote_ip, stamp, context);
+            let stamp = Stamp::new(stamp);
+            tally.success(dir, version, connector, remote_ip, &stamp, context);
         }
     } else if let Some(error) = tls::parse_failure(context) {
-        let dir = direction(ctx, None, &row);
         if f.time(stamp) && f.keys(dir, connector, remote_ip) {
-            tally.failure(dir, connector, remote_ip, stamp, error);
+            tally.failure(dir, connector, remote_ip, &Stamp::new(stamp), error);
         }
     } else {
         return Ok(false);
@@ -234,109 +219,45 @@ fn row(line: &[u8], ctx: FileCtx, tally: &mut Tally) -> Result<bool, fields::Row
     Ok(true)
 }
 
-fn direction(ctx: FileCtx, role: Option<tls::Role>, row: &Row) -> Direction {
-    ctx.direction
-        .or(role.map(Direction::from_role))
-        .unwrap_or_else(|| Direction::from_ports(row.get(fields::LOCAL_ENDPOINT)))
-}
-
-/// What one chunk leaves for the stitching step: rows of sessions that
-/// began before it, and sessions that began in it but did not end.
-#[derive(Debug)]
-pub struct SessionUnit {
-    pub file: usize,
-    pub start: usize,
-    pub folder: usize,
-    pub direction: Option<Direction>,
-    /// `(session key, line)` in file order, for sessions begun earlier.
-    pub continued: Vec<(u64, Vec<u8>)>,
-    /// Sessions begun here and still open at the chunk's end.
-    pub open: Vec<(u64, Session)>,
-}
-
-/// A session-id as a number: 16 hex digits parse; anything else is hashed
-/// (IDs are opaque; only equality matters).
-pub fn session_key(id: &[u8]) -> u64 {
-    // Hex digit values; 0xFF marks a byte that is not one.
-    const HEX: [u8; 256] = {
-        let mut t = [0xFF; 256];
-        let mut i = 0;
-        while i < 10 {
-            t[b'0' as usize + i] = i as u8;
-            i += 1;
-        }
-        let mut i = 0;
-        while i < 6 {
-            t[b'A' as usize + i] = 10 + i as u8;
-            t[b'a' as usize + i] = 10 + i as u8;
-            i += 1;
-        }
-        t
-    };
-    if id.len() == 16 {
-        let mut n = 0u64;
-        let mut bad = 0u8;
-        for &c in id {
-            let v = HEX[c as usize];
-            bad |= v;
-            n = n << 4 | u64::from(v & 0x0F);
-        }
-        // Any 0xFF sets the high bits, which no digit value has.
-        if bad & 0xF0 == 0 {
-            return n;
-        }
-    }
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = rustc_hash::FxBuildHasher.build_hasher();
-    h.write(id);
-    // A hashed ID could equal a hex one only by a 1-in-2^64 chance.
-    h.finish()
-}
-
-/// The session direction of a row when the file does not say.
-pub fn session_direction(direction: Option<Direction>, row: &Row) -> Direction {
-    direction.unwrap_or_else(|| Direction::from_ports(row.get(fields::LOCAL_ENDPOINT)))
-}
-
 /// Session mode: every row of the lines that start in `[start, end)` is
 /// split and folded into its session. Sessions that begin and end in the
-/// range are counted at once; the rest go to `tally.pending`.
+/// range go to `finished` at once; what crosses the range's edges is
+/// returned as a [`Fragment`] for [`crate::session::stitch::stitch`].
+/// The range's statistics are added to `stats`.
 pub fn scan_sessions(
     data: &[u8],
     start: usize,
     end: usize,
     ctx: FileCtx,
-    keep: Keep,
-    tally: &mut Tally,
-) {
-    let Range {
-        s,
-        e,
-        chunk_start,
-        region,
-        at_file_end,
-    } = Range::new(data, start, end);
-    let mut live: FxHashMap<u64, Session> = FxHashMap::default();
-    let mut begun_before: FxHashSet<u64> = FxHashSet::default();
-    let mut unit = SessionUnit {
+    stats: &mut FileStats,
+    finished: &mut impl FnMut(Session),
+) -> Fragment {
+    let range = Range::new(data, start, end);
+    let (region, chunk_start) = (range.region, range.chunk_start);
+    let mut live: FxHashMap<u128, Session> = FxHashMap::default();
+    let mut begun: FxHashSet<u128> = FxHashSet::default();
+    let mut fragment = Fragment {
         file: ctx.id,
         start: chunk_start as usize,
         folder: ctx.folder,
         direction: ctx.direction,
-        continued: Vec::new(),
-        open: Vec::new(),
+        ..Fragment::default()
     };
     let mut lines = 0u64;
     let mut tls_rows = 0u64;
     let mut pos = 0;
     while pos < region.len() {
-        let (line_end, next, complete) = match memchr::memchr(b'\n', &region[pos..]) {
-            Some(i) => (pos + i, pos + i + 1, true),
-            None => (region.len(), region.len(), !at_file_end),
-        };
-        let line = &region[pos..line_end];
         let line_start = pos;
-        pos = next;
+        let line = match memchr::memchr(b'\n', &region[pos..]) {
+            Some(i) => {
+                pos += i + 1;
+                &region[line_start..pos - 1]
+            }
+            None => {
+                pos = region.len();
+                &region[line_start..]
+            }
+        };
         lines += 1;
         // A BOM mid-file: logs concatenated by hand (`cat RECV*.LOG`).
         let line = line.strip_prefix(BOM).unwrap_or(line);
@@ -346,92 +267,54 @@ pub fn scan_sessions(
         let row = match Row::parse(line) {
             Ok(r) => r,
             Err(error) => {
-                if complete {
-                    malformed(
-                        tally,
-                        ctx,
-                        (s + line_start) as u64,
-                        chunk_start,
-                        lines - 1,
-                        error,
-                    );
-                }
+                stats.malformed_row(BadRow {
+                    offset: (range.s + line_start) as u64,
+                    chunk_start,
+                    line_in_chunk: lines - 1,
+                    error,
+                });
                 continue;
             }
         };
+        let id = session::key(row.get(fields::SESSION_ID));
         let is_end = row.get(fields::EVENT) == b"-";
-        let key = session_key(row.get(fields::SESSION_ID));
         // Row 0 always begins a session, even if the id was seen before (a
         // restarted counter, a duplicated row): deciding by the row alone,
         // never by what this chunk happened to see, keeps any split of the
-        // input giving the same sessions (found by the fuzzer).
+        // input giving the same sessions.
         if row.get(fields::SEQUENCE) == b"0" {
-            if let Some(old) = live.remove(&key) {
-                tally.finish_session(old, ctx.filters, keep);
+            if let Some(old) = live.remove(&id) {
+                finished(old);
             }
-            begun_before.remove(&key);
-            let mut session = Session::new(session_direction(ctx.direction, &row), &row);
+            begun.insert(id);
+            let mut session = Session::new(direction_of(ctx.direction, &row), &row);
             tls_rows += u64::from(session.apply(&row));
             if is_end {
-                tally.finish_session(session, ctx.filters, keep);
+                finished(session);
             } else {
-                live.insert(key, session);
+                live.insert(id, session);
             }
-        } else if let Some(session) = live.get_mut(&key) {
+        } else if let Some(session) = live.get_mut(&id) {
             tls_rows += u64::from(session.apply(&row));
             if is_end {
-                let done = live.remove(&key).expect("present");
-                tally.finish_session(done, ctx.filters, keep);
+                finished(live.remove(&id).expect("present"));
             }
         } else {
-            begun_before.insert(key);
-            unit.continued.push((key, line.to_vec()));
-        }
-    }
-    let stats = tally.file(ctx.id);
-    stats.bytes += (e - chunk_start as usize) as u64;
-    stats.lines += lines;
-    stats.tls_rows += tls_rows;
-    stats.chunks.push((chunk_start, lines));
-    if !live.is_empty() || !unit.continued.is_empty() {
-        unit.open = live.into_iter().collect();
-        unit.open.sort_by_key(|(k, _)| *k);
-        tally.pending.push(unit);
-    }
-}
-
-/// Joins the fragments left by [`scan_sessions`] in file order (sessions
-/// cross chunks and files of one folder) and counts every session; those
-/// still open at the end of the input are counted as incomplete.
-pub fn stitch(tally: &mut Tally, filters: &Filters, keep: Keep) {
-    let mut pending = std::mem::take(&mut tally.pending);
-    pending.sort_by_key(|u| (u.file, u.start));
-    let mut open: FxHashMap<(usize, u64), Session> = FxHashMap::default();
-    for unit in pending {
-        for (key, line) in unit.continued {
-            let row = Row::parse(&line).expect("this line parsed during the scan");
-            let k = (unit.folder, key);
-            let session = open
-                .entry(k)
-                .or_insert_with(|| Session::new(session_direction(unit.direction, &row), &row));
-            // Counted here: the scan saw this row but left it to us.
-            tally.file(unit.file).tls_rows += u64::from(session.apply(&row));
-            if row.get(fields::EVENT) == b"-" {
-                let done = open.remove(&k).expect("present");
-                tally.finish_session(done, filters, keep);
+            // Not begun in this chunk. If it was, and has ended, this row
+            // starts another session: the stitcher must close the older
+            // one of this id first.
+            if begun.remove(&id) {
+                fragment.carried.push((id, Carried::Restart));
             }
-        }
-        for (key, session) in unit.open {
-            if let Some(old) = open.insert((unit.folder, key), session) {
-                tally.finish_session(old, filters, keep);
-            }
+            fragment.carried.push((id, Carried::Row(line.into())));
         }
     }
-    let mut rest: Vec<_> = open.into_iter().collect();
-    rest.sort_by_key(|(k, _)| *k);
-    for (_, session) in rest {
-        tally.finish_session(session, filters, keep);
-    }
+    range.count(stats, lines, tls_rows);
+    fragment.open = live.into_iter().collect();
+    fragment.open.sort_unstable_by_key(|(k, _)| *k);
+    fragment.begun = begun.into_iter().collect();
+    fragment.begun.sort_unstable();
+    fragment
 }
 
 #[cfg(test)]

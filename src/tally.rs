@@ -1,14 +1,15 @@
-//! Mergeable TLS tallies: what each worker folds rows into.
+//! Mergeable counts: what each worker folds TLS rows and finished sessions
+//! into. Counts only: no rows, no sessions, no rendering.
 //!
 //! Keys stay as the bytes the log wrote; names are normalised and sorted
-//! only once, when reports are built (`report::Reports::build`). Every
-//! piece has a `Default` identity and a `merge`, so rayon can fold per
-//! worker and reduce without a lock.
+//! only once, when reports are built. Every piece has a `Default` identity
+//! and a `merge` that is associative and commutative, so workers fold
+//! without a lock and the result does not depend on how work was split.
 
 use crate::filter::Filters;
-use crate::parse::Direction;
 use crate::parse::fields::RowError;
 use crate::parse::tls::Version;
+use crate::parse::{Direction, Stamp};
 use crate::session::{Class, Session, TlsEvent};
 use rustc_hash::FxHashMap;
 use std::collections::hash_map::Entry;
@@ -43,72 +44,117 @@ impl VersionCounts {
     }
 }
 
-/// A `date-time` value kept inline: rows are ISO text of fixed width, so
-/// byte order is time order and no allocation is needed per update.
+/// Sessions, and how many of them never tried TLS.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SessionCounts {
+    pub sessions: u64,
+    pub plaintext: u64,
+}
+
+impl SessionCounts {
+    fn add(&mut self, o: SessionCounts) {
+        self.sessions += o.sessions;
+        self.plaintext += o.plaintext;
+    }
+}
+
+/// A remote still on TLS below 1.2, for the readiness report.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Stamp {
-    len: u8,
-    buf: [u8; 40],
-}
-
-impl Stamp {
-    /// `text` is at most 40 bytes (checked by the row splitter); longer
-    /// text is cut, which cannot happen for a row that parsed.
-    pub fn new(text: &[u8]) -> Stamp {
-        let n = text.len().min(40);
-        let mut buf = [0; 40];
-        buf[..n].copy_from_slice(&text[..n]);
-        Stamp { len: n as u8, buf }
-    }
-
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.buf[..self.len as usize]
-    }
-}
-
-// Order by text (ISO time stamps sort as time), not by the derived field order.
-impl Ord for Stamp {
-    fn cmp(&self, other: &Stamp) -> std::cmp::Ordering {
-        self.as_bytes().cmp(other.as_bytes())
-    }
-}
-
-impl PartialOrd for Stamp {
-    fn partial_cmp(&self, other: &Stamp) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-/// Counts for one remote IP, with the time span of its TLS rows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RemoteCounts {
-    pub counts: VersionCounts,
-    pub first_seen: Stamp,
+pub struct Offender {
+    pub sessions: u64,
+    pub lowest: Version,
     pub last_seen: Stamp,
 }
 
+impl Offender {
+    fn add(&mut self, o: &Offender) {
+        self.sessions += o.sessions;
+        self.lowest = self.lowest.min(o.lowest);
+        self.last_seen = self.last_seen.max(o.last_seen);
+    }
+}
+
+/// Everything counted for one connector of one direction.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ConnectorCounts {
+    /// Negotiations, by the time of each TLS line.
+    pub tls: VersionCounts,
+    /// Sessions, by their start (session mode only).
+    pub sessions: SessionCounts,
+    /// Sessions whose lowest negotiated version is below TLS 1.2.
+    pub legacy_sessions: u64,
+    pub last_legacy: Option<Stamp>,
+    /// The remotes of those sessions.
+    pub offenders: FxHashMap<Box<[u8]>, Offender>,
+}
+
+impl ConnectorCounts {
+    fn add(&mut self, o: ConnectorCounts) {
+        self.tls.add(&o.tls);
+        self.sessions.add(o.sessions);
+        self.legacy_sessions += o.legacy_sessions;
+        self.last_legacy = self.last_legacy.max(o.last_legacy);
+        for (ip, off) in o.offenders {
+            match self.offenders.entry(ip) {
+                Entry::Occupied(mut e) => e.get_mut().add(&off),
+                Entry::Vacant(e) => {
+                    e.insert(off);
+                }
+            }
+        }
+    }
+}
+
+/// Everything counted for one remote IP of one direction.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RemoteCounts {
+    pub tls: VersionCounts,
+    /// Time span of its TLS lines.
+    pub first_seen: Option<Stamp>,
+    pub last_seen: Option<Stamp>,
+    pub sessions: SessionCounts,
+    /// EHLO (or banner) names with their uses. Most remotes use one name,
+    /// so a short list beats a map per remote.
+    pub ehlo: Vec<(Box<[u8]>, u64)>,
+}
+
 impl RemoteCounts {
-    fn new(stamp: Stamp) -> RemoteCounts {
-        RemoteCounts {
-            counts: VersionCounts::default(),
-            first_seen: stamp,
-            last_seen: stamp,
+    fn see(&mut self, stamp: &Stamp) {
+        if self.first_seen.is_none_or(|f| *stamp < f) {
+            self.first_seen = Some(*stamp);
+        }
+        if self.last_seen.is_none_or(|l| *stamp > l) {
+            self.last_seen = Some(*stamp);
         }
     }
 
-    fn see(&mut self, stamp: &[u8]) {
-        if stamp < self.first_seen.as_bytes() {
-            self.first_seen = Stamp::new(stamp);
-        }
-        if stamp > self.last_seen.as_bytes() {
-            self.last_seen = Stamp::new(stamp);
+    fn name(&mut self, name: &[u8], n: u64) {
+        match self.ehlo.iter_mut().find(|(k, _)| **k == *name) {
+            Some((_, c)) => *c += n,
+            None => self.ehlo.push((name.into(), n)),
         }
     }
 
-    fn add(&mut self, other: &RemoteCounts) {
-        self.counts.add(&other.counts);
-        self.first_seen = self.first_seen.min(other.first_seen);
-        self.last_seen = self.last_seen.max(other.last_seen);
+    fn add(&mut self, o: RemoteCounts) {
+        self.tls.add(&o.tls);
+        if let Some(f) = o.first_seen {
+            self.see(&f);
+        }
+        if let Some(l) = o.last_seen {
+            self.see(&l);
+        }
+        self.sessions.add(o.sessions);
+        for (name, n) in o.ehlo {
+            self.name(&name, n);
+        }
+    }
+
+    /// The most frequent EHLO name (ties: the smallest in byte order).
+    pub fn top_ehlo(&self) -> Option<&[u8]> {
+        self.ehlo
+            .iter()
+            .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
+            .map(|(k, _)| &**k)
     }
 }
 
@@ -116,9 +162,9 @@ impl RemoteCounts {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FailureKey {
     pub direction: Direction,
-    pub connector: Vec<u8>,
-    pub remote_ip: Vec<u8>,
-    pub error: Vec<u8>,
+    pub connector: Box<[u8]>,
+    pub remote_ip: Box<[u8]>,
+    pub error: Box<[u8]>,
 }
 
 /// The first malformed row of a file (the one with the lowest offset).
@@ -140,6 +186,9 @@ pub struct FileStats {
     pub lines: u64,
     pub tls_rows: u64,
     pub malformed: u64,
+    /// A last line without its line ending (a log still being written):
+    /// counted in `lines`, never parsed.
+    pub unterminated: u64,
     pub first_bad: Option<BadRow>,
     /// `(chunk start, lines in chunk)`, to turn `first_bad` into a line number.
     pub chunks: Vec<(u64, u64)>,
@@ -148,11 +197,12 @@ pub struct FileStats {
 }
 
 impl FileStats {
-    fn merge(&mut self, other: FileStats) {
+    pub fn merge(&mut self, other: FileStats) {
         self.bytes += other.bytes;
         self.lines += other.lines;
         self.tls_rows += other.tls_rows;
         self.malformed += other.malformed;
+        self.unterminated += other.unterminated;
         self.first_bad = match (self.first_bad, other.first_bad) {
             (Some(a), Some(b)) => Some(if a.offset <= b.offset { a } else { b }),
             (a, b) => a.or(b),
@@ -160,6 +210,14 @@ impl FileStats {
         self.chunks.extend(other.chunks);
         if self.skipped.is_none() {
             self.skipped = other.skipped;
+        }
+    }
+
+    /// Records a malformed row; the first one (lowest offset) is kept.
+    pub fn malformed_row(&mut self, bad: BadRow) {
+        self.malformed += 1;
+        if self.first_bad.is_none_or(|b| bad.offset < b.offset) {
+            self.first_bad = Some(bad);
         }
     }
 
@@ -176,25 +234,53 @@ impl FileStats {
     }
 }
 
-/// Everything one worker has counted. `merge` is associative and
-/// commutative, so the result does not depend on how work was split.
-#[derive(Debug, Default)]
+/// One UTC day of one direction.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DayCounts {
+    pub versions: [u64; 7],
+    pub failed: u64,
+    pub plaintext: u64,
+}
+
+impl DayCounts {
+    fn add(&mut self, o: &DayCounts) {
+        for (a, b) in self.versions.iter_mut().zip(o.versions) {
+            *a += b;
+        }
+        self.failed += o.failed;
+        self.plaintext += o.plaintext;
+    }
+}
+
+/// Everything one worker has counted.
+#[derive(Debug, Default, PartialEq, Eq)]
 pub struct Tally {
     /// Per direction: connector-id → counts.
-    pub connector: [FxHashMap<Vec<u8>, VersionCounts>; 2],
-    /// Per direction: remote IP → counts and time span.
-    pub remote: [FxHashMap<Vec<u8>, RemoteCounts>; 2],
+    pub connector: [FxHashMap<Box<[u8]>, ConnectorCounts>; 2],
+    /// Per direction: remote IP → counts.
+    pub remote: [FxHashMap<Box<[u8]>, RemoteCounts>; 2],
     /// Per direction: success context as written → negotiations. There are
     /// few distinct lines, so the cipher report parses each one once.
-    pub cipher: [FxHashMap<Vec<u8>, u64>; 2],
+    pub cipher: [FxHashMap<Box<[u8]>, u64>; 2],
     pub failure: FxHashMap<FailureKey, u64>,
+    /// Per (UTC day, direction), session mode only.
+    pub day: FxHashMap<([u8; 10], Direction), DayCounts>,
+    /// Sessions by [`Class`] (tls, failed, plaintext, unknown).
+    pub classes: [u64; 4],
+    pub incomplete: u64,
+    /// The latest record time counted in session mode: "now" for the
+    /// readiness window.
+    pub latest: Option<Stamp>,
     /// File index (into the input list) → what was read from it.
     pub files: FxHashMap<usize, FileStats>,
-    /// Session-level counts (session mode only).
-    pub sessions: SessionTally,
-    /// Session fragments that cross chunk or file boundaries, stitched
-    /// after the parallel pass (session mode only).
-    pub pending: Vec<crate::scan::SessionUnit>,
+}
+
+/// The entry for `key`, allocating the key only when it is new.
+fn entry<'m, V: Default>(map: &'m mut FxHashMap<Box<[u8]>, V>, key: &[u8]) -> &'m mut V {
+    if !map.contains_key(key) {
+        map.insert(key.into(), V::default());
+    }
+    map.get_mut(key).expect("inserted above")
 }
 
 impl Tally {
@@ -205,18 +291,15 @@ impl Tally {
         version: Version,
         connector: &[u8],
         remote_ip: &[u8],
-        stamp: &[u8],
+        stamp: &Stamp,
         context: &[u8],
     ) {
         let d = dir.index();
-        bump(&mut self.connector[d], connector).versions[version.index()] += 1;
-        self.remote_entry(d, remote_ip, stamp).counts.versions[version.index()] += 1;
-        match self.cipher[d].get_mut(context) {
-            Some(n) => *n += 1,
-            None => {
-                self.cipher[d].insert(context.to_vec(), 1);
-            }
-        }
+        entry(&mut self.connector[d], connector).tls.versions[version.index()] += 1;
+        let r = entry(&mut self.remote[d], remote_ip);
+        r.tls.versions[version.index()] += 1;
+        r.see(stamp);
+        *entry(&mut self.cipher[d], context) += 1;
     }
 
     /// Counts one failed negotiation.
@@ -225,32 +308,21 @@ impl Tally {
         dir: Direction,
         connector: &[u8],
         remote_ip: &[u8],
-        stamp: &[u8],
+        stamp: &Stamp,
         error: &[u8],
     ) {
         let d = dir.index();
-        bump(&mut self.connector[d], connector).failed += 1;
-        self.remote_entry(d, remote_ip, stamp).counts.failed += 1;
+        entry(&mut self.connector[d], connector).tls.failed += 1;
+        let r = entry(&mut self.remote[d], remote_ip);
+        r.tls.failed += 1;
+        r.see(stamp);
         let key = FailureKey {
             direction: dir,
-            connector: connector.to_vec(),
-            remote_ip: remote_ip.to_vec(),
-            error: error.to_vec(),
+            connector: connector.into(),
+            remote_ip: remote_ip.into(),
+            error: error.into(),
         };
         *self.failure.entry(key).or_insert(0) += 1;
-    }
-
-    fn remote_entry(&mut self, d: usize, ip: &[u8], stamp: &[u8]) -> &mut RemoteCounts {
-        let map = &mut self.remote[d];
-        // Look up by borrowed bytes first: allocate only for a new remote.
-        if map.contains_key(ip) {
-            let r = map.get_mut(ip).expect("present");
-            r.see(stamp);
-            r
-        } else {
-            map.entry(ip.to_vec())
-                .or_insert_with(|| RemoteCounts::new(Stamp::new(stamp)))
-        }
     }
 
     pub fn file(&mut self, id: usize) -> &mut FileStats {
@@ -267,11 +339,11 @@ impl Tally {
         }
         for d in 0..2 {
             for (k, v) in std::mem::take(&mut other.connector[d]) {
-                self.connector[d].entry(k).or_default().add(&v);
+                self.connector[d].entry(k).or_default().add(v);
             }
             for (k, v) in std::mem::take(&mut other.remote[d]) {
                 match self.remote[d].entry(k) {
-                    Entry::Occupied(mut e) => e.get_mut().add(&v),
+                    Entry::Occupied(mut e) => e.get_mut().add(v),
                     Entry::Vacant(e) => {
                         e.insert(v);
                     }
@@ -284,74 +356,71 @@ impl Tally {
         for (k, v) in other.failure {
             *self.failure.entry(k).or_insert(0) += v;
         }
+        for (k, v) in other.day {
+            self.day.entry(k).or_default().add(&v);
+        }
+        for (a, b) in self.classes.iter_mut().zip(other.classes) {
+            *a += b;
+        }
+        self.incomplete += other.incomplete;
+        self.latest = self.latest.max(other.latest);
         for (k, v) in other.files {
             self.files.entry(k).or_default().merge(v);
         }
-        self.sessions.merge(other.sessions);
-        self.pending.extend(other.pending);
         self
     }
 
-    /// Counts one finished session (and its TLS lines) through `filters`.
-    /// Session-level numbers go by the session's start, TLS numbers by
-    /// each TLS line's own time, as in the TLS-only scan.
-    pub fn finish_session(&mut self, s: Session, filters: &Filters, keep: Keep) {
+    /// Counts one finished session (and its TLS lines) through `filters`;
+    /// returns whether the session itself was counted. Session-level
+    /// numbers go by the session's start, TLS numbers by each TLS line's
+    /// own time, as in the TLS-only scan.
+    pub fn session(&mut self, s: &Session, filters: &Filters) -> bool {
         let d = s.direction;
         if (filters.exclude_internal && s.internal())
             || !filters.keys(d, &s.connector, &s.remote_ip)
         {
-            return;
+            return false;
         }
         for e in &s.tls {
-            let stamp = e.stamp().as_bytes();
-            if !filters.time(stamp) {
+            let stamp = e.stamp();
+            if !filters.time(stamp.as_bytes()) {
                 continue;
             }
-            self.sessions.see_time(e.stamp());
-            let day = (day_of(stamp), d);
+            self.latest = self.latest.max(Some(*stamp));
+            let day = self.day.entry((stamp.day(), d)).or_default();
             match e {
                 TlsEvent::Success {
                     context, version, ..
                 } => {
-                    self.sessions.day.entry(day).or_default().versions[version.index()] += 1;
+                    day.versions[version.index()] += 1;
                     self.success(d, *version, &s.connector, &s.remote_ip, stamp, context);
                 }
                 TlsEvent::Failure { error, .. } => {
-                    self.sessions.day.entry(day).or_default().failed += 1;
+                    day.failed += 1;
                     self.failure(d, &s.connector, &s.remote_ip, stamp, error);
                 }
             }
         }
         if !filters.time(s.start.as_bytes()) {
-            return;
+            return false;
         }
-        let st = &mut self.sessions;
-        st.see_time(&s.end);
+        self.latest = self.latest.max(Some(s.end));
         let class = s.class();
         let plain = u64::from(class == Class::Plaintext);
-        st.classes[class as usize] += 1;
-        st.incomplete += u64::from(s.incomplete());
-        let c = bump_sessions(&mut st.by_connector[d.index()], &s.connector);
-        c.sessions += 1;
-        c.plaintext += plain;
-        let r = st.by_remote[d.index()]
-            .entry(s.remote_ip.to_vec())
-            .or_default();
-        r.counts.sessions += 1;
-        r.counts.plaintext += plain;
+        self.classes[class as usize] += 1;
+        self.incomplete += u64::from(s.incomplete());
+        let r = entry(&mut self.remote[d.index()], &s.remote_ip);
+        r.sessions.sessions += 1;
+        r.sessions.plaintext += plain;
         if let Some(ehlo) = &s.ehlo {
-            *r.ehlo.entry(ehlo.clone()).or_insert(0) += 1;
+            r.name(ehlo, 1);
         }
         if plain > 0 {
-            st.day
-                .entry((day_of(s.start.as_bytes()), d))
-                .or_default()
-                .plaintext += plain;
+            self.day.entry((s.start.day(), d)).or_default().plaintext += plain;
         }
-        let ready = st.readiness[d.index()]
-            .entry(s.connector.to_vec())
-            .or_default();
-        ready.plaintext += plain;
+        let c = entry(&mut self.connector[d.index()], &s.connector);
+        c.sessions.sessions += 1;
+        c.sessions.plaintext += plain;
         if let Some(v) = s.lowest_version().filter(|v| v.is_legacy()) {
             let last = *s
                 .tls
@@ -360,215 +429,48 @@ impl Tally {
                 .map(TlsEvent::stamp)
                 .max()
                 .expect("a legacy event exists");
-            ready.legacy_sessions += 1;
-            ready.last_legacy = ready.last_legacy.max(Some(last));
-            let o = ready
-                .offenders
-                .entry(s.remote_ip.to_vec())
-                .or_insert(Offender {
-                    sessions: 0,
-                    lowest: v,
-                    last_seen: last,
-                });
-            o.sessions += 1;
-            o.lowest = o.lowest.min(v);
-            o.last_seen = o.last_seen.max(last);
-        }
-        match keep {
-            Keep::Nothing => {}
-            Keep::Sessions => st.rows.push(s),
-            Keep::CsvLines => {
-                let line = crate::report::sessions::csv_line(&s);
-                st.lines.push((s.start, line));
-            }
-        }
-    }
-}
-
-fn day_of(stamp: &[u8]) -> [u8; 10] {
-    let mut d = [b'?'; 10];
-    let n = stamp.len().min(10);
-    d[..n].copy_from_slice(&stamp[..n]);
-    d
-}
-
-fn bump_sessions<'m>(
-    map: &'m mut FxHashMap<Vec<u8>, SessionCounts>,
-    key: &[u8],
-) -> &'m mut SessionCounts {
-    if !map.contains_key(key) {
-        map.insert(key.to_vec(), SessionCounts::default());
-    }
-    map.get_mut(key).expect("inserted above")
-}
-
-/// What `--by session` needs kept of each session.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Keep {
-    Nothing,
-    /// The sessions themselves (table and JSON output).
-    Sessions,
-    /// Each session's CSV line, made by the worker that finished it: the
-    /// formatting runs in parallel and a line is smaller than a session.
-    CsvLines,
-}
-
-/// Sessions, and how many of them never tried TLS.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct SessionCounts {
-    pub sessions: u64,
-    pub plaintext: u64,
-}
-
-impl SessionCounts {
-    fn add(&mut self, o: SessionCounts) {
-        self.sessions += o.sessions;
-        self.plaintext += o.plaintext;
-    }
-}
-
-/// Per remote: session counts and how often each EHLO name was used.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct RemoteSessions {
-    pub counts: SessionCounts,
-    pub ehlo: FxHashMap<Box<[u8]>, u64>,
-}
-
-impl RemoteSessions {
-    /// The most frequent EHLO name (ties: the smallest in byte order).
-    pub fn top_ehlo(&self) -> Option<&[u8]> {
-        self.ehlo
-            .iter()
-            .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
-            .map(|(k, _)| &**k)
-    }
-}
-
-/// One UTC day of one direction.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct DayCounts {
-    pub versions: [u64; 7],
-    pub failed: u64,
-    pub plaintext: u64,
-}
-
-/// A remote still on TLS below 1.2, for the readiness report.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Offender {
-    pub sessions: u64,
-    pub lowest: Version,
-    pub last_seen: Stamp,
-}
-
-/// Per connector: what stands between it and switching TLS 1.0/1.1 off.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Readiness {
-    pub legacy_sessions: u64,
-    pub plaintext: u64,
-    pub last_legacy: Option<Stamp>,
-    pub offenders: FxHashMap<Vec<u8>, Offender>,
-}
-
-/// Session-level tallies, mergeable like the rest.
-#[derive(Debug, Default)]
-pub struct SessionTally {
-    pub by_connector: [FxHashMap<Vec<u8>, SessionCounts>; 2],
-    pub by_remote: [FxHashMap<Vec<u8>, RemoteSessions>; 2],
-    pub day: FxHashMap<([u8; 10], Direction), DayCounts>,
-    pub readiness: [FxHashMap<Vec<u8>, Readiness>; 2],
-    /// Sessions by [`Class`] (tls, failed, plaintext, unknown).
-    pub classes: [u64; 4],
-    pub incomplete: u64,
-    /// The latest record time counted: "now" for the readiness window.
-    pub latest: Option<Stamp>,
-    /// Every counted session, for `--by session`.
-    pub rows: Vec<Session>,
-    /// Or each one's CSV line, with its start for sorting.
-    pub lines: Vec<(Stamp, Box<[u8]>)>,
-}
-
-impl SessionTally {
-    fn see_time(&mut self, t: &Stamp) {
-        self.latest = self.latest.max(Some(*t));
-    }
-
-    fn merge(&mut self, o: SessionTally) {
-        for d in 0..2 {
-            for (k, v) in &o.by_connector[d] {
-                self.by_connector[d].entry(k.clone()).or_default().add(*v);
-            }
-            for (k, v) in &o.by_remote[d] {
-                let e = self.by_remote[d].entry(k.clone()).or_default();
-                e.counts.add(v.counts);
-                for (name, n) in &v.ehlo {
-                    *e.ehlo.entry(name.clone()).or_insert(0) += n;
-                }
-            }
-            for (k, v) in &o.readiness[d] {
-                let e = self.readiness[d].entry(k.clone()).or_default();
-                e.legacy_sessions += v.legacy_sessions;
-                e.plaintext += v.plaintext;
-                e.last_legacy = e.last_legacy.max(v.last_legacy);
-                for (ip, off) in &v.offenders {
-                    match e.offenders.entry(ip.clone()) {
-                        Entry::Occupied(mut x) => {
-                            let x = x.get_mut();
-                            x.sessions += off.sessions;
-                            x.lowest = x.lowest.min(off.lowest);
-                            x.last_seen = x.last_seen.max(off.last_seen);
-                        }
-                        Entry::Vacant(x) => {
-                            x.insert(*off);
-                        }
-                    }
+            c.legacy_sessions += 1;
+            c.last_legacy = c.last_legacy.max(Some(last));
+            let found = Offender {
+                sessions: 1,
+                lowest: v,
+                last_seen: last,
+            };
+            match c.offenders.get_mut(&*s.remote_ip) {
+                Some(o) => o.add(&found),
+                None => {
+                    c.offenders.insert(s.remote_ip.clone(), found);
                 }
             }
         }
-        for (k, v) in o.day {
-            let e = self.day.entry(k).or_default();
-            for (a, b) in e.versions.iter_mut().zip(v.versions) {
-                *a += b;
-            }
-            e.failed += v.failed;
-            e.plaintext += v.plaintext;
-        }
-        for (a, b) in self.classes.iter_mut().zip(o.classes) {
-            *a += b;
-        }
-        self.incomplete += o.incomplete;
-        self.latest = self.latest.max(o.latest);
-        self.rows.extend(o.rows);
-        self.lines.extend(o.lines);
+        true
     }
-}
-
-fn bump<'m>(map: &'m mut FxHashMap<Vec<u8>, VersionCounts>, key: &[u8]) -> &'m mut VersionCounts {
-    if !map.contains_key(key) {
-        map.insert(key.to_vec(), VersionCounts::default());
-    }
-    map.get_mut(key).expect("inserted above")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn merge_is_order_independent() {
+    fn stamp(s: &str) -> Stamp {
+        Stamp::new(s.as_bytes())
+    }
+
+    /// Three small tallies with overlapping keys.
+    fn parts() -> Vec<Tally> {
         let mut a = Tally::default();
         a.success(
             Direction::Receive,
             Version::Tls10,
             b"C",
             b"1.1.1.1",
-            b"2024-01-02T00:00:00.000Z",
+            &stamp("2024-01-02T00:00:00.000Z"),
             b"ctx",
         );
         a.failure(
             Direction::Send,
             b"S",
             b"2.2.2.2",
-            b"2024-01-01T00:00:00.000Z",
+            &stamp("2024-01-01T00:00:00.000Z"),
             b"NoCredentials",
         );
         let mut b = Tally::default();
@@ -577,29 +479,52 @@ mod tests {
             Version::Tls12,
             b"C",
             b"1.1.1.1",
-            b"2024-01-01T00:00:00.000Z",
+            &stamp("2024-01-01T00:00:00.000Z"),
             b"ctx",
         );
-        b.success(
+        let mut c = Tally::default();
+        c.success(
             Direction::Receive,
             Version::Tls12,
             b"C",
             b"1.1.1.1",
-            b"2024-01-03T00:00:00.000Z",
+            &stamp("2024-01-03T00:00:00.000Z"),
             b"ctx",
         );
-        let m = a.merge(b);
-        let c = m.connector[0][&b"C"[..]];
-        assert_eq!(c.versions[Version::Tls10.index()], 1);
-        assert_eq!(c.versions[Version::Tls12.index()], 2);
-        assert_eq!(c.total(), 3);
-        assert_eq!(c.legacy(), 1);
-        let r = m.remote[0][&b"1.1.1.1"[..]];
-        assert_eq!(r.first_seen.as_bytes(), b"2024-01-01T00:00:00.000Z");
-        assert_eq!(r.last_seen.as_bytes(), b"2024-01-03T00:00:00.000Z");
-        assert_eq!(m.cipher[0][&b"ctx"[..]], 3);
-        assert_eq!(m.connector[1][&b"S"[..]].failed, 1);
-        assert_eq!(m.failure.values().sum::<u64>(), 1);
+        c.success(
+            Direction::Receive,
+            Version::Tls13,
+            b"D",
+            b"3.3.3.3",
+            &stamp("2024-01-03T00:00:00.000Z"),
+            b"ctx13",
+        );
+        vec![a, b, c]
+    }
+
+    #[test]
+    fn merge_is_order_independent() {
+        let [a, b, c] = <[Tally; 3]>::try_from(parts()).unwrap();
+        let abc = a.merge(b).merge(c);
+        for order in [[2, 1, 0], [1, 0, 2], [0, 2, 1], [2, 0, 1]] {
+            let mut p: Vec<Option<Tally>> = parts().into_iter().map(Some).collect();
+            let mut m = p[order[0]].take().unwrap();
+            for i in &order[1..] {
+                m = m.merge(p[*i].take().unwrap());
+            }
+            assert_eq!(m, abc, "order {order:?}");
+        }
+        let c = &abc.connector[0][&b"C"[..]];
+        assert_eq!(c.tls.versions[Version::Tls10.index()], 1);
+        assert_eq!(c.tls.versions[Version::Tls12.index()], 2);
+        assert_eq!(c.tls.total(), 3);
+        assert_eq!(c.tls.legacy(), 1);
+        let r = &abc.remote[0][&b"1.1.1.1"[..]];
+        assert_eq!(r.first_seen, Some(stamp("2024-01-01T00:00:00.000Z")));
+        assert_eq!(r.last_seen, Some(stamp("2024-01-03T00:00:00.000Z")));
+        assert_eq!(abc.cipher[0][&b"ctx"[..]], 3);
+        assert_eq!(abc.connector[1][&b"S"[..]].tls.failed, 1);
+        assert_eq!(abc.failure.values().sum::<u64>(), 1);
     }
 
     #[test]

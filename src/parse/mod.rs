@@ -2,9 +2,11 @@
 
 pub mod endpoint;
 pub mod fields;
+pub mod stamp;
 pub mod tls;
 
 pub use fields::{Row, RowError};
+pub use stamp::Stamp;
 
 /// Which way the SMTP session went, seen from Exchange.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -8,24 +8,26 @@ use std::borrow::Cow;
 pub fn write(table: &Table) -> Vec<u8> {
     let mut out = Vec::new();
     // Writing into a Vec cannot fail.
-    stream(&table.columns, table.rows.iter().cloned(), &mut out).expect("in-memory write");
+    write_to(table, &mut out).expect("in-memory write");
     out
 }
 
-/// Writes a header and rows as they come, so a long report (one row per
-/// session) never has to be held as text.
-pub fn stream<W: std::io::Write>(
-    columns: &[&str],
-    rows: impl Iterator<Item = Vec<Cell>>,
-    out: W,
-) -> std::io::Result<()> {
-    let header = columns.iter().map(|c| Cell::Text(c.to_string())).collect();
-    self::rows(std::iter::once(header).chain(rows), out)
+/// Writes `table`'s header and rows to `out` as they come.
+pub fn write_to<W: std::io::Write>(table: &Table, out: W) -> std::io::Result<()> {
+    let header: Vec<Cell> = table
+        .columns
+        .iter()
+        .map(|c| Cell::Text(c.to_string()))
+        .collect();
+    rows(
+        std::iter::once(&header[..]).chain(table.rows.iter().map(Vec::as_slice)),
+        out,
+    )
 }
 
 /// Writes rows without a header (a block of a longer report).
-pub fn rows<W: std::io::Write>(
-    rows: impl Iterator<Item = Vec<Cell>>,
+pub fn rows<'c, W: std::io::Write>(
+    rows: impl Iterator<Item = &'c [Cell]>,
     out: W,
 ) -> std::io::Result<()> {
     let mut w = ::csv::WriterBuilder::new()

@@ -1,63 +1,97 @@
 //! JSON: every report plus scan statistics and warnings in one document.
 //! Rows are objects keyed by the CSV column names.
+//!
+//! Written as a stream, row by row, in serde_json's pretty layout (two
+//! spaces, `"key": value`): a document tree of a big report would cost
+//! more memory than the scan itself.
 
 use super::{Cell, Reports};
-use serde_json::{Map, Value, json};
+use std::io::{self, Write};
 
-/// Builds the document; `warnings` are the messages also sent to stderr.
-pub fn write(reports: &Reports, warnings: &[String]) -> Vec<u8> {
+/// Writes the document; `warnings` are the messages also sent to stderr.
+pub fn write<W: Write>(reports: &Reports, warnings: &[String], out: W) -> io::Result<()> {
     let s = &reports.summary;
-    let mut doc = Map::new();
-    let mut stats = json!({
-        "files": s.files,
-        "files_skipped": s.files_skipped,
-        "bytes": s.bytes,
-        "lines": s.lines,
-        "tls_rows": s.tls_rows,
-        "negotiations": s.negotiations,
-        "failures": s.failures,
-        "malformed_rows": s.malformed_rows,
-    });
+    let mut j = Pretty::new(out);
+    j.open(b'{')?;
+    j.key("stats")?;
+    j.open(b'{')?;
+    let mut counts = vec![
+        ("files", s.files),
+        ("files_skipped", s.files_skipped),
+        ("bytes", s.bytes),
+        ("lines", s.lines),
+        ("unterminated_lines", s.unterminated_lines),
+        ("tls_rows", s.tls_rows),
+        ("negotiations", s.negotiations),
+        ("failures", s.failures),
+        ("malformed_rows", s.malformed_rows),
+    ];
     // Session counts only when sessions were read (not with --tls-only).
     if reports.table(super::Kind::Readiness).is_some() {
-        let more = json!({
-            "sessions": s.sessions.iter().sum::<u64>(),
-            "sessions_tls": s.sessions[0],
-            "sessions_failed": s.sessions[1],
-            "sessions_plaintext": s.sessions[2],
-            "sessions_unknown": s.sessions[3],
-            "sessions_incomplete": s.sessions_incomplete,
-        });
-        for (k, v) in more.as_object().expect("object") {
-            stats[k] = v.clone();
-        }
+        counts.extend([
+            ("sessions", s.sessions.iter().sum::<u64>()),
+            ("sessions_tls", s.sessions[0]),
+            ("sessions_failed", s.sessions[1]),
+            ("sessions_plaintext", s.sessions[2]),
+            ("sessions_unknown", s.sessions[3]),
+            ("sessions_incomplete", s.sessions_incomplete),
+        ]);
     }
-    stats["elapsed_seconds"] = json!(round(s.elapsed_seconds, 6));
-    stats["gb_per_s"] = json!(round(s.gb_per_s(), 3));
-    doc.insert("stats".into(), stats);
+    for (k, n) in counts {
+        j.key(k)?;
+        j.raw(n.to_string().as_bytes())?;
+    }
+    j.key("elapsed_seconds")?;
+    j.float(round(s.elapsed_seconds, 6))?;
+    j.key("gb_per_s")?;
+    j.float(round(s.gb_per_s(), 3))?;
+    j.close(b'}')?;
     for table in &reports.tables {
-        let rows = table
-            .rows
-            .iter()
-            .map(|row| {
-                let mut obj = Map::new();
-                for (col, c) in table.columns.iter().zip(row) {
-                    obj.insert(col.to_string(), value(c));
-                    // Invalid UTF-8 stays exact: the bytes in hex beside it.
-                    if let Cell::Bytes(b) = c {
-                        let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-                        obj.insert(format!("{col}_hex"), Value::String(hex));
-                    }
+        j.key(table.kind.name())?;
+        j.open(b'[')?;
+        for row in &table.rows {
+            j.item()?;
+            j.open(b'{')?;
+            for (col, c) in table.columns.iter().zip(row) {
+                j.key(col)?;
+                cell(&mut j, c)?;
+                // Invalid UTF-8 stays exact: the bytes in hex beside it.
+                if let Cell::Bytes(b) = c {
+                    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+                    j.key(&format!("{col}_hex"))?;
+                    j.string(&hex)?;
                 }
-                Value::Object(obj)
-            })
-            .collect();
-        doc.insert(table.kind.name().into(), Value::Array(rows));
+            }
+            j.close(b'}')?;
+        }
+        j.close(b']')?;
     }
-    doc.insert("warnings".into(), json!(warnings));
-    let mut out = serde_json::to_vec_pretty(&Value::Object(doc)).expect("serialisable");
-    out.push(b'\n');
+    j.key("warnings")?;
+    j.open(b'[')?;
+    for w in warnings {
+        j.item()?;
+        j.string(w)?;
+    }
+    j.close(b']')?;
+    j.close(b'}')?;
+    j.out.write_all(b"\n")
+}
+
+/// The document as bytes (tests, and callers that need it whole).
+pub fn to_vec(reports: &Reports, warnings: &[String]) -> Vec<u8> {
+    let mut out = Vec::new();
+    write(reports, warnings, &mut out).expect("in-memory write");
     out
+}
+
+fn cell<W: Write>(j: &mut Pretty<W>, c: &Cell) -> io::Result<()> {
+    match c {
+        Cell::Text(s) => j.string(s),
+        Cell::Bytes(b) => j.string(&String::from_utf8_lossy(b)),
+        Cell::Count(n) | Cell::Bits(Some(n)) => j.raw(n.to_string().as_bytes()),
+        Cell::Bits(None) => j.raw(b"null"),
+        Cell::Flag(b) => j.raw(if *b { b"true" } else { b"false" }),
+    }
 }
 
 fn round(x: f64, places: i32) -> f64 {
@@ -65,13 +99,132 @@ fn round(x: f64, places: i32) -> f64 {
     (x * f).round() / f
 }
 
-fn value(c: &Cell) -> Value {
-    match c {
-        Cell::Text(s) => Value::String(s.clone()),
-        Cell::Bytes(b) => Value::String(String::from_utf8_lossy(b).into_owned()),
-        Cell::Count(n) => json!(n),
-        Cell::Bits(Some(n)) => json!(n),
-        Cell::Bits(None) => Value::Null,
-        Cell::Flag(b) => Value::Bool(*b),
+/// A pretty-printing JSON writer: containers are opened and closed
+/// explicitly, and each member or element starts with `key` or `item`.
+struct Pretty<W: Write> {
+    out: W,
+    /// Per open container: whether it has a member yet.
+    stack: Vec<bool>,
+}
+
+impl<W: Write> Pretty<W> {
+    fn new(out: W) -> Pretty<W> {
+        Pretty {
+            out,
+            stack: Vec::new(),
+        }
+    }
+
+    fn open(&mut self, bracket: u8) -> io::Result<()> {
+        self.stack.push(false);
+        self.out.write_all(&[bracket])
+    }
+
+    fn close(&mut self, bracket: u8) -> io::Result<()> {
+        let had_members = self.stack.pop().expect("an open container");
+        if had_members {
+            self.newline()?;
+        }
+        self.out.write_all(&[bracket])
+    }
+
+    /// Starts a member or element: separator, new line, indentation.
+    fn item(&mut self) -> io::Result<()> {
+        let first = !std::mem::replace(self.stack.last_mut().expect("open"), true);
+        if !first {
+            self.out.write_all(b",")?;
+        }
+        self.newline()
+    }
+
+    fn key(&mut self, key: &str) -> io::Result<()> {
+        self.item()?;
+        self.string(key)?;
+        self.out.write_all(b": ")
+    }
+
+    fn newline(&mut self) -> io::Result<()> {
+        self.out.write_all(b"\n")?;
+        for _ in 0..self.stack.len() {
+            self.out.write_all(b"  ")?;
+        }
+        Ok(())
+    }
+
+    fn string(&mut self, s: &str) -> io::Result<()> {
+        serde_json::to_writer(&mut self.out, s).map_err(io::Error::other)
+    }
+
+    fn float(&mut self, x: f64) -> io::Result<()> {
+        serde_json::to_writer(&mut self.out, &x).map_err(io::Error::other)
+    }
+
+    fn raw(&mut self, text: &[u8]) -> io::Result<()> {
+        self.out.write_all(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{Kind, Summary, Table};
+
+    /// The stream must be the document serde_json would print for the same
+    /// values: compare with its pretty printer on a small document.
+    #[test]
+    fn same_bytes_as_serde_json_pretty() {
+        let reports = Reports {
+            tables: vec![
+                Table {
+                    kind: Kind::Failure,
+                    columns: vec!["a", "b", "c", "d", "e"],
+                    rows: vec![
+                        vec![
+                            Cell::Text("x \"y\" \u{1}\n".into()),
+                            Cell::Bytes(b"caf\xe9".to_vec()),
+                            Cell::Count(7),
+                            Cell::Bits(None),
+                            Cell::Flag(true),
+                        ],
+                        vec![
+                            Cell::Text(String::new()),
+                            Cell::Text("ü".into()),
+                            Cell::Count(0),
+                            Cell::Bits(Some(128)),
+                            Cell::Flag(false),
+                        ],
+                    ],
+                },
+                Table {
+                    kind: Kind::Cipher,
+                    columns: vec!["a"],
+                    rows: vec![],
+                },
+            ],
+            summary: Summary {
+                files: 2,
+                elapsed_seconds: 0.25,
+                bytes: 1000,
+                ..Summary::default()
+            },
+        };
+        let got = to_vec(&reports, &["w1".into()]);
+        let expected = serde_json::json!({
+            "stats": {
+                "files": 2, "files_skipped": 0, "bytes": 1000, "lines": 0,
+                "unterminated_lines": 0, "tls_rows": 0, "negotiations": 0,
+                "failures": 0, "malformed_rows": 0,
+                "elapsed_seconds": 0.25, "gb_per_s": 0.0,
+            },
+            "failure": [
+                {"a": "x \"y\" \u{1}\n", "b": "caf\u{fffd}", "b_hex": "636166e9", "c": 7, "d": null, "e": true},
+                {"a": "", "b": "ü", "c": 0, "d": 128, "e": false},
+            ],
+            "cipher": [],
+            "warnings": ["w1"],
+        });
+        let mut want = serde_json::to_vec_pretty(&expected).unwrap();
+        want.push(b'\n');
+        assert_eq!(String::from_utf8(got).unwrap(), String::from_utf8(want).unwrap());
     }
 }

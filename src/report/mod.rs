@@ -7,14 +7,14 @@ pub mod sessions;
 pub mod table;
 pub mod xlsx;
 
-use crate::parse::Direction;
 use crate::parse::tls::{self, Version};
+use crate::parse::{Direction, Stamp};
 use crate::tally::{Tally, VersionCounts};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// The reports `--by` can pick.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     Connector,
     Remote,
@@ -41,19 +41,20 @@ impl Kind {
         }
     }
 
+    /// Every report, in the order of the JSON document and `-o DIR/`.
+    pub const ALL: [Kind; 7] = [
+        Kind::Connector,
+        Kind::Remote,
+        Kind::Cipher,
+        Kind::Failure,
+        Kind::Session,
+        Kind::Day,
+        Kind::Readiness,
+    ];
+
     /// The kind called `name` (as in `--by`).
     pub fn from_name(name: &str) -> Option<Kind> {
-        [
-            Kind::Connector,
-            Kind::Remote,
-            Kind::Cipher,
-            Kind::Failure,
-            Kind::Session,
-            Kind::Day,
-            Kind::Readiness,
-        ]
-        .into_iter()
-        .find(|k| k.name() == name)
+        Kind::ALL.into_iter().find(|k| k.name() == name)
     }
 
     /// Reports that need every row joined into sessions; the others come
@@ -137,6 +138,9 @@ pub struct Summary {
     pub files_skipped: u64,
     pub bytes: u64,
     pub lines: u64,
+    /// Last lines without a line ending (files still being written): not
+    /// parsed.
+    pub unterminated_lines: u64,
     pub tls_rows: u64,
     pub negotiations: u64,
     pub failures: u64,
@@ -201,20 +205,21 @@ impl Reports {
             summary.files += 1;
             summary.bytes += f.bytes;
             summary.lines += f.lines;
+            summary.unterminated_lines += f.unterminated;
             summary.tls_rows += f.tls_rows;
             summary.malformed_rows += f.malformed;
         }
         for map in &tally.connector {
             for c in map.values() {
-                for (s, n) in summary.by_version.iter_mut().zip(c.versions) {
+                for (s, n) in summary.by_version.iter_mut().zip(c.tls.versions) {
                     *s += n;
                 }
-                summary.failures += c.failed;
+                summary.failures += c.tls.failed;
             }
         }
         summary.negotiations = summary.by_version.iter().sum();
-        summary.sessions = tally.sessions.classes;
-        summary.sessions_incomplete = tally.sessions.incomplete;
+        summary.sessions = tally.classes;
+        summary.sessions_incomplete = tally.incomplete;
         let mut tables = vec![
             connector(tally),
             remote(tally),
@@ -237,15 +242,10 @@ impl Reports {
     }
 }
 
-/// Keys of both the TLS counts and the session counts: a connector (or
-/// remote) with plaintext sessions only must still get its row.
-fn union_keys<'t, A, B>(
-    a: &'t rustc_hash::FxHashMap<Vec<u8>, A>,
-    b: &'t rustc_hash::FxHashMap<Vec<u8>, B>,
-) -> Vec<&'t [u8]> {
-    let mut keys: Vec<&[u8]> = a.keys().chain(b.keys()).map(Vec::as_slice).collect();
+/// The keys of `map`, sorted: rows come out in byte order of the key.
+fn sorted_keys<V>(map: &rustc_hash::FxHashMap<Box<[u8]>, V>) -> Vec<&[u8]> {
+    let mut keys: Vec<&[u8]> = map.keys().map(|k| &**k).collect();
     keys.sort_unstable();
-    keys.dedup();
     keys
 }
 
@@ -255,16 +255,14 @@ fn connector(tally: &Tally) -> Table {
     columns.extend(["failed", "total", "plaintext"]);
     let mut rows = Vec::new();
     for d in Direction::ALL {
-        let tls = &tally.connector[d.index()];
-        let ses = &tally.sessions.by_connector[d.index()];
-        for name in union_keys(tls, ses) {
-            let c = tls.get(name).copied().unwrap_or_default();
-            let plain = ses.get(name).map_or(0, |s| s.plaintext);
+        let map = &tally.connector[d.index()];
+        for name in sorted_keys(map) {
+            let c = &map[name];
             rows.push(
                 [dir(d), text(name)]
                     .into_iter()
-                    .chain(counts_cells(&c))
-                    .chain([Cell::Count(plain)])
+                    .chain(counts_cells(&c.tls))
+                    .chain([Cell::Count(c.sessions.plaintext)])
                     .collect(),
             );
         }
@@ -289,26 +287,21 @@ fn remote(tally: &Tally) -> Table {
         "ehlo",
     ]);
     let mut rows = Vec::new();
+    let stamp = |s: Option<Stamp>| s.map_or(Cell::Text(String::new()), |s| text(s.as_bytes()));
     for d in Direction::ALL {
-        let tls = &tally.remote[d.index()];
-        let ses = &tally.sessions.by_remote[d.index()];
-        for ip in union_keys(tls, ses) {
-            let r = tls.get(ip);
-            let s = ses.get(ip);
-            let counts = r.map(|r| r.counts).unwrap_or_default();
-            let seen = |f: fn(&crate::tally::RemoteCounts) -> &crate::tally::Stamp| {
-                r.map_or(Cell::Text(String::new()), |r| text(f(r).as_bytes()))
-            };
+        let map = &tally.remote[d.index()];
+        for ip in sorted_keys(map) {
+            let r = &map[ip];
             rows.push(
                 [dir(d), text(ip)]
                     .into_iter()
-                    .chain(counts_cells(&counts))
+                    .chain(counts_cells(&r.tls))
                     .chain([
-                        seen(|r| &r.first_seen),
-                        seen(|r| &r.last_seen),
-                        Cell::Count(s.map_or(0, |s| s.counts.plaintext)),
-                        Cell::Count(s.map_or(0, |s| s.counts.sessions)),
-                        text(s.and_then(|s| s.top_ehlo()).unwrap_or(b"")),
+                        stamp(r.first_seen),
+                        stamp(r.last_seen),
+                        Cell::Count(r.sessions.plaintext),
+                        Cell::Count(r.sessions.sessions),
+                        text(r.top_ehlo().unwrap_or(b"")),
                     ])
                     .collect(),
             );

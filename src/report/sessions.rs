@@ -2,16 +2,16 @@
 //! the list of sessions.
 
 use super::{Cell, Kind, Table, bits, dir, lossy, suite, text, version_columns};
-use crate::parse::Direction;
 use crate::parse::tls::Version;
+use crate::parse::{Direction, Stamp};
 use crate::session::{Session, TlsEvent};
-use crate::tally::{Stamp, Tally};
+use crate::tally::Tally;
 
 /// `date,direction,SSL2,…,other,failed,plaintext,total` per UTC day.
 /// Negotiations count on the day of their TLS line, plaintext sessions on
 /// the day they started; `total` is the sum of the row.
 pub fn day(tally: &Tally) -> Table {
-    let mut keys: Vec<_> = tally.sessions.day.keys().copied().collect();
+    let mut keys: Vec<_> = tally.day.keys().copied().collect();
     keys.sort_by(|a, b| (a.0, a.1.label()).cmp(&(b.0, b.1.label())));
     let mut columns = vec!["date", "direction"];
     columns.extend(version_columns());
@@ -19,7 +19,7 @@ pub fn day(tally: &Tally) -> Table {
     let rows = keys
         .into_iter()
         .map(|k| {
-            let c = &tally.sessions.day[&k];
+            let c = &tally.day[&k];
             let total = c.versions.iter().sum::<u64>() + c.failed + c.plaintext;
             [text(&k.0), dir(k.1)]
                 .into_iter()
@@ -73,17 +73,22 @@ fn window_start(latest: &Stamp, days: u32) -> String {
 /// Per connector: sessions and remotes still below TLS 1.2, plaintext
 /// sessions, the last such session, the top offenders and a verdict.
 pub fn readiness(tally: &Tally, window_days: u32) -> Table {
-    let st = &tally.sessions;
-    let cutoff = st
+    let cutoff = tally
         .latest
         .as_ref()
         .map(|l| window_start(l, window_days))
         .unwrap_or_default();
     let mut rows = Vec::new();
     for d in Direction::ALL {
-        let map = &st.readiness[d.index()];
-        let mut names: Vec<&Vec<u8>> = map.keys().collect();
-        names.sort();
+        let map = &tally.connector[d.index()];
+        // Connectors with counted sessions (others have only TLS lines of
+        // sessions that started before --since).
+        let mut names: Vec<&[u8]> = map
+            .iter()
+            .filter(|(_, c)| c.sessions.sessions > 0)
+            .map(|(k, _)| &**k)
+            .collect();
+        names.sort_unstable();
         for name in names {
             let r = &map[name];
             let mut offenders: Vec<_> = r.offenders.iter().collect();
@@ -97,8 +102,8 @@ pub fn readiness(tally: &Tally, window_days: u32) -> Table {
                 .iter()
                 .take(TOP_OFFENDERS)
                 .map(|(ip, o)| {
-                    let ehlo = st.by_remote[d.index()]
-                        .get(*ip)
+                    let ehlo = tally.remote[d.index()]
+                        .get(&***ip)
                         .and_then(|r| r.top_ehlo())
                         .map(lossy)
                         .unwrap_or_default();
@@ -146,11 +151,11 @@ pub fn readiness(tally: &Tally, window_days: u32) -> Table {
             } else {
                 "no TLS below 1.2 seen; ready to disable TLS 1.0/1.1".to_string()
             };
-            if r.plaintext > 0 {
+            if r.sessions.plaintext > 0 {
                 verdict.push_str(&format!(
                     "; {} plaintext session{}",
-                    r.plaintext,
-                    if r.plaintext == 1 { "" } else { "s" }
+                    r.sessions.plaintext,
+                    if r.sessions.plaintext == 1 { "" } else { "s" }
                 ));
             }
             rows.push(vec![
@@ -158,7 +163,7 @@ pub fn readiness(tally: &Tally, window_days: u32) -> Table {
                 text(name),
                 Cell::Count(r.legacy_sessions),
                 Cell::Count(r.offenders.len() as u64),
-                Cell::Count(r.plaintext),
+                Cell::Count(r.sessions.plaintext),
                 Cell::Text(last),
                 Cell::Text(top.join("; ")),
                 Cell::Text(verdict),
@@ -229,7 +234,7 @@ pub fn sort_lines(lines: &mut [(Stamp, Box<[u8]>)]) {
 /// One session as a CSV line (with its line ending).
 pub fn csv_line(s: &Session) -> Box<[u8]> {
     let mut buf = Vec::with_capacity(512);
-    super::csv::rows(std::iter::once(session_cells(s)), &mut buf).expect("in-memory write");
+    super::csv::rows(std::iter::once(&session_cells(s)[..]), &mut buf).expect("in-memory write");
     buf.into_boxed_slice()
 }
 

@@ -118,6 +118,7 @@ fn summary(
         ("files skipped", s.files_skipped),
         ("bytes", s.bytes),
         ("lines", s.lines),
+        ("unterminated last lines (not read)", s.unterminated_lines),
         ("TLS rows", s.tls_rows),
         ("negotiations", s.negotiations),
         ("failed negotiations", s.failures),

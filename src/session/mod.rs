@@ -2,14 +2,30 @@
 //! administrator asks about (who, which TLS, which certificate, plaintext?).
 //!
 //! [`Session::apply`] is a state machine over rows in `sequence` order. It
-//! is fed live while a worker scans, and again after the parallel pass for
-//! the rows of sessions that cross chunk or file boundaries (see
-//! `pipeline`), so one function defines a session whichever way its rows
-//! arrive.
+//! is fed live while a worker scans, and again by [`stitch`] for the rows
+//! of sessions that cross chunk or file boundaries, so one function
+//! defines a session whichever way its rows arrive.
+
+pub mod stitch;
 
 use crate::parse::tls::{self, Version};
-use crate::parse::{Direction, Row, endpoint, fields};
-use crate::tally::Stamp;
+use crate::parse::{Direction, Row, Stamp, endpoint, fields};
+
+/// A session-id as a map key. IDs are opaque (only equality matters), so
+/// the usual 16 hex digits are used as they are, without parsing; any
+/// other length is hashed, with its top byte set to 0xFF, which no
+/// 16-digit hex ID has.
+pub fn key(id: &[u8]) -> u128 {
+    if let Ok(raw) = <[u8; 16]>::try_from(id) {
+        // Big-endian: keys sort as the IDs do, and IDs of one process
+        // (a counter) lie close together.
+        return u128::from_be_bytes(raw);
+    }
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = rustc_hash::FxBuildHasher.build_hasher();
+    h.write(id);
+    (0xFF << 120) | u128::from(h.finish()) | (id.len() as u128) << 64
+}
 
 /// The command that started TLS in a session.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -343,7 +359,10 @@ impl Session {
             .any(|e| matches!(e, TlsEvent::Success { .. }))
         {
             Class::Tls
-        } else if !self.tls.is_empty() || self.tls_command != TlsCommand::None {
+        } else if !self.tls.is_empty() || (self.tls_command != TlsCommand::None && self.ended) {
+            // A TLS command with no TLS line is a failure only if the
+            // session went on to end; cut off by the end of the logs, its
+            // outcome is unknown.
             Class::Failed
         } else if self.began && (self.ended || self.messages > 0) {
             Class::Plaintext

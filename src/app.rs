@@ -1,0 +1,247 @@
+//! One run: flags → [`Config`] → scan → reports → output.
+
+use crate::cli::{Args, Format};
+use crate::config::Config;
+use crate::pipeline::{self, Files, Keep, Scanned};
+use crate::report::{self, Kind, Reports};
+use crate::{EXIT_FATAL, EXIT_OK, EXIT_PARTIAL, input, output, progress};
+use std::io::{IsTerminal, Write};
+use std::time::Instant;
+
+/// Runs exlog with parsed flags and returns the exit code. Errors are
+/// output failures (a closed pipe among them; the caller decides).
+pub fn run(args: &Args) -> anyhow::Result<u8> {
+    let started = Instant::now();
+    let stdout_is_terminal = std::io::stdout().is_terminal();
+    let config = match Config::new(args, stdout_is_terminal) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("exlog: error: {e}");
+            return Ok(EXIT_FATAL);
+        }
+    };
+    // Create the output now: a bad path should fail before a long scan.
+    let dest = match output::Dest::open(config.output.as_deref(), config.with_sessions()) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("exlog: error: {e}");
+            return Ok(EXIT_FATAL);
+        }
+    };
+    let walk = input::collect(&config.paths);
+    for p in &walk.problems {
+        eprintln!("exlog: error: {p}");
+    }
+    if walk.files.is_empty() {
+        let looked: Vec<String> = config
+            .paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        eprintln!(
+            "exlog: error: no Exchange SMTP protocol logs found in {}\n\
+             exlog: looked for files named RECV*.LOG or SEND*.LOG (any case) in those folders \
+             and their subfolders (e.g. ...\\TransportRoles\\Logs\\FrontEnd\\ProtocolLog\\SmtpReceive); \
+             name a file directly to read it whatever its name",
+            looked.join(", ")
+        );
+        return Ok(EXIT_FATAL);
+    }
+
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = config.threads.filter(|&n| n > 0) {
+        pool = pool.num_threads(n);
+    }
+    let pool = pool.build()?;
+    let total: u64 = walk.files.iter().map(|f| f.size).sum();
+    let bar = progress::bar(total, config.quiet);
+    let mut scanned = pool.install(|| pipeline::scan(&Files(&walk.files), &config.plan, &bar));
+    bar.finish_and_clear();
+
+    let mut reports = Reports::build(&scanned.tally, config.window_days, config.with_sessions());
+    pool.install(|| sort_kept(&mut scanned));
+    if matches!(config.plan.keep, Keep::Sessions) {
+        reports
+            .tables
+            .push(report::sessions::session_list(&scanned.sessions));
+    }
+    reports.summary.elapsed_seconds = started.elapsed().as_secs_f64();
+    let (errors, warnings) = messages(&walk.files, &scanned);
+    let partial = !walk.problems.is_empty()
+        || !errors.is_empty()
+        || reports.summary.files_skipped > 0
+        || reports.summary.malformed_rows > 0;
+    let all_messages: Vec<String> = walk
+        .problems
+        .iter()
+        .chain(&errors)
+        .chain(&warnings)
+        .cloned()
+        .collect();
+
+    let notes = emit(&config, dest, &reports, &scanned, &all_messages)?;
+    for n in &notes {
+        eprintln!("exlog: note: {n}");
+    }
+    for e in &errors {
+        eprintln!("exlog: error: {e}");
+    }
+    if !config.quiet {
+        for w in &warnings {
+            eprintln!("exlog: warning: {w}");
+        }
+    }
+    if config.stats {
+        eprintln!("{}", stats_line(&reports.summary));
+    }
+    Ok(if partial { EXIT_PARTIAL } else { EXIT_OK })
+}
+
+/// Puts the kept sessions (or their lines) in report order.
+fn sort_kept(scanned: &mut Scanned) {
+    report::sessions::sort_sessions(&mut scanned.sessions);
+    report::sessions::sort_lines(&mut scanned.lines);
+}
+
+/// Writes the reports to `dest`; returns notes for stderr.
+fn emit(
+    config: &Config,
+    dest: output::Dest,
+    reports: &Reports,
+    scanned: &Scanned,
+    messages: &[String],
+) -> anyhow::Result<Vec<String>> {
+    let bom = config.bom.unwrap_or(!dest.is_stdout());
+    // CSV of one report; the session list comes from the kept lines.
+    let csv = |k: Kind, out: &mut dyn Write| -> std::io::Result<()> {
+        if bom {
+            out.write_all(output::BOM)?;
+        }
+        report::csv::write_to(&reports.table_or_empty(k), &mut *out)?;
+        if k == Kind::Session {
+            for (_, line) in &scanned.lines {
+                out.write_all(line)?;
+            }
+        }
+        Ok(())
+    };
+    let mut notes = Vec::new();
+    match dest {
+        output::Dest::Dir(_, files) => {
+            for (name, file) in files {
+                let mut out = std::io::BufWriter::new(file);
+                match name.strip_suffix(".csv") {
+                    Some(report) => {
+                        let k = Kind::from_name(report).expect("a report name");
+                        csv(k, &mut out)?;
+                    }
+                    None => report::json::write(reports, messages, &mut out)?,
+                }
+                out.flush()?;
+            }
+        }
+        dest => {
+            let stdout = std::io::stdout();
+            let dest_is_terminal = dest.is_stdout() && stdout.is_terminal();
+            let mut out: Box<dyn Write> = match dest {
+                output::Dest::File(_, file) => Box::new(std::io::BufWriter::new(file)),
+                _ => Box::new(std::io::BufWriter::with_capacity(1 << 16, stdout.lock())),
+            };
+            match config.format {
+                // CSV read on a terminal: log text must not drive it.
+                Format::Csv if dest_is_terminal => {
+                    let mut buf = Vec::new();
+                    csv(config.kind, &mut buf)?;
+                    let text = String::from_utf8_lossy(&buf);
+                    for line in text.split_inclusive('\n') {
+                        let (body, nl) = line.strip_suffix('\n').map_or((line, ""), |b| (b, "\n"));
+                        out.write_all(report::table::sanitize(body).as_bytes())?;
+                        out.write_all(nl.as_bytes())?;
+                    }
+                }
+                Format::Csv => csv(config.kind, &mut out)?,
+                Format::Json => report::json::write(reports, messages, &mut out)?,
+                Format::Xlsx => {
+                    let (bytes, n) = report::xlsx::write(reports, messages)?;
+                    notes = n;
+                    out.write_all(&bytes)?;
+                }
+                Format::Table => {
+                    let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
+                    let text = if config.overview {
+                        report::table::overview(reports, color)
+                    } else {
+                        table_output(reports, config.kind, color)
+                    };
+                    out.write_all(text.as_bytes())?;
+                }
+            }
+            out.flush()?;
+        }
+    }
+    Ok(notes)
+}
+
+fn table_output(reports: &Reports, kind: Kind, color: bool) -> String {
+    let s = &reports.summary;
+    let mut out = report::table::write(&reports.table_or_empty(kind), color);
+    out.push_str(&format!(
+        "\n{} negotiations, {} failed, in {} files\n",
+        s.negotiations, s.failures, s.files
+    ));
+    out
+}
+
+/// Errors (files that could not be read) and warnings (files that are not
+/// logs, malformed rows, unknown protocol tokens), each naming its file.
+fn messages(files: &[input::Input], scanned: &Scanned) -> (Vec<String>, Vec<String>) {
+    let tally = &scanned.tally;
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+    let mut ids: Vec<_> = tally.files.keys().copied().collect();
+    ids.sort_unstable();
+    for id in ids {
+        let f = &tally.files[&id];
+        let path = files[id].path.display();
+        if let Some(why) = &f.skipped {
+            if why.starts_with("cannot read") {
+                errors.push(format!("{path}: {why}"));
+            } else {
+                warnings.push(format!("{path}: skipped: {why}"));
+            }
+        } else if let (Some(bad), Some(line)) = (f.first_bad, f.first_bad_line()) {
+            warnings.push(format!(
+                "{path}: skipped {} malformed row{}; first at line {line}: {}",
+                f.malformed,
+                if f.malformed == 1 { "" } else { "s" },
+                bad.error
+            ));
+        }
+    }
+    for (token, (n, example)) in report::unknown_protocols(tally) {
+        warnings.push(format!(
+            "{n} negotiation{} with unrecognised protocol token {token:?} counted as 'other', e.g. {example:?}",
+            if n == 1 { "" } else { "s" }
+        ));
+    }
+    (errors, warnings)
+}
+
+/// The `--stats` line.
+pub fn stats_line(s: &report::Summary) -> String {
+    format!(
+        "exlog: {} files ({} skipped), {} bytes, {} lines, {} TLS rows ({} negotiated, {} failed), \
+         {} malformed rows, {} sessions; {:.3} s, {:.2} GB/s",
+        s.files,
+        s.files_skipped,
+        s.bytes,
+        s.lines,
+        s.tls_rows,
+        s.negotiations,
+        s.failures,
+        s.malformed_rows,
+        s.sessions.iter().sum::<u64>(),
+        s.elapsed_seconds,
+        s.gb_per_s()
+    )
+}

@@ -1,0 +1,150 @@
+//! Flags turned into decisions, once: which report, which format, what to
+//! scan and how. Every error names the flag it is about.
+
+use crate::cli::{Args, DirectionArg, Format};
+use crate::filter::{self, Filters};
+use crate::output;
+use crate::parse::Direction;
+use crate::pipeline::{DEFAULT_CHUNK, Keep, Mode, Plan};
+use crate::report::{Kind, sessions};
+use std::path::PathBuf;
+
+/// A validated run.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub paths: Vec<PathBuf>,
+    /// The report to print.
+    pub kind: Kind,
+    /// No `--by` on a terminal: the overview instead of one report.
+    pub overview: bool,
+    pub format: Format,
+    pub output: Option<PathBuf>,
+    /// `-o` names a folder: every report as its own file.
+    pub to_dir: bool,
+    /// `--bom` / `--no-bom`; `None` leaves it to the destination.
+    pub bom: Option<bool>,
+    pub threads: Option<usize>,
+    pub stats: bool,
+    pub quiet: bool,
+    pub window_days: u32,
+    pub plan: Plan,
+}
+
+impl Config {
+    /// Checks the flags; `stdout_is_terminal` picks the default format.
+    pub fn new(args: &Args, stdout_is_terminal: bool) -> Result<Config, String> {
+        let filters = filters(args)?;
+        let to_dir = args.output.as_deref().is_some_and(output::is_dir_target);
+        let format = args.format.unwrap_or(match &args.output {
+            None if stdout_is_terminal => Format::Table,
+            None => Format::Csv,
+            Some(p) => match p.extension().and_then(|e| e.to_str()) {
+                Some(e) if e.eq_ignore_ascii_case("xlsx") => Format::Xlsx,
+                Some(e) if e.eq_ignore_ascii_case("json") => Format::Json,
+                _ => Format::Csv,
+            },
+        });
+        if format == Format::Xlsx && (args.output.is_none() || to_dir) {
+            return Err("--format xlsx writes a workbook file: add -o report.xlsx".into());
+        }
+        // No --by: an overview on a terminal, the connector report elsewhere.
+        let overview = args.by.is_none() && format == Format::Table;
+        let kind = args.by.map_or(Kind::Connector, Kind::from);
+        let only_sessions = kind.needs_sessions() && !matches!(kind, Kind::Connector | Kind::Remote);
+        if args.tls_only && (only_sessions || filters.exclude_internal) {
+            return Err(format!(
+                "--tls-only reads no sessions, so it cannot give {}; drop --tls-only",
+                if filters.exclude_internal {
+                    "--exclude-internal".to_string()
+                } else {
+                    format!("--by {}", kind.name())
+                }
+            ));
+        }
+        let with_sessions = !args.tls_only
+            && (matches!(format, Format::Json | Format::Xlsx)
+                || to_dir
+                || kind.needs_sessions()
+                || filters.exclude_internal);
+        // The session list is kept only when it is printed: as CSV lines
+        // rendered by the workers, or whole for the other formats.
+        let keep = match (kind, format) {
+            _ if !with_sessions => Keep::Nothing,
+            _ if to_dir => Keep::Lines(sessions::csv_line),
+            (Kind::Session, Format::Csv) => Keep::Lines(sessions::csv_line),
+            (Kind::Session, _) => Keep::Sessions,
+            _ => Keep::Nothing,
+        };
+        if args.threads == Some(0) {
+            return Err("--threads must be at least 1 (leave it out to use every core)".into());
+        }
+        if args.chunk_size == Some(0) {
+            return Err("--chunk-size must be at least 1 byte".into());
+        }
+        Ok(Config {
+            paths: args.paths.clone(),
+            kind,
+            overview,
+            format,
+            output: args.output.clone(),
+            to_dir,
+            bom: if args.bom {
+                Some(true)
+            } else if args.no_bom {
+                Some(false)
+            } else {
+                None
+            },
+            threads: args.threads,
+            stats: args.stats,
+            quiet: args.quiet,
+            window_days: args.window_days,
+            plan: Plan {
+                chunk: args.chunk_size.unwrap_or(DEFAULT_CHUNK),
+                mmap: !args.no_mmap,
+                mode: if with_sessions {
+                    Mode::Sessions
+                } else {
+                    Mode::Tls
+                },
+                keep,
+                filters,
+            },
+        })
+    }
+
+    /// Whether sessions are read (not `--tls-only`'s fast path).
+    pub fn with_sessions(&self) -> bool {
+        self.plan.mode == Mode::Sessions
+    }
+}
+
+/// The filter flags; errors name the flag.
+fn filters(args: &Args) -> Result<Filters, String> {
+    Ok(Filters {
+        since: args
+            .since
+            .as_deref()
+            .map(|t| filter::parse_time(t, false))
+            .transpose()
+            .map_err(|e| format!("--since: {e}"))?,
+        until: args
+            .until
+            .as_deref()
+            .map(|t| filter::parse_time(t, true))
+            .transpose()
+            .map_err(|e| format!("--until: {e}"))?,
+        connector: args.connector.as_deref().map(filter::Glob::new),
+        direction: args.direction.map(|d| match d {
+            DirectionArg::Receive => Direction::Receive,
+            DirectionArg::Send => Direction::Send,
+        }),
+        remote: args
+            .remote
+            .as_deref()
+            .map(filter::Cidr::parse)
+            .transpose()
+            .map_err(|e| format!("--remote: {e}"))?,
+        exclude_internal: args.exclude_internal,
+    })
+}

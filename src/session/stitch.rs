@@ -1,0 +1,115 @@
+//! Joining sessions that cross chunk and file boundaries.
+//!
+//! A worker scans one chunk of one file and follows the sessions that
+//! begin there. What it cannot finish it leaves in a [`Fragment`]: the
+//! rows of sessions that began before the chunk (in file order), and the
+//! sessions begun in the chunk that are still open at its end. After the
+//! parallel pass, [`stitch`] replays the fragments of each folder in file
+//! order, so every session gets its rows in the order a single pass over
+//! the whole input would have given them.
+
+use super::{Session, key};
+use crate::parse::{Direction, Row, fields};
+use rustc_hash::FxHashMap;
+
+/// Something a chunk saw of a session it did not begin.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Carried {
+    /// A row (the whole line, without its line ending).
+    Row(Box<[u8]>),
+    /// Row 0 of this id: whatever session of the id is still open from
+    /// earlier chunks ends here (a restarted counter, a duplicated row).
+    /// The new session itself is followed by the chunk.
+    Restart,
+}
+
+/// What one chunk leaves for [`stitch`].
+#[derive(Debug, Default)]
+pub struct Fragment {
+    /// Index of the file in the input list, and where the chunk starts:
+    /// fragments are replayed in this order.
+    pub file: usize,
+    pub start: usize,
+    /// Sessions are joined within a folder only.
+    pub folder: usize,
+    /// The file's direction, if the file says (for sessions the stitcher
+    /// has to begin from a carried row).
+    pub direction: Option<Direction>,
+    /// `(session key, what)` in file order.
+    pub carried: Vec<(u128, Carried)>,
+    /// Keys of the sessions begun in the chunk (sorted) and not already
+    /// announced by a [`Carried::Restart`]: a session of the same key still
+    /// open from earlier chunks ended where this one began.
+    pub begun: Vec<u128>,
+    /// Sessions begun in the chunk and open at its end, by key.
+    pub open: Vec<(u128, Session)>,
+}
+
+impl Fragment {
+    pub fn is_empty(&self) -> bool {
+        self.carried.is_empty() && self.open.is_empty() && self.begun.is_empty()
+    }
+}
+
+/// A session's direction when the file does not say: from the local port
+/// of its first row.
+pub fn direction_of(file: Option<Direction>, row: &Row) -> Direction {
+    file.unwrap_or_else(|| Direction::from_ports(row.get(fields::LOCAL_ENDPOINT)))
+}
+
+/// Replays `fragments` (in any order; they are sorted here) and hands every
+/// session to `done` once it is complete: at its `-` row, when a restart
+/// replaces it, or at the end of the input (then incomplete). Carried TLS
+/// lines are reported to `tls_row` with their file, for the statistics.
+pub fn stitch(
+    mut fragments: Vec<Fragment>,
+    mut done: impl FnMut(Session),
+    mut tls_row: impl FnMut(usize),
+) {
+    fragments.sort_by_key(|f| (f.file, f.start));
+    let mut open: FxHashMap<(usize, u128), Session> = FxHashMap::default();
+    for fragment in fragments {
+        for (id, what) in fragment.carried {
+            let k = (fragment.folder, id);
+            let line = match what {
+                Carried::Restart => {
+                    if let Some(old) = open.remove(&k) {
+                        done(old);
+                    }
+                    continue;
+                }
+                Carried::Row(line) => line,
+            };
+            let Ok(row) = Row::parse(&line) else {
+                continue; // cannot happen: the scan parsed it before carrying it
+            };
+            debug_assert_eq!(key(row.get(fields::SESSION_ID)), id);
+            let session = open
+                .entry(k)
+                .or_insert_with(|| Session::new(direction_of(fragment.direction, &row), &row));
+            if session.apply(&row) {
+                tls_row(fragment.file);
+            }
+            if row.get(fields::EVENT) == b"-" {
+                done(open.remove(&k).expect("present"));
+            }
+        }
+        for id in fragment.begun {
+            if let Some(old) = open.remove(&(fragment.folder, id)) {
+                done(old);
+            }
+        }
+        for (id, session) in fragment.open {
+            // Every session begun in the chunk was announced above, so no
+            // older one of its key is open; kept as a safety net.
+            if let Some(old) = open.insert((fragment.folder, id), session) {
+                done(old);
+            }
+        }
+    }
+    let mut rest: Vec<_> = open.into_iter().collect();
+    rest.sort_unstable_by_key(|(k, _)| *k);
+    for (_, session) in rest {
+        done(session);
+    }
+}
