@@ -209,13 +209,21 @@ fn messages(files: &[input::Input], scanned: &Scanned) -> (Vec<String>, Vec<Stri
             } else {
                 warnings.push(format!("{path}: skipped: {why}"));
             }
-        } else if let (Some(bad), Some(line)) = (f.first_bad, f.first_bad_line()) {
-            warnings.push(format!(
-                "{path}: skipped {} malformed row{}; first at line {line}: {}",
-                f.malformed,
-                if f.malformed == 1 { "" } else { "s" },
-                bad.error
-            ));
+        } else {
+            if let (Some(bad), Some(line)) = (f.first_bad, f.first_bad_line()) {
+                warnings.push(format!(
+                    "{path}: skipped {} malformed row{}; first at line {line}: {}",
+                    f.malformed,
+                    if f.malformed == 1 { "" } else { "s" },
+                    bad.error
+                ));
+            }
+            if f.unterminated > 0 {
+                warnings.push(format!(
+                    "{path}: last line {} has no line ending (a log still being written?): not read",
+                    f.lines
+                ));
+            }
         }
     }
     for (token, (n, example)) in report::unknown_protocols(tally) {

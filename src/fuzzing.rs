@@ -10,7 +10,12 @@ use std::path::Path;
 /// chunks and `threads` workers, and renders every report in every format
 /// (and the statistics) into one string. Any panic on the way is a bug;
 /// the string lets callers compare two ways of splitting the work.
-pub fn reports(files: &[(&Path, &[u8])], chunk: usize, threads: usize, with_sessions: bool) -> String {
+pub fn reports(
+    files: &[(&Path, &[u8])],
+    chunk: usize,
+    threads: usize,
+    with_sessions: bool,
+) -> String {
     for (_, data) in files {
         let _ = crate::parse::sniff(data);
     }
@@ -31,7 +36,9 @@ pub fn reports(files: &[(&Path, &[u8])], chunk: usize, threads: usize, with_sess
     let mut scanned = scan_slices(files, &plan, threads);
     sessions::sort_sessions(&mut scanned.sessions);
     let mut reports = Reports::build(&scanned.tally, 14, with_sessions);
-    reports.tables.push(sessions::session_list(&scanned.sessions));
+    reports
+        .tables
+        .push(sessions::session_list(&scanned.sessions));
     let mut out = String::new();
     for t in &reports.tables {
         out.push_str(&String::from_utf8_lossy(&csv::write(t)));

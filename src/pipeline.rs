@@ -245,7 +245,11 @@ pub fn scan(inputs: &impl Inputs, plan: &Plan, progress: &ProgressBar) -> Scanne
     }
     let fragments = std::mem::take(&mut all.fragments);
     let mut tls_rows: Vec<usize> = Vec::new();
-    stitch(fragments, |s| all.finish(s, plan), |file| tls_rows.push(file));
+    stitch(
+        fragments,
+        |s| all.finish(s, plan),
+        |file| tls_rows.push(file),
+    );
     for file in tls_rows {
         // Counted here: the scan saw these rows but left them to the stitcher.
         all.scanned.tally.file(file).tls_rows += 1;

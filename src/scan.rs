@@ -18,6 +18,7 @@
 
 use crate::filter::Filters;
 use crate::parse::fields::{self, Row};
+use crate::parse::lines::for_each_line;
 use crate::parse::tls;
 use crate::parse::{BOM, Direction, Stamp, endpoint};
 use crate::session::stitch::{Carried, Fragment, direction_of};
@@ -245,35 +246,28 @@ pub fn scan_sessions(
     };
     let mut lines = 0u64;
     let mut tls_rows = 0u64;
-    let mut pos = 0;
-    while pos < region.len() {
-        let line_start = pos;
-        let line = match memchr::memchr(b'\n', &region[pos..]) {
-            Some(i) => {
-                pos += i + 1;
-                &region[line_start..pos - 1]
-            }
-            None => {
-                pos = region.len();
-                &region[line_start..]
-            }
-        };
+    for_each_line(region, |line| {
         lines += 1;
-        // A BOM mid-file: logs concatenated by hand (`cat RECV*.LOG`).
-        let line = line.strip_prefix(BOM).unwrap_or(line);
-        if line.first() == Some(&b'#') || line.trim_ascii().is_empty() {
-            continue;
+        let text = line.text;
+        if text.first() == Some(&b'#') || text.trim_ascii().is_empty() {
+            return;
         }
-        let row = match Row::parse(line) {
+        // A BOM mid-file: logs concatenated by hand (`cat RECV*.LOG`).
+        let parsed = match text.strip_prefix(BOM) {
+            Some(rest) if rest.first() == Some(&b'#') => return,
+            Some(rest) => Row::parse(rest),
+            None => line.row(),
+        };
+        let row = match parsed {
             Ok(r) => r,
             Err(error) => {
                 stats.malformed_row(BadRow {
-                    offset: (range.s + line_start) as u64,
+                    offset: (range.s + line.start) as u64,
                     chunk_start,
                     line_in_chunk: lines - 1,
                     error,
                 });
-                continue;
+                return;
             }
         };
         let id = session::key(row.get(fields::SESSION_ID));
@@ -306,9 +300,10 @@ pub fn scan_sessions(
             if begun.remove(&id) {
                 fragment.carried.push((id, Carried::Restart));
             }
-            fragment.carried.push((id, Carried::Row(line.into())));
+            let text = text.strip_prefix(BOM).unwrap_or(text);
+            fragment.carried.push((id, Carried::Row(text.into())));
         }
-    }
+    });
     range.count(stats, lines, tls_rows);
     fragment.open = live.into_iter().collect();
     fragment.open.sort_unstable_by_key(|(k, _)| *k);
@@ -345,11 +340,11 @@ mod tests {
         assert_eq!(f.tls_rows, 2);
         assert_eq!(f.malformed, 0);
         assert_eq!(f.bytes, data.len() as u64);
-        let c = t.connector[Direction::Receive.index()][&b"EX\\Default Frontend EX"[..]];
-        assert_eq!(c.versions[Version::Tls12.index()], 1);
+        let c = &t.connector[Direction::Receive.index()][&b"EX\\Default Frontend EX"[..]];
+        assert_eq!(c.tls.versions[Version::Tls12.index()], 1);
         // No header, no name: the failure's direction comes from its ports.
-        let s = t.connector[Direction::Send.index()][&b"Outbound to Office 365"[..]];
-        assert_eq!(s.failed, 1);
+        let s = &t.connector[Direction::Send.index()][&b"Outbound to Office 365"[..]];
+        assert_eq!(s.tls.failed, 1);
     }
 
     #[test]
@@ -372,14 +367,41 @@ mod tests {
     }
 
     #[test]
-    fn partial_last_line_is_ignored_complete_one_counted() {
-        let cut = &OK[..OK.len() - 20];
-        let t = scan_all(format!("{OK}\r\n{cut}").as_bytes(), 1 << 20);
-        assert_eq!(t.files[&0].tls_rows, 1);
-        assert_eq!(t.files[&0].malformed, 0);
-        assert_eq!(t.files[&0].lines, 2);
-        let t = scan_all(format!("{OK}\r\n{OK}").as_bytes(), 1 << 20);
-        assert_eq!(t.files[&0].tls_rows, 2);
+    fn unterminated_last_line_is_counted_never_parsed() {
+        // Cut mid-word, it would still split into 9 fields: a failure
+        // "Unkn". Whole, it would be a valid row. Neither may count.
+        let cut = &FAIL[..FAIL.len() - "ownCredentials".len()];
+        assert!(cut.ends_with("error Unkn"));
+        for last in [cut, OK] {
+            let data = format!("{OK}\r\n{last}");
+            let t = scan_all(data.as_bytes(), 1 << 20);
+            let f = &t.files[&0];
+            assert_eq!(
+                (f.tls_rows, f.malformed, f.lines, f.unterminated),
+                (1, 0, 2, 1)
+            );
+            assert!(t.failure.is_empty());
+            // The session scan agrees, for any chunk size.
+            for chunk in [7, 100, 1 << 20] {
+                let mut stats = FileStats::default();
+                let mut start = 0;
+                let mut carried = 0;
+                while start < data.len() {
+                    let end = (start + chunk).min(data.len());
+                    let ctx = FileCtx::new(0, None);
+                    let f =
+                        scan_sessions(data.as_bytes(), start, end, ctx, &mut stats, &mut |_| {});
+                    carried += f.carried.len();
+                    start = end;
+                }
+                // Row 7 of a session begun elsewhere: left to the stitcher.
+                assert_eq!(carried, 1, "chunk {chunk}");
+                assert_eq!((stats.lines, stats.unterminated), (2, 1), "chunk {chunk}");
+            }
+        }
+        // With its line ending, the same line is a row.
+        let t = scan_all(format!("{OK}\r\n{OK}\r\n").as_bytes(), 1 << 20);
+        assert_eq!((t.files[&0].tls_rows, t.files[&0].unterminated), (2, 0));
     }
 
     #[test]

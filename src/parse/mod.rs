@@ -2,6 +2,7 @@
 
 pub mod endpoint;
 pub mod fields;
+pub mod lines;
 pub mod stamp;
 pub mod tls;
 

@@ -225,6 +225,9 @@ mod tests {
         });
         let mut want = serde_json::to_vec_pretty(&expected).unwrap();
         want.push(b'\n');
-        assert_eq!(String::from_utf8(got).unwrap(), String::from_utf8(want).unwrap());
+        assert_eq!(
+            String::from_utf8(got).unwrap(),
+            String::from_utf8(want).unwrap()
+        );
     }
 }

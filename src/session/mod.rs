@@ -188,11 +188,16 @@ impl Session {
     /// scan statistics.
     pub fn apply(&mut self, row: &Row) -> bool {
         let stamp = row.get(fields::DATE_TIME);
-        if stamp < self.start.as_bytes() {
-            self.start = Stamp::new(stamp);
-        }
-        if stamp > self.end.as_bytes() {
-            self.end = Stamp::new(stamp);
+        // Rows of a session come in time order: the end moves, the start
+        // seldom does.
+        match self.end.cmp_text(stamp) {
+            std::cmp::Ordering::Less => self.end = Stamp::new(stamp),
+            std::cmp::Ordering::Equal => {}
+            std::cmp::Ordering::Greater => {
+                if self.start.cmp_text(stamp).is_gt() {
+                    self.start = Stamp::new(stamp);
+                }
+            }
         }
         if row.get(fields::SEQUENCE) == b"0" {
             self.began = true;

@@ -68,7 +68,9 @@ fn stats_and_quiet() {
     assert!(!run.stderr.contains("warning"), "{}", run.stderr);
     let stats = run.stderr.lines().last().unwrap();
     assert!(stats.starts_with("exlog: 4 files (1 skipped), "), "{stats}");
-    assert!(stats.contains("9 TLS rows (7 negotiated, 2 failed), 1 malformed rows, 10 sessions"));
+    // The SEND file's last TLS line has no line ending: counted as a line,
+    // never read (a log still being written).
+    assert!(stats.contains("8 TLS rows (6 negotiated, 2 failed), 1 malformed rows, 9 sessions"));
     assert!(stats.contains("GB/s"));
 }
 

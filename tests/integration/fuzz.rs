@@ -1,6 +1,7 @@
 //! Replays inputs the fuzzer found interesting (`tests/data/fuzz/`): each
-//! must scan without panicking and give the same reports whole and in
-//! chunks of every size from 1 to 97 bytes, in both scan modes.
+//! goes through the real pipeline without panicking and gives the same
+//! reports whole on one thread as in chunks of many sizes on 2 and 3
+//! threads, in both scan modes.
 
 use crate::util::root;
 
@@ -11,13 +12,14 @@ fn fuzz_corpus_regressions() {
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
         let data = std::fs::read(&path).unwrap();
+        let files = exlog::fuzzing::files(&data);
         for sessions in [false, true] {
-            let whole = exlog::fuzzing::reports(&data, usize::MAX, sessions);
-            for chunk in [1, 2, 3, 7, 16, 46, 97] {
-                let parts = exlog::fuzzing::reports(&data, chunk, sessions);
+            let whole = exlog::fuzzing::reports(&files, usize::MAX, 1, sessions);
+            for (chunk, threads) in [(1, 2), (2, 3), (3, 2), (7, 3), (16, 2), (46, 2), (97, 3)] {
+                let parts = exlog::fuzzing::reports(&files, chunk, threads, sessions);
                 assert!(
                     whole == parts,
-                    "{}: chunk {chunk}, sessions {sessions}",
+                    "{}: chunk {chunk}, threads {threads}, sessions {sessions}",
                     path.display()
                 );
             }
