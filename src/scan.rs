@@ -17,7 +17,7 @@
 //! falls back to the local port, per row here and per session there.
 
 use crate::filter::Filters;
-use crate::parse::fields::{self, Row};
+use crate::parse::fields::{self, Row, is_timestamp};
 use crate::parse::lines::for_each_line;
 use crate::parse::tls;
 use crate::parse::{BOM, Direction, Stamp, endpoint};
@@ -252,20 +252,35 @@ pub fn scan_sessions(
         if text.first() == Some(&b'#') || text.trim_ascii().is_empty() {
             return;
         }
+        // Most rows need no splitting beyond the commas the line pass
+        // found: a row of a live session that only moves its end time.
+        if line.is_plain()
+            && let Some(session) = live.get_mut(&session::key(line.field(fields::SESSION_ID)))
+            && session.is_routine(
+                line.field(fields::SEQUENCE),
+                line.field(fields::EVENT),
+                line.field(fields::DATA),
+            )
+            && is_timestamp(line.field(fields::DATE_TIME))
+        {
+            session.touch(line.field(fields::DATE_TIME));
+            return;
+        }
         // A BOM mid-file: logs concatenated by hand (`cat RECV*.LOG`).
         let parsed = match text.strip_prefix(BOM) {
             Some(rest) if rest.first() == Some(&b'#') => return,
             Some(rest) => Row::parse(rest),
             None => line.row(),
         };
-        let row = match parsed {
+        // Matched by reference: moving the row out would copy it.
+        let row = match &parsed {
             Ok(r) => r,
             Err(error) => {
                 stats.malformed_row(BadRow {
                     offset: (range.s + line.start) as u64,
                     chunk_start,
                     line_in_chunk: lines - 1,
-                    error,
+                    error: *error,
                 });
                 return;
             }
@@ -281,15 +296,15 @@ pub fn scan_sessions(
                 finished(old);
             }
             begun.insert(id);
-            let mut session = Session::new(direction_of(ctx.direction, &row), &row);
-            tls_rows += u64::from(session.apply(&row));
+            let mut session = Session::new(direction_of(ctx.direction, row), row);
+            tls_rows += u64::from(session.apply(row));
             if is_end {
                 finished(session);
             } else {
                 live.insert(id, session);
             }
         } else if let Some(session) = live.get_mut(&id) {
-            tls_rows += u64::from(session.apply(&row));
+            tls_rows += u64::from(session.apply(row));
             if is_end {
                 finished(live.remove(&id).expect("present"));
             }

@@ -17,19 +17,43 @@ pub struct Line<'a> {
     /// Offset of the line in the region.
     pub start: usize,
     /// Positions (in `text`) of the first `FIELD_COUNT - 1` commas.
-    commas: [u32; FIELD_COUNT - 1],
+    pub commas: [u32; FIELD_COUNT - 1],
     /// How many commas the line has.
-    n: u32,
-    quoted: bool,
+    pub n: u32,
+    /// The line holds a `"`: only the general splitter may split it.
+    pub quoted: bool,
 }
 
 impl<'a> Line<'a> {
+    /// A line without quotes and with exactly the commas of a row: its
+    /// fields are what lies between the commas.
+    #[inline(always)]
+    pub fn is_plain(&self) -> bool {
+        !self.quoted && self.n as usize == FIELD_COUNT - 1
+    }
+
+    /// Field `i` of a plain line ([`Line::is_plain`]), the last without
+    /// its `\r`.
+    #[inline(always)]
+    pub fn field(&self, i: usize) -> &'a [u8] {
+        let start = if i == 0 {
+            0
+        } else {
+            self.commas[i - 1] as usize + 1
+        };
+        if i == FIELD_COUNT - 1 {
+            let last = &self.text[start..];
+            return last.strip_suffix(b"\r").unwrap_or(last);
+        }
+        &self.text[start..self.commas[i] as usize]
+    }
+
     /// The line as a row: split at the commas already found, or by the
     /// general splitter when the line holds a quote.
     #[inline(always)]
     pub fn row(&self) -> Result<Row<'a>, RowError> {
         if self.quoted {
-            return Row::parse(self.text);
+            return Row::parse_quoted(self.text);
         }
         if self.n as usize != FIELD_COUNT - 1 {
             return Err(RowError::FieldCount(self.n as usize + 1));
@@ -40,14 +64,47 @@ impl<'a> Line<'a> {
 
 /// Calls `f` with every line of `region` in order. A last line without a
 /// `\n` is handed over too.
-pub fn for_each_line<'a>(region: &'a [u8], mut f: impl FnMut(Line<'a>)) {
+pub fn for_each_line<'a>(region: &'a [u8], f: impl FnMut(&Line<'a>)) {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2 (checked just above).
+        return unsafe { for_each_line_avx2(region, f) };
+    }
+    split(region, f, block_masks)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn for_each_line_avx2<'a>(region: &'a [u8], f: impl FnMut(&Line<'a>)) {
+    split(region, f, |b| {
+        // SAFETY: this function only runs where AVX2 is available.
+        unsafe { block_masks_avx2(b) }
+    })
+}
+
+/// The pass itself, with the block scanner as a parameter so that it is
+/// inlined into each instruction-set variant.
+#[inline(always)]
+fn split<'a>(
+    region: &'a [u8],
+    mut f: impl FnMut(&Line<'a>),
+    scan: impl Fn(&[u8; 64]) -> (u64, u64, u64),
+) {
     let mut line_start = 0;
     let mut commas = [0u32; FIELD_COUNT - 1];
     let mut n = 0u32;
     let mut quoted = false;
     let mut base = 0;
     while base < region.len() {
-        let (mut nl, mut comma, mut quote) = masks(region, base);
+        let (mut nl, mut comma, mut quote) = match region.get(base..base + 64) {
+            Some(b) => scan(b.try_into().expect("64 bytes")),
+            None => {
+                // The tail: zero padding matches none of the three.
+                let mut block = [0u8; 64];
+                block[..region.len() - base].copy_from_slice(&region[base..]);
+                scan(&block)
+            }
+        };
         loop {
             // Bits of the current line in this block: up to the next `\n`.
             let upto = if nl == 0 {
@@ -57,18 +114,17 @@ pub fn for_each_line<'a>(region: &'a [u8], mut f: impl FnMut(Line<'a>)) {
             };
             let mut c = comma & upto;
             quoted |= quote & upto != 0;
-            while c != 0 {
-                if (n as usize) < commas.len() {
-                    commas[n as usize] = (base + c.trailing_zeros() as usize - line_start) as u32;
-                }
+            while c != 0 && (n as usize) < commas.len() {
+                commas[n as usize] = (base + c.trailing_zeros() as usize - line_start) as u32;
                 n += 1;
                 c &= c - 1;
             }
+            n += c.count_ones();
             if nl == 0 {
                 break;
             }
             let end = base + nl.trailing_zeros() as usize;
-            f(Line {
+            f(&Line {
                 text: &region[line_start..end],
                 start: line_start,
                 commas,
@@ -87,7 +143,7 @@ pub fn for_each_line<'a>(region: &'a [u8], mut f: impl FnMut(Line<'a>)) {
         base += 64;
     }
     if line_start < region.len() {
-        f(Line {
+        f(&Line {
             text: &region[line_start..],
             start: line_start,
             commas,
@@ -97,21 +153,9 @@ pub fn for_each_line<'a>(region: &'a [u8], mut f: impl FnMut(Line<'a>)) {
     }
 }
 
-/// Masks of `\n`, `,` and `"` in the 64 bytes at `base` (bit k = byte
-/// `base + k`; bytes past the end of `data` count as none of them).
-fn masks(data: &[u8], base: usize) -> (u64, u64, u64) {
-    let mut block = [0u8; 64];
-    let bytes: &[u8; 64] = match data.get(base..base + 64) {
-        Some(b) => b.try_into().expect("64 bytes"),
-        None => {
-            block[..data.len() - base].copy_from_slice(&data[base..]);
-            &block
-        }
-    };
-    block_masks(bytes)
-}
-
+/// Masks of `\n`, `,` and `"` in a 64-byte block (bit k = byte k).
 #[cfg(target_arch = "x86_64")]
+#[inline(always)]
 fn block_masks(b: &[u8; 64]) -> (u64, u64, u64) {
     use std::arch::x86_64::*;
     let mut nl = 0u64;
@@ -135,7 +179,29 @@ fn block_masks(b: &[u8; 64]) -> (u64, u64, u64) {
     (nl, comma, quote)
 }
 
+/// [`block_masks`] with 32-byte AVX2 compares.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn block_masks_avx2(b: &[u8; 64]) -> (u64, u64, u64) {
+    use std::arch::x86_64::*;
+    // SAFETY: the loads read 32 bytes each inside `b` (unaligned loads
+    // are allowed); the caller guarantees AVX2.
+    unsafe {
+        let lo = _mm256_loadu_si256(b.as_ptr().cast());
+        let hi = _mm256_loadu_si256(b.as_ptr().add(32).cast());
+        let mask = |c: u8| {
+            let c = _mm256_set1_epi8(c as i8);
+            let l = _mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, c)) as u32;
+            let h = _mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, c)) as u32;
+            u64::from(l) | u64::from(h) << 32
+        };
+        (mask(b'\n'), mask(b','), mask(b'"'))
+    }
+}
+
 #[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
 fn block_masks(b: &[u8; 64]) -> (u64, u64, u64) {
     let mut nl = 0u64;
     let mut comma = 0u64;
@@ -173,7 +239,7 @@ mod tests {
                 }
             }
             let mut got = Vec::new();
-            for_each_line(&data, |l| {
+            for_each_line(&data, |l: &Line| {
                 let row = l.row().map(|r| {
                     (0..FIELD_COUNT)
                         .map(|i| r.get(i).to_vec())

@@ -63,6 +63,7 @@ pub fn write<W: Write>(reports: &Reports, warnings: &[String], out: W) -> io::Re
                 }
             }
             j.close(b'}')?;
+            j.spill()?;
         }
         j.close(b']')?;
     }
@@ -74,7 +75,7 @@ pub fn write<W: Write>(reports: &Reports, warnings: &[String], out: W) -> io::Re
     }
     j.close(b']')?;
     j.close(b'}')?;
-    j.out.write_all(b"\n")
+    j.finish()
 }
 
 /// The document as bytes (tests, and callers that need it whole).
@@ -101,23 +102,41 @@ fn round(x: f64, places: i32) -> f64 {
 
 /// A pretty-printing JSON writer: containers are opened and closed
 /// explicitly, and each member or element starts with `key` or `item`.
+/// Output gathers in a buffer that is handed on in large pieces.
 struct Pretty<W: Write> {
-    out: W,
+    sink: W,
+    out: Vec<u8>,
     /// Per open container: whether it has a member yet.
     stack: Vec<bool>,
 }
 
 impl<W: Write> Pretty<W> {
-    fn new(out: W) -> Pretty<W> {
+    fn new(sink: W) -> Pretty<W> {
         Pretty {
-            out,
+            sink,
+            out: Vec::with_capacity(1 << 16),
             stack: Vec::new(),
         }
     }
 
+    /// Hands the buffer on once it is big.
+    fn spill(&mut self) -> io::Result<()> {
+        if self.out.len() >= 1 << 16 {
+            self.sink.write_all(&self.out)?;
+            self.out.clear();
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> io::Result<()> {
+        self.out.push(b'\n');
+        self.sink.write_all(&self.out)
+    }
+
     fn open(&mut self, bracket: u8) -> io::Result<()> {
         self.stack.push(false);
-        self.out.write_all(&[bracket])
+        self.out.push(bracket);
+        Ok(())
     }
 
     fn close(&mut self, bracket: u8) -> io::Result<()> {
@@ -125,14 +144,15 @@ impl<W: Write> Pretty<W> {
         if had_members {
             self.newline()?;
         }
-        self.out.write_all(&[bracket])
+        self.out.push(bracket);
+        Ok(())
     }
 
     /// Starts a member or element: separator, new line, indentation.
     fn item(&mut self) -> io::Result<()> {
         let first = !std::mem::replace(self.stack.last_mut().expect("open"), true);
         if !first {
-            self.out.write_all(b",")?;
+            self.out.push(b',');
         }
         self.newline()
     }
@@ -140,13 +160,14 @@ impl<W: Write> Pretty<W> {
     fn key(&mut self, key: &str) -> io::Result<()> {
         self.item()?;
         self.string(key)?;
-        self.out.write_all(b": ")
+        self.out.extend_from_slice(b": ");
+        Ok(())
     }
 
     fn newline(&mut self) -> io::Result<()> {
-        self.out.write_all(b"\n")?;
+        self.out.push(b'\n');
         for _ in 0..self.stack.len() {
-            self.out.write_all(b"  ")?;
+            self.out.extend_from_slice(b"  ");
         }
         Ok(())
     }
@@ -160,7 +181,8 @@ impl<W: Write> Pretty<W> {
     }
 
     fn raw(&mut self, text: &[u8]) -> io::Result<()> {
-        self.out.write_all(text)
+        self.out.extend_from_slice(text);
+        Ok(())
     }
 }
 
