@@ -1,16 +1,21 @@
-//! Throughput of the hot path: the row finder, the TLS line parser, and a
-//! whole scan of a generated 64 MB log. Each benchmark checks its answer
-//! inside the timed loop, so a broken fast path cannot look fast.
+//! Throughput of the hot paths: the row finder, the line pass, the TLS line
+//! parser, and whole scans (TLS rows only, and sessions) of a generated
+//! 64 MB log shaped like a busy server. Each benchmark checks its answer
+//! against the generator's truth inside the timed loop, so a broken fast
+//! path cannot look fast.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use exlog::parse::{Row, fields, tls};
+use exlog::parse::{Row, fields, lines, tls};
+use exlog::pipeline::{Plan, scan_slices};
 use exlog::scan::{FileCtx, count_candidates, scan_range};
 use exlog::tally::Tally;
 use std::hint::black_box;
+use std::path::Path;
 
 /// About 64 MB of generated logs (one server's receive and send files,
 /// concatenated: `#` header lines mid-buffer are valid input).
-fn corpus() -> (Vec<u8>, u64) {
+/// The corpus, and its truth: TLS rows, lines, sessions.
+fn corpus() -> (Vec<u8>, u64, u64, u64) {
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = exlog_gen::Config::new(dir.path(), 64_000_000);
     cfg.servers = 1;
@@ -32,11 +37,21 @@ fn corpus() -> (Vec<u8>, u64) {
         .iter()
         .map(|r| r["total"].as_u64().unwrap())
         .sum();
-    (data, rows)
+    let t = &json["totals"];
+    let sessions = ["sessions_tls", "sessions_failed", "sessions_plaintext"]
+        .iter()
+        .map(|k| t[k].as_u64().unwrap())
+        .sum();
+    (data, rows, t["lines"].as_u64().unwrap(), sessions)
 }
 
 fn benches(c: &mut Criterion) {
-    let (data, tls_rows) = corpus();
+    let (data, tls_rows, line_count, sessions) = corpus();
+    // Header lines are not rows.
+    let header_lines = data
+        .split(|&b| b == b'\n')
+        .filter(|l| l.starts_with(b"\xEF\xBB\xBF#") || l.starts_with(b"#"))
+        .count() as u64;
     let mut g = c.benchmark_group("scan");
     g.throughput(Throughput::Bytes(data.len() as u64));
     g.sample_size(20);
@@ -44,9 +59,16 @@ fn benches(c: &mut Criterion) {
         b.iter(|| assert_eq!(count_candidates(black_box(&data)) as u64, tls_rows))
     });
     g.bench_function("count_lines_64MB", |b| {
-        b.iter(|| bytecount::count(black_box(&data), b'\n'))
+        b.iter(|| assert_eq!(bytecount::count(black_box(&data), b'\n') as u64, line_count))
     });
-    g.bench_function("split_every_row_64MB", |b| {
+    g.bench_function("line_pass_and_split_every_row_64MB", |b| {
+        b.iter(|| {
+            let mut n = 0u64;
+            lines::for_each_line(black_box(&data), |l| n += u64::from(l.row().is_ok()));
+            assert_eq!(n, line_count - header_lines);
+        })
+    });
+    g.bench_function("split_every_row_with_row_parse_64MB", |b| {
         b.iter(|| {
             let mut n = 0u64;
             let mut start = 0;
@@ -56,7 +78,7 @@ fn benches(c: &mut Criterion) {
                 }
                 start = end + 1;
             }
-            n
+            assert_eq!(n, line_count - header_lines);
         })
     });
     g.bench_function("scan_range_64MB", |b| {
@@ -66,6 +88,20 @@ fn benches(c: &mut Criterion) {
             scan_range(black_box(&data), 0, data.len(), ctx, &mut t);
             assert_eq!(t.files[&0].tls_rows, tls_rows);
             t
+        })
+    });
+    // The default run's scan: every row, joined into sessions, through the
+    // real pipeline on two threads (one file: sessions cross its chunks).
+    g.bench_function("session_scan_64MB", |b| {
+        let plan = Plan {
+            chunk: 4 << 20,
+            ..Plan::sessions()
+        };
+        b.iter(|| {
+            let files = [(Path::new("RECV2024030400-1.LOG"), &data[..])];
+            let scanned = scan_slices(black_box(&files), &plan, 2);
+            assert_eq!(scanned.tally.classes[..3].iter().sum::<u64>(), sessions);
+            scanned
         })
     });
     g.finish();

@@ -261,10 +261,25 @@ pub fn scan(inputs: &impl Inputs, plan: &Plan, progress: &ProgressBar) -> Scanne
 /// workers (0: all cores). Tests and the fuzzer use it to check that any
 /// chunk size and thread count give the same result.
 pub fn scan_slices(files: &[(&Path, &[u8])], plan: &Plan, threads: usize) -> Scanned {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .expect("a thread pool");
+    // One pool per thread count, made once: the fuzzer calls this
+    // thousands of times a second.
+    static POOLS: Mutex<Vec<(usize, Arc<rayon::ThreadPool>)>> = Mutex::new(Vec::new());
+    let pool = {
+        let mut pools = POOLS.lock().unwrap_or_else(|e| e.into_inner());
+        match pools.iter().find(|(n, _)| *n == threads) {
+            Some((_, p)) => Arc::clone(p),
+            None => {
+                let p = Arc::new(
+                    rayon::ThreadPoolBuilder::new()
+                        .num_threads(threads)
+                        .build()
+                        .expect("a thread pool"),
+                );
+                pools.push((threads, Arc::clone(&p)));
+                p
+            }
+        }
+    };
     let slices = Slices::new(files);
     pool.install(|| scan(&slices, plan, &ProgressBar::hidden()))
 }

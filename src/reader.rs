@@ -7,7 +7,7 @@ use std::path::Path;
 
 /// Files smaller than this are read: mapping costs a few system calls and
 /// page faults that a small `read` does not.
-const MMAP_MIN: u64 = 64 * 1024;
+pub const MMAP_MIN: u64 = 64 * 1024;
 
 /// A whole file's bytes, however they were obtained.
 pub enum Source {

@@ -1,16 +1,21 @@
-//! Differential fuzz target: any bytes, read as a log file, must not panic,
-//! and scanning it in small chunks (both the TLS-only scan and the session
-//! scan with stitching) must give exactly the reports of one whole pass.
-//! Run: `cargo +nightly fuzz run scan` (see README, "Fuzzing").
+//! Differential fuzz target of the real pipeline: any bytes, cut into up
+//! to three files in two folders (`exlog::fuzzing::files`), go through
+//! planning, sniffing, the parallel scan and stitching. Whatever the chunk
+//! size and thread count, every report in every format must equal the
+//! whole-file, one-thread run, in both scan modes, and nothing may panic.
+//! Run: `cargo +nightly fuzz run scan` (see CONTRIBUTING.md, "Fuzzing").
 
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let chunk = 1 + usize::from(data.first().copied().unwrap_or(0)) % 97;
+    let (&knob, rest) = data.split_first().unwrap_or((&0, data));
+    let chunk = 1 + usize::from(knob) % 97;
+    let threads = 2 + usize::from(knob >> 6) % 3;
+    let files = exlog::fuzzing::files(rest);
     for sessions in [false, true] {
-        let whole = exlog::fuzzing::reports(data, usize::MAX, sessions);
-        let parts = exlog::fuzzing::reports(data, chunk, sessions);
-        assert_eq!(whole, parts, "chunk {chunk}, sessions {sessions}");
+        let whole = exlog::fuzzing::reports(&files, usize::MAX, 1, sessions);
+        let parts = exlog::fuzzing::reports(&files, chunk, threads, sessions);
+        assert_eq!(whole, parts, "chunk {chunk}, threads {threads}, sessions {sessions}");
     }
 });

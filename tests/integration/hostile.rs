@@ -1,7 +1,7 @@
 //! Hostile and broken input: huge lines and fields, NUL bytes, symlink
 //! loops, unreadable paths. exlog reports, continues and never panics.
 
-use crate::util::{exlog, exlog_on, root, write};
+use crate::util::{exlog_on, root, write};
 
 const TLS_ROW: &str = "2024-01-01T00:00:00.000Z,EX\\Default Frontend EX,08DC000000000001,3,10.0.0.1:25,192.0.2.1:5000,*,,\"TLS protocol SP_PROT_TLS1_0_SERVER negotiation succeeded using bulk encryption algorithm CALG_AES_128 with strength 128 bits, MAC hash algorithm CALG_SHA1 with strength 160 bits and key exchange algorithm CALG_RSA_KEYX with strength 2048 bits\"\r\n";
 
@@ -86,30 +86,57 @@ fn symlink_loop_and_dangling_link_are_reported_not_fatal() {
 
 #[test]
 fn no_mmap_reads_the_same() {
+    // Files big enough to be mapped by default: --no-mmap must read them
+    // and give the same bytes.
+    let dir = crate::oracle::generated("3MB", "17");
+    let files: Vec<u64> = walkdir::WalkDir::new(dir.path())
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".LOG"))
+        .map(|e| e.metadata().unwrap().len())
+        .collect();
+    assert!(
+        files.iter().any(|&n| n >= exlog::reader::MMAP_MIN),
+        "no file would be mapped: {files:?}"
+    );
     for by in ["connector", "session", "cipher"] {
-        let a = exlog(["sample-logs", "--by", by]);
-        let b = exlog(["sample-logs", "--by", by, "--no-mmap"]);
+        let a = exlog_on(dir.path(), &["--by", by, "--format", "csv"]);
+        let b = exlog_on(dir.path(), &["--by", by, "--format", "csv", "--no-mmap"]);
+        assert_eq!(a.code, 0, "{}", a.stderr);
+        assert!(a.stdout.lines().count() > 3, "{by}: {}", a.stdout);
         assert_eq!(a.stdout, b.stdout, "{by}");
     }
 }
 
 #[test]
 fn a_growing_file_is_read_up_to_where_it_was() {
-    // Exchange appends while exlog reads: whatever was there when the file
-    // was opened is read, and a half-written last line is ignored.
+    // Exchange appends while exlog reads: what was there when the file was
+    // opened is read, mapped or not, and nothing written after.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("RECV2024010100-1.LOG");
     let mut log = header();
-    for _ in 0..2000 {
+    while (log.len() as u64) < 2 * exlog::reader::MMAP_MIN {
         log.push_str(TLS_ROW);
     }
-    log.push_str(&TLS_ROW[..100]);
-    write(&path, log.as_bytes());
-    let run = exlog_on(&path, &["--by", "connector"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(
-        run.stdout.contains(",0,0,2000,0,0,0,0,0,2000,0\n"),
-        "{}",
-        run.stdout
-    );
+    let grown = format!("{log}{}{}", TLS_ROW.repeat(50), &TLS_ROW[..100]);
+    for mmap in [true, false] {
+        write(&path, log.as_bytes());
+        let source = exlog::reader::Source::open(&path, mmap).unwrap();
+        assert_eq!(matches!(source, exlog::reader::Source::Mmap(_)), mmap);
+        // The file grows by more rows and half a row after it was opened.
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        std::io::Write::write_all(&mut file, &grown.as_bytes()[log.len()..]).unwrap();
+        drop(file);
+        assert_eq!(std::fs::read(&path).unwrap(), grown.as_bytes());
+        assert_eq!(&source[..], log.as_bytes(), "mmap {mmap}");
+    }
+    // Read now, the grown file's half row is counted as a line, not read.
+    let run = exlog_on(&path, &["--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let rows = (log.len() - header().len()) / TLS_ROW.len() + 50;
+    assert_eq!(v["stats"]["negotiations"], rows as u64);
+    assert_eq!(v["stats"]["unterminated_lines"], 1);
 }

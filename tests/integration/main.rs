@@ -10,4 +10,5 @@ mod fixtures;
 mod fuzz;
 mod hostile;
 mod oracle;
+mod splits;
 mod util;

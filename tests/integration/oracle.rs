@@ -421,7 +421,37 @@ pub fn generated_with(size: &str, seed: &str, concurrency: usize) -> tempfile::T
 
 #[test]
 fn exlog_equals_the_generators_truth() {
-    let dir = generated("6MB", "11");
+    // Sessions one after another, a few at once, and a busy server.
+    for concurrency in [1, 4, exlog_gen::DEFAULT_CONCURRENCY, 40] {
+        equals_truth(&generated_with("6MB", "11", concurrency), concurrency);
+    }
+}
+
+/// The corpus shape the defaults promise: interleaved sessions and many
+/// remotes (a corpus too small for them to show is no test).
+#[test]
+fn default_corpus_interleaves_like_a_busy_server() {
+    let truth = |c: usize| -> serde_json::Value {
+        let dir = generated_with("8MB", "3", c);
+        serde_json::from_slice(&std::fs::read(dir.path().join("truth.json")).unwrap()).unwrap()
+    };
+    let busy = truth(exlog_gen::DEFAULT_CONCURRENCY);
+    assert!(
+        busy["shape"]["median_row_distance"].as_u64().unwrap() >= 8,
+        "{}",
+        busy["shape"]
+    );
+    // 8 MB at 40 000 remotes per GB or more.
+    assert!(
+        busy["shape"]["distinct_remotes"].as_u64().unwrap() >= 320,
+        "{}",
+        busy["shape"]
+    );
+    let calm = truth(1);
+    assert_eq!(calm["shape"]["median_row_distance"], 1, "{}", calm["shape"]);
+}
+
+fn equals_truth(dir: &tempfile::TempDir, concurrency: usize) {
     let truth: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("truth.json")).unwrap()).unwrap();
     let run = exlog_on(dir.path(), &["--format", "json"]);
@@ -431,7 +461,7 @@ fn exlog_equals_the_generators_truth() {
         assert!(!truth[report].as_array().unwrap().is_empty(), "{report}");
         assert_eq!(
             got[report], truth[report],
-            "{report} differs from truth.json"
+            "{report} differs from truth.json (concurrency {concurrency})"
         );
     }
     for (ours, theirs) in [
