@@ -19,33 +19,11 @@ pub enum Format {
     Xlsx,
 }
 
-/// `--by` values: the reports.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum ReportArg {
-    Connector,
-    Remote,
-    Cipher,
-    Failure,
-    /// One row per SMTP session.
-    Session,
-    /// Per UTC day: the trend.
-    Day,
-    /// Per connector: can TLS 1.0/1.1 be switched off?
-    Readiness,
-}
-
-impl From<ReportArg> for Kind {
-    fn from(r: ReportArg) -> Kind {
-        match r {
-            ReportArg::Connector => Kind::Connector,
-            ReportArg::Remote => Kind::Remote,
-            ReportArg::Cipher => Kind::Cipher,
-            ReportArg::Failure => Kind::Failure,
-            ReportArg::Session => Kind::Session,
-            ReportArg::Day => Kind::Day,
-            ReportArg::Readiness => Kind::Readiness,
-        }
-    }
+/// `--by`: the report names, each with its one-line help.
+fn report_parser() -> impl clap::builder::TypedValueParser<Value = Kind> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new(Kind::ALL.map(|k| PossibleValue::new(k.name()).help(k.about())))
+        .map(|name| Kind::from_name(&name).expect("one of the possible values"))
 }
 
 /// `--direction` values.
@@ -88,8 +66,8 @@ pub struct Args {
     pub paths: Vec<PathBuf>,
 
     /// Report to print [default: an overview on a terminal, else connector].
-    #[arg(long, value_enum)]
-    pub by: Option<ReportArg>,
+    #[arg(long, value_parser = report_parser())]
+    pub by: Option<Kind>,
 
     /// Output format [default: table when stdout is a terminal, else csv;
     /// with -o FILE, from its extension: .xlsx, .json, else csv].

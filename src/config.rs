@@ -49,7 +49,7 @@ impl Config {
         }
         // No --by: an overview on a terminal, the connector report elsewhere.
         let overview = args.by.is_none() && format == Format::Table;
-        let kind = args.by.map_or(Kind::Connector, Kind::from);
+        let kind = args.by.unwrap_or(Kind::Connector);
         let only_sessions =
             kind.needs_sessions() && !matches!(kind, Kind::Connector | Kind::Remote);
         if args.tls_only && (only_sessions || filters.exclude_internal) {

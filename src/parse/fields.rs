@@ -444,19 +444,7 @@ mod tests {
     /// state machine it replaced, on lines full of quotes and commas.
     #[test]
     fn quoted_splitter_equals_reference() {
-        let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
-        let alphabet = b"a,\"\",\"x ";
-        for _ in 0..50_000 {
-            let mut line = b"2024-01-01T00:00:00.000Z".to_vec();
-            for _ in 0..(next() % 40) {
-                line.push(alphabet[(next() % alphabet.len() as u64) as usize]);
-            }
+        for line in crate::parse::random_lines(7, 50_000, 40, b"a,\"\",\"x ") {
             let show = String::from_utf8_lossy(&line).into_owned();
             match (Row::split_quoted(&line), Row::split_reference(&line)) {
                 (Ok(a), Ok(b)) => {
@@ -472,19 +460,7 @@ mod tests {
     /// The quote-free fast path must split exactly as the general one.
     #[test]
     fn plain_and_quoted_splitters_agree() {
-        let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
-        let alphabet = b"ab,\r x:1-T";
-        for _ in 0..20_000 {
-            let mut line = b"2024-01-01T00:00:00.000Z".to_vec();
-            for _ in 0..(next() % 60) {
-                line.push(alphabet[(next() % alphabet.len() as u64) as usize]);
-            }
+        for line in crate::parse::random_lines(9, 20_000, 60, b"ab,\r x:1-T") {
             let plain = Row::split_plain(&line).expect("no quote in the line");
             let quoted = Row::split_reference(&line);
             match (plain, quoted) {

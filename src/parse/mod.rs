@@ -66,6 +66,33 @@ impl Direction {
     }
 }
 
+/// Random text for the splitters' differential tests: `n` lines, each a
+/// time stamp and up to `max` bytes drawn from `alphabet` (xorshift, so
+/// every run sees the same lines).
+#[cfg(test)]
+pub(crate) fn random_lines(
+    seed: u64,
+    n: usize,
+    max: u64,
+    alphabet: &[u8],
+) -> impl Iterator<Item = Vec<u8>> {
+    let mut state = seed | 1;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let alphabet = alphabet.to_vec();
+    (0..n).map(move |_| {
+        let mut line = b"2024-01-01T00:00:00.000Z".to_vec();
+        for _ in 0..(next() % max) {
+            line.push(alphabet[(next() % alphabet.len() as u64) as usize]);
+        }
+        line
+    })
+}
+
 /// The UTF-8 byte-order mark Exchange writes at offset 0 of a new file.
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 

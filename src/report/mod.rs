@@ -41,6 +41,19 @@ impl Kind {
         }
     }
 
+    /// One line on what the report holds (for `--help`).
+    pub fn about(self) -> &'static str {
+        match self {
+            Kind::Connector => "negotiations per connector, by TLS version",
+            Kind::Remote => "negotiations per remote IP, with first and last seen",
+            Kind::Cipher => "negotiations per cipher suite",
+            Kind::Failure => "failed negotiations per connector, remote and error",
+            Kind::Session => "one row per SMTP session",
+            Kind::Day => "per UTC day: the trend",
+            Kind::Readiness => "per connector: can TLS 1.0/1.1 be switched off?",
+        }
+    }
+
     /// Every report, in the order of the JSON document and `-o DIR/`.
     pub const ALL: [Kind; 7] = [
         Kind::Connector,
