@@ -322,11 +322,13 @@ fn run<'b>(
             end,
         } => (file, bytes, direction, start, end),
     };
+    let release = |s, e| bytes.release(s, e);
     let ctx = FileCtx {
         id: file,
         folder: folders[file],
         direction,
         filters: &plan.filters,
+        release: &release,
     };
     match plan.mode {
         Mode::Tls => scan_range(&bytes, start, end, ctx, &mut worker.scanned.tally),

@@ -32,16 +32,32 @@ static NEEDLE: LazyLock<memmem::Finder<'static>> =
     LazyLock::new(|| memmem::Finder::new(b"negotiation"));
 
 /// What the scanner needs to know about the file a range comes from.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct FileCtx<'a> {
     /// Index of the file in the input list.
     pub id: usize,
     /// Index of the file's folder: sessions are keyed by (folder, id).
     pub folder: usize,
-    /// From the `#Log-type:` header or the file name; `None` leaves it to
-    /// each TLS row's `_SERVER`/`_CLIENT` role.
+    /// The file's direction (header, name, or the role of its first TLS
+    /// line); `None` leaves it to the local port of each row or session.
     pub direction: Option<Direction>,
     pub filters: &'a Filters,
+    /// Called with `[start, end)` of the file once those bytes are read, a
+    /// few MB at a time: a mapped file's pages can then leave this
+    /// process's memory while the chunk is still being scanned.
+    pub release: &'a (dyn Fn(usize, usize) + Sync),
+}
+
+/// How far the scan gets between two calls of [`FileCtx::release`].
+const RELEASE_STEP: usize = 4 << 20;
+
+/// Calls `ctx.release` once `at` is a step past `done`.
+#[inline]
+fn release_behind(ctx: &FileCtx, done: &mut usize, at: usize) {
+    if at - *done >= RELEASE_STEP {
+        (ctx.release)(*done, at);
+        *done = at;
+    }
 }
 
 /// No filters: keep every record.
@@ -62,6 +78,7 @@ impl FileCtx<'static> {
             folder: 0,
             direction,
             filters: &NO_FILTERS,
+            release: &|_, _| {},
         }
     }
 }
@@ -142,9 +159,11 @@ pub fn scan_range(data: &[u8], start: usize, end: usize, ctx: FileCtx, tally: &m
     let mut counted = 0;
     let mut lines = 0u64;
     let mut tls_rows = 0u64;
+    let mut released = range.s;
     while let Some(h) = NEEDLE.find(&region[pos..]) {
         let hit = pos + h;
         let line_start = memchr::memrchr(b'\n', &region[..hit]).map_or(0, |i| i + 1);
+        release_behind(&ctx, &mut released, range.s + line_start);
         // Every line of the region is complete.
         let line_end = hit + memchr::memchr(b'\n', &region[hit..]).unwrap_or(region.len() - hit);
         lines += count_lines(&region[counted..line_start]);
@@ -246,8 +265,10 @@ pub fn scan_sessions(
     };
     let mut lines = 0u64;
     let mut tls_rows = 0u64;
+    let mut released = range.s;
     for_each_line(region, |line| {
         lines += 1;
+        release_behind(&ctx, &mut released, range.s + line.start);
         let text = line.text;
         if text.first() == Some(&b'#') || text.trim_ascii().is_empty() {
             return;
