@@ -275,6 +275,20 @@ pub struct Tally {
     pub files: FxHashMap<usize, FileStats>,
 }
 
+fn merge_remotes(
+    mine: &mut FxHashMap<Box<[u8]>, RemoteCounts>,
+    theirs: FxHashMap<Box<[u8]>, RemoteCounts>,
+) {
+    for (k, v) in theirs {
+        match mine.entry(k) {
+            Entry::Occupied(mut e) => e.get_mut().add(v),
+            Entry::Vacant(e) => {
+                e.insert(v);
+            }
+        }
+    }
+}
+
 /// The entry for `key`, allocating the key only when it is new.
 fn entry<'m, V: Default>(map: &'m mut FxHashMap<Box<[u8]>, V>, key: &[u8]) -> &'m mut V {
     if !map.contains_key(key) {
@@ -337,17 +351,16 @@ impl Tally {
         {
             std::mem::swap(&mut self, &mut other);
         }
+        // The remote maps are the big ones: one direction on each core.
+        let [mine_r, mine_s] = &mut self.remote;
+        let [theirs_r, theirs_s] = std::mem::take(&mut other.remote);
+        rayon::join(
+            || merge_remotes(mine_r, theirs_r),
+            || merge_remotes(mine_s, theirs_s),
+        );
         for d in 0..2 {
             for (k, v) in std::mem::take(&mut other.connector[d]) {
                 self.connector[d].entry(k).or_default().add(v);
-            }
-            for (k, v) in std::mem::take(&mut other.remote[d]) {
-                match self.remote[d].entry(k) {
-                    Entry::Occupied(mut e) => e.get_mut().add(v),
-                    Entry::Vacant(e) => {
-                        e.insert(v);
-                    }
-                }
             }
             for (k, v) in std::mem::take(&mut other.cipher[d]) {
                 *self.cipher[d].entry(k).or_insert(0) += v;

@@ -299,13 +299,19 @@ fn remote(tally: &Tally) -> Table {
         "sessions",
         "ehlo",
     ]);
-    let mut rows = Vec::new();
+    use rayon::prelude::*;
     let stamp = |s: Option<Stamp>| s.map_or(Cell::Text(String::new()), |s| text(s.as_bytes()));
+    // Tens of thousands of remotes on a busy server: sorted and rendered
+    // on every core.
+    let mut rows = Vec::new();
     for d in Direction::ALL {
         let map = &tally.remote[d.index()];
-        for ip in sorted_keys(map) {
-            let r = &map[ip];
-            rows.push(
+        let mut keys: Vec<&[u8]> = map.keys().map(|k| &**k).collect();
+        keys.par_sort_unstable();
+        let part: Vec<Vec<Cell>> = keys
+            .par_iter()
+            .map(|&ip| {
+                let r = &map[ip];
                 [dir(d), text(ip)]
                     .into_iter()
                     .chain(counts_cells(&r.tls))
@@ -316,9 +322,10 @@ fn remote(tally: &Tally) -> Table {
                         Cell::Count(r.sessions.sessions),
                         text(r.top_ehlo().unwrap_or(b"")),
                     ])
-                    .collect(),
-            );
-        }
+                    .collect()
+            })
+            .collect();
+        rows.extend(part);
     }
     Table {
         kind: Kind::Remote,
