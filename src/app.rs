@@ -186,8 +186,10 @@ fn table_output(reports: &Reports, kind: Kind, color: bool) -> String {
     let s = &reports.summary;
     let mut out = report::table::write(&reports.table_or_empty(kind), color);
     out.push_str(&format!(
-        "\n{} negotiations, {} failed, in {} files\n",
-        s.negotiations, s.failures, s.files
+        "\n{}, {} failed, in {}\n",
+        report::count(s.negotiations, "negotiation", "negotiations"),
+        s.failures,
+        report::count(s.files, "file", "files")
     ));
     out
 }
@@ -238,17 +240,17 @@ fn messages(files: &[input::Input], scanned: &Scanned) -> (Vec<String>, Vec<Stri
 /// The `--stats` line.
 pub fn stats_line(s: &report::Summary) -> String {
     format!(
-        "exlog: {} files ({} skipped), {} bytes, {} lines, {} TLS rows ({} negotiated, {} failed), \
-         {} malformed rows, {} sessions; {:.3} s, {:.2} GB/s",
-        s.files,
+        "exlog: {} ({} skipped), {} bytes, {} lines, {} TLS rows ({} negotiated, {} failed), \
+         {}, {}; {:.3} s, {:.2} GB/s",
+        report::count(s.files, "file", "files"),
         s.files_skipped,
         s.bytes,
         s.lines,
         s.tls_rows,
         s.negotiations,
         s.failures,
-        s.malformed_rows,
-        s.sessions.iter().sum::<u64>(),
+        report::count(s.malformed_rows, "malformed row", "malformed rows"),
+        report::count(s.sessions.iter().sum::<u64>(), "session", "sessions"),
         s.elapsed_seconds,
         s.gb_per_s()
     )

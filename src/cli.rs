@@ -62,93 +62,98 @@ Examples:
 pub struct Args {
     /// Log files or folders. Folders are searched recursively for
     /// RECV*.LOG and SEND*.LOG (any case); a file named here is always read.
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required = true, value_name = "PATH", help_heading = "Input")]
     pub paths: Vec<PathBuf>,
 
     /// Report to print [default: an overview on a terminal, else connector].
-    #[arg(long, value_parser = report_parser())]
+    #[arg(help_heading = "Reports", long, value_parser = report_parser())]
     pub by: Option<Kind>,
 
-    /// Output format [default: table when stdout is a terminal, else csv;
-    /// with -o FILE, from its extension: .xlsx, .json, else csv].
-    #[arg(long, value_enum)]
-    pub format: Option<Format>,
-
-    /// Write to FILE instead of stdout; with a folder (or a path ending in
-    /// /), write every report there as NAME.csv plus report.json.
-    #[arg(long, short = 'o', value_name = "PATH")]
-    pub output: Option<PathBuf>,
-
-    /// Start CSV output with a UTF-8 BOM so Excel shows non-ASCII names
-    /// right [default: on for CSV files written with -o, off for stdout].
-    #[arg(long, conflicts_with = "no_bom")]
-    pub bom: bool,
-
-    /// No BOM, even in CSV files written with -o.
-    #[arg(long)]
-    pub no_bom: bool,
-
-    /// Worker threads [default: all cores].
-    #[arg(long, short = 'j', value_name = "N")]
-    pub threads: Option<usize>,
-
-    /// Print scan statistics (files, bytes, lines, TLS rows, time, GB/s)
-    /// to stderr at the end.
-    #[arg(long)]
-    pub stats: bool,
-
-    /// No progress bar and no warnings (errors are still printed).
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
+    /// Readiness window: old TLS within this many days before the latest
+    /// record means "not ready".
+    #[arg(
+        help_heading = "Reports",
+        long,
+        value_name = "DAYS",
+        default_value_t = 14
+    )]
+    pub window_days: u32,
 
     /// Only records at or after this UTC date or RFC 3339 time.
-    #[arg(long, value_name = "TIME")]
+    #[arg(help_heading = "Filters", long, value_name = "TIME")]
     pub since: Option<String>,
 
     /// Only records before this RFC 3339 time, or up to the end of this
     /// UTC date.
-    #[arg(long, value_name = "TIME")]
+    #[arg(help_heading = "Filters", long, value_name = "TIME")]
     pub until: Option<String>,
 
     /// Only connectors matching this glob (`*`, `?`; any case), e.g.
     /// '*Default Frontend*'.
-    #[arg(long, value_name = "PATTERN")]
+    #[arg(help_heading = "Filters", long, value_name = "PATTERN")]
     pub connector: Option<String>,
 
     /// Only receive logs or only send logs.
-    #[arg(long, value_enum)]
+    #[arg(help_heading = "Filters", long, value_enum)]
     pub direction: Option<DirectionArg>,
 
     /// Only remote IPs in this network (10.0.0.0/8, 2001:db8::/32) or equal
     /// to this address.
-    #[arg(long, value_name = "CIDR")]
+    #[arg(help_heading = "Filters", long, value_name = "CIDR")]
     pub remote: Option<String>,
 
     /// Leave out Exchange-internal sessions: X-ANONYMOUSTLS, proxied hops
     /// (XPROXYFROM), ports 2525/717/465, intra-organisation send connectors.
-    #[arg(long)]
+    #[arg(help_heading = "Filters", long)]
     pub exclude_internal: bool,
+
+    /// Output format [default: table when stdout is a terminal, else csv;
+    /// with -o FILE, from its extension: .xlsx, .json, else csv].
+    #[arg(help_heading = "Output", long, value_enum)]
+    pub format: Option<Format>,
+
+    /// Write to FILE instead of stdout; with a folder (or a path ending in
+    /// /), write every report there as NAME.csv plus report.json.
+    #[arg(help_heading = "Output", long, short = 'o', value_name = "PATH")]
+    pub output: Option<PathBuf>,
+
+    /// Start CSV output with a UTF-8 BOM so Excel shows non-ASCII names
+    /// right [default: on for CSV files written with -o, off for stdout].
+    #[arg(help_heading = "Output", long, conflicts_with = "no_bom")]
+    pub bom: bool,
+
+    /// No BOM, even in CSV files written with -o.
+    #[arg(help_heading = "Output", long)]
+    pub no_bom: bool,
+
+    /// Print scan statistics (files, bytes, lines, TLS rows, time, GB/s)
+    /// to stderr at the end.
+    #[arg(help_heading = "Output", long)]
+    pub stats: bool,
+
+    /// No progress bar and no warnings (errors are still printed).
+    #[arg(help_heading = "Output", long, short = 'q')]
+    pub quiet: bool,
+
+    /// Worker threads [default: all cores].
+    #[arg(help_heading = "Performance", long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
 
     /// Read only the TLS rows: about five times faster, but without
     /// sessions, so the connector and remote reports lose their plaintext,
     /// sessions and ehlo columns, and session, day, readiness and
     /// --exclude-internal are not available.
-    #[arg(long)]
+    #[arg(help_heading = "Performance", long)]
     pub tls_only: bool,
-
-    /// Readiness window: old TLS within this many days before the latest
-    /// record means "not ready".
-    #[arg(long, value_name = "DAYS", default_value_t = 14)]
-    pub window_days: u32,
 
     /// Read files instead of memory-mapping them: for logs that another
     /// tool may truncate while exlog runs (a truncated mapped file would end
     /// the run with SIGBUS). A little slower.
-    #[arg(long)]
+    #[arg(help_heading = "Performance", long)]
     pub no_mmap: bool,
 
     /// Split files larger than this many bytes into chunks scanned in
     /// parallel (for tests and benchmarks).
-    #[arg(long, hide = true, value_name = "BYTES")]
+    #[arg(help_heading = "Performance", long, hide = true, value_name = "BYTES")]
     pub chunk_size: Option<usize>,
 }

@@ -76,6 +76,11 @@ impl Config {
             (Kind::Session, _) => Keep::Sessions,
             _ => Keep::Nothing,
         };
+        if args.window_days == 0 {
+            return Err(
+                "--window-days must be at least 1: a window of 0 days holds no evidence".into(),
+            );
+        }
         if args.threads == Some(0) {
             return Err("--threads must be at least 1 (leave it out to use every core)".into());
         }

@@ -102,6 +102,11 @@ impl Cell {
     }
 }
 
+/// `n` and the noun, singular or plural: "1 file", "2 files".
+pub fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// CSV/formula injection defence (OWASP): text that a spreadsheet would
 /// read as a formula (`=`, `+`, `-`, `@`, tab, carriage return first) gets a
 /// leading `'`. Only for text: counts and bits are written as numbers.

@@ -105,7 +105,12 @@ pub fn write(table: &Table, color: bool) -> String {
 /// readiness verdicts.
 pub fn overview(reports: &Reports, color: bool) -> String {
     let s = &reports.summary;
-    let mut out = format!("{} files, {} bytes, {} lines", s.files, s.bytes, s.lines);
+    let mut out = format!(
+        "{}, {} bytes, {} lines",
+        super::count(s.files, "file", "files"),
+        s.bytes,
+        s.lines
+    );
     if reports.table(Kind::Readiness).is_some() {
         let _ = write!(
             out,

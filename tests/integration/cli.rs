@@ -70,7 +70,7 @@ fn stats_and_quiet() {
     assert!(stats.starts_with("exlog: 4 files (1 skipped), "), "{stats}");
     // The SEND file's last TLS line has no line ending: counted as a line,
     // never read (a log still being written).
-    assert!(stats.contains("8 TLS rows (6 negotiated, 2 failed), 1 malformed rows, 9 sessions"));
+    assert!(stats.contains("8 TLS rows (6 negotiated, 2 failed), 1 malformed row, 9 sessions"));
     assert!(stats.contains("GB/s"));
 }
 
@@ -139,4 +139,17 @@ fn concatenated_logs_with_a_bom_mid_file_are_read() {
         "session",
     ]);
     assert_eq!(joined.stdout, split.stdout);
+}
+
+#[test]
+fn a_zero_day_window_is_refused() {
+    // With no days in the window nothing old is "in the window": every
+    // connector would look ready.
+    let run = exlog(["sample-logs", "--by", "readiness", "--window-days", "0"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("--window-days must be at least 1"),
+        "{}",
+        run.stderr
+    );
 }
