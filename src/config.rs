@@ -140,7 +140,12 @@ fn filters(args: &Args) -> Result<Filters, String> {
             .map(|t| filter::parse_time(t, true))
             .transpose()
             .map_err(|e| format!("--until: {e}"))?,
-        connector: args.connector.as_deref().map(filter::Glob::new),
+        connector: args
+            .connector
+            .as_deref()
+            .map(filter::Glob::new)
+            .transpose()
+            .map_err(|e| format!("--connector: {e}"))?,
         direction: args.direction.map(|d| match d {
             DirectionArg::Receive => Direction::Receive,
             DirectionArg::Send => Direction::Send,
