@@ -127,6 +127,12 @@ pub struct Session {
     pub end: Stamp,
     pub local_port: Option<u16>,
     pub remote_ip: Box<[u8]>,
+    /// The peer's port (send: 2525, 717 or 465 is another Exchange server's
+    /// transport service).
+    pub remote_port: Option<u16>,
+    /// The FrontEnd's send side said `Proxying inbound session with
+    /// session id …`: the hop to the Hub, whatever the connector's name.
+    pub proxy_hop: bool,
     /// Receive: the client's EHLO/HELO argument. Send: the remote's banner
     /// host (first word after `220`).
     pub ehlo: Option<Box<[u8]>>,
@@ -166,6 +172,8 @@ impl Session {
             end: stamp,
             local_port: None,
             remote_ip: boxed(b""),
+            remote_port: None,
+            proxy_hop: false,
             ehlo: None,
             starttls_offered: false,
             tls_command: TlsCommand::None,
@@ -196,7 +204,9 @@ impl Session {
             self.local_port = endpoint::port(local);
         }
         if self.remote_ip.is_empty() {
-            self.remote_ip = boxed(endpoint::ip(row.get(fields::REMOTE_ENDPOINT)));
+            let remote = row.get(fields::REMOTE_ENDPOINT);
+            self.remote_ip = boxed(endpoint::ip(remote));
+            self.remote_port = endpoint::port(remote);
         }
         let data = row.get(fields::DATA);
         let context = row.get(fields::CONTEXT);
@@ -329,6 +339,10 @@ impl Session {
                 return true;
             }
         }
+        if context.starts_with(b"Proxying inbound session with session id") {
+            self.proxy_hop = true;
+            return false;
+        }
         if context == b"authenticated" {
             if self.auth_user.is_none() && !data.is_empty() {
                 self.auth_user = Some(boxed(data));
@@ -423,19 +437,23 @@ impl Session {
         !(self.began && self.ended)
     }
 
-    /// Exchange-internal traffic: X-ANONYMOUSTLS, a proxied hop
-    /// (XPROXYFROM), the transport ports 2525/717/465, or a built-in
-    /// internal send connector.
+    /// Exchange-internal traffic, by what the rows say: X-ANONYMOUSTLS, a
+    /// proxied hop (XPROXYFROM, or `Proxying inbound session …`), Exchange's
+    /// transport ports 2525/717/465 on either end (Exchange sends no
+    /// implicit TLS, so a send to 465 is a Hub's client proxy), or a
+    /// built-in internal send connector under its English name.
     pub fn internal(&self) -> bool {
         const INTERNAL_SEND: [&[u8]; 2] = [
             b"Intra-Organization SMTP Send Connector",
             b"Inbound Proxy Internal Send Connector",
         ];
+        let transport_port = |p: Option<u16>| matches!(p, Some(2525 | 717 | 465));
         self.tls_command == TlsCommand::AnonymousTls
             || self.client_ip.is_some()
-            || (self.direction == Direction::Receive
-                && matches!(self.local_port, Some(2525 | 717 | 465)))
-            || (self.direction == Direction::Send && INTERNAL_SEND.contains(&&*self.connector))
+            || self.proxy_hop
+            || (self.direction == Direction::Receive && transport_port(self.local_port))
+            || (self.direction == Direction::Send
+                && (transport_port(self.remote_port) || INTERNAL_SEND.contains(&&*self.connector)))
     }
 
     /// The lowest negotiated version, if any (what readiness cares about).
@@ -568,6 +586,40 @@ mod tests {
             routine >= 8,
             "only {routine} routine rows: the test tests little"
         );
+    }
+
+    /// A real FrontEnd send log with a Russian connector name: the hop to
+    /// the Hub is internal by what its rows say (port 2525, `Proxying
+    /// inbound session`), not by an English connector name.
+    #[test]
+    fn localized_inbound_proxy_is_internal() {
+        let c = "Внутренний соединитель отправки для вход. подкл. прокси-сервера";
+        let rows = [
+            format!(
+                "2017-12-12T13:18:04.525Z,{c},08D54162A04116F2,0,,172.17.99.125:2525,*,,attempting to connect"
+            ),
+            format!(
+                "2017-12-12T13:18:04.540Z,{c},08D54162A04116F2,1,172.17.99.125:47741,172.17.99.125:2525,+,,"
+            ),
+            format!(
+                "2017-12-12T13:18:04.540Z,{c},08D54162A04116F2,2,172.17.99.125:47741,172.17.99.125:2525,<,\"220 EX2.domain.local Microsoft ESMTP MAIL Service ready at Tue, 12 Dec 2017 16:18:04 +0300\","
+            ),
+            format!(
+                "2017-12-12T13:18:04.540Z,{c},08D54162A04116F2,3,172.17.99.125:47741,172.17.99.125:2525,*,,Proxying inbound session with session id 08D54162A04116F1"
+            ),
+        ];
+        let lines: Vec<&str> = rows.iter().map(String::as_str).collect();
+        let s = run(Direction::Send, &lines);
+        assert!(s.internal());
+        assert!(s.proxy_hop);
+        assert_eq!(s.remote_port, Some(2525));
+        // Either sign alone is enough.
+        let s = run(Direction::Send, &lines[..3]);
+        assert!(s.internal() && !s.proxy_hop);
+        let other_port: Vec<String> = rows.iter().map(|r| r.replace(":2525", ":25")).collect();
+        let lines: Vec<&str> = other_port.iter().map(String::as_str).collect();
+        assert!(run(Direction::Send, &lines).internal());
+        assert!(!run(Direction::Send, &lines[..3]).internal());
     }
 
     #[test]
