@@ -265,8 +265,8 @@ pub struct Tally {
     pub failure: FxHashMap<FailureKey, u64>,
     /// Per (UTC day, direction), session mode only.
     pub day: FxHashMap<([u8; 10], Direction), DayCounts>,
-    /// Sessions by [`Class`] (tls, failed, plaintext, unknown).
-    pub classes: [u64; 4],
+    /// Sessions by [`Class`] (tls, failed, plaintext, idle, unknown).
+    pub classes: [u64; 5],
     pub incomplete: u64,
     /// The latest record time counted in session mode: "now" for the
     /// readiness window.

@@ -33,7 +33,8 @@ pub fn write<W: Write>(reports: &Reports, warnings: &[String], out: W) -> io::Re
             ("sessions_tls", s.sessions[0]),
             ("sessions_failed", s.sessions[1]),
             ("sessions_plaintext", s.sessions[2]),
-            ("sessions_unknown", s.sessions[3]),
+            ("sessions_idle", s.sessions[3]),
+            ("sessions_unknown", s.sessions[4]),
             ("sessions_incomplete", s.sessions_incomplete),
         ]);
     }

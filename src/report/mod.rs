@@ -164,8 +164,9 @@ pub struct Summary {
     pub failures: u64,
     pub malformed_rows: u64,
     pub by_version: [u64; 7],
-    /// Sessions by class (tls, failed, plaintext, unknown); session mode.
-    pub sessions: [u64; 4],
+    /// Sessions by class (tls, failed, plaintext, idle, unknown); session
+    /// mode.
+    pub sessions: [u64; 5],
     pub sessions_incomplete: u64,
     pub elapsed_seconds: f64,
 }

@@ -114,12 +114,13 @@ pub fn overview(reports: &Reports, color: bool) -> String {
     if reports.table(Kind::Readiness).is_some() {
         let _ = write!(
             out,
-            "; {} sessions: {} TLS, {} failed, {} plaintext, {} unknown",
+            "; {} sessions: {} TLS, {} failed, {} plaintext, {} idle, {} unknown",
             s.sessions.iter().sum::<u64>(),
             s.sessions[0],
             s.sessions[1],
             s.sessions[2],
-            s.sessions[3]
+            s.sessions[3],
+            s.sessions[4]
         );
     }
     out.push('\n');

@@ -129,8 +129,9 @@ fn summary(
             ("sessions", s.sessions.iter().sum()),
             ("sessions with TLS", s.sessions[0]),
             ("sessions with failed TLS", s.sessions[1]),
-            ("plaintext sessions", s.sessions[2]),
-            ("sessions of unknown class", s.sessions[3]),
+            ("plaintext sessions (mail or AUTH in clear)", s.sessions[2]),
+            ("idle sessions (no TLS, no mail)", s.sessions[3]),
+            ("sessions of unknown class", s.sessions[4]),
             ("incomplete sessions", s.sessions_incomplete),
         ]);
     }

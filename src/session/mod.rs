@@ -54,9 +54,12 @@ pub enum Class {
     Tls,
     /// TLS attempted (a TLS command or a failure line) but not negotiated.
     Failed,
-    /// The session was seen from its start and went on (mail, or an end)
-    /// without any TLS attempt.
+    /// Mail or credentials went in clear: MAIL FROM, AUTH or DATA/BDAT in a
+    /// session seen from its start, without any TLS attempt.
     Plaintext,
+    /// Seen from start to end, without TLS and without mail or AUTH: a
+    /// connect (and maybe an EHLO) and goodbye. Nothing went in clear.
+    Idle,
     /// Too little of the session is in the logs to tell: its start is
     /// missing, or it stops before TLS would have been decided.
     Unknown,
@@ -68,6 +71,7 @@ impl Class {
             Class::Tls => "tls",
             Class::Failed => "failed",
             Class::Plaintext => "plaintext",
+            Class::Idle => "idle",
             Class::Unknown => "unknown",
         }
     }
@@ -149,6 +153,9 @@ pub struct Session {
     pub client_ip: Option<Box<[u8]>>,
     /// MAIL FROM commands.
     pub messages: u32,
+    /// AUTH, DATA or BDAT was sent, or a user authenticated: with no TLS,
+    /// credentials or mail went in clear.
+    pub clear_auth_or_data: bool,
     pub disconnect: Option<Box<[u8]>>,
     /// Row 0 (or the `+` row) was seen: the session's start is in the logs.
     pub began: bool,
@@ -185,6 +192,7 @@ impl Session {
             auth_user: None,
             client_ip: None,
             messages: 0,
+            clear_auth_or_data: false,
             disconnect: None,
             began: false,
             ended: false,
@@ -263,11 +271,13 @@ impl Session {
         };
         match event.first() {
             Some(b'+' | b'-' | b'*') => false,
-            // EHLO, HELO, STARTTLS, X-ANONYMOUSTLS, XPROXYFROM, MAIL FROM.
-            Some(&e) if e == client => !matches!(
-                data.first().map(u8::to_ascii_uppercase),
-                Some(b'E' | b'H' | b'S' | b'X' | b'M')
-            ),
+            // EHLO, HELO, STARTTLS, X-ANONYMOUSTLS, XPROXYFROM, MAIL FROM,
+            // and AUTH, DATA, BDAT until one of those was seen.
+            Some(&e) if e == client => match data.first().map(u8::to_ascii_uppercase) {
+                Some(b'E' | b'H' | b'S' | b'X' | b'M') => false,
+                Some(b'A' | b'D' | b'B') => self.clear_auth_or_data,
+                _ => true,
+            },
             Some(&e) if e == server => {
                 if data.starts_with(b"250") {
                     self.starttls_offered
@@ -295,6 +305,11 @@ impl Session {
             self.tls_command = TlsCommand::AnonymousTls;
         } else if starts_with_ignore_case(data, b"MAIL FROM:") {
             self.messages += 1;
+        } else if verb.eq_ignore_ascii_case(b"AUTH")
+            || verb.eq_ignore_ascii_case(b"DATA")
+            || verb.eq_ignore_ascii_case(b"BDAT")
+        {
+            self.clear_auth_or_data = true;
         } else if verb.eq_ignore_ascii_case(b"XPROXYFROM")
             && self.client_ip.is_none()
             && let Some(ip) = data
@@ -344,6 +359,7 @@ impl Session {
             return false;
         }
         if context == b"authenticated" {
+            self.clear_auth_or_data = true;
             if self.auth_user.is_none() && !data.is_empty() {
                 self.auth_user = Some(boxed(data));
             }
@@ -425,8 +441,12 @@ impl Session {
             // session went on to end; cut off by the end of the logs, its
             // outcome is unknown.
             Class::Failed
-        } else if self.began && (self.ended || self.messages > 0) {
+        } else if self.tls_command != TlsCommand::None || !self.began {
+            Class::Unknown
+        } else if self.messages > 0 || self.clear_auth_or_data {
             Class::Plaintext
+        } else if self.ended {
+            Class::Idle
         } else {
             Class::Unknown
         }
@@ -553,6 +573,9 @@ mod tests {
             "2024-03-13T09:01:19.000Z,EX\\Default Frontend EX,08DC42C8FF236A1F,8,10.100.100.25:25,10.100.100.30:62136,<,RCPT TO:<a@b.example>,",
             "2024-03-13T09:01:19.100Z,EX\\Default Frontend EX,08DC42C8FF236A1F,9,10.100.100.25:25,10.100.100.30:62136,<,mail from:<x@y.example>,",
             "2024-03-13T09:01:19.200Z,EX\\Default Frontend EX,08DC42C8FF236A1F,10,10.100.100.25:25,10.100.100.30:62136,<,BDAT 100 LAST,",
+            "2024-03-13T09:01:19.300Z,EX\\Default Frontend EX,08DC42C8FF236A1F,11,10.100.100.25:25,10.100.100.30:62136,>,250 2.6.0 Queued mail for delivery,",
+            "2024-03-13T09:01:19.400Z,EX\\Default Frontend EX,08DC42C8FF236A1F,12,10.100.100.25:25,10.100.100.30:62136,<,BDAT 5 LAST,",
+            "2024-03-13T09:01:19.500Z,EX\\Default Frontend EX,08DC42C8FF236A1F,13,10.100.100.25:25,10.100.100.30:62136,<,QUIT,",
         ];
         let sessions: [(Direction, Vec<&str>); 3] = [
             (Direction::Receive, QAZEER.to_vec()),
@@ -710,7 +733,7 @@ mod tests {
     }
 
     #[test]
-    fn plaintext_needs_the_start_and_mail_or_an_end() {
+    fn plaintext_needs_the_start_and_mail_or_auth_idle_needs_the_end() {
         let start = "2024-03-13T09:01:18.723Z,EX\\Default Frontend EX,08DC42C8FF236A1F,0,10.100.100.25:25,10.100.100.30:62136,+,,";
         let offer = "2024-03-13T09:01:18.724Z,EX\\Default Frontend EX,08DC42C8FF236A1F,3,10.100.100.25:25,10.100.100.30:62136,>,250 Exchange.contoso.com Hello [10.100.100.30] SIZE 37748736 PIPELINING STARTTLS X-ANONYMOUSTLS,";
         let mail = "2024-03-13T09:01:18.724Z,EX\\Default Frontend EX,08DC42C8FF236A1F,4,10.100.100.25:25,10.100.100.30:62136,<,MAIL FROM:<veeam@contoso.com>,";
@@ -725,6 +748,31 @@ mod tests {
         assert_eq!(
             run(Direction::Receive, &[offer, mail]).class(),
             Class::Unknown
+        );
+        // Connect, EHLO, goodbye: nothing went in clear.
+        let end = "2024-03-13T09:01:19.000Z,EX\\Default Frontend EX,08DC42C8FF236A1F,5,10.100.100.25:25,10.100.100.30:62136,-,,Remote(ConnectionReset)";
+        assert_eq!(
+            run(Direction::Receive, &[start, offer, end]).class(),
+            Class::Idle
+        );
+        assert_eq!(run(Direction::Receive, &[start, end]).class(), Class::Idle);
+        // Credentials or data in clear are plaintext, ended or not.
+        for verb in ["AUTH LOGIN", "DATA", "BDAT 100 LAST", "auth ntlm"] {
+            let row = mail.replace("MAIL FROM:<veeam@contoso.com>", verb);
+            assert_eq!(
+                run(Direction::Receive, &[start, offer, &row, end]).class(),
+                Class::Plaintext,
+                "{verb}"
+            );
+            assert_eq!(
+                run(Direction::Receive, &[start, &row]).class(),
+                Class::Plaintext
+            );
+        }
+        let user = "2024-03-13T09:01:18.800Z,EX\\Default Frontend EX,08DC42C8FF236A1F,4,10.100.100.25:25,10.100.100.30:62136,*,CONTOSO\\svc,authenticated";
+        assert_eq!(
+            run(Direction::Receive, &[start, user, end]).class(),
+            Class::Plaintext
         );
     }
 

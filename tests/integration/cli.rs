@@ -153,3 +153,30 @@ fn a_zero_day_window_is_refused() {
         run.stderr
     );
 }
+
+#[test]
+fn idle_session_counts_in_sessions_not_in_plaintext() {
+    // Connect, EHLO, reset: no TLS, but nothing went in clear either.
+    let dir = tempfile::tempdir().unwrap();
+    let row = |seq: u32, event: &str, data: &str, context: &str| {
+        format!(
+            "2024-03-08T10:00:0{seq}.000Z,EX01\\Default Frontend EX01,08DC000000000009,{seq},10.0.0.1:25,192.0.2.9:5000,{event},{data},{context}\r\n"
+        )
+    };
+    let log = format!(
+        "#Log-type: SMTP Receive Protocol Log\r\n{}{}{}",
+        row(0, "+", "", ""),
+        row(1, "<", "EHLO scanner", ""),
+        row(2, "-", "", "Remote(ConnectionReset)")
+    );
+    crate::util::write(&dir.path().join("RECV2024030810-1.LOG"), log.as_bytes());
+    let run = crate::util::exlog_on(dir.path(), &["--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["stats"]["sessions"], 1);
+    assert_eq!(v["stats"]["sessions_idle"], 1);
+    assert_eq!(v["stats"]["sessions_plaintext"], 0);
+    assert_eq!(v["connector"][0]["plaintext"], 0);
+    assert_eq!(v["remote"][0]["sessions"], 1);
+    assert_eq!(v["remote"][0]["plaintext"], 0);
+}
