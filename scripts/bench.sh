@@ -45,7 +45,15 @@ if [ ! -f "$CALM/truth.json" ] || [ "$GEN" -nt "$CALM/truth.json" ]; then
 fi
 BYTES=$(find "$DATA" -name '*.LOG' -printf '%s\n' | awk '{s+=$1} END {print s}')
 FILES=$(find "$DATA" -name '*.LOG' | wc -l)
-SHAPE=$(python3 -c 'import json,sys; t=json.load(open(sys.argv[1])); s=t["shape"]; n=t["totals"]; print(f"{n[\"lines\"]} lines, {n[\"sessions_tls\"]+n[\"sessions_failed\"]+n[\"sessions_plaintext\"]} sessions, {s[\"distinct_remotes\"]} remote IPs, median row distance {s[\"median_row_distance\"]}")' "$DATA/truth.json")
+SHAPE=$(python3 - "$DATA/truth.json" <<'PY'
+import json, sys
+t = json.load(open(sys.argv[1]))
+n, s = t["totals"], t["shape"]
+sessions = n["sessions_tls"] + n["sessions_failed"] + n["sessions_plaintext"]
+print(f"{n['lines']} lines, {sessions} sessions, {s['distinct_remotes']} remote IPs, "
+      f"median row distance {s['median_row_distance']}")
+PY
+)
 CALMSHAPE=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["shape"]["median_row_distance"])' "$CALM/truth.json")
 echo "corpus: $DATA, $FILES files, $BYTES bytes, $SHAPE; $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB RAM; $(date -u +%F)"
 

@@ -58,7 +58,19 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
     let mut scanned = pool.install(|| pipeline::scan(&Files(&walk.files), &config.plan, &bar));
     bar.finish_and_clear();
 
-    let mut reports = Reports::build(&scanned.tally, config.window_days, config.with_sessions());
+    // Only what is printed: one report, the overview's two, or all.
+    let wanted = |k: Kind| match config.format {
+        _ if config.to_dir => true,
+        Format::Json | Format::Xlsx => true,
+        Format::Table if config.overview => matches!(k, Kind::Connector | Kind::Readiness),
+        _ => k == config.kind,
+    };
+    let mut reports = Reports::build_some(
+        &scanned.tally,
+        config.window_days,
+        config.with_sessions(),
+        wanted,
+    );
     pool.install(|| sort_kept(&mut scanned));
     if matches!(config.plan.keep, Keep::Sessions) {
         reports

@@ -215,6 +215,18 @@ impl Reports {
     /// record. Without `sessions` (the TLS-only scan) the session columns
     /// and the session-based reports are left out rather than shown as 0.
     pub fn build(tally: &Tally, window_days: u32, sessions: bool) -> Reports {
+        Reports::build_some(tally, window_days, sessions, |_| true)
+    }
+
+    /// [`Reports::build`], for the reports `wanted` says yes to: a busy
+    /// server's remote report costs real time, and `--by cipher` does not
+    /// print it.
+    pub fn build_some(
+        tally: &Tally,
+        window_days: u32,
+        sessions: bool,
+        wanted: impl Fn(Kind) -> bool,
+    ) -> Reports {
         let mut summary = Summary::default();
         for f in tally.files.values() {
             if f.skipped.is_some() {
@@ -239,23 +251,35 @@ impl Reports {
         summary.negotiations = summary.by_version.iter().sum();
         summary.sessions = tally.classes;
         summary.sessions_incomplete = tally.incomplete;
-        let mut tables = vec![
-            connector(tally),
-            remote(tally),
-            cipher(tally),
-            failure(tally),
+        let builders: [(Kind, &dyn Fn() -> Table); 6] = [
+            (Kind::Connector, &|| connector(tally)),
+            (Kind::Remote, &|| remote(tally)),
+            (Kind::Cipher, &|| cipher(tally)),
+            (Kind::Failure, &|| failure(tally)),
+            (Kind::Day, &|| sessions::day(tally)),
+            (Kind::Readiness, &|| sessions::readiness(tally, window_days)),
         ];
-        if sessions {
-            tables.push(sessions::day(tally));
-            tables.push(sessions::readiness(tally, window_days));
-        } else {
-            // The TLS columns of issue 4's contract, nothing more.
-            for (t, keep) in tables.iter_mut().zip([11, 13]) {
+        let mut tables = Vec::new();
+        for (kind, build) in builders {
+            let session_report = matches!(kind, Kind::Day | Kind::Readiness);
+            if !wanted(kind) || (session_report && !sessions) {
+                continue;
+            }
+            let mut t = build();
+            // Without sessions: the TLS columns of issue 4's contract,
+            // nothing more.
+            let keep = match kind {
+                Kind::Connector => 11,
+                Kind::Remote => 13,
+                _ => usize::MAX,
+            };
+            if !sessions && keep < t.columns.len() {
                 t.columns.truncate(keep);
                 for row in &mut t.rows {
                     row.truncate(keep);
                 }
             }
+            tables.push(t);
         }
         Reports { tables, summary }
     }
