@@ -1,4 +1,4 @@
-//! The TLS success and failure lines (FORMAT.md §3).
+//! The TLS success and failure lines (docs/log-format.md §3).
 //!
 //! Success, in the context of a `*` row:
 //! `TLS protocol {P} negotiation succeeded using bulk encryption algorithm

@@ -369,7 +369,7 @@ impl Session {
         false
     }
 
-    /// The three certificate layouts of FORMAT.md §4.3.
+    /// The three certificate layouts of docs/log-format.md §4.3.
     fn certificate(&mut self, data: &[u8], context: &[u8]) {
         // Most `*` rows are no certificate row: decide by the first letter.
         if !matches!(context.first(), Some(b'S' | b'R' | b'V' | b'C')) {

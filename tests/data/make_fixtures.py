@@ -49,7 +49,7 @@ def real():
     # pastebin 3PWithi9: send log with header, interleaved sessions, no TLS.
     put(os.path.join(d, "Hub", "SmtpSend", "SEND2019032113-1.LOG"),
         crlf(header("Send", "2019-03-21T13:01:06.525Z") + sample_rows("pastebin_3PWithi9_smtpsend_outbound_to_o365.log")))
-    # The 2019 intra-org TLS 1.0 line with its localized connector (FORMAT.md §3.1).
+    # The 2019 intra-org TLS 1.0 line with its localized connector (docs/log-format.md §3.1).
     put(os.path.join(d, "Hub", "SmtpSend", "SEND20191104-1.LOG"),
         crlf(header("Send", "2019-11-04T06:00:00.000Z") + [
             "2019-11-04T06:00:35.402Z,组织内 SMTP 发送连接器,08D760DF231F00BC,27,10.**.**.31:37964,10.**.**.168:25,*,,"
