@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """Writes the fixture folders under tests/data/ (committed; rerun to remake).
 
-real/  lines from ../shared/samples/ (published excerpts of real logs) in
-       on-disk form: note lines dropped, BOM + 5-line header added, CRLF.
+real/  lines from excerpts/ (published excerpts of real logs, each with its
+       source) in on-disk form: note lines dropped, BOM + 5-line header
+       added, CRLF.
 ugly/  hand-made files that exercise every awkward on-disk fact.
 """
 import os
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SAMPLES = os.path.join(HERE, "..", "..", "..", "shared", "samples")
+SAMPLES = os.path.join(HERE, "excerpts")
 FIELDS = "#Fields: date-time,connector-id,session-id,sequence-number,local-endpoint,remote-endpoint,event,data,context"
 BOM = b"\xef\xbb\xbf"
 
@@ -60,6 +61,10 @@ def real():
     # KB4495258 as published: placeholders instead of time stamps, so not a log.
     put(os.path.join(d, "Hub", "SmtpSend", "SEND20240124-1.LOG"),
         crlf(sample_rows("MicrosoftDocs_SupportArticles_tls-negotiation-failed-nocredentials.txt"), bom=False))
+    # pastebin Y9kdXfdc: FE send log, the inbound proxy connector under its
+    # Russian name, to the Hub's port 2525 ("Proxying inbound session").
+    put(os.path.join(d, "FrontEnd", "SmtpSend", "SEND20171212-1.LOG"),
+        crlf(header("Send", "2017-12-12T13:18:04.822Z") + sample_rows("pastebin_Y9kdXfdc_smtpsend_inbound_proxy_ru.log")))
     # tstrueber: receive without TLS (plaintext relay), no header in the excerpt.
     put(os.path.join(d, "FrontEnd", "SmtpReceive", "RECV2024031309-1.LOG"),
         crlf(header("Receive", "2024-03-13T09:00:00.000Z") + sample_rows("tstrueber_blog01_exchange-smtp-relay-report.log")))
@@ -89,7 +94,8 @@ def ugly():
         "\n".join(lines).encode("utf-8", "surrogateescape"))
     # Send log, CRLF + BOM: quoted connector with comma and quote, numeric
     # TLS 1.3, the hyphen client form, an unknown token, a complete last line
-    # without its CRLF, and invalid UTF-8 in the connector name.
+    # without its CRLF (not read: the file may still be being written), and
+    # invalid UTF-8 in the connector name.
     quoted = '"Partner, ""Legacy"" Relay"'
     lines = header("Send", "2024-01-01T00:00:00.000Z") + [
         row("2024-01-01T00:10:00.000Z", quoted, "08DC000000000101", 9, "[2001:db8:1::25]:25", "*", "", tls("8192", "CALG_AES_256", 256, "32780", 0, "CALG_ECDHE", 384), "10.0.0.9:50001"),
