@@ -56,6 +56,8 @@ impl Source {
     /// resident in *our* address space (the pages stay in the page cache).
     /// A no-op for read files and where the OS refuses.
     pub fn release(&self, start: usize, end: usize) {
+        #[cfg(not(unix))]
+        let _ = (start, end);
         #[cfg(unix)]
         if let Source::Mmap(m) = self
             && end > start
