@@ -78,11 +78,12 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
             .push(report::sessions::session_list(&scanned.sessions));
     }
     reports.summary.elapsed_seconds = started.elapsed().as_secs_f64();
-    let (errors, warnings) = messages(&walk.files, &scanned);
+    let (errors, mut warnings) = messages(&walk.files, &scanned);
     let partial = !walk.problems.is_empty()
         || !errors.is_empty()
         || reports.summary.files_skipped > 0
         || reports.summary.malformed_rows > 0;
+    warnings.splice(0..0, walk.copies.iter().cloned());
     let all_messages: Vec<String> = walk
         .problems
         .iter()

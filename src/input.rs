@@ -12,12 +12,75 @@ pub struct Input {
     pub name_direction: Option<Direction>,
 }
 
-/// The files found, and the problems met on the way (missing paths,
-/// unreadable folders, symlink loops): each is a message naming the path.
+/// The files found, the problems met on the way (missing paths,
+/// unreadable folders, symlink loops) and the copies left out: each is a
+/// message naming the path.
 #[derive(Debug, Default)]
 pub struct Walk {
     pub files: Vec<Input>,
     pub problems: Vec<String>,
+    /// Files with the same content as one read (an Explorer `… - Copy.LOG`,
+    /// a second copy of a folder): read once, with a warning each.
+    pub copies: Vec<String>,
+}
+
+/// How much of each end of a file is compared to find copies.
+const COPY_PROBE: u64 = 64 * 1024;
+
+/// What identifies a file's content for finding copies: its size and a
+/// hash of its first and last 64 KiB (all of it, up to 128 KiB).
+fn content_key(path: &Path, size: u64) -> std::io::Result<(u64, u64)> {
+    use std::hash::Hasher;
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = std::fs::File::open(path)?;
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let mut buf = vec![0u8; COPY_PROBE.min(size) as usize];
+    file.read_exact(&mut buf)?;
+    h.write(&buf);
+    if size > COPY_PROBE {
+        let tail = COPY_PROBE.min(size - COPY_PROBE);
+        file.seek(SeekFrom::Start(size - tail))?;
+        buf.resize(tail as usize, 0);
+        file.read_exact(&mut buf)?;
+        h.write(&buf);
+    }
+    Ok((size, h.finish()))
+}
+
+/// Keeps the first of files with the same content (in reading order) and
+/// names the others in `walk.copies`. Only files of equal size are read.
+fn drop_copies(walk: &mut Walk) {
+    let mut by_size: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
+    for f in &walk.files {
+        *by_size.entry(f.size).or_insert(0) += 1;
+    }
+    let mut first: std::collections::HashMap<(u64, u64), PathBuf> =
+        std::collections::HashMap::new();
+    let mut copies = Vec::new();
+    walk.files.retain(|f| {
+        if f.size == 0 || by_size[&f.size] < 2 {
+            return true;
+        }
+        // An unreadable file is kept: the scan reports why it cannot be read.
+        let Ok(key) = content_key(&f.path, f.size) else {
+            return true;
+        };
+        match first.get(&key) {
+            Some(original) => {
+                copies.push(format!(
+                    "{}: same content as {}: read once",
+                    f.path.display(),
+                    original.display()
+                ));
+                false
+            }
+            None => {
+                first.insert(key, f.path.clone());
+                true
+            }
+        }
+    });
+    walk.copies = copies;
 }
 
 /// `RECV*.LOG` / `SEND*.LOG`, case-insensitive: the only names taken from a
@@ -108,6 +171,7 @@ pub fn collect(paths: &[PathBuf]) -> Walk {
         let id = std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone());
         seen.insert(id)
     });
+    drop_copies(&mut walk);
     walk
 }
 

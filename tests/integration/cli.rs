@@ -180,3 +180,43 @@ fn idle_session_counts_in_sessions_not_in_plaintext() {
     assert_eq!(v["remote"][0]["sessions"], 1);
     assert_eq!(v["remote"][0]["plaintext"], 0);
 }
+
+#[test]
+fn an_explorer_copy_is_read_once_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = root().join("sample-logs/EX01/TransportRoles/Logs/FrontEnd/ProtocolLog/SmtpReceive");
+    let dst = dir.path().join("SmtpReceive");
+    std::fs::create_dir_all(&dst).unwrap();
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dst.join(path.file_name().unwrap())).unwrap();
+    }
+    let once = crate::util::exlog_on(&dst, &["--format", "csv", "--by", "connector"]);
+    // What Explorer makes of a copy in the same folder.
+    let first = std::fs::read_dir(&dst)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let copy = dst.join(format!(
+        "{} - Copy.LOG",
+        first.file_stem().unwrap().to_string_lossy()
+    ));
+    std::fs::copy(&first, &copy).unwrap();
+    let twice = crate::util::exlog_on(&dst, &["--format", "csv", "--by", "connector"]);
+    assert_eq!(twice.code, 0, "{}", twice.stderr);
+    assert_eq!(twice.stdout, once.stdout, "the copy was counted");
+    assert!(
+        twice.stderr.contains("- Copy.LOG: same content as") && twice.stderr.contains("read once"),
+        "{}",
+        twice.stderr
+    );
+    // A file of the same size but other content is read.
+    let mut other = std::fs::read(&first).unwrap();
+    let last = other.len() - 3;
+    other[last] ^= 1;
+    std::fs::write(&copy, other).unwrap();
+    let both = crate::util::exlog_on(&dst, &["--format", "json"]);
+    assert!(!both.stderr.contains("same content"), "{}", both.stderr);
+}
