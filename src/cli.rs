@@ -88,19 +88,45 @@ pub struct Args {
     #[arg(help_heading = "Filters", long, value_name = "TIME")]
     pub until: Option<String>,
 
-    /// Only connectors matching this glob (`*`, `?`; any case), e.g.
-    /// '*Default Frontend*'.
-    #[arg(help_heading = "Filters", long, value_name = "PATTERN")]
-    pub connector: Option<String>,
+    /// Only connectors matching one of these globs (`*`, `?`, `[…]`; any
+    /// case; repeat the flag or separate with commas; `?` stands for a
+    /// comma in a name), e.g. '*Default Frontend*'.
+    #[arg(
+        help_heading = "Filters",
+        long,
+        value_name = "PATTERN",
+        value_delimiter = ','
+    )]
+    pub connector: Vec<String>,
 
     /// Only receive logs or only send logs.
     #[arg(help_heading = "Filters", long, value_enum)]
     pub direction: Option<DirectionArg>,
 
-    /// Only remote IPs in this network (10.0.0.0/8, 2001:db8::/32) or equal
-    /// to this address.
-    #[arg(help_heading = "Filters", long, value_name = "CIDR")]
-    pub remote: Option<String>,
+    /// Only remote IPs in one of these networks (10.0.0.0/8, 2001:db8::/32)
+    /// or equal to one of these addresses (repeat, or separate with commas).
+    #[arg(
+        help_heading = "Filters",
+        long,
+        value_name = "CIDR",
+        value_delimiter = ','
+    )]
+    pub remote: Vec<String>,
+
+    /// Leave out remote IPs in these networks or equal to these addresses
+    /// (repeat, or separate with commas), e.g. your own relays.
+    #[arg(
+        help_heading = "Filters",
+        long,
+        value_name = "CIDR",
+        value_delimiter = ','
+    )]
+    pub exclude_remote: Vec<String>,
+
+    /// Only sessions whose EHLO name (receive) or banner host (send)
+    /// matches this regular expression, e.g. '(?i)scan|mfp|printer|copier'.
+    #[arg(help_heading = "Filters", long, value_name = "REGEX")]
+    pub ehlo: Option<String>,
 
     /// Leave out Exchange-internal sessions: X-ANONYMOUSTLS, proxied hops
     /// (XPROXYFROM), ports 2525/717/465, intra-organisation send connectors.

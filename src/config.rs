@@ -52,13 +52,19 @@ impl Config {
         let kind = args.by.unwrap_or(Kind::Connector);
         let only_sessions =
             kind.needs_sessions() && !matches!(kind, Kind::Connector | Kind::Remote);
-        if args.tls_only && (only_sessions || filters.exclude_internal) {
+        let session_filter = if filters.exclude_internal {
+            Some("--exclude-internal")
+        } else if filters.ehlo.is_some() {
+            Some("--ehlo")
+        } else {
+            None
+        };
+        if args.tls_only && (only_sessions || session_filter.is_some()) {
             return Err(format!(
                 "--tls-only reads no sessions, so it cannot give {}; drop --tls-only",
-                if filters.exclude_internal {
-                    "--exclude-internal".to_string()
-                } else {
-                    format!("--by {}", kind.name())
+                match session_filter {
+                    Some(flag) => flag.to_string(),
+                    None => format!("--by {}", kind.name()),
                 }
             ));
         }
@@ -66,7 +72,7 @@ impl Config {
             && (matches!(format, Format::Json | Format::Xlsx)
                 || to_dir
                 || kind.needs_sessions()
-                || filters.exclude_internal);
+                || session_filter.is_some());
         // The session list is kept only when it is printed: as CSV lines
         // rendered by the workers, or whole for the other formats.
         let keep = match (kind, format) {
@@ -142,9 +148,9 @@ fn filters(args: &Args) -> Result<Filters, String> {
             .map_err(|e| format!("--until: {e}"))?,
         connector: args
             .connector
-            .as_deref()
-            .map(filter::Glob::new)
-            .transpose()
+            .iter()
+            .map(|p| filter::Glob::new(p))
+            .collect::<Result<_, _>>()
             .map_err(|e| format!("--connector: {e}"))?,
         direction: args.direction.map(|d| match d {
             DirectionArg::Receive => Direction::Receive,
@@ -152,10 +158,24 @@ fn filters(args: &Args) -> Result<Filters, String> {
         }),
         remote: args
             .remote
-            .as_deref()
-            .map(filter::Cidr::parse)
-            .transpose()
+            .iter()
+            .map(|c| filter::Cidr::parse(c))
+            .collect::<Result<_, _>>()
             .map_err(|e| format!("--remote: {e}"))?,
+        exclude_remote: args
+            .exclude_remote
+            .iter()
+            .map(|c| filter::Cidr::parse(c))
+            .collect::<Result<_, _>>()
+            .map_err(|e| format!("--exclude-remote: {e}"))?,
+        ehlo: args
+            .ehlo
+            .as_deref()
+            .map(|re| {
+                regex::bytes::Regex::new(re)
+                    .map_err(|e| format!("--ehlo: {re:?} is not a regular expression: {e}"))
+            })
+            .transpose()?,
         exclude_internal: args.exclude_internal,
     })
 }

@@ -1,6 +1,7 @@
-//! Record filters: time window, connector glob, direction, remote CIDR,
-//! internal traffic. They apply to every report: to each TLS row by its own
-//! time, and to each session by its start.
+//! Record filters: time window, connector globs, direction, remote
+//! networks (in and out), EHLO names, internal traffic. They apply to every
+//! report: to each TLS row by its own time, and to each session by its
+//! start.
 
 use crate::parse::Direction;
 use std::net::IpAddr;
@@ -12,9 +13,16 @@ pub struct Filters {
     pub since: Option<String>,
     /// Exclusive upper bound, same form.
     pub until: Option<String>,
-    pub connector: Option<Glob>,
+    /// Any of these (none: every connector).
+    pub connector: Vec<Glob>,
     pub direction: Option<Direction>,
-    pub remote: Option<Cidr>,
+    /// Any of these (none: every remote).
+    pub remote: Vec<Cidr>,
+    /// None of these.
+    pub exclude_remote: Vec<Cidr>,
+    /// Matched against the session's EHLO (receive) or banner (send) name;
+    /// session mode only.
+    pub ehlo: Option<regex::bytes::Regex>,
     pub exclude_internal: bool,
 }
 
@@ -23,9 +31,11 @@ impl Filters {
     pub fn is_empty(&self) -> bool {
         self.since.is_none()
             && self.until.is_none()
-            && self.connector.is_none()
+            && self.connector.is_empty()
             && self.direction.is_none()
-            && self.remote.is_none()
+            && self.remote.is_empty()
+            && self.exclude_remote.is_empty()
+            && self.ehlo.is_none()
             && !self.exclude_internal
     }
 
@@ -38,8 +48,18 @@ impl Filters {
     /// Direction, connector and remote all pass.
     pub fn keys(&self, direction: Direction, connector: &[u8], remote_ip: &[u8]) -> bool {
         self.direction.is_none_or(|d| d == direction)
-            && self.connector.as_ref().is_none_or(|g| g.matches(connector))
-            && self.remote.as_ref().is_none_or(|c| c.contains(remote_ip))
+            && (self.connector.is_empty() || self.connector.iter().any(|g| g.matches(connector)))
+            && (self.remote.is_empty() || self.remote.iter().any(|c| c.contains(remote_ip)))
+            && !self.exclude_remote.iter().any(|c| c.contains(remote_ip))
+    }
+
+    /// The session-level filters: internal traffic and the EHLO name.
+    pub fn session(&self, internal: bool, ehlo: Option<&[u8]>) -> bool {
+        !(self.exclude_internal && internal)
+            && self
+                .ehlo
+                .as_ref()
+                .is_none_or(|re| ehlo.is_some_and(|name| re.is_match(name)))
     }
 }
 
@@ -173,6 +193,50 @@ mod tests {
         assert!(f.time(b"2024-03-01T23:59:59.999Z"));
         assert!(!f.time(b"2024-03-02T00:00:00.000Z"));
         assert!(!f.time(b"2024-02-29T23:59:59.999Z"));
+    }
+
+    #[test]
+    fn lists_and_exclusions() {
+        let f = Filters {
+            connector: vec![
+                Glob::new("*frontend*").unwrap(),
+                Glob::new("relay").unwrap(),
+            ],
+            remote: vec![
+                Cidr::parse("10.0.0.0/8").unwrap(),
+                Cidr::parse("2001:db8::/32").unwrap(),
+            ],
+            exclude_remote: vec![Cidr::parse("10.9.0.0/16").unwrap()],
+            ..Default::default()
+        };
+        let d = Direction::Receive;
+        assert!(f.keys(d, b"EX\\Default Frontend EX", b"10.1.2.3"));
+        assert!(f.keys(d, b"Relay", b"2001:db8::1"));
+        assert!(
+            !f.keys(d, b"Outbound", b"10.1.2.3"),
+            "no connector glob matches"
+        );
+        assert!(!f.keys(d, b"Relay", b"192.0.2.1"), "no network matches");
+        assert!(!f.keys(d, b"Relay", b"10.9.1.1"), "excluded");
+        assert!(Filters::default().keys(d, b"anything", b"anywhere"));
+    }
+
+    #[test]
+    fn ehlo_and_internal() {
+        let f = Filters {
+            ehlo: Some(regex::bytes::Regex::new("(?i)scan|mfp|printer").unwrap()),
+            ..Default::default()
+        };
+        assert!(f.session(false, Some(b"SCAN-3RDFLOOR")));
+        assert!(f.session(true, Some(b"hp-mfp-2")));
+        assert!(!f.session(false, Some(b"mail.example.net")));
+        assert!(!f.session(false, None), "no name: no match");
+        let f = Filters {
+            exclude_internal: true,
+            ..Default::default()
+        };
+        assert!(!f.session(true, None));
+        assert!(f.session(false, None));
     }
 
     #[test]

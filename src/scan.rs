@@ -64,9 +64,11 @@ fn release_behind(ctx: &FileCtx, done: &mut usize, at: usize) {
 pub static NO_FILTERS: Filters = Filters {
     since: None,
     until: None,
-    connector: None,
+    connector: Vec::new(),
     direction: None,
-    remote: None,
+    remote: Vec::new(),
+    exclude_remote: Vec::new(),
+    ehlo: None,
     exclude_internal: false,
 };
 

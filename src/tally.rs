@@ -389,7 +389,7 @@ impl Tally {
     /// own time, as in the TLS-only scan.
     pub fn session(&mut self, s: &Session, filters: &Filters) -> bool {
         let d = s.direction;
-        if (filters.exclude_internal && s.internal())
+        if !filters.session(s.internal(), s.ehlo.as_deref())
             || !filters.keys(d, &s.connector, &s.remote_ip)
         {
             return false;

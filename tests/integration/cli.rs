@@ -220,3 +220,68 @@ fn an_explorer_copy_is_read_once_with_a_warning() {
     let both = crate::util::exlog_on(&dst, &["--format", "json"]);
     assert!(!both.stderr.contains("same content"), "{}", both.stderr);
 }
+
+#[test]
+fn filter_lists_exclusions_and_ehlo() {
+    let csv = |args: &[&str]| {
+        let mut all = vec!["sample-logs", "--format", "csv"];
+        all.extend_from_slice(args);
+        let run = exlog(all);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        run.stdout
+    };
+    // scripts/make_sample_logs.py: the scanner on EX01 says EHLO
+    // SCAN-3RDFLOOR twice, both times TLS 1.0; the printer on EX02 says
+    // OLD-MFP-2008 once, SSL 3. Nothing else is a device.
+    let scan = csv(&["--by", "remote", "--ehlo", "(?i)scan|mfp|printer"]);
+    let rows: Vec<String> = scan
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            [&f[..11], &f[13..]].concat().join(",")
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "receive,10.20.0.15,0,0,2,0,0,0,0,0,2,0,2,SCAN-3RDFLOOR",
+            "receive,10.20.0.90,0,1,0,0,0,0,0,0,1,0,1,OLD-MFP-2008"
+        ],
+        "{scan}"
+    );
+    // Two networks by comma equal the same two by repeating the flag.
+    let a = csv(&["--by", "remote", "--remote", "10.0.0.0/8,203.0.113.0/24"]);
+    let b = csv(&[
+        "--by",
+        "remote",
+        "--remote",
+        "10.0.0.0/8",
+        "--remote",
+        "203.0.113.0/24",
+    ]);
+    assert_eq!(a, b);
+    assert!(
+        a.contains("203.0.113.77") && a.contains("10.20.0.15") && !a.contains("40.92.10.21"),
+        "{a}"
+    );
+    // Excluding the internal network leaves the rest.
+    let ext = csv(&["--by", "remote", "--exclude-remote", "10.0.0.0/8"]);
+    assert!(
+        !ext.contains(",10.20.") && ext.contains("40.92.10.21"),
+        "{ext}"
+    );
+    // Connectors: any of the globs.
+    let two = csv(&["--by", "connector", "--connector", "*EX01*,Internet Send*"]);
+    assert_eq!(two.lines().count(), 3, "{two}");
+    let bad = exlog(["sample-logs", "--ehlo", "(unclosed"]);
+    assert_eq!(bad.code, 1);
+    assert!(bad.stderr.contains("--ehlo"), "{}", bad.stderr);
+    let tls_only = exlog(["sample-logs", "--tls-only", "--ehlo", "x"]);
+    assert_eq!(tls_only.code, 1);
+    assert!(
+        tls_only
+            .stderr
+            .contains("--tls-only reads no sessions, so it cannot give --ehlo")
+    );
+}
