@@ -9,7 +9,9 @@ use crate::tally::Tally;
 
 /// `date,direction,SSL2,…,other,failed,plaintext,total` per UTC day.
 /// Negotiations count on the day of their TLS line, plaintext sessions on
-/// the day they started; `total` is the sum of the row.
+/// the day they started; `total` is the negotiations, successful and
+/// failed, as in every other report (plaintext sessions are no
+/// negotiation).
 pub fn day(tally: &Tally) -> Table {
     let mut keys: Vec<_> = tally.day.keys().copied().collect();
     keys.sort_by(|a, b| (a.0, a.1.label()).cmp(&(b.0, b.1.label())));
@@ -20,7 +22,7 @@ pub fn day(tally: &Tally) -> Table {
         .into_iter()
         .map(|k| {
             let c = &tally.day[&k];
-            let total = c.versions.iter().sum::<u64>() + c.failed + c.plaintext;
+            let total = c.versions.iter().sum::<u64>() + c.failed;
             [text(&k.0), dir(k.1)]
                 .into_iter()
                 .chain(c.versions.iter().map(|&n| Cell::Count(n)))

@@ -461,7 +461,8 @@ impl Truth {
                 }
                 o.insert("failed".into(), json!(c[7]));
                 o.insert("plaintext".into(), json!(c[8]));
-                o.insert("total".into(), json!(c.iter().sum::<u64>()));
+                // Negotiations only, as in exlog's other reports.
+                o.insert("total".into(), json!(c[..8].iter().sum::<u64>()));
                 Value::Object(o)
             })
             .collect();
