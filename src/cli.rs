@@ -52,6 +52,9 @@ Examples:
   exlog D:\\Logs                       overview on a terminal
   exlog D:\\Logs > tls.csv             connector report as CSV, for Excel
   exlog --by remote --format csv logs/ remotes with first and last seen
+  exlog --by readiness logs/          can TLS 1.0/1.1 be switched off?
+  exlog --ehlo '(?i)scan|mfp' logs/   devices by their EHLO name
+  exlog logs/ -o report.xlsx          one workbook for Excel
   exlog --format json logs/ | jq .    every report plus statistics";
 
 /// Which connectors and remote hosts still negotiate old TLS (SSL 3,
