@@ -12,10 +12,19 @@ use exlog::tally::Tally;
 use std::hint::black_box;
 use std::path::Path;
 
-/// About 64 MB of generated logs (one server's receive and send files,
-/// concatenated: `#` header lines mid-buffer are valid input).
-/// The corpus, and its truth: TLS rows, lines, sessions.
-fn corpus() -> (Vec<u8>, u64, u64, u64) {
+/// About 64 MB of generated logs of one server: its files (relative path,
+/// bytes), all of them concatenated (`#` header lines mid-buffer are valid
+/// input), and the truth: TLS rows, lines, and sessions by class (tls,
+/// failed, plaintext).
+struct Corpus {
+    files: Vec<(std::path::PathBuf, Vec<u8>)>,
+    data: Vec<u8>,
+    tls_rows: u64,
+    lines: u64,
+    classes: [u64; 3],
+}
+
+fn corpus() -> Corpus {
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = exlog_gen::Config::new(dir.path(), 64_000_000);
     cfg.servers = 1;
@@ -26,10 +35,14 @@ fn corpus() -> (Vec<u8>, u64, u64, u64) {
         .filter(|p| p.extension().is_some_and(|e| e == "LOG"))
         .collect();
     files.sort();
-    let mut data = Vec::new();
-    for f in files {
-        data.extend(std::fs::read(f).unwrap());
-    }
+    let files: Vec<_> = files
+        .into_iter()
+        .map(|f| {
+            let bytes = std::fs::read(&f).unwrap();
+            (f.strip_prefix(dir.path()).unwrap().to_path_buf(), bytes)
+        })
+        .collect();
+    let data = files.iter().flat_map(|(_, b)| b.iter().copied()).collect();
     let json = truth.to_json();
     let rows: u64 = json["connector"]
         .as_array()
@@ -38,15 +51,23 @@ fn corpus() -> (Vec<u8>, u64, u64, u64) {
         .map(|r| r["total"].as_u64().unwrap())
         .sum();
     let t = &json["totals"];
-    let sessions = ["sessions_tls", "sessions_failed", "sessions_plaintext"]
-        .iter()
-        .map(|k| t[k].as_u64().unwrap())
-        .sum();
-    (data, rows, t["lines"].as_u64().unwrap(), sessions)
+    let class = |k: &str| t[k].as_u64().unwrap();
+    Corpus {
+        files,
+        data,
+        tls_rows: rows,
+        lines: class("lines"),
+        classes: [
+            class("sessions_tls"),
+            class("sessions_failed"),
+            class("sessions_plaintext"),
+        ],
+    }
 }
 
 fn benches(c: &mut Criterion) {
-    let (data, tls_rows, line_count, sessions) = corpus();
+    let corpus = corpus();
+    let (data, tls_rows, line_count) = (corpus.data.as_slice(), corpus.tls_rows, corpus.lines);
     // Header lines are not rows.
     let header_lines = data
         .split(|&b| b == b'\n')
@@ -56,15 +77,15 @@ fn benches(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(data.len() as u64));
     g.sample_size(20);
     g.bench_function("row_finder_64MB", |b| {
-        b.iter(|| assert_eq!(count_candidates(black_box(&data)) as u64, tls_rows))
+        b.iter(|| assert_eq!(count_candidates(black_box(data)) as u64, tls_rows))
     });
     g.bench_function("count_lines_64MB", |b| {
-        b.iter(|| assert_eq!(bytecount::count(black_box(&data), b'\n') as u64, line_count))
+        b.iter(|| assert_eq!(bytecount::count(black_box(data), b'\n') as u64, line_count))
     });
     g.bench_function("line_pass_and_split_every_row_64MB", |b| {
         b.iter(|| {
             let mut n = 0u64;
-            lines::for_each_line(black_box(&data), |l| n += u64::from(l.row().is_ok()));
+            lines::for_each_line(black_box(data), |l| n += u64::from(l.row().is_ok()));
             assert_eq!(n, line_count - header_lines);
         })
     });
@@ -72,7 +93,7 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             let mut n = 0u64;
             let mut start = 0;
-            for end in memchr::memchr_iter(b'\n', &data) {
+            for end in memchr::memchr_iter(b'\n', data) {
                 if Row::parse(&data[start..end]).is_ok() {
                     n += 1;
                 }
@@ -85,22 +106,27 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             let mut t = Tally::default();
             let ctx = FileCtx::new(0, None);
-            scan_range(black_box(&data), 0, data.len(), ctx, &mut t);
+            scan_range(black_box(data), 0, data.len(), ctx, &mut t);
             assert_eq!(t.files[&0].tls_rows, tls_rows);
             t
         })
     });
-    // The default run's scan: every row, joined into sessions, through the
-    // real pipeline on two threads (one file: sessions cross its chunks).
+    // The default run's scan: every row of every file, joined into
+    // sessions, through the real pipeline on two threads (4 MB chunks:
+    // sessions cross chunks and files).
     g.bench_function("session_scan_64MB", |b| {
         let plan = Plan {
             chunk: 4 << 20,
             ..Plan::sessions()
         };
+        let files: Vec<(&Path, &[u8])> = corpus
+            .files
+            .iter()
+            .map(|(p, d)| (p.as_path(), d.as_slice()))
+            .collect();
         b.iter(|| {
-            let files = [(Path::new("RECV2024030400-1.LOG"), &data[..])];
             let scanned = scan_slices(black_box(&files), &plan, 2);
-            assert_eq!(scanned.tally.classes[..3].iter().sum::<u64>(), sessions);
+            assert_eq!(scanned.tally.classes[..3], corpus.classes);
             scanned
         })
     });
