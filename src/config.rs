@@ -156,18 +156,8 @@ fn filters(args: &Args) -> Result<Filters, String> {
             DirectionArg::Receive => Direction::Receive,
             DirectionArg::Send => Direction::Send,
         }),
-        remote: args
-            .remote
-            .iter()
-            .map(|c| filter::Cidr::parse(c))
-            .collect::<Result<_, _>>()
-            .map_err(|e| format!("--remote: {e}"))?,
-        exclude_remote: args
-            .exclude_remote
-            .iter()
-            .map(|c| filter::Cidr::parse(c))
-            .collect::<Result<_, _>>()
-            .map_err(|e| format!("--exclude-remote: {e}"))?,
+        remote: cidrs(&args.remote, "--remote")?,
+        exclude_remote: cidrs(&args.exclude_remote, "--exclude-remote")?,
         ehlo: args
             .ehlo
             .as_deref()
@@ -178,4 +168,11 @@ fn filters(args: &Args) -> Result<Filters, String> {
             .transpose()?,
         exclude_internal: args.exclude_internal,
     })
+}
+
+/// The networks given to `flag`; an error names the flag.
+fn cidrs(list: &[String], flag: &str) -> Result<Vec<filter::Cidr>, String> {
+    list.iter()
+        .map(|c| filter::Cidr::parse(c).map_err(|e| format!("{flag}: {e}")))
+        .collect()
 }
