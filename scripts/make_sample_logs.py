@@ -8,7 +8,13 @@ writes it: UTF-8 BOM, the 5-line header, CRLF. Sessions interleave and one
 crosses an hourly rollover. Deterministic: run it again, get the same bytes.
 
     python3 scripts/make_sample_logs.py [OUT_DIR]
+
+It also writes OUT_DIR/truth.json: the rows of exlog's connector, remote,
+cipher, failure and day reports, computed here from the sessions it made
+(not by reading the logs), so a test can hold exlog to them. exlog does not
+read truth.json: its name is not RECV*.LOG or SEND*.LOG.
 """
+import json
 import os
 import random
 import sys
@@ -52,6 +58,9 @@ class Session:
         self.sid, self.connector, self.local, self.remote = sid, connector, local, remote
         self.t = start
         self.rows = []
+        # What the truth needs: set by receive() and send().
+        self.direction = self.ip = self.outcome = self.proto = self.suite = self.error = self.name = None
+        self.tls_time = None
 
     def row(self, event, data="", context="", gap_ms=None, local=None):
         self.t += timedelta(milliseconds=gap_ms if gap_ms is not None else rng.randint(1, 400))
@@ -86,6 +95,7 @@ def receive(srv, sid, start, ip, ehlo, outcome, proto=None, suite=None, new_shap
     s = Session(sid, f"{srv}\\Default Frontend {srv}", "10.0.0.%d:25" % (11 if srv == "EX01" else 12),
                 f"[{ip}]:{rng.randint(1025, 65535)}" if ":" in ip else f"{ip}:{rng.randint(1025, 65535)}", start)
     host = f"{srv}.contoso.com"
+    s.direction, s.ip, s.outcome, s.proto, s.suite, s.error, s.name = "receive", ip, outcome, proto, suite, error, ehlo
     s.row("+", gap_ms=0)
     s.row("*", "None", "Set Session Permissions", 0)
     s.row(">", f"220 {host} Microsoft ESMTP MAIL Service ready at {start.strftime('%a, %d %b %Y %H:%M:%S')} +0000")
@@ -115,9 +125,11 @@ def receive(srv, sid, start, ip, ehlo, outcome, proto=None, suite=None, new_shap
                        f"{host};mail.contoso.com")
         if outcome == "failed":
             s.row("*", "", f"TLS negotiation failed with error {error}")
+            s.tls_time = s.t
             s.row("-", "", "DroppedSession", 0)
             return s
         s.row("*", "", tls_line(proto, *suite))
+        s.tls_time = s.t
         s.row("<", f"EHLO {ehlo}")
         s.row("*", "", "Client certificate chain validation status: 'EmptyCertificate'", 0)
         s.row("*", "", "TlsDomainCapabilities='None'; Status='NoRemoteCertificate'", 0)
@@ -143,6 +155,7 @@ def send(srv, sid, start, connector, ip, banner, outcome, proto=None, suite=None
     """A Hub send session (Exchange is the TLS client)."""
     local = f"10.0.0.{11 if srv == 'EX01' else 12}:{rng.randint(20000, 60000)}"
     s = Session(sid, connector, local, f"{ip}:25", start)
+    s.direction, s.ip, s.outcome, s.proto, s.suite, s.error, s.name = "send", ip, outcome, proto, suite, error, banner
     host = f"{srv}.contoso.com"
     s.row("*", "SendRoutingHeaders", "Set Session Permissions", 0, local="")
     s.row("*", "", "attempting to connect", 0, local="")
@@ -166,6 +179,7 @@ def send(srv, sid, start, connector, ip, banner, outcome, proto=None, suite=None
         s.row("*", data, ctx, 0)
     if outcome == "failed":
         s.row("*", "", f"TLS negotiation failed with error {error}")
+        s.tls_time = s.t
         s.row("-", "", "DroppedSession", 0)
         return s
     if multi:
@@ -174,6 +188,7 @@ def send(srv, sid, start, connector, ip, banner, outcome, proto=None, suite=None
         data, ctx = single_cert("Remote certificate", f"CN={banner}", "CN=DigiCert_Global_G2", banner)
         s.row("*", data, ctx, 0)
     s.row("*", "", tls_line(proto, *suite))
+    s.tls_time = s.t
     s.row(">", f"EHLO {host}")
     remote_ehlo(False)
     s.row(">", f"MAIL FROM:<noreply@contoso.com> SIZE={rng.randint(2000, 90000)}")
@@ -211,6 +226,68 @@ def hourly(sessions, folder, prefix, log_type):
         part = [r for r in rows if r[0].strftime("%Y%m%d%H") == h]
         created = datetime.strptime(h, "%Y%m%d%H").replace(tzinfo=timezone.utc) + timedelta(seconds=3, milliseconds=113)
         write(os.path.join(folder, f"{prefix}{h}-1.LOG"), log_type, part, created)
+
+
+VERSIONS = ["SSL2", "SSL3", "TLS1.0", "TLS1.1", "TLS1.2", "TLS1.3", "other"]
+NAMES = {"CALG_AES_256": "AES-256", "CALG_AES_128": "AES-128", "CALG_3DES": "3DES", "CALG_RC4": "RC4",
+         "CALG_SHA_384": "SHA-384", "CALG_SHA_256": "SHA-256", "CALG_SHA1": "SHA-1", "CALG_MD5": "MD5",
+         "CALG_ECDH_EPHEM": "ECDHE", "CALG_ECDHE": "ECDHE", "CALG_RSA_KEYX": "RSA"}
+
+
+def version(proto):
+    # SP_PROT_TLS1_2_SERVER -> TLS1.2, SP_PROT_SSL3_CLIENT -> SSL3
+    v = proto.split("_")[2:-1]
+    return v[0] if len(v) == 1 else f"{v[0]}.{v[1]}"
+
+
+def truth(sessions):
+    """exlog's five count reports, from the sessions as made."""
+    def counts():
+        return {v: 0 for v in VERSIONS} | {"failed": 0}
+
+    conn, remote, cipher, failure, day = {}, {}, {}, {}, {}
+    for s in sessions:
+        d, when = s.direction, ts(s.tls_time) if s.tls_time else None
+        c = conn.setdefault((d, s.connector), {"n": counts(), "plaintext": 0})
+        r = remote.setdefault((d, s.ip), {"n": counts(), "seen": [], "plaintext": 0, "sessions": 0, "names": {}})
+        r["sessions"] += 1
+        r["names"][s.name] = r["names"].get(s.name, 0) + 1
+        start_day = ts(s.rows[0][0])[:10]
+        if s.outcome == "plain":
+            c["plaintext"] += 1
+            r["plaintext"] += 1
+            day.setdefault((start_day, d), {"n": counts(), "plaintext": 0})["plaintext"] += 1
+            continue
+        key = "failed" if s.outcome == "failed" else version(s.proto)
+        for n in (c["n"], r["n"], day.setdefault((when[:10], d), {"n": counts(), "plaintext": 0})["n"]):
+            n[key] += 1
+        r["seen"].append(when)
+        if s.outcome == "failed":
+            failure[(d, s.connector, s.ip, s.error)] = failure.get((d, s.connector, s.ip, s.error), 0) + 1
+        else:
+            cb, hb, kb = s.suite[1], s.suite[3], s.suite[5]
+            k = (d, key, NAMES[s.suite[0]], cb, NAMES[s.suite[2]], hb, NAMES[s.suite[4]], kb)
+            cipher[k] = cipher.get(k, 0) + 1
+
+    def with_total(n):
+        return n | {"total": sum(n.values())}
+
+    top = lambda names: sorted(names.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+    return {
+        "connector": [{"direction": d, "connector": k} | with_total(v["n"]) | {"plaintext": v["plaintext"]}
+                      for (d, k), v in conn.items()],
+        "remote": [{"direction": d, "remote_ip": ip} | with_total(v["n"])
+                   | {"first_seen": min(v["seen"], default=""), "last_seen": max(v["seen"], default=""),
+                      "plaintext": v["plaintext"], "sessions": v["sessions"], "ehlo": top(v["names"])}
+                   for (d, ip), v in remote.items()],
+        "cipher": [{"direction": k[0], "tls_version": k[1], "cipher": k[2], "cipher_bits": k[3], "hash": k[4],
+                    "hash_bits": k[5], "key_exchange": k[6], "key_exchange_bits": k[7], "sessions": n}
+                   for k, n in cipher.items()],
+        "failure": [{"direction": k[0], "connector": k[1], "remote_ip": k[2], "error": k[3], "sessions": n}
+                    for k, n in failure.items()],
+        "day": [{"date": date, "direction": d} | v["n"] | {"plaintext": v["plaintext"], "total": sum(v["n"].values())}
+                for (date, d), v in day.items()],
+    }
 
 
 def main():
@@ -261,9 +338,13 @@ def main():
           "SMTP Receive Protocol Log", by_time(rcv2), base2 + timedelta(seconds=1))
     write(os.path.join(ex02, "Hub", "ProtocolLog", "SmtpSend", "SEND20221228-1.LOG"),
           "SMTP Send Protocol Log", by_time(snd2), base2 + timedelta(seconds=1))
+    with open(os.path.join(OUT, "truth.json"), "w") as f:
+        json.dump(truth(rcv1 + snd1 + rcv2 + snd2), f, indent=1, ensure_ascii=False)
+        f.write("\n")
     with open(os.path.join(OUT, "README.txt"), "w") as f:
         f.write("Synthetic Exchange SMTP protocol logs for trying exlog; made by scripts/make_sample_logs.py.\n"
-                "exlog reads only RECV*.LOG and SEND*.LOG in folders, so this file is ignored.\n")
+                "exlog reads only RECV*.LOG and SEND*.LOG in folders, so this file and truth.json\n"
+                "(the report rows the script computed from the sessions it made) are ignored.\n")
 
 
 main()
