@@ -84,6 +84,9 @@ pub struct ConnectorCounts {
     /// Sessions whose lowest negotiated version is below TLS 1.2.
     pub legacy_sessions: u64,
     pub last_legacy: Option<Stamp>,
+    /// The latest negotiation at TLS 1.2 or later: the evidence that
+    /// clients manage without the old versions.
+    pub last_modern: Option<Stamp>,
     /// The remotes of those sessions.
     pub offenders: FxHashMap<Box<[u8]>, Offender>,
 }
@@ -94,6 +97,7 @@ impl ConnectorCounts {
         self.sessions.add(o.sessions);
         self.legacy_sessions += o.legacy_sessions;
         self.last_legacy = self.last_legacy.max(o.last_legacy);
+        self.last_modern = self.last_modern.max(o.last_modern);
         for (ip, off) in o.offenders {
             match self.offenders.entry(ip) {
                 Entry::Occupied(mut e) => e.get_mut().add(&off),
@@ -271,8 +275,18 @@ pub struct Tally {
     /// The latest record time counted in session mode: "now" for the
     /// readiness window.
     pub latest: Option<Stamp>,
+    /// The earliest one: with `latest`, the time the logs cover.
+    pub earliest: Option<Stamp>,
     /// File index (into the input list) → what was read from it.
     pub files: FxHashMap<usize, FileStats>,
+}
+
+/// The earlier of two optional times (`None`: not seen).
+fn earlier(a: Option<Stamp>, b: Option<Stamp>) -> Option<Stamp> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, y) => x.or(y),
+    }
 }
 
 fn merge_remotes(
@@ -377,6 +391,7 @@ impl Tally {
         }
         self.incomplete += other.incomplete;
         self.latest = self.latest.max(other.latest);
+        self.earliest = earlier(self.earliest, other.earliest);
         for (k, v) in other.files {
             self.files.entry(k).or_default().merge(v);
         }
@@ -400,12 +415,17 @@ impl Tally {
                 continue;
             }
             self.latest = self.latest.max(Some(*stamp));
+            self.earliest = earlier(self.earliest, Some(*stamp));
             let day = self.day.entry((stamp.day(), d)).or_default();
             match e {
                 TlsEvent::Success {
                     context, version, ..
                 } => {
                     day.versions[version.index()] += 1;
+                    if matches!(version, Version::Tls12 | Version::Tls13) {
+                        let c = entry(&mut self.connector[d.index()], &s.connector);
+                        c.last_modern = c.last_modern.max(Some(*stamp));
+                    }
                     self.success(d, *version, &s.connector, &s.remote_ip, stamp, context);
                 }
                 TlsEvent::Failure { error, .. } => {
@@ -418,6 +438,7 @@ impl Tally {
             return false;
         }
         self.latest = self.latest.max(Some(s.end));
+        self.earliest = earlier(self.earliest, Some(s.start));
         let class = s.class();
         let plain = u64::from(class == Class::Plaintext);
         self.classes[class as usize] += 1;

@@ -72,6 +72,42 @@ fn window_start(latest: &Stamp, days: u32) -> String {
     }
 }
 
+/// The verdict when the logs begin after the window does: they cannot say
+/// what happened in all of it.
+fn short_coverage(tally: &Tally, cutoff: &str, window_days: u32) -> Option<String> {
+    let (from, to) = (tally.earliest?, tally.latest?);
+    if from.as_bytes() <= cutoff.as_bytes() {
+        return None;
+    }
+    let hours = match (parse_time(&from), parse_time(&to)) {
+        (Some(a), Some(b)) => (b - a).num_minutes() as f64 / 60.0,
+        _ => 0.0,
+    };
+    let span = if hours < 48.0 {
+        format!("{hours:.1} hours")
+    } else {
+        format!("{:.1} days", hours / 24.0)
+    };
+    Some(format!(
+        "insufficient data: logs cover {span} ({}–{}), window is {window_days} days",
+        minute(&from),
+        minute(&to)
+    ))
+}
+
+fn parse_time(s: &Stamp) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+    chrono::DateTime::parse_from_rfc3339(&lossy(s.as_bytes())).ok()
+}
+
+/// `yyyy-MM-dd HH:mm` of a record time.
+fn minute(s: &Stamp) -> String {
+    let t = lossy(s.as_bytes());
+    match (t.get(..10), t.get(11..16)) {
+        (Some(d), Some(m)) => format!("{d} {m}"),
+        _ => t,
+    }
+}
+
 /// Per connector: sessions and remotes still below TLS 1.2, plaintext
 /// sessions, the last such session, the top offenders and a verdict.
 pub fn readiness(tally: &Tally, window_days: u32) -> Table {
@@ -143,6 +179,17 @@ pub fn readiness(tally: &Tally, window_days: u32) -> Table {
                     plural(recent.len()),
                     versions(&mut recent.iter().map(|(_, o)| o.lowest)),
                 )
+            } else if r
+                .last_modern
+                .is_none_or(|t| t.as_bytes() < cutoff.as_bytes())
+            {
+                // No old TLS, but no new TLS either: nothing says clients
+                // can do without the old versions.
+                format!(
+                    "insufficient data: no negotiation at TLS 1.2 or later in the last {window_days} days; no evidence that TLS 1.0/1.1 can go"
+                )
+            } else if let Some(short) = short_coverage(tally, &cutoff, window_days) {
+                short
             } else if !offenders.is_empty() {
                 format!(
                     "no TLS below 1.2 in the last {window_days} days ({} {} used {} until {last}); ready to disable TLS 1.0/1.1",
@@ -151,7 +198,9 @@ pub fn readiness(tally: &Tally, window_days: u32) -> Table {
                     versions(&mut offenders.iter().map(|(_, o)| o.lowest)),
                 )
             } else {
-                "no TLS below 1.2 seen; ready to disable TLS 1.0/1.1".to_string()
+                format!(
+                    "no TLS below 1.2 in the last {window_days} days; ready to disable TLS 1.0/1.1"
+                )
             };
             if r.sessions.plaintext > 0 {
                 verdict.push_str(&format!(

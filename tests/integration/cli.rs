@@ -285,3 +285,97 @@ fn filter_lists_exclusions_and_ehlo() {
             .contains("--tls-only reads no sessions, so it cannot give --ehlo")
     );
 }
+
+/// Hand-made readiness cases, each verdict worked out by hand.
+#[test]
+fn readiness_is_never_ready_without_evidence() {
+    let tls = |v: &str| {
+        format!(
+            "\"TLS protocol SP_PROT_{v}_SERVER negotiation succeeded using bulk encryption algorithm CALG_AES_256 with strength 256 bits, MAC hash algorithm CALG_SHA_384 with strength 0 bits and key exchange algorithm CALG_ECDHE with strength 384 bits\""
+        )
+    };
+    // One session of connector `conn` at `time` whose TLS line is `line`.
+    let session = |conn: &str, sid: u32, time: &str, line: &str| {
+        let row = |seq: u32, event: &str, ctx: &str| {
+            format!(
+                "{time},EX01\\{conn},08DC0000{sid:08X},{seq},10.0.0.1:25,192.0.2.{sid}:5000,{event},,{ctx}\r\n"
+            )
+        };
+        format!(
+            "{}{}{}",
+            row(0, "+", ""),
+            row(1, "*", line),
+            row(2, "-", "Local")
+        )
+    };
+    let verdicts = |sessions: &[String]| {
+        let dir = tempfile::tempdir().unwrap();
+        let log = format!(
+            "#Log-type: SMTP Receive Protocol Log\r\n{}",
+            sessions.concat()
+        );
+        write(&dir.path().join("RECV20240301-1.LOG"), log.as_bytes());
+        let run = exlog_on(dir.path(), &["--by", "readiness", "--format", "csv"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        run.stdout
+            .lines()
+            .skip(1)
+            .map(|l| {
+                l.split(',').nth(1).unwrap().to_owned()
+                    + ": "
+                    + l.rsplit_once(",\"").map_or_else(
+                        || l.rsplit(',').next().unwrap(),
+                        |(_, v)| v.trim_end_matches('"'),
+                    )
+            })
+            .collect::<Vec<_>>()
+    };
+    // Logs from 2024-03-01 to 2024-03-20 (19 days, more than the 14-day
+    // window from 2024-03-06 on). A: TLS 1.2 on 03-10 only: ready.
+    // B: TLS 1.0 on 03-15: not ready. C: only a failure on 03-12: no
+    // evidence. D: TLS 1.2, but only before the window (03-01): no evidence.
+    let all = [
+        session("A", 1, "2024-03-10T10:00:00.000Z", &tls("TLS1_2")),
+        session("B", 2, "2024-03-15T10:00:00.000Z", &tls("TLS1_0")),
+        session(
+            "C",
+            3,
+            "2024-03-12T10:00:00.000Z",
+            "TLS negotiation failed with error UnknownCredentials",
+        ),
+        session("D", 4, "2024-03-01T10:00:00.000Z", &tls("TLS1_2")),
+        session("E", 5, "2024-03-20T10:00:00.000Z", &tls("TLS1_3")),
+    ];
+    let v = verdicts(&all);
+    assert_eq!(v.len(), 5, "{v:#?}");
+    assert!(
+        v[0].starts_with("EX01\\A: no TLS below 1.2 in the last 14 days; ready"),
+        "{}",
+        v[0]
+    );
+    assert!(
+        v[1].starts_with("EX01\\B: 1 remote still used TLS 1.0") && v[1].contains("not ready"),
+        "{}",
+        v[1]
+    );
+    assert!(
+        v[2].starts_with("EX01\\C: insufficient data: no negotiation at TLS 1.2"),
+        "{}",
+        v[2]
+    );
+    assert!(
+        v[3].starts_with("EX01\\D: insufficient data: no negotiation at TLS 1.2"),
+        "{}",
+        v[3]
+    );
+    // Without the first day, the logs (03-10 to 03-20: 10 days) no longer
+    // cover the window: A and E are short of evidence too.
+    let v = verdicts(&[all[0].clone(), all[1].clone(), all[4].clone()]);
+    assert!(v[0].starts_with("EX01\\A: insufficient data: logs cover 10.0 days (2024-03-10 10:00–2024-03-20 10:00), window is 14 days"), "{}", v[0]);
+    assert!(v[1].contains("not ready"), "{}", v[1]);
+    assert!(
+        v[2].starts_with("EX01\\E: insufficient data: logs cover"),
+        "{}",
+        v[2]
+    );
+}
