@@ -934,7 +934,15 @@ fn receive_session(w: &World, srv: usize, rng: &mut Rng, t: i64, sid: u64) -> Se
             if rng.chance(remote.fail) {
                 let err = *rng.pick(&FAIL_RECEIVE);
                 b.tls_failure(rng, err);
-                return finish(b, connector, sid, s, port, remote, remote.name.clone());
+                return finish(
+                    b,
+                    connector,
+                    sid,
+                    s,
+                    Listener::Exchange(port),
+                    remote,
+                    remote.name.clone(),
+                );
             }
             b.tls_success(rng, v, true, s.old_names);
             b.row(rng.gap(NET), b'<', ehlo.clone(), "");
@@ -1018,7 +1026,23 @@ fn receive_session(w: &World, srv: usize, rng: &mut Rng, t: i64, sid: u64) -> Se
     } else {
         b.row(rng.gap(SLOW), b'-', &b""[..], "Remote(ConnectionReset)");
     }
-    finish(b, connector, sid, s, port, remote, remote.name.clone())
+    finish(
+        b,
+        connector,
+        sid,
+        s,
+        Listener::Exchange(port),
+        remote,
+        remote.name.clone(),
+    )
+}
+
+/// Who listens on the well-known port: Exchange (receive) or the remote
+/// server (send); the other side uses an ephemeral port.
+#[derive(Clone, Copy)]
+enum Listener {
+    Exchange(u16),
+    Remote(u16),
 }
 
 fn finish(
@@ -1026,16 +1050,27 @@ fn finish(
     connector: usize,
     sid: u64,
     s: &Server,
-    port: u16,
+    listener: Listener,
     remote: &Remote,
     ehlo: Vec<u8>,
 ) -> Session {
+    let ephemeral = 1024 + (sid % 60_000);
+    let (local, remote_end) = match listener {
+        Listener::Exchange(port) => (
+            format!("{}:{port}", s.ip),
+            format!("{}:{ephemeral}", remote.endpoint_host),
+        ),
+        Listener::Remote(port) => (
+            format!("{}:{ephemeral}", s.ip),
+            format!("{}:{port}", remote.endpoint_host),
+        ),
+    };
     Session {
         connector,
         sid,
         ehlo,
-        local: format!("{}:{port}", s.ip),
-        remote: format!("{}:{}", remote.endpoint_host, 1024 + (sid % 60_000)),
+        local,
+        remote: remote_end,
         remote_ip: remote.ip.clone(),
         rows: b.rows,
         next: 0,
@@ -1147,7 +1182,7 @@ fn send_session(w: &World, srv: usize, rng: &mut Rng, t: i64, sid: u64) -> Sessi
                 connector,
                 sid,
                 s,
-                port,
+                Listener::Remote(port),
                 remote,
                 banner.clone().into_bytes(),
             );
@@ -1224,7 +1259,15 @@ fn send_session(w: &World, srv: usize, rng: &mut Rng, t: i64, sid: u64) -> Sessi
         "",
     );
     b.row(rng.gap(FAST), b'-', &b""[..], "Local");
-    finish(b, connector, sid, s, port, remote, banner.into_bytes())
+    finish(
+        b,
+        connector,
+        sid,
+        s,
+        Listener::Remote(port),
+        remote,
+        banner.into_bytes(),
+    )
 }
 
 // ---------------------------------------------------------------- output
