@@ -277,8 +277,11 @@ pub fn scan_sessions(
         }
         // Most rows need no splitting beyond the commas the line pass
         // found: a row of a live session that only moves its end time.
-        if line.is_plain()
-            && let Some(session) = live.get_mut(&session::key(line.field(fields::SESSION_ID)))
+        let plain_id = line
+            .is_plain()
+            .then(|| session::key(line.field(fields::SESSION_ID)));
+        if let Some(id) = plain_id
+            && let Some(session) = live.get_mut(&id)
             && session.is_routine(
                 line.field(fields::SEQUENCE),
                 line.field(fields::EVENT),
@@ -308,7 +311,8 @@ pub fn scan_sessions(
                 return;
             }
         };
-        let id = session::key(row.get(fields::SESSION_ID));
+        // A plain line's id is its field as written: no need to key it twice.
+        let id = plain_id.unwrap_or_else(|| session::key(row.get(fields::SESSION_ID)));
         let is_end = row.get(fields::EVENT) == b"-";
         // Row 0 always begins a session, even if the id was seen before (a
         // restarted counter, a duplicated row): deciding by the row alone,

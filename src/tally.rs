@@ -323,7 +323,11 @@ impl Tally {
         context: &[u8],
     ) {
         let d = dir.index();
-        entry(&mut self.connector[d], connector).tls.versions[version.index()] += 1;
+        let c = entry(&mut self.connector[d], connector);
+        c.tls.versions[version.index()] += 1;
+        if matches!(version, Version::Tls12 | Version::Tls13) {
+            c.last_modern = c.last_modern.max(Some(*stamp));
+        }
         let r = entry(&mut self.remote[d], remote_ip);
         r.tls.versions[version.index()] += 1;
         r.see(stamp);
@@ -422,10 +426,6 @@ impl Tally {
                     context, version, ..
                 } => {
                     day.versions[version.index()] += 1;
-                    if matches!(version, Version::Tls12 | Version::Tls13) {
-                        let c = entry(&mut self.connector[d.index()], &s.connector);
-                        c.last_modern = c.last_modern.max(Some(*stamp));
-                    }
                     self.success(d, *version, &s.connector, &s.remote_ip, stamp, context);
                 }
                 TlsEvent::Failure { error, .. } => {

@@ -219,11 +219,7 @@ impl Session {
         let data = row.get(fields::DATA);
         let context = row.get(fields::CONTEXT);
         let event = row.get(fields::EVENT).first().copied().unwrap_or(0);
-        // Receive logs: `<` is the peer. Send logs: `>` is Exchange, the client.
-        let (client, server) = match self.direction {
-            Direction::Receive => (b'<', b'>'),
-            Direction::Send => (b'>', b'<'),
-        };
+        let (client, server) = self.sides();
         match event {
             b'+' => self.began = true,
             b'-' => {
@@ -238,6 +234,15 @@ impl Session {
             _ => {}
         }
         false
+    }
+
+    /// The event marks of the SMTP client's and server's lines. Receive
+    /// logs: `<` is the peer. Send logs: `>` is Exchange, the client.
+    fn sides(&self) -> (u8, u8) {
+        match self.direction {
+            Direction::Receive => (b'<', b'>'),
+            Direction::Send => (b'>', b'<'),
+        }
     }
 
     /// Takes a row's time: the session spans it.
@@ -265,10 +270,7 @@ impl Session {
         if sequence == b"0" || self.local_port.is_none() || self.remote_ip.is_empty() {
             return false;
         }
-        let (client, server) = match self.direction {
-            Direction::Receive => (b'<', b'>'),
-            Direction::Send => (b'>', b'<'),
-        };
+        let (client, server) = self.sides();
         match event.first() {
             Some(b'+' | b'-' | b'*') => false,
             // EHLO, HELO, STARTTLS, X-ANONYMOUSTLS, XPROXYFROM, MAIL FROM,
