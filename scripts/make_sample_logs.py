@@ -91,11 +91,12 @@ def multi_cert(s, kind, subject, issuer, sans):
 
 
 def receive(srv, sid, start, ip, ehlo, outcome, proto=None, suite=None, new_shape=True, error=None):
-    """A FrontEnd receive session. outcome: tls | failed | plain."""
-    s = Session(sid, f"{srv}\\Default Frontend {srv}", "10.0.0.%d:25" % (11 if srv == "EX01" else 12),
+    """A FrontEnd receive session. outcome: tls | failed | plain | idle (EHLO, then QUIT)."""
+    s = Session(sid, f"{srv}\\Default Frontend {srv}", "10.0.0.%d:25" % (10 + int(srv[2:])),
                 f"[{ip}]:{rng.randint(1025, 65535)}" if ":" in ip else f"{ip}:{rng.randint(1025, 65535)}", start)
     host = f"{srv}.contoso.com"
     s.direction, s.ip, s.outcome, s.proto, s.suite, s.error, s.name = "receive", ip, outcome, proto, suite, error, ehlo
+    s.srv = srv
     s.row("+", gap_ms=0)
     s.row("*", "None", "Set Session Permissions", 0)
     s.row(">", f"220 {host} Microsoft ESMTP MAIL Service ready at {start.strftime('%a, %d %b %Y %H:%M:%S')} +0000")
@@ -134,7 +135,7 @@ def receive(srv, sid, start, ip, ehlo, outcome, proto=None, suite=None, new_shap
         s.row("*", "", "Client certificate chain validation status: 'EmptyCertificate'", 0)
         s.row("*", "", "TlsDomainCapabilities='None'; Status='NoRemoteCertificate'", 0)
         ehlo_reply(False)
-    for m in range(rng.choice([1, 1, 2])):
+    for m in range(0 if outcome == "idle" else rng.choice([1, 1, 2])):
         s.row("<", f"MAIL FROM:<user{rng.randint(1, 99)}@{ehlo.split('.', 1)[-1]}> SIZE={rng.randint(2000, 90000)}")
         s.row("*", f"{sid};{ts(s.t)};{m + 1}", "receiving message", 0)
         s.row(">", "250 2.1.0 Sender OK", gap_ms=1)
@@ -153,9 +154,10 @@ def receive(srv, sid, start, ip, ehlo, outcome, proto=None, suite=None, new_shap
 
 def send(srv, sid, start, connector, ip, banner, outcome, proto=None, suite=None, error=None, multi=False):
     """A Hub send session (Exchange is the TLS client)."""
-    local = f"10.0.0.{11 if srv == 'EX01' else 12}:{rng.randint(20000, 60000)}"
+    local = f"10.0.0.{10 + int(srv[2:])}:{rng.randint(20000, 60000)}"
     s = Session(sid, connector, local, f"{ip}:25", start)
     s.direction, s.ip, s.outcome, s.proto, s.suite, s.error, s.name = "send", ip, outcome, proto, suite, error, banner
+    s.srv = srv
     host = f"{srv}.contoso.com"
     s.row("*", "SendRoutingHeaders", "Set Session Permissions", 0, local="")
     s.row("*", "", "attempting to connect", 0, local="")
@@ -228,6 +230,14 @@ def hourly(sessions, folder, prefix, log_type):
         write(os.path.join(folder, f"{prefix}{h}-1.LOG"), log_type, part, created)
 
 
+def daily(sessions, folder, prefix, log_type):
+    rows = by_time(sessions)
+    for d in sorted({t.strftime("%Y%m%d") for t, _ in rows}):
+        part = [r for r in rows if r[0].strftime("%Y%m%d") == d]
+        created = datetime.strptime(d, "%Y%m%d").replace(tzinfo=timezone.utc) + timedelta(seconds=1)
+        write(os.path.join(folder, f"{prefix}{d}-1.LOG"), log_type, part, created)
+
+
 VERSIONS = ["SSL2", "SSL3", "TLS1.0", "TLS1.1", "TLS1.2", "TLS1.3", "other"]
 NAMES = {"CALG_AES_256": "AES-256", "CALG_AES_128": "AES-128", "CALG_3DES": "3DES", "CALG_RC4": "RC4",
          "CALG_SHA_384": "SHA-384", "CALG_SHA_256": "SHA-256", "CALG_SHA1": "SHA-1", "CALG_MD5": "MD5",
@@ -240,39 +250,75 @@ def version(proto):
     return v[0] if len(v) == 1 else f"{v[0]}.{v[1]}"
 
 
-def truth(sessions):
-    """exlog's five count reports, from the sessions as made."""
+LEGACY = {"SSL2", "SSL3", "TLS1.0", "TLS1.1"}
+WEAK = {"CALG_RC4", "CALG_3DES", "CALG_DES", "CALG_MD5"}
+
+
+def truth(sessions, skewed=()):
+    """exlog's reports, from the sessions as made (not from the logs).
+
+    `skewed` are sessions written with a wrong clock: counted, but their
+    rows are no record of when a server's logs end."""
     def counts():
         return {v: 0 for v in VERSIONS} | {"failed": 0}
 
-    conn, remote, cipher, failure, day = {}, {}, {}, {}, {}
+    conn, remote, cipher, failure, day, server = {}, {}, {}, {}, {}, {}
+    legacy = {}
+    kinds = {"tls": 0, "failed": 0, "plain": 0, "idle": 0}
     for s in sessions:
         d, when = s.direction, ts(s.tls_time) if s.tls_time else None
+        kinds[s.outcome] += 1
         c = conn.setdefault((d, s.connector), {"n": counts(), "plaintext": 0})
+        sv = server.setdefault((d, s.srv), {"n": counts(), "plaintext": 0, "sessions": 0})
+        sv["sessions"] += 1
         r = remote.setdefault((d, s.ip), {"n": counts(), "seen": [], "plaintext": 0, "sessions": 0, "names": {}})
         r["sessions"] += 1
         r["names"][s.name] = r["names"].get(s.name, 0) + 1
         start_day = ts(s.rows[0][0])[:10]
-        if s.outcome == "plain":
-            c["plaintext"] += 1
-            r["plaintext"] += 1
-            day.setdefault((start_day, d), {"n": counts(), "plaintext": 0})["plaintext"] += 1
+        if s.outcome in ("plain", "idle"):
+            if s.outcome == "plain":
+                c["plaintext"] += 1
+                r["plaintext"] += 1
+                sv["plaintext"] += 1
+                day.setdefault((start_day, d), {"n": counts(), "plaintext": 0})["plaintext"] += 1
             continue
         key = "failed" if s.outcome == "failed" else version(s.proto)
-        for n in (c["n"], r["n"], day.setdefault((when[:10], d), {"n": counts(), "plaintext": 0})["n"]):
+        for n in (c["n"], r["n"], sv["n"], day.setdefault((when[:10], d), {"n": counts(), "plaintext": 0})["n"]):
             n[key] += 1
         r["seen"].append(when)
         if s.outcome == "failed":
-            failure[(d, s.connector, s.ip, s.error)] = failure.get((d, s.connector, s.ip, s.error), 0) + 1
+            k = (d, s.srv, s.connector, s.ip, s.error)
+            failure[k] = failure.get(k, 0) + 1
         else:
             cb, hb, kb = s.suite[1], s.suite[3], s.suite[5]
             k = (d, key, NAMES[s.suite[0]], cb, NAMES[s.suite[2]], hb, NAMES[s.suite[4]], kb)
             cipher[k] = cipher.get(k, 0) + 1
+            weak = s.suite[0] in WEAK or s.suite[2] in WEAK
+            if key in LEGACY or weak:
+                e = legacy.setdefault((d, s.srv, s.connector, s.ip), {"versions": {}, "legacy": 0, "weak": 0, "times": []})
+                e["legacy"] += key in LEGACY
+                e["weak"] += weak
+                e["times"].append(when)
+    # The versions column lists every negotiation of a listed remote there.
+    for s in sessions:
+        e = legacy.get((s.direction, s.srv, s.connector, s.ip))
+        if e is not None and s.outcome == "tls":
+            v = version(s.proto)
+            e["versions"][v] = e["versions"].get(v, 0) + 1
 
     def with_total(n):
         return n | {"total": sum(n.values())}
 
     top = lambda names: sorted(names.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+    # Coverage per server and direction: first and last row, skew left out.
+    cover = {}
+    for s in sessions:
+        if s in skewed:
+            continue
+        for t, *_ in s.rows:
+            for k in ((s.srv, s.direction), (s.srv, None)):
+                lo, hi = cover.get(k, (t, t))
+                cover[k] = (min(lo, t), max(hi, t))
     return {
         "connector": [{"direction": d, "connector": k} | with_total(v["n"]) | {"plaintext": v["plaintext"]}
                       for (d, k), v in conn.items()],
@@ -283,11 +329,50 @@ def truth(sessions):
         "cipher": [{"direction": k[0], "tls_version": k[1], "cipher": k[2], "cipher_bits": k[3], "hash": k[4],
                     "hash_bits": k[5], "key_exchange": k[6], "key_exchange_bits": k[7], "sessions": n}
                    for k, n in cipher.items()],
-        "failure": [{"direction": k[0], "connector": k[1], "remote_ip": k[2], "error": k[3], "sessions": n}
+        "failure": [{"direction": k[0], "server": k[1], "connector": k[2], "remote_ip": k[3], "error": k[4], "sessions": n}
                     for k, n in failure.items()],
         "day": [{"date": date, "direction": d} | v["n"] | {"plaintext": v["plaintext"], "total": sum(v["n"].values())}
                 for (date, d), v in day.items()],
+        "server": [{"direction": d, "server": srv} | with_total(v["n"])
+                   | {"plaintext": v["plaintext"], "sessions": v["sessions"],
+                      "first_record": ts(cover[(srv, d)][0]), "last_record": ts(cover[(srv, d)][1])}
+                   for (d, srv), v in server.items()],
+        "legacy": [{"direction": k[0], "server": k[1], "connector": k[2], "remote_ip": k[3],
+                    "versions": "; ".join(f"{v} x{e['versions'][v]}" for v in VERSIONS if v in e["versions"]),
+                    "legacy_sessions": e["legacy"], "weak_cipher_sessions": e["weak"],
+                    "first_legacy": min(e["times"]), "last_legacy": max(e["times"])}
+                   for k, e in legacy.items()],
+        "readiness": readiness(sessions, cover, skewed),
+        "totals": {"sessions_tls": kinds["tls"], "sessions_failed": kinds["failed"],
+                   "sessions_plaintext": kinds["plain"], "sessions_idle": kinds["idle"]},
     }
+
+
+def readiness(sessions, cover, skewed, days=14):
+    """Status per server and per connector, worked out from the sessions:
+    each server's window is the 14 days before its own latest record."""
+    out = []
+    for srv in sorted({s.srv for s in sessions}):
+        first, last = cover[(srv, None)]
+        lo, hi = last - timedelta(days=days), last
+        inside = lambda t: t is not None and lo <= t <= hi
+        scopes = [("server", "", "")] + sorted({("connector", s.direction, s.connector)
+                                                for s in sessions if s.srv == srv})
+        for scope, d, conn in scopes:
+            mine = [s for s in sessions if s.srv == srv and (scope == "server" or (s.direction, s.connector) == (d, conn))]
+            tls = [s for s in mine if s.outcome in ("tls", "failed") and inside(s.tls_time)]
+            old = [s for s in tls if s.outcome == "tls" and version(s.proto) in LEGACY]
+            new = [s for s in tls if s.outcome == "tls" and version(s.proto) in ("TLS1.2", "TLS1.3")]
+            c_first = cover[(srv, d or None)][0]
+            status = ("not_ready" if old else
+                      "ready" if c_first <= lo and new else "insufficient_data")
+            out.append({"scope": scope, "direction": d, "server": srv, "connector": conn, "status": status,
+                        "sessions": sum(inside(s.rows[0][0]) for s in mine),
+                        "negotiations": len(tls), "legacy_sessions": len(old),
+                        "legacy_remotes": len({s.ip for s in old}),
+                        "plaintext_sessions": sum(s.outcome == "plain" and inside(s.rows[0][0]) for s in mine),
+                        "window_from": ts(lo), "window_to": ts(hi)})
+    return out
 
 
 def main():
@@ -308,6 +393,8 @@ def main():
         receive("EX01", sid(), base1 + timedelta(minutes=59, seconds=59), "209.85.220.41", "mail-sor-f41.google.com", "tls", T12, GCM12_128),
         receive("EX01", sid(), base1 + timedelta(hours=1, minutes=5), "2001:db8:5::25", "mx.v6partner.example", "tls", T12, GCM12),
         receive("EX01", sid(), base1 + timedelta(hours=1, minutes=12), "40.92.10.22", "EUR05-AM6-obe.outbound.protection.outlook.com", "tls", T12, GCM12),
+        # Connects, says EHLO, leaves: idle, not plaintext.
+        receive("EX01", sid(), base1 + timedelta(minutes=38), "198.51.100.7", "healthcheck.example.net", "idle"),
     ]
     snd1 = [
         send("EX01", sid(), base1 + timedelta(minutes=3), "Outbound to Internet", "52.101.68.5", "contoso-com.mail.protection.outlook.com", "tls", "SP_PROT_TLS1_2_CLIENT", GCM12),
@@ -338,8 +425,40 @@ def main():
           "SMTP Receive Protocol Log", by_time(rcv2), base2 + timedelta(seconds=1))
     write(os.path.join(ex02, "Hub", "ProtocolLog", "SmtpSend", "SEND20221228-1.LOG"),
           "SMTP Send Protocol Log", by_time(snd2), base2 + timedelta(seconds=1))
+    # An Explorer copy of a file: exlog reads its content once.
+    src = os.path.join(ex01, "FrontEnd", "ProtocolLog", "SmtpReceive", "RECV2024030810-1.LOG")
+    with open(src, "rb") as a, open(src[:-4] + " - Copy.LOG", "wb") as b:
+        b.write(a.read())
+
+    # EX03: sixteen days of daily files, so that its logs cover the
+    # 14-day window: ready, though one scanner used TLS 1.0 before it.
+    base3 = datetime(2024, 2, 21, 9, 0, 0, tzinfo=timezone.utc)
+    ids = iter(range(0x08DC3A0011220000, 0x08DC3A0011230000))
+    rcv3, snd3 = [], []
+    for day in range(16):
+        t = base3 + timedelta(days=day)
+        rcv3.append(receive("EX03", sid(), t, "40.92.10.21", "EUR05-VI1-obe.outbound.protection.outlook.com", "tls", T12, GCM12))
+        snd3.append(send("EX03", sid(), t + timedelta(hours=2), "Outbound to Internet", "52.101.68.5",
+                         "contoso-com.mail.protection.outlook.com", "tls", "SP_PROT_TLS1_2_CLIENT", GCM12))
+    rcv3.append(receive("EX03", sid(), base3 + timedelta(minutes=30), "10.30.0.5", "OLD-SCANNER", "tls",
+                        "SP_PROT_TLS1_0_SERVER", CBC10_128))
+    # A partner connector whose only TLS attempt failed: no evidence either way.
+    snd3.append(send("EX03", sid(), base3 + timedelta(days=14, hours=3), "Partner Relay", "192.0.2.80",
+                     "smtp.brokenpartner.example", "failed", error="UnknownCredentials"))
+    # A session written with the clock years ahead: counted, but it does not
+    # move the end of EX03's window.
+    skew = receive("EX03", sid(), datetime(2031, 1, 1, 0, 0, 0, tzinfo=timezone.utc), "40.92.10.21",
+                   "EUR05-VI1-obe.outbound.protection.outlook.com", "tls", T12, GCM12)
+    ex03 = os.path.join(OUT, "EX03", "TransportRoles", "Logs")
+    rcv_dir = os.path.join(ex03, "FrontEnd", "ProtocolLog", "SmtpReceive")
+    daily(rcv3, rcv_dir, "RECV", "SMTP Receive Protocol Log")
+    daily(snd3, os.path.join(ex03, "Hub", "ProtocolLog", "SmtpSend"), "SEND", "SMTP Send Protocol Log")
+    last = os.path.join(rcv_dir, (base3 + timedelta(days=15)).strftime("RECV%Y%m%d-1.LOG"))
+    with open(last, "ab") as f:
+        f.write(("\r\n".join(l for _, l in skew.lines()) + "\r\n").encode("utf-8"))
+    everything = rcv1 + snd1 + rcv2 + snd2 + rcv3 + snd3 + [skew]
     with open(os.path.join(OUT, "truth.json"), "w") as f:
-        json.dump(truth(rcv1 + snd1 + rcv2 + snd2), f, indent=1, ensure_ascii=False)
+        json.dump(truth(everything, skewed=[skew]), f, indent=1, ensure_ascii=False)
         f.write("\n")
     with open(os.path.join(OUT, "README.txt"), "w") as f:
         f.write("Synthetic Exchange SMTP protocol logs for trying exlog; made by scripts/make_sample_logs.py.\n"

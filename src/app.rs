@@ -65,20 +65,19 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
         Format::Table if config.overview => matches!(k, Kind::Connector | Kind::Readiness),
         _ => k == config.kind,
     };
-    let mut reports = Reports::build_some(
-        &scanned.tally,
-        config.window_days,
-        config.with_sessions(),
-        wanted,
-    );
+    let options = config.report_options();
+    let mut reports =
+        pool.install(|| Reports::build_some(&scanned.tally, &scanned.servers, &options, wanted));
     pool.install(|| sort_kept(&mut scanned));
     if matches!(config.plan.keep, Keep::Sessions) {
-        reports
-            .tables
-            .push(report::sessions::session_list(&scanned.sessions));
+        reports.tables.push(report::sessions::session_list(
+            &scanned.sessions,
+            &scanned.servers,
+        ));
     }
     reports.summary.elapsed_seconds = started.elapsed().as_secs_f64();
     let (errors, mut warnings) = messages(&walk.files, &scanned);
+    warnings.extend(filter_warnings(&config, &scanned, &reports.summary));
     let partial = !walk.problems.is_empty()
         || !errors.is_empty()
         || reports.summary.files_skipped > 0
@@ -101,7 +100,7 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
     }
     if !config.quiet {
         for w in &warnings {
-            eprintln!("exlog: warning: {w}");
+            eprintln!("exlog: warning: {}", report::table::sanitize(w));
         }
     }
     if config.stats {
@@ -112,7 +111,7 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
 
 /// Puts the kept sessions (or their lines) in report order.
 fn sort_kept(scanned: &mut Scanned) {
-    report::sessions::sort_sessions(&mut scanned.sessions);
+    report::sessions::sort_sessions(&mut scanned.sessions, &scanned.servers);
     report::sessions::sort_lines(&mut scanned.lines);
 }
 
@@ -239,7 +238,35 @@ fn messages(files: &[input::Input], scanned: &Scanned) -> (Vec<String>, Vec<Stri
                     f.lines
                 ));
             }
+            if let Some((_, first)) = &f.first_skewed {
+                warnings.push(format!(
+                    "{path}: {} more than a day away from the file's own time (its name or #Date:) \
+                     or later than this machine's clock, e.g. {}: counted, but a wrong clock does \
+                     not move the readiness window",
+                    report::count(f.skewed, "record", "records"),
+                    String::from_utf8_lossy(first.as_bytes())
+                ));
+            }
         }
+    }
+    // Restarted session ids, per folder (sessions are joined per folder).
+    let mut restarts: std::collections::BTreeMap<String, u64> = Default::default();
+    for (&id, f) in &tally.files {
+        if f.restarts > 0 {
+            let folder = files[id]
+                .path
+                .parent()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            *restarts.entry(folder).or_default() += f.restarts;
+        }
+    }
+    for (folder, n) in restarts {
+        warnings.push(format!(
+            "{folder}: {} began again while a session of that id was still open \
+             (a restarted counter or duplicated rows): counted as separate sessions",
+            report::count(n, "session id", "session ids")
+        ));
     }
     for (token, (n, example)) in report::unknown_protocols(tally) {
         warnings.push(format!(
@@ -248,6 +275,102 @@ fn messages(files: &[input::Input], scanned: &Scanned) -> (Vec<String>, Vec<Stri
         ));
     }
     (errors, warnings)
+}
+
+/// Filters that matched nothing: each named, with up to five values that
+/// do exist. Only when nothing at all was counted.
+fn filter_warnings(config: &Config, scanned: &Scanned, s: &report::Summary) -> Vec<String> {
+    let f = &config.plan.filters;
+    let mut out = Vec::new();
+    let files = scanned.servers.of_file.len() as u64;
+    if !config.plan.servers.is_empty() && files > 0 && scanned.other_servers == files {
+        out.push(format!(
+            "--server matches no server; servers found: {}",
+            list(scanned.servers.names.iter().map(String::as_str))
+        ));
+        return out;
+    }
+    let counted = s.negotiations + s.failures + s.sessions.iter().sum::<u64>();
+    if f.is_empty() || counted > 0 || s.files == 0 {
+        return out;
+    }
+    if !config.with_sessions() {
+        out.push("no TLS row passes the filters: the report is empty".into());
+        return out;
+    }
+    let h = &scanned.tally.hits;
+    let seen = |e: &crate::tally::Examples| list(e.0.iter().map(|v| String::from_utf8_lossy(v)));
+    let mut named = false;
+    if (f.since.is_some() || f.until.is_some()) && h.time == 0 {
+        let first = scanned
+            .tally
+            .files
+            .values()
+            .filter_map(|x| x.first_record)
+            .min();
+        let last = scanned
+            .tally
+            .files
+            .values()
+            .filter_map(|x| x.last_record)
+            .max();
+        let span = match (first, last) {
+            (Some(a), Some(b)) => format!(
+                "{} to {}",
+                String::from_utf8_lossy(a.as_bytes()),
+                String::from_utf8_lossy(b.as_bytes())
+            ),
+            _ => "no time".into(),
+        };
+        out.push(format!(
+            "--since/--until match no session; the logs cover {span}"
+        ));
+        named = true;
+    }
+    if f.direction.is_some() && h.direction == 0 {
+        out.push(format!(
+            "--direction matches no session; directions found: {}",
+            seen(&h.seen_directions)
+        ));
+        named = true;
+    }
+    if !f.connector.is_empty() && h.connector == 0 {
+        out.push(format!(
+            "--connector matches no connector; connectors found include: {}",
+            seen(&h.seen_connectors)
+        ));
+        named = true;
+    }
+    if (!f.remote.is_empty() || !f.exclude_remote.is_empty()) && h.remote == 0 {
+        out.push(format!(
+            "--remote/--exclude-remote match no remote IP; remote IPs found include: {}",
+            seen(&h.seen_remotes)
+        ));
+        named = true;
+    }
+    if f.ehlo.is_some() && h.ehlo == 0 {
+        out.push(format!(
+            "--ehlo matches no EHLO or banner name; names found include: {}",
+            seen(&h.seen_ehlo)
+        ));
+        named = true;
+    }
+    if !named {
+        out.push("each filter matches some sessions, but none passes all of them together: the report is empty".into());
+    }
+    out
+}
+
+/// Up to five values, comma-separated (with "…" when there are more).
+fn list<'a>(values: impl Iterator<Item = impl AsRef<str> + 'a>) -> String {
+    let v: Vec<String> = values.map(|x| x.as_ref().to_string()).collect();
+    let shown: Vec<&str> = v.iter().take(5).map(String::as_str).collect();
+    let more = if v.len() > 5 { ", …" } else { "" };
+    if shown.is_empty() {
+        "none".into()
+    } else {
+        format!("{}{more}", shown.join(", "))
+    }
 }
 
 /// The `--stats` line.

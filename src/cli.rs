@@ -82,6 +82,11 @@ pub struct Args {
     )]
     pub window_days: u32,
 
+    /// End the readiness window at this UTC date or RFC 3339 time for
+    /// every server [default: each server's own latest record].
+    #[arg(help_heading = "Reports", long, value_name = "TIME")]
+    pub as_of: Option<String>,
+
     /// Only records at or after this UTC date or RFC 3339 time.
     #[arg(help_heading = "Filters", long, value_name = "TIME")]
     pub since: Option<String>,
@@ -101,6 +106,16 @@ pub struct Args {
         value_delimiter = ','
     )]
     pub connector: Vec<String>,
+
+    /// Only these servers (globs, any case; repeat or separate with
+    /// commas). See the README for how a file's server is found.
+    #[arg(
+        help_heading = "Filters",
+        long,
+        value_name = "PATTERN",
+        value_delimiter = ','
+    )]
+    pub server: Vec<String>,
 
     /// Only receive logs or only send logs.
     #[arg(help_heading = "Filters", long, value_enum)]

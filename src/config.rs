@@ -27,6 +27,8 @@ pub struct Config {
     pub stats: bool,
     pub quiet: bool,
     pub window_days: u32,
+    /// `--as-of`, ms since 1970.
+    pub as_of: Option<i64>,
     pub plan: Plan,
 }
 
@@ -93,6 +95,24 @@ impl Config {
         if args.chunk_size == Some(0) {
             return Err("--chunk-size must be at least 1 byte".into());
         }
+        let as_of = args
+            .as_of
+            .as_deref()
+            .map(|t| {
+                // A date means the end of that day, as with --until.
+                let text = filter::parse_time(t, true).map_err(|e| format!("--as-of: {e}"))?;
+                let is_date = chrono::NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d").is_ok();
+                crate::parse::stamp::millis(text.as_bytes())
+                    .map(|ms| if is_date { ms - 1 } else { ms })
+                    .ok_or_else(|| format!("--as-of: {t:?} is out of range"))
+            })
+            .transpose()?;
+        let servers = args
+            .server
+            .iter()
+            .map(|p| filter::Glob::new(p))
+            .collect::<Result<_, _>>()
+            .map_err(|e| format!("--server: {e}"))?;
         Ok(Config {
             paths: args.paths.clone(),
             kind,
@@ -111,6 +131,7 @@ impl Config {
             stats: args.stats,
             quiet: args.quiet,
             window_days: args.window_days,
+            as_of,
             plan: Plan {
                 chunk: args.chunk_size.unwrap_or(DEFAULT_CHUNK),
                 mmap: !args.no_mmap,
@@ -121,8 +142,25 @@ impl Config {
                 },
                 keep,
                 filters,
+                servers,
+                now_ms: crate::pipeline::now_ms(),
             },
         })
+    }
+
+    /// How the reports are built.
+    pub fn report_options(&self) -> crate::report::Options {
+        let ms = |t: &Option<String>| {
+            t.as_deref()
+                .and_then(|t| crate::parse::stamp::millis(t.as_bytes()))
+        };
+        crate::report::Options {
+            window_days: self.window_days,
+            as_of: self.as_of,
+            sessions: self.with_sessions(),
+            since: ms(&self.plan.filters.since),
+            until: ms(&self.plan.filters.until),
+        }
     }
 
     /// Whether sessions are read (not `--tls-only`'s fast path).

@@ -48,18 +48,31 @@ impl Filters {
     /// Direction, connector and remote all pass.
     pub fn keys(&self, direction: Direction, connector: &[u8], remote_ip: &[u8]) -> bool {
         self.direction.is_none_or(|d| d == direction)
-            && (self.connector.is_empty() || self.connector.iter().any(|g| g.matches(connector)))
-            && (self.remote.is_empty() || self.remote.iter().any(|c| c.contains(remote_ip)))
+            && self.connector_matches(connector)
+            && self.remote_matches(remote_ip)
+    }
+
+    /// `--connector` (any glob, or none given).
+    pub fn connector_matches(&self, connector: &[u8]) -> bool {
+        self.connector.is_empty() || self.connector.iter().any(|g| g.matches(connector))
+    }
+
+    /// `--remote` and `--exclude-remote`.
+    pub fn remote_matches(&self, remote_ip: &[u8]) -> bool {
+        (self.remote.is_empty() || self.remote.iter().any(|c| c.contains(remote_ip)))
             && !self.exclude_remote.iter().any(|c| c.contains(remote_ip))
+    }
+
+    /// `--ehlo`: a session with no name never matches a pattern.
+    pub fn ehlo_matches(&self, ehlo: Option<&[u8]>) -> bool {
+        self.ehlo
+            .as_ref()
+            .is_none_or(|re| ehlo.is_some_and(|name| re.is_match(name)))
     }
 
     /// The session-level filters: internal traffic and the EHLO name.
     pub fn session(&self, internal: bool, ehlo: Option<&[u8]>) -> bool {
-        !(self.exclude_internal && internal)
-            && self
-                .ehlo
-                .as_ref()
-                .is_none_or(|re| ehlo.is_some_and(|name| re.is_match(name)))
+        !(self.exclude_internal && internal) && self.ehlo_matches(ehlo)
     }
 }
 

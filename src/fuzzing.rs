@@ -3,7 +3,7 @@
 //! scan, stitching) on byte slices, rendered in every format.
 
 use crate::pipeline::{Keep, Mode, Plan, scan_slices};
-use crate::report::{Reports, csv, json, sessions, table};
+use crate::report::{Options, Reports, csv, json, sessions, table};
 use std::path::Path;
 
 /// Scans `files` (`(path, bytes)`) through the pipeline with `chunk`-byte
@@ -34,11 +34,12 @@ pub fn reports(
         ..Plan::sessions()
     };
     let mut scanned = scan_slices(files, &plan, threads);
-    sessions::sort_sessions(&mut scanned.sessions);
-    let mut reports = Reports::build(&scanned.tally, 14, with_sessions);
+    sessions::sort_sessions(&mut scanned.sessions, &scanned.servers);
+    let options = Options::new(14, with_sessions);
+    let mut reports = Reports::build(&scanned.tally, &scanned.servers, &options);
     reports
         .tables
-        .push(sessions::session_list(&scanned.sessions));
+        .push(sessions::session_list(&scanned.sessions, &scanned.servers));
     let mut out = String::new();
     for t in &reports.tables {
         out.push_str(&String::from_utf8_lossy(&csv::write(t)));

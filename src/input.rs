@@ -10,6 +10,9 @@ pub struct Input {
     pub size: u64,
     /// From the `RECV`/`SEND` name prefix; the header, when present, wins.
     pub name_direction: Option<Direction>,
+    /// The PATH (from the command line) it was found under; a file named
+    /// directly has its own folder. Servers are named relative to it.
+    pub root: PathBuf,
 }
 
 /// The files found, the problems met on the way (missing paths,
@@ -152,7 +155,7 @@ pub fn collect(paths: &[PathBuf]) -> Walk {
                 continue;
             }
             match entry.metadata() {
-                Ok(m) => walk.files.push(Input::new(entry.path(), m.len())),
+                Ok(m) => walk.files.push(Input::under(entry.path(), m.len(), path)),
                 Err(e) => walk.problems.push(walk_error(&e)),
             }
         }
@@ -176,8 +179,14 @@ pub fn collect(paths: &[PathBuf]) -> Walk {
 }
 
 impl Input {
-    /// A file at `path` of `size` bytes; its name may give the direction.
+    /// A file named directly: `path` of `size` bytes; its name may give
+    /// the direction.
     pub fn new(path: &Path, size: u64) -> Input {
+        Input::under(path, size, path.parent().unwrap_or(Path::new("")))
+    }
+
+    /// A file found under the folder `root`.
+    pub fn under(path: &Path, size: u64, root: &Path) -> Input {
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy())
@@ -186,6 +195,7 @@ impl Input {
             path: path.to_path_buf(),
             size,
             name_direction: Direction::from_file_name(&name),
+            root: root.to_path_buf(),
         }
     }
 }

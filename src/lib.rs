@@ -15,7 +15,8 @@
 //! use std::path::Path;
 //! let log = b"2024-03-08T10:00:00.000Z,EX01\\Default Frontend EX01,08DC000000000001,7,10.0.0.1:25,192.0.2.7:5000,*,,\"TLS protocol SP_PROT_TLS1_0_SERVER negotiation succeeded using bulk encryption algorithm CALG_AES_256 with strength 256 bits, MAC hash algorithm CALG_SHA1 with strength 160 bits and key exchange algorithm CALG_ECDHE with strength 256 bits\"\r\n";
 //! let scanned = scan_slices(&[(Path::new("RECV2024030810-1.LOG"), &log[..])], &Plan::sessions(), 1);
-//! let reports = exlog::report::Reports::build(&scanned.tally, 14, true);
+//! let options = exlog::report::Options::new(14, true);
+//! let reports = exlog::report::Reports::build(&scanned.tally, &scanned.servers, &options);
 //! assert_eq!(reports.summary.by_version[2], 1); // one TLS 1.0 negotiation
 //! ```
 
@@ -33,6 +34,7 @@ pub mod progress;
 pub mod reader;
 pub mod report;
 pub mod scan;
+pub mod servers;
 pub mod session;
 pub mod tally;
 

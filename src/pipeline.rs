@@ -12,9 +12,10 @@ use crate::input::Input;
 use crate::parse::{Direction, Row, Stamp, fields, sniff, tls};
 use crate::reader::Source;
 use crate::scan::{FileCtx, scan_range, scan_sessions};
+use crate::servers::{self, Servers};
 use crate::session::Session;
-use crate::session::stitch::{Fragment, stitch};
-use crate::tally::Tally;
+use crate::session::stitch::{Fragment, Note, stitch};
+use crate::tally::{Bounds, ServerId, Tally};
 use indicatif::ProgressBar;
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -40,10 +41,10 @@ pub enum Keep {
     Nothing,
     /// The sessions themselves (table, JSON and xlsx output).
     Sessions,
-    /// Each session rendered by this function (a CSV line) on the worker
-    /// that finished it: rendering runs in parallel, and a line is smaller
-    /// than a session.
-    Lines(fn(&Session) -> Box<[u8]>),
+    /// Each session rendered by this function (a CSV line; the second
+    /// argument is its server's name) on the worker that finished it:
+    /// rendering runs in parallel, and a line is smaller than a session.
+    Lines(fn(&Session, &str) -> Box<[u8]>),
 }
 
 /// What to scan and how.
@@ -55,6 +56,17 @@ pub struct Plan {
     pub mode: Mode,
     pub keep: Keep,
     pub filters: Filters,
+    /// `--server`: only the servers matching one of these (none: all).
+    pub servers: Vec<crate::filter::Glob>,
+    /// This machine's clock (ms since 1970): later records are skewed.
+    pub now_ms: i64,
+}
+
+/// This machine's clock, in ms since 1970.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 impl Plan {
@@ -66,6 +78,8 @@ impl Plan {
             mode: Mode::Sessions,
             keep: Keep::Nothing,
             filters: Filters::default(),
+            servers: Vec::new(),
+            now_ms: now_ms(),
         }
     }
 }
@@ -75,8 +89,13 @@ impl Plan {
 #[derive(Debug, Default)]
 pub struct Scanned {
     pub tally: Tally,
-    pub sessions: Vec<Session>,
+    /// Kept sessions, with their server.
+    pub sessions: Vec<(Session, ServerId)>,
     pub lines: Vec<(Stamp, Box<[u8]>)>,
+    /// Which server wrote each input file.
+    pub servers: Servers,
+    /// Files not read because `--server` left their server out.
+    pub other_servers: u64,
 }
 
 /// A file's bytes: read or mapped from disk, or handed in by the caller.
@@ -107,6 +126,8 @@ impl Bytes<'_> {
 pub trait Inputs: Sync {
     fn inputs(&self) -> &[Input];
     fn open(&self, id: usize, mmap: bool) -> std::io::Result<Bytes<'_>>;
+    /// The first bytes of a file (at most [`servers::HEAD_BYTES`]).
+    fn head(&self, id: usize) -> Option<Vec<u8>>;
 }
 
 /// Files on disk.
@@ -118,6 +139,15 @@ impl Inputs for Files<'_> {
     }
     fn open(&self, id: usize, mmap: bool) -> std::io::Result<Bytes<'_>> {
         Source::open(&self.0[id].path, mmap).map(Bytes::File)
+    }
+    fn head(&self, id: usize) -> Option<Vec<u8>> {
+        use std::io::Read;
+        let file = std::fs::File::open(&self.0[id].path).ok()?;
+        let mut buf = Vec::with_capacity(servers::HEAD_BYTES);
+        file.take(servers::HEAD_BYTES as u64)
+            .read_to_end(&mut buf)
+            .ok()?;
+        Some(buf)
     }
 }
 
@@ -147,6 +177,10 @@ impl Inputs for Slices<'_> {
     fn open(&self, id: usize, _mmap: bool) -> std::io::Result<Bytes<'_>> {
         Ok(Bytes::Slice(self.data[id]))
     }
+    fn head(&self, id: usize) -> Option<Vec<u8>> {
+        let d = self.data[id];
+        Some(d[..d.len().min(servers::HEAD_BYTES)].to_vec())
+    }
 }
 
 /// One piece of work.
@@ -158,6 +192,7 @@ enum Unit<'b> {
         file: usize,
         bytes: Arc<Bytes<'b>>,
         direction: Option<Direction>,
+        bounds: Bounds,
         start: usize,
         end: usize,
     },
@@ -172,14 +207,17 @@ struct Worker {
 
 impl Worker {
     /// Counts a finished session and keeps what the plan asks for.
-    fn finish(&mut self, s: Session, plan: &Plan) {
-        if !self.scanned.tally.session(&s, &plan.filters) {
+    fn finish(&mut self, s: Session, server: ServerId, plan: &Plan, servers: &Servers) {
+        if !self.scanned.tally.session(&s, server, &plan.filters) {
             return;
         }
         match plan.keep {
             Keep::Nothing => {}
-            Keep::Sessions => self.scanned.sessions.push(s),
-            Keep::Lines(render) => self.scanned.lines.push((s.start, render(&s))),
+            Keep::Sessions => self.scanned.sessions.push((s, server)),
+            Keep::Lines(render) => {
+                let line = render(&s, servers.name(server));
+                self.scanned.lines.push((s.start, line));
+            }
         }
     }
 }
@@ -189,14 +227,26 @@ pub fn scan(inputs: &impl Inputs, plan: &Plan, progress: &ProgressBar) -> Scanne
     let files = inputs.inputs();
     let chunk = plan.chunk.max(1);
     let folders = folder_ids(files);
+    let servers = servers::assign(files, |id| inputs.head(id));
+    let chosen: Vec<bool> = servers
+        .names
+        .iter()
+        .map(|n| plan.servers.is_empty() || plan.servers.iter().any(|g| g.matches(n.as_bytes())))
+        .collect();
     let mut planned = Tally::default();
     let mut units = Vec::new();
+    let mut other_servers = 0;
     for (id, input) in files.iter().enumerate() {
+        if !chosen[servers.of_file[id] as usize] {
+            other_servers += 1;
+            progress.inc(input.size);
+            continue;
+        }
         if input.size <= chunk as u64 {
             units.push(Unit::Whole(id));
             continue;
         }
-        let Some((bytes, direction)) = open(inputs, id, plan.mmap, &mut planned) else {
+        let Some((bytes, direction, bounds)) = open(inputs, id, plan, &mut planned) else {
             progress.inc(input.size);
             continue;
         };
@@ -208,6 +258,7 @@ pub fn scan(inputs: &impl Inputs, plan: &Plan, progress: &ProgressBar) -> Scanne
                 file: id,
                 bytes: Arc::clone(&bytes),
                 direction,
+                bounds,
                 start,
                 end,
             });
@@ -231,7 +282,7 @@ pub fn scan(inputs: &impl Inputs, plan: &Plan, progress: &ProgressBar) -> Scanne
             // Each thread locks only its own worker: never contended.
             let me = rayon::current_thread_index().unwrap_or(0) % workers.len();
             let mut worker = workers[me].lock().expect("no worker panics");
-            let done = run(unit, inputs, &folders, plan, &mut worker);
+            let done = run(unit, inputs, &folders, &servers, plan, &mut worker);
             progress.inc(done);
         });
     let mut all = Worker::default();
@@ -244,16 +295,22 @@ pub fn scan(inputs: &impl Inputs, plan: &Plan, progress: &ProgressBar) -> Scanne
         all.fragments.extend(w.fragments);
     }
     let fragments = std::mem::take(&mut all.fragments);
-    let mut tls_rows: Vec<usize> = Vec::new();
+    let mut notes: Vec<(usize, Note)> = Vec::new();
     stitch(
         fragments,
-        |s| all.finish(s, plan),
-        |file| tls_rows.push(file),
+        |s, server| all.finish(s, server, plan, &servers),
+        |file, note| notes.push((file, note)),
     );
-    for file in tls_rows {
+    for (file, note) in notes {
         // Counted here: the scan saw these rows but left them to the stitcher.
-        all.scanned.tally.file(file).tls_rows += 1;
+        let stats = all.scanned.tally.file(file);
+        match note {
+            Note::TlsRow => stats.tls_rows += 1,
+            Note::Restart => stats.restarts += 1,
+        }
     }
+    all.scanned.servers = servers;
+    all.scanned.other_servers = other_servers;
     all.scanned
 }
 
@@ -302,40 +359,47 @@ fn run<'b>(
     unit: Unit<'b>,
     inputs: &'b impl Inputs,
     folders: &[usize],
+    servers: &Servers,
     plan: &Plan,
     worker: &mut Worker,
 ) -> u64 {
-    let (file, bytes, direction, start, end) = match unit {
+    let (file, bytes, direction, bounds, start, end) = match unit {
         Unit::Whole(id) => {
-            let Some((bytes, direction)) = open(inputs, id, plan.mmap, &mut worker.scanned.tally)
+            let Some((bytes, direction, bounds)) =
+                open(inputs, id, plan, &mut worker.scanned.tally)
             else {
                 return inputs.inputs()[id].size;
             };
             let len = bytes.len();
-            (id, Arc::new(bytes), direction, 0, len)
+            (id, Arc::new(bytes), direction, bounds, 0, len)
         }
         Unit::Part {
             file,
             bytes,
             direction,
+            bounds,
             start,
             end,
-        } => (file, bytes, direction, start, end),
+        } => (file, bytes, direction, bounds, start, end),
     };
     let release = |s, e| bytes.release(s, e);
+    let server = servers.of_file[file];
     let ctx = FileCtx {
         id: file,
         folder: folders[file],
+        server,
+        bounds: &bounds,
         direction,
         filters: &plan.filters,
         release: &release,
     };
+    worker.scanned.tally.file(file).direction = direction;
     match plan.mode {
         Mode::Tls => scan_range(&bytes, start, end, ctx, &mut worker.scanned.tally),
         Mode::Sessions => {
             let mut stats = std::mem::take(worker.scanned.tally.file(file));
             let fragment = scan_sessions(&bytes, start, end, ctx, &mut stats, &mut |s| {
-                worker.finish(s, plan)
+                worker.finish(s, server, plan, servers)
             });
             worker.scanned.tally.file(file).merge(stats);
             if !fragment.is_empty() {
@@ -350,13 +414,14 @@ fn run<'b>(
 /// Opens and sniffs a file; records why when it cannot be scanned. The
 /// direction is the one rule both scans use: header, else name, else the
 /// role of the file's first TLS line (else `None`: the local port decides).
+/// The bounds of its record times come from its name, else `#Date:`.
 fn open<'b>(
     inputs: &'b impl Inputs,
     id: usize,
-    mmap: bool,
+    plan: &Plan,
     tally: &mut Tally,
-) -> Option<(Bytes<'b>, Option<Direction>)> {
-    let bytes = match inputs.open(id, mmap) {
+) -> Option<(Bytes<'b>, Option<Direction>, Bounds)> {
+    let bytes = match inputs.open(id, plan.mmap) {
         Ok(b) => b,
         Err(e) => {
             tally.file(id).skipped = Some(format!("cannot read: {e}"));
@@ -368,11 +433,22 @@ fn open<'b>(
         tally.file(id).skipped = Some(why);
         return None;
     }
+    let input = &inputs.inputs()[id];
     let direction = sniffed
         .direction
-        .or(inputs.inputs()[id].name_direction)
+        .or(input.name_direction)
         .or_else(|| first_role(&bytes));
-    Some((bytes, direction))
+    let name = input
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let own_time = crate::parse::name_time(&name).or(sniffed.date.map(|d| (d, d)));
+    let bounds = match own_time {
+        Some((start, end)) => Bounds::around(start, end, plan.now_ms),
+        None => Bounds::until(plan.now_ms),
+    };
+    Some((bytes, direction, bounds))
 }
 
 /// The direction that the role of the first TLS success line in `data`

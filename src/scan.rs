@@ -23,7 +23,7 @@ use crate::parse::tls;
 use crate::parse::{BOM, Direction, Stamp, endpoint};
 use crate::session::stitch::{Carried, Fragment, direction_of};
 use crate::session::{self, Session};
-use crate::tally::{BadRow, FileStats, Tally};
+use crate::tally::{BadRow, Bounds, FileStats, ServerId, Tally};
 use memchr::memmem;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::sync::LazyLock;
@@ -38,6 +38,10 @@ pub struct FileCtx<'a> {
     pub id: usize,
     /// Index of the file's folder: sessions are keyed by (folder, id).
     pub folder: usize,
+    /// The server that wrote the file (see [`crate::servers`]).
+    pub server: ServerId,
+    /// Record times the file may hold; others are clock skew.
+    pub bounds: &'a Bounds,
     /// The file's direction (header, name, or the role of its first TLS
     /// line); `None` leaves it to the local port of each row or session.
     pub direction: Option<Direction>,
@@ -72,12 +76,20 @@ pub static NO_FILTERS: Filters = Filters {
     exclude_internal: false,
 };
 
+/// Any record time is fine (tests, benchmarks).
+pub static ANY_TIME: LazyLock<Bounds> = LazyLock::new(|| Bounds {
+    from: None,
+    to: Stamp::new(b"9999-12-31T23:59:59.999Z"),
+});
+
 impl FileCtx<'static> {
     /// A file with no filters applied (tests, benchmarks, examples).
     pub fn new(id: usize, direction: Option<Direction>) -> FileCtx<'static> {
         FileCtx {
             id,
             folder: 0,
+            server: 0,
+            bounds: &ANY_TIME,
             direction,
             filters: &NO_FILTERS,
             release: &|_, _| {},
@@ -229,11 +241,14 @@ fn row(line: &[u8], ctx: FileCtx, tally: &mut Tally) -> Result<bool, fields::Row
         let version = tls::parse_protocol(neg.protocol).0;
         if f.time(stamp) && f.keys(dir, connector, remote_ip) {
             let stamp = Stamp::new(stamp);
-            tally.success(dir, version, connector, remote_ip, &stamp, context);
+            tally.success(
+                ctx.server, dir, version, connector, remote_ip, &stamp, context,
+            );
         }
     } else if let Some(error) = tls::parse_failure(context) {
         if f.time(stamp) && f.keys(dir, connector, remote_ip) {
-            tally.failure(dir, connector, remote_ip, &Stamp::new(stamp), error);
+            let stamp = Stamp::new(stamp);
+            tally.failure(ctx.server, dir, connector, remote_ip, &stamp, error);
         }
     } else {
         return Ok(false);
@@ -262,6 +277,7 @@ pub fn scan_sessions(
         file: ctx.id,
         start: chunk_start as usize,
         folder: ctx.folder,
+        server: ctx.server,
         direction: ctx.direction,
         ..Fragment::default()
     };
@@ -289,7 +305,9 @@ pub fn scan_sessions(
             )
             && is_timestamp(line.field(fields::DATE_TIME))
         {
-            session.touch(line.field(fields::DATE_TIME));
+            let stamp = line.field(fields::DATE_TIME);
+            stats.record(stamp, (range.s + line.start) as u64, ctx.bounds);
+            session.touch(stamp);
             return;
         }
         // A BOM mid-file: logs concatenated by hand (`cat RECV*.LOG`).
@@ -311,6 +329,11 @@ pub fn scan_sessions(
                 return;
             }
         };
+        stats.record(
+            row.get(fields::DATE_TIME),
+            (range.s + line.start) as u64,
+            ctx.bounds,
+        );
         // A plain line's id is its field as written: no need to key it twice.
         let id = plain_id.unwrap_or_else(|| session::key(row.get(fields::SESSION_ID)));
         let is_end = row.get(fields::EVENT) == b"-";
@@ -319,8 +342,12 @@ pub fn scan_sessions(
         // never by what this chunk happened to see, keeps any split of the
         // input giving the same sessions.
         if row.get(fields::SEQUENCE) == b"0" {
+            // An id that begins again while its session is open: counted
+            // here and, across chunks, by the stitcher (the same count for
+            // any split).
             if let Some(old) = live.remove(&id) {
                 finished(old);
+                stats.restarts += 1;
             }
             begun.insert(id);
             let mut session = Session::new(direction_of(ctx.direction, row), row);
@@ -382,10 +409,10 @@ mod tests {
         assert_eq!(f.tls_rows, 2);
         assert_eq!(f.malformed, 0);
         assert_eq!(f.bytes, data.len() as u64);
-        let c = &t.connector[Direction::Receive.index()][&b"EX\\Default Frontend EX"[..]];
+        let c = &t.connector[&0][Direction::Receive.index()][&b"EX\\Default Frontend EX"[..]];
         assert_eq!(c.tls.versions[Version::Tls12.index()], 1);
         // No header, no name: the failure's direction comes from its ports.
-        let s = &t.connector[Direction::Send.index()][&b"Outbound to Office 365"[..]];
+        let s = &t.connector[&0][Direction::Send.index()][&b"Outbound to Office 365"[..]];
         assert_eq!(s.tls.failed, 1);
     }
 

@@ -58,23 +58,99 @@ impl SessionCounts {
     }
 }
 
-/// A remote still on TLS below 1.2, for the readiness report.
+/// What readiness weighs, one mark per record: its time in milliseconds
+/// since 1970, shifted left by 3, with the kind in the low bits. The
+/// window is known only once every server's latest record is, so marks
+/// are kept and counted when the reports are built.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Offender {
-    pub sessions: u64,
-    pub lowest: Version,
-    pub last_seen: Stamp,
+#[repr(u8)]
+pub enum Mark {
+    /// A session, by its start.
+    Session = 0,
+    /// A plaintext session (mail or credentials in clear), by its start.
+    Plaintext = 1,
+    /// A negotiation at TLS 1.2 or later, by its TLS line.
+    Modern = 2,
+    /// A negotiation below TLS 1.2, by its TLS line.
+    Legacy = 3,
+    /// Any other negotiation (failed, unknown protocol), by its TLS line.
+    Other = 4,
+    /// A session below TLS 1.2, by its last such negotiation.
+    LegacySession = 5,
 }
 
-impl Offender {
-    fn add(&mut self, o: &Offender) {
-        self.sessions += o.sessions;
-        self.lowest = self.lowest.min(o.lowest);
-        self.last_seen = self.last_seen.max(o.last_seen);
+impl Mark {
+    pub const ALL: [Mark; 6] = [
+        Mark::Session,
+        Mark::Plaintext,
+        Mark::Modern,
+        Mark::Legacy,
+        Mark::Other,
+        Mark::LegacySession,
+    ];
+
+    pub fn encode(self, ms: i64) -> u64 {
+        ((ms.max(0) as u64) << 3) | self as u64
+    }
+
+    /// `(milliseconds, kind)` of an encoded mark.
+    pub fn decode(m: u64) -> (i64, Mark) {
+        (
+            (m >> 3) as i64,
+            Mark::ALL[(m & 7) as usize % Mark::ALL.len()],
+        )
     }
 }
 
-/// Everything counted for one connector of one direction.
+/// One remote IP on one connector of one server: what the legacy report
+/// lists.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RemoteUse {
+    /// Successful negotiations by version (sessions counted).
+    pub versions: [u64; 7],
+    /// Per session below TLS 1.2: the time of its last such negotiation (ms).
+    pub legacy_times: Vec<i64>,
+    /// Sessions that negotiated a weak suite (RC4, DES, 3DES, MD5, export).
+    pub weak_sessions: u64,
+    /// First and last session below TLS 1.2 or with a weak suite (ms).
+    pub first_flagged: Option<i64>,
+    pub last_flagged: Option<i64>,
+}
+
+impl RemoteUse {
+    fn add(&mut self, o: RemoteUse) {
+        for (a, b) in self.versions.iter_mut().zip(o.versions) {
+            *a += b;
+        }
+        self.legacy_times.extend(o.legacy_times);
+        self.weak_sessions += o.weak_sessions;
+        self.first_flagged = earliest(self.first_flagged, o.first_flagged);
+        self.last_flagged = self.last_flagged.max(o.last_flagged);
+    }
+
+    /// Below TLS 1.2 or weak: a row of the legacy report.
+    pub fn flagged(&self) -> bool {
+        self.first_flagged.is_some()
+    }
+
+    /// The lowest version negotiated (`other` only if nothing else was).
+    pub fn lowest(&self) -> Option<Version> {
+        Version::ALL
+            .iter()
+            .copied()
+            .find(|v| self.versions[v.index()] > 0)
+    }
+}
+
+/// The earlier of two optional values (`None`: not seen).
+fn earliest<T: Ord>(a: Option<T>, b: Option<T>) -> Option<T> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, y) => x.or(y),
+    }
+}
+
+/// Everything counted for one connector of one direction on one server.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ConnectorCounts {
     /// Negotiations, by the time of each TLS line.
@@ -83,12 +159,12 @@ pub struct ConnectorCounts {
     pub sessions: SessionCounts,
     /// Sessions whose lowest negotiated version is below TLS 1.2.
     pub legacy_sessions: u64,
-    pub last_legacy: Option<Stamp>,
-    /// The latest negotiation at TLS 1.2 or later: the evidence that
-    /// clients manage without the old versions.
-    pub last_modern: Option<Stamp>,
-    /// The remotes of those sessions.
-    pub offenders: FxHashMap<Box<[u8]>, Offender>,
+    /// Sessions with a weak suite.
+    pub weak_sessions: u64,
+    /// Remote IPs that negotiated here (session mode only).
+    pub remotes: FxHashMap<Box<[u8]>, RemoteUse>,
+    /// Readiness marks (see [`Mark`]), in no order.
+    pub marks: Vec<u64>,
 }
 
 impl ConnectorCounts {
@@ -96,18 +172,30 @@ impl ConnectorCounts {
         self.tls.add(&o.tls);
         self.sessions.add(o.sessions);
         self.legacy_sessions += o.legacy_sessions;
-        self.last_legacy = self.last_legacy.max(o.last_legacy);
-        self.last_modern = self.last_modern.max(o.last_modern);
-        for (ip, off) in o.offenders {
-            match self.offenders.entry(ip) {
-                Entry::Occupied(mut e) => e.get_mut().add(&off),
+        self.weak_sessions += o.weak_sessions;
+        for (ip, r) in o.remotes {
+            match self.remotes.entry(ip) {
+                Entry::Occupied(mut e) => e.get_mut().add(r),
                 Entry::Vacant(e) => {
-                    e.insert(off);
+                    e.insert(r);
                 }
             }
         }
+        self.marks.extend(o.marks);
+    }
+
+    fn mark(&mut self, stamp: &Stamp, kind: Mark) {
+        if let Some(ms) = stamp.millis() {
+            self.marks.push(kind.encode(ms));
+        }
     }
 }
+
+/// Index of a server in [`crate::servers::Servers::names`].
+pub type ServerId = u32;
+
+/// Per direction: connector-id → counts.
+pub type Connectors = [FxHashMap<Box<[u8]>, ConnectorCounts>; 2];
 
 /// Everything counted for one remote IP of one direction.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -166,6 +254,7 @@ impl RemoteCounts {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FailureKey {
     pub direction: Direction,
+    pub server: ServerId,
     pub connector: Box<[u8]>,
     pub remote_ip: Box<[u8]>,
     pub error: Box<[u8]>,
@@ -198,6 +287,19 @@ pub struct FileStats {
     pub chunks: Vec<(u64, u64)>,
     /// Set when the file was not scanned at all; says why.
     pub skipped: Option<String>,
+    /// The file's direction, when the file says (header, name, TLS role).
+    pub direction: Option<Direction>,
+    /// The time the file covers: its first and last record, leaving out
+    /// records with a skewed clock (session mode).
+    pub first_record: Option<Stamp>,
+    pub last_record: Option<Stamp>,
+    /// Records more than a day away from the file's own time, or later
+    /// than this machine's clock; the first one (lowest offset) is kept.
+    pub skewed: u64,
+    pub first_skewed: Option<(u64, Stamp)>,
+    /// Session ids that began again while (or right after) a session of
+    /// the same id was open: a restarted counter or duplicated rows.
+    pub restarts: u64,
 }
 
 impl FileStats {
@@ -215,6 +317,38 @@ impl FileStats {
         if self.skipped.is_none() {
             self.skipped = other.skipped;
         }
+        self.direction = self.direction.or(other.direction);
+        self.first_record = earliest(self.first_record, other.first_record);
+        self.last_record = self.last_record.max(other.last_record);
+        self.skewed += other.skewed;
+        self.first_skewed = match (self.first_skewed, other.first_skewed) {
+            (Some(a), Some(b)) => Some(if a.0 <= b.0 { a } else { b }),
+            (a, b) => a.or(b),
+        };
+        self.restarts += other.restarts;
+    }
+
+    /// Takes a record's time into the file's coverage, unless it lies
+    /// outside `bounds` (then it is counted as skewed).
+    #[inline]
+    pub fn record(&mut self, stamp: &[u8], offset: u64, bounds: &Bounds) {
+        use std::cmp::Ordering::*;
+        if let (Some(f), Some(l)) = (&self.first_record, &self.last_record)
+            && f.cmp_text(stamp) != Greater
+            && l.cmp_text(stamp) != Less
+        {
+            return; // inside what is already covered, so inside the bounds
+        }
+        if !bounds.contains(stamp) {
+            self.skewed += 1;
+            if self.first_skewed.is_none_or(|(o, _)| offset < o) {
+                self.first_skewed = Some((offset, Stamp::new(stamp)));
+            }
+            return;
+        }
+        let stamp = Stamp::new(stamp);
+        self.first_record = earliest(self.first_record, Some(stamp));
+        self.last_record = self.last_record.max(Some(stamp));
     }
 
     /// Records a malformed row; the first one (lowest offset) is kept.
@@ -238,6 +372,41 @@ impl FileStats {
     }
 }
 
+/// The record times a file may hold: within a day of its own time (from
+/// its name or `#Date:`), and not after this machine's clock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Bounds {
+    pub from: Option<Stamp>,
+    pub to: Stamp,
+}
+
+impl Bounds {
+    /// Only "not after `now`" (a file with no time of its own).
+    pub fn until(now_ms: i64) -> Bounds {
+        Bounds {
+            from: None,
+            to: Stamp::new(crate::parse::stamp::format_millis(now_ms).as_bytes()),
+        }
+    }
+
+    /// A file whose own time is `[start, end)` (ms): one day either side,
+    /// never after `now`.
+    pub fn around(start: i64, end: i64, now_ms: i64) -> Bounds {
+        const DAY: i64 = 86_400_000;
+        let text = |ms| Stamp::new(crate::parse::stamp::format_millis(ms).as_bytes());
+        Bounds {
+            from: Some(text(start - DAY)),
+            to: text((end + DAY).min(now_ms)),
+        }
+    }
+
+    #[inline]
+    pub fn contains(&self, stamp: &[u8]) -> bool {
+        use std::cmp::Ordering::*;
+        self.from.is_none_or(|f| f.cmp_text(stamp) != Greater) && self.to.cmp_text(stamp) != Less
+    }
+}
+
 /// One UTC day of one direction.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct DayCounts {
@@ -256,11 +425,65 @@ impl DayCounts {
     }
 }
 
+/// Per filter: sessions that passed it (each filter alone), and a few of
+/// the values seen where it did not: "filter matched nothing" warnings
+/// show up to five values that exist.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FilterHits {
+    pub connector: u64,
+    pub remote: u64,
+    pub ehlo: u64,
+    pub direction: u64,
+    pub time: u64,
+    pub seen_connectors: Examples,
+    pub seen_remotes: Examples,
+    pub seen_ehlo: Examples,
+    pub seen_directions: Examples,
+}
+
+impl FilterHits {
+    fn add(&mut self, o: FilterHits) {
+        self.connector += o.connector;
+        self.remote += o.remote;
+        self.ehlo += o.ehlo;
+        self.direction += o.direction;
+        self.time += o.time;
+        self.seen_connectors.add(o.seen_connectors);
+        self.seen_remotes.add(o.seen_remotes);
+        self.seen_ehlo.add(o.seen_ehlo);
+        self.seen_directions.add(o.seen_directions);
+    }
+}
+
+/// The five smallest distinct values seen (byte order): deterministic
+/// under any split of the input.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Examples(pub std::collections::BTreeSet<Box<[u8]>>);
+
+impl Examples {
+    pub const KEEP: usize = 5;
+
+    pub fn see(&mut self, v: &[u8]) {
+        if self.0.len() >= Self::KEEP && self.0.last().is_some_and(|l| **l <= *v) {
+            return;
+        }
+        if self.0.insert(v.into()) && self.0.len() > Self::KEEP {
+            self.0.pop_last();
+        }
+    }
+
+    fn add(&mut self, o: Examples) {
+        for v in o.0 {
+            self.see(&v);
+        }
+    }
+}
+
 /// Everything one worker has counted.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Tally {
-    /// Per direction: connector-id → counts.
-    pub connector: [FxHashMap<Box<[u8]>, ConnectorCounts>; 2],
+    /// Per server: the connectors of each direction.
+    pub connector: FxHashMap<ServerId, Connectors>,
     /// Per direction: remote IP → counts.
     pub remote: [FxHashMap<Box<[u8]>, RemoteCounts>; 2],
     /// Per direction: success context as written → negotiations. There are
@@ -272,21 +495,10 @@ pub struct Tally {
     /// Sessions by [`Class`] (tls, failed, plaintext, idle, unknown).
     pub classes: [u64; 5],
     pub incomplete: u64,
-    /// The latest record time counted in session mode: "now" for the
-    /// readiness window.
-    pub latest: Option<Stamp>,
-    /// The earliest one: with `latest`, the time the logs cover.
-    pub earliest: Option<Stamp>,
     /// File index (into the input list) → what was read from it.
     pub files: FxHashMap<usize, FileStats>,
-}
-
-/// The earlier of two optional times (`None`: not seen).
-fn earlier(a: Option<Stamp>, b: Option<Stamp>) -> Option<Stamp> {
-    match (a, b) {
-        (Some(x), Some(y)) => Some(x.min(y)),
-        (x, y) => x.or(y),
-    }
+    /// What each filter let through (session mode, with filters set).
+    pub hits: FilterHits,
 }
 
 fn merge_remotes(
@@ -312,9 +524,22 @@ fn entry<'m, V: Default>(map: &'m mut FxHashMap<Box<[u8]>, V>, key: &[u8]) -> &'
 }
 
 impl Tally {
+    /// The counts of `connector` (of direction `dir`) on `server`.
+    fn place(
+        &mut self,
+        server: ServerId,
+        dir: Direction,
+        connector: &[u8],
+    ) -> &mut ConnectorCounts {
+        let map = &mut self.connector.entry(server).or_default()[dir.index()];
+        entry(map, connector)
+    }
+
     /// Counts one successful negotiation.
+    #[allow(clippy::too_many_arguments)]
     pub fn success(
         &mut self,
+        server: ServerId,
         dir: Direction,
         version: Version,
         connector: &[u8],
@@ -323,11 +548,7 @@ impl Tally {
         context: &[u8],
     ) {
         let d = dir.index();
-        let c = entry(&mut self.connector[d], connector);
-        c.tls.versions[version.index()] += 1;
-        if matches!(version, Version::Tls12 | Version::Tls13) {
-            c.last_modern = c.last_modern.max(Some(*stamp));
-        }
+        self.place(server, dir, connector).tls.versions[version.index()] += 1;
         let r = entry(&mut self.remote[d], remote_ip);
         r.tls.versions[version.index()] += 1;
         r.see(stamp);
@@ -337,6 +558,7 @@ impl Tally {
     /// Counts one failed negotiation.
     pub fn failure(
         &mut self,
+        server: ServerId,
         dir: Direction,
         connector: &[u8],
         remote_ip: &[u8],
@@ -344,12 +566,13 @@ impl Tally {
         error: &[u8],
     ) {
         let d = dir.index();
-        entry(&mut self.connector[d], connector).tls.failed += 1;
+        self.place(server, dir, connector).tls.failed += 1;
         let r = entry(&mut self.remote[d], remote_ip);
         r.tls.failed += 1;
         r.see(stamp);
         let key = FailureKey {
             direction: dir,
+            server,
             connector: connector.into(),
             remote_ip: remote_ip.into(),
             error: error.into(),
@@ -376,10 +599,15 @@ impl Tally {
             || merge_remotes(mine_r, theirs_r),
             || merge_remotes(mine_s, theirs_s),
         );
-        for d in 0..2 {
-            for (k, v) in std::mem::take(&mut other.connector[d]) {
-                self.connector[d].entry(k).or_default().add(v);
+        for (server, maps) in std::mem::take(&mut other.connector) {
+            let mine = self.connector.entry(server).or_default();
+            for (d, map) in maps.into_iter().enumerate() {
+                for (k, v) in map {
+                    mine[d].entry(k).or_default().add(v);
+                }
             }
+        }
+        for d in 0..2 {
             for (k, v) in std::mem::take(&mut other.cipher[d]) {
                 *self.cipher[d].entry(k).or_insert(0) += v;
             }
@@ -394,23 +622,53 @@ impl Tally {
             *a += b;
         }
         self.incomplete += other.incomplete;
-        self.latest = self.latest.max(other.latest);
-        self.earliest = earlier(self.earliest, other.earliest);
         for (k, v) in other.files {
             self.files.entry(k).or_default().merge(v);
         }
+        self.hits.add(other.hits);
         self
     }
 
-    /// Counts one finished session (and its TLS lines) through `filters`;
-    /// returns whether the session itself was counted. Session-level
-    /// numbers go by the session's start, TLS numbers by each TLS line's
-    /// own time, as in the TLS-only scan.
-    pub fn session(&mut self, s: &Session, filters: &Filters) -> bool {
+    /// Whether a session passes `filters`; notes which filters it passed
+    /// (for the "matched nothing" warnings) when any are set.
+    fn passes(&mut self, s: &Session, f: &Filters) -> bool {
+        if f.is_empty() {
+            return true;
+        }
         let d = s.direction;
-        if !filters.session(s.internal(), s.ehlo.as_deref())
-            || !filters.keys(d, &s.connector, &s.remote_ip)
-        {
+        let time = f.time(s.start.as_bytes()) || s.tls.iter().any(|e| f.time(e.stamp().as_bytes()));
+        let direction = f.direction.is_none_or(|x| x == d);
+        let connector = f.connector_matches(&s.connector);
+        let remote = f.remote_matches(&s.remote_ip);
+        let ehlo = f.ehlo_matches(s.ehlo.as_deref());
+        let h = &mut self.hits;
+        h.time += u64::from(time);
+        h.direction += u64::from(direction);
+        h.connector += u64::from(connector);
+        h.remote += u64::from(remote);
+        h.ehlo += u64::from(ehlo);
+        if !f.connector.is_empty() && !connector {
+            h.seen_connectors.see(&s.connector);
+        }
+        if !f.remote.is_empty() && !remote {
+            h.seen_remotes.see(&s.remote_ip);
+        }
+        if f.ehlo.is_some() && !ehlo {
+            h.seen_ehlo.see(s.ehlo.as_deref().unwrap_or(b""));
+        }
+        if !direction {
+            h.seen_directions.see(d.label().as_bytes());
+        }
+        direction && connector && remote && ehlo && !(f.exclude_internal && s.internal())
+    }
+
+    /// Counts one finished session of `server` (and its TLS lines) through
+    /// `filters`; returns whether the session itself was counted.
+    /// Session-level numbers go by the session's start, TLS numbers by each
+    /// TLS line's own time, as in the TLS-only scan.
+    pub fn session(&mut self, s: &Session, server: ServerId, filters: &Filters) -> bool {
+        let d = s.direction;
+        if !self.passes(s, filters) {
             return false;
         }
         for e in &s.tls {
@@ -418,27 +676,38 @@ impl Tally {
             if !filters.time(stamp.as_bytes()) {
                 continue;
             }
-            self.latest = self.latest.max(Some(*stamp));
-            self.earliest = earlier(self.earliest, Some(*stamp));
             let day = self.day.entry((stamp.day(), d)).or_default();
             match e {
                 TlsEvent::Success {
                     context, version, ..
                 } => {
                     day.versions[version.index()] += 1;
-                    self.success(d, *version, &s.connector, &s.remote_ip, stamp, context);
+                    self.success(
+                        server,
+                        d,
+                        *version,
+                        &s.connector,
+                        &s.remote_ip,
+                        stamp,
+                        context,
+                    );
+                    let mark = match version {
+                        Version::Tls12 | Version::Tls13 => Mark::Modern,
+                        Version::Other => Mark::Other,
+                        _ => Mark::Legacy,
+                    };
+                    self.place(server, d, &s.connector).mark(stamp, mark);
                 }
                 TlsEvent::Failure { error, .. } => {
                     day.failed += 1;
-                    self.failure(d, &s.connector, &s.remote_ip, stamp, error);
+                    self.failure(server, d, &s.connector, &s.remote_ip, stamp, error);
+                    self.place(server, d, &s.connector).mark(stamp, Mark::Other);
                 }
             }
         }
         if !filters.time(s.start.as_bytes()) {
             return false;
         }
-        self.latest = self.latest.max(Some(s.end));
-        self.earliest = earlier(self.earliest, Some(s.start));
         let class = s.class();
         let plain = u64::from(class == Class::Plaintext);
         self.classes[class as usize] += 1;
@@ -452,30 +721,49 @@ impl Tally {
         if plain > 0 {
             self.day.entry((s.start.day(), d)).or_default().plaintext += plain;
         }
-        let c = entry(&mut self.connector[d.index()], &s.connector);
+        let c = self.place(server, d, &s.connector);
         c.sessions.sessions += 1;
         c.sessions.plaintext += plain;
-        if let Some(v) = s.lowest_version().filter(|v| v.is_legacy()) {
-            let last = *s
-                .tls
-                .iter()
-                .filter(|e| e.version().is_some_and(|x| x.is_legacy()))
-                .map(TlsEvent::stamp)
-                .max()
-                .expect("a legacy event exists");
-            c.legacy_sessions += 1;
-            c.last_legacy = c.last_legacy.max(Some(last));
-            let found = Offender {
-                sessions: 1,
-                lowest: v,
-                last_seen: last,
-            };
-            match c.offenders.get_mut(&*s.remote_ip) {
-                Some(o) => o.add(&found),
-                None => {
-                    c.offenders.insert(s.remote_ip.clone(), found);
+        c.mark(&s.start, Mark::Session);
+        if plain > 0 {
+            c.mark(&s.start, Mark::Plaintext);
+        }
+        // Negotiations of the session, counted in the window of the TLS
+        // lines above; here per remote for the legacy report.
+        let mut versions = [0u64; 7];
+        let mut last_legacy: Option<&Stamp> = None;
+        let mut last_flagged: Option<&Stamp> = None;
+        for e in &s.tls {
+            if let TlsEvent::Success { version, weak, .. } = e {
+                versions[version.index()] += 1;
+                if version.is_legacy() {
+                    last_legacy = last_legacy.max(Some(e.stamp()));
+                }
+                if version.is_legacy() || *weak {
+                    last_flagged = last_flagged.max(Some(e.stamp()));
                 }
             }
+        }
+        if versions.iter().all(|&n| n == 0) {
+            return true;
+        }
+        let weak = s.weak();
+        c.legacy_sessions += u64::from(last_legacy.is_some());
+        c.weak_sessions += u64::from(weak);
+        if let Some(last) = last_legacy {
+            c.mark(last, Mark::LegacySession);
+        }
+        let ru = entry(&mut c.remotes, &s.remote_ip);
+        for (a, b) in ru.versions.iter_mut().zip(versions) {
+            *a += b;
+        }
+        ru.weak_sessions += u64::from(weak);
+        if let Some(ms) = last_legacy.and_then(Stamp::millis) {
+            ru.legacy_times.push(ms);
+        }
+        if let Some(ms) = last_flagged.and_then(Stamp::millis) {
+            ru.first_flagged = earliest(ru.first_flagged, Some(ms));
+            ru.last_flagged = ru.last_flagged.max(Some(ms));
         }
         true
     }
@@ -493,6 +781,7 @@ mod tests {
     fn parts() -> Vec<Tally> {
         let mut a = Tally::default();
         a.success(
+            0,
             Direction::Receive,
             Version::Tls10,
             b"C",
@@ -501,6 +790,7 @@ mod tests {
             b"ctx",
         );
         a.failure(
+            0,
             Direction::Send,
             b"S",
             b"2.2.2.2",
@@ -509,6 +799,7 @@ mod tests {
         );
         let mut b = Tally::default();
         b.success(
+            0,
             Direction::Receive,
             Version::Tls12,
             b"C",
@@ -518,6 +809,7 @@ mod tests {
         );
         let mut c = Tally::default();
         c.success(
+            0,
             Direction::Receive,
             Version::Tls12,
             b"C",
@@ -526,6 +818,7 @@ mod tests {
             b"ctx",
         );
         c.success(
+            0,
             Direction::Receive,
             Version::Tls13,
             b"D",
@@ -548,7 +841,7 @@ mod tests {
             }
             assert_eq!(m, abc, "order {order:?}");
         }
-        let c = &abc.connector[0][&b"C"[..]];
+        let c = &abc.connector[&0][0][&b"C"[..]];
         assert_eq!(c.tls.versions[Version::Tls10.index()], 1);
         assert_eq!(c.tls.versions[Version::Tls12.index()], 2);
         assert_eq!(c.tls.total(), 3);
@@ -557,7 +850,7 @@ mod tests {
         assert_eq!(r.first_seen, Some(stamp("2024-01-01T00:00:00.000Z")));
         assert_eq!(r.last_seen, Some(stamp("2024-01-03T00:00:00.000Z")));
         assert_eq!(abc.cipher[0][&b"ctx"[..]], 3);
-        assert_eq!(abc.connector[1][&b"S"[..]].tls.failed, 1);
+        assert_eq!(abc.connector[&0][1][&b"S"[..]].tls.failed, 1);
         assert_eq!(abc.failure.values().sum::<u64>(), 1);
     }
 

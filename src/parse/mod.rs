@@ -66,6 +66,36 @@ impl Direction {
     }
 }
 
+/// The time a log's name gives, as `[start, end)` in ms since 1970:
+/// the hour of `RECVyyyyMMddHH-N.LOG`, the day of `RECVyyyyMMdd-N.LOG`.
+pub fn name_time(name: &str) -> Option<(i64, i64)> {
+    Direction::from_file_name(name)?;
+    let digits: String = name[4..].chars().take_while(char::is_ascii_digit).collect();
+    let rest = &name[4 + digits.len()..];
+    if !rest.starts_with('-') {
+        return None;
+    }
+    let (day, hours) = match digits.len() {
+        8 => (digits.as_str(), None),
+        10 => (&digits[..8], Some(&digits[8..])),
+        _ => return None,
+    };
+    let text = format!(
+        "{}-{}-{}T{}:00:00.000Z",
+        &day[..4],
+        &day[4..6],
+        &day[6..8],
+        hours.unwrap_or("00")
+    );
+    let start = stamp::millis(text.as_bytes())?;
+    let len = if hours.is_some() {
+        3_600_000
+    } else {
+        86_400_000
+    };
+    Some((start, start + len))
+}
+
 /// Random text for the splitters' differential tests: `n` lines, each a
 /// time stamp and up to `max` bytes drawn from `alphabet` (xorshift, so
 /// every run sees the same lines).
@@ -103,6 +133,8 @@ pub struct Sniff {
     pub direction: Option<Direction>,
     /// Set when the file is clearly not a protocol log; says why.
     pub not_a_log: Option<String>,
+    /// The `#Date:` header (ms since 1970): when the file was created.
+    pub date: Option<i64>,
 }
 
 /// How much of a file's start is looked at to tell a log from garbage.
@@ -133,6 +165,8 @@ pub fn sniff(data: &[u8]) -> Sniff {
                 } else if v.eq_ignore_ascii_case(b"SMTP Send Protocol Log") {
                     sniff.direction = Some(Direction::Send);
                 }
+            } else if let Some(v) = line.strip_prefix(b"#Date:") {
+                sniff.date = stamp::millis(v.trim_ascii());
             }
             continue;
         }
@@ -168,9 +202,31 @@ mod tests {
     const HEADER: &[u8] = b"\xEF\xBB\xBF#Software: Microsoft Exchange Server\r\n#Version: 15.0.0.0\r\n#Log-type: SMTP Send Protocol Log\r\n#Date: 2019-03-21T13:01:06.525Z\r\n#Fields: date-time,connector-id,session-id,sequence-number,local-endpoint,remote-endpoint,event,data,context\r\n";
 
     #[test]
+    fn file_times_from_names() {
+        let hour = stamp::millis(b"2024-03-08T10:00:00.000Z").unwrap();
+        assert_eq!(
+            name_time("RECV2024030810-1.LOG"),
+            Some((hour, hour + 3_600_000))
+        );
+        assert_eq!(
+            name_time("send20240308-12 - Copy.log"),
+            Some((hour - 10 * 3_600_000, hour + 14 * 3_600_000))
+        );
+        for bad in [
+            "RECV2024031-1.LOG",
+            "RECVzzz.LOG",
+            "u_ex210304.log",
+            "RECV2024133110-1.LOG",
+        ] {
+            assert_eq!(name_time(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
     fn header_gives_direction() {
         let s = sniff(HEADER);
         assert_eq!(s.direction, Some(Direction::Send));
+        assert_eq!(s.date, stamp::millis(b"2019-03-21T13:01:06.525Z"));
         assert_eq!(s.not_a_log, None);
     }
 

@@ -58,6 +58,75 @@ impl Stamp {
     }
 }
 
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+/// `days_from_civil`).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Milliseconds since 1970 of a record time, `yyyy-MM-ddTHH:mm:ss[.f…]Z`
+/// (Exchange writes three fraction digits; fewer or more are taken as a
+/// fraction too). `None` for any other text.
+pub fn millis(text: &[u8]) -> Option<i64> {
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let part = text.get(r)?;
+        part.iter().try_fold(0i64, |n, &b| {
+            b.is_ascii_digit().then(|| n * 10 + i64::from(b - b'0'))
+        })
+    };
+    let sep = |i: usize, c: u8| text.get(i) == Some(&c);
+    if !(sep(4, b'-') && sep(7, b'-') && sep(10, b'T') && sep(13, b':') && sep(16, b':')) {
+        return None;
+    }
+    let (y, mo, d, h, mi, s) = (
+        num(0..4)?,
+        num(5..7)?,
+        num(8..10)?,
+        num(11..13)?,
+        num(14..16)?,
+        num(17..19)?,
+    );
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
+        return None;
+    }
+    let rest = &text[19..];
+    let rest = rest.strip_suffix(b"Z")?;
+    let ms = match rest.strip_prefix(b".") {
+        None if rest.is_empty() => 0,
+        None => return None,
+        Some(frac) if !frac.is_empty() && frac.iter().all(u8::is_ascii_digit) => {
+            let mut v = 0i64;
+            for i in 0..3 {
+                v = v * 10 + frac.get(i).map_or(0, |b| i64::from(b - b'0'));
+            }
+            v
+        }
+        Some(_) => return None,
+    };
+    Some((((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60 + s) * 1000 + ms)
+}
+
+/// A record time as Exchange writes it, `yyyy-MM-ddTHH:mm:ss.fffZ`.
+pub fn format_millis(ms: i64) -> String {
+    match chrono::DateTime::from_timestamp_millis(ms) {
+        Some(t) => t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+        None => String::new(),
+    }
+}
+
+impl Stamp {
+    /// Milliseconds since 1970 (see [`millis`]).
+    pub fn millis(&self) -> Option<i64> {
+        millis(self.as_bytes())
+    }
+}
+
 // Order by text (ISO time stamps sort as time), not by the derived field order.
 impl Ord for Stamp {
     fn cmp(&self, other: &Stamp) -> std::cmp::Ordering {
@@ -74,6 +143,40 @@ impl PartialOrd for Stamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn millis_agree_with_chrono() {
+        for t in [
+            "1970-01-01T00:00:00.000Z",
+            "2000-02-29T23:59:59.999Z",
+            "2024-03-08T10:02:03.456Z",
+            "2100-03-01T00:00:00.001Z",
+            "1969-12-31T23:59:59.000Z",
+        ] {
+            let want = chrono::DateTime::parse_from_rfc3339(t)
+                .unwrap()
+                .timestamp_millis();
+            assert_eq!(millis(t.as_bytes()), Some(want), "{t}");
+            assert_eq!(format_millis(want), t);
+        }
+        assert_eq!(
+            millis(b"2024-03-08T10:02:03Z"),
+            millis(b"2024-03-08T10:02:03.000Z")
+        );
+        assert_eq!(
+            millis(b"2024-03-08T10:02:03.4Z"),
+            millis(b"2024-03-08T10:02:03.400Z")
+        );
+        for bad in [
+            "",
+            "2024-03-08",
+            "2024-13-08T10:02:03.456Z",
+            "2024-03-08T10:02:03.456",
+            "x024-03-08T10:02:03.456Z",
+        ] {
+            assert_eq!(millis(bad.as_bytes()), None, "{bad}");
+        }
+    }
 
     #[test]
     fn orders_as_time_and_gives_the_day() {

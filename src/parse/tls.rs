@@ -156,6 +156,22 @@ pub struct Negotiation<'a> {
     pub key_exchange_bits: &'a [u8],
 }
 
+impl Negotiation<'_> {
+    /// A weak suite, whatever the version: RC4, DES or 3DES (and RC2), an
+    /// MD5 MAC, or an export-grade cipher (under 112 bits of strength).
+    pub fn is_weak(&self) -> bool {
+        let weak_cipher = matches!(
+            self.cipher,
+            b"CALG_RC4" | b"CALG_DES" | b"CALG_3DES" | b"CALG_3DES_112" | b"CALG_RC2"
+        );
+        let export = std::str::from_utf8(self.cipher_bits)
+            .ok()
+            .and_then(|b| b.parse::<u32>().ok())
+            .is_some_and(|bits| bits > 0 && bits < 112);
+        weak_cipher || self.hash == b"CALG_MD5" || export
+    }
+}
+
 /// Parses the context of a success row; `None` if it is not one.
 ///
 /// Lenient past the protocol token: a missing algorithm part leaves that

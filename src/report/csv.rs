@@ -56,6 +56,7 @@ fn cell(c: &Cell) -> Cow<'_, str> {
         Cell::Bytes(b) => Cow::Owned(super::neutralize(&String::from_utf8_lossy(b)).into_owned()),
         Cell::Count(n) | Cell::Bits(Some(n)) => Cow::Owned(n.to_string()),
         Cell::Bits(None) => Cow::Borrowed(""),
+        Cell::Hundredths(n) => Cow::Owned(super::hundredths(*n)),
         Cell::Flag(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
     }
 }

@@ -42,6 +42,34 @@ pub fn write<W: Write>(reports: &Reports, warnings: &[String], out: W) -> io::Re
         j.key(k)?;
         j.raw(n.to_string().as_bytes())?;
     }
+    // The time each server's logs cover (session mode).
+    if !s.servers.is_empty() {
+        j.key("servers")?;
+        j.open(b'[')?;
+        for i in &s.servers {
+            let time = |ms: Option<i64>| ms.map(crate::parse::stamp::format_millis);
+            j.item()?;
+            j.open(b'{')?;
+            j.key("server")?;
+            j.string(&i.name)?;
+            j.key("files")?;
+            j.raw(i.files.to_string().as_bytes())?;
+            j.key("bytes")?;
+            j.raw(i.bytes.to_string().as_bytes())?;
+            for (k, v) in [
+                ("first_record", time(i.coverage.first)),
+                ("last_record", time(i.coverage.last)),
+            ] {
+                j.key(k)?;
+                match v {
+                    Some(t) => j.string(&t)?,
+                    None => j.raw(b"null")?,
+                }
+            }
+            j.close(b'}')?;
+        }
+        j.close(b']')?;
+    }
     j.key("elapsed_seconds")?;
     j.float(round(s.elapsed_seconds, 6))?;
     j.key("gb_per_s")?;
@@ -92,6 +120,7 @@ fn cell<W: Write>(j: &mut Pretty<W>, c: &Cell) -> io::Result<()> {
         Cell::Bytes(b) => j.string(&String::from_utf8_lossy(b)),
         Cell::Count(n) | Cell::Bits(Some(n)) => j.raw(n.to_string().as_bytes()),
         Cell::Bits(None) => j.raw(b"null"),
+        Cell::Hundredths(n) => j.raw(super::hundredths(*n).as_bytes()),
         Cell::Flag(b) => j.raw(if *b { b"true" } else { b"false" }),
     }
 }

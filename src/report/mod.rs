@@ -3,12 +3,16 @@
 
 pub mod csv;
 pub mod json;
+pub mod legacy;
+pub mod readiness;
+pub mod server;
 pub mod sessions;
 pub mod table;
 pub mod xlsx;
 
 use crate::parse::tls::{self, Version};
 use crate::parse::{Direction, Stamp};
+use crate::servers::Servers;
 use crate::tally::{Tally, VersionCounts};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -24,8 +28,12 @@ pub enum Kind {
     Session,
     /// Per UTC day: the trend.
     Day,
-    /// Per connector: can TLS 1.0/1.1 be switched off?
+    /// Per server and per connector: can TLS 1.0/1.1 be switched off?
     Readiness,
+    /// Per server: negotiations, sessions and the time the logs cover.
+    Server,
+    /// Who to call: remotes below TLS 1.2 or with weak suites.
+    Legacy,
 }
 
 impl Kind {
@@ -38,6 +46,8 @@ impl Kind {
             Kind::Session => "session",
             Kind::Day => "day",
             Kind::Readiness => "readiness",
+            Kind::Server => "server",
+            Kind::Legacy => "legacy",
         }
     }
 
@@ -50,12 +60,14 @@ impl Kind {
             Kind::Failure => "failed negotiations per connector, remote and error",
             Kind::Session => "one row per SMTP session",
             Kind::Day => "per UTC day: the trend",
-            Kind::Readiness => "per connector: can TLS 1.0/1.1 be switched off?",
+            Kind::Readiness => "per server and connector: can TLS 1.0/1.1 be switched off?",
+            Kind::Server => "per server: negotiations, sessions, first and last record",
+            Kind::Legacy => "who to call: remotes below TLS 1.2 or on weak ciphers",
         }
     }
 
     /// Every report, in the order of the JSON document and `-o DIR/`.
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 9] = [
         Kind::Connector,
         Kind::Remote,
         Kind::Cipher,
@@ -63,6 +75,8 @@ impl Kind {
         Kind::Session,
         Kind::Day,
         Kind::Readiness,
+        Kind::Server,
+        Kind::Legacy,
     ];
 
     /// The kind called `name` (as in `--by`).
@@ -88,6 +102,8 @@ pub enum Cell {
     Count(u64),
     Bits(Option<u64>),
     Flag(bool),
+    /// A number with two decimals, kept in hundredths (`coverage_days`).
+    Hundredths(u64),
 }
 
 impl Cell {
@@ -100,6 +116,11 @@ impl Cell {
             _ => None,
         }
     }
+}
+
+/// Hundredths as `12.34`.
+pub fn hundredths(n: u64) -> String {
+    format!("{}.{:02}", n / 100, n % 100)
 }
 
 /// `n` and the noun, singular or plural: "1 file", "2 files".
@@ -149,6 +170,73 @@ pub(crate) fn dir(d: Direction) -> Cell {
     Cell::Text(d.label().to_string())
 }
 
+/// The time a server's logs cover: first and last record (ms since
+/// 1970), clock skew left out, clipped to `--since`/`--until`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Coverage {
+    pub first: Option<i64>,
+    pub last: Option<i64>,
+}
+
+impl Coverage {
+    fn add(&mut self, first: Option<i64>, last: Option<i64>) {
+        self.first = match (self.first, first) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.last = self.last.max(last);
+    }
+
+    /// Hours covered.
+    pub fn hours(&self) -> f64 {
+        match (self.first, self.last) {
+            (Some(a), Some(b)) => (b - a) as f64 / 3_600_000.0,
+            _ => 0.0,
+        }
+    }
+}
+
+/// One server of the scan: what was read and the time it covers.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ServerInfo {
+    /// Index in [`Servers::names`], the key of the tally's maps.
+    pub id: u32,
+    pub name: String,
+    pub files: u64,
+    pub bytes: u64,
+    /// Both directions, and each (receive, send).
+    pub coverage: Coverage,
+    pub by_direction: [Coverage; 2],
+}
+
+/// How reports are built.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The readiness window, in days (≥ 1).
+    pub window_days: u32,
+    /// `--as-of` (ms since 1970): the window's end for every server;
+    /// otherwise each server's own latest record.
+    pub as_of: Option<i64>,
+    /// Sessions were read (not `--tls-only`).
+    pub sessions: bool,
+    /// `--since`/`--until` (ms): the covered time is clipped to them.
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+}
+
+impl Options {
+    /// Sessions read, a 14-day window, no filters.
+    pub fn new(window_days: u32, sessions: bool) -> Options {
+        Options {
+            window_days,
+            as_of: None,
+            sessions,
+            since: None,
+            until: None,
+        }
+    }
+}
+
 /// Totals over everything that was scanned.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Summary {
@@ -168,6 +256,8 @@ pub struct Summary {
     /// mode.
     pub sessions: [u64; 5],
     pub sessions_incomplete: u64,
+    /// Per server, by name (session mode gives coverage).
+    pub servers: Vec<ServerInfo>,
     pub elapsed_seconds: f64,
 }
 
@@ -211,11 +301,10 @@ impl Reports {
 
     /// Builds the sorted reports. Rows sort by their key columns in byte
     /// order, so output does not depend on hashing or thread count.
-    /// `window_days` is the readiness window, counted back from the latest
-    /// record. Without `sessions` (the TLS-only scan) the session columns
-    /// and the session-based reports are left out rather than shown as 0.
-    pub fn build(tally: &Tally, window_days: u32, sessions: bool) -> Reports {
-        Reports::build_some(tally, window_days, sessions, |_| true)
+    /// Without sessions (the TLS-only scan) the session columns and the
+    /// session-based reports are left out rather than shown as 0.
+    pub fn build(tally: &Tally, servers: &Servers, options: &Options) -> Reports {
+        Reports::build_some(tally, servers, options, |_| true)
     }
 
     /// [`Reports::build`], for the reports `wanted` says yes to: a busy
@@ -223,8 +312,8 @@ impl Reports {
     /// print it.
     pub fn build_some(
         tally: &Tally,
-        window_days: u32,
-        sessions: bool,
+        servers: &Servers,
+        options: &Options,
         wanted: impl Fn(Kind) -> bool,
     ) -> Reports {
         let mut summary = Summary::default();
@@ -240,8 +329,8 @@ impl Reports {
             summary.tls_rows += f.tls_rows;
             summary.malformed_rows += f.malformed;
         }
-        for map in &tally.connector {
-            for c in map.values() {
+        for maps in tally.connector.values() {
+            for c in maps.iter().flat_map(|m| m.values()) {
                 for (s, n) in summary.by_version.iter_mut().zip(c.tls.versions) {
                     *s += n;
                 }
@@ -251,17 +340,25 @@ impl Reports {
         summary.negotiations = summary.by_version.iter().sum();
         summary.sessions = tally.classes;
         summary.sessions_incomplete = tally.incomplete;
-        let builders: [(Kind, &dyn Fn() -> Table); 6] = [
+        summary.servers = server_infos(tally, servers, options);
+        let sessions = options.sessions;
+        let infos = &summary.servers;
+        let builders: [(Kind, &dyn Fn() -> Table); 8] = [
             (Kind::Connector, &|| connector(tally)),
             (Kind::Remote, &|| remote(tally)),
             (Kind::Cipher, &|| cipher(tally)),
-            (Kind::Failure, &|| failure(tally)),
+            (Kind::Failure, &|| failure(tally, servers)),
             (Kind::Day, &|| sessions::day(tally)),
-            (Kind::Readiness, &|| sessions::readiness(tally, window_days)),
+            (Kind::Readiness, &|| readiness::table(tally, infos, options)),
+            (Kind::Server, &|| server::table(tally, infos)),
+            (Kind::Legacy, &|| legacy::table(tally, servers)),
         ];
         let mut tables = Vec::new();
         for (kind, build) in builders {
-            let session_report = matches!(kind, Kind::Day | Kind::Readiness);
+            let session_report = !matches!(
+                kind,
+                Kind::Connector | Kind::Remote | Kind::Cipher | Kind::Failure
+            );
             if !wanted(kind) || (session_report && !sessions) {
                 continue;
             }
@@ -285,11 +382,52 @@ impl Reports {
     }
 }
 
-/// The keys of `map`, sorted: rows come out in byte order of the key.
-fn sorted_keys<V>(map: &rustc_hash::FxHashMap<Box<[u8]>, V>) -> Vec<&[u8]> {
-    let mut keys: Vec<&[u8]> = map.keys().map(|k| &**k).collect();
-    keys.sort_unstable();
-    keys
+/// Per server: files, bytes and the time covered (from each file's first
+/// and last record, clock skew left out), clipped to --since/--until.
+fn server_infos(tally: &Tally, servers: &Servers, options: &Options) -> Vec<ServerInfo> {
+    let mut infos: Vec<ServerInfo> = servers
+        .names
+        .iter()
+        .enumerate()
+        .map(|(id, n)| ServerInfo {
+            id: id as u32,
+            name: n.clone(),
+            ..ServerInfo::default()
+        })
+        .collect();
+    let mut seen = vec![false; infos.len()];
+    for (&id, f) in &tally.files {
+        let Some(&server) = servers.of_file.get(id) else {
+            continue;
+        };
+        seen[server as usize] = true;
+        let info = &mut infos[server as usize];
+        if f.skipped.is_some() {
+            continue;
+        }
+        info.files += 1;
+        info.bytes += f.bytes;
+        let clip = |ms: Option<i64>| {
+            let ms = ms?;
+            let ms = options.since.map_or(ms, |s| ms.max(s));
+            Some(options.until.map_or(ms, |u| ms.min(u - 1)))
+        };
+        let first = clip(f.first_record.and_then(|s| s.millis()));
+        let last = clip(f.last_record.and_then(|s| s.millis()));
+        info.coverage.add(first, last);
+        let dirs: &[Direction] = match f.direction {
+            Some(Direction::Receive) => &[Direction::Receive],
+            Some(Direction::Send) => &[Direction::Send],
+            None => &Direction::ALL,
+        };
+        for d in dirs {
+            info.by_direction[d.index()].add(first, last);
+        }
+    }
+    // Servers whose files were all left out (--server) are not listed.
+    let mut seen = seen.into_iter();
+    infos.retain(|_| seen.next().unwrap_or(false));
+    infos
 }
 
 fn connector(tally: &Tally) -> Table {
@@ -298,14 +436,22 @@ fn connector(tally: &Tally) -> Table {
     columns.extend(["failed", "total", "plaintext"]);
     let mut rows = Vec::new();
     for d in Direction::ALL {
-        let map = &tally.connector[d.index()];
-        for name in sorted_keys(map) {
-            let c = &map[name];
+        // One row per connector, over every server: a send connector is
+        // one object across its source servers.
+        let mut merged: BTreeMap<&[u8], (VersionCounts, u64)> = BTreeMap::new();
+        for maps in tally.connector.values() {
+            for (name, c) in &maps[d.index()] {
+                let m = merged.entry(&**name).or_default();
+                m.0.add(&c.tls);
+                m.1 += c.sessions.plaintext;
+            }
+        }
+        for (name, (tls, plaintext)) in merged {
             rows.push(
                 [dir(d), text(name)]
                     .into_iter()
-                    .chain(counts_cells(&c.tls))
-                    .chain([Cell::Count(c.sessions.plaintext)])
+                    .chain(counts_cells(&tls))
+                    .chain([Cell::Count(plaintext)])
                     .collect(),
             );
         }
@@ -436,17 +582,29 @@ pub(crate) fn lossy(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-fn failure(tally: &Tally) -> Table {
-    let mut rows: Vec<_> = tally.failure.iter().collect();
+fn failure(tally: &Tally, servers: &Servers) -> Table {
+    let mut rows: Vec<_> = tally
+        .failure
+        .iter()
+        .map(|(k, n)| ((k.direction, servers.name(k.server), k), n))
+        .collect();
     rows.sort();
     Table {
         kind: Kind::Failure,
-        columns: vec!["direction", "connector", "remote_ip", "error", "sessions"],
+        columns: vec![
+            "direction",
+            "server",
+            "connector",
+            "remote_ip",
+            "error",
+            "sessions",
+        ],
         rows: rows
             .into_iter()
-            .map(|(k, &n)| {
+            .map(|((_, server, k), &n)| {
                 vec![
                     dir(k.direction),
+                    Cell::Text(server.to_string()),
                     text(&k.connector),
                     text(&k.remote_ip),
                     text(&k.error),

@@ -32,6 +32,7 @@ pub fn write(table: &Table, color: bool) -> String {
                     (format!("{n}{}", if marked { "!" } else { "" }), marked)
                 }
                 Cell::Bits(b) => (b.map(|n| n.to_string()).unwrap_or_default(), false),
+                Cell::Hundredths(n) => (super::hundredths(*n), false),
                 Cell::Flag(b) => (if *b { "yes" } else { "no" }.to_string(), false),
                 Cell::Text(s) => (sanitize(s).into_owned(), is_legacy_label(s)),
                 Cell::Bytes(b) => (sanitize(&String::from_utf8_lossy(b)).into_owned(), false),
@@ -40,10 +41,12 @@ pub fn write(table: &Table, color: bool) -> String {
         }
         grid.push(line);
     }
-    let has_counts = table
-        .rows
-        .first()
-        .is_none_or(|r| r.iter().any(|c| matches!(c, Cell::Count(_))));
+    // Readiness rows overlap (a server, then its connectors): no sum.
+    let has_counts = table.kind != Kind::Readiness
+        && table
+            .rows
+            .first()
+            .is_none_or(|r| r.iter().any(|c| matches!(c, Cell::Count(_))));
     if has_counts {
         let total_line = table
             .columns
@@ -139,15 +142,53 @@ pub fn overview(reports: &Reports, color: bool) -> String {
     if let Some(t) = reports.table(Kind::Connector) {
         out.push_str(&write(t, color));
     }
+    if !s.servers.is_empty() && reports.table(Kind::Readiness).is_some() {
+        out.push_str("\nServers (first and last record):\n");
+        let width = s.servers.iter().map(|i| i.name.width()).max().unwrap_or(0);
+        for i in &s.servers {
+            let span = match (i.coverage.first, i.coverage.last) {
+                (Some(a), Some(b)) => format!(
+                    "{} to {} ({})",
+                    super::readiness::minute(a),
+                    super::readiness::minute(b),
+                    super::readiness::duration_text(b - a)
+                ),
+                _ => "no records".into(),
+            };
+            let _ = writeln!(
+                out,
+                "{}{}  {span}, {}",
+                sanitize(&i.name),
+                " ".repeat(width - i.name.width()),
+                super::count(i.files, "file", "files")
+            );
+        }
+    }
     if let Some(t) = reports.table(Kind::Readiness) {
-        out.push_str("\nReadiness:\n");
+        out.push_str("\nReadiness (per server, then per connector):\n");
+        let col = |name: &str| t.columns.iter().position(|c| *c == name);
+        let (Some(scope), Some(dir), Some(server), Some(conn), Some(verdict)) = (
+            col("scope"),
+            col("direction"),
+            col("server"),
+            col("connector"),
+            col("verdict"),
+        ) else {
+            return out;
+        };
         for row in &t.rows {
-            if let (Some(d), Some(c), Some(v)) = (
-                row[0].as_text(),
-                row[1].as_text(),
-                row.last().and_then(Cell::as_text),
-            ) {
-                let _ = writeln!(out, "{d:<8} {}: {}", sanitize(&c), sanitize(&v));
+            let text = |i: usize| row[i].as_text().unwrap_or_default();
+            let v = text(verdict);
+            if text(scope) == "server" {
+                let _ = writeln!(out, "{}: {}", sanitize(&text(server)), sanitize(&v));
+            } else {
+                let _ = writeln!(
+                    out,
+                    "  {:<8} {}: {}",
+                    text(dir),
+                    sanitize(&text(conn)),
+                    sanitize(&v)
+                );
             }
         }
     }

@@ -12,8 +12,22 @@ use rust_xlsxwriter::{Chart, ChartType, Format, Workbook, Worksheet, XlsxError};
 const MAX_ROWS: usize = 1_048_576;
 
 /// Columns holding `yyyy-MM-ddTHH:mm:ss.fffZ` times, and UTC dates.
-const TIME_COLUMNS: [&str; 4] = ["first_seen", "last_seen", "start", "end"];
-const DATE_COLUMNS: [&str; 2] = ["date", "last_legacy"];
+const TIME_COLUMNS: [&str; 13] = [
+    "first_seen",
+    "last_seen",
+    "start",
+    "end",
+    "last_legacy",
+    "first_legacy",
+    "coverage_from",
+    "coverage_to",
+    "window_from",
+    "window_to",
+    "first_record",
+    "last_record",
+    "date_end",
+];
+const DATE_COLUMNS: [&str; 1] = ["date"];
 
 /// Builds the workbook; `warnings` are listed on the Summary sheet. Returns
 /// the file's bytes and any notes (a sheet cut at Excel's row limit).
@@ -53,6 +67,9 @@ fn report_sheet(
                     sheet.write_number(r, c, *n as f64)?;
                 }
                 Cell::Bits(None) => {}
+                Cell::Hundredths(n) => {
+                    sheet.write_number(r, c, *n as f64 / 100.0)?;
+                }
                 Cell::Flag(b) => {
                     sheet.write_boolean(r, c, *b)?;
                 }
@@ -152,18 +169,41 @@ fn summary(
     sheet.write_string(row, 0, "failed")?;
     sheet.write_number(row, 1, s.failures as f64)?;
     row += 2;
+    if !s.servers.is_empty() && with_sessions {
+        sheet.write_string_with_format(row, 0, "servers: first and last record", bold)?;
+        row += 1;
+        let time = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss.000");
+        for i in &s.servers {
+            sheet.write_string(row, 0, neutralize(&i.name))?;
+            for (c, ms) in [(1, i.coverage.first), (2, i.coverage.last)] {
+                let serial = ms
+                    .map(crate::parse::stamp::format_millis)
+                    .and_then(|t| excel_time(&t));
+                if let Some(v) = serial {
+                    sheet.write_number_with_format(row, c, v, &time)?;
+                }
+            }
+            sheet.write_number(row, 3, i.files as f64)?;
+            row += 1;
+        }
+        row += 1;
+    }
     if let Some(t) = reports.table(Kind::Readiness) {
         sheet.write_string_with_format(row, 0, "readiness", bold)?;
         row += 1;
+        let text = |r: &[Cell], name: &str| {
+            t.columns
+                .iter()
+                .position(|c| *c == name)
+                .and_then(|i| r[i].as_text())
+                .map(|t| neutralize(&t).into_owned())
+                .unwrap_or_default()
+        };
         for r in &t.rows {
-            let text = |c: &Cell| {
-                c.as_text()
-                    .map(|t| neutralize(&t).into_owned())
-                    .unwrap_or_default()
-            };
-            sheet.write_string(row, 0, text(&r[0]))?;
-            sheet.write_string(row, 1, text(&r[1]))?;
-            sheet.write_string(row, 2, text(r.last().expect("verdict")))?;
+            sheet.write_string(row, 0, text(r, "server"))?;
+            sheet.write_string(row, 1, text(r, "connector"))?;
+            sheet.write_string(row, 2, text(r, "status"))?;
+            sheet.write_string(row, 3, text(r, "verdict"))?;
             row += 1;
         }
         row += 1;

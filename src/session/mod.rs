@@ -86,6 +86,9 @@ pub enum TlsEvent {
         stamp: Stamp,
         context: Box<[u8]>,
         version: Version,
+        /// RC4, DES/3DES, MD5 or export strength (see
+        /// [`tls::Negotiation::is_weak`]).
+        weak: bool,
     },
     Failure {
         stamp: Stamp,
@@ -345,6 +348,7 @@ impl Session {
                     stamp,
                     context: boxed(context),
                     version: tls::parse_protocol(neg.protocol).0,
+                    weak: neg.is_weak(),
                 });
                 return true;
             }
@@ -476,6 +480,13 @@ impl Session {
             || (self.direction == Direction::Receive && transport_port(self.local_port))
             || (self.direction == Direction::Send
                 && (transport_port(self.remote_port) || INTERNAL_SEND.contains(&&*self.connector)))
+    }
+
+    /// A negotiation used a weak suite.
+    pub fn weak(&self) -> bool {
+        self.tls
+            .iter()
+            .any(|e| matches!(e, TlsEvent::Success { weak: true, .. }))
     }
 
     /// The lowest negotiated version, if any (what readiness cares about).

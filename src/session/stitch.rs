@@ -32,6 +32,8 @@ pub struct Fragment {
     pub start: usize,
     /// Sessions are joined within a folder only.
     pub folder: usize,
+    /// The server of the folder, for the sessions finished here.
+    pub server: u32,
     /// The file's direction, if the file says (for sessions the stitcher
     /// has to begin from a carried row).
     pub direction: Option<Direction>,
@@ -57,24 +59,36 @@ pub fn direction_of(file: Option<Direction>, row: &Row) -> Direction {
     file.unwrap_or_else(|| Direction::from_ports(row.get(fields::LOCAL_ENDPOINT)))
 }
 
+/// What the stitcher tells about a file, for its statistics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Note {
+    /// A carried row was a TLS line.
+    TlsRow,
+    /// A session id began again while a session of that id was open.
+    Restart,
+}
+
 /// Replays `fragments` (in any order; they are sorted here) and hands every
-/// session to `done` once it is complete: at its `-` row, when a restart
-/// replaces it, or at the end of the input (then incomplete). Carried TLS
-/// lines are reported to `tls_row` with their file, for the statistics.
+/// session, with its server, to `done` once it is complete: at its `-`
+/// row, when a restart replaces it, or at the end of the input (then
+/// incomplete). `note` hears of carried TLS lines and restarts, by file.
 pub fn stitch(
     mut fragments: Vec<Fragment>,
-    mut done: impl FnMut(Session),
-    mut tls_row: impl FnMut(usize),
+    mut done: impl FnMut(Session, u32),
+    mut note: impl FnMut(usize, Note),
 ) {
     fragments.sort_by_key(|f| (f.file, f.start));
-    let mut open: FxHashMap<(usize, u128), Session> = FxHashMap::default();
+    let mut open: FxHashMap<(usize, u128), (Session, u32)> = FxHashMap::default();
+    let mut finish = |(s, server): (Session, u32)| done(s, server);
     for fragment in fragments {
+        let server = fragment.server;
         for (id, what) in fragment.carried {
             let k = (fragment.folder, id);
             let line = match what {
                 Carried::Restart => {
                     if let Some(old) = open.remove(&k) {
-                        done(old);
+                        finish(old);
+                        note(fragment.file, Note::Restart);
                     }
                     continue;
                 }
@@ -84,32 +98,34 @@ pub fn stitch(
                 continue; // cannot happen: the scan parsed it before carrying it
             };
             debug_assert_eq!(key(row.get(fields::SESSION_ID)), id);
-            let session = open
-                .entry(k)
-                .or_insert_with(|| Session::new(direction_of(fragment.direction, &row), &row));
+            let (session, _) = open.entry(k).or_insert_with(|| {
+                let s = Session::new(direction_of(fragment.direction, &row), &row);
+                (s, server)
+            });
             if session.apply(&row) {
-                tls_row(fragment.file);
+                note(fragment.file, Note::TlsRow);
             }
             if row.get(fields::EVENT) == b"-" {
-                done(open.remove(&k).expect("present"));
+                finish(open.remove(&k).expect("present"));
             }
         }
         for id in fragment.begun {
             if let Some(old) = open.remove(&(fragment.folder, id)) {
-                done(old);
+                finish(old);
+                note(fragment.file, Note::Restart);
             }
         }
         for (id, session) in fragment.open {
             // Every session begun in the chunk was announced above, so no
             // older one of its key is open; kept as a safety net.
-            if let Some(old) = open.insert((fragment.folder, id), session) {
-                done(old);
+            if let Some(old) = open.insert((fragment.folder, id), (session, server)) {
+                finish(old);
             }
         }
     }
     let mut rest: Vec<_> = open.into_iter().collect();
     rest.sort_unstable_by_key(|(k, _)| *k);
     for (_, session) in rest {
-        done(session);
+        finish(session);
     }
 }

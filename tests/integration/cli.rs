@@ -9,7 +9,15 @@ fn default_format_off_a_terminal_is_csv() {
     assert!(run.stdout.starts_with(
         "direction,connector,SSL2,SSL3,TLS1.0,TLS1.1,TLS1.2,TLS1.3,other,failed,total,plaintext\n"
     ));
-    assert_eq!(run.stderr, "", "no progress bar or noise in a pipe");
+    // No progress bar in a pipe; the samples' warnings (an Explorer copy,
+    // a skewed clock) are all that is on stderr.
+    assert!(
+        run.stderr
+            .lines()
+            .all(|l| l.starts_with("exlog: warning: ")),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -232,7 +240,8 @@ fn filter_lists_exclusions_and_ehlo() {
     };
     // scripts/make_sample_logs.py: the scanner on EX01 says EHLO
     // SCAN-3RDFLOOR twice, both times TLS 1.0; the printer on EX02 says
-    // OLD-MFP-2008 once, SSL 3. Nothing else is a device.
+    // OLD-MFP-2008 once, SSL 3; the one on EX03 says OLD-SCANNER once,
+    // TLS 1.0. Nothing else is a device.
     let scan = csv(&["--by", "remote", "--ehlo", "(?i)scan|mfp|printer"]);
     let rows: Vec<String> = scan
         .lines()
@@ -246,7 +255,8 @@ fn filter_lists_exclusions_and_ehlo() {
         rows,
         [
             "receive,10.20.0.15,0,0,2,0,0,0,0,0,2,0,2,SCAN-3RDFLOOR",
-            "receive,10.20.0.90,0,1,0,0,0,0,0,0,1,0,1,OLD-MFP-2008"
+            "receive,10.20.0.90,0,1,0,0,0,0,0,0,1,0,1,OLD-MFP-2008",
+            "receive,10.30.0.5,0,0,1,0,0,0,0,0,1,0,1,OLD-SCANNER"
         ],
         "{scan}"
     );
@@ -308,74 +318,174 @@ fn readiness_is_never_ready_without_evidence() {
             row(2, "-", "Local")
         )
     };
-    let verdicts = |sessions: &[String]| {
+    // Each session in its own daily file, as Exchange would roll them.
+    let readiness = |sessions: &[(&str, String)], extra: &[&str]| {
         let dir = tempfile::tempdir().unwrap();
-        let log = format!(
-            "#Log-type: SMTP Receive Protocol Log\r\n{}",
-            sessions.concat()
-        );
-        write(&dir.path().join("RECV20240301-1.LOG"), log.as_bytes());
-        let run = exlog_on(dir.path(), &["--by", "readiness", "--format", "csv"]);
+        for (day, text) in sessions {
+            let log = format!("#Log-type: SMTP Receive Protocol Log\r\n{text}");
+            write(&dir.path().join(format!("RECV{day}-1.LOG")), log.as_bytes());
+        }
+        let mut args = vec!["--by", "readiness", "--format", "csv"];
+        args.extend(extra);
+        let run = exlog_on(dir.path(), &args);
         assert_eq!(run.code, 0, "{}", run.stderr);
-        run.stdout
-            .lines()
-            .skip(1)
-            .map(|l| {
-                l.split(',').nth(1).unwrap().to_owned()
-                    + ": "
-                    + l.rsplit_once(",\"").map_or_else(
-                        || l.rsplit(',').next().unwrap(),
-                        |(_, v)| v.trim_end_matches('"'),
-                    )
+        let mut rdr = csv::Reader::from_reader(run.stdout.as_bytes());
+        let head = rdr.headers().unwrap().clone();
+        rdr.records()
+            .map(|r| {
+                let r = r.unwrap();
+                head.iter()
+                    .zip(r.iter())
+                    .map(|(h, v)| (h.to_string(), v.to_string()))
+                    .collect::<std::collections::BTreeMap<_, _>>()
             })
             .collect::<Vec<_>>()
     };
-    // Logs from 2024-03-01 to 2024-03-20 (19 days, more than the 14-day
-    // window from 2024-03-06 on). A: TLS 1.2 on 03-10 only: ready.
-    // B: TLS 1.0 on 03-15: not ready. C: only a failure on 03-12: no
-    // evidence. D: TLS 1.2, but only before the window (03-01): no evidence.
+    // The columns that carry the decision, as one line per row.
+    let brief = |rows: &[std::collections::BTreeMap<String, String>]| {
+        rows.iter()
+            .map(|r| {
+                [
+                    "scope",
+                    "connector",
+                    "status",
+                    "sessions",
+                    "negotiations",
+                    "legacy_sessions",
+                    "legacy_remotes",
+                    "last_legacy",
+                    "window_from",
+                    "window_to",
+                ]
+                .iter()
+                .map(|c| r[*c].as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+            })
+            .collect::<Vec<_>>()
+    };
+    // Logs from 2024-03-01 to 2024-03-20, 19.00 days. Each server's window
+    // ends at its latest record (E, 03-20 10:00) and starts 14 days before
+    // (03-06 10:00). A: TLS 1.2 on 03-10: ready. B: TLS 1.0 on 03-15: not
+    // ready. C: only a failure on 03-12: no evidence. D: TLS 1.2, but only
+    // before the window (03-01): no negotiation in it. E: TLS 1.3: ready.
+    // The server: A, B, C and E are in the window (4 sessions, 4
+    // negotiations), B's TLS 1.0 makes it not ready.
     let all = [
-        session("A", 1, "2024-03-10T10:00:00.000Z", &tls("TLS1_2")),
-        session("B", 2, "2024-03-15T10:00:00.000Z", &tls("TLS1_0")),
-        session(
-            "C",
-            3,
-            "2024-03-12T10:00:00.000Z",
-            "TLS negotiation failed with error UnknownCredentials",
+        (
+            "20240310",
+            session("A", 1, "2024-03-10T10:00:00.000Z", &tls("TLS1_2")),
         ),
-        session("D", 4, "2024-03-01T10:00:00.000Z", &tls("TLS1_2")),
-        session("E", 5, "2024-03-20T10:00:00.000Z", &tls("TLS1_3")),
+        (
+            "20240315",
+            session("B", 2, "2024-03-15T10:00:00.000Z", &tls("TLS1_0")),
+        ),
+        (
+            "20240312",
+            session(
+                "C",
+                3,
+                "2024-03-12T10:00:00.000Z",
+                "TLS negotiation failed with error UnknownCredentials",
+            ),
+        ),
+        (
+            "20240301",
+            session("D", 4, "2024-03-01T10:00:00.000Z", &tls("TLS1_2")),
+        ),
+        (
+            "20240320",
+            session("E", 5, "2024-03-20T10:00:00.000Z", &tls("TLS1_3")),
+        ),
     ];
-    let v = verdicts(&all);
-    assert_eq!(v.len(), 5, "{v:#?}");
+    let w = "2024-03-06T10:00:00.000Z 2024-03-20T10:00:00.000Z";
+    let rows = readiness(&all, &[]);
+    assert_eq!(
+        brief(&rows),
+        [
+            format!("server  not_ready 4 4 1 1 2024-03-15T10:00:00.000Z {w}"),
+            format!("connector EX01\\A ready 1 1 0 0  {w}"),
+            format!("connector EX01\\B not_ready 1 1 1 1 2024-03-15T10:00:00.000Z {w}"),
+            format!("connector EX01\\C insufficient_data 1 1 0 0  {w}"),
+            format!("connector EX01\\D insufficient_data 0 0 0 0  {w}"),
+            format!("connector EX01\\E ready 1 1 0 0  {w}"),
+        ]
+    );
+    assert!(rows.iter().all(|r| r["server"] == "EX01"));
+    assert_eq!(rows[0]["coverage_from"], "2024-03-01T10:00:00.000Z");
+    assert_eq!(rows[0]["coverage_to"], "2024-03-20T10:00:00.000Z");
+    assert_eq!(rows[0]["coverage_days"], "19.00");
+    assert!(rows[1]["verdict"].starts_with("ready: 1 negotiation at TLS 1.2 or later"));
     assert!(
-        v[0].starts_with("EX01\\A: no TLS below 1.2 in the last 14 days; ready"),
-        "{}",
-        v[0]
+        rows[2]["verdict"].starts_with("not ready: 1 remote negotiated below TLS 1.2 (TLS1.0)")
     );
     assert!(
-        v[1].starts_with("EX01\\B: 1 remote still used TLS 1.0") && v[1].contains("not ready"),
+        rows[3]["verdict"].starts_with(
+            "insufficient data: no negotiation at TLS 1.2 or later in the window, only 1"
+        ),
         "{}",
-        v[1]
+        rows[3]["verdict"]
     );
+    assert_eq!(
+        rows[4]["verdict"],
+        "insufficient data: no TLS negotiation in the window"
+    );
+    // Without D, the logs (03-10 to 03-20: 10 days) no longer cover the
+    // window: A and E lack evidence too; B is still not ready.
+    let rows = readiness(&[all[0].clone(), all[1].clone(), all[4].clone()], &[]);
+    let status: Vec<&str> = rows.iter().map(|r| r["status"].as_str()).collect();
+    assert_eq!(
+        status,
+        [
+            "not_ready",
+            "insufficient_data",
+            "not_ready",
+            "insufficient_data"
+        ]
+    );
+    assert_eq!(
+        rows[1]["verdict"],
+        "insufficient data: logs cover 10.0 days (2024-03-10 10:00–2024-03-20 10:00), window is 14 days"
+    );
+    // --as-of moves the window for every server: 03-01 12:00 to 03-15
+    // 12:00 holds A, B (10:00 on 03-15) and C; not D (10:00 on 03-01) nor E.
+    let rows = readiness(&all, &["--as-of", "2024-03-15T12:00:00Z"]);
+    let w = "2024-03-01T12:00:00.000Z 2024-03-15T12:00:00.000Z";
+    assert_eq!(
+        brief(&rows),
+        [
+            format!("server  not_ready 3 3 1 1 2024-03-15T10:00:00.000Z {w}"),
+            format!("connector EX01\\A ready 1 1 0 0  {w}"),
+            format!("connector EX01\\B not_ready 1 1 1 1 2024-03-15T10:00:00.000Z {w}"),
+            format!("connector EX01\\C insufficient_data 1 1 0 0  {w}"),
+            format!("connector EX01\\D insufficient_data 0 0 0 0  {w}"),
+            format!("connector EX01\\E insufficient_data 0 0 0 0  {w}"),
+        ]
+    );
+    // An --as-of after the logs end: they do not cover the window's end.
+    let rows = readiness(&all, &["--as-of", "2024-04-01"]);
+    assert_eq!(rows[1]["window_to"], "2024-04-01T23:59:59.999Z");
     assert!(
-        v[2].starts_with("EX01\\C: insufficient data: no negotiation at TLS 1.2"),
+        rows[1]["verdict"].starts_with("insufficient data: logs end 2024-03-20 10:00"),
         "{}",
-        v[2]
+        rows[1]["verdict"]
     );
-    assert!(
-        v[3].starts_with("EX01\\D: insufficient data: no negotiation at TLS 1.2"),
-        "{}",
-        v[3]
-    );
-    // Without the first day, the logs (03-10 to 03-20: 10 days) no longer
-    // cover the window: A and E are short of evidence too.
-    let v = verdicts(&[all[0].clone(), all[1].clone(), all[4].clone()]);
-    assert!(v[0].starts_with("EX01\\A: insufficient data: logs cover 10.0 days (2024-03-10 10:00–2024-03-20 10:00), window is 14 days"), "{}", v[0]);
-    assert!(v[1].contains("not ready"), "{}", v[1]);
-    assert!(
-        v[2].starts_with("EX01\\E: insufficient data: logs cover"),
-        "{}",
-        v[2]
-    );
+}
+
+/// A server's verdict depends on its own logs only: EX02 read alone and
+/// read beside EX01 (whose records are a year later) gives the same rows.
+#[test]
+fn a_servers_verdict_ignores_other_servers() {
+    let alone = exlog(["sample-logs/EX02", "--by", "readiness", "--format", "csv"]);
+    let both = exlog(["sample-logs", "--by", "readiness", "--format", "csv"]);
+    assert_eq!(alone.code, 0, "{}", alone.stderr);
+    let ex02 = |out: &str| -> Vec<String> {
+        out.lines()
+            .filter(|l| l.contains(",EX02,"))
+            .map(String::from)
+            .collect()
+    };
+    assert_eq!(ex02(&alone.stdout).len(), 3, "{}", alone.stdout);
+    assert_eq!(ex02(&alone.stdout), ex02(&both.stdout));
+    assert!(both.stdout.contains(",EX01,"));
 }

@@ -213,14 +213,45 @@ fn naive(dir: &Path) -> BTreeMap<&'static str, String> {
     let mut conn: BTreeMap<(String, String), Counts> = BTreeMap::new();
     let mut rem: BTreeMap<(String, String), (Counts, String, String)> = BTreeMap::new();
     let mut ciph: BTreeMap<Vec<String>, u64> = BTreeMap::new();
-    let mut fail: BTreeMap<(String, String, String, String), u64> = BTreeMap::new();
+    let mut fail: BTreeMap<(String, String, String, String, String), u64> = BTreeMap::new();
     let mut paths: Vec<_> = walkdir::WalkDir::new(dir)
         .into_iter()
         .map(|e| e.unwrap().into_path())
         .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "LOG"))
         .collect();
     paths.sort();
+    // The server, by the README's rules as they apply to these corpora:
+    // the folder above TransportRoles, else the one SERVER\ prefix of the
+    // receive connectors.
+    let mut prefixes = std::collections::BTreeSet::new();
+    for p in &paths {
+        if p.file_name().unwrap().to_str().unwrap().starts_with("RECV") {
+            for line in String::from_utf8_lossy(&std::fs::read(p).unwrap()).lines() {
+                let f: Vec<&str> = line.splitn(3, ',').collect();
+                if f.len() == 3
+                    && !line.starts_with('#')
+                    && let Some((pre, _)) = f[1].trim_start_matches('"').split_once('\\')
+                {
+                    prefixes.insert(pre.trim_start_matches('\u{feff}').to_string());
+                }
+            }
+        }
+    }
+    let server_of = |p: &Path| -> String {
+        let parts: Vec<String> = p
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        match parts.iter().position(|c| c == "TransportRoles") {
+            Some(i) => parts[i - 1].clone(),
+            None => {
+                assert_eq!(prefixes.len(), 1, "one server per naive corpus");
+                prefixes.iter().next().unwrap().clone()
+            }
+        }
+    };
     for p in paths {
+        let server = server_of(&p);
         let dir_label = if p.file_name().unwrap().to_str().unwrap().starts_with("SEND") {
             "send"
         } else {
@@ -289,7 +320,8 @@ fn naive(dir: &Path) -> BTreeMap<&'static str, String> {
             } else if let Some(err) = ctx.strip_prefix("TLS negotiation failed with error ") {
                 conn.entry(key.clone()).or_default().1 += 1;
                 r.0.1 += 1;
-                *fail.entry((key.0, key.1, ip, err.to_string())).or_default() += 1;
+                let k = (key.0, server.clone(), key.1, ip, err.to_string());
+                *fail.entry(k).or_default() += 1;
             }
         }
     }
@@ -337,10 +369,11 @@ fn naive(dir: &Path) -> BTreeMap<&'static str, String> {
         s += &csv_line(k.iter().cloned().chain([n.to_string()]).collect());
     }
     out.insert("cipher", s);
-    let mut s = String::from("direction,connector,remote_ip,error,sessions\n");
-    for ((d, c, ip, e), n) in &fail {
+    let mut s = String::from("direction,server,connector,remote_ip,error,sessions\n");
+    for ((d, server, c, ip, e), n) in &fail {
         s += &csv_line(vec![
             d.clone(),
+            server.clone(),
             c.clone(),
             ip.clone(),
             e.clone(),

@@ -219,7 +219,8 @@ pub struct Truth {
     connector: BTreeMap<(u8, String), Counts>,
     remote: BTreeMap<(u8, String), (Counts, String, String)>,
     cipher: BTreeMap<(u8, &'static str, [String; 6]), u64>,
-    failure: BTreeMap<(u8, String, String, String), u64>,
+    /// (direction, server, connector, remote IP, error).
+    failure: BTreeMap<(u8, String, String, String, String), u64>,
     /// Per connector: sessions, plaintext sessions.
     connector_sessions: BTreeMap<(u8, String), (u64, u64)>,
     /// Per remote: sessions, plaintext sessions, EHLO names as written.
@@ -305,7 +306,15 @@ impl Truth {
         self.lines += other.lines;
     }
 
-    fn tls_row(&mut self, d: u8, connector: &str, ip: &str, stamp: &str, outcome: Outcome) {
+    fn tls_row(
+        &mut self,
+        d: u8,
+        server: &str,
+        connector: &str,
+        ip: &str,
+        stamp: &str,
+        outcome: Outcome,
+    ) {
         let slot = match outcome {
             Outcome::Success(v, _) => v,
             Outcome::Failure(_) => 7,
@@ -340,7 +349,7 @@ impl Truth {
             Outcome::Failure(err) => {
                 *self
                     .failure
-                    .entry((d, connector.into(), ip.into(), err.into()))
+                    .entry((d, server.into(), connector.into(), ip.into(), err.into()))
                     .or_default() += 1;
             }
         }
@@ -481,8 +490,8 @@ impl Truth {
         let failure: Vec<Value> = self
             .failure
             .iter()
-            .map(|((d, c, ip, e), n)| {
-                json!({"direction": dir_label(*d), "connector": c, "remote_ip": ip, "error": e, "sessions": n})
+            .map(|((d, server, c, ip, e), n)| {
+                json!({"direction": dir_label(*d), "server": server, "connector": c, "remote_ip": ip, "error": e, "sessions": n})
             })
             .collect();
         json!({
@@ -1500,6 +1509,7 @@ fn stream(cfg: &Config, world: &World, srv: usize, send: bool, budget: u64) -> i
             let stamp_text = std::str::from_utf8(&ts).expect("ascii");
             files.truth.tls_row(
                 u8::from(send),
+                &server.name,
                 &connector_names[s.connector],
                 &s.remote_ip,
                 stamp_text,

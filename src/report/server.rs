@@ -1,0 +1,59 @@
+//! The server report: per direction and server, negotiations by version,
+//! sessions, and the time the logs cover.
+
+use super::{Cell, Kind, ServerInfo, Table, counts_cells, dir, version_columns};
+use crate::parse::Direction;
+use crate::parse::stamp::format_millis;
+use crate::tally::{SessionCounts, Tally, VersionCounts};
+
+/// `direction,server,SSL2,…,other,failed,total,plaintext,sessions,first_record,last_record`.
+pub fn table(tally: &Tally, servers: &[ServerInfo]) -> Table {
+    let mut columns = vec!["direction", "server"];
+    columns.extend(version_columns());
+    columns.extend([
+        "failed",
+        "total",
+        "plaintext",
+        "sessions",
+        "first_record",
+        "last_record",
+    ]);
+    let mut rows = Vec::new();
+    for d in Direction::ALL {
+        for info in servers {
+            let Some(maps) = tally.connector.get(&info.id) else {
+                continue;
+            };
+            let map = &maps[d.index()];
+            if map.is_empty() {
+                continue;
+            }
+            let mut tls = VersionCounts::default();
+            let mut sessions = SessionCounts::default();
+            for c in map.values() {
+                tls.add(&c.tls);
+                sessions.sessions += c.sessions.sessions;
+                sessions.plaintext += c.sessions.plaintext;
+            }
+            let cov = &info.by_direction[d.index()];
+            let time = |ms: Option<i64>| Cell::Text(ms.map(format_millis).unwrap_or_default());
+            rows.push(
+                [dir(d), Cell::Text(info.name.clone())]
+                    .into_iter()
+                    .chain(counts_cells(&tls))
+                    .chain([
+                        Cell::Count(sessions.plaintext),
+                        Cell::Count(sessions.sessions),
+                        time(cov.first),
+                        time(cov.last),
+                    ])
+                    .collect(),
+            );
+        }
+    }
+    Table {
+        kind: Kind::Server,
+        columns,
+        rows,
+    }
+}

@@ -1,0 +1,358 @@
+//! Which Exchange server wrote each file. TLS versions are switched off
+//! per server (Schannel), so every count is kept per server, and the
+//! readiness verdict is given per server.
+//!
+//! The first rule that gives a name wins (see `docs/log-format.md` §8):
+//!
+//! 1. a path component naming the host: the host of a UNC path
+//!    (`\\EX01\c$\…`), else the folder above `TransportRoles` (a copied
+//!    install tree, `EX01\TransportRoles\Logs\…`), skipping the
+//!    components of Exchange's own install path (`V15`, `Exchange Server`);
+//! 2. a per-server collection folder directly under a PATH given on the
+//!    command line, with `TransportRoles` or `ProtocolLog` below it
+//!    (`collected\EX01\FrontEnd\ProtocolLog\SmtpReceive`);
+//! 3. the `SERVER\` prefix of the receive connectors seen in the folder
+//!    (`EX01\Default Frontend EX01`), or, for a folder with none, in the
+//!    rest of the same collection (the same PATH) when they all agree;
+//! 4. else the log folder itself, relative to the PATH it was found under.
+//!
+//! Rules 1, 2 and 4 read only paths; rule 3 reads the first rows of a few
+//! receive files per folder, before the scan, so that filters and counts
+//! can use the server while scanning.
+
+use crate::input::Input;
+use crate::parse::{BOM, Direction, Row, fields};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Component, Path, PathBuf};
+
+/// How a server's name was found (for `--stats` and the docs' examples).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Rule {
+    Path,
+    Collection,
+    Connector,
+    Folder,
+}
+
+/// The servers of a scan: names in byte order, and each file's server.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Servers {
+    pub names: Vec<String>,
+    /// Index into `names`, per input file.
+    pub of_file: Vec<u32>,
+    /// The rule that named each server (the first rule, if several folders
+    /// named the same server differently).
+    pub rules: Vec<Rule>,
+}
+
+impl Servers {
+    pub fn name(&self, id: u32) -> &str {
+        self.names.get(id as usize).map_or("", String::as_str)
+    }
+
+    /// The id of the server called `name`.
+    pub fn id(&self, name: &str) -> Option<u32> {
+        self.names.iter().position(|n| n == name).map(|i| i as u32)
+    }
+}
+
+/// How many bytes of a receive file rule 3 reads.
+pub const HEAD_BYTES: usize = 64 * 1024;
+
+/// Names the server of every input. `head(id)` gives the first bytes of a
+/// file (at most [`HEAD_BYTES`]), or `None` if it cannot be read; it is
+/// called only for a few receive files of folders rules 1 and 2 leave
+/// unnamed.
+pub fn assign(inputs: &[Input], head: impl Fn(usize) -> Option<Vec<u8>>) -> Servers {
+    // Folder → (collection, files of the folder).
+    let mut folders: BTreeMap<&Path, (&Path, Vec<usize>)> = BTreeMap::new();
+    for (id, input) in inputs.iter().enumerate() {
+        let folder = input.path.parent().unwrap_or(Path::new(""));
+        folders
+            .entry(folder)
+            .or_insert_with(|| (&input.root, Vec::new()))
+            .1
+            .push(id);
+    }
+    let mut named: BTreeMap<&Path, (String, Rule)> = BTreeMap::new();
+    // Rule 3's evidence: connector prefixes per folder and per collection.
+    let mut prefixes: BTreeMap<&Path, BTreeSet<String>> = BTreeMap::new();
+    let mut by_collection: BTreeMap<&Path, BTreeSet<String>> = BTreeMap::new();
+    for (&folder, (root, files)) in &folders {
+        if let Some(name) = from_path(folder) {
+            named.insert(folder, (name, Rule::Path));
+        } else if let Some(name) = from_collection(root, folder) {
+            named.insert(folder, (name, Rule::Collection));
+        } else {
+            let seen = receive_prefixes(inputs, files, &head);
+            by_collection.entry(root).or_default().extend(seen.clone());
+            prefixes.insert(folder, seen);
+        }
+    }
+    for (&folder, (root, _)) in &folders {
+        if named.contains_key(folder) {
+            continue;
+        }
+        let own = &prefixes[folder];
+        let all = by_collection.get(root);
+        let name = if own.len() == 1 {
+            Some(own.iter().next().cloned().expect("one"))
+        } else if own.is_empty() && all.is_some_and(|a| a.len() == 1) {
+            all.and_then(|a| a.iter().next().cloned())
+        } else {
+            None
+        };
+        let entry = match name {
+            Some(n) => (n, Rule::Connector),
+            None => (relative_folder(root, folder), Rule::Folder),
+        };
+        named.insert(folder, entry);
+    }
+    let mut rules: BTreeMap<&str, Rule> = BTreeMap::new();
+    for (name, rule) in named.values() {
+        let r = rules.entry(name).or_insert(*rule);
+        *r = (*r).min(*rule);
+    }
+    let names: Vec<String> = rules.keys().map(|n| n.to_string()).collect();
+    let of_file = inputs
+        .iter()
+        .map(|input| {
+            let folder = input.path.parent().unwrap_or(Path::new(""));
+            let name = &named[folder].0;
+            names.binary_search(name).expect("named") as u32
+        })
+        .collect();
+    Servers {
+        rules: rules.values().copied().collect(),
+        names,
+        of_file,
+    }
+}
+
+/// Components of Exchange's install path that sit between a host and
+/// `TransportRoles`: `…\Microsoft\Exchange Server\V15\TransportRoles`.
+fn is_install_part(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let version = lower.strip_prefix('v').is_some_and(|rest| {
+        !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+    });
+    version
+        || lower.ends_with('$') // an administrative share: c$, d$
+        || matches!(
+            lower.as_str(),
+            "exchange server" | "exchangeserver" | "microsoft" | "program files" | "program files (x86)"
+        )
+}
+
+/// Rule 1: the host in `folder` (made absolute, so `.` inside a copied
+/// tree still finds it).
+fn from_path(folder: &Path) -> Option<String> {
+    let absolute = std::fs::canonicalize(folder)
+        .or_else(|_| std::path::absolute(folder))
+        .unwrap_or_else(|_| folder.to_path_buf());
+    for path in [folder, absolute.as_path()] {
+        if let Some(host) = unc_host(path) {
+            return Some(host);
+        }
+    }
+    let parts: Vec<String> = absolute
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect();
+    let at = parts
+        .iter()
+        .rposition(|p| p.eq_ignore_ascii_case("TransportRoles"))?;
+    parts[..at]
+        .iter()
+        .rev()
+        .find(|p| !is_install_part(p))
+        .cloned()
+}
+
+/// The server of a UNC path (`\\EX01\c$\…`; on Unix also `//EX01/…` as
+/// written).
+fn unc_host(path: &Path) -> Option<String> {
+    if let Some(Component::Prefix(p)) = path.components().next() {
+        use std::path::Prefix;
+        if let Prefix::UNC(host, _) | Prefix::VerbatimUNC(host, _) = p.kind() {
+            return Some(host.to_string_lossy().into_owned());
+        }
+    }
+    let text = path.to_string_lossy();
+    let rest = text
+        .strip_prefix(r"\\")
+        .or_else(|| text.strip_prefix("//"))?;
+    let host = rest.split(['\\', '/']).next()?;
+    (!host.is_empty() && host != "?" && host != ".").then(|| host.to_string())
+}
+
+/// Rule 2: `root\HOST\…\TransportRoles|ProtocolLog\…`.
+fn from_collection(root: &Path, folder: &Path) -> Option<String> {
+    let below = folder.strip_prefix(root).ok()?;
+    let mut parts = below.components().filter_map(|c| match c {
+        Component::Normal(s) => Some(s.to_string_lossy()),
+        _ => None,
+    });
+    let host = parts.next()?;
+    parts
+        .any(|p| p.eq_ignore_ascii_case("TransportRoles") || p.eq_ignore_ascii_case("ProtocolLog"))
+        .then(|| host.into_owned())
+}
+
+/// Rule 4: the folder as a path below the PATH it was found under (the
+/// PATH itself when the files are directly in it).
+fn relative_folder(root: &Path, folder: &Path) -> String {
+    let shown: PathBuf = match folder.strip_prefix(root) {
+        Ok(rest) if rest.as_os_str().is_empty() => root.to_path_buf(),
+        Ok(rest) => rest.to_path_buf(),
+        Err(_) => folder.to_path_buf(),
+    };
+    let text = shown.to_string_lossy().replace('\\', "/");
+    let text = text.trim_end_matches('/');
+    if text.is_empty() {
+        ".".to_string()
+    } else {
+        text.to_string()
+    }
+}
+
+/// The `SERVER\` prefixes of receive connectors in the first rows of the
+/// first, middle and last receive file of a folder.
+fn receive_prefixes(
+    inputs: &[Input],
+    files: &[usize],
+    head: &impl Fn(usize) -> Option<Vec<u8>>,
+) -> BTreeSet<String> {
+    let receive: Vec<usize> = files
+        .iter()
+        .copied()
+        .filter(|&id| inputs[id].name_direction != Some(Direction::Send))
+        .collect();
+    let mut picks = Vec::new();
+    if let (Some(&first), Some(&last)) = (receive.first(), receive.last()) {
+        picks.extend([first, receive[receive.len() / 2], last]);
+        picks.dedup();
+    }
+    let mut out = BTreeSet::new();
+    for id in picks {
+        let Some(bytes) = head(id) else { continue };
+        prefixes_in(&bytes, inputs[id].name_direction, &mut out);
+    }
+    out
+}
+
+/// Adds the connector prefixes of the receive rows in `bytes`.
+fn prefixes_in(bytes: &[u8], named: Option<Direction>, out: &mut BTreeSet<String>) {
+    let body = bytes.strip_prefix(BOM).unwrap_or(bytes);
+    let mut header_direction = None;
+    let complete = match memchr::memrchr(b'\n', body) {
+        Some(i) => &body[..i],
+        None => return,
+    };
+    for line in complete.split(|&b| b == b'\n') {
+        if let Some(v) = line.strip_prefix(b"#Log-type:") {
+            let v = v.trim_ascii();
+            if v.eq_ignore_ascii_case(b"SMTP Send Protocol Log") {
+                header_direction = Some(Direction::Send);
+            } else if v.eq_ignore_ascii_case(b"SMTP Receive Protocol Log") {
+                header_direction = Some(Direction::Receive);
+            }
+            continue;
+        }
+        if line.first() == Some(&b'#') {
+            continue;
+        }
+        let Ok(row) = Row::parse(line) else { continue };
+        let direction = header_direction
+            .or(named)
+            .unwrap_or_else(|| Direction::from_ports(row.get(fields::LOCAL_ENDPOINT)));
+        if direction != Direction::Receive {
+            continue;
+        }
+        let connector = row.get(fields::CONNECTOR_ID);
+        if let Some(i) = memchr::memchr(b'\\', connector)
+            && i > 0
+            && let Ok(name) = std::str::from_utf8(&connector[..i])
+        {
+            out.insert(name.to_string());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(path: &str, root: &str) -> Input {
+        Input::under(Path::new(path), 1, Path::new(root))
+    }
+
+    const RECV: &str = "2024-03-08T10:00:00.000Z,EX07\\Default Frontend EX07,08DC000000000001,0,10.0.0.1:25,192.0.2.7:5000,+,,\r\n";
+
+    #[test]
+    fn install_tree_and_unc_hosts() {
+        assert_eq!(
+            from_path(Path::new(
+                "copy/EX01/TransportRoles/Logs/FrontEnd/ProtocolLog/SmtpReceive"
+            )),
+            Some("EX01".into())
+        );
+        assert_eq!(
+            from_path(Path::new(
+                "/mnt/EX02/Program Files/Microsoft/Exchange Server/V15/TransportRoles/Logs/Hub/ProtocolLog/SmtpSend"
+            )),
+            Some("EX02".into())
+        );
+        assert_eq!(
+            unc_host(Path::new(r"\\EX03\c$\Program Files\Microsoft")),
+            Some("EX03".into())
+        );
+        assert_eq!(unc_host(Path::new("//EX04/logs")), Some("EX04".into()));
+        assert_eq!(from_path(Path::new("logs/SmtpReceive")), None);
+    }
+
+    #[test]
+    fn the_first_rule_that_names_wins() {
+        let inputs = vec![
+            // 1: above TransportRoles.
+            input(
+                "c/EX01/TransportRoles/Logs/FrontEnd/ProtocolLog/SmtpReceive/RECV1.LOG",
+                "c",
+            ),
+            // 2: a collection folder with ProtocolLog below it.
+            input("c/EX02/FrontEnd/ProtocolLog/SmtpReceive/RECV1.LOG", "c"),
+            // 3: the connector prefix, for the receive folder and, as the
+            // only prefix of its collection, the send folder beside it.
+            input("d/SmtpReceive/RECV1.LOG", "d"),
+            input("d/SmtpSend/SEND1.LOG", "d"),
+            // 4: nothing else: the folder below the PATH.
+            input("e/site/SmtpSend/SEND1.LOG", "e"),
+        ];
+        let servers = assign(&inputs, |id| (id == 2).then(|| RECV.as_bytes().to_vec()));
+        let of = |i: usize| servers.name(servers.of_file[i]);
+        assert_eq!(
+            (of(0), of(1), of(2), of(3), of(4)),
+            ("EX01", "EX02", "EX07", "EX07", "site/SmtpSend")
+        );
+        assert_eq!(servers.names, ["EX01", "EX02", "EX07", "site/SmtpSend"]);
+        assert_eq!(
+            servers.rules,
+            [Rule::Path, Rule::Collection, Rule::Connector, Rule::Folder]
+        );
+    }
+
+    #[test]
+    fn disagreeing_prefixes_name_no_server() {
+        let two = format!("{RECV}{}", RECV.replace("EX07", "EX08"));
+        let inputs = vec![input("logs/RECV1.LOG", "logs")];
+        let servers = assign(&inputs, |_| Some(two.clone().into_bytes()));
+        assert_eq!(servers.names, ["logs"]);
+        // A send header makes the same rows send rows: no prefix either.
+        let send = format!("#Log-type: SMTP Send Protocol Log\r\n{RECV}");
+        let servers = assign(&inputs, |_| Some(send.clone().into_bytes()));
+        assert_eq!(servers.names, ["logs"]);
+    }
+}
