@@ -306,13 +306,13 @@ fn filter_warnings(config: &Config, scanned: &Scanned, s: &report::Summary) -> V
             .tally
             .files
             .values()
-            .filter_map(|x| x.first_record)
+            .filter_map(|x| x.first_record())
             .min();
         let last = scanned
             .tally
             .files
             .values()
-            .filter_map(|x| x.last_record)
+            .filter_map(|x| x.last_record())
             .max();
         let span = match (first, last) {
             (Some(a), Some(b)) => format!(

@@ -76,12 +76,6 @@ pub static NO_FILTERS: Filters = Filters {
     exclude_internal: false,
 };
 
-/// Any record time is fine (tests, benchmarks).
-pub static ANY_TIME: LazyLock<Bounds> = LazyLock::new(|| Bounds {
-    from: None,
-    to: Stamp::new(b"9999-12-31T23:59:59.999Z"),
-});
-
 impl FileCtx<'static> {
     /// A file with no filters applied (tests, benchmarks, examples).
     pub fn new(id: usize, direction: Option<Direction>) -> FileCtx<'static> {
@@ -89,7 +83,7 @@ impl FileCtx<'static> {
             id,
             folder: 0,
             server: 0,
-            bounds: &ANY_TIME,
+            bounds: &Bounds::ANY,
             direction,
             filters: &NO_FILTERS,
             release: &|_, _| {},

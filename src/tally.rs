@@ -8,6 +8,7 @@
 
 use crate::filter::Filters;
 use crate::parse::fields::RowError;
+use crate::parse::stamp::Key;
 use crate::parse::tls::Version;
 use crate::parse::{Direction, Stamp};
 use crate::session::{Class, Session, TlsEvent};
@@ -183,12 +184,6 @@ impl ConnectorCounts {
         }
         self.marks.extend(o.marks);
     }
-
-    fn mark(&mut self, stamp: &Stamp, kind: Mark) {
-        if let Some(ms) = stamp.millis() {
-            self.marks.push(kind.encode(ms));
-        }
-    }
 }
 
 /// Index of a server in [`crate::servers::Servers::names`].
@@ -290,9 +285,8 @@ pub struct FileStats {
     /// The file's direction, when the file says (header, name, TLS role).
     pub direction: Option<Direction>,
     /// The time the file covers: its first and last record, leaving out
-    /// records with a skewed clock (session mode).
-    pub first_record: Option<Stamp>,
-    pub last_record: Option<Stamp>,
+    /// records with a skewed clock (session mode), as [`Key`]s.
+    pub cover: Option<(Key, Key)>,
     /// Records more than a day away from the file's own time, or later
     /// than this machine's clock; the first one (lowest offset) is kept.
     pub skewed: u64,
@@ -318,8 +312,10 @@ impl FileStats {
             self.skipped = other.skipped;
         }
         self.direction = self.direction.or(other.direction);
-        self.first_record = earliest(self.first_record, other.first_record);
-        self.last_record = self.last_record.max(other.last_record);
+        self.cover = match (self.cover, other.cover) {
+            (Some(a), Some(b)) => Some((a.0.min(b.0), a.1.max(b.1))),
+            (a, b) => a.or(b),
+        };
         self.skewed += other.skewed;
         self.first_skewed = match (self.first_skewed, other.first_skewed) {
             (Some(a), Some(b)) => Some(if a.0 <= b.0 { a } else { b }),
@@ -328,27 +324,64 @@ impl FileStats {
         self.restarts += other.restarts;
     }
 
+    /// The first record (clock skew left out).
+    pub fn first_record(&self) -> Option<Stamp> {
+        self.cover.map(|c| Stamp::from_key(&c.0))
+    }
+
+    /// The last record (clock skew left out).
+    pub fn last_record(&self) -> Option<Stamp> {
+        self.cover.map(|c| Stamp::from_key(&c.1))
+    }
+
     /// Takes a record's time into the file's coverage, unless it lies
-    /// outside `bounds` (then it is counted as skewed).
-    #[inline]
+    /// outside `bounds` (then it is counted as skewed). Times not in
+    /// Exchange's 24-byte form are no evidence of coverage either way.
+    #[inline(always)]
     pub fn record(&mut self, stamp: &[u8], offset: u64, bounds: &Bounds) {
-        use std::cmp::Ordering::*;
-        if let (Some(f), Some(l)) = (&self.first_record, &self.last_record)
-            && f.cmp_text(stamp) != Greater
-            && l.cmp_text(stamp) != Less
-        {
-            return; // inside what is already covered, so inside the bounds
-        }
-        if !bounds.contains(stamp) {
-            self.skewed += 1;
-            if self.first_skewed.is_none_or(|(o, _)| offset < o) {
-                self.first_skewed = Some((offset, Stamp::new(stamp)));
-            }
+        let Some(k) = crate::parse::stamp::key(stamp) else {
             return;
+        };
+        // Records come in time order: most are past the last one, so one
+        // comparison with it and one with the upper bound decide. Inside
+        // what is covered is inside the bounds (they are an interval).
+        let fits = match &mut self.cover {
+            Some((first, last)) => {
+                if k > *last {
+                    let ok = k <= bounds.to;
+                    if ok {
+                        *last = k;
+                    }
+                    ok
+                } else if k < *first {
+                    let ok = k >= bounds.from;
+                    if ok {
+                        *first = k;
+                    }
+                    ok
+                } else {
+                    true
+                }
+            }
+            None => {
+                let ok = bounds.from <= k && k <= bounds.to;
+                if ok {
+                    self.cover = Some((k, k));
+                }
+                ok
+            }
+        };
+        if !fits {
+            self.skew(offset, stamp);
         }
-        let stamp = Stamp::new(stamp);
-        self.first_record = earliest(self.first_record, Some(stamp));
-        self.last_record = self.last_record.max(Some(stamp));
+    }
+
+    #[cold]
+    fn skew(&mut self, offset: u64, stamp: &[u8]) {
+        self.skewed += 1;
+        if self.first_skewed.is_none_or(|(o, _)| offset < o) {
+            self.first_skewed = Some((offset, Stamp::new(stamp)));
+        }
     }
 
     /// Records a malformed row; the first one (lowest offset) is kept.
@@ -373,19 +406,31 @@ impl FileStats {
 }
 
 /// The record times a file may hold: within a day of its own time (from
-/// its name or `#Date:`), and not after this machine's clock.
+/// its name or `#Date:`), and not after this machine's clock; as [`Key`]s
+/// (`from` is all zeros when the file has no time of its own).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Bounds {
-    pub from: Option<Stamp>,
-    pub to: Stamp,
+    pub from: Key,
+    pub to: Key,
 }
 
 impl Bounds {
+    /// Any time at all (tests, benchmarks).
+    pub const ANY: Bounds = Bounds {
+        from: [0; 3],
+        to: [u64::MAX; 3],
+    };
+
+    fn key_of(ms: i64) -> Key {
+        let text = crate::parse::stamp::format_millis(ms);
+        crate::parse::stamp::key(text.as_bytes()).unwrap_or([u64::MAX; 3])
+    }
+
     /// Only "not after `now`" (a file with no time of its own).
     pub fn until(now_ms: i64) -> Bounds {
         Bounds {
-            from: None,
-            to: Stamp::new(crate::parse::stamp::format_millis(now_ms).as_bytes()),
+            from: [0; 3],
+            to: Bounds::key_of(now_ms),
         }
     }
 
@@ -393,17 +438,10 @@ impl Bounds {
     /// never after `now`.
     pub fn around(start: i64, end: i64, now_ms: i64) -> Bounds {
         const DAY: i64 = 86_400_000;
-        let text = |ms| Stamp::new(crate::parse::stamp::format_millis(ms).as_bytes());
         Bounds {
-            from: Some(text(start - DAY)),
-            to: text((end + DAY).min(now_ms)),
+            from: Bounds::key_of(start - DAY),
+            to: Bounds::key_of((end + DAY).min(now_ms)),
         }
-    }
-
-    #[inline]
-    pub fn contains(&self, stamp: &[u8]) -> bool {
-        use std::cmp::Ordering::*;
-        self.from.is_none_or(|f| f.cmp_text(stamp) != Greater) && self.to.cmp_text(stamp) != Less
     }
 }
 
@@ -671,75 +709,108 @@ impl Tally {
         if !self.passes(s, filters) {
             return false;
         }
-        for e in &s.tls {
+        let counted = |e: &&TlsEvent| filters.time(e.stamp().as_bytes());
+        let start_ok = filters.time(s.start.as_bytes());
+        if !start_ok && !s.tls.iter().any(|e| counted(&e)) {
+            return false;
+        }
+        // One lookup each of the remote and the connector per session.
+        let r = entry(&mut self.remote[d.index()], &s.remote_ip);
+        let mut tls = VersionCounts::default();
+        let mut marks = [0u64; 8];
+        let mut n_marks = 0;
+        let mut more = Vec::new();
+        for e in s.tls.iter().filter(counted) {
             let stamp = e.stamp();
-            if !filters.time(stamp.as_bytes()) {
-                continue;
-            }
             let day = self.day.entry((stamp.day(), d)).or_default();
-            match e {
+            r.see(stamp);
+            let mark = match e {
                 TlsEvent::Success {
                     context, version, ..
                 } => {
                     day.versions[version.index()] += 1;
-                    self.success(
-                        server,
-                        d,
-                        *version,
-                        &s.connector,
-                        &s.remote_ip,
-                        stamp,
-                        context,
-                    );
-                    let mark = match version {
+                    r.tls.versions[version.index()] += 1;
+                    tls.versions[version.index()] += 1;
+                    *entry(&mut self.cipher[d.index()], context) += 1;
+                    match version {
                         Version::Tls12 | Version::Tls13 => Mark::Modern,
                         Version::Other => Mark::Other,
                         _ => Mark::Legacy,
-                    };
-                    self.place(server, d, &s.connector).mark(stamp, mark);
+                    }
                 }
                 TlsEvent::Failure { error, .. } => {
                     day.failed += 1;
-                    self.failure(server, d, &s.connector, &s.remote_ip, stamp, error);
-                    self.place(server, d, &s.connector).mark(stamp, Mark::Other);
+                    r.tls.failed += 1;
+                    tls.failed += 1;
+                    let key = FailureKey {
+                        direction: d,
+                        server,
+                        connector: s.connector.clone(),
+                        remote_ip: s.remote_ip.clone(),
+                        error: error.clone(),
+                    };
+                    *self.failure.entry(key).or_insert(0) += 1;
+                    Mark::Other
+                }
+            };
+            if let Some(ms) = stamp.millis() {
+                match marks.get_mut(n_marks) {
+                    Some(slot) => {
+                        *slot = mark.encode(ms);
+                        n_marks += 1;
+                    }
+                    // More TLS lines than the buffer holds: rare.
+                    None => more.push(mark.encode(ms)),
                 }
             }
         }
-        if !filters.time(s.start.as_bytes()) {
-            return false;
-        }
         let class = s.class();
-        let plain = u64::from(class == Class::Plaintext);
-        self.classes[class as usize] += 1;
-        self.incomplete += u64::from(s.incomplete());
-        let r = entry(&mut self.remote[d.index()], &s.remote_ip);
-        r.sessions.sessions += 1;
-        r.sessions.plaintext += plain;
-        if let Some(ehlo) = &s.ehlo {
-            r.name(ehlo, 1);
-        }
-        if plain > 0 {
-            self.day.entry((s.start.day(), d)).or_default().plaintext += plain;
+        let plain = start_ok && class == Class::Plaintext;
+        if start_ok {
+            self.classes[class as usize] += 1;
+            self.incomplete += u64::from(s.incomplete());
+            r.sessions.sessions += 1;
+            r.sessions.plaintext += u64::from(plain);
+            if let Some(ehlo) = &s.ehlo {
+                r.name(ehlo, 1);
+            }
+            if plain {
+                self.day.entry((s.start.day(), d)).or_default().plaintext += 1;
+            }
         }
         let c = self.place(server, d, &s.connector);
+        c.tls.add(&tls);
+        c.marks.extend_from_slice(&marks[..n_marks]);
+        c.marks.extend(more);
+        if !start_ok {
+            return false;
+        }
         c.sessions.sessions += 1;
-        c.sessions.plaintext += plain;
-        c.mark(&s.start, Mark::Session);
-        if plain > 0 {
-            c.mark(&s.start, Mark::Plaintext);
+        c.sessions.plaintext += u64::from(plain);
+        let start_ms = s.start.millis();
+        if let Some(ms) = start_ms {
+            c.marks.push(Mark::Session.encode(ms));
+            if plain {
+                c.marks.push(Mark::Plaintext.encode(ms));
+            }
         }
         // Negotiations of the session, counted in the window of the TLS
         // lines above; here per remote for the legacy report.
         let mut versions = [0u64; 7];
         let mut last_legacy: Option<&Stamp> = None;
         let mut last_flagged: Option<&Stamp> = None;
+        let mut weak = false;
         for e in &s.tls {
-            if let TlsEvent::Success { version, weak, .. } = e {
+            if let TlsEvent::Success {
+                version, weak: w, ..
+            } = e
+            {
                 versions[version.index()] += 1;
+                weak |= *w;
                 if version.is_legacy() {
                     last_legacy = last_legacy.max(Some(e.stamp()));
                 }
-                if version.is_legacy() || *weak {
+                if version.is_legacy() || *w {
                     last_flagged = last_flagged.max(Some(e.stamp()));
                 }
             }
@@ -747,18 +818,18 @@ impl Tally {
         if versions.iter().all(|&n| n == 0) {
             return true;
         }
-        let weak = s.weak();
         c.legacy_sessions += u64::from(last_legacy.is_some());
         c.weak_sessions += u64::from(weak);
-        if let Some(last) = last_legacy {
-            c.mark(last, Mark::LegacySession);
+        let legacy_ms = last_legacy.and_then(Stamp::millis);
+        if let Some(ms) = legacy_ms {
+            c.marks.push(Mark::LegacySession.encode(ms));
         }
         let ru = entry(&mut c.remotes, &s.remote_ip);
         for (a, b) in ru.versions.iter_mut().zip(versions) {
             *a += b;
         }
         ru.weak_sessions += u64::from(weak);
-        if let Some(ms) = last_legacy.and_then(Stamp::millis) {
+        if let Some(ms) = legacy_ms {
             ru.legacy_times.push(ms);
         }
         if let Some(ms) = last_flagged.and_then(Stamp::millis) {

@@ -27,6 +27,18 @@ impl Stamp {
         Stamp { len: n as u8, buf }
     }
 
+    /// Replaces the time with `text` (as [`Stamp::new`], in place).
+    #[inline]
+    pub fn set(&mut self, text: &[u8]) {
+        if let Ok(t) = <&[u8; 24]>::try_from(text)
+            && self.len == 24
+        {
+            self.buf[..24].copy_from_slice(t);
+            return;
+        }
+        *self = Stamp::new(text);
+    }
+
     /// Compares with time text as it stands in a row (`self` vs `text`).
     #[inline]
     pub fn cmp_text(&self, text: &[u8]) -> std::cmp::Ordering {
@@ -120,7 +132,28 @@ pub fn format_millis(ms: i64) -> String {
     }
 }
 
+/// A record time in Exchange's 24-byte form as three big-endian words:
+/// they compare as the text does, in three integer comparisons.
+pub type Key = [u64; 3];
+
+/// The [`Key`] of `text`, if it is 24 bytes long.
+#[inline(always)]
+pub fn key(text: &[u8]) -> Option<Key> {
+    let t: &[u8; 24] = text.try_into().ok()?;
+    let word = |i: usize| u64::from_be_bytes(t[i..i + 8].try_into().expect("8 bytes"));
+    Some([word(0), word(8), word(16)])
+}
+
 impl Stamp {
+    /// The time a [`Key`] holds.
+    pub fn from_key(k: &Key) -> Stamp {
+        let mut text = [0u8; 24];
+        for (i, w) in k.iter().enumerate() {
+            text[i * 8..i * 8 + 8].copy_from_slice(&w.to_be_bytes());
+        }
+        Stamp::new(&text)
+    }
+
     /// Milliseconds since 1970 (see [`millis`]).
     pub fn millis(&self) -> Option<i64> {
         millis(self.as_bytes())

@@ -412,8 +412,8 @@ fn server_infos(tally: &Tally, servers: &Servers, options: &Options) -> Vec<Serv
             let ms = options.since.map_or(ms, |s| ms.max(s));
             Some(options.until.map_or(ms, |u| ms.min(u - 1)))
         };
-        let first = clip(f.first_record.and_then(|s| s.millis()));
-        let last = clip(f.last_record.and_then(|s| s.millis()));
+        let first = clip(f.first_record().and_then(|s| s.millis()));
+        let last = clip(f.last_record().and_then(|s| s.millis()));
         info.coverage.add(first, last);
         let dirs: &[Direction] = match f.direction {
             Some(Direction::Receive) => &[Direction::Receive],
