@@ -38,10 +38,16 @@ Reports (--by; without it: an overview on a terminal, else connector):
   connector  direction,connector,SSL2,SSL3,TLS1.0,TLS1.1,TLS1.2,TLS1.3,other,failed,total,plaintext
   remote     direction,remote_ip,SSL2,...,other,failed,total,first_seen,last_seen,plaintext,sessions,ehlo
   cipher     direction,tls_version,cipher,cipher_bits,hash,hash_bits,key_exchange,key_exchange_bits,sessions
-  failure    direction,connector,remote_ip,error,sessions
-  session    one row per SMTP session (see the README for its 27 columns)
+  failure    direction,server,connector,remote_ip,error,sessions
+  session    one row per SMTP session (see the README for its 28 columns)
   day        date,direction,SSL2,...,other,failed,plaintext,total
-  readiness  direction,connector,legacy_sessions,legacy_remotes,plaintext_sessions,last_legacy,top_offenders,verdict
+  readiness  scope,direction,server,connector,status,coverage_from,coverage_to,coverage_days,sessions,
+             negotiations,legacy_sessions,legacy_remotes,plaintext_sessions,last_legacy,window_from,
+             window_to,verdict (status: ready, not_ready or insufficient_data)
+  server     direction,server,SSL2,...,other,failed,total,plaintext,sessions,first_record,last_record
+  legacy     direction,server,connector,remote_ip,ehlo,lowest_version,versions,legacy_sessions,
+             weak_cipher_sessions,first_legacy,last_legacy
+  (total = successful plus failed negotiations, in every report)
 
 Exit codes:
   0  report made, all input read
@@ -49,13 +55,14 @@ Exit codes:
   2  report made, but some input was skipped or malformed (see the warnings)
 
 Examples:
-  exlog D:\\Logs                       overview on a terminal
+  exlog D:\\Logs                       overview on a terminal: totals, connectors, servers, readiness
   exlog D:\\Logs > tls.csv             connector report as CSV, for Excel
-  exlog --by remote --format csv logs/ remotes with first and last seen
-  exlog --by readiness logs/          can TLS 1.0/1.1 be switched off?
-  exlog --ehlo '(?i)scan|mfp' logs/   devices by their EHLO name
-  exlog logs/ -o report.xlsx          one workbook for Excel
-  exlog --format json logs/ | jq .    every report plus statistics";
+  exlog --by readiness D:\\Logs        can TLS 1.0/1.1 be switched off, per server and connector?
+  exlog --by legacy D:\\Logs           who to call: remotes below TLS 1.2 or on weak ciphers
+  exlog D:\\Logs -o report.xlsx        every report in one workbook for Excel
+  exlog --server EX01 --as-of 2024-03-31 --by readiness D:\\Logs
+  exlog --ehlo '(?i)scan|mfp' D:\\Logs devices by their EHLO name
+  exlog --format json D:\\Logs | jq .  every report plus statistics";
 
 /// Which connectors and remote hosts still negotiate old TLS (SSL 3,
 /// TLS 1.0/1.1) in Exchange SMTP protocol logs, with which ciphers, and
@@ -72,8 +79,9 @@ pub struct Args {
     #[arg(help_heading = "Reports", long, value_parser = report_parser())]
     pub by: Option<Kind>,
 
-    /// Readiness window: old TLS within this many days before the latest
-    /// record means "not ready".
+    /// Readiness window: old TLS within this many days before each
+    /// server's latest record (or --as-of) means "not ready"; "ready" needs
+    /// logs that cover all of it.
     #[arg(
         help_heading = "Reports",
         long,
