@@ -173,31 +173,10 @@ fn sample_logs_equal_their_generators_truth() {
     }
     // Reports with columns the script does not compute (sentences, EHLO
     // names): the columns it does, row by row.
-    let project = |v: &serde_json::Value, like: &serde_json::Value| {
-        let keys: Vec<&String> = like.as_array().unwrap()[0]
-            .as_object()
-            .unwrap()
-            .keys()
-            .collect();
-        let mut r: Vec<String> = v
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|row| {
-                let o: serde_json::Map<String, serde_json::Value> = keys
-                    .iter()
-                    .map(|k| ((*k).clone(), row[k.as_str()].clone()))
-                    .collect();
-                serde_json::Value::Object(o).to_string()
-            })
-            .collect();
-        r.sort();
-        r
-    };
     for report in ["legacy", "readiness"] {
         assert!(!truth[report].as_array().unwrap().is_empty(), "{report}");
         assert_eq!(
-            project(&got[report], &truth[report]),
+            crate::util::project(&got[report], &truth[report]),
             rows(&truth[report]),
             "{report}"
         );

@@ -490,13 +490,26 @@ fn equals_truth(dir: &tempfile::TempDir, concurrency: usize) {
     let run = exlog_on(dir.path(), &["--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let got: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    for report in ["connector", "remote", "cipher", "failure", "day"] {
+    for report in ["connector", "remote", "cipher", "failure", "day", "server"] {
         assert!(!truth[report].as_array().unwrap().is_empty(), "{report}");
         assert_eq!(
             got[report], truth[report],
             "{report} differs from truth.json (concurrency {concurrency})"
         );
     }
+    // Readiness: the truth gives status and counts, not the sentences.
+    let mut want: Vec<String> = truth["readiness"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.to_string())
+        .collect();
+    want.sort();
+    assert_eq!(
+        crate::util::project(&got["readiness"], &truth["readiness"]),
+        want,
+        "readiness differs from truth.json (concurrency {concurrency})"
+    );
     for (ours, theirs) in [
         ("files", "files"),
         ("bytes", "bytes"),

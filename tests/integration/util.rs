@@ -78,3 +78,28 @@ pub fn exlog_on(path: &Path, args: &[&str]) -> Run {
     all.extend(args.iter().map(std::ffi::OsStr::new));
     exlog(all)
 }
+
+/// The rows of `v` (a JSON report) cut to the columns of the rows in
+/// `like`, each as its JSON text, sorted: for truths that do not compute
+/// every column (sentences, EHLO names).
+pub fn project(v: &serde_json::Value, like: &serde_json::Value) -> Vec<String> {
+    let keys: Vec<&String> = like.as_array().unwrap()[0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    let mut r: Vec<String> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            let o: serde_json::Map<String, serde_json::Value> = keys
+                .iter()
+                .map(|k| ((*k).clone(), row[k.as_str()].clone()))
+                .collect();
+            serde_json::Value::Object(o).to_string()
+        })
+        .collect();
+    r.sort();
+    r
+}

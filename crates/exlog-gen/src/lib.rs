@@ -232,10 +232,34 @@ pub struct Truth {
     /// How many rows lie between consecutive rows of one session (index =
     /// distance, capped): the interleaving a scanner has to cope with.
     distances: Vec<u64>,
+    /// Per (direction, server): first and last record (ms).
+    records: BTreeMap<(u8, String), (i64, i64)>,
+    /// Per (server, direction, connector): what the readiness report
+    /// weighs, each with its time.
+    evidence: BTreeMap<(String, u8, String), Evidence>,
     pub files: u64,
     pub bytes: u64,
     pub lines: u64,
 }
+
+/// The times readiness counts by, for one connector of one server.
+#[derive(Debug, Default, Clone, PartialEq)]
+struct Evidence {
+    /// Session starts, and whether the session was plaintext.
+    sessions: Vec<(i64, bool)>,
+    /// Negotiations: time and version index (`None`: failed).
+    negotiations: Vec<(i64, Option<usize>)>,
+    /// Sessions below TLS 1.2: the time of the last such negotiation, and
+    /// the remote IP.
+    legacy: Vec<(i64, String)>,
+}
+
+/// The version indexes below TLS 1.2 (SSL 2, SSL 3, TLS 1.0, TLS 1.1).
+fn is_legacy(v: usize) -> bool {
+    v < 4
+}
+
+const DAY_MS: i64 = 86_400_000;
 
 fn dir_label(d: u8) -> &'static str {
     if d == 0 { "receive" } else { "send" }
@@ -301,9 +325,167 @@ impl Truth {
         for (a, b) in self.distances.iter_mut().zip(other.distances) {
             *a += b;
         }
+        for (k, (a, b)) in other.records {
+            let e = self.records.entry(k).or_insert((a, b));
+            e.0 = e.0.min(a);
+            e.1 = e.1.max(b);
+        }
+        for (k, v) in other.evidence {
+            let e = self.evidence.entry(k).or_default();
+            e.sessions.extend(v.sessions);
+            e.negotiations.extend(v.negotiations);
+            e.legacy.extend(v.legacy);
+        }
         self.files += other.files;
         self.bytes += other.bytes;
         self.lines += other.lines;
+    }
+
+    /// What one session of `server` leaves for the readiness and server
+    /// reports: its rows' times, its start, its negotiations.
+    fn evidence(&mut self, d: u8, server: &str, connector: &str, s: &Session, plain: bool) {
+        let (first, last) = s
+            .rows
+            .iter()
+            .fold((i64::MAX, i64::MIN), |(a, b), r| (a.min(r.t), b.max(r.t)));
+        let e = self
+            .records
+            .entry((d, server.to_string()))
+            .or_insert((first, last));
+        e.0 = e.0.min(first);
+        e.1 = e.1.max(last);
+        let ev = self
+            .evidence
+            .entry((server.to_string(), d, connector.to_string()))
+            .or_default();
+        ev.sessions.push((s.rows[0].t, plain));
+        let mut last_legacy = None;
+        for r in &s.rows {
+            match r.tls {
+                Some(Outcome::Success(v, _)) => {
+                    ev.negotiations.push((r.t, Some(v)));
+                    if is_legacy(v) {
+                        last_legacy = last_legacy.max(Some(r.t));
+                    }
+                }
+                Some(Outcome::Failure(_)) => ev.negotiations.push((r.t, None)),
+                None => {}
+            }
+        }
+        if let Some(t) = last_legacy {
+            ev.legacy.push((t, s.remote_ip.clone()));
+        }
+    }
+
+    /// The server report: per direction and server, from the connectors'
+    /// evidence.
+    fn servers_json(&self) -> Vec<Value> {
+        let mut rows: BTreeMap<(u8, &str), ([u64; 8], u64, u64)> = BTreeMap::new();
+        for ((server, d, _), ev) in &self.evidence {
+            let r = rows.entry((*d, server.as_str())).or_default();
+            for (_, v) in &ev.negotiations {
+                r.0[v.unwrap_or(7)] += 1;
+            }
+            r.1 += ev.sessions.iter().filter(|s| s.1).count() as u64;
+            r.2 += ev.sessions.len() as u64;
+        }
+        rows.into_iter()
+            .map(|((d, server), (c, plain, sessions))| {
+                let mut o = Map::new();
+                o.insert("direction".into(), json!(dir_label(d)));
+                o.insert("server".into(), json!(server));
+                for (label, n) in VERSION_LABELS.iter().zip(c) {
+                    o.insert(label.to_string(), json!(n));
+                }
+                o.insert("failed".into(), json!(c[7]));
+                o.insert("total".into(), json!(c.iter().sum::<u64>()));
+                o.insert("plaintext".into(), json!(plain));
+                o.insert("sessions".into(), json!(sessions));
+                let (a, b) = self.records[&(d, server.to_string())];
+                o.insert("first_record".into(), json!(stamp_text(a)));
+                o.insert("last_record".into(), json!(stamp_text(b)));
+                Value::Object(o)
+            })
+            .collect()
+    }
+
+    /// Readiness with a 14-day window ending at each server's own latest
+    /// record: status and counts per server and per connector.
+    fn readiness_json(&self) -> Vec<Value> {
+        let mut out = Vec::new();
+        let servers: std::collections::BTreeSet<&str> =
+            self.records.keys().map(|(_, s)| s.as_str()).collect();
+        for server in servers {
+            let cover = |d: Option<u8>| {
+                self.records
+                    .iter()
+                    .filter(|((dd, s), _)| s == server && d.is_none_or(|x| x == *dd))
+                    .fold((i64::MAX, i64::MIN), |(a, b), (_, (x, y))| {
+                        (a.min(*x), b.max(*y))
+                    })
+            };
+            let (first, to) = cover(None);
+            let from = to - 14 * DAY_MS;
+            let inside = |t: i64| from <= t && t <= to;
+            let mine: Vec<(&(String, u8, String), &Evidence)> = self
+                .evidence
+                .iter()
+                .filter(|((s, _, _), _)| s == server)
+                .collect();
+            let mut scopes: Vec<(Option<(u8, &str)>, Vec<&Evidence>)> =
+                vec![(None, mine.iter().map(|(_, e)| *e).collect())];
+            for ((_, d, c), e) in &mine {
+                scopes.push((Some((*d, c.as_str())), vec![*e]));
+            }
+            for (scope, evs) in scopes {
+                let c_first = match scope {
+                    None => first,
+                    Some((d, _)) => cover(Some(d)).0,
+                };
+                let negs = evs
+                    .iter()
+                    .flat_map(|e| &e.negotiations)
+                    .filter(|n| inside(n.0));
+                let (mut all, mut old, mut new) = (0u64, 0u64, 0u64);
+                for (_, v) in negs {
+                    all += 1;
+                    match v {
+                        Some(v) if is_legacy(*v) => old += 1,
+                        Some(4 | 5) => new += 1,
+                        _ => {}
+                    }
+                }
+                let legacy: Vec<&(i64, String)> = evs
+                    .iter()
+                    .flat_map(|e| &e.legacy)
+                    .filter(|l| inside(l.0))
+                    .collect();
+                let remotes: std::collections::BTreeSet<&str> =
+                    legacy.iter().map(|l| l.1.as_str()).collect();
+                let starts = evs.iter().flat_map(|e| &e.sessions).filter(|s| inside(s.0));
+                let (sessions, plain) =
+                    starts.fold((0u64, 0u64), |(n, p), s| (n + 1, p + u64::from(s.1)));
+                let status = if old > 0 {
+                    "not_ready"
+                } else if c_first <= from && new > 0 {
+                    "ready"
+                } else {
+                    "insufficient_data"
+                };
+                let (scope_name, d, connector) = match scope {
+                    None => ("server", "", ""),
+                    Some((d, c)) => ("connector", dir_label(d), c),
+                };
+                out.push(json!({
+                    "scope": scope_name, "direction": d, "server": server, "connector": connector,
+                    "status": status, "sessions": sessions, "negotiations": all,
+                    "legacy_sessions": legacy.len(), "legacy_remotes": remotes.len(),
+                    "plaintext_sessions": plain,
+                    "window_from": stamp_text(from), "window_to": stamp_text(to),
+                }));
+            }
+        }
+        out
     }
 
     fn tls_row(
@@ -509,6 +691,8 @@ impl Truth {
             "cipher": cipher,
             "failure": failure,
             "day": day,
+            "server": self.servers_json(),
+            "readiness": self.readiness_json(),
         })
     }
 }
@@ -528,6 +712,13 @@ enum Outcome {
 }
 
 // ------------------------------------------------------------------ time
+
+/// [`stamp`] as a string.
+fn stamp_text(ms: i64) -> String {
+    let mut v = Vec::with_capacity(24);
+    stamp(ms, &mut v);
+    String::from_utf8(v).expect("ascii")
+}
 
 /// `yyyy-MM-ddTHH:mm:ss.fffZ` for `ms` since the epoch.
 fn stamp(ms: i64, out: &mut Vec<u8>) {
@@ -1462,6 +1653,13 @@ fn stream(cfg: &Config, world: &World, srv: usize, send: bool, budget: u64) -> i
                 &s.ehlo,
                 kind == 2,
                 &start,
+            );
+            files.truth.evidence(
+                u8::from(send),
+                &server.name,
+                &connector_names[s.connector],
+                &s,
+                kind == 2,
             );
             let slot = match free.pop() {
                 Some(i) => {
