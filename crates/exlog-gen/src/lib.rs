@@ -432,8 +432,9 @@ impl Truth {
                 .iter()
                 .filter(|((s, _, _), _)| s == server)
                 .collect();
-            let mut scopes: Vec<(Option<(u8, &str)>, Vec<&Evidence>)> =
-                vec![(None, mine.iter().map(|(_, e)| *e).collect())];
+            // The server (no direction and connector), then each connector.
+            type Scope<'a> = (Option<(u8, &'a str)>, Vec<&'a Evidence>);
+            let mut scopes: Vec<Scope> = vec![(None, mine.iter().map(|(_, e)| *e).collect())];
             for ((_, d, c), e) in &mine {
                 scopes.push((Some((*d, c.as_str())), vec![*e]));
             }
