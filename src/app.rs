@@ -299,7 +299,13 @@ fn filter_warnings(config: &Config, scanned: &Scanned, s: &report::Summary) -> V
         return out;
     }
     let h = &scanned.tally.hits;
-    let seen = |e: &crate::tally::Examples| list(e.0.iter().map(|v| String::from_utf8_lossy(v)));
+    let seen = |e: &crate::tally::Examples| {
+        let mut text = list(e.values.iter().map(|v| String::from_utf8_lossy(v)));
+        if e.more && !text.ends_with('…') {
+            text.push_str(", …");
+        }
+        text
+    };
     let mut named = false;
     if (f.since.is_some() || f.until.is_some()) && h.time == 0 {
         let first = scanned

@@ -496,22 +496,29 @@ impl FilterHits {
 /// The five smallest distinct values seen (byte order): deterministic
 /// under any split of the input.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Examples(pub std::collections::BTreeSet<Box<[u8]>>);
+pub struct Examples {
+    pub values: std::collections::BTreeSet<Box<[u8]>>,
+    /// More distinct values were seen than are kept.
+    pub more: bool,
+}
 
 impl Examples {
     pub const KEEP: usize = 5;
 
     pub fn see(&mut self, v: &[u8]) {
-        if self.0.len() >= Self::KEEP && self.0.last().is_some_and(|l| **l <= *v) {
+        if self.values.len() >= Self::KEEP && self.values.last().is_some_and(|l| **l <= *v) {
+            self.more |= self.values.last().is_some_and(|l| **l < *v);
             return;
         }
-        if self.0.insert(v.into()) && self.0.len() > Self::KEEP {
-            self.0.pop_last();
+        if self.values.insert(v.into()) && self.values.len() > Self::KEEP {
+            self.values.pop_last();
+            self.more = true;
         }
     }
 
     fn add(&mut self, o: Examples) {
-        for v in o.0 {
+        self.more |= o.more;
+        for v in o.values {
             self.see(&v);
         }
     }

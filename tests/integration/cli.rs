@@ -489,3 +489,180 @@ fn a_servers_verdict_ignores_other_servers() {
     assert_eq!(ex02(&alone.stdout), ex02(&both.stdout));
     assert!(both.stdout.contains(",EX01,"));
 }
+
+/// A filter that matches nothing says so, naming itself and values that
+/// exist (sample-logs: scripts/make_sample_logs.py).
+#[test]
+fn filters_that_match_nothing_are_named() {
+    let run = exlog([
+        "sample-logs",
+        "--connector",
+        "*Nope*",
+        "--ehlo",
+        "^zzz",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout.lines().count(), 1, "only the header");
+    assert!(run.stderr.contains(
+        "--connector matches no connector; connectors found include: EX01\\Default Frontend EX01, EX02\\Default Frontend EX02, EX03\\Default Frontend EX03, Internet Send Connector, Outbound to Internet, …"
+    ), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("--ehlo matches no EHLO or banner name; names found include: ")
+    );
+    // Each filter alone matches, together nothing: said as such.
+    let run = exlog([
+        "sample-logs",
+        "--connector",
+        "Partner Relay",
+        "--remote",
+        "10.20.0.15",
+        "--format",
+        "csv",
+    ]);
+    assert!(
+        run.stderr
+            .contains("each filter matches some sessions, but none passes all of them together"),
+        "{}",
+        run.stderr
+    );
+    // A time filter outside the logs names the time they cover.
+    let run = exlog([
+        "sample-logs",
+        "--since",
+        "2030-01-01",
+        "--until",
+        "2030-06-01",
+        "--format",
+        "csv",
+    ]);
+    assert!(
+        run.stderr.contains("--since/--until match no session; the logs cover 2022-12-28T08:05:00.000Z to 2024-03-08T11:12:03.298Z"),
+        "{}",
+        run.stderr
+    );
+    // A filter that matches is quiet.
+    let run = exlog([
+        "sample-logs",
+        "--connector",
+        "*Frontend*",
+        "--format",
+        "csv",
+    ]);
+    assert!(!run.stderr.contains("matches no"), "{}", run.stderr);
+}
+
+/// `--server` reads only the servers it names (globs, commas, any case)
+/// and says which exist when it names none.
+#[test]
+fn server_filter_picks_servers() {
+    let run = exlog([
+        "sample-logs",
+        "--server",
+        "ex01,EX0[3]",
+        "--by",
+        "server",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let servers: Vec<&str> = run
+        .stdout
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect();
+    assert_eq!(servers, ["EX01", "EX03", "EX01", "EX03"]);
+    let run = exlog(["sample-logs", "--server", "EX9", "--format", "csv"]);
+    assert!(
+        run.stderr
+            .contains("--server matches no server; servers found: EX01, EX02, EX03"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// A session id that begins again while its session is open: two
+/// sessions, one warning naming the folder, for any chunk size.
+#[test]
+fn restarted_session_ids_are_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let row = |seq: u32, event: &str, data: &str| {
+        format!(
+            "2024-03-01T10:00:0{seq}.000Z,EX01\\Default Frontend EX01,08DC000000000001,{seq},10.0.0.1:25,192.0.2.1:5000,{event},{data},\r\n"
+        )
+    };
+    // Rows 0-2 of a session, then row 0 again (a restarted counter) and
+    // the new session's end.
+    let log = format!(
+        "#Log-type: SMTP Receive Protocol Log\r\n{}{}{}{}{}",
+        row(0, "+", ""),
+        row(1, "<", "EHLO a"),
+        row(2, "<", "MAIL FROM:<x@y>"),
+        row(0, "+", ""),
+        row(1, "-", "")
+    );
+    write(&dir.path().join("RECV2024030110-1.LOG"), log.as_bytes());
+    for chunk in ["40", "200", "100000"] {
+        let run = exlog_on(
+            dir.path(),
+            &["--format", "json", "--chunk-size", chunk, "-j", "2"],
+        );
+        let got: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(got["stats"]["sessions"], 2, "chunk {chunk}");
+        assert!(
+            run.stderr
+                .contains(": 1 session id began again while a session of that id was still open"),
+            "chunk {chunk}: {}",
+            run.stderr
+        );
+    }
+}
+
+/// Records a day away from their file's hour, or in the future, are
+/// counted, warned about, and do not move the coverage or the window.
+#[test]
+fn skewed_clocks_do_not_move_the_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let tls = "\"TLS protocol SP_PROT_TLS1_2_SERVER negotiation succeeded using bulk encryption algorithm CALG_AES_256 with strength 256 bits, MAC hash algorithm CALG_SHA_384 with strength 0 bits and key exchange algorithm CALG_ECDHE with strength 384 bits\"";
+    let session = |sid: u32, time: &str| {
+        (0..3)
+            .map(|seq| {
+                let (event, ctx) = [("+", ""), ("*", tls), ("-", "Local")][seq as usize];
+                format!("{time},EX01\\Default Frontend EX01,08DC0000{sid:08X},{seq},10.0.0.1:25,192.0.2.{sid}:5000,{event},,{ctx}\r\n")
+            })
+            .collect::<String>()
+    };
+    // The hourly file of 2024-03-01 10:00 holds a session at 10:05, one
+    // written with a clock two days ahead, and one in 2099.
+    let log = format!(
+        "#Log-type: SMTP Receive Protocol Log\r\n{}{}{}",
+        session(1, "2024-03-01T10:05:00.000Z"),
+        session(2, "2024-03-03T10:06:00.000Z"),
+        session(3, "2099-01-01T00:00:00.000Z")
+    );
+    write(&dir.path().join("RECV2024030110-1.LOG"), log.as_bytes());
+    let run = exlog_on(dir.path(), &["--by", "readiness", "--format", "csv"]);
+    assert!(
+        run.stderr.contains(
+            "RECV2024030110-1.LOG: 6 records more than a day away from the file's own time"
+        ),
+        "{}",
+        run.stderr
+    );
+    let server = run.stdout.lines().nth(1).unwrap();
+    // Coverage and window end at 10:05, not in 2024-03-03 or 2099; all
+    // three sessions are counted (two of them after the window's end).
+    assert!(
+        server.starts_with("server,,EX01,,insufficient_data,2024-03-01T10:05:00.000Z,2024-03-01T10:05:00.000Z,0.00,1,1,"),
+        "{server}"
+    );
+    let all = exlog_on(dir.path(), &["--by", "connector", "--format", "csv"]);
+    assert!(
+        all.stdout.contains(",0,0,0,0,3,0,0,0,3,0"),
+        "{}",
+        all.stdout
+    );
+}
