@@ -29,8 +29,13 @@ pub fn dir_reports(with_sessions: bool) -> Vec<&'static str> {
 
 /// A folder is meant when the path exists as one or ends with a separator.
 pub fn is_dir_target(path: &Path) -> bool {
-    let text = path.as_os_str().to_string_lossy();
-    path.is_dir() || text.ends_with('/') || text.ends_with(std::path::MAIN_SEPARATOR)
+    path.is_dir() || names_folder(&path.as_os_str().to_string_lossy(), cfg!(windows))
+}
+
+/// A path typed with a separator at its end (`reports/`; on Windows also
+/// `reports\`) names a folder.
+fn names_folder(text: &str, windows: bool) -> bool {
+    text.ends_with('/') || (windows && text.ends_with('\\'))
 }
 
 impl Dest {
@@ -58,5 +63,22 @@ impl Dest {
 
     pub fn is_stdout(&self) -> bool {
         matches!(self, Dest::Stdout)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `-o` targets as typed on Windows and elsewhere, checked on any OS.
+    #[test]
+    fn folder_targets() {
+        assert!(names_folder(r"reports\", true));
+        assert!(names_folder(r"D:\out\reports\", true));
+        assert!(names_folder("reports/", true));
+        assert!(names_folder("reports/", false));
+        // On Unix a backslash is part of a file name.
+        assert!(!names_folder(r"reports\", false));
+        assert!(!names_folder(r"D:\out\report.xlsx", true));
     }
 }

@@ -150,40 +150,45 @@ fn from_path(folder: &Path) -> Option<String> {
     let absolute = std::fs::canonicalize(folder)
         .or_else(|_| std::path::absolute(folder))
         .unwrap_or_else(|_| folder.to_path_buf());
-    for path in [folder, absolute.as_path()] {
-        if let Some(host) = unc_host(path) {
-            return Some(host);
-        }
+    let windows = cfg!(windows);
+    // The path as typed may be UNC where the absolute one is not.
+    unc_host(&folder.to_string_lossy()).or_else(|| host_in(&absolute.to_string_lossy(), windows))
+}
+
+/// The parts of a path as written: split at `/`, and at `\` on Windows.
+fn parts(text: &str, windows: bool) -> Vec<&str> {
+    text.split(|c| c == '/' || (windows && c == '\\'))
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// Rule 1 on a path's text: the UNC host, else the nearest folder above
+/// `TransportRoles` that is not part of Exchange's install path.
+fn host_in(text: &str, windows: bool) -> Option<String> {
+    if let Some(host) = unc_host(text) {
+        return Some(host);
     }
-    let parts: Vec<String> = absolute
-        .components()
-        .filter_map(|c| match c {
-            Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
-            _ => None,
-        })
-        .collect();
+    let parts = parts(text, windows);
     let at = parts
         .iter()
         .rposition(|p| p.eq_ignore_ascii_case("TransportRoles"))?;
     parts[..at]
         .iter()
         .rev()
-        .find(|p| !is_install_part(p))
-        .cloned()
+        // A drive (`D:`) is no host.
+        .find(|p| !(is_install_part(p) || (p.len() == 2 && p.ends_with(':'))))
+        .map(|p| p.to_string())
 }
 
-/// The server of a UNC path (`\\EX01\c$\…`; on Unix also `//EX01/…` as
-/// written).
-fn unc_host(path: &Path) -> Option<String> {
-    if let Some(Component::Prefix(p)) = path.components().next() {
-        use std::path::Prefix;
-        if let Prefix::UNC(host, _) | Prefix::VerbatimUNC(host, _) = p.kind() {
-            return Some(host.to_string_lossy().into_owned());
-        }
-    }
-    let text = path.to_string_lossy();
+/// The server of a UNC path: `\\EX01\c$\…`, `\\?\UNC\EX01\…`, or on Unix
+/// `//EX01/…` as written.
+fn unc_host(text: &str) -> Option<String> {
     let rest = text
-        .strip_prefix(r"\\")
+        .strip_prefix(r"\\?\UNC\")
+        .or_else(|| {
+            text.strip_prefix(r"\\")
+                .filter(|r| !r.starts_with("?\\") && !r.starts_with(".\\"))
+        })
         .or_else(|| text.strip_prefix("//"))?;
     let host = rest.split(['\\', '/']).next()?;
     (!host.is_empty() && host != "?" && host != ".").then(|| host.to_string())
@@ -306,12 +311,34 @@ mod tests {
             )),
             Some("EX02".into())
         );
-        assert_eq!(
-            unc_host(Path::new(r"\\EX03\c$\Program Files\Microsoft")),
-            Some("EX03".into())
-        );
-        assert_eq!(unc_host(Path::new("//EX04/logs")), Some("EX04".into()));
+        assert_eq!(from_path(Path::new("//EX04/logs")), Some("EX04".into()));
         assert_eq!(from_path(Path::new("logs/SmtpReceive")), None);
+    }
+
+    /// Paths as people type them on Windows, checked on any OS.
+    #[test]
+    fn windows_paths() {
+        let host = |t: &str| host_in(t, true);
+        assert_eq!(
+            host(r"D:\Logs\EX01\TransportRoles\Logs\FrontEnd\ProtocolLog\SmtpReceive"),
+            Some("EX01".into())
+        );
+        // The install tree on the server itself names no host.
+        assert_eq!(
+            host(r"C:\Program Files\Microsoft\Exchange Server\V15\TransportRoles\Logs\Hub"),
+            None
+        );
+        // Through the administrative share: the UNC host.
+        for unc in [
+            r"\\ex01\d$\Logs",
+            r"\\ex01\c$\Program Files\Microsoft\Exchange Server\V15\TransportRoles\Logs",
+            r"\\?\UNC\ex01\c$\Exchange\TransportRoles\Logs",
+        ] {
+            assert_eq!(host(unc), Some("ex01".into()), "{unc}");
+        }
+        assert_eq!(host(r"\\?\D:\Logs\SmtpReceive"), None);
+        assert_eq!(parts(r"D:\Logs\a/b", true), ["D:", "Logs", "a", "b"]);
+        assert_eq!(parts(r"D:\Logs\a/b", false), [r"D:\Logs\a", "b"]);
     }
 
     #[test]

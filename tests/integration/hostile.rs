@@ -1,7 +1,7 @@
 //! Hostile and broken input: huge lines and fields, NUL bytes, symlink
 //! loops, unreadable paths. exlog reports, continues and never panics.
 
-use crate::util::{exlog_on, root, write};
+use crate::util::{exlog_on, write};
 
 const TLS_ROW: &str = "2024-01-01T00:00:00.000Z,EX\\Default Frontend EX,08DC000000000001,3,10.0.0.1:25,192.0.2.1:5000,*,,\"TLS protocol SP_PROT_TLS1_0_SERVER negotiation succeeded using bulk encryption algorithm CALG_AES_128 with strength 128 bits, MAC hash algorithm CALG_SHA1 with strength 160 bits and key exchange algorithm CALG_RSA_KEYX with strength 2048 bits\"\r\n";
 
@@ -67,7 +67,7 @@ fn symlink_loop_and_dangling_link_are_reported_not_fatal() {
     let logs = dir.path().join("logs");
     std::fs::create_dir_all(&logs).unwrap();
     std::fs::copy(
-        root().join("tests/data/real/FrontEnd/SmtpReceive/RECV2023011116-1.LOG"),
+        crate::util::root().join("tests/data/real/FrontEnd/SmtpReceive/RECV2023011116-1.LOG"),
         logs.join("RECV2023011116-1.LOG"),
     )
     .unwrap();
