@@ -224,6 +224,9 @@ fn messages(files: &[input::Input], scanned: &Scanned) -> (Vec<String>, Vec<Stri
                 warnings.push(format!("{path}: skipped: {why}"));
             }
         } else {
+            if let Some(why) = &f.error {
+                errors.push(format!("{path}: {why}; what was read before is counted"));
+            }
             if let (Some(bad), Some(line)) = (f.first_bad, f.first_bad_line()) {
                 warnings.push(format!(
                     "{path}: skipped {} malformed row{}; first at line {line}: {}",

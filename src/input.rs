@@ -1,5 +1,6 @@
 //! Which files to read: walk the paths given on the command line.
 
+use crate::archive::{self, Packed};
 use crate::parse::Direction;
 use std::path::{Path, PathBuf};
 
@@ -13,6 +14,13 @@ pub struct Input {
     /// The PATH (from the command line) it was found under; a file named
     /// directly has its own folder. Servers are named relative to it.
     pub root: PathBuf,
+    /// Compressed, archived or standard input: read as a stream. `path` is
+    /// then the file (`x.LOG.gz`), the entry inside its archive
+    /// (`logs.zip/EX01/…/RECV….LOG`) or `-`.
+    pub packed: Option<Packed>,
+    /// A packed input's cheap content key, from its gzip trailer or zip
+    /// directory (CRC-32 and uncompressed size), for finding copies.
+    pub fingerprint: Option<u64>,
 }
 
 /// The files found, the problems met on the way (missing paths,
@@ -53,22 +61,33 @@ fn content_key(path: &Path, size: u64) -> std::io::Result<(u64, u64)> {
 /// Keeps the first of files with the same content (in reading order) and
 /// names the others in `walk.copies`. Only files of equal size are read.
 fn drop_copies(walk: &mut Walk) {
-    let mut by_size: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
+    use std::collections::HashMap;
+    // Cheap keys first; the content is read only where two files share one.
+    let group = |f: &Input| match f.packed {
+        None => (0u8, f.size),
+        Some(_) => (1, f.fingerprint.unwrap_or(u64::MAX)),
+    };
+    let mut groups: HashMap<(u8, u64), usize> = HashMap::new();
     for f in &walk.files {
-        *by_size.entry(f.size).or_insert(0) += 1;
+        *groups.entry(group(f)).or_insert(0) += 1;
     }
-    let mut first: std::collections::HashMap<(u64, u64), PathBuf> =
-        std::collections::HashMap::new();
+    let mut first: HashMap<(u8, u64, u64), PathBuf> = HashMap::new();
     let mut copies = Vec::new();
     walk.files.retain(|f| {
-        if f.size == 0 || by_size[&f.size] < 2 {
+        let g = group(f);
+        let unknown = f.packed.is_some() && f.fingerprint.is_none();
+        if (f.packed.is_none() && f.size == 0) || unknown || groups[&g] < 2 {
             return true;
         }
         // An unreadable file is kept: the scan reports why it cannot be read.
-        let Ok(key) = content_key(&f.path, f.size) else {
+        let key = match &f.packed {
+            None => content_key(&f.path, f.size).ok(),
+            Some(p) => packed_head_hash(p).map(|h| (g.1, h)),
+        };
+        let Some((a, b)) = key else {
             return true;
         };
-        match first.get(&key) {
+        match first.get(&(g.0, a, b)) {
             Some(original) => {
                 copies.push(format!(
                     "{}: same content as {}: read once",
@@ -78,12 +97,72 @@ fn drop_copies(walk: &mut Walk) {
                 false
             }
             None => {
-                first.insert(key, f.path.clone());
+                first.insert((g.0, a, b), f.path.clone());
                 true
             }
         }
     });
     walk.copies = copies;
+}
+
+/// A hash of the first 64 KiB of a packed input's uncompressed bytes.
+fn packed_head_hash(p: &Packed) -> Option<u64> {
+    use std::hash::Hasher;
+    use std::io::Read;
+    archive::with_reader(p, |r| {
+        let mut buf = Vec::new();
+        r.take(COPY_PROBE).read_to_end(&mut buf).ok()?;
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        h.write(&buf);
+        Some(h.finish())
+    })
+    .ok()
+    .flatten()
+}
+
+/// Adds the file at `path` (named `name`, of `size` bytes, found under
+/// `root`): a gzip file as one stream, a zip archive as its log entries,
+/// anything else as a plain file. `named`: given on the command line.
+fn add(walk: &mut Walk, path: &Path, name: &str, size: u64, root: &Path, named: bool) {
+    if archive::is_zip_name(name) {
+        match archive::zip_entries(path, is_log_name) {
+            Ok(entries) => {
+                if entries.is_empty() && named {
+                    walk.problems.push(format!(
+                        "{}: no RECV*.LOG or SEND*.LOG entries in this zip archive",
+                        path.display()
+                    ));
+                }
+                for e in entries {
+                    let virtual_path = path.join(&e.path);
+                    walk.files.push(Input {
+                        packed: Some(Packed::ZipEntry {
+                            archive: path.to_path_buf(),
+                            index: e.index,
+                        }),
+                        fingerprint: Some((u64::from(e.crc) << 32) ^ e.size),
+                        ..Input::under(&virtual_path, e.compressed, path)
+                    });
+                }
+            }
+            Err(e) => walk.problems.push(format!(
+                "{}: cannot read this zip archive: {e}",
+                path.display()
+            )),
+        }
+        return;
+    }
+    if archive::is_gzip_name(name) {
+        let stem = Path::new(&name[..name.len() - 3]);
+        walk.files.push(Input {
+            packed: Some(Packed::Gzip(path.to_path_buf())),
+            fingerprint: archive::gzip_trailer(path),
+            name_direction: Direction::from_file_name(&stem.to_string_lossy()),
+            ..Input::under(path, size, root)
+        });
+        return;
+    }
+    walk.files.push(Input::under(path, size, root));
 }
 
 /// `RECV*.LOG` / `SEND*.LOG`, case-insensitive: the only names taken from a
@@ -127,6 +206,13 @@ fn name_key(name: &str) -> (u8, u32, i8, u32, String) {
 pub fn collect(paths: &[PathBuf]) -> Walk {
     let mut walk = Walk::default();
     for path in paths {
+        if path.as_os_str() == "-" {
+            walk.files.push(Input {
+                packed: Some(Packed::Stdin),
+                ..Input::under(path, 0, Path::new("stdin"))
+            });
+            continue;
+        }
         let meta = match std::fs::metadata(path) {
             Ok(m) => m,
             Err(e) => {
@@ -136,7 +222,12 @@ pub fn collect(paths: &[PathBuf]) -> Walk {
             }
         };
         if meta.is_file() {
-            walk.files.push(Input::new(path, meta.len()));
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let root = path.parent().unwrap_or(Path::new(""));
+            add(&mut walk, path, &name, meta.len(), root, true);
             continue;
         }
         for entry in walkdir::WalkDir::new(path).follow_links(true) {
@@ -151,11 +242,13 @@ pub fn collect(paths: &[PathBuf]) -> Walk {
                 continue;
             }
             let name = entry.file_name().to_string_lossy();
-            if !is_log_name(&name) {
+            let packed = archive::is_zip_name(&name)
+                || (archive::is_gzip_name(&name) && is_log_name(&name[..name.len() - 3]));
+            if !is_log_name(&name) && !packed {
                 continue;
             }
             match entry.metadata() {
-                Ok(m) => walk.files.push(Input::under(entry.path(), m.len(), path)),
+                Ok(m) => add(&mut walk, entry.path(), &name, m.len(), path, false),
                 Err(e) => walk.problems.push(walk_error(&e)),
             }
         }
@@ -166,6 +259,10 @@ pub fn collect(paths: &[PathBuf]) -> Walk {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
+        let name = match &f.packed {
+            Some(Packed::Gzip(_)) => name[..name.len().saturating_sub(3)].to_string(),
+            _ => name,
+        };
         (f.path.parent().map(Path::to_path_buf), name_key(&name))
     });
     // The same file reached twice (named twice, or by a link) is read once.
@@ -196,6 +293,8 @@ impl Input {
             size,
             name_direction: Direction::from_file_name(&name),
             root: root.to_path_buf(),
+            packed: None,
+            fingerprint: None,
         }
     }
 }

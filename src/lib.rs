@@ -21,6 +21,7 @@
 //! ```
 
 pub mod app;
+pub mod archive;
 pub mod cli;
 pub mod config;
 pub mod filter;

@@ -187,6 +187,9 @@ impl Inputs for Slices<'_> {
 enum Unit<'b> {
     /// A file the worker opens and scans whole.
     Whole(usize),
+    /// A compressed or archived file (or standard input) the worker reads
+    /// as a stream, block by block.
+    Stream(usize),
     /// A byte range of a file the planner already opened.
     Part {
         file: usize,
@@ -242,6 +245,10 @@ pub fn scan(inputs: &impl Inputs, plan: &Plan, progress: &ProgressBar) -> Scanne
             progress.inc(input.size);
             continue;
         }
+        if input.packed.is_some() {
+            units.push(Unit::Stream(id));
+            continue;
+        }
         if input.size <= chunk as u64 {
             units.push(Unit::Whole(id));
             continue;
@@ -267,6 +274,8 @@ pub fn scan(inputs: &impl Inputs, plan: &Plan, progress: &ProgressBar) -> Scanne
     }
     // Big units first, so the last ones to run are small (less idle time).
     units.sort_by_key(|u| match u {
+        // Compressed: about ten times its size to scan.
+        Unit::Stream(id) => std::cmp::Reverse(files[*id].size.saturating_mul(10)),
         Unit::Whole(id) => std::cmp::Reverse(files[*id].size),
         Unit::Part { start, end, .. } => std::cmp::Reverse((end - start) as u64),
     });
@@ -364,6 +373,7 @@ fn run<'b>(
     worker: &mut Worker,
 ) -> u64 {
     let (file, bytes, direction, bounds, start, end) = match unit {
+        Unit::Stream(id) => return run_stream(id, inputs, folders, servers, plan, worker),
         Unit::Whole(id) => {
             let Some((bytes, direction, bounds)) =
                 open(inputs, id, plan, &mut worker.scanned.tally)
@@ -409,6 +419,150 @@ fn run<'b>(
     }
     bytes.release(start, end);
     (end - start) as u64
+}
+
+/// How much of a stream is scanned at a time.
+const BLOCK: usize = 8 << 20;
+
+/// Reads into `buf` (from its current length) until it holds `want`
+/// bytes or the stream ends; returns whether it ended.
+fn fill(reader: &mut dyn std::io::Read, buf: &mut Vec<u8>, want: usize) -> std::io::Result<bool> {
+    while buf.len() < want {
+        let have = buf.len();
+        buf.resize(want, 0);
+        match reader.read(&mut buf[have..]) {
+            Ok(0) => {
+                buf.truncate(have);
+                return Ok(true);
+            }
+            Ok(n) => buf.truncate(have + n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => buf.truncate(have),
+            Err(e) => {
+                buf.truncate(have);
+                return Err(e);
+            }
+        }
+    }
+    Ok(false)
+}
+
+/// Scans a compressed or archived file, or standard input, block by
+/// block: each block of whole lines is a chunk like a big file's, so
+/// sessions are stitched across blocks and files the same way. Memory: one
+/// block and the decompressor. Returns the compressed bytes covered.
+fn run_stream(
+    id: usize,
+    inputs: &impl Inputs,
+    folders: &[usize],
+    servers: &Servers,
+    plan: &Plan,
+    worker: &mut Worker,
+) -> u64 {
+    let input = &inputs.inputs()[id];
+    let Some(packed) = &input.packed else {
+        return 0;
+    };
+    let server = servers.of_file[id];
+    let result = crate::archive::with_reader(packed, |reader| -> Result<(), String> {
+        let mut buf = Vec::with_capacity(BLOCK + (1 << 16));
+        // A stream that breaks off ends there: what came before is
+        // scanned, and the error is reported with the file.
+        let mut broke = None;
+        let mut more = |reader: &mut dyn std::io::Read, buf: &mut Vec<u8>, want: usize| {
+            fill(reader, buf, want).unwrap_or_else(|e| {
+                broke = Some(e.to_string());
+                true
+            })
+        };
+        let mut ended = more(reader, &mut buf, BLOCK);
+        let sniffed = sniff(&buf);
+        if let Some(why) = sniffed.not_a_log {
+            worker.scanned.tally.file(id).skipped = Some(match broke {
+                Some(e) if buf.is_empty() => format!("cannot read: {e}"),
+                _ => why,
+            });
+            return Ok(());
+        }
+        let name = input
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let name = name
+            .strip_suffix(".gz")
+            .or(name.strip_suffix(".GZ"))
+            .unwrap_or(&name);
+        let direction = sniffed
+            .direction
+            .or(input.name_direction)
+            .or_else(|| first_role(&buf));
+        let own_time = crate::parse::name_time(name).or(sniffed.date.map(|d| (d, d)));
+        let bounds = match own_time {
+            Some((start, end)) => Bounds::around(start, end, plan.now_ms),
+            None => Bounds::until(plan.now_ms),
+        };
+        let ctx = FileCtx {
+            id,
+            folder: folders[id],
+            server,
+            bounds: &bounds,
+            direction,
+            filters: &plan.filters,
+            release: &|_, _| {},
+        };
+        worker.scanned.tally.file(id).direction = direction;
+        let mut base = 0usize;
+        loop {
+            // Whole lines now; the rest waits for the next block (all of
+            // it at the end of the stream).
+            let cut = if ended {
+                buf.len()
+            } else {
+                match memchr::memrchr(b'\n', &buf) {
+                    Some(i) => i + 1,
+                    // One line longer than a block: read on.
+                    None => {
+                        let want = buf.len() + BLOCK;
+                        ended = more(reader, &mut buf, want);
+                        continue;
+                    }
+                }
+            };
+            let range = crate::scan::Range::block(&buf[..cut], base, ended);
+            match plan.mode {
+                Mode::Tls => crate::scan::scan_range_in(range, ctx, &mut worker.scanned.tally),
+                Mode::Sessions => {
+                    let mut stats = std::mem::take(worker.scanned.tally.file(id));
+                    let fragment =
+                        crate::scan::scan_sessions_in(range, ctx, &mut stats, &mut |s| {
+                            worker.finish(s, server, plan, servers)
+                        });
+                    worker.scanned.tally.file(id).merge(stats);
+                    if !fragment.is_empty() {
+                        worker.fragments.push(fragment);
+                    }
+                }
+            }
+            if ended {
+                return broke.map_or(Ok(()), Err);
+            }
+            base += cut;
+            buf.drain(..cut);
+            let want = buf.len() + BLOCK;
+            ended = more(reader, &mut buf, want);
+        }
+    });
+    let why = match result {
+        Ok(Ok(())) => None,
+        Ok(Err(e)) => Some(e),
+        Err(e) => Some(e.to_string()),
+    };
+    if let Some(why) = why {
+        let stats = worker.scanned.tally.file(id);
+        // Rows before the error are counted; the file is named as cut short.
+        stats.error = Some(why);
+    }
+    input.size
 }
 
 /// Opens and sniffs a file; records why when it cannot be scanned. The

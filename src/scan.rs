@@ -108,8 +108,11 @@ pub fn align(data: &[u8], pos: usize) -> usize {
 /// The lines of a chunk: `[start, end)` moved to line starts, the BOM
 /// skipped at the start of the file, and a half-written last line (no
 /// line ending at the end of the file) set aside.
-struct Range<'a> {
-    /// First byte scanned, and the end (both line starts).
+pub struct Range<'a> {
+    /// Where `data` starts in the file (a block of a stream; 0 for a
+    /// whole file).
+    base: usize,
+    /// First byte scanned, and the end (both line starts), in `data`.
     s: usize,
     e: usize,
     /// Where the chunk begins, for line numbers and byte counts.
@@ -137,6 +140,7 @@ impl<'a> Range<'a> {
             region = &region[..keep];
         }
         Range {
+            base: 0,
             s,
             e,
             chunk_start,
@@ -145,10 +149,40 @@ impl<'a> Range<'a> {
         }
     }
 
+    /// A block of a stream (a decompressed file): `data` holds whole lines
+    /// starting at byte `base` of the file; the `last` block may end in a
+    /// line without its line ending.
+    pub fn block(data: &'a [u8], base: usize, last: bool) -> Range<'a> {
+        let s = if base == 0 && data.starts_with(BOM) {
+            BOM.len()
+        } else {
+            0
+        };
+        let mut region = &data[s.min(data.len())..];
+        let unterminated = last && region.last().is_some_and(|&b| b != b'\n');
+        if unterminated {
+            let keep = memchr::memrchr(b'\n', region).map_or(0, |i| i + 1);
+            region = &region[..keep];
+        }
+        Range {
+            base,
+            s,
+            e: data.len(),
+            chunk_start: base as u64,
+            region,
+            unterminated,
+        }
+    }
+
+    /// The file offset of byte `local` of the region.
+    fn at(&self, local: usize) -> u64 {
+        (self.base + self.s + local) as u64
+    }
+
     /// Adds the range's size and line counts to `stats`.
     fn count(&self, stats: &mut FileStats, lines: u64, tls_rows: u64) {
         let lines = lines + u64::from(self.unterminated);
-        stats.bytes += (self.e - self.chunk_start as usize) as u64;
+        stats.bytes += (self.base + self.e) as u64 - self.chunk_start;
         stats.lines += lines;
         stats.unterminated += u64::from(self.unterminated);
         stats.tls_rows += tls_rows;
@@ -161,7 +195,11 @@ impl<'a> Range<'a> {
 /// Chunks cut at arbitrary offsets cover each line exactly once, because
 /// both ends are moved to the next line start.
 pub fn scan_range(data: &[u8], start: usize, end: usize, ctx: FileCtx, tally: &mut Tally) {
-    let range = Range::new(data, start, end);
+    scan_range_in(Range::new(data, start, end), ctx, tally)
+}
+
+/// [`scan_range`] on the lines of `range`.
+pub fn scan_range_in(range: Range, ctx: FileCtx, tally: &mut Tally) {
     let region = range.region;
     let mut pos = 0;
     let mut counted = 0;
@@ -179,7 +217,7 @@ pub fn scan_range(data: &[u8], start: usize, end: usize, ctx: FileCtx, tally: &m
         match row(&region[line_start..line_end], ctx, tally) {
             Ok(is_tls) => tls_rows += u64::from(is_tls),
             Err(error) => tally.file(ctx.id).malformed_row(BadRow {
-                offset: (range.s + line_start) as u64,
+                offset: range.at(line_start),
                 chunk_start: range.chunk_start,
                 line_in_chunk: lines,
                 error,
@@ -263,7 +301,16 @@ pub fn scan_sessions(
     stats: &mut FileStats,
     finished: &mut impl FnMut(Session),
 ) -> Fragment {
-    let range = Range::new(data, start, end);
+    scan_sessions_in(Range::new(data, start, end), ctx, stats, finished)
+}
+
+/// [`scan_sessions`] on the lines of `range`.
+pub fn scan_sessions_in(
+    range: Range,
+    ctx: FileCtx,
+    stats: &mut FileStats,
+    finished: &mut impl FnMut(Session),
+) -> Fragment {
     let (region, chunk_start) = (range.region, range.chunk_start);
     let mut live: FxHashMap<u128, Session> = FxHashMap::default();
     let mut begun: FxHashSet<u128> = FxHashSet::default();
@@ -300,7 +347,7 @@ pub fn scan_sessions(
             && is_timestamp(line.field(fields::DATE_TIME))
         {
             let stamp = line.field(fields::DATE_TIME);
-            stats.record(stamp, (range.s + line.start) as u64, ctx.bounds);
+            stats.record(stamp, range.at(line.start), ctx.bounds);
             session.touch(stamp);
             return;
         }
@@ -315,7 +362,7 @@ pub fn scan_sessions(
             Ok(r) => r,
             Err(error) => {
                 stats.malformed_row(BadRow {
-                    offset: (range.s + line.start) as u64,
+                    offset: range.at(line.start),
                     chunk_start,
                     line_in_chunk: lines - 1,
                     error: *error,
@@ -323,11 +370,7 @@ pub fn scan_sessions(
                 return;
             }
         };
-        stats.record(
-            row.get(fields::DATE_TIME),
-            (range.s + line.start) as u64,
-            ctx.bounds,
-        );
+        stats.record(row.get(fields::DATE_TIME), range.at(line.start), ctx.bounds);
         // A plain line's id is its field as written: no need to key it twice.
         let id = plain_id.unwrap_or_else(|| session::key(row.get(fields::SESSION_ID)));
         let is_end = row.get(fields::EVENT) == b"-";

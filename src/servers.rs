@@ -213,6 +213,8 @@ fn relative_folder(root: &Path, folder: &Path) -> String {
     let shown: PathBuf = match folder.strip_prefix(root) {
         Ok(rest) if rest.as_os_str().is_empty() => root.to_path_buf(),
         Ok(rest) => rest.to_path_buf(),
+        // Standard input: its "folder" is the name of its root.
+        Err(_) if folder.as_os_str().is_empty() => root.to_path_buf(),
         Err(_) => folder.to_path_buf(),
     };
     let text = shown.to_string_lossy().replace('\\', "/");

@@ -282,6 +282,9 @@ pub struct FileStats {
     pub chunks: Vec<(u64, u64)>,
     /// Set when the file was not scanned at all; says why.
     pub skipped: Option<String>,
+    /// A stream that broke off (a corrupt gzip or zip entry, a bad CRC, a
+    /// zip bomb): says why. What was read before is counted.
+    pub error: Option<String>,
     /// The file's direction, when the file says (header, name, TLS role).
     pub direction: Option<Direction>,
     /// The time the file covers: its first and last record, leaving out
@@ -312,6 +315,9 @@ impl FileStats {
             self.skipped = other.skipped;
         }
         self.direction = self.direction.or(other.direction);
+        if self.error.is_none() {
+            self.error = other.error;
+        }
         self.cover = match (self.cover, other.cover) {
             (Some(a), Some(b)) => Some((a.0.min(b.0), a.1.max(b.1))),
             (a, b) => a.or(b),
