@@ -4,6 +4,7 @@
 //! Expected files live in `tests/data/expected/`. After an intended output
 //! change, rerun with `EXLOG_BLESS=1` to rewrite them, then review the diff.
 
+mod archives;
 mod cli;
 mod excel;
 mod fixtures;
