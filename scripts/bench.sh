@@ -7,6 +7,8 @@
 #   SIZE=4GB RUNS=3 scripts/bench.sh
 #   BIG=1 scripts/bench.sh           # also one 4 GB file (chunked scan)
 #   COLD=1 scripts/bench.sh          # also a cold-cache run (needs root)
+#   GZ=1 scripts/bench.sh            # also the corpus gzipped file by file,
+#                                    # against parallel gzip -dc and DuckDB
 #
 # The corpus (cached in bench-data/, git-ignored) is exlog-gen's default:
 # a dozen sessions open at once per server, so rows of one session lie
@@ -136,6 +138,36 @@ if [ "${COLD:-0}" = 1 ]; then
   cold "cat (disk read floor)" "find $DATA -name '*.LOG' -exec cat {} +"
   cold "exlog --format json" "$EXLOG $DATA --format json"
   cold "rg -c" "rg --no-ignore -c 'TLS protocol SP_PROT' $DATA"
+fi
+
+if [ "${GZ:-0}" = 1 ]; then
+  GZDATA=bench-data/busy-$SIZE-gz
+  if [ ! -d "$GZDATA" ] || [ "$DATA/truth.json" -nt "$GZDATA" ]; then
+    rm -rf "$GZDATA"
+    (cd "$DATA" && find . -name '*.LOG' -print0 | xargs -0 -P"$(nproc)" -I{} sh -c \
+      'mkdir -p "../$(basename "$PWD")-gz/$(dirname "{}")" && gzip -c "{}" > "../$(basename "$PWD")-gz/{}.gz"')
+  fi
+  # The same numbers from the gzipped files as from the plain ones.
+  "$EXLOG" "$GZDATA" --format csv --by connector > "$OUT/gz.connector.csv"
+  "$EXLOG" "$DATA" --format csv --by connector | cmp -s - "$OUT/gz.connector.csv" \
+    && echo "exlog on .gz vs plain (connector report): agree" \
+    || { echo "exlog on .gz vs plain: DIFFER" >&2; exit 1; }
+  hyperfine --style basic --warmup 1 --runs "$RUNS" --export-json "$OUT/gz.json" \
+    -n "exlog --format json, gzipped" "$EXLOG $GZDATA --format json > /dev/null" \
+    -n "exlog --by cipher, gzipped" "$EXLOG $GZDATA --by cipher > /dev/null" \
+    -n "parallel gzip -dc (floor)" "find $GZDATA -name '*.gz' -print0 | xargs -0 -P$(nproc) -n8 gzip -dc > /dev/null" \
+    -n "duckdb SQL connector+remote, gzipped" "python3 scripts/duckdb_tally.py $GZDATA both '*.LOG.gz' > /dev/null"
+  python3 - "$OUT/gz.json" "$BYTES" <<'PY'
+import json, sys
+runs = {r["command"]: r["median"] for r in json.load(open(sys.argv[1]))["results"]}
+size = int(sys.argv[2])
+print("\n| command (gzipped corpus) | seconds (median) | GB/s of log |")
+print("|---|---|---|")
+for name, t in runs.items():
+    print(f"| `{name}` | {t:.3f} | {size / 1e9 / t:.2f} |")
+ratio = runs["exlog --format json, gzipped"] / runs["parallel gzip -dc (floor)"]
+print(f"\n- {'met' if ratio <= 1.3 else 'NOT met'}: default JSON from .gz within 1.3x of the decompression floor ({ratio:.2f}x)")
+PY
 fi
 
 python3 - "$OUT/hyperfine.json" "$OUT/rss.txt" "$BYTES" "$CALMSHAPE" <<'PY'

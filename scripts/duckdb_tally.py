@@ -3,7 +3,10 @@
 exlog's connector and remote reports. Used by scripts/bench.sh for timing
 and as an independent check of exlog's numbers.
 
-    python3 scripts/duckdb_tally.py DIR [connector|remote]
+    python3 scripts/duckdb_tally.py DIR [connector|remote|both] [GLOB]
+
+GLOB is the file pattern under DIR (default *.LOG; *.LOG.gz reads the
+gzipped files, which DuckDB decompresses by their extension).
 """
 import sys
 
@@ -11,6 +14,7 @@ import duckdb
 
 root = sys.argv[1].rstrip("/")
 which = sys.argv[2] if len(sys.argv) > 2 else "both"
+glob = sys.argv[3] if len(sys.argv) > 3 else "*.LOG"
 cols = ", ".join(f"'{c}': 'VARCHAR'" for c in
                  ["date-time", "connector-id", "session-id", "sequence-number", "local-endpoint",
                   "remote-endpoint", "event", "data", "context"])
@@ -19,7 +23,7 @@ WITH t AS (
   SELECT CASE WHEN regexp_matches(filename, '(^|[/\\\\])SEND[^/\\\\]*$', 'i') THEN 'send' ELSE 'receive' END AS direction,
          "connector-id" AS connector, "remote-endpoint" AS rep, "date-time" AS ts, context,
          split_part(context, ' ', 3) AS tok
-  FROM read_csv('{root}/**/*.LOG', columns={{{cols}}}, header=false, comment='#', delim=',', skip=1, auto_detect=false,
+  FROM read_csv('{root}/**/{glob}', columns={{{cols}}}, header=false, comment='#', delim=',', skip=1, auto_detect=false,
                 quote='"', escape='"', filename=true, ignore_errors=true, strict_mode=false)
   WHERE event = '*' AND (context LIKE 'TLS protocol %negotiation succeeded%'
                          OR context LIKE 'TLS negotiation failed with error %')

@@ -40,8 +40,8 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
             .collect();
         eprintln!(
             "exlog: error: no Exchange SMTP protocol logs found in {}\n\
-             exlog: looked for files named RECV*.LOG or SEND*.LOG (any case) in those folders \
-             and their subfolders (e.g. ...\\TransportRoles\\Logs\\FrontEnd\\ProtocolLog\\SmtpReceive); \
+             exlog: looked for files named RECV*.LOG or SEND*.LOG (any case, also .gz) and .zip \
+             archives in those folders and their subfolders (e.g. ...\\TransportRoles\\Logs\\FrontEnd\\ProtocolLog\\SmtpReceive); \
              name a file directly to read it whatever its name",
             looked.join(", ")
         );

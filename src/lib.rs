@@ -6,7 +6,8 @@
 //! `parse` (rows, TLS lines, time stamps) ← `session` (the per-session
 //! state machine and the stitching of sessions across chunks) ← `tally`
 //! (mergeable counts) ← `scan` (one chunk of one file) ← `pipeline` (the
-//! parallel scan of every file, fragments, kept sessions) ← `report`
+//! parallel scan of every file, plain or streamed from `archive`, with
+//! each file's server from `servers`; fragments, kept sessions) ← `report`
 //! (sorted tables, then CSV, JSON, xlsx or a terminal table) ← `app`
 //! (flags → [`config::Config`] → scan → reports → output).
 //!
