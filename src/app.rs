@@ -61,7 +61,7 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
     // Only what is printed: one report, the overview's two, or all.
     let wanted = |k: Kind| match config.format {
         _ if config.to_dir => true,
-        Format::Json | Format::Xlsx => true,
+        Format::Json | Format::Xlsx | Format::Html => true,
         Format::Table if config.overview => matches!(k, Kind::Connector | Kind::Readiness),
         _ => k == config.kind,
     };
@@ -173,6 +173,9 @@ fn emit(
                 }
                 Format::Csv => csv(config.kind, &mut out)?,
                 Format::Json => report::json::write(reports, messages, &mut out)?,
+                Format::Html => {
+                    out.write_all(report::html::page(reports, messages).as_bytes())?;
+                }
                 Format::Xlsx => {
                     let (bytes, n) = report::xlsx::write(reports, messages)?;
                     notes = n;

@@ -17,6 +17,8 @@ pub enum Format {
     /// An Excel workbook (needs -o FILE): a Summary sheet with a chart,
     /// then one sheet per report.
     Xlsx,
+    /// One self-contained HTML page with charts (needs -o FILE), to send.
+    Html,
 }
 
 /// `--by`: the report names, each with its one-line help.
@@ -60,6 +62,7 @@ Examples:
   exlog --by readiness D:\\Logs        can TLS 1.0/1.1 be switched off, per server and connector?
   exlog --by legacy D:\\Logs           who to call: remotes below TLS 1.2 or on weak ciphers
   exlog D:\\Logs -o report.xlsx        every report in one workbook for Excel
+  exlog D:\\Logs -o report.html        one page with charts, to send
   exlog --server EX01 --as-of 2024-03-31 --by readiness D:\\Logs
   exlog --ehlo '(?i)scan|mfp' D:\\Logs devices by their EHLO name
   exlog --format json D:\\Logs | jq .  every report plus statistics";
@@ -160,7 +163,7 @@ pub struct Args {
     pub exclude_internal: bool,
 
     /// Output format [default: table when stdout is a terminal, else csv;
-    /// with -o FILE, from its extension: .xlsx, .json, else csv].
+    /// with -o FILE, from its extension: .xlsx, .json, .html, else csv].
     #[arg(help_heading = "Output", long, value_enum)]
     pub format: Option<Format>,
 

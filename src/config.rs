@@ -43,11 +43,17 @@ impl Config {
             Some(p) => match p.extension().and_then(|e| e.to_str()) {
                 Some(e) if e.eq_ignore_ascii_case("xlsx") => Format::Xlsx,
                 Some(e) if e.eq_ignore_ascii_case("json") => Format::Json,
+                Some(e) if e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm") => {
+                    Format::Html
+                }
                 _ => Format::Csv,
             },
         });
         if format == Format::Xlsx && (args.output.is_none() || to_dir) {
             return Err("--format xlsx writes a workbook file: add -o report.xlsx".into());
+        }
+        if format == Format::Html && (args.output.is_none() || to_dir) {
+            return Err("--format html writes a page: add -o report.html".into());
         }
         // No --by: an overview on a terminal, the connector report elsewhere.
         let overview = args.by.is_none() && format == Format::Table;

@@ -2,11 +2,13 @@
 //! CSV, JSON or a terminal table. Writers are pure (rows in, bytes out).
 
 pub mod csv;
+pub mod html;
 pub mod json;
 pub mod legacy;
 pub mod readiness;
 pub mod server;
 pub mod sessions;
+pub mod svg;
 pub mod table;
 pub mod xlsx;
 

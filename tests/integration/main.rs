@@ -10,6 +10,7 @@ mod excel;
 mod fixtures;
 mod fuzz;
 mod hostile;
+mod html;
 mod oracle;
 mod splits;
 mod util;

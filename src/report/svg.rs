@@ -1,0 +1,302 @@
+//! Stacked bar charts as inline SVG for the HTML report.
+//!
+//! Written by hand rather than with a plotting crate: two chart shapes
+//! (vertical bars per day, horizontal bars per connector) in about two
+//! hundred lines, no dependency, and output we control to the byte (every
+//! text escaped, no script, no external reference).
+
+use std::fmt::Write;
+
+/// One series of a stacked chart: a TLS version, or failures.
+#[derive(Clone, Debug)]
+pub struct Series {
+    pub label: &'static str,
+    /// Fill colour (Okabe–Ito: tells apart for red–green colour blindness).
+    pub color: &'static str,
+    /// Hatched, so that legacy versions stay distinct in greyscale print.
+    pub hatched: bool,
+    /// One value per category.
+    pub values: Vec<u64>,
+}
+
+/// Escapes text for HTML and SVG (element text and quoted attributes).
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            // Control characters are not allowed in XML; show them escaped.
+            c if c.is_control() && c != '\n' && c != '\t' => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Pattern definitions (hatching) for the hatched series of a chart; ids
+/// are made unique per chart with `id`.
+fn defs(id: &str, series: &[Series]) -> String {
+    let mut out = String::from("<defs>");
+    for (i, s) in series.iter().enumerate().filter(|(_, s)| s.hatched) {
+        let _ = write!(
+            out,
+            "<pattern id=\"{id}-p{i}\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" \
+             patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"{}\"/>\
+             <line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#ffffff\" stroke-width=\"2\"/></pattern>",
+            s.color
+        );
+    }
+    out.push_str("</defs>");
+    out
+}
+
+fn fill(id: &str, i: usize, s: &Series) -> String {
+    if s.hatched {
+        format!("url(#{id}-p{i})")
+    } else {
+        s.color.to_string()
+    }
+}
+
+/// The legend: a swatch per series that has any value.
+fn legend(id: &str, series: &[Series], x0: f64, y: f64, out: &mut String) {
+    let mut x = x0;
+    for (i, s) in series.iter().enumerate() {
+        if s.values.iter().all(|&v| v == 0) {
+            continue;
+        }
+        let _ = write!(
+            out,
+            "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"12\" height=\"12\" fill=\"{}\" stroke=\"#333\" stroke-width=\"0.5\"/>\
+             <text x=\"{:.1}\" y=\"{:.1}\" class=\"lg\">{}</text>",
+            y - 10.0,
+            fill(id, i, s),
+            x + 16.0,
+            y,
+            escape(s.label)
+        );
+        x += 24.0 + 7.0 * s.label.len() as f64;
+    }
+}
+
+/// A round axis maximum and its tick step.
+fn scale(max: u64) -> (u64, u64) {
+    let max = max.max(1);
+    let mut step = 1u64;
+    while max / step > 5 {
+        step = match step.to_string().as_bytes()[0] {
+            b'1' => step * 2,
+            b'2' => step / 2 * 5,
+            _ => step * 2,
+        };
+    }
+    (max.div_ceil(step) * step, step)
+}
+
+/// Vertical stacked bars, one per category (a day), with a legend above.
+/// `title` names the chart for screen readers.
+pub fn columns(id: &str, title: &str, categories: &[String], series: &[Series]) -> String {
+    let (w, h) = (880.0, 300.0);
+    let (left, right, top, bottom) = (56.0, 12.0, 34.0, 58.0);
+    let totals: Vec<u64> = (0..categories.len())
+        .map(|c| series.iter().map(|s| s.values[c]).sum())
+        .collect();
+    let (max, step) = scale(totals.iter().copied().max().unwrap_or(0));
+    let plot_w = w - left - right;
+    let plot_h = h - top - bottom;
+    let mut out = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" role=\"img\" \
+         aria-label=\"{}\" class=\"chart\">",
+        escape(title)
+    );
+    out.push_str(&defs(id, series));
+    // Grid and y axis labels.
+    let mut tick = 0;
+    while tick <= max {
+        let y = top + plot_h - plot_h * tick as f64 / max as f64;
+        let _ = write!(
+            out,
+            "<line x1=\"{left}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"#ddd\"/>\
+             <text x=\"{:.1}\" y=\"{:.1}\" class=\"ax\" text-anchor=\"end\">{tick}</text>",
+            w - right,
+            left - 6.0,
+            y + 4.0
+        );
+        tick += step;
+    }
+    let n = categories.len().max(1) as f64;
+    let slot = plot_w / n;
+    // Thin bars for many days, never a wall for one.
+    let bar = (slot * 0.8).clamp(1.0, 48.0);
+    // Label every k-th category so labels do not overlap.
+    let every = ((70.0 / slot).ceil() as usize).max(1);
+    for (c, name) in categories.iter().enumerate() {
+        let x = left + slot * c as f64 + (slot - bar) / 2.0;
+        let mut y = top + plot_h;
+        for (i, s) in series.iter().enumerate() {
+            let v = s.values[c];
+            if v == 0 {
+                continue;
+            }
+            let hgt = plot_h * v as f64 / max as f64;
+            y -= hgt;
+            let _ = write!(
+                out,
+                "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{bar:.1}\" height=\"{hgt:.1}\" fill=\"{}\"><title>{} {}: {v}</title></rect>",
+                fill(id, i, s),
+                escape(name),
+                escape(s.label)
+            );
+        }
+        if c % every == 0 {
+            let lx = x + bar / 2.0;
+            let ly = top + plot_h + 14.0;
+            let _ = write!(
+                out,
+                "<text x=\"{lx:.1}\" y=\"{ly:.1}\" class=\"ax\" text-anchor=\"end\" \
+                 transform=\"rotate(-35 {lx:.1} {ly:.1})\">{}</text>",
+                escape(name)
+            );
+        }
+    }
+    let _ = write!(
+        out,
+        "<line x1=\"{left}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"#333\"/>",
+        top + plot_h,
+        w - right,
+        top + plot_h
+    );
+    legend(id, series, left, 18.0, &mut out);
+    out.push_str("</svg>");
+    out
+}
+
+/// Horizontal stacked bars, one per category (a connector), names on the
+/// left, with a legend above.
+pub fn bars(id: &str, title: &str, categories: &[String], series: &[Series]) -> String {
+    let row = 22.0;
+    let (left, right, top) = (280.0, 60.0, 34.0);
+    let w = 880.0;
+    let h = top + row * categories.len().max(1) as f64 + 10.0;
+    let totals: Vec<u64> = (0..categories.len())
+        .map(|c| series.iter().map(|s| s.values[c]).sum())
+        .collect();
+    let max = totals.iter().copied().max().unwrap_or(0).max(1);
+    let plot_w = w - left - right;
+    let mut out = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h:.0}\" role=\"img\" \
+         aria-label=\"{}\" class=\"chart\">",
+        escape(title)
+    );
+    out.push_str(&defs(id, series));
+    for (c, name) in categories.iter().enumerate() {
+        let y = top + row * c as f64;
+        // Long names are cut, with the whole name in a tooltip.
+        let shown: String = if name.chars().count() > 40 {
+            name.chars().take(39).chain(['…']).collect()
+        } else {
+            name.clone()
+        };
+        let _ = write!(
+            out,
+            "<text x=\"{:.1}\" y=\"{:.1}\" class=\"ax\" text-anchor=\"end\">{}<title>{}</title></text>",
+            left - 8.0,
+            y + 15.0,
+            escape(&shown),
+            escape(name)
+        );
+        let mut x = left;
+        for (i, s) in series.iter().enumerate() {
+            let v = s.values[c];
+            if v == 0 {
+                continue;
+            }
+            let wid = plot_w * v as f64 / max as f64;
+            let _ = write!(
+                out,
+                "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{wid:.1}\" height=\"{:.1}\" fill=\"{}\"><title>{} {}: {v}</title></rect>",
+                y + 3.0,
+                row - 6.0,
+                fill(id, i, s),
+                escape(name),
+                escape(s.label)
+            );
+            x += wid;
+        }
+        let _ = write!(
+            out,
+            "<text x=\"{:.1}\" y=\"{:.1}\" class=\"ax\">{}</text>",
+            x + 6.0,
+            y + 15.0,
+            totals[c]
+        );
+    }
+    legend(id, series, left, 18.0, &mut out);
+    out.push_str("</svg>");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn series() -> Vec<Series> {
+        vec![
+            Series {
+                label: "TLS1.0",
+                color: "#D55E00",
+                hatched: true,
+                values: vec![3, 0],
+            },
+            Series {
+                label: "TLS1.2",
+                color: "#009E73",
+                hatched: false,
+                values: vec![5, 7],
+            },
+        ]
+    }
+
+    #[test]
+    fn escapes_markup_and_controls() {
+        assert_eq!(
+            escape("<script>alert('x')</script>&\"\u{1b}"),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;\\x1b"
+        );
+    }
+
+    #[test]
+    fn charts_are_well_formed_xml_with_a_bar_per_value() {
+        let cats = vec!["2024-03-08".to_string(), "<b>&x".to_string()];
+        for svg in [
+            columns("d", "by day", &cats, &series()),
+            bars("c", "by connector", &cats, &series()),
+        ] {
+            let doc = roxmltree::Document::parse(&svg).expect("well-formed SVG");
+            let rects = doc
+                .descendants()
+                .filter(|n| {
+                    n.has_tag_name("rect") && n.parent().is_some_and(|p| p.has_tag_name("svg"))
+                })
+                .count();
+            // 3 non-zero values, plus 2 legend swatches.
+            assert_eq!(rects, 5, "{svg}");
+            assert!(!svg.contains("<b>"));
+            assert!(svg.contains("url(#"), "legacy versions are hatched");
+        }
+    }
+
+    #[test]
+    fn axis_steps_are_round() {
+        assert_eq!(scale(0), (1, 1));
+        assert_eq!(scale(7), (8, 2));
+        assert_eq!(scale(23), (25, 5));
+        assert_eq!(scale(950), (1000, 200));
+    }
+}
