@@ -46,7 +46,8 @@ footer{color:var(--muted);font-size:.85em;margin:2em 0 1em}
 table.ready thead{display:none}table.ready tr,table.ready td{display:block}
 table.ready td{border:0;padding:2px 6px}table.ready tr{border-bottom:1px solid var(--line);padding:4px 0}}
 @media print{@page{size:A4;margin:14mm}main{max-width:none;padding:0}.scroll{overflow:visible}
-table,figure,svg,tr{break-inside:avoid}h2{break-after:avoid}.badge{border:1px solid #000}}
+table,figure,svg,tr{break-inside:avoid}h2,h2+p.note,figcaption{break-after:avoid}.badge{border:1px solid #000}
+table{font-size:.72em}th{white-space:normal}svg.chart{min-width:0}}
 ";
 
 /// Colours and hatching per version, then failures (Okabe–Ito palette:
