@@ -40,8 +40,8 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
             .collect();
         eprintln!(
             "exlog: error: no Exchange SMTP protocol logs found in {}\n\
-             exlog: looked for files named RECV*.LOG or SEND*.LOG (any case, also .gz) and .zip \
-             archives in those folders and their subfolders (e.g. ...\\TransportRoles\\Logs\\FrontEnd\\ProtocolLog\\SmtpReceive); \
+             exlog: looked for files named RECV*.LOG or SEND*.LOG (any case, also .gz), .zip \
+             archives and IIS u_ex*.log in those folders and their subfolders (e.g. ...\\TransportRoles\\Logs\\FrontEnd\\ProtocolLog\\SmtpReceive); \
              name a file directly to read it whatever its name",
             looked.join(", ")
         );
@@ -254,6 +254,22 @@ fn messages(files: &[input::Input], scanned: &Scanned) -> (Vec<String>, Vec<Stri
                 ));
             }
         }
+    }
+    // IIS logs that cannot answer: no crypt-* fields, one warning per folder.
+    let mut blind: std::collections::BTreeSet<String> = Default::default();
+    for (&id, f) in &tally.files {
+        if f.iis_crypt == Some(false) {
+            let folder = files[id].path.parent().map(|p| p.display().to_string());
+            blind.insert(folder.unwrap_or_default());
+        }
+    }
+    for folder in blind {
+        warnings.push(format!(
+            "{folder}: IIS logs without the crypt-* fields, so their TLS versions are unknown; \
+             add them in IIS Manager (the site, Logging, Select Fields, Add Field, source type \
+             Server Variable): crypt-protocol = CRYPT_PROTOCOL, crypt-cipher = CRYPT_CIPHER_ALG_ID, \
+             crypt-hash = CRYPT_HASH_ALG_ID, crypt-keyexchange = CRYPT_KEYEXCHANGE_ALG_ID"
+        ));
     }
     // Restarted session ids, per folder (sessions are joined per folder).
     let mut restarts: std::collections::BTreeMap<String, u64> = Default::default();

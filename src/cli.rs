@@ -49,6 +49,9 @@ Reports (--by; without it: an overview on a terminal, else connector):
   server     direction,server,SSL2,...,other,failed,total,plaintext,sessions,first_record,last_record
   legacy     direction,server,connector,remote_ip,ehlo,lowest_version,versions,legacy_sessions,
              weak_cipher_sessions,first_legacy,last_legacy
+  http-client  site,server,client_ip,user_agent,SSL3,TLS1.0,TLS1.1,TLS1.2,TLS1.3,other,requests,users,
+             first_seen,last_seen (IIS logs with the crypt-* fields)
+  http-app   site,server,application,SSL3,...,TLS1.3,other,requests (IIS logs)
   (total = successful plus failed negotiations, in every report)
 
 Exit codes:
@@ -73,8 +76,9 @@ Examples:
 #[derive(Debug, Parser)]
 #[command(name = "exlog", version, after_help = AFTER_HELP)]
 pub struct Args {
-    /// Log files or folders. Folders are searched recursively for
-    /// RECV*.LOG and SEND*.LOG (any case); a file named here is always read.
+    /// Log files or folders, or - for standard input. Folders are searched
+    /// recursively for RECV*.LOG and SEND*.LOG (any case, also .gz), .zip
+    /// archives and IIS u_ex*.log; a file named here is always read.
     #[arg(required = true, value_name = "PATH", help_heading = "Input")]
     pub paths: Vec<PathBuf>,
 

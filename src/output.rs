@@ -20,9 +20,16 @@ pub enum Dest {
 /// Reports written as files into a folder; the session-level ones only when
 /// sessions are read.
 pub fn dir_reports(with_sessions: bool) -> Vec<&'static str> {
-    let mut names = vec!["connector", "remote", "cipher", "failure"];
+    let mut names = vec![
+        "connector",
+        "remote",
+        "cipher",
+        "failure",
+        "http-client",
+        "http-app",
+    ];
     if with_sessions {
-        names.extend(["day", "readiness", "session"]);
+        names.extend(["day", "readiness", "server", "legacy", "session"]);
     }
     names
 }

@@ -258,6 +258,19 @@ pub fn scan(inputs: &impl Inputs, plan: &Plan, progress: &ProgressBar) -> Scanne
             continue;
         };
         let bytes = Arc::new(bytes);
+        // An IIS log is read whole: its #Fields may change anywhere.
+        if is_iis(input, &bytes) {
+            let end = bytes.len();
+            units.push(Unit::Part {
+                file: id,
+                bytes,
+                direction,
+                bounds,
+                start: 0,
+                end,
+            });
+            continue;
+        }
         let mut start = 0;
         while start < bytes.len() {
             let end = start.saturating_add(chunk).min(bytes.len());
@@ -403,6 +416,12 @@ fn run<'b>(
         filters: &plan.filters,
         release: &release,
     };
+    if start == 0 && is_iis(&inputs.inputs()[file], &bytes) {
+        let site = site_of(&inputs.inputs()[file].path);
+        crate::scan::scan_iis(&bytes, ctx, &site, &mut worker.scanned.tally);
+        bytes.release(start, end);
+        return (end - start) as u64;
+    }
     worker.scanned.tally.file(file).direction = direction;
     match plan.mode {
         Mode::Tls => scan_range(&bytes, start, end, ctx, &mut worker.scanned.tally),
@@ -419,6 +438,27 @@ fn run<'b>(
     }
     bytes.release(start, end);
     (end - start) as u64
+}
+
+/// An IIS log, by its name (`u_ex*.log`) or its first lines.
+fn is_iis(input: &Input, bytes: &[u8]) -> bool {
+    let name = input
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    crate::parse::w3c::is_iis_name(&name) || crate::parse::w3c::is_iis(bytes)
+}
+
+/// The IIS site of a log: its `W3SVC…` folder (empty when it is in
+/// another folder).
+fn site_of(path: &Path) -> String {
+    path.parent()
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy())
+        .filter(|n| n.len() >= 5 && n[..5].eq_ignore_ascii_case("W3SVC"))
+        .map(|n| n.into_owned())
+        .unwrap_or_default()
 }
 
 /// How much of a stream is scanned at a time.
@@ -582,6 +622,9 @@ fn open<'b>(
             return None;
         }
     };
+    if is_iis(&inputs.inputs()[id], &bytes) {
+        return Some((bytes, None, Bounds::ANY));
+    }
     let sniffed = sniff(&bytes);
     if let Some(why) = sniffed.not_a_log {
         tally.file(id).skipped = Some(why);

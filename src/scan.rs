@@ -288,6 +288,103 @@ fn row(line: &[u8], ctx: FileCtx, tally: &mut Tally) -> Result<bool, fields::Row
     Ok(true)
 }
 
+/// An IIS W3C log, whole (its `#Fields:` may change anywhere in it, so it
+/// is not cut into chunks): every request counted per client and per
+/// application of `site` (the `W3SVC…` folder). Per file the counts are
+/// kept by borrowed keys and handed to `tally` once, at the end.
+pub fn scan_iis(data: &[u8], ctx: FileCtx, site: &str, tally: &mut Tally) {
+    use crate::parse::w3c;
+    use crate::tally::{HttpCounts, HttpKey};
+    #[derive(Default)]
+    struct Client<'a> {
+        versions: [u64; 7],
+        requests: u64,
+        users: FxHashSet<&'a [u8]>,
+        first: Option<[u8; 24]>,
+        last: Option<[u8; 24]>,
+    }
+    let range = Range::new(data, 0, data.len());
+    let mut fields = w3c::Fields::default();
+    let mut crypt: Option<bool> = None;
+    let mut clients: FxHashMap<(&[u8], &[u8]), Client> = FxHashMap::default();
+    let mut apps: FxHashMap<&'static str, [u64; 8]> = FxHashMap::default();
+    let mut stats = std::mem::take(tally.file(ctx.id));
+    let f = ctx.filters;
+    let mut lines = 0u64;
+    let mut at = 0usize;
+    for line in range.region.split_inclusive(|&b| b == b'\n') {
+        let start = at;
+        at += line.len();
+        lines += 1;
+        let line = line.strip_suffix(b"\n").unwrap_or(line);
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if let Some(rest) = line.strip_prefix(b"#") {
+            if let Some(names) = rest.strip_prefix(b"Fields:") {
+                fields = w3c::Fields::parse(names);
+                crypt = Some(crypt.unwrap_or(false) || fields.has_crypt());
+            }
+            continue;
+        }
+        if line.trim_ascii().is_empty() {
+            continue;
+        }
+        let Some(r) = w3c::request(line, &fields) else {
+            stats.malformed_row(BadRow {
+                offset: range.at(start),
+                chunk_start: range.chunk_start,
+                line_in_chunk: lines - 1,
+                error: fields::RowError::NotARequest,
+            });
+            continue;
+        };
+        if !f.time(&r.stamp) || !f.remote_matches(r.client_ip) {
+            continue;
+        }
+        let c = clients.entry((r.client_ip, r.user_agent)).or_default();
+        c.requests += 1;
+        if let Some(v) = r.version {
+            c.versions[v.index()] += 1;
+        }
+        if !r.username.is_empty() {
+            c.users.insert(r.username);
+        }
+        c.first = Some(c.first.map_or(r.stamp, |x| x.min(r.stamp)));
+        c.last = Some(c.last.map_or(r.stamp, |x| x.max(r.stamp)));
+        let a = apps.entry(w3c::app(r.uri_stem)).or_default();
+        if let Some(v) = r.version {
+            a[v.index()] += 1;
+        }
+        a[7] += 1;
+    }
+    range.count(&mut stats, lines, 0);
+    stats.iis_crypt = Some(crypt.unwrap_or(false));
+    *tally.file(ctx.id) = stats;
+    for ((ip, ua), c) in clients {
+        let key = HttpKey {
+            site: site.into(),
+            server: ctx.server,
+            client_ip: ip.into(),
+            user_agent: ua.into(),
+        };
+        tally.http.entry(key).or_default().add(HttpCounts {
+            versions: c.versions,
+            requests: c.requests,
+            users: c.users.into_iter().map(Into::into).collect(),
+            first_seen: c.first.map(|t| Stamp::new(&t)),
+            last_seen: c.last.map(|t| Stamp::new(&t)),
+        });
+    }
+    for (app, counts) in apps {
+        let e = tally
+            .http_app
+            .entry((site.into(), ctx.server, app))
+            .or_default();
+        for (a, b) in e.iter_mut().zip(counts) {
+            *a += b;
+        }
+    }
+}
+
 /// Session mode: every row of the lines that start in `[start, end)` is
 /// split and folded into its session. Sessions that begin and end in the
 /// range go to `finished` at once; what crosses the range's edges is

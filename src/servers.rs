@@ -203,7 +203,11 @@ fn from_collection(root: &Path, folder: &Path) -> Option<String> {
     });
     let host = parts.next()?;
     parts
-        .any(|p| p.eq_ignore_ascii_case("TransportRoles") || p.eq_ignore_ascii_case("ProtocolLog"))
+        .any(|p| {
+            p.eq_ignore_ascii_case("TransportRoles")
+                || p.eq_ignore_ascii_case("ProtocolLog")
+                || (p.len() >= 5 && p[..5].eq_ignore_ascii_case("W3SVC"))
+        })
         .then(|| host.into_owned())
 }
 
@@ -226,8 +230,10 @@ fn relative_folder(root: &Path, folder: &Path) -> String {
     }
 }
 
-/// The `SERVER\` prefixes of receive connectors in the first rows of the
-/// first, middle and last receive file of a folder.
+/// The `SERVER\` prefixes of receive connectors in the first rows of a
+/// folder's receive files: the first, last and middle ones first, then
+/// the others, until three of them had receive rows (at most eight files
+/// read; empty or broken files are passed over).
 fn receive_prefixes(
     inputs: &[Input],
     files: &[usize],
@@ -236,29 +242,47 @@ fn receive_prefixes(
     let receive: Vec<usize> = files
         .iter()
         .copied()
-        .filter(|&id| inputs[id].name_direction != Some(Direction::Send))
+        .filter(|&id| {
+            let name = inputs[id]
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            inputs[id].name_direction != Some(Direction::Send)
+                && !crate::parse::w3c::is_iis_name(&name)
+        })
         .collect();
-    let mut picks = Vec::new();
+    let mut order: Vec<usize> = Vec::new();
     if let (Some(&first), Some(&last)) = (receive.first(), receive.last()) {
-        picks.extend([first, receive[receive.len() / 2], last]);
-        picks.dedup();
+        order.extend([first, last, receive[receive.len() / 2]]);
+        order.extend(receive.iter().copied());
     }
+    let mut seen = BTreeSet::new();
+    order.retain(|id| seen.insert(*id));
     let mut out = BTreeSet::new();
-    for id in picks {
+    let mut with_rows = 0;
+    for id in order.into_iter().take(8) {
         let Some(bytes) = head(id) else { continue };
-        prefixes_in(&bytes, inputs[id].name_direction, &mut out);
+        if prefixes_in(&bytes, inputs[id].name_direction, &mut out) {
+            with_rows += 1;
+        }
+        if with_rows == 3 {
+            break;
+        }
     }
     out
 }
 
-/// Adds the connector prefixes of the receive rows in `bytes`.
-fn prefixes_in(bytes: &[u8], named: Option<Direction>, out: &mut BTreeSet<String>) {
+/// Adds the connector prefixes of the receive rows in `bytes`; returns
+/// whether it held any receive row.
+fn prefixes_in(bytes: &[u8], named: Option<Direction>, out: &mut BTreeSet<String>) -> bool {
     let body = bytes.strip_prefix(BOM).unwrap_or(bytes);
     let mut header_direction = None;
     let complete = match memchr::memrchr(b'\n', body) {
         Some(i) => &body[..i],
-        None => return,
+        None => return false,
     };
+    let mut rows = false;
     for line in complete.split(|&b| b == b'\n') {
         if let Some(v) = line.strip_prefix(b"#Log-type:") {
             let v = v.trim_ascii();
@@ -279,6 +303,7 @@ fn prefixes_in(bytes: &[u8], named: Option<Direction>, out: &mut BTreeSet<String
         if direction != Direction::Receive {
             continue;
         }
+        rows = true;
         let connector = row.get(fields::CONNECTOR_ID);
         if let Some(i) = memchr::memchr(b'\\', connector)
             && i > 0
@@ -287,6 +312,7 @@ fn prefixes_in(bytes: &[u8], named: Option<Direction>, out: &mut BTreeSet<String
             out.insert(name.to_string());
         }
     }
+    rows
 }
 
 #[cfg(test)]

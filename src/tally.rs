@@ -12,7 +12,7 @@ use crate::parse::stamp::Key;
 use crate::parse::tls::Version;
 use crate::parse::{Direction, Stamp};
 use crate::session::{Class, Session, TlsEvent};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::hash_map::Entry;
 
 /// Successful negotiations by version, plus failed ones.
@@ -285,6 +285,9 @@ pub struct FileStats {
     /// A stream that broke off (a corrupt gzip or zip entry, a bad CRC, a
     /// zip bomb): says why. What was read before is counted.
     pub error: Option<String>,
+    /// An IIS log: whether its `#Fields:` name the crypt-* fields (`None`:
+    /// not an IIS log).
+    pub iis_crypt: Option<bool>,
     /// The file's direction, when the file says (header, name, TLS role).
     pub direction: Option<Direction>,
     /// The time the file covers: its first and last record, leaving out
@@ -318,6 +321,10 @@ impl FileStats {
         if self.error.is_none() {
             self.error = other.error;
         }
+        self.iis_crypt = match (self.iis_crypt, other.iis_crypt) {
+            (Some(a), Some(b)) => Some(a || b),
+            (a, b) => a.or(b),
+        };
         self.cover = match (self.cover, other.cover) {
             (Some(a), Some(b)) => Some((a.0.min(b.0), a.1.max(b.1))),
             (a, b) => a.or(b),
@@ -530,6 +537,45 @@ impl Examples {
     }
 }
 
+/// One HTTPS client (address and user agent) of one IIS site on one
+/// server: a row of the http-client report.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct HttpKey {
+    pub site: Box<str>,
+    pub server: ServerId,
+    pub client_ip: Box<[u8]>,
+    pub user_agent: Box<[u8]>,
+}
+
+/// What one HTTPS client did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HttpCounts {
+    /// Requests by the version of their connection.
+    pub versions: [u64; 7],
+    /// All requests, plain HTTP among them.
+    pub requests: u64,
+    /// Distinct `cs-username` values (empty ones left out).
+    pub users: FxHashSet<Box<[u8]>>,
+    pub first_seen: Option<Stamp>,
+    pub last_seen: Option<Stamp>,
+}
+
+impl HttpCounts {
+    pub fn add(&mut self, o: HttpCounts) {
+        for (a, b) in self.versions.iter_mut().zip(o.versions) {
+            *a += b;
+        }
+        self.requests += o.requests;
+        self.users.extend(o.users);
+        self.first_seen = earliest(self.first_seen, o.first_seen);
+        self.last_seen = self.last_seen.max(o.last_seen);
+    }
+}
+
+/// Requests per application (an [`crate::parse::w3c::APPS`] entry or
+/// `other`) of a site on a server: the http-app report.
+pub type AppKey = (Box<str>, ServerId, &'static str);
+
 /// Everything one worker has counted.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Tally {
@@ -550,6 +596,10 @@ pub struct Tally {
     pub files: FxHashMap<usize, FileStats>,
     /// What each filter let through (session mode, with filters set).
     pub hits: FilterHits,
+    /// IIS: per HTTPS client, and per application (versions, then all
+    /// requests).
+    pub http: FxHashMap<HttpKey, HttpCounts>,
+    pub http_app: FxHashMap<AppKey, [u64; 8]>,
 }
 
 fn merge_remotes(
@@ -677,6 +727,15 @@ impl Tally {
             self.files.entry(k).or_default().merge(v);
         }
         self.hits.add(other.hits);
+        for (k, v) in other.http {
+            self.http.entry(k).or_default().add(v);
+        }
+        for (k, v) in other.http_app {
+            let e = self.http_app.entry(k).or_default();
+            for (a, b) in e.iter_mut().zip(v) {
+                *a += b;
+            }
+        }
         self
     }
 

@@ -31,6 +31,8 @@ pub enum RowError {
     TextAfterQuote,
     /// The first field is not a `yyyy-MM-ddTHH:mm:ss` time stamp.
     BadTimestamp,
+    /// An IIS row without the `date` and `time` its `#Fields:` line names.
+    NotARequest,
 }
 
 impl std::fmt::Display for RowError {
@@ -40,6 +42,9 @@ impl std::fmt::Display for RowError {
             RowError::UnterminatedQuote => f.write_str("quoted field without closing quote"),
             RowError::TextAfterQuote => f.write_str("text after a closing quote"),
             RowError::BadTimestamp => f.write_str("date-time is not an ISO time stamp"),
+            RowError::NotARequest => {
+                f.write_str("no date and time where the #Fields: line puts them")
+            }
         }
     }
 }

@@ -450,6 +450,56 @@ pub fn page(reports: &Reports, warnings: &[String]) -> String {
             weak.then_some("weak")
         });
     }
+    // 8. HTTPS clients, when IIS logs were read.
+    if let Some(t) = reports.table(Kind::HttpApp) {
+        out.push_str("<h2 id=\"https\">HTTPS clients (IIS)</h2>");
+        let (site, server, app) = (col(t, "site"), col(t, "server"), col(t, "application"));
+        let rows: Vec<&Vec<Cell>> = t.rows.iter().collect();
+        let names: Vec<String> = rows
+            .iter()
+            .take(TOP)
+            .map(|r| {
+                [site, server, app]
+                    .iter()
+                    .filter_map(|i| i.map(|i| cell_text(&r[i])))
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        if !names.is_empty() {
+            let shown: Vec<&Vec<Cell>> = rows.iter().take(TOP).copied().collect();
+            out.push_str("<div class=\"scroll\">");
+            out.push_str(&svg::bars(
+                "http",
+                "HTTPS requests per application by TLS version",
+                &names,
+                &version_series(t, &shown),
+            ));
+            out.push_str("</div>");
+        }
+        table(&mut out, t, &t.columns.clone(), &rows, &legacy_count);
+        if let Some(c) = reports.table(Kind::HttpClient) {
+            let legacy: Vec<&Vec<Cell>> = c
+                .rows
+                .iter()
+                .filter(|r| {
+                    ["SSL3", "TLS1.0", "TLS1.1"].iter().any(|v| {
+                        col(c, v).is_some_and(|i| matches!(r[i], Cell::Count(n) if n > 0))
+                    })
+                })
+                .collect();
+            let _ = write!(
+                out,
+                "<p class=\"note\">Clients below TLS 1.2: {} (client address and user agent; \
+                 all clients in <code>exlog … --by http-client --format csv</code>).</p>",
+                legacy.len()
+            );
+            if !legacy.is_empty() {
+                table(&mut out, c, &c.columns.clone(), &legacy, &legacy_count);
+            }
+        }
+    }
     let _ = writeln!(
         out,
         "<footer>Made by exlog {} from Exchange SMTP protocol logs. This page loads \

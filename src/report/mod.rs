@@ -3,6 +3,7 @@
 
 pub mod csv;
 pub mod html;
+pub mod http;
 pub mod json;
 pub mod legacy;
 pub mod readiness;
@@ -36,6 +37,10 @@ pub enum Kind {
     Server,
     /// Who to call: remotes below TLS 1.2 or with weak suites.
     Legacy,
+    /// IIS: HTTPS clients by TLS version.
+    HttpClient,
+    /// IIS: requests per Exchange application by TLS version.
+    HttpApp,
 }
 
 impl Kind {
@@ -50,6 +55,8 @@ impl Kind {
             Kind::Readiness => "readiness",
             Kind::Server => "server",
             Kind::Legacy => "legacy",
+            Kind::HttpClient => "http-client",
+            Kind::HttpApp => "http-app",
         }
     }
 
@@ -65,11 +72,13 @@ impl Kind {
             Kind::Readiness => "per server and connector: can TLS 1.0/1.1 be switched off?",
             Kind::Server => "per server: negotiations, sessions, first and last record",
             Kind::Legacy => "who to call: remotes below TLS 1.2 or on weak ciphers",
+            Kind::HttpClient => "IIS logs: HTTPS clients (IP and user agent) by TLS version",
+            Kind::HttpApp => "IIS logs: requests per Exchange application by TLS version",
         }
     }
 
     /// Every report, in the order of the JSON document and `-o DIR/`.
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 11] = [
         Kind::Connector,
         Kind::Remote,
         Kind::Cipher,
@@ -79,6 +88,8 @@ impl Kind {
         Kind::Readiness,
         Kind::Server,
         Kind::Legacy,
+        Kind::HttpClient,
+        Kind::HttpApp,
     ];
 
     /// The kind called `name` (as in `--by`).
@@ -89,7 +100,10 @@ impl Kind {
     /// Reports that need every row joined into sessions; the others come
     /// from TLS rows alone (the fast path).
     pub fn needs_sessions(self) -> bool {
-        !matches!(self, Kind::Cipher | Kind::Failure)
+        !matches!(
+            self,
+            Kind::Cipher | Kind::Failure | Kind::HttpClient | Kind::HttpApp
+        )
     }
 }
 
@@ -294,6 +308,10 @@ impl Reports {
                 kind,
                 columns: match kind {
                     Kind::Session => sessions::SESSION_COLUMNS.to_vec(),
+                    Kind::HttpClient => {
+                        http::clients(&Tally::default(), &Servers::default()).columns
+                    }
+                    Kind::HttpApp => http::apps(&Tally::default(), &Servers::default()).columns,
                     _ => Vec::new(),
                 },
                 rows: Vec::new(),
@@ -345,7 +363,7 @@ impl Reports {
         summary.servers = server_infos(tally, servers, options);
         let sessions = options.sessions;
         let infos = &summary.servers;
-        let builders: [(Kind, &dyn Fn() -> Table); 8] = [
+        let builders: [(Kind, &dyn Fn() -> Table); 10] = [
             (Kind::Connector, &|| connector(tally)),
             (Kind::Remote, &|| remote(tally)),
             (Kind::Cipher, &|| cipher(tally)),
@@ -354,14 +372,20 @@ impl Reports {
             (Kind::Readiness, &|| readiness::table(tally, infos, options)),
             (Kind::Server, &|| server::table(tally, infos)),
             (Kind::Legacy, &|| legacy::table(tally, servers)),
+            (Kind::HttpClient, &|| http::clients(tally, servers)),
+            (Kind::HttpApp, &|| http::apps(tally, servers)),
         ];
+        // The IIS reports only when IIS logs were read (or asked for).
+        let iis = tally.files.values().any(|f| f.iis_crypt.is_some());
         let mut tables = Vec::new();
         for (kind, build) in builders {
-            let session_report = !matches!(
-                kind,
-                Kind::Connector | Kind::Remote | Kind::Cipher | Kind::Failure
-            );
-            if !wanted(kind) || (session_report && !sessions) {
+            let http = matches!(kind, Kind::HttpClient | Kind::HttpApp);
+            let session_report = !http
+                && !matches!(
+                    kind,
+                    Kind::Connector | Kind::Remote | Kind::Cipher | Kind::Failure
+                );
+            if !wanted(kind) || (session_report && !sessions) || (http && !iis) {
                 continue;
             }
             let mut t = build();

@@ -78,6 +78,7 @@ def ugly():
     put(os.path.join(d, "RECV2024010101-1.LOG"), crlf(header("Receive", "2024-01-01T01:00:00.000Z")))  # header only
     put(os.path.join(d, "RECV2024010102-1.LOG"), bytes(range(256)) * 8)  # binary
     put(os.path.join(d, "notes.txt"), b"not a log, never read\n")
+    # An IIS log that logs no crypt-* fields: read, with a warning saying how to add them.
     put(os.path.join(d, "u_ex240101.log"), b"#Fields: date time\n")
     # LF endings, no BOM, rows before the header's #Date, a `#` line mid-file,
     # a malformed TLS row, and a last line cut mid-quote (still being written).
@@ -251,7 +252,36 @@ def hostile():
     put(os.path.join(d, "RECV2024060110-1.LOG"), crlf(header("Receive", "2024-06-01T10:00:00.000Z") + rows))
 
 
+def iis():
+    """IIS W3C logs: the published EWS excerpt (its #Fields, with crypt-*
+    and OriginalClientIP) in on-disk form, plus hand-made rows: a TLS 1.0
+    phone, a #Fields change mid-file, a plain HTTP request and a row cut
+    short; and a site that logs no crypt-* fields."""
+    d = os.path.join(HERE, "iis", "EX05")
+    head = ["#Software: Microsoft Internet Information Services 10.0", "#Version: 1.0"]
+    rows = sample_rows("gbeifuss_github_io_powershell-exchange-tls_iis.log")
+    # sample_rows drops the excerpt's own # lines: put its #Date/#Fields back.
+    with open(os.path.join(SAMPLES, "gbeifuss_github_io_powershell-exchange-tls_iis.log"), encoding="utf-8") as f:
+        own = [l.rstrip("\n") for l in f if l.startswith("#Date") or l.startswith("#Fields")]
+    rows = own + rows + [
+        "2021-03-04 00:01:00 10.10.1.103 POST /Microsoft-Server-ActiveSync/default.eas Cmd=Sync 443 CONTOSO\\phone 203.0.113.9 Apple-iPhone9C1/1402.42 - 200 0 0 12 40 6610 8004 ae06 -",
+        "2021-03-04 00:01:30 10.10.1.103 POST /Microsoft-Server-ActiveSync/default.eas Cmd=Ping 443 CONTOSO\\phone 203.0.113.9 Apple-iPhone9C1/1402.42 - 200 0 0 12 40 6610 8004 ae06 192.0.2.77",
+        "#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) sc-status crypt-protocol crypt-cipher crypt-hash crypt-keyexchange",
+        "2021-03-04 00:02:00 10.10.1.103 GET /owa/ - 443 CONTOSO\\alice 198.51.100.4 Mozilla/5.0 200 100 6610 800c ae06",
+        "2021-03-04 00:02:10 10.10.1.103 GET /owa/service.svc - 443 CONTOSO\\bob 198.51.100.4 Mozilla/5.0 200 800 6610 800c ae06",
+        "2021-03-04 00:03:00 10.10.1.103 GET /owa/ - 80 - 198.51.100.4 Mozilla/5.0 302 - - - -",
+        "2021-03-04 00:04",
+    ]
+    put(os.path.join(d, "W3SVC1", "u_ex210304.log"), crlf(head + rows, bom=False))
+    put(os.path.join(d, "W3SVC2", "u_ex210304.log"), crlf(head + [
+        "#Date: 2021-03-04 00:00:01",
+        "#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) sc-status",
+        "2021-03-04 00:02:00 10.10.1.103 GET /ecp/ - 443 - 198.51.100.4 Mozilla/5.0 200",
+    ], bom=False))
+
+
 real()
 ugly()
 sessions()
 hostile()
+iis()

@@ -11,6 +11,7 @@ mod fixtures;
 mod fuzz;
 mod hostile;
 mod html;
+mod iis;
 mod oracle;
 mod splits;
 mod util;

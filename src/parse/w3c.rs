@@ -1,0 +1,249 @@
+//! IIS W3C extended logs with the TLS custom fields (`crypt-protocol`,
+//! `crypt-cipher`, `crypt-hash`, `crypt-keyexchange`; see
+//! `docs/log-format.md` §6). Space-separated fields, `-` for empty, named
+//! by the latest `#Fields:` line (which may change mid-file).
+
+use super::tls::Version;
+
+/// A file that starts like an IIS W3C log: its `#Software:` line, or a
+/// `#Fields:` line naming `cs-uri-stem`, in its first 8 KiB.
+pub fn is_iis(data: &[u8]) -> bool {
+    let head = &data[..data.len().min(8192)];
+    let head = head.strip_prefix(super::BOM).unwrap_or(head);
+    head.split(|&b| b == b'\n').any(|l| {
+        l.starts_with(b"#Software: Microsoft Internet Information Services")
+            || (l.starts_with(b"#Fields:")
+                && memchr::memmem::find(&l.to_ascii_lowercase(), b"cs-uri-stem").is_some())
+    })
+}
+
+/// `u_ex*.log` (any case, with IIS 8.5's `_x` too): the IIS names taken
+/// from a folder.
+pub fn is_iis_name(name: &str) -> bool {
+    name.len() > 8
+        && name[..4].eq_ignore_ascii_case("u_ex")
+        && name[name.len() - 4..].eq_ignore_ascii_case(".log")
+}
+
+/// Where the fields exlog uses sit in a row, from a `#Fields:` line.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Fields {
+    pub date: Option<usize>,
+    pub time: Option<usize>,
+    pub uri_stem: Option<usize>,
+    pub port: Option<usize>,
+    pub username: Option<usize>,
+    pub client_ip: Option<usize>,
+    pub user_agent: Option<usize>,
+    pub original_ip: Option<usize>,
+    pub protocol: Option<usize>,
+    pub cipher: Option<usize>,
+    pub hash: Option<usize>,
+    pub key_exchange: Option<usize>,
+}
+
+impl Fields {
+    /// Reads a `#Fields:` line (without the prefix). Names match without
+    /// regard to case, as IIS writes them as configured.
+    pub fn parse(names: &[u8]) -> Fields {
+        let mut f = Fields::default();
+        for (i, name) in names
+            .split(|&b| b == b' ')
+            .filter(|n| !n.is_empty())
+            .enumerate()
+        {
+            let name = name.trim_ascii().to_ascii_lowercase();
+            let slot = match &name[..] {
+                b"date" => &mut f.date,
+                b"time" => &mut f.time,
+                b"cs-uri-stem" => &mut f.uri_stem,
+                b"s-port" => &mut f.port,
+                b"cs-username" => &mut f.username,
+                b"c-ip" => &mut f.client_ip,
+                b"cs(user-agent)" => &mut f.user_agent,
+                b"originalclientip" => &mut f.original_ip,
+                b"crypt-protocol" => &mut f.protocol,
+                b"crypt-cipher" => &mut f.cipher,
+                b"crypt-hash" => &mut f.hash,
+                b"crypt-keyexchange" => &mut f.key_exchange,
+                _ => continue,
+            };
+            *slot = Some(i);
+        }
+        f
+    }
+
+    /// The TLS fields are logged: the log can answer the question.
+    pub fn has_crypt(&self) -> bool {
+        self.protocol.is_some()
+    }
+}
+
+/// One request, as the fields of its row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Request<'a> {
+    /// `yyyy-MM-ddTHH:mm:ss.000Z`, made from `date` and `time`.
+    pub stamp: [u8; 24],
+    pub uri_stem: &'a [u8],
+    pub username: &'a [u8],
+    /// `OriginalClientIP` when logged (the client behind a load balancer),
+    /// else `c-ip`.
+    pub client_ip: &'a [u8],
+    pub user_agent: &'a [u8],
+    /// `None` for plain HTTP (`-`) or a value exlog does not know.
+    pub version: Option<Version>,
+    /// The hex value as written (`-` or empty for plain HTTP).
+    pub protocol: &'a [u8],
+    pub cipher: &'a [u8],
+    pub hash: &'a [u8],
+}
+
+/// `-` (IIS's empty) as empty.
+fn value(v: &[u8]) -> &[u8] {
+    if v == b"-" { b"" } else { v }
+}
+
+/// Splits a data row by `fields`; `None` if it has too few fields or no
+/// date and time.
+pub fn request<'a>(line: &'a [u8], f: &Fields) -> Option<Request<'a>> {
+    let parts: Vec<&[u8]> = line.split(|&b| b == b' ').collect();
+    let get = |i: Option<usize>| i.and_then(|i| parts.get(i).copied()).map(value);
+    let date = get(f.date)?;
+    let time = get(f.time)?;
+    if date.len() != 10 || time.len() != 8 {
+        return None;
+    }
+    let mut stamp = *b"0000-00-00T00:00:00.000Z";
+    stamp[..10].copy_from_slice(date);
+    stamp[11..19].copy_from_slice(time);
+    let original = get(f.original_ip).unwrap_or(b"");
+    let client_ip = if original.is_empty() {
+        get(f.client_ip).unwrap_or(b"")
+    } else {
+        original
+    };
+    let protocol = get(f.protocol).unwrap_or(b"");
+    Some(Request {
+        stamp,
+        uri_stem: get(f.uri_stem).unwrap_or(b""),
+        username: get(f.username).unwrap_or(b""),
+        client_ip,
+        user_agent: get(f.user_agent).unwrap_or(b""),
+        version: protocol_version(protocol),
+        protocol,
+        cipher: get(f.cipher).unwrap_or(b""),
+        hash: get(f.hash).unwrap_or(b""),
+    })
+}
+
+/// `crypt-protocol` (bare hex SP_PROT_* flags) as a version; `other` for a
+/// value it does not name, `None` for plain HTTP.
+pub fn protocol_version(hex: &[u8]) -> Option<Version> {
+    if hex.is_empty() {
+        return None;
+    }
+    let v = std::str::from_utf8(hex)
+        .ok()
+        .and_then(|h| u32::from_str_radix(h, 16).ok());
+    Some(match v {
+        Some(0x4 | 0x8) => Version::Ssl2,
+        Some(0x10 | 0x20) => Version::Ssl3,
+        Some(0x40 | 0x80) => Version::Tls10,
+        Some(0x100 | 0x200) => Version::Tls11,
+        Some(0x400 | 0x800) => Version::Tls12,
+        Some(0x1000 | 0x2000) => Version::Tls13,
+        _ => Version::Other,
+    })
+}
+
+/// The Exchange applications of the `http-app` report, by the first
+/// segment of the URI stem (any case).
+pub const APPS: [&str; 9] = [
+    "/owa",
+    "/ecp",
+    "/Microsoft-Server-ActiveSync",
+    "/EWS",
+    "/autodiscover",
+    "/mapi",
+    "/rpc",
+    "/oab",
+    "/powershell",
+];
+
+/// The application of a URI stem: one of [`APPS`], or `other`.
+pub fn app(uri_stem: &[u8]) -> &'static str {
+    let first = uri_stem
+        .iter()
+        .skip(1)
+        .position(|&b| b == b'/')
+        .map_or(uri_stem, |i| &uri_stem[..i + 1]);
+    APPS.iter()
+        .find(|a| a.as_bytes().eq_ignore_ascii_case(first))
+        .copied()
+        .unwrap_or("other")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FIELDS: &[u8] = b"date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken crypt-protocol crypt-cipher crypt-hash crypt-keyexchange OriginalClientIP";
+    const ROW: &[u8] = b"2021-03-03 23:59:55 10.10.1.103 POST /EWS/Exchange.asmx &CorrelationID=<empty>; 443 DOMAIN\\webmail 10.10.1.58 ExchangeServicesClient/15.00.0913.015 - 200 0 0 38 400 660e 800c ae06 -";
+
+    #[test]
+    fn a_request_by_its_field_names() {
+        let f = Fields::parse(FIELDS);
+        assert!(f.has_crypt());
+        let r = request(ROW, &f).unwrap();
+        assert_eq!(&r.stamp, b"2021-03-03T23:59:55.000Z");
+        assert_eq!(r.version, Some(Version::Tls12));
+        assert_eq!(r.client_ip, b"10.10.1.58");
+        assert_eq!(r.username, b"DOMAIN\\webmail");
+        assert_eq!(r.user_agent, b"ExchangeServicesClient/15.00.0913.015");
+        assert_eq!(app(r.uri_stem), "/EWS");
+        // OriginalClientIP, when logged, is the client.
+        let behind = [&ROW[..ROW.len() - 1], b"192.0.2.5"].concat();
+        assert_eq!(request(&behind, &f).unwrap().client_ip, b"192.0.2.5");
+    }
+
+    #[test]
+    fn iis_files_by_name_and_head() {
+        assert!(is_iis_name("u_ex210304.log"));
+        assert!(is_iis_name("u_ex210304_x.log"));
+        assert!(!is_iis_name("RECV2024030810-1.LOG"));
+        assert!(is_iis(
+            b"#Date: 2021-03-04 00:00:03\r\n#Fields: date time cs-uri-stem c-ip\r\n"
+        ));
+        assert!(is_iis(
+            b"\xEF\xBB\xBF#Software: Microsoft Internet Information Services 10.0\n"
+        ));
+        assert!(!is_iis(
+            b"#Software: Microsoft Exchange Server\r\n#Fields: date-time,connector-id\r\n"
+        ));
+    }
+
+    #[test]
+    fn versions_apps_and_missing_fields() {
+        for (hex, v) in [
+            (&b"40"[..], Some(Version::Tls10)),
+            (b"80", Some(Version::Tls10)),
+            (b"200", Some(Version::Tls11)),
+            (b"2000", Some(Version::Tls13)),
+            (b"10", Some(Version::Ssl3)),
+            (b"7", Some(Version::Other)),
+            (b"", None),
+        ] {
+            assert_eq!(protocol_version(hex), v, "{hex:?}");
+        }
+        assert_eq!(
+            app(b"/Microsoft-Server-ActiveSync/default.eas"),
+            "/Microsoft-Server-ActiveSync"
+        );
+        assert_eq!(app(b"/owa/"), "/owa");
+        assert_eq!(app(b"/OWA"), "/owa");
+        assert_eq!(app(b"/autodiscover/autodiscover.xml"), "/autodiscover");
+        assert_eq!(app(b"/favicon.ico"), "other");
+        assert!(!Fields::parse(b"date time cs-uri-stem c-ip").has_crypt());
+        assert_eq!(request(b"2021-03-03 23:59", &Fields::parse(FIELDS)), None);
+    }
+}
