@@ -190,6 +190,15 @@ enum Unit<'b> {
     /// A compressed or archived file (or standard input) the worker reads
     /// as a stream, block by block.
     Stream(usize),
+    /// A byte range of an IIS log, with the `#Fields:` names in effect
+    /// where it starts (none at the file's start).
+    Iis {
+        file: usize,
+        bytes: Arc<Bytes<'b>>,
+        start: usize,
+        end: usize,
+        fields: Option<Arc<[u8]>>,
+    },
     /// A byte range of a file the planner already opened.
     Part {
         file: usize,
@@ -258,17 +267,27 @@ pub fn scan(inputs: &impl Inputs, plan: &Plan, progress: &ProgressBar) -> Scanne
             continue;
         };
         let bytes = Arc::new(bytes);
-        // An IIS log is read whole: its #Fields may change anywhere.
+        // An IIS log: each chunk starts with the #Fields: in effect there.
         if is_iis(input, &bytes) {
-            let end = bytes.len();
-            units.push(Unit::Part {
-                file: id,
-                bytes,
-                direction,
-                bounds,
-                start: 0,
-                end,
-            });
+            let headers = iis_headers(&bytes);
+            let mut start = 0;
+            while start < bytes.len() {
+                let end = start.saturating_add(chunk).min(bytes.len());
+                let from = crate::scan::align(&bytes, start);
+                let fields = headers
+                    .iter()
+                    .take_while(|(at, _)| *at < from)
+                    .last()
+                    .map(|(_, f)| Arc::clone(f));
+                units.push(Unit::Iis {
+                    file: id,
+                    bytes: Arc::clone(&bytes),
+                    start,
+                    end,
+                    fields,
+                });
+                start = end;
+            }
             continue;
         }
         let mut start = 0;
@@ -290,7 +309,9 @@ pub fn scan(inputs: &impl Inputs, plan: &Plan, progress: &ProgressBar) -> Scanne
         // Compressed: about ten times its size to scan.
         Unit::Stream(id) => std::cmp::Reverse(files[*id].size.saturating_mul(10)),
         Unit::Whole(id) => std::cmp::Reverse(files[*id].size),
-        Unit::Part { start, end, .. } => std::cmp::Reverse((end - start) as u64),
+        Unit::Part { start, end, .. } | Unit::Iis { start, end, .. } => {
+            std::cmp::Reverse((end - start) as u64)
+        }
     });
     let workers: Vec<Mutex<Worker>> = (0..rayon::current_num_threads())
         .map(|_| Mutex::default())
@@ -387,6 +408,28 @@ fn run<'b>(
 ) -> u64 {
     let (file, bytes, direction, bounds, start, end) = match unit {
         Unit::Stream(id) => return run_stream(id, inputs, folders, servers, plan, worker),
+        Unit::Iis {
+            file,
+            bytes,
+            start,
+            end,
+            fields,
+        } => {
+            let ctx = FileCtx {
+                id: file,
+                folder: folders[file],
+                server: servers.of_file[file],
+                bounds: &Bounds::ANY,
+                direction: None,
+                filters: &plan.filters,
+                release: &|_, _| {},
+            };
+            let site = site_of(&inputs.inputs()[file].path);
+            let tally = &mut worker.scanned.tally;
+            crate::scan::scan_iis(&bytes, start, end, fields.as_deref(), ctx, &site, tally);
+            bytes.release(start, end);
+            return (end - start) as u64;
+        }
         Unit::Whole(id) => {
             let Some((bytes, direction, bounds)) =
                 open(inputs, id, plan, &mut worker.scanned.tally)
@@ -418,7 +461,8 @@ fn run<'b>(
     };
     if start == 0 && is_iis(&inputs.inputs()[file], &bytes) {
         let site = site_of(&inputs.inputs()[file].path);
-        crate::scan::scan_iis(&bytes, ctx, &site, &mut worker.scanned.tally);
+        let tally = &mut worker.scanned.tally;
+        crate::scan::scan_iis(&bytes, 0, end, None, ctx, &site, tally);
         bytes.release(start, end);
         return (end - start) as u64;
     }
@@ -438,6 +482,20 @@ fn run<'b>(
     }
     bytes.release(start, end);
     (end - start) as u64
+}
+
+/// The `#Fields:` lines of an IIS log: where each starts, and its names.
+fn iis_headers(data: &[u8]) -> Vec<(usize, Arc<[u8]>)> {
+    memchr::memmem::find_iter(data, b"#Fields:")
+        .filter(|&at| {
+            at == 0 || data[at - 1] == b'\n' || (at == 3 && data.starts_with(crate::parse::BOM))
+        })
+        .map(|at| {
+            let names = &data[at + 8..];
+            let end = memchr::memchr(b'\n', names).unwrap_or(names.len());
+            (at, Arc::from(names[..end].trim_ascii()))
+        })
+        .collect()
 }
 
 /// An IIS log, by its name (`u_ex*.log`) or its first lines.

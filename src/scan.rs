@@ -288,11 +288,20 @@ fn row(line: &[u8], ctx: FileCtx, tally: &mut Tally) -> Result<bool, fields::Row
     Ok(true)
 }
 
-/// An IIS W3C log, whole (its `#Fields:` may change anywhere in it, so it
-/// is not cut into chunks): every request counted per client and per
-/// application of `site` (the `W3SVC…` folder). Per file the counts are
+/// The lines of an IIS W3C log that start in `[start, end)`, read with the
+/// `#Fields:` names in effect at `start` (found by the planner; a
+/// `#Fields:` line may come anywhere): every request counted per client
+/// and per application of `site` (the `W3SVC…` folder). The counts are
 /// kept by borrowed keys and handed to `tally` once, at the end.
-pub fn scan_iis(data: &[u8], ctx: FileCtx, site: &str, tally: &mut Tally) {
+pub fn scan_iis(
+    data: &[u8],
+    start: usize,
+    end: usize,
+    fields_at_start: Option<&[u8]>,
+    ctx: FileCtx,
+    site: &str,
+    tally: &mut Tally,
+) {
     use crate::parse::w3c;
     use crate::tally::{HttpCounts, HttpKey};
     #[derive(Default)]
@@ -303,9 +312,9 @@ pub fn scan_iis(data: &[u8], ctx: FileCtx, site: &str, tally: &mut Tally) {
         first: Option<[u8; 24]>,
         last: Option<[u8; 24]>,
     }
-    let range = Range::new(data, 0, data.len());
-    let mut fields = w3c::Fields::default();
-    let mut crypt: Option<bool> = None;
+    let range = Range::new(data, start, end);
+    let mut fields = fields_at_start.map(w3c::Fields::parse).unwrap_or_default();
+    let mut crypt: Option<bool> = fields_at_start.map(|_| fields.has_crypt());
     let mut clients: FxHashMap<(&[u8], &[u8]), Client> = FxHashMap::default();
     let mut apps: FxHashMap<&'static str, [u64; 8]> = FxHashMap::default();
     let mut stats = std::mem::take(tally.file(ctx.id));
@@ -357,7 +366,8 @@ pub fn scan_iis(data: &[u8], ctx: FileCtx, site: &str, tally: &mut Tally) {
         a[7] += 1;
     }
     range.count(&mut stats, lines, 0);
-    stats.iis_crypt = Some(crypt.unwrap_or(false));
+    // The file logs the crypt-* fields if any of its #Fields lines names them.
+    stats.iis_crypt = Some(stats.iis_crypt.unwrap_or(false) || crypt.unwrap_or(false));
     *tally.file(ctx.id) = stats;
     for ((ip, ua), c) in clients {
         let key = HttpKey {

@@ -73,6 +73,28 @@ impl Fields {
         f
     }
 
+    /// The index of the last field used.
+    fn last(&self) -> usize {
+        [
+            self.date,
+            self.time,
+            self.uri_stem,
+            self.port,
+            self.username,
+            self.client_ip,
+            self.user_agent,
+            self.original_ip,
+            self.protocol,
+            self.cipher,
+            self.hash,
+            self.key_exchange,
+        ]
+        .into_iter()
+        .flatten()
+        .max()
+        .unwrap_or(0)
+    }
+
     /// The TLS fields are logged: the log can answer the question.
     pub fn has_crypt(&self) -> bool {
         self.protocol.is_some()
@@ -98,6 +120,10 @@ pub struct Request<'a> {
     pub hash: &'a [u8],
 }
 
+/// Fields past this are not looked at (IIS custom fields total 64 KB,
+/// but exlog's come first in every layout seen).
+const MAX_FIELDS: usize = 64;
+
 /// `-` (IIS's empty) as empty.
 fn value(v: &[u8]) -> &[u8] {
     if v == b"-" { b"" } else { v }
@@ -106,8 +132,24 @@ fn value(v: &[u8]) -> &[u8] {
 /// Splits a data row by `fields`; `None` if it has too few fields or no
 /// date and time.
 pub fn request<'a>(line: &'a [u8], f: &Fields) -> Option<Request<'a>> {
-    let parts: Vec<&[u8]> = line.split(|&b| b == b' ').collect();
-    let get = |i: Option<usize>| i.and_then(|i| parts.get(i).copied()).map(value);
+    // Field boundaries up to the last field used, without allocating.
+    let mut parts: [&[u8]; MAX_FIELDS] = [b""; MAX_FIELDS];
+    let want = f.last().min(MAX_FIELDS - 1);
+    let mut n = 0;
+    let mut from = 0;
+    for at in memchr::memchr_iter(b' ', line) {
+        parts[n] = &line[from..at];
+        n += 1;
+        from = at + 1;
+        if n > want {
+            break;
+        }
+    }
+    if n <= want && n < MAX_FIELDS {
+        parts[n] = &line[from..];
+        n += 1;
+    }
+    let get = |i: Option<usize>| i.filter(|&i| i < n).map(|i| value(parts[i]));
     let date = get(f.date)?;
     let time = get(f.time)?;
     if date.len() != 10 || time.len() != 8 {

@@ -484,9 +484,9 @@ pub fn page(reports: &Reports, warnings: &[String]) -> String {
                 .rows
                 .iter()
                 .filter(|r| {
-                    ["SSL3", "TLS1.0", "TLS1.1"].iter().any(|v| {
-                        col(c, v).is_some_and(|i| matches!(r[i], Cell::Count(n) if n > 0))
-                    })
+                    ["SSL3", "TLS1.0", "TLS1.1"]
+                        .iter()
+                        .any(|v| col(c, v).is_some_and(|i| matches!(r[i], Cell::Count(n) if n > 0)))
                 })
                 .collect();
             let _ = write!(
