@@ -62,3 +62,30 @@ fn one_run_reads_smtp_and_iis() {
     let v: serde_json::Value = serde_json::from_str(&smtp.stdout).unwrap();
     assert!(v.get("http-client").is_none());
 }
+
+/// Cut into chunks anywhere (a #Fields: change falls inside some of them),
+/// read on two threads: the same reports and messages.
+#[test]
+fn any_chunk_size_gives_the_same_iis_reports() {
+    let whole = exlog(["tests/data/iis", "--format", "json", "-j", "1"]);
+    let strip = |s: &str| {
+        let mut v: serde_json::Value = serde_json::from_str(s).unwrap();
+        let stats = v["stats"].as_object_mut().unwrap();
+        stats.remove("elapsed_seconds");
+        stats.remove("gb_per_s");
+        v
+    };
+    for chunk in ["64", "300", "1000", "5000"] {
+        let run = exlog([
+            "tests/data/iis",
+            "--format",
+            "json",
+            "-j",
+            "2",
+            "--chunk-size",
+            chunk,
+        ]);
+        assert_eq!(strip(&run.stdout), strip(&whole.stdout), "chunk {chunk}");
+        assert_eq!(run.stderr, whole.stderr, "chunk {chunk}");
+    }
+}
