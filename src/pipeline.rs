@@ -270,9 +270,7 @@ pub fn scan(inputs: &impl Inputs, plan: &Plan, progress: &ProgressBar) -> Scanne
         // An IIS log: each chunk starts with the #Fields: in effect there.
         if is_iis(input, &bytes) {
             let headers = iis_headers(&bytes);
-            let mut start = 0;
-            while start < bytes.len() {
-                let end = start.saturating_add(chunk).min(bytes.len());
+            for (start, end) in chunks(bytes.len(), chunk) {
                 let from = crate::scan::align(&bytes, start);
                 let fields = headers
                     .iter()
@@ -286,13 +284,10 @@ pub fn scan(inputs: &impl Inputs, plan: &Plan, progress: &ProgressBar) -> Scanne
                     end,
                     fields,
                 });
-                start = end;
             }
             continue;
         }
-        let mut start = 0;
-        while start < bytes.len() {
-            let end = start.saturating_add(chunk).min(bytes.len());
+        for (start, end) in chunks(bytes.len(), chunk) {
             units.push(Unit::Part {
                 file: id,
                 bytes: Arc::clone(&bytes),
@@ -301,7 +296,6 @@ pub fn scan(inputs: &impl Inputs, plan: &Plan, progress: &ProgressBar) -> Scanne
                 start,
                 end,
             });
-            start = end;
         }
     }
     // Big units first, so the last ones to run are small (less idle time).
@@ -482,6 +476,13 @@ fn run<'b>(
     }
     bytes.release(start, end);
     (end - start) as u64
+}
+
+/// `[start, end)` pieces of `chunk` bytes covering `len` bytes.
+fn chunks(len: usize, chunk: usize) -> impl Iterator<Item = (usize, usize)> {
+    (0..len)
+        .step_by(chunk.max(1))
+        .map(move |start| (start, start.saturating_add(chunk).min(len)))
 }
 
 /// The `#Fields:` lines of an IIS log: where each starts, and its names.

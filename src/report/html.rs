@@ -365,30 +365,13 @@ pub fn page(reports: &Reports, warnings: &[String]) -> String {
             t.rows.len()
         );
         let rows: Vec<&Vec<Cell>> = t.rows.iter().collect();
-        table(
-            &mut out,
-            t,
-            &[
-                "direction",
-                "server",
-                "connector",
-                "remote_ip",
-                "ehlo",
-                "lowest_version",
-                "versions",
-                "legacy_sessions",
-                "weak_cipher_sessions",
-                "last_legacy",
-            ],
-            &rows,
-            &|name, c| {
-                (name == "lowest_version"
-                    && Version::ALL
-                        .iter()
-                        .any(|v| v.is_legacy() && Cell::Text(v.label().into()) == *c))
-                .then_some("legacy")
-            },
-        );
+        table(&mut out, t, &super::legacy::COLUMNS, &rows, &|name, c| {
+            (name == "lowest_version"
+                && Version::ALL
+                    .iter()
+                    .any(|v| v.is_legacy() && Cell::Text(v.label().into()) == *c))
+            .then_some("legacy")
+        });
     }
 
     // 6. Failures by error.
