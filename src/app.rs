@@ -32,7 +32,7 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
     for p in &walk.problems {
         eprintln!("exlog: error: {p}");
     }
-    if walk.files.is_empty() {
+    if walk.files.is_empty() && walk.reports.is_empty() {
         let looked: Vec<String> = config
             .paths
             .iter()
@@ -69,6 +69,10 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
     let mut reports =
         pool.install(|| Reports::build_some(&scanned.tally, &scanned.servers, &options, wanted));
     pool.install(|| sort_kept(&mut scanned));
+    let rpt = read_reports(&walk.reports);
+    if !walk.reports.is_empty() {
+        reports.tables.push(rpt.table());
+    }
     if matches!(config.plan.keep, Keep::Sessions) {
         reports.tables.push(report::sessions::session_list(
             &scanned.sessions,
@@ -77,9 +81,11 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
     }
     reports.summary.elapsed_seconds = started.elapsed().as_secs_f64();
     let (errors, mut warnings) = messages(&walk.files, &scanned);
+    warnings.extend(rpt.warnings.iter().cloned());
     warnings.extend(filter_warnings(&config, &scanned, &reports.summary));
     let partial = !walk.problems.is_empty()
         || !errors.is_empty()
+        || rpt.skipped > 0
         || reports.summary.files_skipped > 0
         || reports.summary.malformed_rows > 0;
     warnings.splice(0..0, walk.copies.iter().cloned());
@@ -91,7 +97,7 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
         .cloned()
         .collect();
 
-    let notes = emit(&config, dest, &reports, &scanned, &all_messages)?;
+    let notes = emit(&config, dest, &reports, &scanned, &all_messages, &rpt)?;
     for n in &notes {
         eprintln!("exlog: note: {n}");
     }
@@ -109,6 +115,55 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
     Ok(if partial { EXIT_PARTIAL } else { EXIT_OK })
 }
 
+/// Per policy domain, the sessions TLS-RPT reports counted (terminal).
+fn tlsrpt_totals(rpt: &crate::tlsrpt::Read) -> String {
+    let totals = rpt.totals();
+    if totals.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "\nTLS-RPT ({}), sessions per policy domain:\n",
+        report::count(rpt.files - rpt.skipped, "report", "reports")
+    );
+    for (domain, (ok, failed)) in totals {
+        out.push_str(&format!(
+            "  {}: {ok} successful, {failed} failed\n",
+            report::table::sanitize(&domain)
+        ));
+    }
+    out
+}
+
+/// Reads the TLS-RPT reports (each at most 64 MB uncompressed).
+fn read_reports(list: &[input::Report]) -> crate::tlsrpt::Read {
+    use std::io::Read as _;
+    const MAX: u64 = 64 << 20;
+    let mut read = crate::tlsrpt::Read::default();
+    let mut seen = std::collections::BTreeMap::new();
+    for r in list {
+        let name = r.path.display().to_string();
+        let text = match &r.packed {
+            None => std::fs::File::open(&r.path).and_then(|f| {
+                let mut v = Vec::new();
+                f.take(MAX).read_to_end(&mut v).map(|_| v)
+            }),
+            Some(p) => crate::archive::with_reader(p, |rd| {
+                let mut v = Vec::new();
+                rd.take(MAX).read_to_end(&mut v).map(|_| v)
+            })
+            .and_then(|x| x),
+        };
+        match text {
+            Ok(t) => read.add(&name, &t, &mut seen),
+            Err(e) => {
+                read.skipped += 1;
+                read.warnings.push(format!("{name}: cannot read: {e}"));
+            }
+        }
+    }
+    read
+}
+
 /// Puts the kept sessions (or their lines) in report order.
 fn sort_kept(scanned: &mut Scanned) {
     report::sessions::sort_sessions(&mut scanned.sessions, &scanned.servers);
@@ -122,6 +177,7 @@ fn emit(
     reports: &Reports,
     scanned: &Scanned,
     messages: &[String],
+    rpt: &crate::tlsrpt::Read,
 ) -> anyhow::Result<Vec<String>> {
     let bom = config.bom.unwrap_or(!dest.is_stdout());
     // CSV of one report; the session list comes from the kept lines.
@@ -183,11 +239,16 @@ fn emit(
                 }
                 Format::Table => {
                     let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
-                    let text = if config.overview {
+                    let mut text = if config.overview {
                         report::table::overview(reports, color)
+                    } else if config.kind == Kind::Tlsrpt {
+                        report::table::write(&reports.table_or_empty(Kind::Tlsrpt), color)
                     } else {
                         table_output(reports, config.kind, color)
                     };
+                    if config.overview || config.kind == Kind::Tlsrpt {
+                        text.push_str(&tlsrpt_totals(rpt));
+                    }
                     out.write_all(text.as_bytes())?;
                 }
             }

@@ -33,6 +33,25 @@ pub struct Walk {
     /// Files with the same content as one read (an Explorer `… - Copy.LOG`,
     /// a second copy of a folder): read once, with a warning each.
     pub copies: Vec<String>,
+    /// TLS-RPT reports (`.json`, `.json.gz`, or inside a `.zip`): small
+    /// documents read whole, apart from the logs.
+    pub reports: Vec<Report>,
+}
+
+/// A TLS-RPT report to read: a file, or a gzip file or zip entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Report {
+    /// As shown in messages (`x.zip/a!b!1!2.json` for an entry).
+    pub path: PathBuf,
+    pub packed: Option<Packed>,
+}
+
+/// A TLS-RPT file name as RFC 8460 names them,
+/// `sender!policy-domain!begin!end[!id].json[.gz]`; named on the command
+/// line, any `.json` or `.json.gz` is taken.
+pub fn is_report_name(name: &str, named: bool) -> bool {
+    let lower = name.to_ascii_lowercase();
+    (named || name.contains('!')) && (lower.ends_with(".json") || lower.ends_with(".json.gz"))
 }
 
 /// How much of each end of a file is compared to find copies.
@@ -124,17 +143,35 @@ fn packed_head_hash(p: &Packed) -> Option<u64> {
 /// `root`): a gzip file as one stream, a zip archive as its log entries,
 /// anything else as a plain file. `named`: given on the command line.
 fn add(walk: &mut Walk, path: &Path, name: &str, size: u64, root: &Path, named: bool) {
+    if is_report_name(name, named) {
+        walk.reports.push(Report {
+            path: path.to_path_buf(),
+            packed: archive::is_gzip_name(name).then(|| Packed::Gzip(path.to_path_buf())),
+        });
+        return;
+    }
     if archive::is_zip_name(name) {
-        match archive::zip_entries(path, is_log_name) {
+        let wanted = |n: &str| is_log_name(n) || is_report_name(n, true);
+        match archive::zip_entries(path, wanted) {
             Ok(entries) => {
                 if entries.is_empty() && named {
                     walk.problems.push(format!(
-                        "{}: no RECV*.LOG or SEND*.LOG entries in this zip archive",
+                        "{}: no RECV*.LOG, SEND*.LOG or TLS-RPT .json entries in this zip archive",
                         path.display()
                     ));
                 }
                 for e in entries {
                     let virtual_path = path.join(&e.path);
+                    if is_report_name(&e.path, true) {
+                        walk.reports.push(Report {
+                            path: virtual_path,
+                            packed: Some(Packed::ZipEntry {
+                                archive: path.to_path_buf(),
+                                index: e.index,
+                            }),
+                        });
+                        continue;
+                    }
                     walk.files.push(Input {
                         packed: Some(Packed::ZipEntry {
                             archive: path.to_path_buf(),
@@ -245,7 +282,8 @@ pub fn collect(paths: &[PathBuf]) -> Walk {
             let packed = archive::is_zip_name(&name)
                 || (archive::is_gzip_name(&name) && is_log_name(&name[..name.len() - 3]));
             let iis = crate::parse::w3c::is_iis_name(&name);
-            if !is_log_name(&name) && !packed && !iis {
+            let report = is_report_name(&name, false);
+            if !is_log_name(&name) && !packed && !iis && !report {
                 continue;
             }
             match entry.metadata() {
@@ -273,6 +311,7 @@ pub fn collect(paths: &[PathBuf]) -> Walk {
         seen.insert(id)
     });
     drop_copies(&mut walk);
+    walk.reports.sort_by(|a, b| a.path.cmp(&b.path));
     walk
 }
 

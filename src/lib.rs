@@ -39,6 +39,7 @@ pub mod scan;
 pub mod servers;
 pub mod session;
 pub mod tally;
+pub mod tlsrpt;
 
 pub use app::run;
 

@@ -27,6 +27,7 @@ pub fn dir_reports(with_sessions: bool) -> Vec<&'static str> {
         "failure",
         "http-client",
         "http-app",
+        "tlsrpt",
     ];
     if with_sessions {
         names.extend(["day", "readiness", "server", "legacy", "session"]);

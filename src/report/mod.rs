@@ -41,6 +41,8 @@ pub enum Kind {
     HttpClient,
     /// IIS: requests per Exchange application by TLS version.
     HttpApp,
+    /// TLS-RPT aggregate reports: outbound TLS as receiving domains saw it.
+    Tlsrpt,
 }
 
 impl Kind {
@@ -57,6 +59,7 @@ impl Kind {
             Kind::Legacy => "legacy",
             Kind::HttpClient => "http-client",
             Kind::HttpApp => "http-app",
+            Kind::Tlsrpt => "tlsrpt",
         }
     }
 
@@ -74,11 +77,12 @@ impl Kind {
             Kind::Legacy => "who to call: remotes below TLS 1.2 or on weak ciphers",
             Kind::HttpClient => "IIS logs: HTTPS clients (IP and user agent) by TLS version",
             Kind::HttpApp => "IIS logs: requests per Exchange application by TLS version",
+            Kind::Tlsrpt => "TLS-RPT reports: per policy and failure detail",
         }
     }
 
     /// Every report, in the order of the JSON document and `-o DIR/`.
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 12] = [
         Kind::Connector,
         Kind::Remote,
         Kind::Cipher,
@@ -90,6 +94,7 @@ impl Kind {
         Kind::Legacy,
         Kind::HttpClient,
         Kind::HttpApp,
+        Kind::Tlsrpt,
     ];
 
     /// The kind called `name` (as in `--by`).
@@ -102,7 +107,7 @@ impl Kind {
     pub fn needs_sessions(self) -> bool {
         !matches!(
             self,
-            Kind::Cipher | Kind::Failure | Kind::HttpClient | Kind::HttpApp
+            Kind::Cipher | Kind::Failure | Kind::HttpClient | Kind::HttpApp | Kind::Tlsrpt
         )
     }
 }
@@ -153,6 +158,24 @@ pub fn neutralize(s: &str) -> Cow<'_, str> {
         _ => Cow::Borrowed(s),
     }
 }
+
+/// Columns of the TLS-RPT report (built in `crate::tlsrpt`).
+pub const TLSRPT_COLUMNS: [&str; 14] = [
+    "report_org",
+    "report_id",
+    "date_start",
+    "date_end",
+    "policy_type",
+    "policy_domain",
+    "mx_host",
+    "successful",
+    "failed",
+    "result_type",
+    "sending_ip",
+    "receiving_ip",
+    "receiving_mx_hostname",
+    "failed_sessions",
+];
 
 /// A report as columns and rows: the one shape every writer consumes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -312,6 +335,7 @@ impl Reports {
                         http::clients(&Tally::default(), &Servers::default()).columns
                     }
                     Kind::HttpApp => http::apps(&Tally::default(), &Servers::default()).columns,
+                    Kind::Tlsrpt => TLSRPT_COLUMNS.to_vec(),
                     _ => Vec::new(),
                 },
                 rows: Vec::new(),

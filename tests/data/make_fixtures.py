@@ -280,8 +280,45 @@ def iis():
     ], bom=False))
 
 
+def tlsrpt():
+    """TLS-RPT reports: the published examples (Microsoft twice, one of them
+    with zone-less dates; Google; the RFC 8460 example) as RFC-named files,
+    one gzipped and one in a zip; the Google one again under another name
+    (counted once); and two malformed ones."""
+    import gzip, json, zipfile
+    d = os.path.join(HERE, "tlsrpt")
+    with open(os.path.join(SAMPLES, "phi-ag_mta-sts-exporter_tlsrpt_examples.txt"), encoding="utf-8") as f:
+        text = f.read()
+    docs, cur = [], []
+    for line in text.splitlines():
+        if line.startswith("# "):
+            if cur:
+                docs.append("\n".join(cur))
+                cur = []
+            continue
+        cur.append(line)
+    if cur:
+        docs.append("\n".join(cur))
+    ms1, ms2, google, rfc = [json.loads(x) for x in docs if x.strip()]
+    put(os.path.join(d, "microsoft.com!example.com!1708041600!1708127999.json"), json.dumps(ms1, indent=1).encode())
+    put(os.path.join(d, "microsoft.com!example.com!1711411200!1711497599.json.gz"),
+        gzip.compress(json.dumps(ms2).encode(), mtime=0))
+    put(os.path.join(d, "google.com!example.com!1708128000!1708214399!001.json"), json.dumps(google).encode())
+    put(os.path.join(d, "google.com!example.com!1708128000!1708214399!002.json"), json.dumps(google).encode())
+    zpath = os.path.join(d, "company-x.zip")
+    os.makedirs(d, exist_ok=True)
+    with zipfile.ZipFile(zpath, "w") as z:
+        info = zipfile.ZipInfo("company-x.example!company-y.example!1459468800!1459555199.json", (2016, 4, 2, 0, 0, 0))
+        z.writestr(info, json.dumps(rfc))
+    bad = dict(google, **{"report-id": "negative"})
+    bad["policies"] = [dict(google["policies"][0], summary={"total-successful-session-count": -3, "total-failure-session-count": 0})]
+    put(os.path.join(d, "bad.example!example.com!1!2.json"), json.dumps(bad).encode())
+    put(os.path.join(d, "cut.example!example.com!1!2.json"), json.dumps(google).encode()[:60])
+
+
 real()
 ugly()
 sessions()
 hostile()
 iis()
+tlsrpt()

@@ -14,4 +14,5 @@ mod html;
 mod iis;
 mod oracle;
 mod splits;
+mod tlsrpt;
 mod util;

@@ -1,0 +1,262 @@
+//! TLS-RPT aggregate reports (RFC 8460): what receiving domains that
+//! publish MTA-STS or DANE say of our outbound TLS. Small JSON documents,
+//! parsed leniently where real senders deviate (a date without `Z`,
+//! `receiving-mx-host-name`), strictly where a count would be wrong.
+
+use crate::report::{Cell, Kind, TLSRPT_COLUMNS as COLUMNS, Table};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// One row: a policy, and one of its failure details (or none).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Row {
+    pub report_org: String,
+    pub report_id: String,
+    pub date_start: String,
+    pub date_end: String,
+    pub policy_type: String,
+    pub policy_domain: String,
+    pub mx_host: String,
+    pub successful: u64,
+    pub failed: u64,
+    pub result_type: String,
+    pub sending_ip: String,
+    pub receiving_ip: String,
+    pub receiving_mx_hostname: String,
+    pub failed_sessions: Option<u64>,
+}
+
+/// A report's rows, or why it cannot be counted.
+pub fn parse(text: &[u8]) -> Result<(String, Vec<Row>), String> {
+    let v: Value = serde_json::from_slice(text).map_err(|e| format!("not JSON: {e}"))?;
+    let s = |v: &Value, key: &str| -> Result<String, String> {
+        v.get(key)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| format!("no \"{key}\" text"))
+    };
+    let count = |v: &Value, key: &str| -> Result<u64, String> {
+        match v.get(key) {
+            Some(n) => n
+                .as_u64()
+                .ok_or_else(|| format!("\"{key}\" is {n}, not a count")),
+            None => Err(format!("no \"{key}\"")),
+        }
+    };
+    let org = s(&v, "organization-name")?;
+    let id = s(&v, "report-id")?;
+    let range = v.get("date-range").ok_or("no \"date-range\"")?;
+    let start = s(range, "start-datetime")?;
+    let end = s(range, "end-datetime")?;
+    let (a, b) = (normal_time(&start)?, normal_time(&end)?);
+    if a > b {
+        return Err(format!("date-range starts ({start}) after it ends ({end})"));
+    }
+    let policies = v
+        .get("policies")
+        .and_then(Value::as_array)
+        .ok_or("no \"policies\" list")?;
+    let mut rows = Vec::new();
+    for p in policies {
+        let policy = p.get("policy").ok_or("a policy without \"policy\"")?;
+        let summary = p.get("summary").ok_or("a policy without \"summary\"")?;
+        let mx = policy
+            .get("mx-host")
+            .map(|m| match m {
+                Value::Array(a) => a
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                Value::String(s) => s.clone(),
+                _ => String::new(),
+            })
+            .unwrap_or_default();
+        let base = Row {
+            report_org: org.clone(),
+            report_id: id.clone(),
+            date_start: a.clone(),
+            date_end: b.clone(),
+            policy_type: s(policy, "policy-type")?,
+            policy_domain: s(policy, "policy-domain")?,
+            mx_host: mx,
+            successful: count(summary, "total-successful-session-count")?,
+            failed: count(summary, "total-failure-session-count")?,
+            result_type: String::new(),
+            sending_ip: String::new(),
+            receiving_ip: String::new(),
+            receiving_mx_hostname: String::new(),
+            failed_sessions: None,
+        };
+        let details = p
+            .get("failure-details")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        if details.is_empty() {
+            rows.push(base);
+            continue;
+        }
+        for d in details {
+            let opt = |key: &str| d.get(key).and_then(Value::as_str).unwrap_or("").to_string();
+            let mut mx = opt("receiving-mx-hostname");
+            if mx.is_empty() {
+                mx = opt("receiving-mx-host-name"); // seen from some senders
+            }
+            rows.push(Row {
+                result_type: s(d, "result-type")?,
+                sending_ip: opt("sending-mta-ip"),
+                receiving_ip: opt("receiving-ip"),
+                receiving_mx_hostname: mx,
+                failed_sessions: Some(count(d, "failed-session-count")?),
+                ..base.clone()
+            });
+        }
+    }
+    Ok((id, rows))
+}
+
+/// An RFC 3339 time as UTC text; a time without zone (Microsoft has sent
+/// them) is taken as UTC.
+fn normal_time(t: &str) -> Result<String, String> {
+    use chrono::{DateTime, NaiveDateTime, Utc};
+    let utc: DateTime<Utc> = if let Ok(d) = DateTime::parse_from_rfc3339(t) {
+        d.with_timezone(&Utc)
+    } else if let Ok(n) = NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S%.f") {
+        n.and_utc()
+    } else {
+        return Err(format!("{t:?} is not a date-time"));
+    };
+    Ok(utc.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+}
+
+/// Reports read: rows, and the messages (each naming its file).
+#[derive(Debug, Default)]
+pub struct Read {
+    pub rows: Vec<Row>,
+    pub files: u64,
+    /// Reports not counted: unreadable or malformed (exit code 2).
+    pub skipped: u64,
+    pub warnings: Vec<String>,
+}
+
+impl Read {
+    /// Adds the report in `text` read from `name`; the same report-id
+    /// twice is counted once.
+    pub fn add(&mut self, name: &str, text: &[u8], seen: &mut BTreeMap<String, String>) {
+        self.files += 1;
+        match parse(text) {
+            Err(why) => {
+                self.skipped += 1;
+                self.warnings
+                    .push(format!("{name}: not counted: not a TLS-RPT report: {why}"));
+            }
+            Ok((id, rows)) => match seen.get(&id) {
+                Some(first) => self.warnings.push(format!(
+                    "{name}: report-id {id:?} was read already from {first}: counted once"
+                )),
+                None => {
+                    seen.insert(id, name.to_string());
+                    self.rows.extend(rows);
+                }
+            },
+        }
+    }
+
+    /// The `tlsrpt` report, sorted.
+    pub fn table(&self) -> Table {
+        let mut rows = self.rows.clone();
+        rows.sort();
+        let t = |s: &String| Cell::Text(s.clone());
+        Table {
+            kind: Kind::Tlsrpt,
+            columns: COLUMNS.to_vec(),
+            rows: rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        t(&r.report_org),
+                        t(&r.report_id),
+                        t(&r.date_start),
+                        t(&r.date_end),
+                        t(&r.policy_type),
+                        t(&r.policy_domain),
+                        t(&r.mx_host),
+                        Cell::Count(r.successful),
+                        Cell::Count(r.failed),
+                        t(&r.result_type),
+                        t(&r.sending_ip),
+                        t(&r.receiving_ip),
+                        t(&r.receiving_mx_hostname),
+                        Cell::Bits(r.failed_sessions),
+                    ]
+                })
+                .collect(),
+        }
+    }
+
+    /// Per policy domain: successful and failed sessions (each policy's
+    /// summary once, however many failure details it has).
+    pub fn totals(&self) -> BTreeMap<String, (u64, u64)> {
+        let mut out: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+        let mut counted = std::collections::BTreeSet::new();
+        for r in &self.rows {
+            let policy = (&r.report_id, &r.policy_type, &r.policy_domain, &r.mx_host);
+            if counted.insert(policy) {
+                let e = out.entry(r.policy_domain.clone()).or_default();
+                e.0 += r.successful;
+                e.1 += r.failed;
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RFC: &str = r#"{"organization-name":"Company-X","date-range":{"start-datetime":"2016-04-01T00:00:00Z","end-datetime":"2016-04-01T23:59:59Z"},"contact-info":"sts-reporting@company-x.example","report-id":"5065427c","policies":[{"policy":{"policy-type":"sts","policy-domain":"company-y.example","mx-host":["*.mail.company-y.example"]},"summary":{"total-successful-session-count":5326,"total-failure-session-count":303},"failure-details":[{"result-type":"certificate-expired","sending-mta-ip":"2001:db8:abcd:0012::1","receiving-mx-hostname":"mx1.mail.company-y.example","failed-session-count":100},{"result-type":"starttls-not-supported","sending-mta-ip":"2001:db8:abcd:0013::1","receiving-mx-hostname":"mx2.mail.company-y.example","receiving-ip":"203.0.113.56","failed-session-count":200},{"result-type":"validation-failure","sending-mta-ip":"198.51.100.62","receiving-ip":"203.0.113.58","receiving-mx-hostname":"mx-backup.mail.company-y.example","failed-session-count":3}]}]}"#;
+
+    #[test]
+    fn one_row_per_failure_detail() {
+        let (id, rows) = parse(RFC.as_bytes()).unwrap();
+        assert_eq!(id, "5065427c");
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[1].result_type, "starttls-not-supported");
+        assert_eq!(rows[1].receiving_ip, "203.0.113.56");
+        assert_eq!(rows[1].failed_sessions, Some(200));
+        assert!(rows.iter().all(|r| r.successful == 5326 && r.failed == 303));
+        let mut read = Read::default();
+        read.add("a.json", RFC.as_bytes(), &mut BTreeMap::new());
+        // The summary counts once per policy, not once per detail.
+        assert_eq!(read.totals()["company-y.example"], (5326, 303));
+    }
+
+    #[test]
+    fn malformed_reports_say_why() {
+        let bad = [
+            ("{", "not JSON"),
+            (r#"{"report-id":"x"}"#, "no \"organization-name\" text"),
+            (
+                &RFC.replace("5326", "-1"),
+                "\"total-successful-session-count\" is -1, not a count",
+            ),
+            (&RFC.replace("5326", "1.5"), "is 1.5, not a count"),
+            (
+                &RFC.replace("2016-04-01T00:00:00Z", "2016-04-03T00:00:00Z"),
+                "starts",
+            ),
+        ];
+        for (text, why) in bad {
+            let err = parse(text.as_bytes()).unwrap_err();
+            assert!(err.contains(why), "{err}");
+        }
+        // A date without a zone is UTC (Microsoft has sent them).
+        let local = RFC.replace("T00:00:00Z", "T00:00:00");
+        assert_eq!(
+            parse(local.as_bytes()).unwrap().1[0].date_start,
+            "2016-04-01T00:00:00Z"
+        );
+    }
+}
