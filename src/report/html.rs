@@ -483,6 +483,54 @@ pub fn page(reports: &Reports, warnings: &[String]) -> String {
             }
         }
     }
+    // 8b. TLS-RPT failures, when reports were read.
+    if let Some(t) = reports.table(Kind::Tlsrpt) {
+        out.push_str(
+            "<h2 id=\"tlsrpt\">Outbound TLS failures reported by receivers (TLS-RPT)</h2>",
+        );
+        let result = col(t, "result_type");
+        let failures: Vec<&Vec<Cell>> = t
+            .rows
+            .iter()
+            .filter(|r| result.is_some_and(|i| !cell_text(&r[i]).is_empty()))
+            .collect();
+        let _ = write!(
+            out,
+            "<p class=\"note\">{} with failure details, of {} from {} reports (all in \
+             <code>exlog … --by tlsrpt --format csv</code>).</p>",
+            super::count(failures.len() as u64, "row", "rows"),
+            t.rows.len(),
+            {
+                let id = col(t, "report_id");
+                let mut ids: Vec<String> = t
+                    .rows
+                    .iter()
+                    .filter_map(|r| id.map(|i| cell_text(&r[i])))
+                    .collect();
+                ids.sort();
+                ids.dedup();
+                ids.len()
+            }
+        );
+        if !failures.is_empty() {
+            table(
+                &mut out,
+                t,
+                &[
+                    "report_org",
+                    "date_start",
+                    "policy_domain",
+                    "result_type",
+                    "sending_ip",
+                    "receiving_mx_hostname",
+                    "receiving_ip",
+                    "failed_sessions",
+                ],
+                &failures,
+                &|_, _| None,
+            );
+        }
+    }
     let _ = writeln!(
         out,
         "<footer>Made by exlog {} from Exchange SMTP protocol logs. This page loads \

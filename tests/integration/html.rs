@@ -113,3 +113,21 @@ fn html_needs_a_file() {
             .contains("--format html writes a page: add -o report.html")
     );
 }
+
+#[test]
+fn iis_and_tlsrpt_sections_appear_when_present() {
+    let html = page(&["sample-logs", "tests/data/iis", "tests/data/tlsrpt"]);
+    let https = html.find("id=\"https\"").expect("HTTPS section");
+    let rpt = html.find("id=\"tlsrpt\"").expect("TLS-RPT section");
+    assert!(html.find("id=\"ciphers\"").unwrap() < https && https < rpt);
+    // The RFC example's three failure details; 4 distinct reports (the
+    // Google copy is the same report).
+    assert!(
+        html.contains("3 rows with failure details, of 6 from 4 reports"),
+        "{html}"
+    );
+    assert!(html.contains("<td>starttls-not-supported</td>"));
+    // The phone at TLS 1.0 is among the clients below TLS 1.2.
+    assert!(html.contains("Clients below TLS 1.2: 3"));
+    assert!(!page(&["sample-logs"]).contains("id=\"tlsrpt\""));
+}
