@@ -70,15 +70,17 @@ Examples:
   exlog --ehlo '(?i)scan|mfp' D:\\Logs devices by their EHLO name
   exlog --format json D:\\Logs | jq .  every report plus statistics";
 
-/// Which connectors and remote hosts still negotiate old TLS (SSL 3,
-/// TLS 1.0/1.1) in Exchange SMTP protocol logs, with which ciphers, and
-/// which negotiations fail.
+/// Which servers, connectors, remote hosts and HTTPS clients still
+/// negotiate old TLS (SSL 3, TLS 1.0/1.1), from Exchange SMTP protocol
+/// logs and IIS logs, with which ciphers, which negotiations fail, and what
+/// TLS-RPT reports say of outbound mail.
 #[derive(Debug, Parser)]
 #[command(name = "exlog", version, after_help = AFTER_HELP)]
 pub struct Args {
     /// Log files or folders, or - for standard input. Folders are searched
     /// recursively for RECV*.LOG and SEND*.LOG (any case, also .gz), .zip
-    /// archives and IIS u_ex*.log; a file named here is always read.
+    /// archives, IIS u_ex*.log and TLS-RPT reports (a!b!c!d.json[.gz]); a
+    /// file named here is always read.
     #[arg(required = true, value_name = "PATH", help_heading = "Input")]
     pub paths: Vec<PathBuf>,
 
