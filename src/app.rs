@@ -62,7 +62,9 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
     let wanted = |k: Kind| match config.format {
         _ if config.to_dir => true,
         Format::Json | Format::Xlsx | Format::Html => true,
-        Format::Table if config.overview => matches!(k, Kind::Connector | Kind::Readiness),
+        Format::Table if config.overview => {
+            matches!(k, Kind::Connector | Kind::Readiness | Kind::HttpApp)
+        }
         _ => k == config.kind,
     };
     let options = config.report_options();
@@ -123,7 +125,11 @@ fn tlsrpt_totals(rpt: &crate::tlsrpt::Read) -> String {
     }
     let mut out = format!(
         "\nTLS-RPT ({}), sessions per policy domain:\n",
-        report::count(rpt.files - rpt.skipped, "report", "reports")
+        report::count(
+            rpt.files - rpt.skipped - rpt.duplicates,
+            "report",
+            "reports"
+        )
     );
     for (domain, (ok, failed)) in totals {
         out.push_str(&format!(

@@ -137,6 +137,8 @@ pub struct Read {
     pub files: u64,
     /// Reports not counted: unreadable or malformed (exit code 2).
     pub skipped: u64,
+    /// Reports read twice (the same report-id): counted once.
+    pub duplicates: u64,
     pub warnings: Vec<String>,
 }
 
@@ -152,9 +154,12 @@ impl Read {
                     .push(format!("{name}: not counted: not a TLS-RPT report: {why}"));
             }
             Ok((id, rows)) => match seen.get(&id) {
-                Some(first) => self.warnings.push(format!(
-                    "{name}: report-id {id:?} was read already from {first}: counted once"
-                )),
+                Some(first) => {
+                    self.duplicates += 1;
+                    self.warnings.push(format!(
+                        "{name}: report-id {id:?} was read already from {first}: counted once"
+                    ));
+                }
                 None => {
                     seen.insert(id, name.to_string());
                     self.rows.extend(rows);

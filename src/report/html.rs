@@ -205,7 +205,7 @@ pub fn page(reports: &Reports, warnings: &[String]) -> String {
         for i in &s.servers {
             let time = |ms: Option<i64>| {
                 ms.map(super::readiness::minute)
-                    .unwrap_or_else(|| "no records".into())
+                    .unwrap_or_else(|| "no SMTP records".into())
             };
             let span = match (i.coverage.first, i.coverage.last) {
                 (Some(a), Some(b)) => super::readiness::duration_text(b - a),

@@ -316,6 +316,10 @@ pub fn table(tally: &Tally, servers: &[ServerInfo], options: &Options) -> Table 
         let name = info.name.as_str();
         let window = Window::of(&info.coverage, options);
         let maps = tally.connector.get(&info.id);
+        // A server known only from its IIS logs has no SMTP verdict (yet).
+        if maps.is_none() && info.coverage.first.is_none() {
+            continue;
+        }
         let mut all = Evidence::default();
         let mut connector_rows = Vec::new();
         if let (Some(maps), Some(w)) = (maps, window) {

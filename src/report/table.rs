@@ -138,7 +138,60 @@ pub fn overview(reports: &Reports, color: bool) -> String {
             let _ = write!(out, "  {} {cell}", v.label());
         }
     }
-    let _ = writeln!(out, "  failed {}\n", s.failures);
+    let _ = writeln!(out, "  failed {}", s.failures);
+    // One line per source: what is below TLS 1.2 where.
+    let mark = |label: &str, n: u64| {
+        let legacy = is_legacy_label(label) && n > 0;
+        match (legacy, color) {
+            (true, true) => format!("  {label} {RED}{n}!{RESET}"),
+            (true, false) => format!("  {label} {n}!"),
+            _ => format!("  {label} {n}"),
+        }
+    };
+    let sums = |t: &Table, filter: &dyn Fn(&[Cell]) -> bool, cols: &[&str]| -> Vec<u64> {
+        cols.iter()
+            .map(|c| {
+                let i = t.columns.iter().position(|x| x == c);
+                t.rows
+                    .iter()
+                    .filter(|r| filter(r))
+                    .map(|r| match i.map(|i| &r[i]) {
+                        Some(Cell::Count(n)) => *n,
+                        _ => 0,
+                    })
+                    .sum()
+            })
+            .collect()
+    };
+    if let Some(t) = reports.table(Kind::Connector) {
+        let cols = [
+            "SSL2", "SSL3", "TLS1.0", "TLS1.1", "TLS1.2", "TLS1.3", "other", "failed",
+        ];
+        for d in ["receive", "send"] {
+            let is = |r: &[Cell]| r.first().and_then(Cell::as_text).is_some_and(|x| x == d);
+            let n = sums(t, &is, &cols);
+            if n.iter().sum::<u64>() == 0 {
+                continue;
+            }
+            let _ = write!(out, "  SMTP {d:<8}");
+            for (c, v) in cols.iter().zip(n) {
+                out.push_str(&mark(c, v));
+            }
+            out.push('\n');
+        }
+    }
+    if let Some(t) = reports.table(Kind::HttpApp) {
+        let cols = [
+            "SSL3", "TLS1.0", "TLS1.1", "TLS1.2", "TLS1.3", "other", "requests",
+        ];
+        let n = sums(t, &|_| true, &cols);
+        out.push_str("  HTTPS (IIS)  ");
+        for (c, v) in cols.iter().zip(n) {
+            out.push_str(&mark(c, v));
+        }
+        out.push('\n');
+    }
+    out.push('\n');
     if let Some(t) = reports.table(Kind::Connector) {
         out.push_str(&write(t, color));
     }
@@ -153,7 +206,7 @@ pub fn overview(reports: &Reports, color: bool) -> String {
                     super::readiness::minute(b),
                     super::readiness::duration_text(b - a)
                 ),
-                _ => "no records".into(),
+                _ => "no SMTP records".into(),
             };
             let _ = writeln!(
                 out,

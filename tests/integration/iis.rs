@@ -89,3 +89,19 @@ fn any_chunk_size_gives_the_same_iis_reports() {
         assert_eq!(run.stderr, whole.stderr, "chunk {chunk}");
     }
 }
+
+/// The overview's HTTPS line: the fixture's requests by version (TLS 1.0:
+/// the phone twice; TLS 1.1: alice; TLS 1.2: three EWS and bob), 9 in all.
+#[test]
+fn the_overview_has_an_https_line() {
+    let run = exlog(["tests/data/iis", "--format", "table"]);
+    assert!(
+        run.stdout.contains(
+            "  HTTPS (IIS)    SSL3 0  TLS1.0 2!  TLS1.1 1!  TLS1.2 4  TLS1.3 0  other 0  requests 9\n"
+        ),
+        "{}",
+        run.stdout
+    );
+    // An IIS-only server has no SMTP verdict.
+    assert!(!run.stdout.contains("EX05: insufficient data"));
+}
