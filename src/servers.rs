@@ -2,7 +2,7 @@
 //! per server (Schannel), so every count is kept per server, and the
 //! readiness verdict is given per server.
 //!
-//! The first rule that gives a name wins (see `docs/log-format.md` §8):
+//! The first rule that gives a name wins (the README's Servers section):
 //!
 //! 1. a path component naming the host: the host of a UNC path
 //!    (`\\EX01\c$\…`), else the folder above `TransportRoles` (a copied
