@@ -322,15 +322,10 @@ fn messages(files: &[input::Input], scanned: &Scanned) -> (Vec<String>, Vec<Stri
             }
         }
     }
-    // IIS logs that cannot answer: no crypt-* fields, one warning per folder.
-    let mut blind: std::collections::BTreeSet<String> = Default::default();
-    for (&id, f) in &tally.files {
-        if f.iis_crypt == Some(false) {
-            let folder = files[id].path.parent().map(|p| p.display().to_string());
-            blind.insert(folder.unwrap_or_default());
-        }
-    }
-    for folder in blind {
+    // Per folder: IIS logs that cannot answer (no crypt-* fields), and
+    // restarted session ids (sessions are joined per folder).
+    let blind = per_folder(files, tally, |f| u64::from(f.iis_crypt == Some(false)));
+    for folder in blind.keys() {
         warnings.push(format!(
             "{folder}: IIS logs without the crypt-* fields, so their TLS versions are unknown; \
              add them in IIS Manager (the site, Logging, Select Fields, Add Field, source type \
@@ -338,19 +333,7 @@ fn messages(files: &[input::Input], scanned: &Scanned) -> (Vec<String>, Vec<Stri
              crypt-hash = CRYPT_HASH_ALG_ID, crypt-keyexchange = CRYPT_KEYEXCHANGE_ALG_ID"
         ));
     }
-    // Restarted session ids, per folder (sessions are joined per folder).
-    let mut restarts: std::collections::BTreeMap<String, u64> = Default::default();
-    for (&id, f) in &tally.files {
-        if f.restarts > 0 {
-            let folder = files[id]
-                .path
-                .parent()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default();
-            *restarts.entry(folder).or_default() += f.restarts;
-        }
-    }
-    for (folder, n) in restarts {
+    for (folder, n) in per_folder(files, tally, |f| f.restarts) {
         warnings.push(format!(
             "{folder}: {} began again while a session of that id was still open \
              (a restarted counter or duplicated rows): counted as separate sessions",
@@ -364,6 +347,24 @@ fn messages(files: &[input::Input], scanned: &Scanned) -> (Vec<String>, Vec<Stri
         ));
     }
     (errors, warnings)
+}
+
+/// `count` of each file summed per folder, for the folders where it is
+/// not zero.
+fn per_folder(
+    files: &[input::Input],
+    tally: &crate::tally::Tally,
+    count: impl Fn(&crate::tally::FileStats) -> u64,
+) -> std::collections::BTreeMap<String, u64> {
+    let mut out = std::collections::BTreeMap::new();
+    for (&id, f) in &tally.files {
+        let n = count(f);
+        if n > 0 {
+            let folder = files[id].path.parent().map(|p| p.display().to_string());
+            *out.entry(folder.unwrap_or_default()).or_default() += n;
+        }
+    }
+    out
 }
 
 /// Filters that matched nothing: each named, with up to five values that
@@ -395,7 +396,6 @@ fn filter_warnings(config: &Config, scanned: &Scanned, s: &report::Summary) -> V
         }
         text
     };
-    let mut named = false;
     if (f.since.is_some() || f.until.is_some()) && h.time == 0 {
         let first = scanned
             .tally
@@ -420,37 +420,40 @@ fn filter_warnings(config: &Config, scanned: &Scanned, s: &report::Summary) -> V
         out.push(format!(
             "--since/--until match no session; the logs cover {span}"
         ));
-        named = true;
     }
-    if f.direction.is_some() && h.direction == 0 {
-        out.push(format!(
-            "--direction matches no session; directions found: {}",
-            seen(&h.seen_directions)
-        ));
-        named = true;
+    // (set, sessions it passed, what it matched, values that exist)
+    let checks = [
+        (
+            f.direction.is_some(),
+            h.direction,
+            "--direction matches no session; directions found",
+            &h.seen_directions,
+        ),
+        (
+            !f.connector.is_empty(),
+            h.connector,
+            "--connector matches no connector; connectors found include",
+            &h.seen_connectors,
+        ),
+        (
+            !f.remote.is_empty() || !f.exclude_remote.is_empty(),
+            h.remote,
+            "--remote/--exclude-remote match no remote IP; remote IPs found include",
+            &h.seen_remotes,
+        ),
+        (
+            f.ehlo.is_some(),
+            h.ehlo,
+            "--ehlo matches no EHLO or banner name; names found include",
+            &h.seen_ehlo,
+        ),
+    ];
+    for (set, hits, what, values) in checks {
+        if set && hits == 0 {
+            out.push(format!("{what}: {}", seen(values)));
+        }
     }
-    if !f.connector.is_empty() && h.connector == 0 {
-        out.push(format!(
-            "--connector matches no connector; connectors found include: {}",
-            seen(&h.seen_connectors)
-        ));
-        named = true;
-    }
-    if (!f.remote.is_empty() || !f.exclude_remote.is_empty()) && h.remote == 0 {
-        out.push(format!(
-            "--remote/--exclude-remote match no remote IP; remote IPs found include: {}",
-            seen(&h.seen_remotes)
-        ));
-        named = true;
-    }
-    if f.ehlo.is_some() && h.ehlo == 0 {
-        out.push(format!(
-            "--ehlo matches no EHLO or banner name; names found include: {}",
-            seen(&h.seen_ehlo)
-        ));
-        named = true;
-    }
-    if !named {
+    if out.is_empty() {
         out.push("each filter matches some sessions, but none passes all of them together: the report is empty".into());
     }
     out

@@ -262,13 +262,13 @@ pub fn scan(inputs: &impl Inputs, plan: &Plan, progress: &ProgressBar) -> Scanne
             units.push(Unit::Whole(id));
             continue;
         }
-        let Some((bytes, direction, bounds)) = open(inputs, id, plan, &mut planned) else {
+        let Some((bytes, direction, bounds, iis)) = open(inputs, id, plan, &mut planned) else {
             progress.inc(input.size);
             continue;
         };
         let bytes = Arc::new(bytes);
         // An IIS log: each chunk starts with the #Fields: in effect there.
-        if is_iis(input, &bytes) {
+        if iis {
             let headers = iis_headers(&bytes);
             for (start, end) in chunks(bytes.len(), chunk) {
                 let from = crate::scan::align(&bytes, start);
@@ -425,12 +425,23 @@ fn run<'b>(
             return (end - start) as u64;
         }
         Unit::Whole(id) => {
-            let Some((bytes, direction, bounds)) =
+            let Some((bytes, direction, bounds, iis)) =
                 open(inputs, id, plan, &mut worker.scanned.tally)
             else {
                 return inputs.inputs()[id].size;
             };
             let len = bytes.len();
+            if iis {
+                let bytes = Arc::new(bytes);
+                let unit = Unit::Iis {
+                    file: id,
+                    bytes,
+                    start: 0,
+                    end: len,
+                    fields: None,
+                };
+                return run(unit, inputs, folders, servers, plan, worker);
+            }
             (id, Arc::new(bytes), direction, bounds, 0, len)
         }
         Unit::Part {
@@ -453,13 +464,6 @@ fn run<'b>(
         filters: &plan.filters,
         release: &release,
     };
-    if start == 0 && is_iis(&inputs.inputs()[file], &bytes) {
-        let site = site_of(&inputs.inputs()[file].path);
-        let tally = &mut worker.scanned.tally;
-        crate::scan::scan_iis(&bytes, 0, end, None, ctx, &site, tally);
-        bytes.release(start, end);
-        return (end - start) as u64;
-    }
     worker.scanned.tally.file(file).direction = direction;
     match plan.mode {
         Mode::Tls => scan_range(&bytes, start, end, ctx, &mut worker.scanned.tally),
@@ -668,12 +672,13 @@ fn run_stream(
 /// direction is the one rule both scans use: header, else name, else the
 /// role of the file's first TLS line (else `None`: the local port decides).
 /// The bounds of its record times come from its name, else `#Date:`.
+/// The last value says it is an IIS log (decided here, once).
 fn open<'b>(
     inputs: &'b impl Inputs,
     id: usize,
     plan: &Plan,
     tally: &mut Tally,
-) -> Option<(Bytes<'b>, Option<Direction>, Bounds)> {
+) -> Option<(Bytes<'b>, Option<Direction>, Bounds, bool)> {
     let bytes = match inputs.open(id, plan.mmap) {
         Ok(b) => b,
         Err(e) => {
@@ -682,7 +687,7 @@ fn open<'b>(
         }
     };
     if is_iis(&inputs.inputs()[id], &bytes) {
-        return Some((bytes, None, Bounds::ANY));
+        return Some((bytes, None, Bounds::ANY, true));
     }
     let sniffed = sniff(&bytes);
     if let Some(why) = sniffed.not_a_log {
@@ -704,7 +709,7 @@ fn open<'b>(
         Some((start, end)) => Bounds::around(start, end, plan.now_ms),
         None => Bounds::until(plan.now_ms),
     };
-    Some((bytes, direction, bounds))
+    Some((bytes, direction, bounds, false))
 }
 
 /// The direction that the role of the first TLS success line in `data`

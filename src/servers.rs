@@ -49,11 +49,6 @@ impl Servers {
     pub fn name(&self, id: u32) -> &str {
         self.names.get(id as usize).map_or("", String::as_str)
     }
-
-    /// The id of the server called `name`.
-    pub fn id(&self, name: &str) -> Option<u32> {
-        self.names.iter().position(|n| n == name).map(|i| i as u32)
-    }
 }
 
 /// How many bytes of a receive file rule 3 reads.

@@ -92,6 +92,14 @@ fn version_series(t: &Table, rows: &[&Vec<Cell>]) -> Vec<Series> {
         .collect()
 }
 
+/// A horizontal bar chart of the version columns of `rows`, in a box that
+/// scrolls sideways on a narrow screen.
+fn bars(out: &mut String, id: &str, title: &str, names: &[String], t: &Table, rows: &[&Vec<Cell>]) {
+    out.push_str("<div class=\"scroll\">");
+    out.push_str(&svg::bars(id, title, names, &version_series(t, rows)));
+    out.push_str("</div>");
+}
+
 fn cell_text(c: &Cell) -> String {
     match c {
         Cell::Text(s) => s.clone(),
@@ -341,14 +349,14 @@ pub fn page(reports: &Reports, warnings: &[String]) -> String {
             })
             .collect();
         if !names.is_empty() {
-            out.push_str("<div class=\"scroll\">");
-            out.push_str(&svg::bars(
+            bars(
+                &mut out,
                 "conn",
                 "negotiations per connector by TLS version",
                 &names,
-                &version_series(t, &shown),
-            ));
-            out.push_str("</div>");
+                t,
+                &shown,
+            );
         }
         let cols: Vec<&str> = t.columns.clone();
         table(&mut out, t, &cols, &rows, &legacy_count);
@@ -452,14 +460,14 @@ pub fn page(reports: &Reports, warnings: &[String]) -> String {
             .collect();
         if !names.is_empty() {
             let shown: Vec<&Vec<Cell>> = rows.iter().take(TOP).copied().collect();
-            out.push_str("<div class=\"scroll\">");
-            out.push_str(&svg::bars(
+            bars(
+                &mut out,
                 "http",
                 "HTTPS requests per application by TLS version",
                 &names,
-                &version_series(t, &shown),
-            ));
-            out.push_str("</div>");
+                t,
+                &shown,
+            );
         }
         table(&mut out, t, &t.columns.clone(), &rows, &legacy_count);
         if let Some(c) = reports.table(Kind::HttpClient) {

@@ -2,9 +2,8 @@
 //! that negotiated below TLS 1.2 or used a weak suite (RC4, DES, 3DES,
 //! MD5, export strength), most sessions first.
 
-use super::{Cell, Kind, Table, dir, text};
+use super::{Cell, Kind, Table, dir, text, time_cell};
 use crate::parse::Direction;
-use crate::parse::stamp::format_millis;
 use crate::parse::tls::Version;
 use crate::servers::Servers;
 use crate::tally::{RemoteUse, Tally};
@@ -56,7 +55,6 @@ pub fn table(tally: &Tally, servers: &Servers) -> Table {
             .then(legacy(b.4).cmp(&legacy(a.4)))
             .then((a.0, a.1, a.2, a.3).cmp(&(b.0, b.1, b.2, b.3)))
     });
-    let time = |ms: Option<i64>| Cell::Text(ms.map(format_millis).unwrap_or_default());
     let rows = found
         .into_iter()
         .map(|(d, server, connector, ip, r)| {
@@ -74,8 +72,8 @@ pub fn table(tally: &Tally, servers: &Servers) -> Table {
                 Cell::Text(versions_text(r)),
                 Cell::Count(legacy(r)),
                 Cell::Count(r.weak_sessions),
-                time(r.first_flagged),
-                time(r.last_flagged),
+                time_cell(r.first_flagged),
+                time_cell(r.last_flagged),
             ]
         })
         .collect();

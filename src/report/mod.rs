@@ -205,6 +205,14 @@ pub(crate) fn text(bytes: &[u8]) -> Cell {
     }
 }
 
+/// A time (ms since 1970) as Exchange writes it; empty when unknown.
+pub(crate) fn time_cell(ms: Option<i64>) -> Cell {
+    Cell::Text(
+        ms.map(crate::parse::stamp::format_millis)
+            .unwrap_or_default(),
+    )
+}
+
 pub(crate) fn dir(d: Direction) -> Cell {
     Cell::Text(d.label().to_string())
 }
@@ -224,14 +232,6 @@ impl Coverage {
             (a, b) => a.or(b),
         };
         self.last = self.last.max(last);
-    }
-
-    /// Hours covered.
-    pub fn hours(&self) -> f64 {
-        match (self.first, self.last) {
-            (Some(a), Some(b)) => (b - a) as f64 / 3_600_000.0,
-            _ => 0.0,
-        }
     }
 }
 

@@ -15,7 +15,7 @@
 //! start, negotiations by their TLS line, a session below TLS 1.2 (and
 //! its remote) by its last such negotiation.
 
-use super::{Cell, Coverage, Kind, Options, ServerInfo, Table, text};
+use super::{Cell, Coverage, Kind, Options, ServerInfo, Table, text, time_cell};
 use crate::parse::Direction;
 use crate::parse::stamp::format_millis;
 use crate::parse::tls::Version;
@@ -266,10 +266,6 @@ fn verdict(
         ));
     }
     (status, sentence)
-}
-
-fn time_cell(ms: Option<i64>) -> Cell {
-    Cell::Text(ms.map(format_millis).unwrap_or_default())
 }
 
 /// Which row: scope, direction (none for a server), server, connector.

@@ -1,9 +1,8 @@
 //! The server report: per direction and server, negotiations by version,
 //! sessions, and the time the logs cover.
 
-use super::{Cell, Kind, ServerInfo, Table, counts_cells, dir, version_columns};
+use super::{Cell, Kind, ServerInfo, Table, counts_cells, dir, time_cell, version_columns};
 use crate::parse::Direction;
-use crate::parse::stamp::format_millis;
 use crate::tally::{SessionCounts, Tally, VersionCounts};
 
 /// `direction,server,SSL2,…,other,failed,total,plaintext,sessions,first_record,last_record`.
@@ -36,7 +35,6 @@ pub fn table(tally: &Tally, servers: &[ServerInfo]) -> Table {
                 sessions.plaintext += c.sessions.plaintext;
             }
             let cov = &info.by_direction[d.index()];
-            let time = |ms: Option<i64>| Cell::Text(ms.map(format_millis).unwrap_or_default());
             rows.push(
                 [dir(d), Cell::Text(info.name.clone())]
                     .into_iter()
@@ -44,8 +42,8 @@ pub fn table(tally: &Tally, servers: &[ServerInfo]) -> Table {
                     .chain([
                         Cell::Count(sessions.plaintext),
                         Cell::Count(sessions.sessions),
-                        time(cov.first),
-                        time(cov.last),
+                        time_cell(cov.first),
+                        time_cell(cov.last),
                     ])
                     .collect(),
             );
