@@ -450,6 +450,7 @@ pub fn scan_sessions_in(
                 line.field(fields::SEQUENCE),
                 line.field(fields::EVENT),
                 line.field(fields::DATA),
+                line.field(fields::CONTEXT),
             )
             && is_timestamp(line.field(fields::DATE_TIME))
         {

@@ -266,33 +266,56 @@ impl Session {
 
     /// Whether [`Session::apply`] would take nothing from a row but its
     /// time ([`Session::touch`]): most rows of a session (the capability
-    /// lines, RCPT, BDAT, the 250s). Decided from the row's sequence
-    /// number, event and the first bytes of its data; when in doubt, no.
+    /// lines, RCPT, BDAT, the 250s, the `*` rows about messages and
+    /// permissions). Decided from the row's sequence number, event and the
+    /// first bytes of its data or context; when in doubt, no.
     #[inline]
-    pub fn is_routine(&self, sequence: &[u8], event: &[u8], data: &[u8]) -> bool {
+    pub fn is_routine(&self, sequence: &[u8], event: &[u8], data: &[u8], context: &[u8]) -> bool {
         if sequence == b"0" || self.local_port.is_none() || self.remote_ip.is_empty() {
             return false;
         }
         let (client, server) = self.sides();
         match event.first() {
-            Some(b'+' | b'-' | b'*') => false,
+            Some(b'+' | b'-') => false,
+            Some(b'*') => self.is_routine_information(context),
             // EHLO, HELO, STARTTLS, X-ANONYMOUSTLS, XPROXYFROM, MAIL FROM,
             // and AUTH, DATA, BDAT until one of those was seen.
             Some(&e) if e == client => match data.first().map(u8::to_ascii_uppercase) {
-                Some(b'E' | b'H' | b'S' | b'X' | b'M') => false,
+                Some(b'E' | b'H' | b'S' | b'X' | b'M' | b'"') => false,
                 Some(b'A' | b'D' | b'B') => self.clear_auth_or_data,
                 _ => true,
             },
             Some(&e) if e == server => {
                 if data.starts_with(b"250") {
-                    self.starttls_offered
+                    // Before STARTTLS was offered, each capability line is
+                    // read for it (what `server_line` does).
+                    self.starttls_offered || !offers_starttls(&data[3..])
                 } else {
                     !(self.direction == Direction::Send
                         && self.ehlo.is_none()
-                        && data.starts_with(b"220"))
+                        && (data.starts_with(b"220") || data.starts_with(b"\"220")))
                 }
             }
             _ => true,
+        }
+    }
+
+    /// [`Session::is_routine`] for a `*` row: what `information` and
+    /// `certificate` would ignore (`receiving message`, `Proxy
+    /// destination(s) obtained`, `Set Session Permissions`,
+    /// `TlsDomainCapabilities…`, `Client certificate chain validation…`).
+    #[inline]
+    fn is_routine_information(&self, context: &[u8]) -> bool {
+        match context.first() {
+            None => true,
+            Some(b'T') => !context.starts_with(b"TLS "),
+            Some(b'P') => self.proxy_hop || !context.starts_with(PROXYING),
+            Some(b'a') => context != b"authenticated",
+            Some(b'S' | b'R' | b'V' | b'C') => {
+                cert_rank_of(context).is_none() && !context.starts_with(b"Certificate ")
+            }
+            Some(b'"') => false,
+            Some(_) => true,
         }
     }
 
@@ -360,7 +383,7 @@ impl Session {
                 return true;
             }
         }
-        if context.starts_with(b"Proxying inbound session with session id") {
+        if context.starts_with(PROXYING) {
             self.proxy_hop = true;
             return false;
         }
@@ -381,19 +404,7 @@ impl Session {
         if !matches!(context.first(), Some(b'S' | b'R' | b'V' | b'C')) {
             return;
         }
-        let rank_of = |kind: &[u8]| -> Option<CertRank> {
-            if kind.starts_with(b"Sending certificate") {
-                Some(CertRank::Sending)
-            } else if kind.starts_with(b"Remote certificate")
-                || kind.starts_with(b"Received certificate")
-                || kind.starts_with(b"Validated received certificate")
-            {
-                Some(CertRank::Peer)
-            } else {
-                None
-            }
-        };
-        if let Some(rank) = rank_of(context) {
+        if let Some(rank) = cert_rank_of(context) {
             if context.ends_with(b"Subject alternate names") && !data.trim_ascii().is_empty() {
                 // Single row: ` <Subject> <Issuer> <Serial> <Thumbprint> <NotBefore> <NotAfter> <SANs>`.
                 if rank >= self.cert_rank
@@ -495,6 +506,24 @@ impl Session {
     }
 }
 
+/// The context of the `*` row that says a hop came from a FrontEnd proxy.
+const PROXYING: &[u8] = b"Proxying inbound session with session id";
+
+/// The certificate a `*` row's context announces: Exchange's own or the
+/// peer's (the type row of a block, or a single-row certificate).
+fn cert_rank_of(context: &[u8]) -> Option<CertRank> {
+    if context.starts_with(b"Sending certificate") {
+        Some(CertRank::Sending)
+    } else if context.starts_with(b"Remote certificate")
+        || context.starts_with(b"Received certificate")
+        || context.starts_with(b"Validated received certificate")
+    {
+        Some(CertRank::Peer)
+    } else {
+        None
+    }
+}
+
 /// Whether a 250 reply's text lists STARTTLS as a word (after a space or
 /// the `-` of a multi-line reply). Searched, not split: every EHLO reply
 /// passes here.
@@ -590,7 +619,48 @@ mod tests {
             "2024-03-13T09:01:19.400Z,EX\\Default Frontend EX,08DC42C8FF236A1F,12,10.100.100.25:25,10.100.100.30:62136,<,BDAT 5 LAST,",
             "2024-03-13T09:01:19.500Z,EX\\Default Frontend EX,08DC42C8FF236A1F,13,10.100.100.25:25,10.100.100.30:62136,<,QUIT,",
         ];
-        let sessions: [(Direction, Vec<&str>); 3] = [
+        // `*` rows that change nothing, among ones that do (a certificate
+        // block, authentication), and capability lines before STARTTLS.
+        let p = "2024-03-13T09:02:00.000Z,EX\\Default Frontend EX,08DC42C8FF236A20";
+        let e = "10.100.100.25:25,10.100.100.31:62140";
+        let starred: Vec<String> = [
+            "0|+|,",
+            "1|>|220 EX.contoso.com Microsoft ESMTP MAIL Service ready,",
+            "2|<|EHLO client.example,",
+            "3|>|250-EX.contoso.com Hello [10.100.100.31],",
+            "4|>|250-SIZE 37748736,",
+            "5|>|250-PIPELINING,",
+            "6|>|250-STARTTLS,",
+            "7|>|250-X-ANONYMOUSTLS,",
+            "8|*|,Set Session Permissions",
+            "9|<|STARTTLS,",
+            "10|*|,Remote certificate",
+            "11|*|CN=client.example,Certificate subject",
+            "12|*|ABCDEF0123456789ABCDEF0123456789ABCDEF01,Certificate thumbprint",
+            "13|*|client.example,Certificate alternate names",
+            "14|*|,TlsDomainCapabilities='None'; Status='Success'; DomainMatch='true'",
+            "15|*|,Client certificate chain validation status: 'EmptyCertificate'",
+            "16|*|08DC42C8FF236A20;2024-03-13T09:02:00.000Z;1,receiving message",
+            "17|*|,Proxy destination(s) obtained from OnProxyInboundMessage event",
+            "18|*|CONTOSO\\svc,authenticated",
+            "19|*|,TLS something else",
+            "20|*|,Proxying inbound session with session id 08DC42C8FF236A1F",
+            "21|*|,Proxying inbound session with session id 08DC42C8FF236A1F",
+            "22|*|,Certificate subject",
+            "23|-|,Local",
+        ]
+        .iter()
+        .map(|r| {
+            let mut f = r.splitn(3, '|');
+            let (seq, event, rest) = (f.next().unwrap(), f.next().unwrap(), f.next().unwrap());
+            format!("{p},{seq},{e},{event},{rest}")
+        })
+        .collect();
+        let sessions: [(Direction, Vec<&str>); 4] = [
+            (
+                Direction::Receive,
+                starred.iter().map(String::as_str).collect(),
+            ),
             (Direction::Receive, QAZEER.to_vec()),
             (
                 Direction::Receive,
@@ -608,7 +678,12 @@ mod tests {
             let mut fast = full.clone();
             for r in &rows {
                 let seq = r.get(fields::SEQUENCE);
-                if fast.is_routine(seq, r.get(fields::EVENT), r.get(fields::DATA)) {
+                let (event, data, context) = (
+                    r.get(fields::EVENT),
+                    r.get(fields::DATA),
+                    r.get(fields::CONTEXT),
+                );
+                if fast.is_routine(seq, event, data, context) {
                     fast.touch(r.get(fields::DATE_TIME));
                     routine += 1;
                 } else {
@@ -619,7 +694,7 @@ mod tests {
             }
         }
         assert!(
-            routine >= 8,
+            routine >= 20,
             "only {routine} routine rows: the test tests little"
         );
     }
