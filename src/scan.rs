@@ -441,9 +441,13 @@ pub fn scan_sessions_in(
         }
         // Most rows need no splitting beyond the commas the line pass
         // found: a row of a live session that only moves its end time.
-        let plain_id = line
-            .is_plain()
-            .then(|| session::key(line.field(fields::SESSION_ID)));
+        // On a quoted line, the fields read here must be unquoted as written.
+        let keys_as_written = line.is_split()
+            && (!line.quoted
+                || [fields::SESSION_ID, fields::SEQUENCE, fields::EVENT]
+                    .iter()
+                    .all(|&i| line.field(i).first() != Some(&b'"')));
+        let plain_id = keys_as_written.then(|| session::key(line.field(fields::SESSION_ID)));
         if let Some(id) = plain_id
             && let Some(session) = live.get_mut(&id)
             && session.is_routine(

@@ -110,6 +110,43 @@ impl<'a> Row<'a> {
         })
     }
 
+    /// A line whose quotes follow RFC 4180 and whose eight separators are
+    /// at `commas` (found by the line pass): quoted fields lose their outer
+    /// quotes, and doubled quotes inside them are undone.
+    pub fn from_quoted_commas(
+        line: &'a [u8],
+        commas: &[u32; FIELD_COUNT - 1],
+    ) -> Result<Row<'a>, RowError> {
+        let mut row = Row {
+            fields: [&line[..0]; FIELD_COUNT],
+            undone: Vec::new(),
+        };
+        let mut start = 0;
+        for i in 0..FIELD_COUNT {
+            let mut field = match commas.get(i) {
+                Some(&c) => &line[start..c as usize],
+                None => {
+                    let last = &line[start..];
+                    last.strip_suffix(b"\r").unwrap_or(last)
+                }
+            };
+            if let Some(&c) = commas.get(i) {
+                start = c as usize + 1;
+            }
+            if field.len() >= 2 && field[0] == b'"' {
+                field = &field[1..field.len() - 1];
+                if memchr::memchr(b'"', field).is_some() {
+                    row.undone.push((i, undouble(field)));
+                }
+            }
+            row.fields[i] = field;
+        }
+        if !is_timestamp(row.fields[DATE_TIME]) {
+            return Err(RowError::BadTimestamp);
+        }
+        Ok(row)
+    }
+
     /// The common case, a line without any `"`: every comma ends a field.
     /// `None` when the line holds a quote (then [`Row::split_quoted`]).
     fn split_plain(line: &'a [u8]) -> Option<Result<Row<'a>, RowError>> {
