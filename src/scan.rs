@@ -303,7 +303,7 @@ pub fn scan_iis(
     tally: &mut Tally,
 ) {
     use crate::parse::w3c;
-    use crate::tally::{HttpCounts, HttpKey};
+    use crate::tally::{HttpCounts, HttpKey, HttpsEvidence};
     #[derive(Default)]
     struct Client<'a> {
         versions: [u64; 7],
@@ -317,6 +317,9 @@ pub fn scan_iis(
     let mut crypt: Option<bool> = fields_at_start.map(|_| fields.has_crypt());
     let mut clients: FxHashMap<(&[u8], &[u8]), Client> = FxHashMap::default();
     let mut apps: FxHashMap<&'static str, [u64; 8]> = FxHashMap::default();
+    let mut https = HttpsEvidence::default();
+    // Keyed by borrowed text while scanning; copied once per key at the end.
+    let mut legacy: FxHashMap<(&[u8], &'static str, tls::Version), Vec<i64>> = FxHashMap::default();
     let mut stats = std::mem::take(tally.file(ctx.id));
     let f = ctx.filters;
     let mut lines = 0u64;
@@ -348,6 +351,20 @@ pub fn scan_iis(
         };
         if !f.time(&r.stamp) || !f.remote_matches(r.client_ip) {
             continue;
+        }
+        let taken = stats.record(&r.stamp, range.at(start), ctx.bounds);
+        if let Some(ms) = crate::parse::stamp::millis(&r.stamp) {
+            let sec = ms.div_euclid(1000);
+            if taken {
+                https.cover(sec);
+            }
+            https.add_request(sec, HttpsEvidence::kind(r.version, fields.has_crypt()));
+            if let Some(v) = r.version.filter(|v| v.is_legacy()) {
+                legacy
+                    .entry((r.client_ip, w3c::app(r.uri_stem), v))
+                    .or_default()
+                    .push(sec);
+            }
         }
         let c = clients.entry((r.client_ip, r.user_agent)).or_default();
         c.requests += 1;
@@ -383,6 +400,17 @@ pub fn scan_iis(
             first_seen: c.first.map(|t| Stamp::new(&t)),
             last_seen: c.last.map(|t| Stamp::new(&t)),
         });
+    }
+    https.legacy = legacy
+        .into_iter()
+        .map(|((ip, app, v), secs)| ((ip.into(), app, v), secs))
+        .collect();
+    if !https.seconds.is_empty() {
+        tally
+            .https
+            .entry((ctx.server, site.into()))
+            .or_default()
+            .add(https);
     }
     for (app, counts) in apps {
         let e = tally

@@ -350,10 +350,11 @@ impl FileStats {
     /// Takes a record's time into the file's coverage, unless it lies
     /// outside `bounds` (then it is counted as skewed). Times not in
     /// Exchange's 24-byte form are no evidence of coverage either way.
+    /// Returns whether the time was taken (fits the bounds).
     #[inline(always)]
-    pub fn record(&mut self, stamp: &[u8], offset: u64, bounds: &Bounds) {
+    pub fn record(&mut self, stamp: &[u8], offset: u64, bounds: &Bounds) -> bool {
         let Some(k) = crate::parse::stamp::key(stamp) else {
-            return;
+            return false;
         };
         // Records come in time order: most are past the last one, so one
         // comparison with it and one with the upper bound decide. Inside
@@ -387,6 +388,7 @@ impl FileStats {
         if !fits {
             self.skew(offset, stamp);
         }
+        fits
     }
 
     #[cold]
@@ -572,6 +574,75 @@ impl HttpCounts {
     }
 }
 
+/// An HTTPS client below TLS 1.2: its address, the application it asked
+/// for and the version it used.
+pub type LegacyClient = (Box<[u8]>, &'static str, Version);
+
+/// What an IIS site's requests say for readiness: when they came and how
+/// they were secured, exact at IIS's one-second resolution for any window.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HttpsEvidence {
+    /// First and last request (seconds since 1970), clock skew left out.
+    pub cover: Option<(i64, i64)>,
+    /// Per second with requests: counts by [`HttpsEvidence::kind`]. In
+    /// runs as read (a busy second is one entry).
+    pub seconds: Vec<(i64, [u32; 5])>,
+    /// Requests below TLS 1.2 by client, application and version: the
+    /// second of each.
+    pub legacy: FxHashMap<LegacyClient, Vec<i64>>,
+}
+
+impl HttpsEvidence {
+    pub const PLAIN: usize = 0;
+    pub const MODERN: usize = 1;
+    pub const LEGACY: usize = 2;
+    pub const OTHER: usize = 3;
+    pub const UNLOGGED: usize = 4;
+
+    /// The counter a request goes to: plain HTTP, TLS 1.2 or later, below
+    /// TLS 1.2, a protocol value exlog does not know, or a row of a log
+    /// without the crypt-* fields (`logged` false: nothing is known).
+    pub fn kind(version: Option<Version>, logged: bool) -> usize {
+        match version {
+            _ if !logged => Self::UNLOGGED,
+            None => Self::PLAIN,
+            Some(Version::Other) => Self::OTHER,
+            Some(v) if v.is_legacy() => Self::LEGACY,
+            Some(_) => Self::MODERN,
+        }
+    }
+
+    /// Counts one request at second `sec`.
+    pub fn add_request(&mut self, sec: i64, kind: usize) {
+        match self.seconds.last_mut() {
+            Some((s, counts)) if *s == sec => counts[kind] += 1,
+            _ => {
+                let mut counts = [0; 5];
+                counts[kind] = 1;
+                self.seconds.push((sec, counts));
+            }
+        }
+    }
+
+    pub fn cover(&mut self, sec: i64) {
+        self.cover = Some(
+            self.cover
+                .map_or((sec, sec), |(a, b)| (a.min(sec), b.max(sec))),
+        );
+    }
+
+    pub fn add(&mut self, o: HttpsEvidence) {
+        if let Some((a, b)) = o.cover {
+            self.cover(a);
+            self.cover(b);
+        }
+        self.seconds.extend(o.seconds);
+        for (k, v) in o.legacy {
+            self.legacy.entry(k).or_default().extend(v);
+        }
+    }
+}
+
 /// Requests per application (an [`crate::parse::w3c::APPS`] entry or
 /// `other`) of a site on a server: the http-app report.
 pub type AppKey = (Box<str>, ServerId, &'static str);
@@ -600,6 +671,8 @@ pub struct Tally {
     /// requests).
     pub http: FxHashMap<HttpKey, HttpCounts>,
     pub http_app: FxHashMap<AppKey, [u64; 8]>,
+    /// IIS: readiness evidence per (server, site).
+    pub https: FxHashMap<(ServerId, Box<str>), HttpsEvidence>,
 }
 
 fn merge_remotes(
@@ -735,6 +808,9 @@ impl Tally {
             for (a, b) in e.iter_mut().zip(v) {
                 *a += b;
             }
+        }
+        for (k, v) in other.https {
+            self.https.entry(k).or_default().add(v);
         }
         self
     }

@@ -217,7 +217,7 @@ pub(crate) fn dir(d: Direction) -> Cell {
     Cell::Text(d.label().to_string())
 }
 
-/// The time a server's logs cover: first and last record (ms since
+/// The time a server's logs cover (SMTP and IIS): first and last record (ms since
 /// 1970), clock skew left out, clipped to `--since`/`--until`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Coverage {
@@ -465,7 +465,9 @@ fn server_infos(tally: &Tally, servers: &Servers, options: &Options) -> Vec<Serv
         let first = clip(f.first_record().and_then(|s| s.millis()));
         let last = clip(f.last_record().and_then(|s| s.millis()));
         info.coverage.add(first, last);
+        // IIS logs cover the server, not an SMTP direction.
         let dirs: &[Direction] = match f.direction {
+            _ if f.iis_crypt.is_some() => &[],
             Some(Direction::Receive) => &[Direction::Receive],
             Some(Direction::Send) => &[Direction::Send],
             None => &Direction::ALL,

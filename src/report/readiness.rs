@@ -14,13 +14,18 @@
 //! Counts are over the window: sessions and plaintext sessions by their
 //! start, negotiations by their TLS line, a session below TLS 1.2 (and
 //! its remote) by its last such negotiation.
+//!
+//! HTTPS counts too: each IIS site of a server (from its logs with the
+//! crypt-* fields) gets an `https` row judged by the same rules, with
+//! requests in place of sessions, and the server's status is the worst of
+//! its sources (SMTP, each site): Schannel serves them all.
 
 use super::{Cell, Coverage, Kind, Options, ServerInfo, Table, text, time_cell};
 use crate::parse::Direction;
 use crate::parse::stamp::format_millis;
 use crate::parse::tls::Version;
-use crate::tally::{ConnectorCounts, Mark, Tally};
-use std::collections::BTreeMap;
+use crate::tally::{ConnectorCounts, HttpsEvidence, Mark, Tally};
+use std::collections::{BTreeMap, BTreeSet};
 
 pub const COLUMNS: [&str; 17] = [
     "scope",
@@ -132,6 +137,16 @@ pub enum Status {
 }
 
 impl Status {
+    /// How bad: not ready outweighs too little evidence, which outweighs
+    /// ready (a server is as ready as its least ready source).
+    fn rank(self) -> u8 {
+        match self {
+            Status::Ready => 0,
+            Status::InsufficientData => 1,
+            Status::NotReady => 2,
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Status::Ready => "ready",
@@ -173,6 +188,30 @@ fn plural(n: u64, one: &str, many: &str) -> String {
     super::count(n, one, many)
 }
 
+/// Why the logs cannot show a whole window, if they cannot: no records,
+/// logs that start after the window does, or (with `--as-of`) end before.
+fn coverage_gap(coverage: &Coverage, window: Option<Window>, options: &Options) -> Option<String> {
+    let (Some(w), Some(first), Some(last)) = (window, coverage.first, coverage.last) else {
+        return Some("insufficient data: no records".to_string());
+    };
+    if first > w.from {
+        return Some(format!(
+            "insufficient data: logs cover {} ({}), window is {}",
+            duration_text(last - first),
+            span_text(first, last),
+            plural(u64::from(options.window_days), "day", "days"),
+        ));
+    }
+    if options.as_of.is_some() && last < w.to {
+        return Some(format!(
+            "insufficient data: logs end {}, before the window does ({})",
+            minute(last),
+            minute(w.to)
+        ));
+    }
+    None
+}
+
 /// The status and the sentence that says why.
 fn verdict(
     ev: &Evidence,
@@ -211,27 +250,9 @@ fn verdict(
                 ),
             )
         }
-        (None, _, _) | (_, None, _) | (_, _, None) => (
-            Status::InsufficientData,
-            "insufficient data: no records".to_string(),
-        ),
-        (Some(w), Some(first), Some(last)) if first > w.from => (
-            Status::InsufficientData,
-            format!(
-                "insufficient data: logs cover {} ({}), window is {}",
-                duration_text(last - first),
-                span_text(first, last),
-                plural(u64::from(days), "day", "days"),
-            ),
-        ),
-        (Some(w), Some(_), Some(last)) if options.as_of.is_some() && last < w.to => (
-            Status::InsufficientData,
-            format!(
-                "insufficient data: logs end {}, before the window does ({})",
-                minute(last),
-                minute(w.to)
-            ),
-        ),
+        _ if let Some(gap) = coverage_gap(coverage, window, options) => {
+            (Status::InsufficientData, gap)
+        }
         _ if ev.modern == 0 && ev.other > 0 => (
             Status::InsufficientData,
             format!(
@@ -252,6 +273,11 @@ fn verdict(
                 minute(w.to)
             ),
         ),
+        // No window is a coverage gap (no records), decided above.
+        (None, _, _) => (
+            Status::InsufficientData,
+            "insufficient data: no records".to_string(),
+        ),
     };
     if let (Status::Ready, Some(last)) = (status, ev.last_legacy) {
         sentence.push_str(&format!(
@@ -268,17 +294,166 @@ fn verdict(
     (status, sentence)
 }
 
-/// Which row: scope, direction (none for a server), server, connector.
-struct Scope<'a>(&'a str, Option<Direction>, &'a str, Cell);
+/// What the window holds for one IIS site.
+#[derive(Debug, Default)]
+struct HttpsWindow<'a> {
+    /// Requests by [`HttpsEvidence::kind`].
+    counts: [u64; 5],
+    /// The latest request below TLS 1.2 up to the window's end.
+    last_legacy: Option<i64>,
+    /// Clients with a request below TLS 1.2 in the window.
+    clients: BTreeSet<&'a [u8]>,
+    /// Requests below TLS 1.2 per application, and their versions.
+    apps: BTreeMap<&'static str, u64>,
+    versions: BTreeSet<Version>,
+}
 
-fn row(
-    Scope(scope, direction, server, connector): Scope,
-    ev: &Evidence,
+impl<'a> HttpsWindow<'a> {
+    /// IIS times are whole seconds: a second is in the window or not.
+    fn of(e: &'a HttpsEvidence, w: &Window) -> HttpsWindow<'a> {
+        let mut h = HttpsWindow::default();
+        for (sec, counts) in &e.seconds {
+            if w.contains(sec * 1000) {
+                for (a, &b) in h.counts.iter_mut().zip(counts) {
+                    *a += u64::from(b);
+                }
+            }
+        }
+        for ((ip, app, v), secs) in &e.legacy {
+            let mut n = 0;
+            for &sec in secs {
+                let ms = sec * 1000;
+                if ms <= w.to {
+                    h.last_legacy = h.last_legacy.max(Some(ms));
+                }
+                n += u64::from(w.contains(ms));
+            }
+            if n > 0 {
+                h.clients.insert(ip);
+                *h.apps.entry(app).or_default() += n;
+                h.versions.insert(*v);
+            }
+        }
+        h
+    }
+
+    fn negotiations(&self) -> u64 {
+        self.counts[HttpsEvidence::MODERN]
+            + self.counts[HttpsEvidence::LEGACY]
+            + self.counts[HttpsEvidence::OTHER]
+    }
+}
+
+/// [`verdict`] for an IIS site: requests in place of sessions.
+fn https_verdict(
+    h: &HttpsWindow,
     coverage: &Coverage,
     window: Option<Window>,
     options: &Options,
+) -> (Status, String) {
+    let [plain, modern, legacy, other, unlogged] = h.counts;
+    let (status, mut sentence) = if legacy > 0 {
+        // Requests without the crypt-* fields cannot clear a site, but
+        // those that show old TLS are enough to hold it back.
+        let versions: Vec<&str> = h.versions.iter().map(|v| v.label()).collect();
+        let mut apps: Vec<(&str, u64)> = h.apps.iter().map(|(a, n)| (*a, *n)).collect();
+        apps.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let apps: Vec<String> = apps.iter().map(|(a, n)| format!("{a} x{n}")).collect();
+        (
+            Status::NotReady,
+            format!(
+                "not ready: {} below TLS 1.2 ({}) from {} in the window, the last on {}; {}",
+                plural(legacy, "request", "requests"),
+                versions.join("/"),
+                plural(h.clients.len() as u64, "client", "clients"),
+                h.last_legacy.map(minute).unwrap_or_default(),
+                apps.join(", "),
+            ),
+        )
+    } else if let Some(gap) = coverage_gap(coverage, window, options) {
+        (Status::InsufficientData, gap)
+    } else if modern == 0 && unlogged > 0 && plain + other == 0 {
+        (
+            Status::InsufficientData,
+            format!(
+                "insufficient data: these IIS logs do not record TLS (no crypt-* fields) for the {} in the window",
+                plural(unlogged, "request", "requests")
+            ),
+        )
+    } else if modern == 0 {
+        (
+            Status::InsufficientData,
+            format!(
+                "insufficient data: no HTTPS request at TLS 1.2 or later in the window ({} with an unknown protocol, {} over plain HTTP, {} without the crypt-* fields)",
+                other, plain, unlogged
+            ),
+        )
+    } else {
+        (
+            Status::Ready,
+            format!(
+                "ready: {} at TLS 1.2 or later and none older in the {} to {}",
+                plural(modern, "HTTPS request", "HTTPS requests"),
+                plural(u64::from(options.window_days), "day", "days"),
+                window.map(|w| minute(w.to)).unwrap_or_default()
+            ),
+        )
+    };
+    if let (Status::Ready, Some(last)) = (status, h.last_legacy) {
+        sentence.push_str(&format!(
+            "; TLS below 1.2 was last used on {}, before the window",
+            minute(last)
+        ));
+    }
+    (status, sentence)
+}
+
+/// Which row: scope, direction (none for a server), server, connector.
+struct Scope<'a>(&'a str, Option<Direction>, &'a str, Cell);
+
+/// The window's counts of a row: sessions (requests for HTTPS),
+/// negotiations, legacy sessions (requests), legacy remotes (clients),
+/// plaintext sessions (plain HTTP requests), and the last legacy one.
+struct Counts {
+    sessions: u64,
+    negotiations: u64,
+    legacy_sessions: u64,
+    legacy_remotes: u64,
+    plaintext: u64,
+    last_legacy: Option<i64>,
+}
+
+impl Counts {
+    fn smtp(ev: &Evidence) -> Counts {
+        Counts {
+            sessions: ev.sessions,
+            negotiations: ev.negotiations(),
+            legacy_sessions: ev.legacy_sessions,
+            legacy_remotes: ev.remotes.len() as u64,
+            plaintext: ev.plaintext,
+            last_legacy: ev.last_legacy,
+        }
+    }
+
+    fn https(h: &HttpsWindow) -> Counts {
+        Counts {
+            sessions: h.counts.iter().sum(),
+            negotiations: h.negotiations(),
+            legacy_sessions: h.counts[HttpsEvidence::LEGACY],
+            legacy_remotes: h.clients.len() as u64,
+            plaintext: h.counts[HttpsEvidence::PLAIN],
+            last_legacy: h.last_legacy,
+        }
+    }
+}
+
+fn row(
+    Scope(scope, direction, server, connector): Scope,
+    (status, sentence): (Status, String),
+    counts: &Counts,
+    coverage: &Coverage,
+    window: Option<Window>,
 ) -> Vec<Cell> {
-    let (status, sentence) = verdict(ev, coverage, window, options);
     let days = match (coverage.first, coverage.last) {
         (Some(a), Some(b)) => ((b - a) as f64 / DAY_MS as f64 * 100.0).round() as u64,
         _ => 0,
@@ -292,72 +467,111 @@ fn row(
         time_cell(coverage.first),
         time_cell(coverage.last),
         Cell::Hundredths(days),
-        Cell::Count(ev.sessions),
-        Cell::Count(ev.negotiations()),
-        Cell::Count(ev.legacy_sessions),
-        Cell::Count(ev.remotes.len() as u64),
-        Cell::Count(ev.plaintext),
-        time_cell(ev.last_legacy),
+        Cell::Count(counts.sessions),
+        Cell::Count(counts.negotiations),
+        Cell::Count(counts.legacy_sessions),
+        Cell::Count(counts.legacy_remotes),
+        Cell::Count(counts.plaintext),
+        time_cell(counts.last_legacy),
         time_cell(window.map(|w| w.from)),
         time_cell(window.map(|w| w.to)),
         Cell::Text(sentence),
     ]
 }
 
-/// One row per server (both directions: its Schannel setting covers
-/// both), then one per connector of each direction on it.
+/// One row per server (both directions and HTTPS: its Schannel setting
+/// covers them all), then one per connector of each direction on it, then
+/// one per IIS site.
 pub fn table(tally: &Tally, servers: &[ServerInfo], options: &Options) -> Table {
     let mut rows = Vec::new();
     for info in servers {
         let name = info.name.as_str();
         let window = Window::of(&info.coverage, options);
         let maps = tally.connector.get(&info.id);
-        // A server known only from its IIS logs has no SMTP verdict (yet).
-        if maps.is_none() && info.coverage.first.is_none() {
+        let mut smtp_coverage = Coverage::default();
+        for c in &info.by_direction {
+            smtp_coverage.add(c.first, c.last);
+        }
+        let mut sites: Vec<(&str, &HttpsEvidence)> = tally
+            .https
+            .iter()
+            .filter(|((server, _), _)| *server == info.id)
+            .map(|((_, site), e)| (&**site, e))
+            .collect();
+        sites.sort_unstable_by_key(|(site, _)| *site);
+        let smtp = maps.is_some() || smtp_coverage.first.is_some();
+        if !smtp && sites.is_empty() {
             continue;
         }
         let mut all = Evidence::default();
         let mut connector_rows = Vec::new();
-        if let (Some(maps), Some(w)) = (maps, window) {
-            for d in Direction::ALL {
-                let map = &maps[d.index()];
-                let mut keys: Vec<&[u8]> = map.keys().map(|k| &**k).collect();
-                keys.sort_unstable();
-                for k in keys {
-                    let mut ev = Evidence::default();
+        for d in Direction::ALL {
+            let Some(map) = maps.map(|m| &m[d.index()]) else {
+                break;
+            };
+            let mut keys: Vec<&[u8]> = map.keys().map(|k| &**k).collect();
+            keys.sort_unstable();
+            for k in keys {
+                // No record time to count back from: every row says so.
+                let mut ev = Evidence::default();
+                if let Some(w) = window {
                     ev.add(&map[k], &w);
                     all.add(&map[k], &w);
-                    connector_rows.push(row(
-                        Scope("connector", Some(d), name, text(k)),
-                        &ev,
-                        &info.by_direction[d.index()],
-                        window,
-                        options,
-                    ));
                 }
-            }
-        } else if let Some(maps) = maps {
-            // No record time to count back from: every row says so.
-            for d in Direction::ALL {
-                let mut keys: Vec<&[u8]> = maps[d.index()].keys().map(|k| &**k).collect();
-                keys.sort_unstable();
-                for k in keys {
-                    connector_rows.push(row(
-                        Scope("connector", Some(d), name, text(k)),
-                        &Evidence::default(),
-                        &info.by_direction[d.index()],
-                        None,
-                        options,
-                    ));
-                }
+                let coverage = &info.by_direction[d.index()];
+                connector_rows.push(row(
+                    Scope("connector", Some(d), name, text(k)),
+                    verdict(&ev, coverage, window, options),
+                    &Counts::smtp(&ev),
+                    coverage,
+                    window,
+                ));
             }
         }
+        let mut parts = Vec::new();
+        if smtp {
+            parts.push((
+                "SMTP".to_string(),
+                verdict(&all, &smtp_coverage, window, options),
+            ));
+        }
+        for (site, e) in &sites {
+            let h = window.map(|w| HttpsWindow::of(e, &w)).unwrap_or_default();
+            let coverage = Coverage {
+                first: e.cover.map(|c| c.0 * 1000),
+                last: e.cover.map(|c| c.1 * 1000),
+            };
+            let judged = https_verdict(&h, &coverage, window, options);
+            parts.push((format!("HTTPS {site}"), judged.clone()));
+            connector_rows.push(row(
+                Scope("https", None, name, Cell::Text(site.to_string())),
+                judged,
+                &Counts::https(&h),
+                &coverage,
+                window,
+            ));
+        }
+        // The server is as ready as its least ready source; with one
+        // source its sentence is that source's.
+        let status = parts
+            .iter()
+            .map(|(_, (s, _))| *s)
+            .max_by_key(|s| s.rank())
+            .unwrap_or(Status::InsufficientData);
+        let sentence = match &parts[..] {
+            [(_, (_, one))] => one.clone(),
+            _ => parts
+                .iter()
+                .map(|(source, (_, s))| format!("{source}: {s}"))
+                .collect::<Vec<_>>()
+                .join(" | "),
+        };
         rows.push(row(
             Scope("server", None, name, Cell::Text(String::new())),
-            &all,
+            (status, sentence),
+            &Counts::smtp(&all),
             &info.coverage,
             window,
-            options,
         ));
         rows.extend(connector_rows);
     }

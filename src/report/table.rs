@@ -177,6 +177,7 @@ pub fn overview(reports: &Reports, color: bool) -> String {
             for (c, v) in cols.iter().zip(n) {
                 out.push_str(&mark(c, v));
             }
+            out.push_str(&readiness_of(reports, "connector", d));
             out.push('\n');
         }
     }
@@ -189,6 +190,7 @@ pub fn overview(reports: &Reports, color: bool) -> String {
         for (c, v) in cols.iter().zip(n) {
             out.push_str(&mark(c, v));
         }
+        out.push_str(&readiness_of(reports, "https", ""));
         out.push('\n');
     }
     out.push('\n');
@@ -206,7 +208,7 @@ pub fn overview(reports: &Reports, color: bool) -> String {
                     super::readiness::minute(b),
                     super::readiness::duration_text(b - a)
                 ),
-                _ => "no SMTP records".into(),
+                _ => "no records".into(),
             };
             let _ = writeln!(
                 out,
@@ -218,7 +220,7 @@ pub fn overview(reports: &Reports, color: bool) -> String {
         }
     }
     if let Some(t) = reports.table(Kind::Readiness) {
-        out.push_str("\nReadiness (per server, then per connector):\n");
+        out.push_str("\nReadiness (per server, then per connector and IIS site):\n");
         let col = |name: &str| t.columns.iter().position(|c| *c == name);
         let (Some(scope), Some(dir), Some(server), Some(conn), Some(verdict)) = (
             col("scope"),
@@ -232,13 +234,15 @@ pub fn overview(reports: &Reports, color: bool) -> String {
         for row in &t.rows {
             let text = |i: usize| row[i].as_text().unwrap_or_default();
             let v = text(verdict);
-            if text(scope) == "server" {
+            let (scope, dir) = (text(scope), text(dir));
+            if scope == "server" {
                 let _ = writeln!(out, "{}: {}", sanitize(&text(server)), sanitize(&v));
             } else {
+                // A connector row names its direction; an IIS site row, HTTPS.
                 let _ = writeln!(
                     out,
                     "  {:<8} {}: {}",
-                    text(dir),
+                    if dir.is_empty() { scope } else { dir },
                     sanitize(&text(conn)),
                     sanitize(&v)
                 );
@@ -246,6 +250,47 @@ pub fn overview(reports: &Reports, color: bool) -> String {
         }
     }
     out
+}
+
+/// ` | readiness: 1 not_ready, 2 ready` for one source: each server
+/// counted once, with the worst status of its rows of that `scope` (and
+/// direction); empty without a readiness report or such rows.
+fn readiness_of(reports: &Reports, scope: &str, direction: &str) -> String {
+    let Some(t) = reports.table(Kind::Readiness) else {
+        return String::new();
+    };
+    let col = |name: &str| t.columns.iter().position(|c| *c == name);
+    let (Some(sc), Some(dir), Some(server), Some(status)) =
+        (col("scope"), col("direction"), col("server"), col("status"))
+    else {
+        return String::new();
+    };
+    const WORST_FIRST: [&str; 3] = ["not_ready", "insufficient_data", "ready"];
+    let mut worst: std::collections::BTreeMap<String, usize> = Default::default();
+    for row in &t.rows {
+        let text = |i: usize| row[i].as_text().unwrap_or_default();
+        if text(sc) != scope || text(dir) != direction {
+            continue;
+        }
+        let rank = WORST_FIRST
+            .iter()
+            .position(|s| *s == text(status))
+            .unwrap_or(1);
+        let e = worst.entry(text(server).into_owned()).or_insert(rank);
+        *e = (*e).min(rank);
+    }
+    if worst.is_empty() {
+        return String::new();
+    }
+    let parts: Vec<String> = WORST_FIRST
+        .iter()
+        .enumerate()
+        .filter_map(|(rank, label)| {
+            let n = worst.values().filter(|&&r| r == rank).count();
+            (n > 0).then(|| format!("{n} {label}"))
+        })
+        .collect();
+    format!("  | readiness: {} (servers)", parts.join(", "))
 }
 
 fn is_legacy_label(s: &str) -> bool {

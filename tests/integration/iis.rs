@@ -91,17 +91,164 @@ fn any_chunk_size_gives_the_same_iis_reports() {
 }
 
 /// The overview's HTTPS line: the fixture's requests by version (TLS 1.0:
-/// the phone twice; TLS 1.1: alice; TLS 1.2: three EWS and bob), 9 in all.
+/// the phone twice; TLS 1.1: alice; TLS 1.2: three EWS and bob), 9 in all,
+/// and the readiness of the one server that has IIS logs.
 #[test]
 fn the_overview_has_an_https_line() {
     let run = exlog(["tests/data/iis", "--format", "table"]);
     assert!(
         run.stdout.contains(
-            "  HTTPS (IIS)    SSL3 0  TLS1.0 2!  TLS1.1 1!  TLS1.2 4  TLS1.3 0  other 0  requests 9\n"
+            "  HTTPS (IIS)    SSL3 0  TLS1.0 2!  TLS1.1 1!  TLS1.2 4  TLS1.3 0  other 0  requests 9  | readiness: 1 not_ready (servers)\n"
         ),
         "{}",
         run.stdout
     );
-    // An IIS-only server has no SMTP verdict.
-    assert!(!run.stdout.contains("EX05: insufficient data"));
+    // An IIS-only server has no SMTP verdict: its sentence is its sites'.
+    assert!(
+        run.stdout.contains("EX05: HTTPS W3SVC1: not ready"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("SMTP: "), "{}", run.stdout);
+}
+
+/// Readiness per IIS site, counted by hand from the same fixture. W3SVC1:
+/// eight requests (the cut-short row is not one), seven over TLS, three
+/// below TLS 1.2 (the phone twice at TLS 1.0, as 203.0.113.9 and behind
+/// the balancer as 192.0.2.77; alice's browser at TLS 1.1), one in plain
+/// HTTP; its logs span five minutes, so it cannot be ready, and old TLS
+/// makes it not ready. W3SVC2 logs no crypt-* fields: one request whose
+/// TLS is unknown, never counted as plain HTTP.
+#[test]
+fn readiness_counts_https_per_site_by_hand() {
+    let run = exlog(["tests/data/iis", "--by", "readiness", "--format", "csv"]);
+    let rows: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(rows.len(), 4, "{}", run.stdout);
+    let w1 = "https,,EX05,W3SVC1,not_ready,2021-03-03T23:59:55.000Z,2021-03-04T00:03:00.000Z,0.00,8,7,3,3,1,2021-03-04T00:02:00.000Z,2021-02-18T00:03:00.000Z,2021-03-04T00:03:00.000Z,\"not ready: 3 requests below TLS 1.2 (TLS1.0/TLS1.1) from 3 clients in the window, the last on 2021-03-04 00:02; /Microsoft-Server-ActiveSync x2, /owa x1\"";
+    let w2 = "https,,EX05,W3SVC2,insufficient_data,2021-03-04T00:02:00.000Z,2021-03-04T00:02:00.000Z,0.00,1,0,0,0,0,,2021-02-18T00:03:00.000Z,2021-03-04T00:03:00.000Z,\"insufficient data: logs cover 0.0 hours (2021-03-04 00:02–00:02), window is 14 days\"";
+    assert_eq!(rows[2], w1);
+    assert_eq!(rows[3], w2);
+    // The server: as ready as its least ready site; SMTP counts (none).
+    assert!(rows[1].starts_with("server,,EX05,,not_ready,2021-03-03T23:59:55.000Z,2021-03-04T00:03:00.000Z,0.00,0,0,0,0,0,,"), "{}", rows[1]);
+    assert!(
+        rows[1].contains("\"HTTPS W3SVC1: not ready: 3 requests"),
+        "{}",
+        rows[1]
+    );
+    assert!(
+        rows[1].contains(" | HTTPS W3SVC2: insufficient data"),
+        "{}",
+        rows[1]
+    );
+}
+
+/// A copy of sample-logs/EX03 (SMTP ready: 16 days of logs, only TLS 1.2
+/// in its window 2024-02-22 11:00:02.019 – 2024-03-07 11:00:02.019) with
+/// an IIS site holding `rows` (date, time, uri, client, crypt-protocol).
+fn ex03_with_iis(rows: &[(&str, &str, &str, &str, &str)]) -> tempfile::TempDir {
+    fn copy(from: &std::path::Path, to: &std::path::Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap() {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_dir() {
+                copy(&e.path(), &to.join(e.file_name()));
+            } else {
+                std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    copy(
+        &crate::util::root().join("sample-logs/EX03"),
+        &dir.path().join("EX03"),
+    );
+    let mut log = String::from(
+        "#Software: Microsoft Internet Information Services 10.0\r\n#Fields: date time cs-uri-stem s-port cs-username c-ip cs(User-Agent) crypt-protocol crypt-cipher crypt-hash crypt-keyexchange\r\n",
+    );
+    for (date, time, uri, ip, proto) in rows {
+        log.push_str(&format!(
+            "{date} {time} {uri} 443 - {ip} Client/1.0 {proto} 6610 800c ae06\r\n"
+        ));
+    }
+    crate::util::write(
+        &dir.path().join("EX03/W3SVC1/u_ex240220.log"),
+        log.as_bytes(),
+    );
+    dir
+}
+
+fn readiness_rows(dir: &std::path::Path) -> Vec<String> {
+    let run = crate::util::exlog_on(dir, &["--by", "readiness", "--format", "csv"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.stdout
+        .lines()
+        .filter(|l| l.starts_with("server,") || l.starts_with("https,"))
+        .map(String::from)
+        .collect()
+}
+
+/// SMTP alone would say ready; one TLS 1.0 request to EWS in the window
+/// makes the server not ready, and the sentence names the application.
+/// The first request (2024-02-20) is before the window: not counted.
+#[test]
+fn old_https_clients_make_an_smtp_ready_server_not_ready() {
+    let dir = ex03_with_iis(&[
+        ("2024-02-20", "08:00:00", "/owa/", "10.0.0.5", "800"),
+        (
+            "2024-03-05",
+            "12:00:00",
+            "/EWS/Exchange.asmx",
+            "10.1.1.1",
+            "40",
+        ),
+        ("2024-03-07", "10:59:59", "/mapi/emsmdb", "10.0.0.6", "800"),
+    ]);
+    let rows = readiness_rows(dir.path());
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert!(
+        rows[0].starts_with("server,,EX03,,not_ready,2024-02-20T08:00:00.000Z,"),
+        "{}",
+        rows[0]
+    );
+    assert!(
+        rows[0].contains("\"SMTP: ready: 28 negotiations"),
+        "{}",
+        rows[0]
+    );
+    assert!(rows[0].contains(" | HTTPS W3SVC1: not ready: 1 request below TLS 1.2 (TLS1.0) from 1 client in the window, the last on 2024-03-05 12:00; /EWS x1\""), "{}", rows[0]);
+    assert_eq!(
+        rows[1],
+        "https,,EX03,W3SVC1,not_ready,2024-02-20T08:00:00.000Z,2024-03-07T10:59:59.000Z,16.12,2,2,1,1,0,2024-03-05T12:00:00.000Z,2024-02-22T11:00:02.019Z,2024-03-07T11:00:02.019Z,\"not ready: 1 request below TLS 1.2 (TLS1.0) from 1 client in the window, the last on 2024-03-05 12:00; /EWS x1\""
+    );
+}
+
+/// Only TLS 1.2 over HTTPS in the window, old TLS before it: ready, and
+/// the sentence says when old TLS was last used. IIS logs that start
+/// inside the window cannot clear the server.
+#[test]
+fn https_evidence_clears_or_holds_back_a_server() {
+    let dir = ex03_with_iis(&[
+        ("2024-02-21", "00:00:00", "/owa/", "10.1.1.1", "40"),
+        ("2024-03-07", "10:59:59", "/mapi/emsmdb", "10.0.0.6", "800"),
+    ]);
+    let rows = readiness_rows(dir.path());
+    assert!(rows[0].starts_with("server,,EX03,,ready,"), "{}", rows[0]);
+    assert_eq!(
+        rows[1],
+        "https,,EX03,W3SVC1,ready,2024-02-21T00:00:00.000Z,2024-03-07T10:59:59.000Z,15.46,1,1,0,0,0,2024-02-21T00:00:00.000Z,2024-02-22T11:00:02.019Z,2024-03-07T11:00:02.019Z,\"ready: 1 HTTPS request at TLS 1.2 or later and none older in the 14 days to 2024-03-07 11:00; TLS below 1.2 was last used on 2024-02-21 00:00, before the window\""
+    );
+    let short = ex03_with_iis(&[("2024-03-07", "10:00:00", "/owa/", "10.0.0.5", "800")]);
+    let rows = readiness_rows(short.path());
+    assert!(
+        rows[0].starts_with("server,,EX03,,insufficient_data,"),
+        "{}",
+        rows[0]
+    );
+    assert!(
+        rows[1].contains(
+            "insufficient data: logs cover 0.0 hours (2024-03-07 10:00–10:00), window is 14 days"
+        ),
+        "{}",
+        rows[1]
+    );
 }
