@@ -252,3 +252,91 @@ fn https_evidence_clears_or_holds_back_a_server() {
         rows[1]
     );
 }
+
+/// exlog-gen's IIS logs (four servers, front and back end, restarts with
+/// a layout change on the back end, clients behind a balancer) against
+/// the generator's own count of every request: the two reports row for
+/// row, and each site's readiness counts and status. The same for any
+/// chunk size and thread count.
+#[test]
+fn generated_iis_logs_match_the_generators_truth() {
+    let dir = tempfile::tempdir().unwrap();
+    let t =
+        exlog_gen::iis::generate(dir.path(), 3_000_000, 4, 7, 1_709_513_970_000, false).unwrap();
+    let truth = t.to_json();
+    let sorted = |v: &serde_json::Value| {
+        let mut rows: Vec<String> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.to_string())
+            .collect();
+        rows.sort();
+        rows
+    };
+    let run = crate::util::exlog_on(dir.path(), &["--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let got: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    for report in ["http-client", "http-app"] {
+        assert_eq!(sorted(&got[report]), sorted(&truth[report]), "{report}");
+    }
+    let https: Vec<serde_json::Value> = got["readiness"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["scope"] == "https")
+        .cloned()
+        .collect();
+    let https = serde_json::Value::Array(https);
+    let mut want = truth["readiness"].clone();
+    for r in want.as_array_mut().unwrap() {
+        r.as_object_mut().unwrap().remove("legacy_by_application");
+    }
+    assert_eq!(
+        crate::util::project(&https, &want),
+        sorted(&want),
+        "readiness per site"
+    );
+    // Every verdict is there: old TLS to the end, old TLS before the
+    // window only, modern, and logs too short.
+    let statuses: Vec<&str> = want
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    for s in ["not_ready", "ready", "insufficient_data"] {
+        assert!(statuses.contains(&s), "{statuses:?}");
+    }
+    // The not-ready sentence names each application with its count.
+    let ex01 = got["readiness"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["scope"] == "https" && r["server"] == "EX01" && r["connector"] == "W3SVC1")
+        .unwrap();
+    let by_app = &truth["readiness"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["server"] == "EX01" && r["connector"] == "W3SVC1")
+        .unwrap()["legacy_by_application"];
+    for (app, n) in by_app.as_object().unwrap() {
+        assert!(
+            ex01["verdict"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("{app} x{n}")),
+            "{}",
+            ex01["verdict"]
+        );
+    }
+    let strip = |s: &str| crate::util::stable_json(s);
+    for chunk in ["20000", "333333"] {
+        let split = crate::util::exlog_on(
+            dir.path(),
+            &["--format", "json", "--chunk-size", chunk, "-j", "2"],
+        );
+        assert_eq!(strip(&split.stdout), strip(&run.stdout), "chunk {chunk}");
+    }
+}

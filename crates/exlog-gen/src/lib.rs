@@ -13,6 +13,8 @@
 //! exact rows of exlog's four reports, computed from what was generated
 //! (not by parsing), so tests can compare exlog's output with it.
 
+pub mod iis;
+
 use rayon::prelude::*;
 use serde_json::{Map, Value, json};
 use std::borrow::Cow;

@@ -1,5 +1,6 @@
 //! `exlog-gen`: writes a realistic Exchange SMTP protocol log tree and the
-//! exact tallies it contains (`truth.json`), for tests and benchmarks.
+//! exact tallies it contains (`truth.json`), or with `--iis` the IIS logs
+//! of the same servers (`truth-iis.json`), for tests and benchmarks.
 
 use clap::Parser;
 use exlog_gen::{Config, generate, parse_size};
@@ -33,6 +34,15 @@ struct Args {
     /// Distinct remote hosts to draw from [default: 80 000 per GB].
     #[arg(long)]
     remotes: Option<usize>,
+    /// Write IIS W3C logs with the crypt-* fields instead (W3SVC1 and
+    /// W3SVC2 per server, daily files) and truth-iis.json.
+    #[arg(long)]
+    iis: bool,
+    /// With --iis: every header block names the same fields (the back end
+    /// otherwise changes its layout at restarts), so tools that need one
+    /// schema per file can read the logs.
+    #[arg(long, requires = "iis")]
+    iis_one_layout: bool,
 }
 
 fn size(s: &str) -> Result<u64, String> {
@@ -48,6 +58,32 @@ fn main() -> ExitCode {
     cfg.concurrency = args.concurrency.max(1);
     cfg.remotes = args.remotes;
     let started = Instant::now();
+    if args.iis {
+        return match exlog_gen::iis::generate(
+            &args.out,
+            args.size,
+            args.servers,
+            args.seed,
+            cfg.start_ms,
+            args.iis_one_layout,
+        ) {
+            Ok(t) => {
+                let secs = started.elapsed().as_secs_f64();
+                eprintln!(
+                    "exlog-gen: {} IIS files, {} bytes, {} requests in {secs:.2} s; truth in {}",
+                    t.files,
+                    t.bytes,
+                    t.requests,
+                    args.out.join("truth-iis.json").display()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("exlog-gen: error: {}: {e}", args.out.display());
+                ExitCode::from(1)
+            }
+        };
+    }
     match generate(&cfg) {
         Ok(truth) => {
             let secs = started.elapsed().as_secs_f64();
