@@ -9,6 +9,8 @@
 #   COLD=1 scripts/bench.sh          # also a cold-cache run (needs root)
 #   GZ=1 scripts/bench.sh            # also the corpus gzipped file by file,
 #                                    # against parallel gzip -dc and DuckDB
+#   IIS=1 scripts/bench.sh           # also IIS logs of the same size
+#                                    # (exlog-gen --iis), against rg and DuckDB
 #
 # The corpus (cached in bench-data/, git-ignored) is exlog-gen's default:
 # a dozen sessions open at once per server, so rows of one session lie
@@ -167,6 +169,75 @@ for name, t in runs.items():
     print(f"| `{name}` | {t:.3f} | {size / 1e9 / t:.2f} |")
 ratio = runs["exlog --format json, gzipped"] / runs["parallel gzip -dc (floor)"]
 print(f"\n- {'met' if ratio <= 1.3 else 'NOT met'}: default JSON from .gz within 1.3x of the decompression floor ({ratio:.2f}x)")
+PY
+fi
+
+if [ "${IIS:-0}" = 1 ]; then
+  # One #Fields: layout throughout, so DuckDB (one schema per file) can
+  # read the same files; exlog's layout changes are tested elsewhere.
+  IISDATA=bench-data/iis-$SIZE
+  if [ ! -f "$IISDATA/truth-iis.json" ] || [ "$GEN" -nt "$IISDATA/truth-iis.json" ]; then
+    rm -rf "$IISDATA"
+    "$GEN" --iis --iis-one-layout --out "$IISDATA" --size "$SIZE" --seed 1
+  fi
+  IISBYTES=$(find "$IISDATA" -name 'u_ex*.log' -printf '%s\n' | awk '{s+=$1} END {print s}')
+  echo "IIS corpus: $IISDATA, $(find "$IISDATA" -name 'u_ex*.log' | wc -l) files, $IISBYTES bytes"
+  $EXLOG "$IISDATA" --format json > "$OUT/iis.json"
+  python3 - "$OUT/iis.json" "$IISDATA/truth-iis.json" <<'PY'
+import json, sys
+got, truth = (json.load(open(p)) for p in sys.argv[1:3])
+rows = lambda v: sorted(json.dumps(r, sort_keys=True) for r in v)
+bad = [k for k in ("http-client", "http-app") if rows(got[k]) != rows(truth[k])]
+print("exlog vs truth-iis.json:", "agree" if not bad else f"DIFFER in {bad}")
+sys.exit(1 if bad else 0)
+PY
+  python3 scripts/duckdb_iis.py "$IISDATA" app | tail -n +2 | sort > "$OUT/duckdb.http-app.csv"
+  $EXLOG "$IISDATA" --by http-app --format csv | tail -n +2 | sort > "$OUT/exlog.http-app.csv"
+  if cmp -s "$OUT/duckdb.http-app.csv" "$OUT/exlog.http-app.csv"; then
+    echo "exlog vs DuckDB (http-app report): agree"
+  else
+    echo "exlog vs DuckDB (http-app report): DIFFER"; diff "$OUT/duckdb.http-app.csv" "$OUT/exlog.http-app.csv" | head
+    exit 1
+  fi
+  iis_names=(
+    "exlog --format json, IIS"
+    "exlog --by http-client, IIS"
+    "exlog --by http-app, IIS"
+    "rg -c ' 80 6610 ' (scan floor), IIS"
+    "duckdb SQL http-app+http-client, IIS"
+  )
+  iis_cmds=(
+    "$EXLOG $IISDATA --format json"
+    "$EXLOG $IISDATA --format csv --by http-client"
+    "$EXLOG $IISDATA --format csv --by http-app"
+    "rg --no-ignore -c -F ' 80 6610 ' $IISDATA"
+    "python3 scripts/duckdb_iis.py $IISDATA both"
+  )
+  args=()
+  for i in "${!iis_names[@]}"; do args+=(-n "${iis_names[$i]}" "${iis_cmds[$i]} > /dev/null"); done
+  hyperfine --style basic --warmup 1 --runs "$RUNS" --export-json "$OUT/iis-hyperfine.json" "${args[@]}"
+  : > "$OUT/iis-rss.txt"
+  for i in "${!iis_names[@]}"; do
+    python3 scripts/peak_mem.py bash -c "exec ${iis_cmds[$i]}" >> "$OUT/iis-rss.txt"
+  done
+  python3 - "$OUT/iis-hyperfine.json" "$OUT/iis-rss.txt" "$IISBYTES" <<'PY'
+import json, re, sys
+runs = json.load(open(sys.argv[1]))["results"]
+mem = [re.findall(r"[0-9.]+", l)[:3] for l in open(sys.argv[2])]
+size = int(sys.argv[3])
+med = {r["command"]: r["median"] for r in runs}
+print("\n| command (IIS corpus) | seconds (median) | GB/s | peak RSS (VmHWM) |")
+print("|---|---|---|---|")
+for r, (anon, filed, hwm) in zip(runs, mem):
+    print(f"| `{r['command']}` | {r['median']:.3f} | {size / 1e9 / r['median']:.2f} | {float(hwm):.0f} MiB |")
+j = med["exlog --format json, IIS"]
+rg, db = med["rg -c ' 80 6610 ' (scan floor), IIS"], med["duckdb SQL http-app+http-client, IIS"]
+def check(label, ok, got):
+    print(f"- {'met' if ok else 'NOT met'}: {label} ({got})")
+print("\nTargets (issue 13: those of the SMTP scan):")
+check("default JSON >= 3 GB/s", size / 1e9 / j >= 3, f"{size / 1e9 / j:.2f} GB/s")
+check("default JSON <= 3x the rg floor", j / rg <= 3, f"{j / rg:.1f}x")
+check("default JSON >= 8x DuckDB", db / j >= 8, f"{db / j:.1f}x")
 PY
 fi
 
