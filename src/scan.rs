@@ -323,10 +323,14 @@ pub fn scan_iis(
     let mut stats = std::mem::take(tally.file(ctx.id));
     let f = ctx.filters;
     let mut lines = 0u64;
+    let mut seconds = w3c::Seconds::default();
+    let region = range.region;
+    let mut ends = memchr::memchr_iter(b'\n', region);
     let mut at = 0usize;
-    for line in range.region.split_inclusive(|&b| b == b'\n') {
+    while at < region.len() {
         let start = at;
-        at += line.len();
+        at = ends.next().map_or(region.len(), |e| e + 1);
+        let line = &region[start..at];
         lines += 1;
         let line = line.strip_suffix(b"\n").unwrap_or(line);
         let line = line.strip_suffix(b"\r").unwrap_or(line);
@@ -353,8 +357,7 @@ pub fn scan_iis(
             continue;
         }
         let taken = stats.record(&r.stamp, range.at(start), ctx.bounds);
-        if let Some(ms) = crate::parse::stamp::millis(&r.stamp) {
-            let sec = ms.div_euclid(1000);
+        if let Some(sec) = seconds.of(&r.stamp) {
             if taken {
                 https.cover(sec);
             }

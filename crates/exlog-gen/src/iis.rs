@@ -38,7 +38,9 @@ struct Kind {
     uris: &'static [(&'static str, &'static str)],
     /// Signs in (else `-`).
     user: bool,
-    /// crypt-protocol values it uses (hex, server side), `-` for plain HTTP.
+    /// crypt-protocol values it uses (hex; IIS logs the server-side flag:
+    /// `40` TLS 1.0, `100` TLS 1.1, `400` TLS 1.2, `1000` TLS 1.3), `-`
+    /// for plain HTTP.
     protocols: &'static [&'static str],
 }
 
@@ -52,7 +54,7 @@ const OUTLOOK: Kind = Kind {
         ("/oab/0b9c8e7d/oab.xml", "-"),
     ],
     user: true,
-    protocols: &["800", "800", "800", "2000"],
+    protocols: &["400", "400", "400", "1000"],
 };
 const OUTLOOK_2010: Kind = Kind {
     agent: "Microsoft+Office/14.0+(Windows+NT+6.1;+Microsoft+Outlook+14.0.7268;+Pro)",
@@ -62,7 +64,7 @@ const OUTLOOK_2010: Kind = Kind {
         ("/autodiscover/autodiscover.xml", "-"),
     ],
     user: true,
-    protocols: &["80"],
+    protocols: &["40"],
 };
 const IPHONE: Kind = Kind {
     agent: "Apple-iPhone14C2/2101.11",
@@ -77,7 +79,7 @@ const IPHONE: Kind = Kind {
         ),
     ],
     user: true,
-    protocols: &["800", "2000"],
+    protocols: &["400", "1000"],
 };
 const OLD_ANDROID: Kind = Kind {
     agent: "Android-Mail/7.3.9",
@@ -86,7 +88,7 @@ const OLD_ANDROID: Kind = Kind {
         "Cmd=Sync&DeviceType=Android",
     )],
     user: true,
-    protocols: &["80", "200"],
+    protocols: &["40", "100"],
 };
 const BROWSER: Kind = Kind {
     agent: "Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64)+AppleWebKit/537.36+(KHTML,+like+Gecko)+Chrome/122.0.0.0+Safari/537.36",
@@ -97,13 +99,13 @@ const BROWSER: Kind = Kind {
         ("/favicon.ico", "-"),
     ],
     user: true,
-    protocols: &["800", "2000", "2000", "-"],
+    protocols: &["400", "1000", "1000", "-"],
 };
 const EWS_APP: Kind = Kind {
     agent: "ExchangeServicesClient/15.00.0913.015",
     uris: &[("/EWS/Exchange.asmx", "-")],
     user: true,
-    protocols: &["80", "200"],
+    protocols: &["40", "100"],
 };
 const PROBE: Kind = Kind {
     agent: "AMProbe/Local/ClientAccess",
@@ -113,7 +115,7 @@ const PROBE: Kind = Kind {
         ("/mapi/healthcheck.htm", "-"),
     ],
     user: false,
-    protocols: &["800"],
+    protocols: &["400"],
 };
 
 /// Modern clients, and the ones that still use old TLS.
@@ -361,7 +363,7 @@ fn server(
         let back = i % 7 == 3 && proto != "-";
         let site = &mut sites[usize::from(back)];
         let (client_ip, c_ip, original, proto) = if back {
-            (s_ip.as_str(), s_ip.as_str(), "-", "800")
+            (s_ip.as_str(), s_ip.as_str(), "-", "400")
         } else if c.balanced {
             (c.ip.as_str(), "10.0.1.10", c.ip.as_str(), proto)
         } else {
