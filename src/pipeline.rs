@@ -270,6 +270,9 @@ pub fn scan(inputs: &impl Inputs, plan: &Plan, progress: &ProgressBar) -> Scanne
         // An IIS log: each chunk starts with the #Fields: in effect there.
         if iis {
             let headers = iis_headers(&bytes);
+            // That pass touched every page: give them back until the
+            // chunks are read, or every big IIS log stays resident.
+            bytes.release(0, bytes.len());
             for (start, end) in chunks(bytes.len(), chunk) {
                 let from = crate::scan::align(&bytes, start);
                 let fields = headers
@@ -409,6 +412,7 @@ fn run<'b>(
             end,
             fields,
         } => {
+            let release = |s, e| bytes.release(s, e);
             let ctx = FileCtx {
                 id: file,
                 folder: folders[file],
@@ -416,7 +420,7 @@ fn run<'b>(
                 bounds: &Bounds::ANY,
                 direction: None,
                 filters: &plan.filters,
-                release: &|_, _| {},
+                release: &release,
             };
             let site = site_of(&inputs.inputs()[file].path);
             let tally = &mut worker.scanned.tally;

@@ -327,11 +327,13 @@ pub fn scan_iis(
     let region = range.region;
     let mut ends = memchr::memchr_iter(b'\n', region);
     let mut at = 0usize;
+    let mut released = range.s;
     while at < region.len() {
         let start = at;
         at = ends.next().map_or(region.len(), |e| e + 1);
         let line = &region[start..at];
         lines += 1;
+        release_behind(&ctx, &mut released, range.s + start);
         let line = line.strip_suffix(b"\n").unwrap_or(line);
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if let Some(rest) = line.strip_prefix(b"#") {

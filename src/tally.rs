@@ -574,6 +574,52 @@ impl HttpCounts {
     }
 }
 
+/// Request times and kinds, packed: IIS logs are in time order, so each
+/// is stored as the distance from the one before (zigzag varint) with the
+/// kind in its low three bits, mostly one byte. Exact at any window edge,
+/// without a counter per second of the logs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SecondRun {
+    last: i64,
+    packed: Vec<u8>,
+}
+
+impl SecondRun {
+    pub fn push(&mut self, sec: i64, kind: usize) {
+        let delta = sec - self.last;
+        self.last = sec;
+        let zigzag = ((delta << 1) ^ (delta >> 63)) as u64;
+        let mut v = (zigzag << 3) | kind as u64;
+        while v >= 0x80 {
+            self.packed.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        self.packed.push(v as u8);
+    }
+
+    /// `(second, kind)` of every request, in the order pushed.
+    pub fn iter(&self) -> impl Iterator<Item = (i64, usize)> + '_ {
+        let mut at = 0;
+        let mut sec = 0i64;
+        std::iter::from_fn(move || {
+            let mut v = 0u64;
+            let mut shift = 0;
+            loop {
+                let b = *self.packed.get(at)?;
+                at += 1;
+                v |= u64::from(b & 0x7F) << shift;
+                shift += 7;
+                if b < 0x80 {
+                    break;
+                }
+            }
+            let zigzag = v >> 3;
+            sec += ((zigzag >> 1) as i64) ^ -((zigzag & 1) as i64);
+            Some((sec, (v & 7) as usize))
+        })
+    }
+}
+
 /// An HTTPS client below TLS 1.2: its address, the application it asked
 /// for and the version it used.
 pub type LegacyClient = (Box<[u8]>, &'static str, Version);
@@ -584,9 +630,9 @@ pub type LegacyClient = (Box<[u8]>, &'static str, Version);
 pub struct HttpsEvidence {
     /// First and last request (seconds since 1970), clock skew left out.
     pub cover: Option<(i64, i64)>,
-    /// Per second with requests: counts by [`HttpsEvidence::kind`]. In
-    /// runs as read (a busy second is one entry).
-    pub seconds: Vec<(i64, [u32; 5])>,
+    /// Every request's second and [`HttpsEvidence::kind`], packed (about a
+    /// byte a request): a run per chunk read.
+    pub seconds: Vec<SecondRun>,
     /// Requests below TLS 1.2 by client, application and version: the
     /// second of each.
     pub legacy: FxHashMap<LegacyClient, Vec<i64>>,
@@ -614,13 +660,11 @@ impl HttpsEvidence {
 
     /// Counts one request at second `sec`.
     pub fn add_request(&mut self, sec: i64, kind: usize) {
-        match self.seconds.last_mut() {
-            Some((s, counts)) if *s == sec => counts[kind] += 1,
-            _ => {
-                let mut counts = [0; 5];
-                counts[kind] = 1;
-                self.seconds.push((sec, counts));
-            }
+        if self.seconds.is_empty() {
+            self.seconds.push(SecondRun::default());
+        }
+        if let Some(run) = self.seconds.last_mut() {
+            run.push(sec, kind);
         }
     }
 
@@ -991,6 +1035,37 @@ impl Tally {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Packed request times decode to what was pushed: any order, big
+    /// jumps both ways, every kind.
+    #[test]
+    fn second_runs_round_trip() {
+        let mut run = SecondRun::default();
+        let mut want = Vec::new();
+        let mut sec = 1_709_513_970i64;
+        for i in 0..5000i64 {
+            sec += match i % 7 {
+                0 => 0,
+                1 => 1,
+                2 => 63,
+                3 => -5,
+                4 => 86_400 * 40,
+                5 => -86_400 * 39,
+                _ => 12,
+            };
+            let kind = (i % 5) as usize;
+            run.push(sec, kind);
+            want.push((sec, kind));
+        }
+        assert_eq!(run.iter().collect::<Vec<_>>(), want);
+        // Requests a second or less apart take a byte each.
+        let mut dense = SecondRun::default();
+        dense.push(0, 0);
+        for s in 0..1000 {
+            dense.push(s, 1);
+        }
+        assert!(dense.packed.len() <= 1002, "{}", dense.packed.len());
+    }
 
     fn stamp(s: &str) -> Stamp {
         Stamp::new(s.as_bytes())

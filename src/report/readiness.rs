@@ -312,11 +312,9 @@ impl<'a> HttpsWindow<'a> {
     /// IIS times are whole seconds: a second is in the window or not.
     fn of(e: &'a HttpsEvidence, w: &Window) -> HttpsWindow<'a> {
         let mut h = HttpsWindow::default();
-        for (sec, counts) in &e.seconds {
+        for (sec, kind) in e.seconds.iter().flat_map(|run| run.iter()) {
             if w.contains(sec * 1000) {
-                for (a, &b) in h.counts.iter_mut().zip(counts) {
-                    *a += u64::from(b);
-                }
+                h.counts[kind] += 1;
             }
         }
         for ((ip, app, v), secs) in &e.legacy {

@@ -519,7 +519,7 @@ impl<'a> Site<'a> {
             self.file = Some((file_name, f));
             truth.files += 1;
             head = self.header(r.sec);
-        } else if self.written % self.restart_every == 0 {
+        } else if self.written.is_multiple_of(self.restart_every) {
             // IIS restarted: a new header block, on the back end in the
             // other layout.
             self.other = self.switches && !self.other;
