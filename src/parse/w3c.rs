@@ -40,6 +40,9 @@ pub struct Fields {
     pub cipher: Option<usize>,
     pub hash: Option<usize>,
     pub key_exchange: Option<usize>,
+    /// The index of the last field used (set by [`Fields::parse`]): rows
+    /// are split no further.
+    pub last: usize,
 }
 
 impl Fields {
@@ -70,11 +73,12 @@ impl Fields {
             };
             *slot = Some(i);
         }
+        f.last = f.last_used();
         f
     }
 
     /// The index of the last field used.
-    fn last(&self) -> usize {
+    fn last_used(&self) -> usize {
         [
             self.date,
             self.time,
@@ -135,7 +139,7 @@ pub fn request<'a>(line: &'a [u8], f: &Fields) -> Option<Request<'a>> {
     // Where each field up to the last one used starts: field i is
     // `starts[i]..starts[i + 1] - 1`, for i below the count found.
     let mut starts = [0u32; MAX_FIELDS + 1];
-    let want = f.last().min(MAX_FIELDS - 1);
+    let want = f.last.min(MAX_FIELDS - 1);
     let n = split_fields(line, want, &mut starts);
     let get = |i: Option<usize>| {
         i.filter(|&i| i < n)
