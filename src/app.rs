@@ -10,6 +10,10 @@ use std::time::Instant;
 
 /// Runs exlog with parsed flags and returns the exit code. Errors are
 /// output failures (a closed pipe among them; the caller decides).
+///
+/// Meant to be followed by the end of the process: the tallies and reports
+/// are not freed (one allocation at a time, that took 60-75 ms of a
+/// one-second run over 1 GB; the OS takes the memory back at once).
 pub fn run(args: &Args) -> anyhow::Result<u8> {
     let started = Instant::now();
     let stdout_is_terminal = std::io::stdout().is_terminal();
@@ -114,6 +118,8 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
     if config.stats {
         eprintln!("{}", stats_line(&reports.summary));
     }
+    std::mem::forget(scanned);
+    std::mem::forget(reports);
     Ok(if partial { EXIT_PARTIAL } else { EXIT_OK })
 }
 
