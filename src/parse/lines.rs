@@ -124,18 +124,8 @@ fn split<'a>(
     let mut well_quoted = true;
     let mut base = 0;
     while base < region.len() {
-        // Ask for the bytes a few blocks ahead: the loads of a fresh page
-        // otherwise stall this loop.
-        #[cfg(target_arch = "x86_64")]
-        if let Some(ahead) = region.get(base + 1024) {
-            // SAFETY: a prefetch is a hint that never faults; the address
-            // is inside `region`.
-            unsafe {
-                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-                    std::ptr::from_ref(ahead).cast(),
-                )
-            };
-        }
+        // The loads of a fresh page otherwise stall this loop.
+        prefetch(region, base + 1024);
         let (mut nl, mut comma, mut quote) = match region.get(base..base + 64) {
             Some(b) => scan(b.try_into().expect("64 bytes")),
             None => {
@@ -237,6 +227,25 @@ fn closes_field(region: &[u8], at: usize) -> bool {
         Some(b'\r') => matches!(region.get(at + 2), None | Some(b'\n')),
         Some(_) => false,
     }
+}
+
+/// Asks the CPU for the cache line of `region[at]` (if there is one) ahead
+/// of its use: sequential scans of mapped logs otherwise stall on every
+/// fresh page.
+#[inline(always)]
+fn prefetch(region: &[u8], at: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(ahead) = region.get(at) {
+        // SAFETY: a prefetch is a hint that never faults; the address is
+        // inside `region`.
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                std::ptr::from_ref(ahead).cast(),
+            )
+        };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (region, at);
 }
 
 /// Masks of `\n`, `,` and `"` in a 64-byte block (bit k = byte k).
