@@ -315,8 +315,12 @@ pub fn scan_iis(
     let range = Range::new(data, start, end);
     let mut fields = fields_at_start.map(w3c::Fields::parse).unwrap_or_default();
     let mut crypt: Option<bool> = fields_at_start.map(|_| fields.has_crypt());
-    let mut clients: FxHashMap<(&[u8], &[u8]), Client> = FxHashMap::default();
-    let mut apps: FxHashMap<&'static str, [u64; 8]> = FxHashMap::default();
+    // By address, then user agent: hashing the short address and comparing
+    // the agent with the one or two seen from it costs less than hashing
+    // a hundred-byte agent on every request.
+    let mut clients: FxHashMap<&[u8], Vec<(&[u8], Client)>> = FxHashMap::default();
+    let mut apps = [[0u64; 8]; w3c::APPS.len() + 1];
+    let mut starts = w3c::Starts::default();
     let mut https = HttpsEvidence::default();
     // Keyed by borrowed text while scanning; copied once per key at the end.
     let mut legacy: FxHashMap<(&[u8], &'static str, tls::Version), Vec<i64>> = FxHashMap::default();
@@ -346,7 +350,7 @@ pub fn scan_iis(
         if line.trim_ascii().is_empty() {
             continue;
         }
-        let Some(r) = w3c::request(line, &fields) else {
+        let Some(r) = w3c::request_in(line, &fields, &mut starts) else {
             stats.malformed_row(BadRow {
                 offset: range.at(start),
                 chunk_start: range.chunk_start,
@@ -359,6 +363,7 @@ pub fn scan_iis(
             continue;
         }
         let taken = stats.record(&r.stamp, range.at(start), ctx.bounds);
+        let app = w3c::app_index(r.uri_stem);
         if let Some(sec) = seconds.of(&r.stamp) {
             if taken {
                 https.cover(sec);
@@ -366,12 +371,19 @@ pub fn scan_iis(
             https.add_request(sec, HttpsEvidence::kind(r.version, fields.has_crypt()));
             if let Some(v) = r.version.filter(|v| v.is_legacy()) {
                 legacy
-                    .entry((r.client_ip, w3c::app(r.uri_stem), v))
+                    .entry((r.client_ip, w3c::app_name(app), v))
                     .or_default()
                     .push(sec);
             }
         }
-        let c = clients.entry((r.client_ip, r.user_agent)).or_default();
+        let agents = clients.entry(r.client_ip).or_default();
+        let c = match agents.iter().position(|(ua, _)| *ua == r.user_agent) {
+            Some(i) => &mut agents[i].1,
+            None => {
+                agents.push((r.user_agent, Client::default()));
+                &mut agents.last_mut().expect("just pushed").1
+            }
+        };
         c.requests += 1;
         if let Some(v) = r.version {
             c.versions[v.index()] += 1;
@@ -381,7 +393,7 @@ pub fn scan_iis(
         }
         c.first = Some(c.first.map_or(r.stamp, |x| x.min(r.stamp)));
         c.last = Some(c.last.map_or(r.stamp, |x| x.max(r.stamp)));
-        let a = apps.entry(w3c::app(r.uri_stem)).or_default();
+        let a = &mut apps[app];
         if let Some(v) = r.version {
             a[v.index()] += 1;
         }
@@ -391,7 +403,10 @@ pub fn scan_iis(
     // The file logs the crypt-* fields if any of its #Fields lines names them.
     stats.iis_crypt = Some(stats.iis_crypt.unwrap_or(false) || crypt.unwrap_or(false));
     *tally.file(ctx.id) = stats;
-    for ((ip, ua), c) in clients {
+    for (ip, ua, c) in clients
+        .into_iter()
+        .flat_map(|(ip, agents)| agents.into_iter().map(move |(ua, c)| (ip, ua, c)))
+    {
         let key = HttpKey {
             site: site.into(),
             server: ctx.server,
@@ -417,10 +432,13 @@ pub fn scan_iis(
             .or_default()
             .add(https);
     }
-    for (app, counts) in apps {
+    for (app, counts) in apps.into_iter().enumerate() {
+        if counts[7] == 0 {
+            continue;
+        }
         let e = tally
             .http_app
-            .entry((site.into(), ctx.server, app))
+            .entry((site.into(), ctx.server, w3c::app_name(app)))
             .or_default();
         for (a, b) in e.iter_mut().zip(counts) {
             *a += b;

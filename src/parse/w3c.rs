@@ -136,11 +136,25 @@ fn value(v: &[u8]) -> &[u8] {
 /// Splits a data row by `fields`; `None` if it has too few fields or no
 /// date and time.
 pub fn request<'a>(line: &'a [u8], f: &Fields) -> Option<Request<'a>> {
-    // Where each field up to the last one used starts: field i is
-    // `starts[i]..starts[i + 1] - 1`, for i below the count found.
-    let mut starts = [0u32; MAX_FIELDS + 1];
+    request_in(line, f, &mut Starts::default())
+}
+
+/// Where each field of a row starts, up to the last one used (field i is
+/// `starts[i]..starts[i + 1] - 1`): kept by the caller across rows, so
+/// no row pays for clearing it.
+pub struct Starts([u32; MAX_FIELDS + 1]);
+
+impl Default for Starts {
+    fn default() -> Starts {
+        Starts([0; MAX_FIELDS + 1])
+    }
+}
+
+/// [`request`] with the caller's field-start buffer.
+pub fn request_in<'a>(line: &'a [u8], f: &Fields, starts: &mut Starts) -> Option<Request<'a>> {
+    let starts = &mut starts.0;
     let want = f.last.min(MAX_FIELDS - 1);
-    let n = split_fields(line, want, &mut starts);
+    let n = split_fields(line, want, starts);
     let get = |i: Option<usize>| {
         i.filter(|&i| i < n)
             .map(|i| value(&line[starts[i] as usize..starts[i + 1] as usize - 1]))
@@ -296,15 +310,26 @@ pub const APPS: [&str; 9] = [
 
 /// The application of a URI stem: one of [`APPS`], or `other`.
 pub fn app(uri_stem: &[u8]) -> &'static str {
+    app_name(app_index(uri_stem))
+}
+
+/// [`app`] as an index into [`APPS`] (`APPS.len()` for `other`): every
+/// request passes here, so the first segment is compared only with the
+/// names of its length.
+pub fn app_index(uri_stem: &[u8]) -> usize {
     let first = uri_stem
         .iter()
         .skip(1)
         .position(|&b| b == b'/')
         .map_or(uri_stem, |i| &uri_stem[..i + 1]);
     APPS.iter()
-        .find(|a| a.as_bytes().eq_ignore_ascii_case(first))
-        .copied()
-        .unwrap_or("other")
+        .position(|a| a.len() == first.len() && a.as_bytes().eq_ignore_ascii_case(first))
+        .unwrap_or(APPS.len())
+}
+
+/// The name of an [`app_index`].
+pub fn app_name(index: usize) -> &'static str {
+    APPS.get(index).copied().unwrap_or("other")
 }
 
 #[cfg(test)]
