@@ -318,7 +318,11 @@ pub fn scan_iis(
     // By address, then user agent: hashing the short address and comparing
     // the agent with the one or two seen from it costs less than hashing
     // a hundred-byte agent on every request.
+    // An address with more agents than that (a balancer, the front end
+    // seen from the back end) keeps the rest in a map by both.
+    const AGENTS: usize = 4;
     let mut clients: FxHashMap<&[u8], Vec<(&[u8], Client)>> = FxHashMap::default();
+    let mut crowded: FxHashMap<(&[u8], &[u8]), Client> = FxHashMap::default();
     let mut apps = [[0u64; 8]; w3c::APPS.len() + 1];
     let mut starts = w3c::Starts::default();
     let mut https = HttpsEvidence::default();
@@ -379,10 +383,11 @@ pub fn scan_iis(
         let agents = clients.entry(r.client_ip).or_default();
         let c = match agents.iter().position(|(ua, _)| *ua == r.user_agent) {
             Some(i) => &mut agents[i].1,
-            None => {
+            None if agents.len() < AGENTS => {
                 agents.push((r.user_agent, Client::default()));
                 &mut agents.last_mut().expect("just pushed").1
             }
+            None => crowded.entry((r.client_ip, r.user_agent)).or_default(),
         };
         c.requests += 1;
         if let Some(v) = r.version {
@@ -406,6 +411,7 @@ pub fn scan_iis(
     for (ip, ua, c) in clients
         .into_iter()
         .flat_map(|(ip, agents)| agents.into_iter().map(move |(ua, c)| (ip, ua, c)))
+        .chain(crowded.into_iter().map(|((ip, ua), c)| (ip, ua, c)))
     {
         let key = HttpKey {
             site: site.into(),
