@@ -201,7 +201,9 @@ const LABELS: [&str; 7] = [
     "SSL2", "SSL3", "TLS1.0", "TLS1.1", "TLS1.2", "TLS1.3", "other",
 ];
 
-/// exlog's application of a URI stem (the `http-app` report's rows).
+/// The application of a URI stem as the `http-app` report defines it
+/// (first path segment, any case). Written again here on purpose: the
+/// truth must not come from exlog's own code.
 fn app(stem: &str) -> &'static str {
     const APPS: [&str; 9] = [
         "/owa",
