@@ -33,10 +33,22 @@ pub fn rows<'c, W: std::io::Write>(
     let mut w = ::csv::WriterBuilder::new()
         .has_headers(false)
         .from_writer(out);
+    // Each field written as it comes, numbers through one buffer: the
+    // session report has millions of cells.
+    let mut number = Vec::with_capacity(24);
     for row in rows {
-        let record: Vec<Cow<str>> = row.iter().map(cell).collect();
-        w.write_record(record.iter().map(|c| c.as_bytes()))
-            .map_err(io_error)?;
+        for c in row {
+            match c {
+                Cell::Count(n) | Cell::Bits(Some(n)) => {
+                    use std::io::Write as _;
+                    number.clear();
+                    write!(number, "{n}")?;
+                    w.write_field(&number).map_err(io_error)?;
+                }
+                other => w.write_field(cell(other).as_bytes()).map_err(io_error)?,
+            }
+        }
+        w.write_record(None::<&[u8]>).map_err(io_error)?;
     }
     w.flush()?;
     Ok(())
