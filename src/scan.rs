@@ -315,11 +315,11 @@ pub fn scan_iis(
     let range = Range::new(data, start, end);
     let mut fields = fields_at_start.map(w3c::Fields::parse).unwrap_or_default();
     let mut crypt: Option<bool> = fields_at_start.map(|_| fields.has_crypt());
-    // By address, then user agent: hashing the short address and comparing
-    // the agent with the one or two seen from it costs less than hashing
-    // a hundred-byte agent on every request.
-    // An address with more agents than that (a balancer, the front end
-    // seen from the back end) keeps the rest in a map by both.
+    // Clients by address, then user agent: hashing the short address and
+    // comparing the agent with the few seen from it costs less than hashing
+    // a hundred-byte agent on every request. Past AGENTS agents (a
+    // balancer, the front end seen from the back end), an address keeps
+    // the rest in a map by both.
     const AGENTS: usize = 4;
     let mut clients: FxHashMap<&[u8], Vec<(&[u8], Client)>> = FxHashMap::default();
     let mut crowded: FxHashMap<(&[u8], &[u8]), Client> = FxHashMap::default();
