@@ -421,6 +421,7 @@ fn run<'b>(
                 direction: None,
                 filters: &plan.filters,
                 release: &release,
+                details: false,
             };
             let site = site_of(&inputs.inputs()[file].path);
             let tally = &mut worker.scanned.tally;
@@ -467,6 +468,7 @@ fn run<'b>(
         direction,
         filters: &plan.filters,
         release: &release,
+        details: !matches!(plan.keep, Keep::Nothing),
     };
     worker.scanned.tally.file(file).direction = direction;
     match plan.mode {
@@ -616,6 +618,7 @@ fn run_stream(
             direction,
             filters: &plan.filters,
             release: &|_, _| {},
+            details: !matches!(plan.keep, Keep::Nothing),
         };
         worker.scanned.tally.file(id).direction = direction;
         let mut base = 0usize;

@@ -50,6 +50,9 @@ pub struct FileCtx<'a> {
     /// few MB at a time: a mapped file's pages can then leave this
     /// process's memory while the chunk is still being scanned.
     pub release: &'a (dyn Fn(usize, usize) + Sync),
+    /// Sessions are kept or written out (the session report): read the
+    /// rows only that report shows (certificates, the disconnect reason).
+    pub details: bool,
 }
 
 /// How far the scan gets between two calls of [`FileCtx::release`].
@@ -87,6 +90,7 @@ impl FileCtx<'static> {
             direction,
             filters: &NO_FILTERS,
             release: &|_, _| {},
+            details: true,
         }
     }
 }
@@ -557,6 +561,7 @@ pub fn scan_sessions_in(
             }
             begun.insert(id);
             let mut session = Session::new(direction_of(ctx.direction, row), row);
+            session.details = ctx.details;
             tls_rows += u64::from(session.apply(row));
             if is_end {
                 finished(session);
