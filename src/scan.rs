@@ -358,7 +358,7 @@ pub fn scan_iis(
         if line.trim_ascii().is_empty() {
             continue;
         }
-        let Some(r) = w3c::request_in(line, &fields, &mut starts) else {
+        let Some(r) = w3c::request(line, &fields, &mut starts) else {
             stats.malformed_row(BadRow {
                 offset: range.at(start),
                 chunk_start: range.chunk_start,

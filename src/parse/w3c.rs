@@ -133,12 +133,6 @@ fn value(v: &[u8]) -> &[u8] {
     if v == b"-" { b"" } else { v }
 }
 
-/// Splits a data row by `fields`; `None` if it has too few fields or no
-/// date and time.
-pub fn request<'a>(line: &'a [u8], f: &Fields) -> Option<Request<'a>> {
-    request_in(line, f, &mut Starts::default())
-}
-
 /// Where each field of a row starts, up to the last one used (field i is
 /// `starts[i]..starts[i + 1] - 1`): kept by the caller across rows, so
 /// no row pays for clearing it.
@@ -150,8 +144,9 @@ impl Default for Starts {
     }
 }
 
-/// [`request`] with the caller's field-start buffer.
-pub fn request_in<'a>(line: &'a [u8], f: &Fields, starts: &mut Starts) -> Option<Request<'a>> {
+/// Splits a data row by `fields` (using the caller's `starts`); `None` if
+/// it has too few fields or no date and time.
+pub fn request<'a>(line: &'a [u8], f: &Fields, starts: &mut Starts) -> Option<Request<'a>> {
     let starts = &mut starts.0;
     let want = f.last.min(MAX_FIELDS - 1);
     let n = split_fields(line, want, starts);
@@ -308,14 +303,10 @@ pub const APPS: [&str; 9] = [
     "/powershell",
 ];
 
-/// The application of a URI stem: one of [`APPS`], or `other`.
-pub fn app(uri_stem: &[u8]) -> &'static str {
-    app_name(app_index(uri_stem))
-}
-
-/// [`app`] as an index into [`APPS`] (`APPS.len()` for `other`): every
-/// request passes here, so the first segment is compared only with the
-/// names of its length.
+/// The application of a URI stem, by its first segment (any case), as an
+/// index into [`APPS`] (`APPS.len()` for `other`): every request passes
+/// here, so the first segment is compared only with the names of its
+/// length.
 pub fn app_index(uri_stem: &[u8]) -> usize {
     let first = uri_stem
         .iter()
@@ -336,6 +327,10 @@ pub fn app_name(index: usize) -> &'static str {
 mod tests {
     use super::*;
 
+    fn app(uri_stem: &[u8]) -> &'static str {
+        app_name(app_index(uri_stem))
+    }
+
     const FIELDS: &[u8] = b"date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken crypt-protocol crypt-cipher crypt-hash crypt-keyexchange OriginalClientIP";
     const ROW: &[u8] = b"2021-03-03 23:59:55 10.10.1.103 POST /EWS/Exchange.asmx &CorrelationID=<empty>; 443 DOMAIN\\webmail 10.10.1.58 ExchangeServicesClient/15.00.0913.015 - 200 0 0 38 400 660e 800c ae06 -";
 
@@ -343,7 +338,7 @@ mod tests {
     fn a_request_by_its_field_names() {
         let f = Fields::parse(FIELDS);
         assert!(f.has_crypt());
-        let r = request(ROW, &f).unwrap();
+        let r = request(ROW, &f, &mut Starts::default()).unwrap();
         assert_eq!(&r.stamp, b"2021-03-03T23:59:55.000Z");
         assert_eq!(r.version, Some(Version::Tls12));
         assert_eq!(r.client_ip, b"10.10.1.58");
@@ -352,7 +347,12 @@ mod tests {
         assert_eq!(app(r.uri_stem), "/EWS");
         // OriginalClientIP, when logged, is the client.
         let behind = [&ROW[..ROW.len() - 1], b"192.0.2.5"].concat();
-        assert_eq!(request(&behind, &f).unwrap().client_ip, b"192.0.2.5");
+        assert_eq!(
+            request(&behind, &f, &mut Starts::default())
+                .unwrap()
+                .client_ip,
+            b"192.0.2.5"
+        );
     }
 
     /// The block splitter against `split(' ')`, for every line length
@@ -434,6 +434,13 @@ mod tests {
         assert_eq!(app(b"/autodiscover/autodiscover.xml"), "/autodiscover");
         assert_eq!(app(b"/favicon.ico"), "other");
         assert!(!Fields::parse(b"date time cs-uri-stem c-ip").has_crypt());
-        assert_eq!(request(b"2021-03-03 23:59", &Fields::parse(FIELDS)), None);
+        assert_eq!(
+            request(
+                b"2021-03-03 23:59",
+                &Fields::parse(FIELDS),
+                &mut Starts::default()
+            ),
+            None
+        );
     }
 }

@@ -212,6 +212,16 @@ fn coverage_gap(coverage: &Coverage, window: Option<Window>, options: &Options) 
     None
 }
 
+/// A ready verdict says when TLS below 1.2 was last seen, if ever.
+fn old_tls_before(sentence: &mut String, status: Status, last: Option<i64>, verb: &str) {
+    if let (Status::Ready, Some(last)) = (status, last) {
+        sentence.push_str(&format!(
+            "; TLS below 1.2 was last {verb} on {}, before the window",
+            minute(last)
+        ));
+    }
+}
+
 /// The status and the sentence that says why.
 fn verdict(
     ev: &Evidence,
@@ -279,12 +289,7 @@ fn verdict(
             "insufficient data: no records".to_string(),
         ),
     };
-    if let (Status::Ready, Some(last)) = (status, ev.last_legacy) {
-        sentence.push_str(&format!(
-            "; TLS below 1.2 was last negotiated on {}, before the window",
-            minute(last)
-        ));
-    }
+    old_tls_before(&mut sentence, status, ev.last_legacy, "negotiated");
     if ev.plaintext > 0 {
         sentence.push_str(&format!(
             "; {} sent mail or credentials in clear",
@@ -397,12 +402,7 @@ fn https_verdict(
             ),
         )
     };
-    if let (Status::Ready, Some(last)) = (status, h.last_legacy) {
-        sentence.push_str(&format!(
-            "; TLS below 1.2 was last used on {}, before the window",
-            minute(last)
-        ));
-    }
+    old_tls_before(&mut sentence, status, h.last_legacy, "used");
     (status, sentence)
 }
 
