@@ -4,7 +4,7 @@ use crate::cli::{Args, Format};
 use crate::config::Config;
 use crate::pipeline::{self, Files, Keep, Scanned};
 use crate::report::{self, Kind, Reports};
-use crate::{EXIT_FATAL, EXIT_OK, EXIT_PARTIAL, input, output, progress};
+use crate::{EXIT_FATAL, EXIT_OK, EXIT_PARTIAL, input, output, partial, progress};
 use std::io::{IsTerminal, Write};
 use std::time::Instant;
 
@@ -15,9 +15,34 @@ use std::time::Instant;
 /// are not freed (one allocation at a time, that took 60-75 ms of a
 /// one-second run over 1 GB; the OS takes the memory back at once).
 pub fn run(args: &Args) -> anyhow::Result<u8> {
+    execute(args, false)
+}
+
+/// `exlog merge PART.json...`: the partial results that `--format json`
+/// wrote, combined into the reports of one run over all their files.
+pub fn merge(args: &Args) -> anyhow::Result<u8> {
+    execute(args, true)
+}
+
+/// What was read, by a scan of the logs or from partial results.
+struct Gathered {
+    walk: input::Walk,
+    scanned: Scanned,
+    rpt: crate::tlsrpt::Read,
+    /// The files with their fingerprints, when known already (merge).
+    files: Option<Vec<partial::FileEntry>>,
+    errors: Vec<String>,
+    warnings: Vec<String>,
+}
+
+fn execute(args: &Args, merging: bool) -> anyhow::Result<u8> {
     let started = Instant::now();
     let stdout_is_terminal = std::io::stdout().is_terminal();
-    let config = match Config::new(args, stdout_is_terminal) {
+    let config = Config::new(args, stdout_is_terminal).and_then(|c| match merging {
+        true => c.for_merge(args),
+        false => Ok(c),
+    });
+    let mut config = match config {
         Ok(c) => c,
         Err(e) => {
             eprintln!("exlog: error: {e}");
@@ -32,6 +57,129 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
             return Ok(EXIT_FATAL);
         }
     };
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = config.threads.filter(|&n| n > 0) {
+        pool = pool.num_threads(n);
+    }
+    let pool = pool.build()?;
+    let gathered = if merging {
+        match partial::merge(&config.paths) {
+            Ok(m) => {
+                config.merged_from(&m.flags);
+                Gathered {
+                    walk: input::Walk {
+                        files: m.inputs,
+                        ..input::Walk::default()
+                    },
+                    scanned: m.scanned,
+                    rpt: m.tlsrpt,
+                    files: Some(m.files),
+                    errors: m.errors,
+                    warnings: m.warnings,
+                }
+            }
+            Err(e) => {
+                eprintln!("exlog: error: {e}");
+                return Ok(EXIT_FATAL);
+            }
+        }
+    } else {
+        match scan(&config, &pool) {
+            Some(g) => g,
+            None => return Ok(EXIT_FATAL),
+        }
+    };
+    let Gathered {
+        walk,
+        mut scanned,
+        rpt,
+        files,
+        errors: gathered_errors,
+        warnings: gathered_warnings,
+    } = gathered;
+
+    // Only what is printed: one report, the overview's two, or all.
+    let wanted = |k: Kind| match config.format {
+        _ if config.to_dir => true,
+        Format::Json | Format::Xlsx | Format::Html => true,
+        Format::Table if config.overview => {
+            matches!(k, Kind::Connector | Kind::Readiness | Kind::HttpApp)
+        }
+        _ => k == config.kind,
+    };
+    let options = config.report_options();
+    let mut reports =
+        pool.install(|| Reports::build_some(&scanned.tally, &scanned.servers, &options, wanted));
+    pool.install(|| sort_kept(&mut scanned));
+    if rpt.files > 0 {
+        reports.tables.push(rpt.table());
+    }
+    if matches!(config.plan.keep, Keep::Sessions) {
+        reports.tables.push(report::sessions::session_list(
+            &scanned.sessions,
+            &scanned.servers,
+        ));
+    }
+    reports.summary.elapsed_seconds = started.elapsed().as_secs_f64();
+    let (mut errors, mut warnings) = messages(&walk.files, &scanned);
+    errors.extend(gathered_errors);
+    warnings.extend(gathered_warnings);
+    warnings.extend(rpt.warnings.iter().cloned());
+    warnings.extend(filter_warnings(&config, &scanned, &reports.summary));
+    let partial = !walk.problems.is_empty()
+        || !errors.is_empty()
+        || rpt.skipped > 0
+        || reports.summary.files_skipped > 0
+        || reports.summary.malformed_rows > 0;
+    warnings.splice(0..0, walk.copies.iter().cloned());
+    let all_messages: Vec<String> = walk
+        .problems
+        .iter()
+        .chain(&errors)
+        .chain(&warnings)
+        .cloned()
+        .collect();
+
+    // The partial result, in JSON: the files with their fingerprints.
+    let files = match files {
+        Some(f) => f,
+        None if config.plan.by_server => partial::file_entries(&walk.files),
+        None => Vec::new(),
+    };
+    let write_partial =
+        |w: &mut dyn Write| partial::write(w, &config.scan_flags, &scanned, &files, &rpt);
+    let notes = emit(
+        &config,
+        dest,
+        &reports,
+        &scanned,
+        &all_messages,
+        &rpt,
+        &write_partial,
+    )?;
+    for n in &notes {
+        eprintln!("exlog: note: {n}");
+    }
+    for e in &errors {
+        eprintln!("exlog: error: {e}");
+    }
+    if !config.quiet {
+        for w in &warnings {
+            eprintln!("exlog: warning: {}", report::table::sanitize(w));
+        }
+    }
+    if config.stats {
+        eprintln!("{}", stats_line(&reports.summary));
+    }
+    std::mem::forget(scanned);
+    std::mem::forget(reports);
+    std::mem::forget(files);
+    Ok(if partial { EXIT_PARTIAL } else { EXIT_OK })
+}
+
+/// Finds the files under the paths and scans them; `None` when there is
+/// nothing to read (the error is printed).
+fn scan(config: &Config, pool: &rayon::ThreadPool) -> Option<Gathered> {
     let walk = input::collect(&config.paths);
     for p in &walk.problems {
         eprintln!("exlog: error: {p}");
@@ -49,78 +197,21 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
              name a file directly to read it whatever its name",
             looked.join(", ")
         );
-        return Ok(EXIT_FATAL);
+        return None;
     }
-
-    let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = config.threads.filter(|&n| n > 0) {
-        pool = pool.num_threads(n);
-    }
-    let pool = pool.build()?;
     let total: u64 = walk.files.iter().map(|f| f.size).sum();
     let bar = progress::bar(total, config.quiet);
-    let mut scanned = pool.install(|| pipeline::scan(&Files(&walk.files), &config.plan, &bar));
+    let scanned = pool.install(|| pipeline::scan(&Files(&walk.files), &config.plan, &bar));
     bar.finish_and_clear();
-
-    // Only what is printed: one report, the overview's two, or all.
-    let wanted = |k: Kind| match config.format {
-        _ if config.to_dir => true,
-        Format::Json | Format::Xlsx | Format::Html => true,
-        Format::Table if config.overview => {
-            matches!(k, Kind::Connector | Kind::Readiness | Kind::HttpApp)
-        }
-        _ => k == config.kind,
-    };
-    let options = config.report_options();
-    let mut reports =
-        pool.install(|| Reports::build_some(&scanned.tally, &scanned.servers, &options, wanted));
-    pool.install(|| sort_kept(&mut scanned));
     let rpt = read_reports(&walk.reports);
-    if !walk.reports.is_empty() {
-        reports.tables.push(rpt.table());
-    }
-    if matches!(config.plan.keep, Keep::Sessions) {
-        reports.tables.push(report::sessions::session_list(
-            &scanned.sessions,
-            &scanned.servers,
-        ));
-    }
-    reports.summary.elapsed_seconds = started.elapsed().as_secs_f64();
-    let (errors, mut warnings) = messages(&walk.files, &scanned);
-    warnings.extend(rpt.warnings.iter().cloned());
-    warnings.extend(filter_warnings(&config, &scanned, &reports.summary));
-    let partial = !walk.problems.is_empty()
-        || !errors.is_empty()
-        || rpt.skipped > 0
-        || reports.summary.files_skipped > 0
-        || reports.summary.malformed_rows > 0;
-    warnings.splice(0..0, walk.copies.iter().cloned());
-    let all_messages: Vec<String> = walk
-        .problems
-        .iter()
-        .chain(&errors)
-        .chain(&warnings)
-        .cloned()
-        .collect();
-
-    let notes = emit(&config, dest, &reports, &scanned, &all_messages, &rpt)?;
-    for n in &notes {
-        eprintln!("exlog: note: {n}");
-    }
-    for e in &errors {
-        eprintln!("exlog: error: {e}");
-    }
-    if !config.quiet {
-        for w in &warnings {
-            eprintln!("exlog: warning: {}", report::table::sanitize(w));
-        }
-    }
-    if config.stats {
-        eprintln!("{}", stats_line(&reports.summary));
-    }
-    std::mem::forget(scanned);
-    std::mem::forget(reports);
-    Ok(if partial { EXIT_PARTIAL } else { EXIT_OK })
+    Some(Gathered {
+        walk,
+        scanned,
+        rpt,
+        files: None,
+        errors: Vec::new(),
+        warnings: Vec::new(),
+    })
 }
 
 /// Per policy domain, the sessions TLS-RPT reports counted (terminal).
@@ -151,7 +242,6 @@ fn read_reports(list: &[input::Report]) -> crate::tlsrpt::Read {
     use std::io::Read as _;
     const MAX: u64 = 64 << 20;
     let mut read = crate::tlsrpt::Read::default();
-    let mut seen = std::collections::BTreeMap::new();
     for r in list {
         let name = r.path.display().to_string();
         let text = match &r.packed {
@@ -166,7 +256,7 @@ fn read_reports(list: &[input::Report]) -> crate::tlsrpt::Read {
             .and_then(|x| x),
         };
         match text {
-            Ok(t) => read.add(&name, &t, &mut seen),
+            Ok(t) => read.add(&name, &t),
             Err(e) => {
                 read.skipped += 1;
                 read.warnings.push(format!("{name}: cannot read: {e}"));
@@ -190,6 +280,7 @@ fn emit(
     scanned: &Scanned,
     messages: &[String],
     rpt: &crate::tlsrpt::Read,
+    partial: report::json::Partial,
 ) -> anyhow::Result<Vec<String>> {
     let bom = config.bom.unwrap_or(!dest.is_stdout());
     // CSV of one report; the session list comes from the kept lines.
@@ -215,7 +306,7 @@ fn emit(
                         let k = Kind::from_name(report).expect("a report name");
                         csv(k, &mut out)?;
                     }
-                    None => report::json::write(reports, messages, &mut out)?,
+                    None => report::json::write(reports, messages, Some(partial), &mut out)?,
                 }
                 out.flush()?;
             }
@@ -240,7 +331,7 @@ fn emit(
                     }
                 }
                 Format::Csv => csv(config.kind, &mut out)?,
-                Format::Json => report::json::write(reports, messages, &mut out)?,
+                Format::Json => report::json::write(reports, messages, Some(partial), &mut out)?,
                 Format::Html => {
                     out.write_all(report::html::page(reports, messages).as_bytes())?;
                 }

@@ -5,6 +5,7 @@ use crate::cli::{Args, DirectionArg, Format};
 use crate::filter::{self, Filters};
 use crate::output;
 use crate::parse::Direction;
+use crate::partial::ScanFlags;
 use crate::pipeline::{DEFAULT_CHUNK, Keep, Mode, Plan};
 use crate::report::{Kind, sessions};
 use std::path::PathBuf;
@@ -30,6 +31,8 @@ pub struct Config {
     /// `--as-of`, ms since 1970.
     pub as_of: Option<i64>,
     pub plan: Plan,
+    /// What a partial result records of the scan flags.
+    pub scan_flags: ScanFlags,
 }
 
 impl Config {
@@ -119,7 +122,14 @@ impl Config {
             .map(|p| filter::Glob::new(p))
             .collect::<Result<_, _>>()
             .map_err(|e| format!("--server: {e}"))?;
+        let scan_flags = ScanFlags {
+            sessions: with_sessions,
+            since: filters.since.clone(),
+            until: filters.until.clone(),
+            filters: filter_flags(args),
+        };
         Ok(Config {
+            scan_flags,
             paths: args.paths.clone(),
             kind,
             overview,
@@ -150,8 +160,56 @@ impl Config {
                 filters,
                 servers,
                 now_ms: crate::pipeline::now_ms(),
+                // JSON carries a partial result, kept per server.
+                by_server: format == Format::Json || to_dir,
             },
         })
+    }
+
+    /// `exlog merge`: the paths are partial results, and the flags that
+    /// steer a scan belong to the runs that made them.
+    pub fn for_merge(mut self, args: &Args) -> Result<Config, String> {
+        let scan_flags = [
+            (args.since.is_some(), "--since"),
+            (args.until.is_some(), "--until"),
+            (args.tls_only, "--tls-only"),
+            (args.no_mmap, "--no-mmap"),
+            (args.chunk_size.is_some(), "--chunk-size"),
+        ];
+        let filters = filter_flags(args);
+        let given = scan_flags
+            .iter()
+            .find(|(set, _)| *set)
+            .map(|(_, flag)| flag.to_string())
+            .or_else(|| {
+                let f = filters.first()?;
+                Some(f.split('=').next().unwrap_or(f).to_string())
+            });
+        if let Some(flag) = given {
+            return Err(format!(
+                "{flag} steers a scan: give it to the runs that make the partial results, not to merge"
+            ));
+        }
+        if self.kind == Kind::Session {
+            return Err(
+                "--by session: a partial result holds counts, not sessions; run exlog on the logs"
+                    .into(),
+            );
+        }
+        self.plan.keep = Keep::Nothing;
+        Ok(self)
+    }
+
+    /// Takes on the scan flags the merged partial results were made with.
+    pub fn merged_from(&mut self, flags: &ScanFlags) {
+        self.plan.mode = if flags.sessions {
+            Mode::Sessions
+        } else {
+            Mode::Tls
+        };
+        self.plan.filters.since = flags.since.clone();
+        self.plan.filters.until = flags.until.clone();
+        self.scan_flags = flags.clone();
     }
 
     /// How the reports are built.
@@ -173,6 +231,32 @@ impl Config {
     pub fn with_sessions(&self) -> bool {
         self.plan.mode == Mode::Sessions
     }
+}
+
+/// The filter flags besides the time, as given (`--connector=EX01*`),
+/// sorted: partial results merge only when theirs are the same.
+fn filter_flags(args: &Args) -> Vec<String> {
+    let mut out = Vec::new();
+    let lists = [
+        ("--connector", &args.connector),
+        ("--server", &args.server),
+        ("--remote", &args.remote),
+        ("--exclude-remote", &args.exclude_remote),
+    ];
+    for (flag, values) in lists {
+        out.extend(values.iter().map(|v| format!("{flag}={v}")));
+    }
+    if let Some(d) = args.direction {
+        out.push(format!("--direction={d:?}").to_lowercase());
+    }
+    if let Some(re) = &args.ehlo {
+        out.push(format!("--ehlo={re}"));
+    }
+    if args.exclude_internal {
+        out.push("--exclude-internal".into());
+    }
+    out.sort();
+    out
 }
 
 /// The filter flags; errors name the flag.

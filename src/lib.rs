@@ -31,6 +31,7 @@ pub mod fuzzing;
 pub mod input;
 pub mod output;
 pub mod parse;
+pub mod partial;
 pub mod pipeline;
 pub mod progress;
 pub mod reader;
@@ -40,6 +41,7 @@ pub mod servers;
 pub mod session;
 pub mod tally;
 pub mod tlsrpt;
+pub mod wire;
 
 pub use app::run;
 

@@ -5,7 +5,15 @@ use exlog::cli::Args;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let args = match Args::try_parse() {
+    // `exlog merge PART.json...` takes the report and output flags, with
+    // partial results in place of log paths.
+    let mut argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let merging = argv.get(1).is_some_and(|a| a == "merge");
+    if merging {
+        argv.remove(1);
+        argv[0] = "exlog merge".into();
+    }
+    let args = match Args::try_parse_from(argv) {
         Ok(a) => a,
         Err(e) => {
             let _ = e.print();
@@ -13,7 +21,12 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { exlog::EXIT_FATAL } else { 0 });
         }
     };
-    match exlog::run(&args) {
+    let outcome = if merging {
+        exlog::app::merge(&args)
+    } else {
+        exlog::run(&args)
+    };
+    match outcome {
         Ok(code) => ExitCode::from(code),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {

@@ -60,6 +60,9 @@ pub struct Plan {
     pub servers: Vec<crate::filter::Glob>,
     /// This machine's clock (ms since 1970): later records are skewed.
     pub now_ms: i64,
+    /// Also keep each server's counts apart ([`Scanned::parts`]), for a
+    /// partial result that `exlog merge` can combine.
+    pub by_server: bool,
 }
 
 /// This machine's clock, in ms since 1970.
@@ -80,6 +83,7 @@ impl Plan {
             filters: Filters::default(),
             servers: Vec::new(),
             now_ms: now_ms(),
+            by_server: false,
         }
     }
 }
@@ -96,6 +100,9 @@ pub struct Scanned {
     pub servers: Servers,
     /// Files not read because `--server` left their server out.
     pub other_servers: u64,
+    /// With [`Plan::by_server`]: each server's own counts (`tally` holds
+    /// their sum), by server, for the servers that had files to read.
+    pub parts: Vec<(ServerId, Tally)>,
 }
 
 /// A file's bytes: read or mapped from disk, or handed in by the caller.
@@ -237,9 +244,41 @@ impl Worker {
 /// Scans `inputs` on the current rayon pool.
 pub fn scan(inputs: &impl Inputs, plan: &Plan, progress: &ProgressBar) -> Scanned {
     let files = inputs.inputs();
+    let servers = servers::assign(files, |id| inputs.head(id));
+    if !plan.by_server {
+        let mut all = scan_some(inputs, plan, progress, &servers, None);
+        all.servers = servers;
+        return all;
+    }
+    // One server at a time: sessions never cross servers (a folder holds
+    // one server's logs), so each part is exactly that server's counts.
+    let mut all = Scanned::default();
+    for id in 0..servers.names.len() as ServerId {
+        let mut part = scan_some(inputs, plan, progress, &servers, Some(id));
+        part.tally.canonical();
+        all.other_servers += part.other_servers;
+        all.sessions.extend(part.sessions);
+        all.lines.extend(part.lines);
+        if !part.tally.files.is_empty() {
+            all.tally = std::mem::take(&mut all.tally).merge(part.tally.clone());
+            all.parts.push((id, part.tally));
+        }
+    }
+    all.servers = servers;
+    all
+}
+
+/// Scans the files of server `only` (`None`: every server).
+fn scan_some(
+    inputs: &impl Inputs,
+    plan: &Plan,
+    progress: &ProgressBar,
+    servers: &Servers,
+    only: Option<ServerId>,
+) -> Scanned {
+    let files = inputs.inputs();
     let chunk = plan.chunk.max(1);
     let folders = folder_ids(files);
-    let servers = servers::assign(files, |id| inputs.head(id));
     let chosen: Vec<bool> = servers
         .names
         .iter()
@@ -249,6 +288,9 @@ pub fn scan(inputs: &impl Inputs, plan: &Plan, progress: &ProgressBar) -> Scanne
     let mut units = Vec::new();
     let mut other_servers = 0;
     for (id, input) in files.iter().enumerate() {
+        if only.is_some_and(|o| o != servers.of_file[id]) {
+            continue;
+        }
         if !chosen[servers.of_file[id] as usize] {
             other_servers += 1;
             progress.inc(input.size);
@@ -322,7 +364,7 @@ pub fn scan(inputs: &impl Inputs, plan: &Plan, progress: &ProgressBar) -> Scanne
             // Each thread locks only its own worker: never contended.
             let me = rayon::current_thread_index().unwrap_or(0) % workers.len();
             let mut worker = workers[me].lock().expect("no worker panics");
-            let done = run(unit, inputs, &folders, &servers, plan, &mut worker);
+            let done = run(unit, inputs, &folders, servers, plan, &mut worker);
             progress.inc(done);
         });
     let mut all = Worker::default();
@@ -338,7 +380,7 @@ pub fn scan(inputs: &impl Inputs, plan: &Plan, progress: &ProgressBar) -> Scanne
     let mut notes: Vec<(usize, Note)> = Vec::new();
     stitch(
         fragments,
-        |s, server| all.finish(s, server, plan, &servers),
+        |s, server| all.finish(s, server, plan, servers),
         |file, note| notes.push((file, note)),
     );
     for (file, note) in notes {
@@ -349,7 +391,6 @@ pub fn scan(inputs: &impl Inputs, plan: &Plan, progress: &ProgressBar) -> Scanne
             Note::Restart => stats.restarts += 1,
         }
     }
-    all.scanned.servers = servers;
     all.scanned.other_servers = other_servers;
     all.scanned
 }

@@ -12,8 +12,9 @@
 //!    command line, with `TransportRoles` or `ProtocolLog` below it
 //!    (`collected\EX01\FrontEnd\ProtocolLog\SmtpReceive`);
 //! 3. the `SERVER\` prefix of the receive connectors seen in the folder
-//!    (`EX01\Default Frontend EX01`), or, for a folder with none, in the
-//!    rest of the same collection (the same PATH) when they all agree;
+//!    (`EX01\Default Frontend EX01`), or, for a folder with none, the one
+//!    server the rest of the same collection (the same PATH) names, by
+//!    these prefixes or by rules 1 and 2, when they all agree;
 //! 4. else the log folder itself, relative to the PATH it was found under.
 //!
 //! Rules 1, 2 and 4 read only paths; rule 3 reads the first rows of a few
@@ -26,7 +27,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 
 /// How a server's name was found (for `--stats` and the docs' examples).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Rule {
     Path,
     Collection,
@@ -74,10 +78,14 @@ pub fn assign(inputs: &[Input], head: impl Fn(usize) -> Option<Vec<u8>>) -> Serv
     let mut prefixes: BTreeMap<&Path, BTreeSet<String>> = BTreeMap::new();
     let mut by_collection: BTreeMap<&Path, BTreeSet<String>> = BTreeMap::new();
     for (&folder, (root, files)) in &folders {
-        if let Some(name) = from_path(folder) {
-            named.insert(folder, (name, Rule::Path));
-        } else if let Some(name) = from_collection(root, folder) {
-            named.insert(folder, (name, Rule::Collection));
+        let found = from_path(folder)
+            .map(|n| (n, Rule::Path))
+            .or_else(|| from_collection(root, folder).map(|n| (n, Rule::Collection)));
+        if let Some((name, rule)) = found {
+            // A folder with no connector of its own (an IIS site, send
+            // logs) takes the one server the rest of its collection names.
+            by_collection.entry(root).or_default().insert(name.clone());
+            named.insert(folder, (name, rule));
         } else {
             let seen = receive_prefixes(inputs, files, &head);
             by_collection.entry(root).or_default().extend(seen.clone());

@@ -16,7 +16,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::hash_map::Entry;
 
 /// Successful negotiations by version, plus failed ones.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct VersionCounts {
     pub versions: [u64; 7],
     pub failed: u64,
@@ -46,7 +46,7 @@ impl VersionCounts {
 }
 
 /// Sessions, and how many of them never tried TLS.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SessionCounts {
     pub sessions: u64,
     pub plaintext: u64,
@@ -105,11 +105,12 @@ impl Mark {
 
 /// One remote IP on one connector of one server: what the legacy report
 /// lists.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RemoteUse {
     /// Successful negotiations by version (sessions counted).
     pub versions: [u64; 7],
     /// Per session below TLS 1.2: the time of its last such negotiation (ms).
+    #[serde(with = "crate::wire::deltas")]
     pub legacy_times: Vec<i64>,
     /// Sessions that negotiated a weak suite (RC4, DES, 3DES, MD5, export).
     pub weak_sessions: u64,
@@ -152,7 +153,7 @@ fn earliest<T: Ord>(a: Option<T>, b: Option<T>) -> Option<T> {
 }
 
 /// Everything counted for one connector of one direction on one server.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ConnectorCounts {
     /// Negotiations, by the time of each TLS line.
     pub tls: VersionCounts,
@@ -163,8 +164,10 @@ pub struct ConnectorCounts {
     /// Sessions with a weak suite.
     pub weak_sessions: u64,
     /// Remote IPs that negotiated here (session mode only).
+    #[serde(with = "crate::wire::byte_map")]
     pub remotes: FxHashMap<Box<[u8]>, RemoteUse>,
     /// Readiness marks (see [`Mark`]), in no order.
+    #[serde(with = "crate::wire::deltas")]
     pub marks: Vec<u64>,
 }
 
@@ -193,7 +196,7 @@ pub type ServerId = u32;
 pub type Connectors = [FxHashMap<Box<[u8]>, ConnectorCounts>; 2];
 
 /// Everything counted for one remote IP of one direction.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RemoteCounts {
     pub tls: VersionCounts,
     /// Time span of its TLS lines.
@@ -202,6 +205,7 @@ pub struct RemoteCounts {
     pub sessions: SessionCounts,
     /// EHLO (or banner) names with their uses. Most remotes use one name,
     /// so a short list beats a map per remote.
+    #[serde(with = "crate::wire::byte_counts")]
     pub ehlo: Vec<(Box<[u8]>, u64)>,
 }
 
@@ -246,17 +250,22 @@ impl RemoteCounts {
 }
 
 /// Key of the failure report, as bytes from the log.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct FailureKey {
     pub direction: Direction,
     pub server: ServerId,
+    #[serde(with = "crate::wire::bytes")]
     pub connector: Box<[u8]>,
+    #[serde(with = "crate::wire::bytes")]
     pub remote_ip: Box<[u8]>,
+    #[serde(with = "crate::wire::bytes")]
     pub error: Box<[u8]>,
 }
 
 /// The first malformed row of a file (the one with the lowest offset).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BadRow {
     /// Byte offset of the line in the file.
     pub offset: u64,
@@ -268,7 +277,7 @@ pub struct BadRow {
 }
 
 /// What was read from one file (summed over its chunks).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FileStats {
     pub bytes: u64,
     pub lines: u64,
@@ -279,6 +288,7 @@ pub struct FileStats {
     pub unterminated: u64,
     pub first_bad: Option<BadRow>,
     /// `(chunk start, lines in chunk)`, to turn `first_bad` into a line number.
+    #[serde(with = "crate::wire::sorted")]
     pub chunks: Vec<(u64, u64)>,
     /// Set when the file was not scanned at all; says why.
     pub skipped: Option<String>,
@@ -408,6 +418,17 @@ impl FileStats {
     }
 
     /// 1-based line number of the first malformed row.
+    /// The same stats as if the file had been read in one chunk: what a
+    /// partial result writes, whatever the chunk size.
+    fn one_chunk(&mut self) {
+        if let (Some(line), Some(bad)) = (self.first_bad_line(), self.first_bad.as_mut()) {
+            bad.chunk_start = 0;
+            bad.line_in_chunk = line - 1;
+        }
+        let lines = self.chunks.iter().map(|(_, n)| n).sum();
+        self.chunks = vec![(0, lines)];
+    }
+
     pub fn first_bad_line(&self) -> Option<u64> {
         let bad = self.first_bad?;
         let before: u64 = self
@@ -461,7 +482,7 @@ impl Bounds {
 }
 
 /// One UTC day of one direction.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DayCounts {
     pub versions: [u64; 7],
     pub failed: u64,
@@ -481,7 +502,7 @@ impl DayCounts {
 /// Per filter: sessions that passed it (each filter alone), and a few of
 /// the values seen where it did not: "filter matched nothing" warnings
 /// show up to five values that exist.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FilterHits {
     pub connector: u64,
     pub remote: u64,
@@ -510,8 +531,9 @@ impl FilterHits {
 
 /// The five smallest distinct values seen (byte order): deterministic
 /// under any split of the input.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Examples {
+    #[serde(with = "crate::wire::byte_set")]
     pub values: std::collections::BTreeSet<Box<[u8]>>,
     /// More distinct values were seen than are kept.
     pub more: bool,
@@ -541,22 +563,27 @@ impl Examples {
 
 /// One HTTPS client (address and user agent) of one IIS site on one
 /// server: a row of the http-client report.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct HttpKey {
     pub site: Box<str>,
     pub server: ServerId,
+    #[serde(with = "crate::wire::bytes")]
     pub client_ip: Box<[u8]>,
+    #[serde(with = "crate::wire::bytes")]
     pub user_agent: Box<[u8]>,
 }
 
 /// What one HTTPS client did.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct HttpCounts {
     /// Requests by the version of their connection.
     pub versions: [u64; 7],
     /// All requests, plain HTTP among them.
     pub requests: u64,
     /// Distinct `cs-username` values (empty ones left out).
+    #[serde(with = "crate::wire::byte_set")]
     pub users: FxHashSet<Box<[u8]>>,
     pub first_seen: Option<Stamp>,
     pub last_seen: Option<Stamp>,
@@ -578,9 +605,12 @@ impl HttpCounts {
 /// is stored as the distance from the one before (zigzag varint) with the
 /// kind in its low three bits, mostly one byte. Exact at any window edge,
 /// without a counter per second of the logs.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct SecondRun {
     last: i64,
+    #[serde(with = "crate::wire::hex")]
     packed: Vec<u8>,
 }
 
@@ -626,15 +656,17 @@ pub type LegacyClient = (Box<[u8]>, &'static str, Version);
 
 /// What an IIS site's requests say for readiness: when they came and how
 /// they were secured, exact at IIS's one-second resolution for any window.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct HttpsEvidence {
     /// First and last request (seconds since 1970), clock skew left out.
     pub cover: Option<(i64, i64)>,
     /// Every request's second and [`HttpsEvidence::kind`], packed (about a
     /// byte a request): a run per chunk read.
+    #[serde(with = "crate::wire::sorted")]
     pub seconds: Vec<SecondRun>,
     /// Requests below TLS 1.2 by client, application and version: the
     /// second of each.
+    #[serde(with = "legacy_clients")]
     pub legacy: FxHashMap<LegacyClient, Vec<i64>>,
 }
 
@@ -675,6 +707,18 @@ impl HttpsEvidence {
         );
     }
 
+    /// Every request in one run, in time order: the same whatever the
+    /// chunks the logs were read in.
+    fn one_run(&mut self) {
+        let mut all: Vec<(i64, usize)> = self.seconds.iter().flat_map(SecondRun::iter).collect();
+        all.sort_unstable();
+        let mut run = SecondRun::default();
+        for (sec, kind) in all {
+            run.push(sec, kind);
+        }
+        self.seconds = vec![run];
+    }
+
     pub fn add(&mut self, o: HttpsEvidence) {
         if let Some((a, b)) = o.cover {
             self.cover(a);
@@ -692,30 +736,39 @@ impl HttpsEvidence {
 pub type AppKey = (Box<str>, ServerId, &'static str);
 
 /// Everything one worker has counted.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Tally {
     /// Per server: the connectors of each direction.
+    #[serde(with = "connectors")]
     pub connector: FxHashMap<ServerId, Connectors>,
     /// Per direction: remote IP → counts.
+    #[serde(with = "crate::wire::byte_maps")]
     pub remote: [FxHashMap<Box<[u8]>, RemoteCounts>; 2],
     /// Per direction: success context as written → negotiations. There are
     /// few distinct lines, so the cipher report parses each one once.
+    #[serde(with = "crate::wire::byte_maps")]
     pub cipher: [FxHashMap<Box<[u8]>, u64>; 2],
+    #[serde(with = "crate::wire::pairs")]
     pub failure: FxHashMap<FailureKey, u64>,
     /// Per (UTC day, direction), session mode only.
+    #[serde(with = "crate::wire::pairs")]
     pub day: FxHashMap<([u8; 10], Direction), DayCounts>,
     /// Sessions by [`Class`] (tls, failed, plaintext, idle, unknown).
     pub classes: [u64; 5],
     pub incomplete: u64,
     /// File index (into the input list) → what was read from it.
+    #[serde(with = "crate::wire::pairs")]
     pub files: FxHashMap<usize, FileStats>,
     /// What each filter let through (session mode, with filters set).
     pub hits: FilterHits,
     /// IIS: per HTTPS client, and per application (versions, then all
     /// requests).
+    #[serde(with = "crate::wire::pairs")]
     pub http: FxHashMap<HttpKey, HttpCounts>,
+    #[serde(with = "apps")]
     pub http_app: FxHashMap<AppKey, [u64; 8]>,
     /// IIS: readiness evidence per (server, site).
+    #[serde(with = "crate::wire::pairs")]
     pub https: FxHashMap<(ServerId, Box<str>), HttpsEvidence>,
 }
 
@@ -742,6 +795,17 @@ fn entry<'m, V: Default>(map: &'m mut FxHashMap<Box<[u8]>, V>, key: &[u8]) -> &'
 }
 
 impl Tally {
+    /// The same counts in a form that does not depend on how the files
+    /// were split into chunks (a partial result's bytes must not).
+    pub fn canonical(&mut self) {
+        for f in self.files.values_mut() {
+            f.one_chunk();
+        }
+        for e in self.https.values_mut() {
+            e.one_run();
+        }
+    }
+
     /// The counts of `connector` (of direction `dir`) on `server`.
     fn place(
         &mut self,
@@ -1167,5 +1231,111 @@ mod tests {
         };
         a.merge(b);
         assert_eq!(a.first_bad_line(), Some(13));
+    }
+}
+
+/// The connectors of each server, for a partial result: sorted pairs of
+/// server and its two per-direction maps.
+mod connectors {
+    use super::{Connectors, ServerId};
+    use crate::wire::{ByteMap, Owned, byte_map_from};
+    use rustc_hash::FxHashMap;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    type Wire = (
+        ServerId,
+        Vec<(Owned, super::ConnectorCounts)>,
+        Vec<(Owned, super::ConnectorCounts)>,
+    );
+
+    pub fn serialize<S: Serializer>(
+        m: &FxHashMap<ServerId, Connectors>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        let mut all: Vec<_> = m.iter().collect();
+        all.sort_unstable_by_key(|(id, _)| **id);
+        s.collect_seq(
+            all.into_iter()
+                .map(|(id, c)| (id, ByteMap(&c[0]), ByteMap(&c[1]))),
+        )
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<FxHashMap<ServerId, Connectors>, D::Error> {
+        let all: Vec<Wire> = Vec::deserialize(d)?;
+        Ok(all
+            .into_iter()
+            .map(|(id, a, b)| (id, [byte_map_from(a), byte_map_from(b)]))
+            .collect())
+    }
+}
+
+/// An application name read back as the `&'static str` the scan uses.
+fn static_app<E: serde::de::Error>(name: &str) -> Result<&'static str, E> {
+    let apps = crate::parse::w3c::APPS;
+    match apps.iter().position(|a| *a == name) {
+        Some(i) => Ok(apps[i]),
+        None if name == "other" => Ok(crate::parse::w3c::app_name(apps.len())),
+        None => Err(E::custom(format!("unknown application {name:?}"))),
+    }
+}
+
+/// HTTPS clients below TLS 1.2, for a partial result.
+mod legacy_clients {
+    use super::{LegacyClient, static_app};
+    use crate::parse::tls::Version;
+    use crate::wire::{Owned, Text};
+    use rustc_hash::FxHashMap;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(
+        m: &FxHashMap<LegacyClient, Vec<i64>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        let mut all: Vec<_> = m.iter().collect();
+        all.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        s.collect_seq(all.into_iter().map(|((ip, app, v), times)| {
+            let mut times = times.clone();
+            times.sort_unstable();
+            (Text(ip), app, v, times)
+        }))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<FxHashMap<LegacyClient, Vec<i64>>, D::Error> {
+        let all: Vec<(Owned, String, Version, Vec<i64>)> = Vec::deserialize(d)?;
+        all.into_iter()
+            .map(|(ip, app, v, times)| Ok(((ip.0, static_app(&app)?, v), times)))
+            .collect()
+    }
+}
+
+/// Requests per application, for a partial result.
+mod apps {
+    use super::{AppKey, static_app};
+    use rustc_hash::FxHashMap;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(
+        m: &FxHashMap<AppKey, [u64; 8]>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        let mut all: Vec<_> = m.iter().collect();
+        all.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        s.collect_seq(
+            all.into_iter()
+                .map(|((site, server, app), n)| (site, server, app, n)),
+        )
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<FxHashMap<AppKey, [u64; 8]>, D::Error> {
+        let all: Vec<(Box<str>, super::ServerId, String, [u64; 8])> = Vec::deserialize(d)?;
+        all.into_iter()
+            .map(|(site, server, app, n)| Ok(((site, server, static_app(&app)?), n)))
+            .collect()
     }
 }

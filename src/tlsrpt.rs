@@ -8,7 +8,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// One row: a policy, and one of its failure details (or none).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct Row {
     pub report_org: String,
     pub report_id: String,
@@ -131,7 +131,7 @@ fn normal_time(t: &str) -> Result<String, String> {
 }
 
 /// Reports read: rows, and the messages (each naming its file).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Read {
     pub rows: Vec<Row>,
     pub files: u64,
@@ -140,12 +140,15 @@ pub struct Read {
     /// Reports read twice (the same report-id): counted once.
     pub duplicates: u64,
     pub warnings: Vec<String>,
+    /// Report-id → the file it was counted from.
+    pub seen: BTreeMap<String, String>,
 }
 
 impl Read {
     /// Adds the report in `text` read from `name`; the same report-id
     /// twice is counted once.
-    pub fn add(&mut self, name: &str, text: &[u8], seen: &mut BTreeMap<String, String>) {
+    pub fn add(&mut self, name: &str, text: &[u8]) {
+        let seen = &mut self.seen;
         self.files += 1;
         match parse(text) {
             Err(why) => {
@@ -233,7 +236,7 @@ mod tests {
         assert_eq!(rows[1].failed_sessions, Some(200));
         assert!(rows.iter().all(|r| r.successful == 5326 && r.failed == 303));
         let mut read = Read::default();
-        read.add("a.json", RFC.as_bytes(), &mut BTreeMap::new());
+        read.add("a.json", RFC.as_bytes());
         // The summary counts once per policy, not once per detail.
         assert_eq!(read.totals()["company-y.example"], (5326, 303));
     }

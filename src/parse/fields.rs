@@ -21,7 +21,7 @@ pub const DATA: usize = 7;
 pub const CONTEXT: usize = 8;
 
 /// Why a line is not a protocol-log row.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum RowError {
     /// Fewer or more than nine fields.
     FieldCount(usize),

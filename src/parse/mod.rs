@@ -11,7 +11,9 @@ pub use fields::{Row, RowError};
 pub use stamp::Stamp;
 
 /// Which way the SMTP session went, seen from Exchange.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Direction {
     /// A receive log (`RECV*`, `SMTP Receive Protocol Log`): Exchange is the
     /// SMTP server.

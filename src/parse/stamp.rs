@@ -136,6 +136,19 @@ pub fn format_millis(ms: i64) -> String {
 /// they compare as the text does, in three integer comparisons.
 pub type Key = [u64; 3];
 
+/// A partial result writes a stamp as its text.
+impl serde::Serialize for Stamp {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        crate::wire::Text(self.as_bytes()).serialize(s)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Stamp {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::wire::Owned::deserialize(d).map(|o| Stamp::new(&o.0))
+    }
+}
+
 /// The [`Key`] of `text`, if it is 24 bytes long.
 #[inline(always)]
 pub fn key(text: &[u8]) -> Option<Key> {

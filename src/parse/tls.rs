@@ -25,7 +25,9 @@ pub const SUCCESS_PREFIX: &[u8] = b"TLS protocol ";
 pub const FAILURE_PREFIX: &[u8] = b"TLS negotiation failed with error ";
 
 /// A negotiated protocol version, in report column order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Version {
     Ssl2,
     Ssl3,

@@ -8,8 +8,17 @@
 use super::{Cell, Reports};
 use std::io::{self, Write};
 
-/// Writes the document; `warnings` are the messages also sent to stderr.
-pub fn write<W: Write>(reports: &Reports, warnings: &[String], out: W) -> io::Result<()> {
+/// Writes a partial result (one JSON value) into the document.
+pub type Partial<'a> = &'a dyn Fn(&mut dyn Write) -> io::Result<()>;
+
+/// Writes the document; `warnings` are the messages also sent to stderr;
+/// `partial`, when given, writes the member `partial` (last).
+pub fn write<W: Write>(
+    reports: &Reports,
+    warnings: &[String],
+    partial: Option<Partial>,
+    out: W,
+) -> io::Result<()> {
     let s = &reports.summary;
     let mut j = Pretty::new(out);
     j.open(b'{')?;
@@ -103,6 +112,12 @@ pub fn write<W: Write>(reports: &Reports, warnings: &[String], out: W) -> io::Re
         j.string(w)?;
     }
     j.close(b']')?;
+    if let Some(partial) = partial {
+        j.key("partial")?;
+        j.sink.write_all(&j.out)?;
+        j.out.clear();
+        partial(&mut j.sink)?;
+    }
     j.close(b'}')?;
     j.finish()
 }
@@ -110,7 +125,7 @@ pub fn write<W: Write>(reports: &Reports, warnings: &[String], out: W) -> io::Re
 /// The document as bytes (tests, and callers that need it whole).
 pub fn to_vec(reports: &Reports, warnings: &[String]) -> Vec<u8> {
     let mut out = Vec::new();
-    write(reports, warnings, &mut out).expect("in-memory write");
+    write(reports, warnings, None, &mut out).expect("in-memory write");
     out
 }
 

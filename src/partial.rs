@@ -1,0 +1,510 @@
+//! A partial result: what `--format json` carries besides the reports, so
+//! that `exlog merge` rebuilds every aggregate report of runs over separate
+//! servers exactly as one run over all their files would.
+//!
+//! Its unit is the server: sessions never cross servers (a log folder holds
+//! one server's logs), so the counts of separate servers add up exactly.
+//! Each server comes with its files (path, size, fingerprint) and its
+//! counts. The body is checked by a CRC-32 written after it, and the
+//! format by its name and version.
+//!
+//! Merging, a server whose files were all read already (a second partial
+//! of it, or a copy) is counted once, with a warning; one that shares only
+//! some of its files with another cannot be split exactly, and is refused.
+
+use crate::input::Input;
+use crate::pipeline::Scanned;
+use crate::servers::{Rule, Servers};
+use crate::tally::{ServerId, Tally};
+use crate::tlsrpt;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// The name a partial result carries, so nothing else is taken for one.
+pub const FORMAT: &str = "exlog partial result";
+/// Raised whenever the body changes shape; other versions are refused.
+pub const VERSION: u32 = 1;
+
+/// What the scan was asked to count: partials merge only when these agree.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanFlags {
+    /// Sessions were read (not `--tls-only`).
+    pub sessions: bool,
+    /// `--since`/`--until`, as the scan compared them.
+    pub since: Option<String>,
+    pub until: Option<String>,
+    /// The other filter flags as given (`--connector=EX01*`), sorted.
+    pub filters: Vec<String>,
+}
+
+/// One file read: the merge knows a file read twice by these.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileEntry {
+    /// Its index in the run that wrote the partial (the key of its stats).
+    pub id: usize,
+    pub path: String,
+    pub size: u64,
+    pub fingerprint: String,
+}
+
+#[derive(Serialize)]
+struct ServerOut<'a> {
+    name: &'a str,
+    rule: Rule,
+    files: Vec<FileEntry>,
+    tally: &'a Tally,
+}
+
+#[derive(Serialize)]
+struct BodyOut<'a> {
+    scan: &'a ScanFlags,
+    servers: Vec<ServerOut<'a>>,
+    other_servers: u64,
+    tlsrpt: &'a tlsrpt::Read,
+}
+
+#[derive(Deserialize)]
+struct ServerIn {
+    name: String,
+    rule: Rule,
+    files: Vec<FileEntry>,
+    tally: Tally,
+}
+
+#[derive(Deserialize)]
+struct BodyIn {
+    scan: ScanFlags,
+    servers: Vec<ServerIn>,
+    other_servers: u64,
+    tlsrpt: tlsrpt::Read,
+}
+
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    format: String,
+    version: u32,
+    #[serde(borrow)]
+    body: &'a serde_json::value::RawValue,
+    crc32: String,
+}
+
+#[derive(Deserialize)]
+struct Document<'a> {
+    #[serde(borrow)]
+    partial: Option<Envelope<'a>>,
+}
+
+/// Passes bytes on and keeps their CRC-32.
+struct Checked<'w> {
+    out: &'w mut dyn Write,
+    crc: crc32fast::Hasher,
+}
+
+impl Write for Checked<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.out.write(buf)?;
+        self.crc.update(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// The files of a scan, each with its fingerprint.
+pub fn file_entries(inputs: &[Input]) -> Vec<FileEntry> {
+    inputs
+        .iter()
+        .enumerate()
+        .map(|(id, input)| FileEntry {
+            id,
+            path: input.path.display().to_string(),
+            size: input.size,
+            fingerprint: fingerprint(input),
+        })
+        .collect()
+}
+
+/// Writes the partial result of a scan (one JSON object, on one line):
+/// `files` are the scan's files ([`file_entries`]), by index.
+pub fn write(
+    out: &mut dyn Write,
+    flags: &ScanFlags,
+    scanned: &Scanned,
+    files: &[FileEntry],
+    rpt: &tlsrpt::Read,
+) -> io::Result<()> {
+    let servers = &scanned.servers;
+    let body = BodyOut {
+        scan: flags,
+        servers: scanned
+            .parts
+            .iter()
+            .map(|(id, tally)| ServerOut {
+                name: servers.name(*id),
+                rule: servers.rules[*id as usize],
+                files: files
+                    .iter()
+                    .filter(|f| servers.of_file[f.id] == *id)
+                    .cloned()
+                    .collect(),
+                tally,
+            })
+            .collect(),
+        other_servers: scanned.other_servers,
+        tlsrpt: rpt,
+    };
+    write!(
+        out,
+        "{{\"format\": {}, \"version\": {VERSION}, \"body\": ",
+        serde_json::to_string(FORMAT)?
+    )?;
+    let mut checked = Checked {
+        out: &mut *out,
+        crc: crc32fast::Hasher::new(),
+    };
+    serde_json::to_writer(&mut checked, &body).map_err(io::Error::from)?;
+    let crc = checked.crc.finalize();
+    write!(out, ", \"crc32\": \"{crc:08x}\"}}")
+}
+
+/// How much of each end of a file its fingerprint reads.
+const PROBE: u64 = 64 * 1024;
+
+/// What tells a file read by two runs: its size and a CRC-32 of its first
+/// and last 64 KiB (of a compressed file: its own CRC-32 and size). Only
+/// an exact copy has the same; standard input has none.
+pub fn fingerprint(input: &Input) -> String {
+    use std::io::{Seek, SeekFrom};
+    if input.packed.is_some() {
+        return input
+            .fingerprint
+            .map_or_else(String::new, |f| format!("packed:{f:016x}"));
+    }
+    let ends = || -> io::Result<(u32, u32)> {
+        let mut file = std::fs::File::open(&input.path)?;
+        let mut buf = Vec::new();
+        (&mut file).take(PROBE).read_to_end(&mut buf)?;
+        let head = crc32fast::hash(&buf);
+        let tail_len = PROBE.min(input.size.saturating_sub(PROBE));
+        file.seek(SeekFrom::Start(input.size - tail_len))?;
+        buf.clear();
+        file.take(tail_len).read_to_end(&mut buf)?;
+        Ok((head, crc32fast::hash(&buf)))
+    };
+    match ends() {
+        Ok((head, tail)) => format!("{}:{head:08x}:{tail:08x}", input.size),
+        Err(_) => String::new(),
+    }
+}
+
+/// Partials combined: what a scan of all their files would have left.
+#[derive(Debug, Default)]
+pub struct Merged {
+    /// The counts, in sum and per server.
+    pub scanned: Scanned,
+    /// The files, in the order of `scanned.servers.of_file`.
+    pub inputs: Vec<Input>,
+    pub files: Vec<FileEntry>,
+    pub flags: ScanFlags,
+    pub tlsrpt: tlsrpt::Read,
+    /// Partials or servers not merged (exit code 2).
+    pub errors: Vec<String>,
+    /// Servers read twice and counted once, reports read twice.
+    pub warnings: Vec<String>,
+}
+
+/// A server of a partial, with the file it came from.
+struct Unit {
+    from: PathBuf,
+    server: ServerIn,
+}
+
+impl Unit {
+    fn prints(&self) -> std::collections::BTreeSet<&str> {
+        self.server
+            .files
+            .iter()
+            .map(|f| f.fingerprint.as_str())
+            .filter(|f| !f.is_empty())
+            .collect()
+    }
+}
+
+/// Reads one partial; the error names the file and says what is wrong.
+fn read(path: &Path) -> Result<BodyIn, String> {
+    let name = path.display();
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{name}: cannot read: {e}"))?;
+    let doc: Document = serde_json::from_str(&text).map_err(|e| {
+        if e.is_eof() {
+            format!(
+                "{name}: cut short (the JSON ends at line {}): not merged",
+                e.line()
+            )
+        } else {
+            format!("{name}: not an exlog JSON result: {e}")
+        }
+    })?;
+    let env = doc.partial.ok_or_else(|| {
+        format!("{name}: holds no partial result (written by `exlog --format json`?)")
+    })?;
+    if env.format != FORMAT {
+        return Err(format!(
+            "{name}: not an exlog partial result ({:?})",
+            env.format
+        ));
+    }
+    if env.version != VERSION {
+        return Err(format!(
+            "{name}: a partial result of format version {}; this exlog reads version {VERSION}: \
+             make it again with this exlog",
+            env.version
+        ));
+    }
+    let crc = format!("{:08x}", crc32fast::hash(env.body.get().as_bytes()));
+    if crc != env.crc32 {
+        return Err(format!(
+            "{name}: the partial result was altered after it was written (CRC-32 {crc}, \
+             written {}): not merged",
+            env.crc32
+        ));
+    }
+    serde_json::from_str(env.body.get())
+        .map_err(|e| format!("{name}: the partial result cannot be read: {e}"))
+}
+
+/// Combines the partial results in `paths`. An error is returned only when
+/// they cannot be combined at all (different scan flags, or none readable).
+pub fn merge(paths: &[PathBuf]) -> Result<Merged, String> {
+    let mut merged = Merged::default();
+    let mut flags: Option<(ScanFlags, &Path)> = None;
+    let mut units: Vec<Unit> = Vec::new();
+    let mut rpt_ids: BTreeMap<String, String> = BTreeMap::new();
+    for path in paths {
+        let body = match read(path) {
+            Ok(b) => b,
+            Err(e) => {
+                merged.errors.push(e);
+                continue;
+            }
+        };
+        match &flags {
+            None => flags = Some((body.scan.clone(), path)),
+            Some((f, first)) if *f != body.scan => {
+                return Err(format!(
+                    "{} and {} were made with different scan flags ({} / {}): their counts \
+                     cannot be added",
+                    first.display(),
+                    path.display(),
+                    describe(f),
+                    describe(&body.scan)
+                ));
+            }
+            Some(_) => {}
+        }
+        merged.scanned.other_servers += body.other_servers;
+        add_reports(&mut merged, body.tlsrpt, &mut rpt_ids, path);
+        for server in body.servers {
+            let unit = Unit {
+                from: path.clone(),
+                server,
+            };
+            place(&mut units, unit, &mut merged);
+        }
+    }
+    let Some((flags, _)) = flags else {
+        return Err("no partial result could be read".into());
+    };
+    merged.flags = flags;
+    // Servers by name, and within one name by their first file: the same
+    // result whatever the order of the partials.
+    units.sort_by(|a, b| {
+        (&a.server.name, a.server.files.first().map(|f| &f.path))
+            .cmp(&(&b.server.name, b.server.files.first().map(|f| &f.path)))
+    });
+    let mut names: Vec<String> = units.iter().map(|u| u.server.name.clone()).collect();
+    names.dedup();
+    let mut servers = Servers {
+        rules: vec![Rule::Folder; names.len()],
+        names,
+        of_file: Vec::new(),
+    };
+    let mut tally = Tally::default();
+    let mut parts: Vec<(ServerId, Tally)> = Vec::new();
+    for unit in units {
+        let id = servers
+            .names
+            .binary_search(&unit.server.name)
+            .expect("every unit's name") as ServerId;
+        servers.rules[id as usize] = unit.server.rule;
+        let mut ids = BTreeMap::new();
+        for f in &unit.server.files {
+            let new = merged.inputs.len();
+            ids.insert(f.id, new);
+            servers.of_file.push(id);
+            let mut input = Input::new(Path::new(&f.path), f.size);
+            input.root = unit.from.clone();
+            merged.inputs.push(input);
+            merged.files.push(FileEntry {
+                id: new,
+                ..f.clone()
+            });
+        }
+        let part = reassign(unit.server.tally, id, &ids)
+            .map_err(|e| format!("{}: server {}: {e}", unit.from.display(), unit.server.name))?;
+        tally = tally.merge(part.clone());
+        match parts.last_mut() {
+            Some((last, t)) if *last == id => *t = std::mem::take(t).merge(part),
+            _ => parts.push((id, part)),
+        }
+    }
+    merged.scanned.tally = tally;
+    merged.scanned.parts = parts;
+    merged.scanned.servers = servers;
+    Ok(merged)
+}
+
+/// Adds `unit` unless its files were read already.
+fn place(units: &mut Vec<Unit>, unit: Unit, merged: &mut Merged) {
+    let mine = unit.prints();
+    let name = &unit.server.name;
+    let overlapping: Vec<usize> = (0..units.len())
+        .filter(|&i| !units[i].prints().is_disjoint(&mine))
+        .collect();
+    for &i in &overlapping {
+        let theirs = units[i].prints();
+        if mine.is_subset(&theirs) {
+            merged.warnings.push(format!(
+                "{}: server {name}'s {} were read already from {}: counted once",
+                unit.from.display(),
+                crate::report::count(mine.len() as u64, "file", "files"),
+                units[i].from.display()
+            ));
+            return;
+        }
+    }
+    for &i in &overlapping {
+        let theirs = units[i].prints();
+        if !theirs.is_subset(&mine) {
+            let shared = theirs.intersection(&mine).count();
+            merged.errors.push(format!(
+                "{}: server {name} shares {shared} of its {} files with {}, and each has files \
+                 the other lacks (a log that grew between the runs?): not merged; make one \
+                 partial result of all of that server's files",
+                unit.from.display(),
+                mine.len(),
+                units[i].from.display()
+            ));
+            return;
+        }
+    }
+    // This one holds every file of the overlapping ones: it replaces them.
+    for &i in overlapping.iter().rev() {
+        let old = units.remove(i);
+        merged.warnings.push(format!(
+            "{}: server {}'s files are all in {} too: counted once",
+            old.from.display(),
+            old.server.name,
+            unit.from.display()
+        ));
+    }
+    units.push(unit);
+}
+
+/// TLS-RPT reports of one partial; a report-id seen already is counted once.
+fn add_reports(
+    merged: &mut Merged,
+    read: tlsrpt::Read,
+    seen: &mut BTreeMap<String, String>,
+    from: &Path,
+) {
+    let rpt = &mut merged.tlsrpt;
+    rpt.files += read.files;
+    rpt.skipped += read.skipped;
+    rpt.duplicates += read.duplicates;
+    rpt.warnings.extend(read.warnings);
+    let mut taken = BTreeMap::new();
+    for (id, file) in read.seen {
+        let fresh = match seen.get(&id) {
+            Some(first) => {
+                rpt.duplicates += 1;
+                rpt.warnings.push(format!(
+                    "{} ({file}): report-id {id:?} was read already from {first}: counted once",
+                    from.display()
+                ));
+                false
+            }
+            None => {
+                seen.insert(id.clone(), file.clone());
+                rpt.seen.insert(id.clone(), file);
+                true
+            }
+        };
+        taken.insert(id, fresh);
+    }
+    rpt.rows.extend(
+        read.rows
+            .into_iter()
+            .filter(|r| taken.get(&r.report_id).copied().unwrap_or(true)),
+    );
+}
+
+/// Scan flags in words, for the mismatch message.
+fn describe(f: &ScanFlags) -> String {
+    let mut parts = vec![if f.sessions { "sessions" } else { "--tls-only" }.to_string()];
+    if let Some(s) = &f.since {
+        parts.push(format!("--since {s}"));
+    }
+    if let Some(u) = &f.until {
+        parts.push(format!("--until {u}"));
+    }
+    parts.extend(f.filters.iter().cloned());
+    parts.join(" ")
+}
+
+/// A server's counts with its new server id and file ids.
+fn reassign(t: Tally, id: ServerId, files: &BTreeMap<usize, usize>) -> Result<Tally, String> {
+    let file = |old: usize| {
+        files
+            .get(&old)
+            .copied()
+            .ok_or_else(|| format!("counts for file {old}, which is not in its file list"))
+    };
+    Ok(Tally {
+        connector: t.connector.into_values().map(|c| (id, c)).collect(),
+        failure: t
+            .failure
+            .into_iter()
+            .map(|(mut k, n)| {
+                k.server = id;
+                (k, n)
+            })
+            .collect(),
+        files: t
+            .files
+            .into_iter()
+            .map(|(f, s)| Ok((file(f)?, s)))
+            .collect::<Result<_, String>>()?,
+        http: t
+            .http
+            .into_iter()
+            .map(|(mut k, c)| {
+                k.server = id;
+                (k, c)
+            })
+            .collect(),
+        http_app: t
+            .http_app
+            .into_iter()
+            .map(|((site, _, app), n)| ((site, id, app), n))
+            .collect(),
+        https: t
+            .https
+            .into_iter()
+            .map(|((_, site), e)| ((id, site), e))
+            .collect(),
+        ..t
+    })
+}
