@@ -97,6 +97,14 @@ fn execute(args: &Args, merging: bool) -> anyhow::Result<u8> {
         errors: gathered_errors,
         warnings: gathered_warnings,
     } = gathered;
+    if config.plan.by_server {
+        // JSON: the partial result first, from each server's counts, which
+        // are summed only then (never held twice).
+        let files = files.unwrap_or_else(|| partial::file_entries(&walk.files));
+        write_partial(&config, &dest, &scanned, &files, &rpt)?;
+        std::mem::forget(files);
+    }
+    scanned.sum_parts();
 
     // Only what is printed: one report, the overview's two, or all.
     let wanted = |k: Kind| match config.format {
@@ -140,23 +148,7 @@ fn execute(args: &Args, merging: bool) -> anyhow::Result<u8> {
         .cloned()
         .collect();
 
-    // The partial result, in JSON: the files with their fingerprints.
-    let files = match files {
-        Some(f) => f,
-        None if config.plan.by_server => partial::file_entries(&walk.files),
-        None => Vec::new(),
-    };
-    let write_partial =
-        |w: &mut dyn Write| partial::write(w, &config.scan_flags, &scanned, &files, &rpt);
-    let notes = emit(
-        &config,
-        dest,
-        &reports,
-        &scanned,
-        &all_messages,
-        &rpt,
-        &write_partial,
-    )?;
+    let notes = emit(&config, dest, &reports, &scanned, &all_messages, &rpt)?;
     for n in &notes {
         eprintln!("exlog: note: {n}");
     }
@@ -173,8 +165,32 @@ fn execute(args: &Args, merging: bool) -> anyhow::Result<u8> {
     }
     std::mem::forget(scanned);
     std::mem::forget(reports);
-    std::mem::forget(files);
     Ok(if partial { EXIT_PARTIAL } else { EXIT_OK })
+}
+
+/// Starts the JSON document with the partial result, in the file it goes
+/// to (`report.json` of a folder).
+fn write_partial(
+    config: &Config,
+    dest: &output::Dest,
+    scanned: &Scanned,
+    files: &[partial::FileEntry],
+    rpt: &crate::tlsrpt::Read,
+) -> std::io::Result<()> {
+    let head = |out: &mut dyn Write| {
+        report::json::write_head(out, |w| {
+            partial::write(w, &config.scan_flags, scanned, files, rpt)
+        })?;
+        out.flush()
+    };
+    match dest {
+        output::Dest::Stdout => head(&mut std::io::BufWriter::new(std::io::stdout().lock())),
+        output::Dest::File(_, file) => head(&mut std::io::BufWriter::new(file)),
+        output::Dest::Dir(_, files) => match files.iter().find(|(n, _)| n == "report.json") {
+            Some((_, file)) => head(&mut std::io::BufWriter::new(file)),
+            None => Ok(()),
+        },
+    }
 }
 
 /// Finds the files under the paths and scans them; `None` when there is
@@ -280,7 +296,6 @@ fn emit(
     scanned: &Scanned,
     messages: &[String],
     rpt: &crate::tlsrpt::Read,
-    partial: report::json::Partial,
 ) -> anyhow::Result<Vec<String>> {
     let bom = config.bom.unwrap_or(!dest.is_stdout());
     // CSV of one report; the session list comes from the kept lines.
@@ -306,7 +321,9 @@ fn emit(
                         let k = Kind::from_name(report).expect("a report name");
                         csv(k, &mut out)?;
                     }
-                    None => report::json::write(reports, messages, Some(partial), &mut out)?,
+                    None => {
+                        report::json::write(reports, messages, config.plan.by_server, &mut out)?
+                    }
                 }
                 out.flush()?;
             }
@@ -331,7 +348,9 @@ fn emit(
                     }
                 }
                 Format::Csv => csv(config.kind, &mut out)?,
-                Format::Json => report::json::write(reports, messages, Some(partial), &mut out)?,
+                Format::Json => {
+                    report::json::write(reports, messages, config.plan.by_server, &mut out)?
+                }
                 Format::Html => {
                     out.write_all(report::html::page(reports, messages).as_bytes())?;
                 }

@@ -161,12 +161,20 @@ pub fn write(
         "{{\"format\": {}, \"version\": {VERSION}, \"body\": ",
         serde_json::to_string(FORMAT)?
     )?;
-    let mut checked = Checked {
-        out: &mut *out,
-        crc: crc32fast::Hasher::new(),
-    };
+    // serde_json writes token by token: check and pass on whole blocks.
+    let mut checked = io::BufWriter::with_capacity(
+        1 << 16,
+        Checked {
+            out: &mut *out,
+            crc: crc32fast::Hasher::new(),
+        },
+    );
     serde_json::to_writer(&mut checked, &body).map_err(io::Error::from)?;
-    let crc = checked.crc.finalize();
+    let crc = checked
+        .into_inner()
+        .map_err(|e| e.into_error())?
+        .crc
+        .finalize();
     write!(out, ", \"crc32\": \"{crc:08x}\"}}")
 }
 
@@ -203,7 +211,7 @@ pub fn fingerprint(input: &Input) -> String {
 /// Partials combined: what a scan of all their files would have left.
 #[derive(Debug, Default)]
 pub struct Merged {
-    /// The counts, in sum and per server.
+    /// The counts, per server ([`Scanned::sum_parts`] adds them up).
     pub scanned: Scanned,
     /// The files, in the order of `scanned.servers.of_file`.
     pub inputs: Vec<Input>,
@@ -331,7 +339,6 @@ pub fn merge(paths: &[PathBuf]) -> Result<Merged, String> {
         names,
         of_file: Vec::new(),
     };
-    let mut tally = Tally::default();
     let mut parts: Vec<(ServerId, Tally)> = Vec::new();
     for unit in units {
         let id = servers
@@ -354,13 +361,11 @@ pub fn merge(paths: &[PathBuf]) -> Result<Merged, String> {
         }
         let part = reassign(unit.server.tally, id, &ids)
             .map_err(|e| format!("{}: server {}: {e}", unit.from.display(), unit.server.name))?;
-        tally = tally.merge(part.clone());
         match parts.last_mut() {
             Some((last, t)) if *last == id => *t = std::mem::take(t).merge(part),
             _ => parts.push((id, part)),
         }
     }
-    merged.scanned.tally = tally;
     merged.scanned.parts = parts;
     merged.scanned.servers = servers;
     Ok(merged)

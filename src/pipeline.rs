@@ -100,9 +100,19 @@ pub struct Scanned {
     pub servers: Servers,
     /// Files not read because `--server` left their server out.
     pub other_servers: u64,
-    /// With [`Plan::by_server`]: each server's own counts (`tally` holds
-    /// their sum), by server, for the servers that had files to read.
+    /// With [`Plan::by_server`]: each server's own counts, by server, for
+    /// the servers that had files to read; `tally` is empty until
+    /// [`Scanned::sum_parts`].
     pub parts: Vec<(ServerId, Tally)>,
+}
+
+impl Scanned {
+    /// Adds the servers' counts into `tally` (they are gone after).
+    pub fn sum_parts(&mut self) {
+        for (_, part) in std::mem::take(&mut self.parts) {
+            self.tally = std::mem::take(&mut self.tally).merge(part);
+        }
+    }
 }
 
 /// A file's bytes: read or mapped from disk, or handed in by the caller.
@@ -190,6 +200,16 @@ impl Inputs for Slices<'_> {
     }
 }
 
+impl Unit<'_> {
+    /// The file it reads.
+    fn file(&self) -> usize {
+        match self {
+            Unit::Whole(id) | Unit::Stream(id) => *id,
+            Unit::Iis { file, .. } | Unit::Part { file, .. } => *file,
+        }
+    }
+}
+
 /// One piece of work.
 enum Unit<'b> {
     /// A file the worker opens and scans whole.
@@ -220,11 +240,35 @@ enum Unit<'b> {
 /// What one worker thread accumulates.
 #[derive(Default)]
 struct Worker {
+    /// Counts go to `scanned.tally`: slot `slot`'s tally, taken out of
+    /// `parts` while it is in use.
     scanned: Scanned,
+    parts: Vec<Tally>,
+    slot: Option<usize>,
     fragments: Vec<Fragment>,
 }
 
 impl Worker {
+    /// Makes `slot`'s tally (of `slots`) the one counted into.
+    fn enter(&mut self, slot: usize, slots: usize) {
+        if self.slot == Some(slot) {
+            return;
+        }
+        self.park();
+        if self.parts.len() < slots {
+            self.parts.resize_with(slots, Tally::default);
+        }
+        self.scanned.tally = std::mem::take(&mut self.parts[slot]);
+        self.slot = Some(slot);
+    }
+
+    /// Puts the tally in use back in its slot.
+    fn park(&mut self) {
+        if let Some(slot) = self.slot.take() {
+            self.parts[slot] = std::mem::take(&mut self.scanned.tally);
+        }
+    }
+
     /// Counts a finished session and keeps what the plan asks for.
     fn finish(&mut self, s: Session, server: ServerId, plan: &Plan, servers: &Servers) {
         if !self.scanned.tally.session(&s, server, &plan.filters) {
@@ -245,52 +289,28 @@ impl Worker {
 pub fn scan(inputs: &impl Inputs, plan: &Plan, progress: &ProgressBar) -> Scanned {
     let files = inputs.inputs();
     let servers = servers::assign(files, |id| inputs.head(id));
-    if !plan.by_server {
-        let mut all = scan_some(inputs, plan, progress, &servers, None);
-        all.servers = servers;
-        return all;
-    }
-    // One server at a time: sessions never cross servers (a folder holds
-    // one server's logs), so each part is exactly that server's counts.
-    let mut all = Scanned::default();
-    for id in 0..servers.names.len() as ServerId {
-        let mut part = scan_some(inputs, plan, progress, &servers, Some(id));
-        part.tally.canonical();
-        all.other_servers += part.other_servers;
-        all.sessions.extend(part.sessions);
-        all.lines.extend(part.lines);
-        if !part.tally.files.is_empty() {
-            all.tally = std::mem::take(&mut all.tally).merge(part.tally.clone());
-            all.parts.push((id, part.tally));
-        }
-    }
-    all.servers = servers;
-    all
-}
-
-/// Scans the files of server `only` (`None`: every server).
-fn scan_some(
-    inputs: &impl Inputs,
-    plan: &Plan,
-    progress: &ProgressBar,
-    servers: &Servers,
-    only: Option<ServerId>,
-) -> Scanned {
-    let files = inputs.inputs();
     let chunk = plan.chunk.max(1);
     let folders = folder_ids(files);
+    // With `by_server`, a tally per server (sessions never cross servers:
+    // a folder holds one server's logs); else one for all.
+    let slots = if plan.by_server {
+        servers.names.len().max(1)
+    } else {
+        1
+    };
+    let slot = |file: usize| match plan.by_server {
+        true => servers.of_file[file] as usize,
+        false => 0,
+    };
     let chosen: Vec<bool> = servers
         .names
         .iter()
         .map(|n| plan.servers.is_empty() || plan.servers.iter().any(|g| g.matches(n.as_bytes())))
         .collect();
-    let mut planned = Tally::default();
+    let mut planned: Vec<Tally> = (0..slots).map(|_| Tally::default()).collect();
     let mut units = Vec::new();
     let mut other_servers = 0;
     for (id, input) in files.iter().enumerate() {
-        if only.is_some_and(|o| o != servers.of_file[id]) {
-            continue;
-        }
         if !chosen[servers.of_file[id] as usize] {
             other_servers += 1;
             progress.inc(input.size);
@@ -304,7 +324,8 @@ fn scan_some(
             units.push(Unit::Whole(id));
             continue;
         }
-        let Some((bytes, direction, bounds, iis)) = open(inputs, id, plan, &mut planned) else {
+        let Some((bytes, direction, bounds, iis)) = open(inputs, id, plan, &mut planned[slot(id)])
+        else {
             progress.inc(input.size);
             continue;
         };
@@ -364,14 +385,19 @@ fn scan_some(
             // Each thread locks only its own worker: never contended.
             let me = rayon::current_thread_index().unwrap_or(0) % workers.len();
             let mut worker = workers[me].lock().expect("no worker panics");
-            let done = run(unit, inputs, &folders, servers, plan, &mut worker);
+            let here = slot(unit.file());
+            worker.enter(here, slots);
+            let done = run(unit, inputs, &folders, &servers, plan, &mut worker);
             progress.inc(done);
         });
     let mut all = Worker::default();
-    all.scanned.tally = planned;
+    all.parts = planned;
     for w in workers {
-        let w = w.into_inner().expect("no worker panics");
-        all.scanned.tally = std::mem::take(&mut all.scanned.tally).merge(w.scanned.tally);
+        let mut w = w.into_inner().expect("no worker panics");
+        w.park();
+        for (mine, theirs) in all.parts.iter_mut().zip(w.parts) {
+            *mine = std::mem::take(mine).merge(theirs);
+        }
         all.scanned.sessions.extend(w.scanned.sessions);
         all.scanned.lines.extend(w.scanned.lines);
         all.fragments.extend(w.fragments);
@@ -380,19 +406,42 @@ fn scan_some(
     let mut notes: Vec<(usize, Note)> = Vec::new();
     stitch(
         fragments,
-        |s, server| all.finish(s, server, plan, servers),
+        |s, server| {
+            all.enter(slot_of_server(plan, server), slots);
+            all.finish(s, server, plan, &servers);
+        },
         |file, note| notes.push((file, note)),
     );
     for (file, note) in notes {
         // Counted here: the scan saw these rows but left them to the stitcher.
+        all.enter(slot(file), slots);
         let stats = all.scanned.tally.file(file);
         match note {
             Note::TlsRow => stats.tls_rows += 1,
             Note::Restart => stats.restarts += 1,
         }
     }
-    all.scanned.other_servers = other_servers;
-    all.scanned
+    all.park();
+    let mut parts = std::mem::take(&mut all.parts);
+    let mut scanned = all.scanned;
+    if plan.by_server {
+        for (id, mut part) in parts.into_iter().enumerate() {
+            if !part.files.is_empty() {
+                part.canonical();
+                scanned.parts.push((id as ServerId, part));
+            }
+        }
+    } else {
+        scanned.tally = parts.pop().unwrap_or_default();
+    }
+    scanned.other_servers = other_servers;
+    scanned.servers = servers;
+    scanned
+}
+
+/// The tally slot of a server's counts.
+fn slot_of_server(plan: &Plan, server: ServerId) -> usize {
+    if plan.by_server { server as usize } else { 0 }
 }
 
 /// The I/O-free entry point: scans byte slices as files with `threads`

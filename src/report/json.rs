@@ -8,20 +8,32 @@
 use super::{Cell, Reports};
 use std::io::{self, Write};
 
-/// Writes a partial result (one JSON value) into the document.
-pub type Partial<'a> = &'a dyn Fn(&mut dyn Write) -> io::Result<()>;
+/// Writes the start of a document whose first member is a partial result:
+/// `partial` writes its value. [`write`] with `after_head` goes on from there.
+pub fn write_head(
+    out: &mut dyn Write,
+    partial: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    out.write_all(b"{\n  \"partial\": ")?;
+    partial(out)
+}
 
-/// Writes the document; `warnings` are the messages also sent to stderr;
-/// `partial`, when given, writes the member `partial` (last).
+/// Writes the document; `warnings` are the messages also sent to stderr.
+/// With `after_head`, [`write_head`] has opened it already.
 pub fn write<W: Write>(
     reports: &Reports,
     warnings: &[String],
-    partial: Option<Partial>,
+    after_head: bool,
     out: W,
 ) -> io::Result<()> {
     let s = &reports.summary;
     let mut j = Pretty::new(out);
-    j.open(b'{')?;
+    if after_head {
+        // Inside the document, which has a member already.
+        j.stack.push(true);
+    } else {
+        j.open(b'{')?;
+    }
     j.key("stats")?;
     j.open(b'{')?;
     let mut counts = vec![
@@ -112,12 +124,6 @@ pub fn write<W: Write>(
         j.string(w)?;
     }
     j.close(b']')?;
-    if let Some(partial) = partial {
-        j.key("partial")?;
-        j.sink.write_all(&j.out)?;
-        j.out.clear();
-        partial(&mut j.sink)?;
-    }
     j.close(b'}')?;
     j.finish()
 }
@@ -125,7 +131,7 @@ pub fn write<W: Write>(
 /// The document as bytes (tests, and callers that need it whole).
 pub fn to_vec(reports: &Reports, warnings: &[String]) -> Vec<u8> {
     let mut out = Vec::new();
-    write(reports, warnings, None, &mut out).expect("in-memory write");
+    write(reports, warnings, false, &mut out).expect("in-memory write");
     out
 }
 

@@ -64,7 +64,9 @@ pub fn assert_expected(name: &str, actual: &str) {
 /// deterministic.
 pub fn stable_json(stdout: &str) -> String {
     let mut v: serde_json::Value = serde_json::from_str(stdout).expect("valid JSON");
-    v.as_object_mut().expect("a JSON object").remove("partial");
+    v.as_object_mut()
+        .expect("a JSON object")
+        .shift_remove("partial");
     v["stats"]["elapsed_seconds"] = 0.into();
     v["stats"]["gb_per_s"] = 0.into();
     serde_json::to_string_pretty(&v).unwrap() + "\n"
