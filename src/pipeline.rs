@@ -390,8 +390,10 @@ pub fn scan(inputs: &impl Inputs, plan: &Plan, progress: &ProgressBar) -> Scanne
             let done = run(unit, inputs, &folders, &servers, plan, &mut worker);
             progress.inc(done);
         });
-    let mut all = Worker::default();
-    all.parts = planned;
+    let mut all = Worker {
+        parts: planned,
+        ..Worker::default()
+    };
     for w in workers {
         let mut w = w.into_inner().expect("no worker panics");
         w.park();
