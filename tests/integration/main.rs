@@ -12,6 +12,7 @@ mod fuzz;
 mod hostile;
 mod html;
 mod iis;
+mod merge;
 mod oracle;
 mod splits;
 mod tlsrpt;

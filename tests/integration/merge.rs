@@ -1,0 +1,267 @@
+//! `exlog merge`: partial results of runs over separate servers give the
+//! reports of one run over all of them, byte for byte; a server read twice
+//! counts once; broken, altered or foreign partials are refused by name.
+
+use crate::util::{exlog, root};
+use std::path::{Path, PathBuf};
+
+/// Every report a partial result can rebuild.
+const AGGREGATE: [&str; 11] = [
+    "connector",
+    "remote",
+    "cipher",
+    "failure",
+    "day",
+    "readiness",
+    "server",
+    "legacy",
+    "http-client",
+    "http-app",
+    "tlsrpt",
+];
+
+/// Three servers with SMTP logs (sessions crossing files) and IIS logs,
+/// and TLS-RPT reports beside them.
+fn corpus() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = exlog_gen::Config::new(dir.path(), exlog_gen::parse_size("3MB").unwrap());
+    cfg.servers = 3;
+    cfg.seed = 12;
+    cfg.file_size = 400_000;
+    exlog_gen::generate(&cfg).unwrap();
+    exlog_gen::iis::generate(dir.path(), 1_500_000, 3, 5, 1_709_513_970_000, false).unwrap();
+    let reports = dir.path().join("tlsrpt");
+    std::fs::create_dir_all(&reports).unwrap();
+    for entry in std::fs::read_dir(root().join("tests/data/tlsrpt")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with("google.com") || name.starts_with("microsoft.com") {
+            std::fs::copy(&path, reports.join(&name)).unwrap();
+        }
+    }
+    dir
+}
+
+/// Runs exlog; returns stdout, and checks the exit code.
+fn run(args: &[&Path], more: &[&str], code: i32) -> String {
+    let mut all: Vec<&std::ffi::OsStr> = args.iter().map(|p| p.as_os_str()).collect();
+    all.extend(more.iter().map(std::ffi::OsStr::new));
+    let r = exlog(all);
+    assert_eq!(r.code, code, "exlog {args:?} {more:?}: {}", r.stderr);
+    r.stdout
+}
+
+/// `exlog merge PARTS... ARGS` (exit code `code`): stdout and stderr.
+fn merge(parts: &[PathBuf], args: &[&str], code: i32) -> (String, String) {
+    let mut all: Vec<std::ffi::OsString> = vec!["merge".into()];
+    all.extend(parts.iter().map(|p| p.clone().into_os_string()));
+    all.extend(args.iter().map(|a| a.into()));
+    let r = exlog(all);
+    assert_eq!(r.code, code, "exlog merge {parts:?} {args:?}: {}", r.stderr);
+    (r.stdout, r.stderr)
+}
+
+/// The JSON document without what differs between two runs over the same
+/// counts: the timing, the warnings (they name the files as each run
+/// found them) and the partial result (it names them too).
+fn counts_of(json: &str) -> serde_json::Value {
+    let mut v: serde_json::Value = serde_json::from_str(json).unwrap();
+    let doc = v.as_object_mut().unwrap();
+    doc.shift_remove("partial");
+    doc.shift_remove("warnings");
+    let stats = doc["stats"].as_object_mut().unwrap();
+    stats.shift_remove("elapsed_seconds");
+    stats.shift_remove("gb_per_s");
+    v
+}
+
+/// One partial per server (the TLS-RPT reports go with the first).
+fn partials(dir: &Path, out: &Path) -> Vec<PathBuf> {
+    ["EX01", "EX02", "EX03"]
+        .iter()
+        .map(|server| {
+            let part = out.join(format!("{server}.json"));
+            let mut paths = vec![dir.join(server)];
+            if *server == "EX01" {
+                paths.push(dir.join("tlsrpt"));
+            }
+            let mut args: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+            args.extend([Path::new("-o"), &part]);
+            run(&args, &[], 0);
+            part
+        })
+        .collect()
+}
+
+#[test]
+fn merged_partials_of_each_server_give_the_reports_of_one_run() {
+    let dir = corpus();
+    let out = tempfile::tempdir().unwrap();
+    let parts = partials(dir.path(), out.path());
+    // The corpus has every kind of report in it.
+    let whole_json = run(&[dir.path()], &["--format", "json"], 0);
+    let doc: serde_json::Value = serde_json::from_str(&whole_json).unwrap();
+    for kind in AGGREGATE {
+        let rows = doc[kind].as_array().map_or(0, Vec::len);
+        assert!(rows > 0, "no {kind} rows in the corpus");
+    }
+    for kind in AGGREGATE {
+        let whole = run(&[dir.path()], &["--by", kind, "--format", "csv"], 0);
+        let (merged, _) = merge(&parts, &["--by", kind, "--format", "csv"], 0);
+        assert_eq!(merged, whole, "--by {kind}");
+    }
+    let (merged_json, _) = merge(&parts, &["--format", "json"], 0);
+    assert_eq!(counts_of(&merged_json), counts_of(&whole_json));
+    // In any order, and the merged result merges again to the same.
+    let reversed: Vec<PathBuf> = parts.iter().rev().cloned().collect();
+    let (again, _) = merge(&reversed, &["--format", "json"], 0);
+    assert_eq!(counts_of(&again), counts_of(&merged_json));
+    let twice = out.path().join("merged.json");
+    std::fs::write(&twice, &merged_json).unwrap();
+    let (remerged, _) = merge(&[twice], &["--by", "readiness", "--format", "csv"], 0);
+    let whole = run(&[dir.path()], &["--by", "readiness", "--format", "csv"], 0);
+    assert_eq!(remerged, whole);
+}
+
+#[test]
+fn a_partial_is_the_same_bytes_for_any_thread_count_or_chunk_size() {
+    let dir = corpus();
+    let partial = |args: &[&str]| {
+        let json = run(&[dir.path()], args, 0);
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        v["partial"].to_string()
+    };
+    let one = partial(&["--format", "json", "-j", "1"]);
+    assert!(one.contains("\"crc32\""), "{}", &one[..200.min(one.len())]);
+    for (threads, chunk) in [("2", "100000"), ("3", "33333")] {
+        let other = partial(&["--format", "json", "-j", threads, "--chunk-size", chunk]);
+        assert!(one == other, "-j {threads} --chunk-size {chunk}");
+    }
+}
+
+#[test]
+fn a_server_read_twice_is_counted_once() {
+    let dir = corpus();
+    let out = tempfile::tempdir().unwrap();
+    let parts = partials(dir.path(), out.path());
+    let whole = run(&[dir.path()], &["--by", "connector", "--format", "csv"], 0);
+    // The same partial twice.
+    let copy = out.path().join("EX02 again.json");
+    std::fs::copy(&parts[1], &copy).unwrap();
+    let mut with_copy = parts.clone();
+    with_copy.push(copy.clone());
+    let (merged, err) = merge(&with_copy, &["--by", "connector", "--format", "csv"], 0);
+    assert_eq!(merged, whole);
+    assert!(err.contains("EX02 again.json: server EX02's"), "{err}");
+    assert!(err.contains("counted once"), "{err}");
+    // A partial of part of a server (its receive folder) beside the whole
+    // server: the whole one is kept, whichever comes first.
+    let receive = dir
+        .path()
+        .join("EX03/TransportRoles/Logs/FrontEnd/ProtocolLog/SmtpReceive");
+    assert!(receive.is_dir());
+    let some = out.path().join("EX03-receive.json");
+    run(&[&receive, Path::new("-o"), &some], &[], 0);
+    for order in [
+        vec![some.clone(), parts[0].clone(), parts[1].clone(), parts[2].clone()],
+        vec![parts[0].clone(), parts[1].clone(), parts[2].clone(), some.clone()],
+    ] {
+        let (merged, err) = merge(&order, &["--by", "connector", "--format", "csv"], 0);
+        assert_eq!(merged, whole);
+        assert!(err.contains("counted once"), "{err}");
+    }
+}
+
+#[test]
+fn a_server_sharing_only_some_files_is_refused() {
+    let dir = corpus();
+    let out = tempfile::tempdir().unwrap();
+    let mut logs: Vec<PathBuf> = walkdir::WalkDir::new(dir.path().join("EX01"))
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
+        .filter(|p| p.to_string_lossy().contains("TransportRoles"))
+        .collect();
+    logs.sort();
+    assert!(logs.len() >= 3, "{logs:?}");
+    // Two runs over EX01's SMTP logs, each without a file the other has.
+    let a = out.path().join("a.json");
+    let b = out.path().join("b.json");
+    let mut first: Vec<&Path> = logs[1..].iter().map(PathBuf::as_path).collect();
+    first.extend([Path::new("-o"), &a]);
+    run(&first, &[], 0);
+    let mut second: Vec<&Path> = logs[..logs.len() - 1].iter().map(PathBuf::as_path).collect();
+    second.extend([Path::new("-o"), &b]);
+    run(&second, &[], 0);
+    let (merged, err) = merge(&[a.clone(), b], &["--by", "connector", "--format", "csv"], 2);
+    assert!(err.contains("b.json: server EX01 shares"), "{err}");
+    assert!(err.contains("not merged"), "{err}");
+    // What is left is the first partial's counts.
+    let (alone, _) = merge(&[a], &["--by", "connector", "--format", "csv"], 0);
+    assert_eq!(merged, alone);
+}
+
+#[test]
+fn broken_altered_or_foreign_partials_are_refused_by_name() {
+    let dir = corpus();
+    let out = tempfile::tempdir().unwrap();
+    let parts = partials(dir.path(), out.path());
+    let good = std::fs::read_to_string(&parts[0]).unwrap();
+    let write = |name: &str, text: &str| {
+        let p = out.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    };
+    let cut = write("cut.json", &good[..good.len() / 2]);
+    // One digit of a count changed, inside the checked body.
+    let at = good.find("\"classes\":[").unwrap() + "\"classes\":[".len();
+    let digit = good.as_bytes()[at];
+    let changed = if digit == b'9' { '1' } else { (digit + 1) as char };
+    let altered = write(
+        "altered.json",
+        &format!("{}{changed}{}", &good[..at], &good[at + 1..]),
+    );
+    let newer = write(
+        "newer.json",
+        &good.replacen("\"version\": 1,", "\"version\": 2,", 1),
+    );
+    let plain = write("plain.json", "{\"stats\": {}}");
+    let cases = [
+        (&cut, "cut short"),
+        (&altered, "altered after it was written"),
+        (&newer, "format version 2; this exlog reads version 1"),
+        (&plain, "holds no partial result"),
+    ];
+    for (bad, says) in cases {
+        let (_, err) = merge(
+            &[bad.clone(), parts[1].clone()],
+            &["--by", "connector", "--format", "csv"],
+            2,
+        );
+        let name = bad.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(err.contains(&format!("{name}: ")), "{err}");
+        assert!(err.contains(says), "{name}: {err}");
+    }
+    // Nothing readable at all: no report.
+    let (_, err) = merge(&[cut], &[], 1);
+    assert!(err.contains("no partial result could be read"), "{err}");
+}
+
+#[test]
+fn partials_made_with_other_scan_flags_are_not_added() {
+    let dir = corpus();
+    let out = tempfile::tempdir().unwrap();
+    let fast = out.path().join("fast.json");
+    run(&[&dir.path().join("EX01"), Path::new("-o"), &fast], &["--tls-only"], 0);
+    let full = out.path().join("full.json");
+    run(&[&dir.path().join("EX02"), Path::new("-o"), &full], &[], 0);
+    let (_, err) = merge(&[fast.clone(), full], &[], 1);
+    assert!(err.contains("different scan flags"), "{err}");
+    assert!(err.contains("--tls-only"), "{err}");
+    // Flags that steer a scan are not taken by merge.
+    let (_, err) = merge(&[fast.clone()], &["--since", "2024-03-01"], 1);
+    assert!(err.contains("--since steers a scan"), "{err}");
+    let (_, err) = merge(&[fast], &["--connector", "x"], 1);
+    assert!(err.contains("--connector steers a scan"), "{err}");
+}
