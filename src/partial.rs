@@ -513,3 +513,48 @@ fn reassign(t: Tally, id: ServerId, files: &BTreeMap<usize, usize>) -> Result<Ta
         ..t
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::pipeline::{Plan, scan_slices};
+    use crate::tally::Tally;
+    use std::path::Path;
+
+    /// Every kind of count, written and read back, is the same tally:
+    /// sessions, TLS lines, failures, an IIS log with legacy clients.
+    #[test]
+    fn a_tally_reads_back_as_written() {
+        let smtp = b"#Log-type: SMTP Receive Protocol Log\r\n\
+2024-03-08T10:00:00.000Z,EX01\\Default Frontend EX01,08DC01,0,10.0.0.1:25,192.0.2.7:5000,+,,\r\n\
+2024-03-08T10:00:00.100Z,EX01\\Default Frontend EX01,08DC01,1,10.0.0.1:25,192.0.2.7:5000,<,EHLO m\xe9.example,\r\n\
+2024-03-08T10:00:00.200Z,EX01\\Default Frontend EX01,08DC01,2,10.0.0.1:25,192.0.2.7:5000,*,,\"TLS protocol SP_PROT_TLS1_0_SERVER negotiation succeeded using bulk encryption algorithm CALG_AES_256 with strength 256 bits, MAC hash algorithm CALG_SHA1 with strength 160 bits and key exchange algorithm CALG_ECDH_EPHEM with strength 256 bits\"\r\n\
+2024-03-08T10:00:01.000Z,EX01\\Default Frontend EX01,08DC02,0,10.0.0.1:25,192.0.2.8:5000,+,,\r\n\
+2024-03-08T10:00:01.200Z,EX01\\Default Frontend EX01,08DC02,1,10.0.0.1:25,192.0.2.8:5000,*,,TLS negotiation failed with error UnknownCredentials\r\n\
+2024-03-08T10:00:01.300Z,EX01\\Default Frontend EX01,08DC02,2,10.0.0.1:25,192.0.2.8:5000,-,,Local\r\n";
+        let iis = b"#Software: Microsoft Internet Information Services 10.0\r\n\
+#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken crypt-protocol crypt-cipher crypt-hash crypt-keyexchange\r\n\
+2024-03-08 10:00:00 10.0.0.1 GET /EWS/Exchange.asmx - 443 u1 192.0.2.9 App/1.0 - 200 0 0 5 40 6610 800d ae06\r\n\
+2024-03-08 10:00:02 10.0.0.1 GET /owa/ - 443 u2 192.0.2.10 Browser - 200 0 0 5 800 6610 800d ae06\r\n";
+        let files = [
+            (Path::new("logs/EX01/RECV2024030810-1.LOG"), &smtp[..]),
+            (Path::new("logs/EX01/W3SVC1/u_ex240308.log"), &iis[..]),
+        ];
+        let mut plan = Plan::sessions();
+        plan.by_server = true;
+        let scanned = scan_slices(&files, &plan, 1);
+        assert!(!scanned.parts.is_empty());
+        for (_, tally) in &scanned.parts {
+            // Lists in no order are written sorted: compare as written.
+            let text = serde_json::to_string(tally).unwrap();
+            let back: Tally = serde_json::from_str(&text).unwrap();
+            assert_eq!(serde_json::to_string(&back).unwrap(), text);
+            assert_eq!(back.files, tally.files);
+            assert_eq!(back.remote, tally.remote);
+            assert_eq!(back.http, tally.http);
+        }
+        let any = |f: fn(&Tally) -> bool| scanned.parts.iter().any(|(_, t)| f(t));
+        assert!(any(|t| t.https.values().any(|e| !e.legacy.is_empty())));
+        assert!(any(|t| !t.failure.is_empty() && !t.remote[0].is_empty()));
+        assert!(any(|t| !t.http_app.is_empty()));
+    }
+}

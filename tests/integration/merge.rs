@@ -163,8 +163,18 @@ fn a_server_read_twice_is_counted_once() {
     let some = out.path().join("EX03-receive.json");
     run(&[&receive, Path::new("-o"), &some], &[], 0);
     for order in [
-        vec![some.clone(), parts[0].clone(), parts[1].clone(), parts[2].clone()],
-        vec![parts[0].clone(), parts[1].clone(), parts[2].clone(), some.clone()],
+        vec![
+            some.clone(),
+            parts[0].clone(),
+            parts[1].clone(),
+            parts[2].clone(),
+        ],
+        vec![
+            parts[0].clone(),
+            parts[1].clone(),
+            parts[2].clone(),
+            some.clone(),
+        ],
     ] {
         let (merged, err) = merge(&order, &["--by", "connector", "--format", "csv"], 0);
         assert_eq!(merged, whole);
@@ -191,10 +201,17 @@ fn a_server_sharing_only_some_files_is_refused() {
     let mut first: Vec<&Path> = logs[1..].iter().map(PathBuf::as_path).collect();
     first.extend([Path::new("-o"), &a]);
     run(&first, &[], 0);
-    let mut second: Vec<&Path> = logs[..logs.len() - 1].iter().map(PathBuf::as_path).collect();
+    let mut second: Vec<&Path> = logs[..logs.len() - 1]
+        .iter()
+        .map(PathBuf::as_path)
+        .collect();
     second.extend([Path::new("-o"), &b]);
     run(&second, &[], 0);
-    let (merged, err) = merge(&[a.clone(), b], &["--by", "connector", "--format", "csv"], 2);
+    let (merged, err) = merge(
+        &[a.clone(), b],
+        &["--by", "connector", "--format", "csv"],
+        2,
+    );
     assert!(err.contains("b.json: server EX01 shares"), "{err}");
     assert!(err.contains("not merged"), "{err}");
     // What is left is the first partial's counts.
@@ -217,7 +234,11 @@ fn broken_altered_or_foreign_partials_are_refused_by_name() {
     // One digit of a count changed, inside the checked body.
     let at = good.find("\"classes\":[").unwrap() + "\"classes\":[".len();
     let digit = good.as_bytes()[at];
-    let changed = if digit == b'9' { '1' } else { (digit + 1) as char };
+    let changed = if digit == b'9' {
+        '1'
+    } else {
+        (digit + 1) as char
+    };
     let altered = write(
         "altered.json",
         &format!("{}{changed}{}", &good[..at], &good[at + 1..]),
@@ -253,7 +274,11 @@ fn partials_made_with_other_scan_flags_are_not_added() {
     let dir = corpus();
     let out = tempfile::tempdir().unwrap();
     let fast = out.path().join("fast.json");
-    run(&[&dir.path().join("EX01"), Path::new("-o"), &fast], &["--tls-only"], 0);
+    run(
+        &[&dir.path().join("EX01"), Path::new("-o"), &fast],
+        &["--tls-only"],
+        0,
+    );
     let full = out.path().join("full.json");
     run(&[&dir.path().join("EX02"), Path::new("-o"), &full], &[], 0);
     let (_, err) = merge(&[fast.clone(), full], &[], 1);
