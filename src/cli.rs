@@ -68,7 +68,9 @@ Examples:
   exlog D:\\Logs -o report.html        one page with charts, to send
   exlog --server EX01 --as-of 2024-03-31 --by readiness D:\\Logs
   exlog --ehlo '(?i)scan|mfp' D:\\Logs devices by their EHLO name
-  exlog --format json D:\\Logs | jq .  every report plus statistics";
+  exlog --format json D:\\Logs | jq .  every report plus statistics
+  exlog D:\\Logs -o ex01.json          ... and a partial result, to combine with others:
+  exlog merge ex01.json ex02.json --by readiness   (the reports of one run over both)";
 
 /// Which servers, connectors, remote hosts and HTTPS clients still
 /// negotiate old TLS (SSL 3, TLS 1.0/1.1), from Exchange SMTP protocol
