@@ -2,10 +2,12 @@
 
 use crate::cli::{Args, Format};
 use crate::config::Config;
+use crate::events::Events;
 use crate::pipeline::{self, Files, Keep, Scanned};
 use crate::report::{self, Kind, Reports};
 use crate::{EXIT_FATAL, EXIT_OK, EXIT_PARTIAL, input, output, partial, progress};
 use std::io::{IsTerminal, Write};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Runs exlog with parsed flags and returns the exit code. Errors are
@@ -62,6 +64,15 @@ fn execute(args: &Args, merging: bool) -> anyhow::Result<u8> {
         pool = pool.num_threads(n);
     }
     let pool = pool.build()?;
+    // --events: the writer is made (and its path checked) before the scan.
+    let events = match config.events.as_deref().map(Events::new).transpose() {
+        Ok(e) => e.map(Arc::new),
+        Err(e) => {
+            eprintln!("exlog: error: {e}");
+            return Ok(EXIT_FATAL);
+        }
+    };
+    config.plan.events = events.clone().map(|e| e as Arc<dyn pipeline::SessionSink>);
     let gathered = if merging {
         match partial::merge(&config.paths) {
             Ok(m) => {
@@ -97,6 +108,11 @@ fn execute(args: &Args, merging: bool) -> anyhow::Result<u8> {
         errors: gathered_errors,
         warnings: gathered_warnings,
     } = gathered;
+    config.plan.events = None;
+    if let Some(events) = events {
+        let events = Arc::into_inner(events).expect("the scan is over");
+        events.finish().map_err(anyhow::Error::msg)?;
+    }
     if config.plan.by_server {
         // JSON: the partial result first, from each server's counts, which
         // are summed only then (never held twice).

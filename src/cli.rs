@@ -182,6 +182,11 @@ pub struct Args {
 
     /// Start CSV output with a UTF-8 BOM so Excel shows non-ASCII names
     /// right [default: on for CSV files written with -o, off for stdout].
+    /// Also write every session as a row of a Parquet file (zstd), for
+    /// DuckDB, Spark or Trino; with a folder (`events/`), one file per server
+    #[arg(help_heading = "Output", long, value_name = "PATH")]
+    pub events: Option<PathBuf>,
+
     #[arg(help_heading = "Output", long, conflicts_with = "no_bom")]
     pub bom: bool,
 

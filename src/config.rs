@@ -33,6 +33,8 @@ pub struct Config {
     pub plan: Plan,
     /// What a partial result records of the scan flags.
     pub scan_flags: ScanFlags,
+    /// `--events`: the Parquet file, or a folder for one file per server.
+    pub events: Option<PathBuf>,
 }
 
 impl Config {
@@ -79,8 +81,12 @@ impl Config {
                 }
             ));
         }
+        if args.tls_only && args.events.is_some() {
+            return Err("--events writes a row per session, and --tls-only reads no sessions; drop --tls-only".into());
+        }
         let with_sessions = !args.tls_only
-            && (matches!(format, Format::Json | Format::Xlsx)
+            && (args.events.is_some()
+                || matches!(format, Format::Json | Format::Xlsx)
                 || to_dir
                 || kind.needs_sessions()
                 || session_filter.is_some());
@@ -162,7 +168,10 @@ impl Config {
                 now_ms: crate::pipeline::now_ms(),
                 // JSON carries a partial result, kept per server.
                 by_server: format == Format::Json || to_dir,
+                // Set by the caller, which makes the writer.
+                events: None,
             },
+            events: args.events.clone(),
         })
     }
 
@@ -175,6 +184,7 @@ impl Config {
             (args.tls_only, "--tls-only"),
             (args.no_mmap, "--no-mmap"),
             (args.chunk_size.is_some(), "--chunk-size"),
+            (args.events.is_some(), "--events"),
         ];
         let filters = filter_flags(args);
         let given = scan_flags

@@ -25,6 +25,7 @@ pub mod app;
 pub mod archive;
 pub mod cli;
 pub mod config;
+pub mod events;
 pub mod filter;
 #[doc(hidden)]
 pub mod fuzzing;

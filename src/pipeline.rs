@@ -19,7 +19,7 @@ use crate::tally::{Bounds, ServerId, Tally};
 use indicatif::ProgressBar;
 use rayon::prelude::*;
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 /// Files larger than this are split so that one big file keeps every core
@@ -63,7 +63,42 @@ pub struct Plan {
     /// Also keep each server's counts apart ([`Scanned::parts`]), for a
     /// partial result that `exlog merge` can combine.
     pub by_server: bool,
+    /// `--events`: every counted session also goes here.
+    pub events: Option<Arc<dyn SessionSink>>,
 }
+
+/// A counted session, with its server and log folder (an index into
+/// [`SinkContext::folders`]).
+pub struct Finished {
+    pub session: Session,
+    pub server: ServerId,
+    pub folder: usize,
+}
+
+/// Where a batch of sessions stands in the one order they are handed over
+/// in, whatever the thread count: by work unit, then batch within it
+/// (`last`: the unit's final one), then the sessions joined at the end.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Order {
+    pub unit: usize,
+    pub batch: usize,
+    pub last: bool,
+}
+
+/// What a sink needs to name a session's server and folder.
+pub struct SinkContext<'a> {
+    pub servers: &'a Servers,
+    pub folders: &'a [PathBuf],
+}
+
+/// Takes counted sessions as they finish (`--events`), from any worker:
+/// the sink puts the batches in [`Order`] itself.
+pub trait SessionSink: Send + Sync + std::fmt::Debug {
+    fn take(&self, at: Order, sessions: Vec<Finished>, ctx: &SinkContext);
+}
+
+/// Sessions a worker holds before handing them to the sink.
+const SINK_BATCH: usize = 8192;
 
 /// This machine's clock, in ms since 1970.
 pub fn now_ms() -> i64 {
@@ -84,6 +119,7 @@ impl Plan {
             servers: Vec::new(),
             now_ms: now_ms(),
             by_server: false,
+            events: None,
         }
     }
 }
@@ -246,6 +282,9 @@ struct Worker {
     parts: Vec<Tally>,
     slot: Option<usize>,
     fragments: Vec<Fragment>,
+    /// Sessions for the sink, and the unit and batch they belong to.
+    finished: Vec<Finished>,
+    order: Order,
 }
 
 impl Worker {
@@ -270,18 +309,59 @@ impl Worker {
     }
 
     /// Counts a finished session and keeps what the plan asks for.
-    fn finish(&mut self, s: Session, server: ServerId, plan: &Plan, servers: &Servers) {
+    fn finish(
+        &mut self,
+        s: Session,
+        server: ServerId,
+        folder: usize,
+        plan: &Plan,
+        ctx: &SinkContext,
+    ) {
         if !self.scanned.tally.session(&s, server, &plan.filters) {
             return;
         }
-        match plan.keep {
-            Keep::Nothing => {}
-            Keep::Sessions => self.scanned.sessions.push((s, server)),
+        let s = match plan.keep {
+            Keep::Nothing => Some(s),
+            Keep::Sessions if plan.events.is_some() => {
+                self.scanned.sessions.push((s.clone(), server));
+                Some(s)
+            }
+            Keep::Sessions => {
+                self.scanned.sessions.push((s, server));
+                None
+            }
             Keep::Lines(render) => {
-                let line = render(&s, servers.name(server));
+                let line = render(&s, ctx.servers.name(server));
                 self.scanned.lines.push((s.start, line));
+                Some(s)
+            }
+        };
+        if let (Some(sink), Some(session)) = (&plan.events, s) {
+            self.finished.push(Finished {
+                session,
+                server,
+                folder,
+            });
+            if self.finished.len() >= SINK_BATCH {
+                self.hand_over(sink.as_ref(), false, ctx);
             }
         }
+    }
+
+    /// Gives the sink the sessions held (`last`: the unit is done).
+    fn hand_over(&mut self, sink: &dyn SessionSink, last: bool, ctx: &SinkContext) {
+        let at = Order { last, ..self.order };
+        sink.take(at, std::mem::take(&mut self.finished), ctx);
+        self.order.batch += 1;
+    }
+
+    /// Starts unit `unit` (for the sink's order).
+    fn begin(&mut self, unit: usize) {
+        self.order = Order {
+            unit,
+            batch: 0,
+            last: false,
+        };
     }
 }
 
@@ -376,18 +456,33 @@ pub fn scan(inputs: &impl Inputs, plan: &Plan, progress: &ProgressBar) -> Scanne
     let workers: Vec<Mutex<Worker>> = (0..rayon::current_num_threads())
         .map(|_| Mutex::default())
         .collect();
+    // Each folder's path, for the sink.
+    let mut folder_paths = vec![PathBuf::new(); folders.iter().max().map_or(0, |m| m + 1)];
+    for (file, &folder) in folders.iter().enumerate() {
+        folder_paths[folder] = files[file].path.parent().unwrap_or(Path::new("")).into();
+    }
+    let ctx = SinkContext {
+        servers: &servers,
+        folders: &folder_paths,
+    };
+    let stitched = units.len();
     units
         .into_par_iter()
+        .enumerate()
         // One unit per job: rayon otherwise hands each thread a run of
         // units it cannot give away, and one core idles at the end.
         .with_max_len(1)
-        .for_each(|unit| {
+        .for_each(|(i, unit)| {
             // Each thread locks only its own worker: never contended.
             let me = rayon::current_thread_index().unwrap_or(0) % workers.len();
             let mut worker = workers[me].lock().expect("no worker panics");
             let here = slot(unit.file());
             worker.enter(here, slots);
-            let done = run(unit, inputs, &folders, &servers, plan, &mut worker);
+            worker.begin(i);
+            let done = run(unit, inputs, &folders, &ctx, plan, &mut worker);
+            if let Some(sink) = &plan.events {
+                worker.hand_over(sink.as_ref(), true, &ctx);
+            }
             progress.inc(done);
         });
     let mut all = Worker {
@@ -406,14 +501,18 @@ pub fn scan(inputs: &impl Inputs, plan: &Plan, progress: &ProgressBar) -> Scanne
     }
     let fragments = std::mem::take(&mut all.fragments);
     let mut notes: Vec<(usize, Note)> = Vec::new();
+    all.begin(stitched);
     stitch(
         fragments,
-        |s, server| {
+        |s, server, folder| {
             all.enter(slot_of_server(plan, server), slots);
-            all.finish(s, server, plan, &servers);
+            all.finish(s, server, folder, plan, &ctx);
         },
         |file, note| notes.push((file, note)),
     );
+    if let Some(sink) = &plan.events {
+        all.hand_over(sink.as_ref(), true, &ctx);
+    }
     for (file, note) in notes {
         // Counted here: the scan saw these rows but left them to the stitcher.
         all.enter(slot(file), slots);
@@ -491,12 +590,13 @@ fn run<'b>(
     unit: Unit<'b>,
     inputs: &'b impl Inputs,
     folders: &[usize],
-    servers: &Servers,
+    sink: &SinkContext,
     plan: &Plan,
     worker: &mut Worker,
 ) -> u64 {
+    let servers = sink.servers;
     let (file, bytes, direction, bounds, start, end) = match unit {
-        Unit::Stream(id) => return run_stream(id, inputs, folders, servers, plan, worker),
+        Unit::Stream(id) => return run_stream(id, inputs, folders, sink, plan, worker),
         Unit::Iis {
             file,
             bytes,
@@ -537,7 +637,7 @@ fn run<'b>(
                     end: len,
                     fields: None,
                 };
-                return run(unit, inputs, folders, servers, plan, worker);
+                return run(unit, inputs, folders, sink, plan, worker);
             }
             (id, Arc::new(bytes), direction, bounds, 0, len)
         }
@@ -568,7 +668,7 @@ fn run<'b>(
         Mode::Sessions => {
             let mut stats = std::mem::take(worker.scanned.tally.file(file));
             let fragment = scan_sessions(&bytes, start, end, ctx, &mut stats, &mut |s| {
-                worker.finish(s, server, plan, servers)
+                worker.finish(s, server, folders[file], plan, sink)
             });
             worker.scanned.tally.file(file).merge(stats);
             if !fragment.is_empty() {
@@ -655,10 +755,11 @@ fn run_stream(
     id: usize,
     inputs: &impl Inputs,
     folders: &[usize],
-    servers: &Servers,
+    sink: &SinkContext,
     plan: &Plan,
     worker: &mut Worker,
 ) -> u64 {
+    let servers = sink.servers;
     let input = &inputs.inputs()[id];
     let Some(packed) = &input.packed else {
         return 0;
@@ -737,7 +838,7 @@ fn run_stream(
                     let mut stats = std::mem::take(worker.scanned.tally.file(id));
                     let fragment =
                         crate::scan::scan_sessions_in(range, ctx, &mut stats, &mut |s| {
-                            worker.finish(s, server, plan, servers)
+                            worker.finish(s, server, folders[id], plan, sink)
                         });
                     worker.scanned.tally.file(id).merge(stats);
                     if !fragment.is_empty() {

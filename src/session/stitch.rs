@@ -74,12 +74,13 @@ pub enum Note {
 /// incomplete). `note` hears of carried TLS lines and restarts, by file.
 pub fn stitch(
     mut fragments: Vec<Fragment>,
-    mut done: impl FnMut(Session, u32),
+    mut done: impl FnMut(Session, u32, usize),
     mut note: impl FnMut(usize, Note),
 ) {
     fragments.sort_by_key(|f| (f.file, f.start));
     let mut open: FxHashMap<(usize, u128), (Session, u32)> = FxHashMap::default();
-    let mut finish = |(s, server): (Session, u32)| done(s, server);
+    // Each session with its server and folder.
+    let mut finish = |(s, server): (Session, u32), folder: usize| done(s, server, folder);
     for fragment in fragments {
         let server = fragment.server;
         for (id, what) in fragment.carried {
@@ -87,7 +88,7 @@ pub fn stitch(
             let line = match what {
                 Carried::Restart => {
                     if let Some(old) = open.remove(&k) {
-                        finish(old);
+                        finish(old, fragment.folder);
                         note(fragment.file, Note::Restart);
                     }
                     continue;
@@ -106,12 +107,12 @@ pub fn stitch(
                 note(fragment.file, Note::TlsRow);
             }
             if row.get(fields::EVENT) == b"-" {
-                finish(open.remove(&k).expect("present"));
+                finish(open.remove(&k).expect("present"), fragment.folder);
             }
         }
         for id in fragment.begun {
             if let Some(old) = open.remove(&(fragment.folder, id)) {
-                finish(old);
+                finish(old, fragment.folder);
                 note(fragment.file, Note::Restart);
             }
         }
@@ -119,13 +120,13 @@ pub fn stitch(
             // Every session begun in the chunk was announced above, so no
             // older one of its key is open; kept as a safety net.
             if let Some(old) = open.insert((fragment.folder, id), (session, server)) {
-                finish(old);
+                finish(old, fragment.folder);
             }
         }
     }
     let mut rest: Vec<_> = open.into_iter().collect();
     rest.sort_unstable_by_key(|(k, _)| *k);
-    for (_, session) in rest {
-        finish(session);
+    for ((folder, _), session) in rest {
+        finish(session, folder);
     }
 }

@@ -6,6 +6,7 @@
 
 mod archives;
 mod cli;
+mod events;
 mod excel;
 mod fixtures;
 mod fuzz;

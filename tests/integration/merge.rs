@@ -285,7 +285,7 @@ fn partials_made_with_other_scan_flags_are_not_added() {
     assert!(err.contains("different scan flags"), "{err}");
     assert!(err.contains("--tls-only"), "{err}");
     // Flags that steer a scan are not taken by merge.
-    let (_, err) = merge(&[fast.clone()], &["--since", "2024-03-01"], 1);
+    let (_, err) = merge(std::slice::from_ref(&fast), &["--since", "2024-03-01"], 1);
     assert!(err.contains("--since steers a scan"), "{err}");
     let (_, err) = merge(&[fast], &["--connector", "x"], 1);
     assert!(err.contains("--connector steers a scan"), "{err}");

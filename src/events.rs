@@ -1,0 +1,399 @@
+//! `--events`: every counted session as a row of a Parquet file (zstd), for
+//! DuckDB, Spark or Trino past one machine.
+//!
+//! Rows are written while the logs are scanned: workers hand over batches
+//! of sessions, which are turned into Arrow columns on the worker and
+//! written in one fixed order (work unit, then batch), so the file is the
+//! same bytes for any thread count. Row groups are flushed as they fill
+//! ([`ROW_GROUP`] rows), so memory stays bounded.
+//!
+//! One row per session. Its TLS columns describe the session's first TLS
+//! line (`tls_time` is that line's time); each further TLS line of the
+//! session (rare) adds a row of class `tls_line` with the session's other
+//! columns, so that counting rows by `tls_version` and `error` counts
+//! negotiations as exlog's reports do.
+
+use crate::pipeline::{Finished, Order, SessionSink, SinkContext};
+use crate::report::suite;
+use crate::session::TlsEvent;
+use arrow_array::builder::{
+    BooleanBuilder, Int32Builder, Int64Builder, StringBuilder, TimestampMillisecondBuilder,
+};
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Rows per row group: a group is held in memory until it is written.
+pub const ROW_GROUP: usize = 32_768;
+
+/// The columns, in order: `(name, type)`.
+fn schema() -> SchemaRef {
+    let time = || DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into()));
+    let text = |name: &str| Field::new(name, DataType::Utf8, true);
+    let int = |name: &str| Field::new(name, DataType::Int32, true);
+    Arc::new(Schema::new(vec![
+        Field::new("start", time(), true),
+        Field::new("end", time(), true),
+        text("server"),
+        text("log_folder"),
+        text("direction"),
+        text("connector"),
+        text("session_id"),
+        text("remote_ip"),
+        int("local_port"),
+        text("class"),
+        Field::new("tls_time", time(), true),
+        text("tls_version"),
+        text("cipher"),
+        int("cipher_bits"),
+        text("hash"),
+        int("hash_bits"),
+        text("key_exchange"),
+        int("key_exchange_bits"),
+        text("error"),
+        text("ehlo"),
+        text("auth_user"),
+        text("client_ip"),
+        Field::new("internal", DataType::Boolean, false),
+        Field::new("messages", DataType::Int64, false),
+        Field::new("incomplete", DataType::Boolean, false),
+    ]))
+}
+
+/// Column builders for one batch.
+#[derive(Default)]
+struct Columns {
+    start: TimestampMillisecondBuilder,
+    end: TimestampMillisecondBuilder,
+    server: StringBuilder,
+    log_folder: StringBuilder,
+    direction: StringBuilder,
+    connector: StringBuilder,
+    session_id: StringBuilder,
+    remote_ip: StringBuilder,
+    local_port: Int32Builder,
+    class: StringBuilder,
+    tls_time: TimestampMillisecondBuilder,
+    tls_version: StringBuilder,
+    cipher: StringBuilder,
+    cipher_bits: Int32Builder,
+    hash: StringBuilder,
+    hash_bits: Int32Builder,
+    key_exchange: StringBuilder,
+    key_exchange_bits: Int32Builder,
+    error: StringBuilder,
+    ehlo: StringBuilder,
+    auth_user: StringBuilder,
+    client_ip: StringBuilder,
+    internal: BooleanBuilder,
+    messages: Int64Builder,
+    incomplete: BooleanBuilder,
+}
+
+/// Log bytes as text (invalid UTF-8 replaced).
+fn lossy(b: &[u8]) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(b)
+}
+
+impl Columns {
+    /// Adds a session's row, and a row per further TLS line.
+    fn add(&mut self, f: &Finished, server: &str, folder: &str) {
+        let s = &f.session;
+        let lines: Vec<Option<&TlsEvent>> = if s.tls.is_empty() {
+            vec![None]
+        } else {
+            s.tls.iter().map(Some).collect()
+        };
+        for (i, tls) in lines.into_iter().enumerate() {
+            self.start.append_option(s.start.millis());
+            self.end.append_option(s.end.millis());
+            self.server.append_value(server);
+            self.log_folder.append_value(folder);
+            self.direction.append_value(s.direction.label());
+            self.connector.append_value(lossy(&s.connector));
+            self.session_id.append_value(lossy(&s.session_id));
+            self.remote_ip.append_value(lossy(&s.remote_ip));
+            self.local_port.append_option(s.local_port.map(i32::from));
+            self.class.append_value(if i == 0 {
+                s.class().label()
+            } else {
+                "tls_line"
+            });
+            self.tls(tls);
+            self.ehlo.append_option(s.ehlo.as_deref().map(lossy));
+            self.auth_user
+                .append_option(s.auth_user.as_deref().map(lossy));
+            self.client_ip
+                .append_option(s.client_ip.as_deref().map(lossy));
+            self.internal.append_value(s.internal());
+            self.messages
+                .append_value(if i == 0 { i64::from(s.messages) } else { 0 });
+            self.incomplete.append_value(s.incomplete());
+        }
+    }
+
+    /// The TLS columns of one TLS line (all null for none).
+    fn tls(&mut self, e: Option<&TlsEvent>) {
+        self.tls_time
+            .append_option(e.and_then(|e| e.stamp().millis()));
+        let (success, error) = match e {
+            Some(TlsEvent::Success { context, .. }) => (suite(context), None),
+            Some(TlsEvent::Failure { error, .. }) => (None, Some(lossy(error))),
+            None => (None, None),
+        };
+        let bits = |b: &str| b.parse::<i32>().ok();
+        let name = |n: &str| (!n.is_empty()).then(|| n.to_string());
+        match success {
+            Some((version, [c, cb, h, hb, k, kb])) => {
+                self.tls_version.append_value(version.label());
+                self.cipher.append_option(name(&c));
+                self.cipher_bits.append_option(bits(&cb));
+                self.hash.append_option(name(&h));
+                self.hash_bits.append_option(bits(&hb));
+                self.key_exchange.append_option(name(&k));
+                self.key_exchange_bits.append_option(bits(&kb));
+            }
+            None => {
+                self.tls_version.append_null();
+                self.cipher.append_null();
+                self.cipher_bits.append_null();
+                self.hash.append_null();
+                self.hash_bits.append_null();
+                self.key_exchange.append_null();
+                self.key_exchange_bits.append_null();
+            }
+        }
+        self.error.append_option(error);
+    }
+
+    fn finish(mut self, schema: &SchemaRef) -> RecordBatch {
+        let utc = |b: &mut TimestampMillisecondBuilder| -> ArrayRef {
+            Arc::new(b.finish().with_timezone("UTC"))
+        };
+        let columns: Vec<ArrayRef> = vec![
+            utc(&mut self.start),
+            utc(&mut self.end),
+            Arc::new(self.server.finish()),
+            Arc::new(self.log_folder.finish()),
+            Arc::new(self.direction.finish()),
+            Arc::new(self.connector.finish()),
+            Arc::new(self.session_id.finish()),
+            Arc::new(self.remote_ip.finish()),
+            Arc::new(self.local_port.finish()),
+            Arc::new(self.class.finish()),
+            utc(&mut self.tls_time),
+            Arc::new(self.tls_version.finish()),
+            Arc::new(self.cipher.finish()),
+            Arc::new(self.cipher_bits.finish()),
+            Arc::new(self.hash.finish()),
+            Arc::new(self.hash_bits.finish()),
+            Arc::new(self.key_exchange.finish()),
+            Arc::new(self.key_exchange_bits.finish()),
+            Arc::new(self.error.finish()),
+            Arc::new(self.ehlo.finish()),
+            Arc::new(self.auth_user.finish()),
+            Arc::new(self.client_ip.finish()),
+            Arc::new(self.internal.finish()),
+            Arc::new(self.messages.finish()),
+            Arc::new(self.incomplete.finish()),
+        ];
+        RecordBatch::try_new(Arc::clone(schema), columns).expect("columns match the schema")
+    }
+}
+
+/// A batch of rows for each file (`None`: the one file).
+type Batches = Vec<(Option<String>, RecordBatch)>;
+
+/// The writer thread's state: batches waiting for their turn, and the
+/// files.
+struct Ordered {
+    target: PathBuf,
+    schema: SchemaRef,
+    /// The next batch to write.
+    next: (usize, usize),
+    /// Batches that came early, with their `last` flag.
+    pending: BTreeMap<(usize, usize), (bool, Batches)>,
+    writers: BTreeMap<Option<String>, ArrowWriter<File>>,
+    /// The first write error (the scan goes on; it is reported at the end).
+    error: Option<String>,
+}
+
+impl Ordered {
+    /// Files a batch, then writes every batch whose turn has come.
+    fn put(&mut self, at: Order, batches: Batches) {
+        self.pending.insert((at.unit, at.batch), (at.last, batches));
+        while let Some((last, batches)) = self.pending.remove(&self.next) {
+            for (key, batch) in batches {
+                if self.error.is_none()
+                    && let Err(e) = self.write(key, &batch)
+                {
+                    self.error = Some(e);
+                }
+            }
+            self.next = if last {
+                (self.next.0 + 1, 0)
+            } else {
+                (self.next.0, self.next.1 + 1)
+            };
+        }
+    }
+
+    fn write(&mut self, key: Option<String>, batch: &RecordBatch) -> Result<(), String> {
+        let path = match &key {
+            Some(name) => self.target.join(file_name(name)),
+            None => self.target.clone(),
+        };
+        if !self.writers.contains_key(&key) {
+            let w = writer(&path, &self.schema)?;
+            self.writers.insert(key.clone(), w);
+        }
+        let w = self.writers.get_mut(&key).expect("inserted above");
+        w.write(batch)
+            .map_err(|e| format!("{}: cannot write: {e}", path.display()))
+    }
+
+    /// Closes every file; returns them, or the first error.
+    fn close(self) -> Result<Vec<PathBuf>, String> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let mut written = Vec::new();
+        for (server, w) in self.writers {
+            let path = match &server {
+                Some(name) => self.target.join(file_name(name)),
+                None => self.target.clone(),
+            };
+            w.close()
+                .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
+            written.push(path);
+        }
+        Ok(written)
+    }
+}
+
+/// The `--events` writer: one file, or one per server in a folder. Rows
+/// are turned into columns by the workers and written by a thread of its
+/// own, so no worker waits for compression.
+pub struct Events {
+    target: PathBuf,
+    per_server: bool,
+    schema: SchemaRef,
+    send: std::sync::mpsc::SyncSender<(Order, Batches)>,
+    thread: std::thread::JoinHandle<Result<Vec<PathBuf>, String>>,
+}
+
+impl std::fmt::Debug for Events {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Events({})", self.target.display())
+    }
+}
+
+/// A server's file name in an events folder: its name with anything but
+/// letters, digits, `.`, `-` and `_` replaced.
+pub fn file_name(server: &str) -> String {
+    let safe: String = server
+        .chars()
+        .map(|c| match c {
+            'a'..='z' | 'A'..='Z' | '0'..='9' | '.' | '-' | '_' => c,
+            _ => '_',
+        })
+        .collect();
+    format!("{}.parquet", safe.trim_start_matches('.'))
+}
+
+impl Events {
+    /// Prepares the writer: `target` is a file, or a folder (one that
+    /// exists, or a path ending in a separator) for one file per server.
+    /// The folder is created, and a single file created, at once: a bad
+    /// path fails before the scan.
+    pub fn new(target: &Path) -> Result<Events, String> {
+        let per_server = crate::output::is_dir_target(target);
+        let mut writers = BTreeMap::new();
+        let schema = schema();
+        if per_server {
+            std::fs::create_dir_all(target)
+                .map_err(|e| format!("{}: cannot create this folder: {e}", target.display()))?;
+        } else {
+            writers.insert(None, writer(target, &schema)?);
+        }
+        let mut state = Ordered {
+            target: target.to_path_buf(),
+            schema: Arc::clone(&schema),
+            next: (0, 0),
+            pending: BTreeMap::new(),
+            writers,
+            error: None,
+        };
+        // A few batches in flight: a worker waits only when the writer is
+        // that far behind.
+        let (send, receive) = std::sync::mpsc::sync_channel::<(Order, Batches)>(4);
+        let thread = std::thread::spawn(move || {
+            for (at, batches) in receive {
+                state.put(at, batches);
+            }
+            state.close()
+        });
+        Ok(Events {
+            target: target.to_path_buf(),
+            per_server,
+            schema,
+            send,
+            thread,
+        })
+    }
+
+    /// Waits for the writer and closes every file (a folder with no
+    /// server gets none). Returns the files written, or the first error.
+    pub fn finish(self) -> Result<Vec<PathBuf>, String> {
+        drop(self.send);
+        self.thread
+            .join()
+            .unwrap_or_else(|_| Err("the events writer failed".into()))
+    }
+}
+
+fn writer(path: &Path, schema: &SchemaRef) -> Result<ArrowWriter<File>, String> {
+    let file =
+        File::create(path).map_err(|e| format!("{}: cannot write here: {e}", path.display()))?;
+    let props = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(
+            ZstdLevel::try_new(1).expect("a zstd level"),
+        ))
+        .set_max_row_group_row_count(Some(ROW_GROUP))
+        // Nearly one value per row: a dictionary would only cost time.
+        .set_column_dictionary_enabled("session_id".into(), false)
+        .set_column_dictionary_enabled("start".into(), false)
+        .set_column_dictionary_enabled("end".into(), false)
+        .set_column_dictionary_enabled("tls_time".into(), false)
+        .build();
+    ArrowWriter::try_new(file, Arc::clone(schema), Some(props))
+        .map_err(|e| format!("{}: cannot write: {e}", path.display()))
+}
+
+impl SessionSink for Events {
+    fn take(&self, at: Order, sessions: Vec<Finished>, ctx: &SinkContext) {
+        // Columns are built here, on the worker; the writer thread writes.
+        let mut by_file: BTreeMap<Option<String>, Columns> = BTreeMap::new();
+        let mut folders: BTreeMap<usize, String> = BTreeMap::new();
+        for f in &sessions {
+            let server = ctx.servers.name(f.server);
+            let key = self.per_server.then(|| server.to_string());
+            let folder = folders
+                .entry(f.folder)
+                .or_insert_with(|| ctx.folders[f.folder].display().to_string());
+            by_file.entry(key).or_default().add(f, server, folder);
+        }
+        let batches: Batches = by_file
+            .into_iter()
+            .map(|(k, c)| (k, c.finish(&self.schema)))
+            .collect();
+        // The writer ends only when `finish` drops the sender.
+        let _ = self.send.send((at, batches));
+    }
+}

@@ -1,0 +1,106 @@
+//! `--events`: the Parquet rows, read by DuckDB, give exlog's own
+//! connector, remote and day reports; the same bytes for any thread count.
+
+use crate::oracle::generated;
+use crate::util::{exlog, root};
+use std::path::Path;
+
+/// Runs exlog on `dir` with `args`; checks it succeeded.
+fn run(dir: &Path, args: &[&str]) -> String {
+    let mut all: Vec<&std::ffi::OsStr> = vec![dir.as_os_str()];
+    all.extend(args.iter().map(std::ffi::OsStr::new));
+    let r = exlog(all);
+    assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+    r.stdout
+}
+
+fn duckdb_available() -> bool {
+    std::process::Command::new("python3")
+        .args(["-c", "import duckdb"])
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+#[test]
+fn duckdb_over_the_events_gives_the_connector_remote_and_day_reports() {
+    if !duckdb_available() {
+        // .ci/run installs it; anywhere else, say that this was not run.
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have the duckdb Python package (pip install duckdb)"
+        );
+        eprintln!("SKIPPED: the duckdb Python package is not installed");
+        return;
+    }
+    let dir = generated("4MB", "41");
+    let out = tempfile::tempdir().unwrap();
+    for (target, name) in [("events.parquet", "one file"), ("per-server/", "a folder")] {
+        let events = out.path().join(target);
+        let events_arg = events.to_string_lossy().into_owned();
+        let mut reports = Vec::new();
+        for kind in ["connector", "remote", "day"] {
+            let csv = run(
+                dir.path(),
+                &["--by", kind, "--format", "csv", "--events", &events_arg],
+            );
+            let path = out.path().join(format!("{kind}.csv"));
+            std::fs::write(&path, csv).unwrap();
+            reports.push(path);
+        }
+        let check = std::process::Command::new("python3")
+            .arg(root().join("scripts/events_sql.py"))
+            .arg(&events)
+            .args(&reports)
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&check.stdout);
+        assert!(check.status.success(), "{name}: {said}");
+        assert!(
+            said.contains("connector: ") && said.contains("the same"),
+            "{said}"
+        );
+    }
+    let servers: Vec<String> = std::fs::read_dir(out.path().join("per-server"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(servers.len(), 3, "{servers:?}");
+}
+
+#[test]
+fn events_are_the_same_bytes_for_any_thread_count() {
+    let dir = generated("3MB", "42");
+    let out = tempfile::tempdir().unwrap();
+    let bytes = |threads: &str| {
+        let path = out.path().join(format!("e{threads}.parquet"));
+        let arg = path.to_string_lossy().into_owned();
+        run(
+            dir.path(),
+            &["--format", "csv", "--events", &arg, "-j", threads],
+        );
+        std::fs::read(&path).unwrap()
+    };
+    let one = bytes("1");
+    assert!(one.starts_with(b"PAR1") && one.ends_with(b"PAR1"));
+    assert!(one == bytes("2"), "-j 2");
+    assert!(one == bytes("3"), "-j 3");
+}
+
+#[test]
+fn events_need_sessions() {
+    let r = exlog([
+        "sample-logs",
+        "--tls-only",
+        "--events",
+        "/nonexistent/x.parquet",
+    ]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("--events"), "{}", r.stderr);
+    let r = exlog(["sample-logs", "--events", "/nonexistent/dir/x.parquet"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("x.parquet: cannot write here"),
+        "{}",
+        r.stderr
+    );
+}
