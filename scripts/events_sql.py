@@ -2,11 +2,14 @@
 """DuckDB over exlog's --events Parquet: the connector, remote and day
 reports computed in SQL, compared row for row with exlog's own CSV.
 
-    python3 scripts/events_sql.py EVENTS CONNECTOR.csv REMOTE.csv DAY.csv
+    python3 scripts/events_sql.py EVENTS CONNECTOR.csv REMOTE.csv DAY.csv [READINESS.csv]
 
-EVENTS is the Parquet file or a folder of them (--events DIR/). Exits 1 on
-any difference, naming the report and the first rows that differ. The SQL
-is the README's ("More than one machine"); keep the two the same.
+EVENTS is the Parquet file or a folder of them (--events DIR/). With
+READINESS.csv, also each server's readiness numbers and status (SMTP logs
+only: exlog's window also ends at a server's latest IIS record; default
+14-day window). Exits 1 on any difference, naming the report and the
+first rows that differ. The SQL is the README's ("More than one
+machine"); keep the two the same.
 """
 import csv
 import os
@@ -47,7 +50,7 @@ SELECT e.direction, e.remote_ip,
   coalesce(strftime(max(tls_time), '%Y-%m-%dT%H:%M:%S.%gZ'), '') AS last_seen,
   count(*) FILTER (WHERE class = 'plaintext') AS plaintext,
   count(*) FILTER (WHERE class <> 'tls_line') AS sessions,
-  coalesce(any_value(n.ehlo), '') AS ehlo
+  coalesce(max(n.ehlo), '') AS ehlo
 FROM events e
 LEFT JOIN names n
   ON n.direction = e.direction AND n.remote_ip = e.remote_ip AND n.rank = 1
@@ -75,6 +78,49 @@ ORDER BY date, direction
 """
 
 
+LEGACY = "('SSL2', 'SSL3', 'TLS1.0', 'TLS1.1')"
+READINESS = f"""
+WITH bounds AS (
+  SELECT server, min(start) AS first_record, max("end") AS last_record,
+    max("end") - INTERVAL 14 DAY AS window_from
+  FROM events GROUP BY server
+),
+w AS (SELECT * FROM events JOIN bounds USING (server))
+SELECT server,
+  CASE
+    WHEN count(*) FILTER (WHERE tls_time > window_from AND tls_version IN {LEGACY}) > 0
+      THEN 'not_ready'
+    WHEN min(first_record) <= min(window_from)
+      AND count(*) FILTER (WHERE tls_time > window_from
+                             AND tls_version IN ('TLS1.2', 'TLS1.3')) > 0
+      THEN 'ready'
+    ELSE 'insufficient_data'
+  END AS status,
+  count(*) FILTER (WHERE class <> 'tls_line' AND start > window_from) AS sessions,
+  count(*) FILTER (WHERE tls_time > window_from
+                     AND (tls_version IS NOT NULL OR error IS NOT NULL)) AS negotiations,
+  count(DISTINCT (log_folder, session_id, start))
+    FILTER (WHERE tls_time > window_from AND tls_version IN {LEGACY}) AS legacy_sessions,
+  count(DISTINCT remote_ip)
+    FILTER (WHERE tls_time > window_from AND tls_version IN {LEGACY}) AS legacy_remotes,
+  count(*) FILTER (WHERE class = 'plaintext' AND start > window_from) AS plaintext_sessions,
+  coalesce(strftime(max(tls_time) FILTER (WHERE tls_version IN {LEGACY}),
+                    '%Y-%m-%dT%H:%M:%S.%gZ'), '') AS last_legacy
+FROM w
+GROUP BY server
+ORDER BY server
+"""
+
+
+def readiness_of_csv(path):
+    """exlog's server rows of the readiness report, in the SQL's columns."""
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        rows = [r for r in csv.DictReader(f) if r["scope"] == "server"]
+    cols = ["server", "status", "sessions", "negotiations", "legacy_sessions",
+            "legacy_remotes", "plaintext_sessions", "last_legacy"]
+    return cols, sorted(tuple(r[c] for c in cols) for r in rows)
+
+
 def rows_of_csv(path):
     with open(path, newline="", encoding="utf-8-sig") as f:
         r = csv.reader(f)
@@ -83,14 +129,17 @@ def rows_of_csv(path):
 
 
 def main():
-    events, reports = sys.argv[1], sys.argv[2:5]
+    events, reports = sys.argv[1], sys.argv[2:6]
     source = os.path.join(events, "*.parquet") if os.path.isdir(events) else events
     db = duckdb.connect()
     db.execute("SET TimeZone = 'UTC'")
     db.execute(f"CREATE VIEW events AS SELECT * FROM read_parquet('{source}')")
     failed = False
-    for name, sql, path in zip(["connector", "remote", "day"], [CONNECTOR, REMOTE, DAY], reports):
-        header, want = rows_of_csv(path)
+    checks = zip(["connector", "remote", "day", "readiness"],
+                 [CONNECTOR, REMOTE, DAY, READINESS], reports)
+    for name, sql, path in checks:
+        read = readiness_of_csv if name == "readiness" else rows_of_csv
+        header, want = read(path)
         cur = db.execute(sql)
         cols = [d[0] for d in cur.description]
         got = sorted(tuple("" if v is None else str(v) for v in row) for row in cur.fetchall())

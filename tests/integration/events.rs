@@ -1,5 +1,6 @@
 //! `--events`: the Parquet rows, read by DuckDB, give exlog's own
-//! connector, remote and day reports; the same bytes for any thread count.
+//! connector, remote and day reports and each server's readiness numbers;
+//! the same bytes for any thread count.
 
 use crate::oracle::generated;
 use crate::util::{exlog, root};
@@ -22,7 +23,7 @@ fn duckdb_available() -> bool {
 }
 
 #[test]
-fn duckdb_over_the_events_gives_the_connector_remote_and_day_reports() {
+fn duckdb_over_the_events_gives_the_connector_remote_day_and_readiness_reports() {
     if !duckdb_available() {
         // .ci/run installs it; anywhere else, say that this was not run.
         assert!(
@@ -38,7 +39,7 @@ fn duckdb_over_the_events_gives_the_connector_remote_and_day_reports() {
         let events = out.path().join(target);
         let events_arg = events.to_string_lossy().into_owned();
         let mut reports = Vec::new();
-        for kind in ["connector", "remote", "day"] {
+        for kind in ["connector", "remote", "day", "readiness"] {
             let csv = run(
                 dir.path(),
                 &["--by", kind, "--format", "csv", "--events", &events_arg],
