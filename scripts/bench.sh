@@ -11,6 +11,9 @@
 #                                    # against parallel gzip -dc and DuckDB
 #   IIS=1 scripts/bench.sh           # also IIS logs of the same size
 #                                    # (exlog-gen --iis), against rg and DuckDB
+#   MULTI=1 scripts/bench.sh         # also --events (its cost, DuckDB over
+#                                    # the Parquet checked against exlog) and
+#                                    # exlog merge of per-server partials
 #
 # The corpus (cached in bench-data/, git-ignored) is exlog-gen's default:
 # a dozen sessions open at once per server, so rows of one session lie
@@ -253,6 +256,53 @@ print("\nTargets (issue 13: those of the SMTP scan):")
 check("default JSON >= 3 GB/s", size / 1e9 / j >= 3, f"{size / 1e9 / j:.2f} GB/s")
 check("default JSON <= 3x the rg floor", j / rg <= 3, f"{j / rg:.1f}x")
 check("default JSON >= 8x DuckDB", db / j >= 8, f"{db / j:.1f}x")
+PY
+fi
+
+if [ "${MULTI:-0}" = 1 ]; then
+  # DuckDB over the events must give exlog's own reports (fails otherwise).
+  EV=$OUT/events.parquet
+  for k in connector remote day readiness; do
+    $EXLOG "$DATA" --by "$k" --format csv --events "$EV" > "$OUT/multi.$k.csv"
+  done
+  python3 scripts/events_sql.py "$EV" "$OUT"/multi.{connector,remote,day,readiness}.csv
+  echo "events: $(stat -c %s "$EV") bytes of Parquet"
+  # The cost of --events, interleaved runs (medians), and peak RSS.
+  : > "$OUT/events.txt"
+  for _ in $(seq "$RUNS"); do
+    for v in plain events; do
+      extra=""; [ $v = events ] && extra="--events $EV"
+      /usr/bin/time -a -o "$OUT/events.txt" -f "json-$v %e %M" $EXLOG "$DATA" --format json $extra > /dev/null 2>&1
+      /usr/bin/time -a -o "$OUT/events.txt" -f "connector-$v %e %M" $EXLOG "$DATA" --by connector --format csv $extra > /dev/null 2>&1
+    done
+  done
+  # Per-server partials, then merge: the same reports as one run.
+  parts=()
+  for server in "$DATA"/EX*; do
+    p=$OUT/part-$(basename "$server").json
+    $EXLOG "$server" -o "$p"
+    parts+=("$p")
+  done
+  $EXLOG merge "${parts[@]}" --by readiness --format csv > "$OUT/merged.readiness.csv"
+  $EXLOG "$DATA" --by readiness --format csv | cmp -s - "$OUT/merged.readiness.csv" \
+    && echo "exlog merge of per-server partials vs one run (readiness): agree" \
+    || { echo "exlog merge vs one run: DIFFER" >&2; exit 1; }
+  hyperfine --style basic --warmup 1 --runs "$RUNS" --export-json "$OUT/multi.json" \
+    -n "exlog merge (${#parts[@]} partials) --format json" "$EXLOG merge ${parts[*]} --format json > /dev/null" \
+    -n "DuckDB SQL over the events (4 reports)" "python3 scripts/events_sql.py $EV $OUT/multi.connector.csv $OUT/multi.remote.csv $OUT/multi.day.csv $OUT/multi.readiness.csv > /dev/null"
+  python3 - "$OUT/events.txt" "$OUT/multi.json" <<'PY'
+import json, statistics, sys
+rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
+med = lambda k, i: statistics.median(float(r[i]) for r in rows if r[0] == k)
+print("\n| run (busy corpus) | seconds (median) | peak RSS (median) |")
+print("|---|---|---|")
+for k in ("json-plain", "json-events", "connector-plain", "connector-events"):
+    print(f"| `{k}` | {med(k, 1):.3f} | {med(k, 2) / 1024:.0f} MiB |")
+for r in json.load(open(sys.argv[2]))["results"]:
+    print(f"| `{r['command']}` | {r['median']:.3f} | |")
+for k in ("json", "connector"):
+    cost = med(f"{k}-events", 1) / med(f"{k}-plain", 1) - 1
+    print(f"- {'met' if cost <= 0.25 else 'NOT met'}: --events costs <= 25% over {k} ({cost * 100:.0f}%)")
 PY
 fi
 
