@@ -13,6 +13,7 @@
 //! columns, so that counting rows by `tls_version` and `error` counts
 //! negotiations as exlog's reports do.
 
+use crate::parse::tls::Version;
 use crate::pipeline::{Finished, Order, SessionSink, SinkContext};
 use crate::report::suite;
 use crate::session::TlsEvent;
@@ -36,18 +37,20 @@ pub const ROW_GROUP: usize = 32_768;
 fn schema() -> SchemaRef {
     let time = || DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into()));
     let text = |name: &str| Field::new(name, DataType::Utf8, true);
+    // Never null: no definition levels to write.
+    let always = |name: &str| Field::new(name, DataType::Utf8, false);
     let int = |name: &str| Field::new(name, DataType::Int32, true);
     Arc::new(Schema::new(vec![
         Field::new("start", time(), true),
         Field::new("end", time(), true),
-        text("server"),
-        text("log_folder"),
-        text("direction"),
-        text("connector"),
-        text("session_id"),
-        text("remote_ip"),
+        always("server"),
+        always("log_folder"),
+        always("direction"),
+        always("connector"),
+        always("session_id"),
+        always("remote_ip"),
         int("local_port"),
-        text("class"),
+        always("class"),
         Field::new("tls_time", time(), true),
         text("tls_version"),
         text("cipher"),
@@ -96,14 +99,22 @@ struct Columns {
     incomplete: BooleanBuilder,
 }
 
-/// Log bytes as text (invalid UTF-8 replaced).
+/// Log bytes as text (invalid UTF-8 replaced); valid text, nearly all of
+/// it, is checked by the fast validator and borrowed.
 fn lossy(b: &[u8]) -> std::borrow::Cow<'_, str> {
-    String::from_utf8_lossy(b)
+    match std::str::from_utf8(b) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(b),
+    }
 }
+
+/// A TLS line's suite, parsed once per distinct line in a batch (there
+/// are few distinct ones).
+type Suites<'a> = rustc_hash::FxHashMap<&'a [u8], Option<(Version, [String; 6])>>;
 
 impl Columns {
     /// Adds a session's row, and a row per further TLS line.
-    fn add(&mut self, f: &Finished, server: &str, folder: &str) {
+    fn add<'a>(&mut self, f: &'a Finished, server: &str, folder: &str, suites: &mut Suites<'a>) {
         let s = &f.session;
         let lines: Vec<Option<&TlsEvent>> = if s.tls.is_empty() {
             vec![None]
@@ -125,7 +136,7 @@ impl Columns {
             } else {
                 "tls_line"
             });
-            self.tls(tls);
+            self.tls(tls, suites);
             self.ehlo.append_option(s.ehlo.as_deref().map(lossy));
             self.auth_user
                 .append_option(s.auth_user.as_deref().map(lossy));
@@ -139,25 +150,33 @@ impl Columns {
     }
 
     /// The TLS columns of one TLS line (all null for none).
-    fn tls(&mut self, e: Option<&TlsEvent>) {
+    fn tls<'a>(&mut self, e: Option<&'a TlsEvent>, suites: &mut Suites<'a>) {
         self.tls_time
             .append_option(e.and_then(|e| e.stamp().millis()));
         let (success, error) = match e {
-            Some(TlsEvent::Success { context, .. }) => (suite(context), None),
+            Some(TlsEvent::Success { context, .. }) => (
+                suites
+                    .entry(&context[..])
+                    .or_insert_with(|| suite(context))
+                    .as_ref(),
+                None,
+            ),
             Some(TlsEvent::Failure { error, .. }) => (None, Some(lossy(error))),
             None => (None, None),
         };
         let bits = |b: &str| b.parse::<i32>().ok();
-        let name = |n: &str| (!n.is_empty()).then(|| n.to_string());
+        fn name(n: &str) -> Option<&str> {
+            (!n.is_empty()).then_some(n)
+        }
         match success {
             Some((version, [c, cb, h, hb, k, kb])) => {
                 self.tls_version.append_value(version.label());
-                self.cipher.append_option(name(&c));
-                self.cipher_bits.append_option(bits(&cb));
-                self.hash.append_option(name(&h));
-                self.hash_bits.append_option(bits(&hb));
-                self.key_exchange.append_option(name(&k));
-                self.key_exchange_bits.append_option(bits(&kb));
+                self.cipher.append_option(name(c));
+                self.cipher_bits.append_option(bits(cb));
+                self.hash.append_option(name(h));
+                self.hash_bits.append_option(bits(hb));
+                self.key_exchange.append_option(name(k));
+                self.key_exchange_bits.append_option(bits(kb));
             }
             None => {
                 self.tls_version.append_null();
@@ -371,6 +390,7 @@ fn writer(path: &Path, schema: &SchemaRef) -> Result<ArrowWriter<File>, String> 
         .set_column_dictionary_enabled("start".into(), false)
         .set_column_dictionary_enabled("end".into(), false)
         .set_column_dictionary_enabled("tls_time".into(), false)
+        .set_column_dictionary_enabled("remote_ip".into(), false)
         .build();
     ArrowWriter::try_new(file, Arc::clone(schema), Some(props))
         .map_err(|e| format!("{}: cannot write: {e}", path.display()))
@@ -381,13 +401,17 @@ impl SessionSink for Events {
         // Columns are built here, on the worker; the writer thread writes.
         let mut by_file: BTreeMap<Option<String>, Columns> = BTreeMap::new();
         let mut folders: BTreeMap<usize, String> = BTreeMap::new();
+        let mut suites = Suites::default();
         for f in &sessions {
             let server = ctx.servers.name(f.server);
             let key = self.per_server.then(|| server.to_string());
             let folder = folders
                 .entry(f.folder)
                 .or_insert_with(|| ctx.folders[f.folder].display().to_string());
-            by_file.entry(key).or_default().add(f, server, folder);
+            by_file
+                .entry(key)
+                .or_default()
+                .add(f, server, folder, &mut suites);
         }
         let batches: Batches = by_file
             .into_iter()
