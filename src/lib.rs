@@ -8,7 +8,8 @@
 //! (mergeable counts) ← `scan` (one chunk of one file) ← `pipeline` (the
 //! parallel scan of every file, plain or streamed from `archive`, with
 //! each file's server from `servers`; fragments, kept sessions) ← `report`
-//! (sorted tables, then CSV, JSON, xlsx or a terminal table) ← `app`
+//! (sorted tables, then CSV, JSON, xlsx or a terminal table; `partial`
+//! results for `exlog merge`, `events` in Parquet) ← `app`
 //! (flags → [`config::Config`] → scan → reports → output).
 //!
 //! ```
