@@ -9,12 +9,16 @@ use std::path::Path;
 /// Scans `files` (`(path, bytes)`) through the pipeline with `chunk`-byte
 /// chunks and `threads` workers, and renders every report in every format
 /// (and the statistics) into one string. Any panic on the way is a bug;
-/// the string lets callers compare two ways of splitting the work.
+/// the string lets callers compare two ways of splitting the work. With
+/// `per_server`, the counts are kept per server, each written as a partial
+/// result writes it and read back, then summed (as `--format json` and
+/// `exlog merge` do): the reports must not change.
 pub fn reports(
     files: &[(&Path, &[u8])],
     chunk: usize,
     threads: usize,
     with_sessions: bool,
+    per_server: bool,
 ) -> String {
     for (_, data) in files {
         let _ = crate::parse::sniff(data);
@@ -31,9 +35,15 @@ pub fn reports(
         } else {
             Keep::Nothing
         },
+        by_server: per_server,
         ..Plan::sessions()
     };
     let mut scanned = scan_slices(files, &plan, threads);
+    for (_, part) in &mut scanned.parts {
+        let text = serde_json::to_string(&*part).expect("counts serialize");
+        *part = serde_json::from_str(&text).expect("counts read back");
+    }
+    scanned.sum_parts();
     sessions::sort_sessions(&mut scanned.sessions, &scanned.servers);
     let options = Options::new(14, with_sessions);
     let mut reports = Reports::build(&scanned.tally, &scanned.servers, &options);

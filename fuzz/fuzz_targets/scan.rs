@@ -2,7 +2,9 @@
 //! to three files in two folders (`exlog::fuzzing::files`), go through
 //! planning, sniffing, the parallel scan and stitching. Whatever the chunk
 //! size and thread count, every report in every format must equal the
-//! whole-file, one-thread run, in both scan modes, and nothing may panic.
+//! whole-file, one-thread run, in both scan modes, also when the counts
+//! are kept per server and read back as a partial result (the knob's
+//! lowest bit), and nothing may panic.
 //! Run: `cargo +nightly fuzz run scan` (see CONTRIBUTING.md, "Fuzzing").
 
 #![no_main]
@@ -12,10 +14,14 @@ fuzz_target!(|data: &[u8]| {
     let (&knob, rest) = data.split_first().unwrap_or((&0, data));
     let chunk = 1 + usize::from(knob) % 97;
     let threads = 2 + usize::from(knob >> 6) % 3;
+    let per_server = knob & 1 == 1;
     let files = exlog::fuzzing::files(rest);
     for sessions in [false, true] {
-        let whole = exlog::fuzzing::reports(&files, usize::MAX, 1, sessions);
-        let parts = exlog::fuzzing::reports(&files, chunk, threads, sessions);
-        assert_eq!(whole, parts, "chunk {chunk}, threads {threads}, sessions {sessions}");
+        let whole = exlog::fuzzing::reports(&files, usize::MAX, 1, sessions, false);
+        let parts = exlog::fuzzing::reports(&files, chunk, threads, sessions, per_server);
+        assert_eq!(
+            whole, parts,
+            "chunk {chunk}, threads {threads}, sessions {sessions}, per server {per_server}"
+        );
     }
 });
