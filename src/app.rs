@@ -73,32 +73,12 @@ fn execute(args: &Args, merging: bool) -> anyhow::Result<u8> {
         }
     };
     config.plan.events = events.clone().map(|e| e as Arc<dyn pipeline::SessionSink>);
-    let gathered = if merging {
-        match partial::merge(&config.paths) {
-            Ok(m) => {
-                config.merged_from(&m.flags);
-                Gathered {
-                    walk: input::Walk {
-                        files: m.inputs,
-                        ..input::Walk::default()
-                    },
-                    scanned: m.scanned,
-                    rpt: m.tlsrpt,
-                    files: Some(m.files),
-                    errors: m.errors,
-                    warnings: m.warnings,
-                }
-            }
-            Err(e) => {
-                eprintln!("exlog: error: {e}");
-                return Ok(EXIT_FATAL);
-            }
-        }
-    } else {
-        match scan(&config, &pool) {
-            Some(g) => g,
-            None => return Ok(EXIT_FATAL),
-        }
+    let gathered = match merging {
+        true => from_partials(&mut config),
+        false => scan(&config, &pool),
+    };
+    let Some(gathered) = gathered else {
+        return Ok(EXIT_FATAL);
     };
     let Gathered {
         walk,
@@ -122,28 +102,7 @@ fn execute(args: &Args, merging: bool) -> anyhow::Result<u8> {
     }
     scanned.sum_parts();
 
-    // Only what is printed: one report, the overview's two, or all.
-    let wanted = |k: Kind| match config.format {
-        _ if config.to_dir => true,
-        Format::Json | Format::Xlsx | Format::Html => true,
-        Format::Table if config.overview => {
-            matches!(k, Kind::Connector | Kind::Readiness | Kind::HttpApp)
-        }
-        _ => k == config.kind,
-    };
-    let options = config.report_options();
-    let mut reports =
-        pool.install(|| Reports::build_some(&scanned.tally, &scanned.servers, &options, wanted));
-    pool.install(|| sort_kept(&mut scanned));
-    if rpt.files > 0 {
-        reports.tables.push(rpt.table());
-    }
-    if matches!(config.plan.keep, Keep::Sessions) {
-        reports.tables.push(report::sessions::session_list(
-            &scanned.sessions,
-            &scanned.servers,
-        ));
-    }
+    let mut reports = build_reports(&config, &pool, &mut scanned, &rpt);
     reports.summary.elapsed_seconds = started.elapsed().as_secs_f64();
     let (mut errors, mut warnings) = messages(&walk.files, &scanned);
     errors.extend(gathered_errors);
@@ -206,6 +165,64 @@ fn write_partial(
             Some((_, file)) => head(&mut std::io::BufWriter::new(file)),
             None => Ok(()),
         },
+    }
+}
+
+/// The reports to print: one, the overview's, or all (JSON, xlsx, HTML,
+/// a folder), with the TLS-RPT table and the kept sessions.
+fn build_reports(
+    config: &Config,
+    pool: &rayon::ThreadPool,
+    scanned: &mut Scanned,
+    rpt: &crate::tlsrpt::Read,
+) -> Reports {
+    let wanted = |k: Kind| match config.format {
+        _ if config.to_dir => true,
+        Format::Json | Format::Xlsx | Format::Html => true,
+        Format::Table if config.overview => {
+            matches!(k, Kind::Connector | Kind::Readiness | Kind::HttpApp)
+        }
+        _ => k == config.kind,
+    };
+    let options = config.report_options();
+    let mut reports =
+        pool.install(|| Reports::build_some(&scanned.tally, &scanned.servers, &options, wanted));
+    pool.install(|| sort_kept(scanned));
+    if rpt.files > 0 {
+        reports.tables.push(rpt.table());
+    }
+    if matches!(config.plan.keep, Keep::Sessions) {
+        reports.tables.push(report::sessions::session_list(
+            &scanned.sessions,
+            &scanned.servers,
+        ));
+    }
+    reports
+}
+
+/// Reads and combines the partial results named as paths, and takes on
+/// their scan flags; `None` when they cannot be combined (the error is
+/// printed).
+fn from_partials(config: &mut Config) -> Option<Gathered> {
+    match partial::merge(&config.paths) {
+        Ok(m) => {
+            config.merged_from(&m.flags);
+            Some(Gathered {
+                walk: input::Walk {
+                    files: m.inputs,
+                    ..input::Walk::default()
+                },
+                scanned: m.scanned,
+                rpt: m.tlsrpt,
+                files: Some(m.files),
+                errors: m.errors,
+                warnings: m.warnings,
+            })
+        }
+        Err(e) => {
+            eprintln!("exlog: error: {e}");
+            None
+        }
     }
 }
 
