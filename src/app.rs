@@ -97,10 +97,9 @@ fn execute(args: &Args, merging: bool) -> anyhow::Result<u8> {
         // JSON: the partial result first, from each server's counts, which
         // are summed only then (never held twice).
         let files = files.unwrap_or_else(|| partial::file_entries(&walk.files));
-        write_partial(&config, &dest, &mut scanned, &files, &rpt)?;
+        write_partial(&config, &dest, &scanned, &files, &rpt)?;
         std::mem::forget(files);
     }
-    // Merged partials printed in another format: the sum only.
     scanned.sum_parts();
 
     let mut reports = build_reports(&config, &pool, &mut scanned, &rpt);
@@ -149,13 +148,13 @@ fn execute(args: &Args, merging: bool) -> anyhow::Result<u8> {
 fn write_partial(
     config: &Config,
     dest: &output::Dest,
-    scanned: &mut Scanned,
+    scanned: &Scanned,
     files: &[partial::FileEntry],
     rpt: &crate::tlsrpt::Read,
 ) -> std::io::Result<()> {
-    let mut head = |out: &mut dyn Write| {
+    let head = |out: &mut dyn Write| {
         report::json::write_head(out, |w| {
-            partial::write_and_sum(w, &config.scan_flags, scanned, files, rpt)
+            partial::write(w, &config.scan_flags, scanned, files, rpt)
         })?;
         out.flush()
     };

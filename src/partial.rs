@@ -57,6 +57,14 @@ struct ServerOut<'a> {
     tally: &'a Tally,
 }
 
+#[derive(Serialize)]
+struct BodyOut<'a> {
+    scan: &'a ScanFlags,
+    servers: Vec<ServerOut<'a>>,
+    other_servers: u64,
+    tlsrpt: &'a tlsrpt::Read,
+}
+
 #[derive(Deserialize)]
 struct ServerIn {
     name: String,
@@ -86,19 +94,6 @@ struct Envelope<'a> {
 struct Document<'a> {
     #[serde(borrow)]
     partial: Option<Envelope<'a>>,
-}
-
-/// Writing values of different types through one closure.
-mod erased {
-    pub trait Json {
-        fn write(&self, w: &mut dyn std::io::Write) -> std::io::Result<()>;
-    }
-
-    impl<T: serde::Serialize> Json for T {
-        fn write(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
-            serde_json::to_writer(w, self).map_err(std::io::Error::from)
-        }
-    }
 }
 
 /// Passes bytes on and keeps their CRC-32.
@@ -132,19 +127,35 @@ pub fn file_entries(inputs: &[Input]) -> Vec<FileEntry> {
         .collect()
 }
 
-/// Writes the partial result of a scan (one JSON object, on one line),
-/// then adds each server's counts into `scanned.tally`: while a server is
-/// written, the one before it is added on another core, so the counts are
-/// never held twice and the sum costs no time of its own. `files` are the
-/// scan's files ([`file_entries`]), by index.
-pub fn write_and_sum(
+/// Writes the partial result of a scan (one JSON object, on one line):
+/// `files` are the scan's files ([`file_entries`]), by index.
+pub fn write(
     out: &mut dyn Write,
     flags: &ScanFlags,
-    scanned: &mut Scanned,
+    scanned: &Scanned,
     files: &[FileEntry],
     rpt: &tlsrpt::Read,
 ) -> io::Result<()> {
-    let servers = std::mem::take(&mut scanned.servers);
+    let servers = &scanned.servers;
+    let body = BodyOut {
+        scan: flags,
+        servers: scanned
+            .parts
+            .iter()
+            .map(|(id, tally)| ServerOut {
+                name: servers.name(*id),
+                rule: servers.rules[*id as usize],
+                files: files
+                    .iter()
+                    .filter(|f| servers.of_file[f.id] == *id)
+                    .cloned()
+                    .collect(),
+                tally,
+            })
+            .collect(),
+        other_servers: scanned.other_servers,
+        tlsrpt: rpt,
+    };
     write!(
         out,
         "{{\"format\": {}, \"version\": {VERSION}, \"body\": ",
@@ -158,55 +169,7 @@ pub fn write_and_sum(
             crc: crc32fast::Hasher::new(),
         },
     );
-    // What serde_json writes for a struct of `scan`, `servers`,
-    // `other_servers` and `tlsrpt` (`BodyIn` reads it), a server at a time.
-    let json = |w: &mut dyn Write, v: &dyn erased::Json| v.write(w);
-    checked.write_all(b"{\"scan\":")?;
-    json(&mut checked, &flags)?;
-    checked.write_all(b",\"servers\":[")?;
-    let mut total = std::mem::take(&mut scanned.tally);
-    let mut done: Option<Tally> = None;
-    for (i, (id, part)) in std::mem::take(&mut scanned.parts).into_iter().enumerate() {
-        if i > 0 {
-            checked.write_all(b",")?;
-        }
-        let unit = ServerOut {
-            name: servers.name(id),
-            rule: servers.rules[id as usize],
-            files: files
-                .iter()
-                .filter(|f| servers.of_file[f.id] == id)
-                .cloned()
-                .collect(),
-            tally: &part,
-        };
-        let written = std::thread::scope(|scope| {
-            let adding = done.take().map(|d| {
-                let before = std::mem::take(&mut total);
-                scope.spawn(move || before.merge(d))
-            });
-            let written = json(&mut checked, &unit);
-            if let Some(adding) = adding {
-                total = adding.join().expect("merging counts does not panic");
-            }
-            written
-        });
-        written?;
-        drop(unit);
-        done = Some(part);
-    }
-    if let Some(d) = done {
-        total = total.merge(d);
-    }
-    scanned.tally = total;
-    write!(
-        checked,
-        "],\"other_servers\":{},\"tlsrpt\":",
-        scanned.other_servers
-    )?;
-    json(&mut checked, rpt)?;
-    checked.write_all(b"}")?;
-    scanned.servers = servers;
+    serde_json::to_writer(&mut checked, &body).map_err(io::Error::from)?;
     let crc = checked
         .into_inner()
         .map_err(|e| e.into_error())?
