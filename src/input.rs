@@ -57,24 +57,23 @@ pub fn is_report_name(name: &str, named: bool) -> bool {
 /// How much of each end of a file is compared to find copies.
 const COPY_PROBE: u64 = 64 * 1024;
 
-/// What identifies a file's content for finding copies: its size and a
-/// hash of its first and last 64 KiB (all of it, up to 128 KiB).
-fn content_key(path: &Path, size: u64) -> std::io::Result<(u64, u64)> {
-    use std::hash::Hasher;
+/// What identifies a file's content, for finding copies and for a
+/// partial result's fingerprint: its size, and the CRC-32 of its first
+/// 64 KiB (high half) and of the rest up to its last 64 KiB (low half; 0
+/// for a file of at most 64 KiB). CRC-32, not the std hasher: the key
+/// must be the same from one build of exlog to the next.
+pub fn content_key(path: &Path, size: u64) -> std::io::Result<(u64, u64)> {
     use std::io::{Read, Seek, SeekFrom};
     let mut file = std::fs::File::open(path)?;
-    let mut h = std::collections::hash_map::DefaultHasher::new();
     let mut buf = vec![0u8; COPY_PROBE.min(size) as usize];
     file.read_exact(&mut buf)?;
-    h.write(&buf);
-    if size > COPY_PROBE {
-        let tail = COPY_PROBE.min(size - COPY_PROBE);
-        file.seek(SeekFrom::Start(size - tail))?;
-        buf.resize(tail as usize, 0);
-        file.read_exact(&mut buf)?;
-        h.write(&buf);
-    }
-    Ok((size, h.finish()))
+    let head = crc32fast::hash(&buf);
+    let tail_len = COPY_PROBE.min(size.saturating_sub(COPY_PROBE));
+    file.seek(SeekFrom::Start(size - tail_len))?;
+    buf.resize(tail_len as usize, 0);
+    file.read_exact(&mut buf)?;
+    let tail = crc32fast::hash(&buf);
+    Ok((size, (u64::from(head) << 32) | u64::from(tail)))
 }
 
 /// Keeps the first of files with the same content (in reading order) and

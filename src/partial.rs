@@ -19,7 +19,7 @@ use crate::tally::{ServerId, Tally};
 use crate::tlsrpt;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 /// The name a partial result carries, so nothing else is taken for one.
@@ -178,32 +178,18 @@ pub fn write(
     write!(out, ", \"crc32\": \"{crc:08x}\"}}")
 }
 
-/// How much of each end of a file its fingerprint reads.
-const PROBE: u64 = 64 * 1024;
-
 /// What tells a file read by two runs: its size and a CRC-32 of its first
-/// and last 64 KiB (of a compressed file: its own CRC-32 and size). Only
-/// an exact copy has the same; standard input has none.
+/// and last 64 KiB ([`crate::input::content_key`]; of a compressed file:
+/// its own CRC-32 and size). Only an exact copy has the same; standard
+/// input has none.
 pub fn fingerprint(input: &Input) -> String {
-    use std::io::{Seek, SeekFrom};
     if input.packed.is_some() {
         return input
             .fingerprint
             .map_or_else(String::new, |f| format!("packed:{f:016x}"));
     }
-    let ends = || -> io::Result<(u32, u32)> {
-        let mut file = std::fs::File::open(&input.path)?;
-        let mut buf = Vec::new();
-        (&mut file).take(PROBE).read_to_end(&mut buf)?;
-        let head = crc32fast::hash(&buf);
-        let tail_len = PROBE.min(input.size.saturating_sub(PROBE));
-        file.seek(SeekFrom::Start(input.size - tail_len))?;
-        buf.clear();
-        file.take(tail_len).read_to_end(&mut buf)?;
-        Ok((head, crc32fast::hash(&buf)))
-    };
-    match ends() {
-        Ok((head, tail)) => format!("{}:{head:08x}:{tail:08x}", input.size),
+    match crate::input::content_key(&input.path, input.size) {
+        Ok((size, ends)) => format!("{size}:{:08x}:{:08x}", ends >> 32, ends & 0xffff_ffff),
         Err(_) => String::new(),
     }
 }

@@ -370,7 +370,7 @@ pub fn scan(inputs: &impl Inputs, plan: &Plan, progress: &ProgressBar) -> Scanne
     let files = inputs.inputs();
     let servers = servers::assign(files, |id| inputs.head(id));
     let chunk = plan.chunk.max(1);
-    let folders = folder_ids(files);
+    let (folders, folder_paths) = folder_ids(files);
     // With `by_server`, a tally per server (sessions never cross servers:
     // a folder holds one server's logs); else one for all.
     let slots = if plan.by_server {
@@ -378,10 +378,11 @@ pub fn scan(inputs: &impl Inputs, plan: &Plan, progress: &ProgressBar) -> Scanne
     } else {
         1
     };
-    let slot = |file: usize| match plan.by_server {
-        true => servers.of_file[file] as usize,
+    let slot_of = |server: ServerId| match plan.by_server {
+        true => server as usize,
         false => 0,
     };
+    let slot = |file: usize| slot_of(servers.of_file[file]);
     let chosen: Vec<bool> = servers
         .names
         .iter()
@@ -456,11 +457,6 @@ pub fn scan(inputs: &impl Inputs, plan: &Plan, progress: &ProgressBar) -> Scanne
     let workers: Vec<Mutex<Worker>> = (0..rayon::current_num_threads())
         .map(|_| Mutex::default())
         .collect();
-    // Each folder's path, for the sink.
-    let mut folder_paths = vec![PathBuf::new(); folders.iter().max().map_or(0, |m| m + 1)];
-    for (file, &folder) in folders.iter().enumerate() {
-        folder_paths[folder] = files[file].path.parent().unwrap_or(Path::new("")).into();
-    }
     let ctx = SinkContext {
         servers: &servers,
         folders: &folder_paths,
@@ -505,7 +501,7 @@ pub fn scan(inputs: &impl Inputs, plan: &Plan, progress: &ProgressBar) -> Scanne
     stitch(
         fragments,
         |s, server, folder| {
-            all.enter(slot_of_server(plan, server), slots);
+            all.enter(slot_of(server), slots);
             all.finish(s, server, folder, plan, &ctx);
         },
         |file, note| notes.push((file, note)),
@@ -540,11 +536,6 @@ pub fn scan(inputs: &impl Inputs, plan: &Plan, progress: &ProgressBar) -> Scanne
     scanned
 }
 
-/// The tally slot of a server's counts.
-fn slot_of_server(plan: &Plan, server: ServerId) -> usize {
-    if plan.by_server { server as usize } else { 0 }
-}
-
 /// The I/O-free entry point: scans byte slices as files with `threads`
 /// workers (0: all cores). Tests and the fuzzer use it to check that any
 /// chunk size and thread count give the same result.
@@ -572,17 +563,22 @@ pub fn scan_slices(files: &[(&Path, &[u8])], plan: &Plan, threads: usize) -> Sca
     pool.install(|| scan(&slices, plan, &ProgressBar::hidden()))
 }
 
-/// Files of one folder share sessions; number the folders.
-fn folder_ids(inputs: &[Input]) -> Vec<usize> {
-    let mut ids = HashMap::new();
-    inputs
+/// Files of one folder share sessions; number the folders. Returns each
+/// file's folder number and each folder's path.
+fn folder_ids(inputs: &[Input]) -> (Vec<usize>, Vec<PathBuf>) {
+    let mut ids: HashMap<&Path, usize> = HashMap::new();
+    let mut paths = Vec::new();
+    let of_file = inputs
         .iter()
         .map(|i| {
-            let n = ids.len();
-            *ids.entry(i.path.parent().map(|p| p.to_path_buf()))
-                .or_insert(n)
+            let folder = i.path.parent().unwrap_or(Path::new(""));
+            *ids.entry(folder).or_insert_with(|| {
+                paths.push(folder.to_path_buf());
+                paths.len() - 1
+            })
         })
-        .collect()
+        .collect();
+    (of_file, paths)
 }
 
 /// Runs one unit; returns the bytes it covered, for the progress bar.
