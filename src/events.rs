@@ -116,12 +116,9 @@ impl Columns {
     /// Adds a session's row, and a row per further TLS line.
     fn add<'a>(&mut self, f: &'a Finished, server: &str, folder: &str, suites: &mut Suites<'a>) {
         let s = &f.session;
-        let lines: Vec<Option<&TlsEvent>> = if s.tls.is_empty() {
-            vec![None]
-        } else {
-            s.tls.iter().map(Some).collect()
-        };
-        for (i, tls) in lines.into_iter().enumerate() {
+        // A row per TLS line, or one without TLS.
+        let none = s.tls.is_empty().then_some(None);
+        for (i, tls) in s.tls.iter().map(Some).chain(none).enumerate() {
             self.start.append_option(s.start.millis());
             self.end.append_option(s.end.millis());
             self.server.append_value(server);
@@ -263,11 +260,16 @@ impl Ordered {
         }
     }
 
-    fn write(&mut self, key: Option<String>, batch: &RecordBatch) -> Result<(), String> {
-        let path = match &key {
+    /// The file of a key: the target, or a server's file in it.
+    fn path(&self, key: &Option<String>) -> PathBuf {
+        match key {
             Some(name) => self.target.join(file_name(name)),
             None => self.target.clone(),
-        };
+        }
+    }
+
+    fn write(&mut self, key: Option<String>, batch: &RecordBatch) -> Result<(), String> {
+        let path = self.path(&key);
         if !self.writers.contains_key(&key) {
             let w = writer(&path, &self.schema)?;
             self.writers.insert(key.clone(), w);
@@ -278,16 +280,13 @@ impl Ordered {
     }
 
     /// Closes every file; returns them, or the first error.
-    fn close(self) -> Result<Vec<PathBuf>, String> {
-        if let Some(e) = self.error {
+    fn close(mut self) -> Result<Vec<PathBuf>, String> {
+        if let Some(e) = self.error.take() {
             return Err(e);
         }
         let mut written = Vec::new();
-        for (server, w) in self.writers {
-            let path = match &server {
-                Some(name) => self.target.join(file_name(name)),
-                None => self.target.clone(),
-            };
+        for (server, w) in std::mem::take(&mut self.writers) {
+            let path = self.path(&server);
             w.close()
                 .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
             written.push(path);

@@ -275,7 +275,6 @@ pub fn merge(paths: &[PathBuf]) -> Result<Merged, String> {
     let mut merged = Merged::default();
     let mut flags: Option<(ScanFlags, &Path)> = None;
     let mut units: Vec<Unit> = Vec::new();
-    let mut rpt_ids: BTreeMap<String, String> = BTreeMap::new();
     for path in paths {
         let body = match read(path) {
             Ok(b) => b,
@@ -299,7 +298,7 @@ pub fn merge(paths: &[PathBuf]) -> Result<Merged, String> {
             Some(_) => {}
         }
         merged.scanned.other_servers += body.other_servers;
-        add_reports(&mut merged, body.tlsrpt, &mut rpt_ids, path);
+        add_reports(&mut merged, body.tlsrpt, path);
         for server in body.servers {
             let unit = Unit {
                 from: path.clone(),
@@ -405,40 +404,32 @@ fn place(units: &mut Vec<Unit>, unit: Unit, merged: &mut Merged) {
 }
 
 /// TLS-RPT reports of one partial; a report-id seen already is counted once.
-fn add_reports(
-    merged: &mut Merged,
-    read: tlsrpt::Read,
-    seen: &mut BTreeMap<String, String>,
-    from: &Path,
-) {
+fn add_reports(merged: &mut Merged, read: tlsrpt::Read, from: &Path) {
     let rpt = &mut merged.tlsrpt;
     rpt.files += read.files;
     rpt.skipped += read.skipped;
     rpt.duplicates += read.duplicates;
     rpt.warnings.extend(read.warnings);
-    let mut taken = BTreeMap::new();
+    let mut again = std::collections::BTreeSet::new();
     for (id, file) in read.seen {
-        let fresh = match seen.get(&id) {
+        match rpt.seen.get(&id) {
             Some(first) => {
                 rpt.duplicates += 1;
                 rpt.warnings.push(format!(
                     "{} ({file}): report-id {id:?} was read already from {first}: counted once",
                     from.display()
                 ));
-                false
+                again.insert(id);
             }
             None => {
-                seen.insert(id.clone(), file.clone());
-                rpt.seen.insert(id.clone(), file);
-                true
+                rpt.seen.insert(id, file);
             }
-        };
-        taken.insert(id, fresh);
+        }
     }
     rpt.rows.extend(
         read.rows
             .into_iter()
-            .filter(|r| taken.get(&r.report_id).copied().unwrap_or(true)),
+            .filter(|r| !again.contains(&r.report_id)),
     );
 }
 
