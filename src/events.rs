@@ -14,9 +14,10 @@
 //! negotiations as exlog's reports do.
 
 use crate::parse::tls::Version;
-use crate::pipeline::{Finished, Order, SessionSink, SinkContext};
+use crate::pipeline::{Order, SessionBatch, SessionSink, SinkContext};
 use crate::report::suite;
-use crate::session::TlsEvent;
+use crate::session::{Session, TlsEvent};
+use crate::tally::ServerId;
 use arrow_array::builder::{
     BooleanBuilder, Int32Builder, Int64Builder, StringBuilder, TimestampMillisecondBuilder,
 };
@@ -24,7 +25,7 @@ use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -110,12 +111,11 @@ fn lossy(b: &[u8]) -> std::borrow::Cow<'_, str> {
 
 /// A TLS line's suite, parsed once per distinct line in a batch (there
 /// are few distinct ones).
-type Suites<'a> = rustc_hash::FxHashMap<&'a [u8], Option<(Version, [String; 6])>>;
+type Suites = rustc_hash::FxHashMap<Box<[u8]>, Option<(Version, [String; 6])>>;
 
 impl Columns {
     /// Adds a session's row, and a row per further TLS line.
-    fn add<'a>(&mut self, f: &'a Finished, server: &str, folder: &str, suites: &mut Suites<'a>) {
-        let s = &f.session;
+    fn add(&mut self, s: &Session, server: &str, folder: &str, suites: &mut Suites) {
         // A row per TLS line, or one without TLS.
         let none = s.tls.is_empty().then_some(None);
         for (i, tls) in s.tls.iter().map(Some).chain(none).enumerate() {
@@ -147,17 +147,16 @@ impl Columns {
     }
 
     /// The TLS columns of one TLS line (all null for none).
-    fn tls<'a>(&mut self, e: Option<&'a TlsEvent>, suites: &mut Suites<'a>) {
+    fn tls(&mut self, e: Option<&TlsEvent>, suites: &mut Suites) {
         self.tls_time
             .append_option(e.and_then(|e| e.stamp().millis()));
         let (success, error) = match e {
-            Some(TlsEvent::Success { context, .. }) => (
-                suites
-                    .entry(&context[..])
-                    .or_insert_with(|| suite(context))
-                    .as_ref(),
-                None,
-            ),
+            Some(TlsEvent::Success { context, .. }) => {
+                if !suites.contains_key(&context[..]) {
+                    suites.insert(context.clone(), suite(context));
+                }
+                (suites[&context[..]].as_ref(), None)
+            }
             Some(TlsEvent::Failure { error, .. }) => (None, Some(lossy(error))),
             None => (None, None),
         };
@@ -390,31 +389,69 @@ fn writer(path: &Path, schema: &SchemaRef) -> Result<ArrowWriter<File>, String> 
         .set_column_dictionary_enabled("end".into(), false)
         .set_column_dictionary_enabled("tls_time".into(), false)
         .set_column_dictionary_enabled("remote_ip".into(), false)
+        // Min and max of values nearly unique per row prune no row group.
+        .set_column_statistics_enabled("session_id".into(), EnabledStatistics::None)
+        .set_column_statistics_enabled("remote_ip".into(), EnabledStatistics::None)
+        .set_column_statistics_enabled("ehlo".into(), EnabledStatistics::None)
         .build();
     ArrowWriter::try_new(file, Arc::clone(schema), Some(props))
         .map_err(|e| format!("{}: cannot write: {e}", path.display()))
 }
 
 impl SessionSink for Events {
-    fn take(&self, at: Order, sessions: Vec<Finished>, ctx: &SinkContext) {
-        // Columns are built here, on the worker; the writer thread writes.
-        let mut by_file: BTreeMap<Option<String>, Columns> = BTreeMap::new();
-        let mut folders: BTreeMap<usize, String> = BTreeMap::new();
-        let mut suites = Suites::default();
-        for f in &sessions {
-            let server = ctx.servers.name(f.server);
-            let key = self.per_server.then(|| server.to_string());
-            let folder = folders
-                .entry(f.folder)
-                .or_insert_with(|| ctx.folders[f.folder].display().to_string());
-            by_file
-                .entry(key)
-                .or_default()
-                .add(f, server, folder, &mut suites);
-        }
-        let batches: Batches = by_file
-            .into_iter()
-            .map(|(k, c)| (k, c.finish(&self.schema)))
+    fn batch(&self) -> Box<dyn SessionBatch> {
+        Box::new(Batch {
+            sessions: 0,
+            files: BTreeMap::new(),
+            folders: rustc_hash::FxHashMap::default(),
+            suites: Suites::default(),
+            per_server: self.per_server,
+            schema: Arc::clone(&self.schema),
+            send: self.send.clone(),
+        })
+    }
+}
+
+/// One worker's rows until it hands them over: built into Arrow columns
+/// here, on the worker; the writer thread only writes.
+struct Batch {
+    sessions: usize,
+    /// The rows of each file (by server with `--events DIR/`), and the
+    /// file's key.
+    files: BTreeMap<Option<ServerId>, (Option<String>, Columns)>,
+    folders: rustc_hash::FxHashMap<usize, String>,
+    suites: Suites,
+    per_server: bool,
+    schema: SchemaRef,
+    send: std::sync::mpsc::SyncSender<(Order, Batches)>,
+}
+
+impl SessionBatch for Batch {
+    fn add(&mut self, s: &Session, server: ServerId, folder: usize, ctx: &SinkContext) {
+        let name = ctx.servers.name(server);
+        let folder = self
+            .folders
+            .entry(folder)
+            .or_insert_with(|| ctx.folders[folder].display().to_string());
+        let per_server = self.per_server;
+        let (_, columns) = self
+            .files
+            .entry(per_server.then_some(server))
+            .or_insert_with(|| (per_server.then(|| name.to_string()), Columns::default()));
+        columns.add(s, name, folder, &mut self.suites);
+        self.sessions += 1;
+    }
+
+    fn sessions(&self) -> usize {
+        self.sessions
+    }
+
+    fn hand_over(self: Box<Self>, at: Order) {
+        let schema = &self.schema;
+        let batches: Batches = self
+            .files
+            .into_values()
+            .map(|(key, c)| (key, c.finish(schema)))
             .collect();
         // The writer ends only when `finish` drops the sender.
         let _ = self.send.send((at, batches));

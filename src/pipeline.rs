@@ -67,14 +67,6 @@ pub struct Plan {
     pub events: Option<Arc<dyn SessionSink>>,
 }
 
-/// A counted session, with its server and log folder (an index into
-/// [`SinkContext::folders`]).
-pub struct Finished {
-    pub session: Session,
-    pub server: ServerId,
-    pub folder: usize,
-}
-
 /// Where a batch of sessions stands in the one order they are handed over
 /// in, whatever the thread count: by work unit, then batch within it
 /// (`last`: the unit's final one), then the sessions joined at the end.
@@ -91,10 +83,24 @@ pub struct SinkContext<'a> {
     pub folders: &'a [PathBuf],
 }
 
-/// Takes counted sessions as they finish (`--events`), from any worker:
-/// the sink puts the batches in [`Order`] itself.
+/// Takes counted sessions as they finish (`--events`), from any worker,
+/// in batches: the sink puts the batches in [`Order`] itself.
 pub trait SessionSink: Send + Sync + std::fmt::Debug {
-    fn take(&self, at: Order, sessions: Vec<Finished>, ctx: &SinkContext);
+    /// An empty batch, for one worker to fill.
+    fn batch(&self) -> Box<dyn SessionBatch>;
+}
+
+/// Sessions on their way to a sink. A session is taken in (turned into
+/// what the sink keeps of it) the moment it is counted: holding thousands
+/// of sessions, and freeing them all at once, costs more than the sink.
+pub trait SessionBatch: Send {
+    /// Takes a session, with its server and log folder (an index into
+    /// [`SinkContext::folders`]).
+    fn add(&mut self, session: &Session, server: ServerId, folder: usize, ctx: &SinkContext);
+    /// How many sessions it holds.
+    fn sessions(&self) -> usize;
+    /// Hands the batch to its sink, at `at` in the order.
+    fn hand_over(self: Box<Self>, at: Order);
 }
 
 /// Sessions a worker holds before handing them to the sink.
@@ -283,7 +289,7 @@ struct Worker {
     slot: Option<usize>,
     fragments: Vec<Fragment>,
     /// Sessions for the sink, and the unit and batch they belong to.
-    finished: Vec<Finished>,
+    batch: Option<Box<dyn SessionBatch>>,
     order: Order,
 }
 
@@ -320,38 +326,31 @@ impl Worker {
         if !self.scanned.tally.session(&s, server, &plan.filters) {
             return;
         }
-        let s = match plan.keep {
-            Keep::Nothing => Some(s),
-            Keep::Sessions if plan.events.is_some() => {
-                self.scanned.sessions.push((s.clone(), server));
-                Some(s)
+        if let Some(sink) = &plan.events {
+            let batch = self.batch.get_or_insert_with(|| sink.batch());
+            batch.add(&s, server, folder, ctx);
+            if batch.sessions() >= SINK_BATCH {
+                self.hand_over(sink.as_ref(), false);
             }
-            Keep::Sessions => {
-                self.scanned.sessions.push((s, server));
-                None
-            }
+        }
+        match plan.keep {
+            Keep::Nothing => {}
+            Keep::Sessions => self.scanned.sessions.push((s, server)),
             Keep::Lines(render) => {
                 let line = render(&s, ctx.servers.name(server));
                 self.scanned.lines.push((s.start, line));
-                Some(s)
-            }
-        };
-        if let (Some(sink), Some(session)) = (&plan.events, s) {
-            self.finished.push(Finished {
-                session,
-                server,
-                folder,
-            });
-            if self.finished.len() >= SINK_BATCH {
-                self.hand_over(sink.as_ref(), false, ctx);
             }
         }
     }
 
-    /// Gives the sink the sessions held (`last`: the unit is done).
-    fn hand_over(&mut self, sink: &dyn SessionSink, last: bool, ctx: &SinkContext) {
+    /// Gives the sink the sessions held (`last`: the unit is done; its
+    /// last batch is handed over even when empty, to keep the order).
+    fn hand_over(&mut self, sink: &dyn SessionSink, last: bool) {
         let at = Order { last, ..self.order };
-        sink.take(at, std::mem::take(&mut self.finished), ctx);
+        self.batch
+            .take()
+            .unwrap_or_else(|| sink.batch())
+            .hand_over(at);
         self.order.batch += 1;
     }
 
@@ -477,7 +476,7 @@ pub fn scan(inputs: &impl Inputs, plan: &Plan, progress: &ProgressBar) -> Scanne
             worker.begin(i);
             let done = run(unit, inputs, &folders, &ctx, plan, &mut worker);
             if let Some(sink) = &plan.events {
-                worker.hand_over(sink.as_ref(), true, &ctx);
+                worker.hand_over(sink.as_ref(), true);
             }
             progress.inc(done);
         });
@@ -507,7 +506,7 @@ pub fn scan(inputs: &impl Inputs, plan: &Plan, progress: &ProgressBar) -> Scanne
         |file, note| notes.push((file, note)),
     );
     if let Some(sink) = &plan.events {
-        all.hand_over(sink.as_ref(), true, &ctx);
+        all.hand_over(sink.as_ref(), true);
     }
     for (file, note) in notes {
         // Counted here: the scan saw these rows but left them to the stitcher.
