@@ -389,10 +389,15 @@ fn writer(path: &Path, schema: &SchemaRef) -> Result<ArrowWriter<File>, String> 
         .set_column_dictionary_enabled("end".into(), false)
         .set_column_dictionary_enabled("tls_time".into(), false)
         .set_column_dictionary_enabled("remote_ip".into(), false)
-        // Min and max of values nearly unique per row prune no row group.
-        .set_column_statistics_enabled("session_id".into(), EnabledStatistics::None)
-        .set_column_statistics_enabled("remote_ip".into(), EnabledStatistics::None)
-        .set_column_statistics_enabled("ehlo".into(), EnabledStatistics::None)
+        // Min and max per row group where a query may skip groups by
+        // them: the times, the server and the folder (groups follow the
+        // files). Elsewhere they cost time and prune nothing.
+        .set_statistics_enabled(EnabledStatistics::None)
+        .set_column_statistics_enabled("start".into(), EnabledStatistics::Chunk)
+        .set_column_statistics_enabled("end".into(), EnabledStatistics::Chunk)
+        .set_column_statistics_enabled("tls_time".into(), EnabledStatistics::Chunk)
+        .set_column_statistics_enabled("server".into(), EnabledStatistics::Chunk)
+        .set_column_statistics_enabled("log_folder".into(), EnabledStatistics::Chunk)
         .build();
     ArrowWriter::try_new(file, Arc::clone(schema), Some(props))
         .map_err(|e| format!("{}: cannot write: {e}", path.display()))

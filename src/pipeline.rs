@@ -17,7 +17,6 @@ use crate::session::Session;
 use crate::session::stitch::{Fragment, Note, stitch};
 use crate::tally::{Bounds, ServerId, Tally};
 use indicatif::ProgressBar;
-use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -461,16 +460,18 @@ pub fn scan(inputs: &impl Inputs, plan: &Plan, progress: &ProgressBar) -> Scanne
         folders: &folder_paths,
     };
     let stitched = units.len();
-    units
-        .into_par_iter()
-        .enumerate()
-        // One unit per job: rayon otherwise hands each thread a run of
-        // units it cannot give away, and one core idles at the end.
-        .with_max_len(1)
-        .for_each(|(i, unit)| {
-            // Each thread locks only its own worker: never contended.
-            let me = rayon::current_thread_index().unwrap_or(0) % workers.len();
-            let mut worker = workers[me].lock().expect("no worker panics");
+    // Each thread takes the next unit from one queue, so units finish in
+    // about the order they are numbered and a sink writes them as they
+    // come. (Rayon's split of a range gives each thread a half of it: the
+    // sessions of the second half would wait, in memory, for the first.)
+    let queue = Mutex::new(units.into_iter().enumerate());
+    rayon::broadcast(|_| {
+        // Each thread locks only its own worker: never contended.
+        let me = rayon::current_thread_index().unwrap_or(0) % workers.len();
+        let mut worker = workers[me].lock().expect("no worker panics");
+        loop {
+            let next = queue.lock().expect("no worker panics").next();
+            let Some((i, unit)) = next else { break };
             let here = slot(unit.file());
             worker.enter(here, slots);
             worker.begin(i);
@@ -479,7 +480,8 @@ pub fn scan(inputs: &impl Inputs, plan: &Plan, progress: &ProgressBar) -> Scanne
                 worker.hand_over(sink.as_ref(), true);
             }
             progress.inc(done);
-        });
+        }
+    });
     let mut all = Worker {
         parts: planned,
         ..Worker::default()
