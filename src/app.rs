@@ -97,7 +97,7 @@ fn execute(args: &Args, merging: bool) -> anyhow::Result<u8> {
         // JSON: the partial result first, from each server's counts, which
         // are summed only then (never held twice).
         let files = files.unwrap_or_else(|| partial::file_entries(&walk.files));
-        write_partial(&config, &dest, &scanned, &files, &rpt)?;
+        write_partial(&config, &pool, &dest, &scanned, &files, &rpt)?;
         std::mem::forget(files);
     }
     scanned.sum_parts();
@@ -147,6 +147,7 @@ fn execute(args: &Args, merging: bool) -> anyhow::Result<u8> {
 /// to (`report.json` of a folder).
 fn write_partial(
     config: &Config,
+    pool: &rayon::ThreadPool,
     dest: &output::Dest,
     scanned: &Scanned,
     files: &[partial::FileEntry],
@@ -154,7 +155,7 @@ fn write_partial(
 ) -> std::io::Result<()> {
     let head = |out: &mut dyn Write| {
         report::json::write_head(out, |w| {
-            partial::write(w, &config.scan_flags, scanned, files, rpt)
+            partial::write(w, &config.scan_flags, scanned, files, rpt, pool)
         })?;
         out.flush()
     };

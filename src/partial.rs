@@ -57,6 +57,9 @@ struct ServerOut<'a> {
     tally: &'a Tally,
 }
 
+/// The body as one value: [`write`] writes the same bytes a piece at a
+/// time (a test checks).
+#[cfg(test)]
 #[derive(Serialize)]
 struct BodyOut<'a> {
     scan: &'a ScanFlags,
@@ -127,6 +130,64 @@ pub fn file_entries(inputs: &[Input]) -> Vec<FileEntry> {
         .collect()
 }
 
+/// Text held outside the heap, in blocks of anonymous memory given back
+/// to the system when dropped: a server's part is megabytes, and on the
+/// heap of the thread that wrote it, freed, it would stay resident while
+/// the reports are built.
+#[derive(Default)]
+struct Blocks {
+    blocks: Vec<memmap2::MmapMut>,
+    /// Bytes used in the last block.
+    used: usize,
+}
+
+impl Blocks {
+    const SIZE: usize = 1 << 20;
+
+    fn filled(&self) -> impl Iterator<Item = &[u8]> {
+        let last = self.blocks.len().saturating_sub(1);
+        self.blocks
+            .iter()
+            .enumerate()
+            .map(move |(i, b)| if i == last { &b[..self.used] } else { &b[..] })
+    }
+}
+
+impl Write for Blocks {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.blocks.is_empty() || self.used == Self::SIZE {
+            self.blocks.push(memmap2::MmapMut::map_anon(Self::SIZE)?);
+            self.used = 0;
+        }
+        let block = self.blocks.last_mut().expect("a block");
+        let n = buf.len().min(Self::SIZE - self.used);
+        block[self.used..self.used + n].copy_from_slice(&buf[..n]);
+        self.used += n;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// What the partial says of one server.
+fn server_out<'a>(
+    servers: &'a Servers,
+    files: &[FileEntry],
+    (id, tally): &'a (ServerId, Tally),
+) -> ServerOut<'a> {
+    ServerOut {
+        name: servers.name(*id),
+        rule: servers.rules[*id as usize],
+        files: files
+            .iter()
+            .filter(|f| servers.of_file[f.id] == *id)
+            .cloned()
+            .collect(),
+        tally,
+    }
+}
+
 /// Writes the partial result of a scan (one JSON object, on one line):
 /// `files` are the scan's files ([`file_entries`]), by index.
 pub fn write(
@@ -135,27 +196,8 @@ pub fn write(
     scanned: &Scanned,
     files: &[FileEntry],
     rpt: &tlsrpt::Read,
+    pool: &rayon::ThreadPool,
 ) -> io::Result<()> {
-    let servers = &scanned.servers;
-    let body = BodyOut {
-        scan: flags,
-        servers: scanned
-            .parts
-            .iter()
-            .map(|(id, tally)| ServerOut {
-                name: servers.name(*id),
-                rule: servers.rules[*id as usize],
-                files: files
-                    .iter()
-                    .filter(|f| servers.of_file[f.id] == *id)
-                    .cloned()
-                    .collect(),
-                tally,
-            })
-            .collect(),
-        other_servers: scanned.other_servers,
-        tlsrpt: rpt,
-    };
     write!(
         out,
         "{{\"format\": {}, \"version\": {VERSION}, \"body\": ",
@@ -169,7 +211,46 @@ pub fn write(
             crc: crc32fast::Hasher::new(),
         },
     );
-    serde_json::to_writer(&mut checked, &body).map_err(io::Error::from)?;
+    // The body as serde would write `BodyOut`, a server at a time: while
+    // this thread writes one, another core (if the pool has two) turns
+    // the next into text, so that at most one server is held as text.
+    checked.write_all(b"{\"scan\":")?;
+    serde_json::to_writer(&mut checked, flags)?;
+    checked.write_all(b",\"servers\":[")?;
+    let servers = &scanned.servers;
+    let as_text = |part| -> io::Result<Blocks> {
+        let mut text = Blocks::default();
+        serde_json::to_writer(&mut text, &server_out(servers, files, part))?;
+        Ok(text)
+    };
+    let pair = if pool.current_num_threads() > 1 { 2 } else { 1 };
+    for (round, group) in scanned.parts.chunks(pair).enumerate() {
+        let mut next = None;
+        let written: io::Result<()> = pool.in_place_scope(|scope| {
+            if let Some(part) = group.get(1) {
+                scope.spawn(|_| next = Some(as_text(part)));
+            }
+            if round > 0 {
+                checked.write_all(b",")?;
+            }
+            serde_json::to_writer(&mut checked, &server_out(servers, files, &group[0]))
+                .map_err(io::Error::from)
+        });
+        written?;
+        if let Some(text) = next {
+            checked.write_all(b",")?;
+            for block in text?.filled() {
+                checked.write_all(block)?;
+            }
+        }
+    }
+    write!(
+        checked,
+        "],\"other_servers\":{},\"tlsrpt\":",
+        scanned.other_servers
+    )?;
+    serde_json::to_writer(&mut checked, rpt)?;
+    checked.write_all(b"}")?;
     let crc = checked
         .into_inner()
         .map_err(|e| e.into_error())?
@@ -493,6 +574,7 @@ fn reassign(t: Tally, id: ServerId, files: &BTreeMap<usize, usize>) -> Result<Ta
 
 #[cfg(test)]
 mod tests {
+    use super::*;
     use crate::pipeline::{Plan, scan_slices};
     use crate::tally::Tally;
     use std::path::Path;
@@ -533,5 +615,69 @@ mod tests {
         assert!(any(|t| t.https.values().any(|e| !e.legacy.is_empty())));
         assert!(any(|t| !t.failure.is_empty() && !t.remote[0].is_empty()));
         assert!(any(|t| !t.http_app.is_empty()));
+    }
+
+    /// The body written a server at a time, on one thread or more, is
+    /// what serde writes for the whole body at once.
+    #[test]
+    fn the_body_written_in_pieces_is_the_body_serde_writes() {
+        let log = |n: u8| {
+            format!(
+                "2024-03-08T10:00:0{n}.000Z,EX0{n}\\Default Frontend EX0{n},08DC0{n},0,10.0.0.{n}:25,192.0.2.{n}:5000,+,,\r\n\
+                 2024-03-08T10:00:0{n}.200Z,EX0{n}\\Default Frontend EX0{n},08DC0{n},1,10.0.0.{n}:25,192.0.2.{n}:5000,*,,TLS negotiation failed with error UnknownCredentials\r\n"
+            )
+            .into_bytes()
+        };
+        let logs: Vec<(String, Vec<u8>)> = (1..=3)
+            .map(|n| (format!("logs/EX0{n}/RECV2024030810-1.LOG"), log(n)))
+            .collect();
+        let files: Vec<(&Path, &[u8])> = logs
+            .iter()
+            .map(|(p, b)| (Path::new(p.as_str()), b.as_slice()))
+            .collect();
+        let mut plan = Plan::sessions();
+        plan.by_server = true;
+        let scanned = scan_slices(&files, &plan, 1);
+        assert_eq!(scanned.parts.len(), 3);
+        let entries: Vec<FileEntry> = logs
+            .iter()
+            .enumerate()
+            .map(|(id, (path, bytes))| FileEntry {
+                id,
+                path: path.clone(),
+                size: bytes.len() as u64,
+                fingerprint: format!("f{id}"),
+            })
+            .collect();
+        let (flags, rpt) = (ScanFlags::default(), crate::tlsrpt::Read::default());
+        let whole = serde_json::to_string(&BodyOut {
+            scan: &flags,
+            servers: scanned
+                .parts
+                .iter()
+                .map(|p| server_out(&scanned.servers, &entries, p))
+                .collect(),
+            other_servers: scanned.other_servers,
+            tlsrpt: &rpt,
+        })
+        .unwrap();
+        for threads in [1, 2] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let mut out = Vec::new();
+            write(&mut out, &flags, &scanned, &entries, &rpt, &pool).unwrap();
+            let text = String::from_utf8(out).unwrap();
+            let body = text
+                .split_once("\"body\": ")
+                .and_then(|(_, b)| b.rsplit_once(", \"crc32\""))
+                .map(|(b, _)| b)
+                .unwrap();
+            assert_eq!(body, whole, "{threads} threads");
+            for n in 1..=3 {
+                assert!(body.contains(&format!("\"name\":\"EX0{n}\"")), "{body}");
+            }
+        }
     }
 }
