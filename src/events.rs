@@ -1,10 +1,11 @@
 //! `--events`: every counted session as a row of a Parquet file (zstd), for
 //! DuckDB, Spark or Trino past one machine.
 //!
-//! Rows are written while the logs are scanned: workers hand over batches
-//! of sessions, which are turned into Arrow columns on the worker and
-//! written in one fixed order (work unit, then batch), so the file is the
-//! same bytes for any thread count. Row groups are flushed as they fill
+//! Rows are written while the logs are scanned: each worker turns a
+//! session into a row of its Arrow columns the moment it is counted, and
+//! hands the columns over in batches; a writer thread writes the batches
+//! in one fixed order (work unit, then batch), so the file is the same
+//! bytes for any thread count. Row groups are flushed as they fill
 //! ([`ROW_GROUP`] rows), so memory stays bounded.
 //!
 //! One row per session. Its TLS columns describe the session's first TLS
@@ -13,6 +14,7 @@
 //! columns, so that counting rows by `tls_version` and `error` counts
 //! negotiations as exlog's reports do.
 
+use crate::parse::stamp::DayCache;
 use crate::parse::tls::Version;
 use crate::pipeline::{Order, SessionBatch, SessionSink, SinkContext};
 use crate::report::suite;
@@ -98,6 +100,8 @@ struct Columns {
     internal: BooleanBuilder,
     messages: Int64Builder,
     incomplete: BooleanBuilder,
+    /// Nearly all times of a batch are of a day or two.
+    days: DayCache,
 }
 
 /// Log bytes as text (invalid UTF-8 replaced); valid text, nearly all of
@@ -119,8 +123,9 @@ impl Columns {
         // A row per TLS line, or one without TLS.
         let none = s.tls.is_empty().then_some(None);
         for (i, tls) in s.tls.iter().map(Some).chain(none).enumerate() {
-            self.start.append_option(s.start.millis());
-            self.end.append_option(s.end.millis());
+            self.start
+                .append_option(self.days.millis(s.start.as_bytes()));
+            self.end.append_option(self.days.millis(s.end.as_bytes()));
             self.server.append_value(server);
             self.log_folder.append_value(folder);
             self.direction.append_value(s.direction.label());
@@ -149,7 +154,7 @@ impl Columns {
     /// The TLS columns of one TLS line (all null for none).
     fn tls(&mut self, e: Option<&TlsEvent>, suites: &mut Suites) {
         self.tls_time
-            .append_option(e.and_then(|e| e.stamp().millis()));
+            .append_option(e.and_then(|e| self.days.millis(e.stamp().as_bytes())));
         let (success, error) = match e {
             Some(TlsEvent::Success { context, .. }) => {
                 if !suites.contains_key(&context[..]) {

@@ -160,6 +160,54 @@ fn millis_exchange(t: &[u8; 24]) -> Option<i64> {
     Some((((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60 + s) * 1000 + ms)
 }
 
+/// [`millis`] for many stamps in a row, most of one day: the day's start
+/// is kept, so a stamp of the same day costs only its time of day.
+#[derive(Default)]
+pub struct DayCache {
+    /// A date (`yyyy-MM-dd`) and its midnight in ms since 1970.
+    day: Option<([u8; 10], i64)>,
+}
+
+impl DayCache {
+    pub fn millis(&mut self, text: &[u8]) -> Option<i64> {
+        let Ok(exact) = <&[u8; 24]>::try_from(text) else {
+            return millis(text);
+        };
+        if let Some((date, midnight)) = self.day
+            && exact[..10] == date
+        {
+            return time_of_day(exact).map(|ms| midnight + ms);
+        }
+        let ms = millis_exchange(exact)?;
+        let midnight = ms - time_of_day(exact)?;
+        self.day = Some((exact[..10].try_into().expect("10 bytes"), midnight));
+        Some(ms)
+    }
+}
+
+/// The `THH:mm:ss.fffZ` of an Exchange stamp in ms, checked as
+/// [`millis_exchange`] checks it.
+#[inline]
+fn time_of_day(t: &[u8; 24]) -> Option<i64> {
+    let at = |i: usize, c: u8| t[i] == c;
+    if !(at(10, b'T') && at(13, b':') && at(16, b':') && at(19, b'.') && at(23, b'Z')) {
+        return None;
+    }
+    let mut bad = 0u8;
+    let mut num = |from: usize, len: usize| {
+        t[from..from + len].iter().fold(0i64, |n, &b| {
+            let d = b.wrapping_sub(b'0');
+            bad |= u8::from(d > 9);
+            n * 10 + i64::from(d)
+        })
+    };
+    let (h, mi, s, ms) = (num(11, 2), num(14, 2), num(17, 2), num(20, 3));
+    if bad != 0 || h > 23 || mi > 59 || s > 60 {
+        return None;
+    }
+    Some(((h * 60 + mi) * 60 + s) * 1000 + ms)
+}
+
 /// A record time as Exchange writes it, `yyyy-MM-ddTHH:mm:ss.fffZ`.
 pub fn format_millis(ms: i64) -> String {
     match chrono::DateTime::from_timestamp_millis(ms) {
@@ -286,6 +334,33 @@ mod tests {
             }
         }
         assert!(checked > 100, "only {checked} valid variants");
+    }
+
+    /// A day cache gives [`millis`] for any sequence of stamps: same day,
+    /// next day, other lengths, broken dates and times.
+    #[test]
+    fn a_day_cache_gives_what_millis_gives() {
+        let stamps = [
+            "2024-03-08T10:02:03.456Z",
+            "2024-03-08T23:59:59.999Z",
+            "2024-03-08T24:00:00.000Z",
+            "2024-03-08T10:02:03.45xZ",
+            "2024-03-09T00:00:00.000Z",
+            "2024-03-08T00:00:00.001Z",
+            "2024-03-08T10:02:03Z",
+            "2024-02-30T10:02:03.456Z",
+            "2024-13-08T10:02:03.456Z",
+            "2024-03-08X10:02:03.456Z",
+            "1969-12-31T23:59:59.000Z",
+            "2024-03-08T10:02:03.456Z",
+        ];
+        let mut cache = DayCache::default();
+        for round in 0..3 {
+            for i in 0..stamps.len() {
+                let t = stamps[(i * (2 * round + 1)) % stamps.len()];
+                assert_eq!(cache.millis(t.as_bytes()), millis(t.as_bytes()), "{t}");
+            }
+        }
     }
 
     #[test]
