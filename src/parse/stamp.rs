@@ -137,27 +137,30 @@ fn millis_general(text: &[u8]) -> Option<i64> {
 /// and end with `--events`.
 #[inline]
 fn millis_exchange(t: &[u8; 24]) -> Option<i64> {
-    let at = |i: usize, c: u8| t[i] == c;
-    if !(at(4, b'-') && at(7, b'-') && at(10, b'T') && at(13, b':') && at(16, b':'))
-        || !(at(19, b'.') && at(23, b'Z'))
-    {
+    if !(t[4] == b'-' && t[7] == b'-') {
         return None;
     }
     let mut bad = 0u8;
-    let mut num = |from: usize, len: usize| {
-        t[from..from + len].iter().fold(0i64, |n, &b| {
-            let d = b.wrapping_sub(b'0');
-            bad |= u8::from(d > 9);
-            n * 10 + i64::from(d)
-        })
-    };
-    let (y, mo, d) = (num(0, 4), num(5, 2), num(8, 2));
-    let (h, mi, s, ms) = (num(11, 2), num(14, 2), num(17, 2), num(20, 3));
-    if bad != 0 || !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60
-    {
+    let (y, mo, d) = (
+        digits(t, 0, 4, &mut bad),
+        digits(t, 5, 2, &mut bad),
+        digits(t, 8, 2, &mut bad),
+    );
+    if bad != 0 || !(1..=12).contains(&mo) || !(1..=31).contains(&d) {
         return None;
     }
-    Some((((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60 + s) * 1000 + ms)
+    Some(days_from_civil(y, mo, d) * 86_400_000 + time_of_day(t)?)
+}
+
+/// The number written in `t[from..from + len]`; `bad` gets a bit if a
+/// byte is not a digit (checked once, after all the fields are read).
+#[inline(always)]
+fn digits(t: &[u8; 24], from: usize, len: usize, bad: &mut u8) -> i64 {
+    t[from..from + len].iter().fold(0i64, |n, &b| {
+        let d = b.wrapping_sub(b'0');
+        *bad |= u8::from(d > 9);
+        n * 10 + i64::from(d)
+    })
 }
 
 /// [`millis`] for many stamps in a row, most of one day: the day's start
@@ -185,8 +188,8 @@ impl DayCache {
     }
 }
 
-/// The `THH:mm:ss.fffZ` of an Exchange stamp in ms, checked as
-/// [`millis_exchange`] checks it.
+/// The `THH:mm:ss.fffZ` of an Exchange stamp in ms since its midnight;
+/// `None` if that part is not a valid time.
 #[inline]
 fn time_of_day(t: &[u8; 24]) -> Option<i64> {
     let at = |i: usize, c: u8| t[i] == c;
@@ -194,14 +197,12 @@ fn time_of_day(t: &[u8; 24]) -> Option<i64> {
         return None;
     }
     let mut bad = 0u8;
-    let mut num = |from: usize, len: usize| {
-        t[from..from + len].iter().fold(0i64, |n, &b| {
-            let d = b.wrapping_sub(b'0');
-            bad |= u8::from(d > 9);
-            n * 10 + i64::from(d)
-        })
-    };
-    let (h, mi, s, ms) = (num(11, 2), num(14, 2), num(17, 2), num(20, 3));
+    let (h, mi, s, ms) = (
+        digits(t, 11, 2, &mut bad),
+        digits(t, 14, 2, &mut bad),
+        digits(t, 17, 2, &mut bad),
+        digits(t, 20, 3, &mut bad),
+    );
     if bad != 0 || h > 23 || mi > 59 || s > 60 {
         return None;
     }
