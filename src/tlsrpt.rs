@@ -175,7 +175,7 @@ impl Read {
     pub fn table(&self) -> Table {
         let mut rows = self.rows.clone();
         rows.sort();
-        let t = |s: &String| Cell::Text(s.clone());
+        let t = |s: &String| Cell::Text(s.as_str().into());
         Table {
             kind: Kind::Tlsrpt,
             columns: COLUMNS.to_vec(),

@@ -17,7 +17,7 @@ pub fn write_to<W: std::io::Write>(table: &Table, out: W) -> std::io::Result<()>
     let header: Vec<Cell> = table
         .columns
         .iter()
-        .map(|c| Cell::Text(c.to_string()))
+        .map(|c| Cell::Text((*c).into()))
         .collect();
     rows(
         std::iter::once(&header[..]).chain(table.rows.iter().map(Vec::as_slice)),
@@ -109,7 +109,7 @@ mod tests {
                 vec![
                     Cell::Text("-2+3".into()),
                     Cell::Count(0),
-                    Cell::Bytes(b"+\xff".to_vec()),
+                    Cell::Bytes(b"+\xff".to_vec().into()),
                 ],
                 vec![
                     Cell::Text("\tx".into()),

@@ -102,7 +102,7 @@ fn bars(out: &mut String, id: &str, title: &str, names: &[String], t: &Table, ro
 
 fn cell_text(c: &Cell) -> String {
     match c {
-        Cell::Text(s) => s.clone(),
+        Cell::Text(s) => s.to_string(),
         Cell::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
         Cell::Count(n) => n.to_string(),
         Cell::Bits(b) => b.map(|n| n.to_string()).unwrap_or_default(),
@@ -401,7 +401,7 @@ pub fn page(reports: &Reports, warnings: &[String]) -> String {
             columns: vec!["direction", "error", "negotiations"],
             rows: by
                 .into_iter()
-                .map(|((d, e), c)| vec![Cell::Text(d), Cell::Text(e), Cell::Count(c)])
+                .map(|((d, e), c)| vec![Cell::Text(d.into()), Cell::Text(e.into()), Cell::Count(c)])
                 .collect(),
         };
         let mut rows: Vec<&Vec<Cell>> = grouped.rows.iter().collect();

@@ -47,16 +47,15 @@ pub fn clients(tally: &Tally, servers: &Servers) -> Table {
             &b.user_agent,
         ))
     });
-    let stamp = |s: &Option<crate::parse::Stamp>| {
-        s.map_or(Cell::Text(String::new()), |s| text(s.as_bytes()))
-    };
+    let stamp =
+        |s: &Option<crate::parse::Stamp>| s.map_or(Cell::Text("".into()), |s| text(s.as_bytes()));
     let rows = keys
         .into_iter()
         .map(|k| {
             let c = &tally.http[k];
             [
-                Cell::Text(k.site.to_string()),
-                Cell::Text(servers.name(k.server).to_string()),
+                Cell::Text(k.site.clone()),
+                Cell::Text(servers.name(k.server).into()),
                 text(&k.client_ip),
                 text(&k.user_agent),
             ]
@@ -94,9 +93,9 @@ pub fn apps(tally: &Tally, servers: &Servers) -> Table {
         .map(|k| {
             let c = &tally.http_app[k];
             [
-                Cell::Text(k.0.to_string()),
-                Cell::Text(servers.name(k.1).to_string()),
-                Cell::Text(k.2.to_string()),
+                Cell::Text(k.0.clone()),
+                Cell::Text(servers.name(k.1).into()),
+                Cell::Text(k.2.into()),
             ]
             .into_iter()
             .chain(versions(&c[..7]))

@@ -260,13 +260,13 @@ mod tests {
                     rows: vec![
                         vec![
                             Cell::Text("x \"y\" \u{1}\n".into()),
-                            Cell::Bytes(b"caf\xe9".to_vec()),
+                            Cell::Bytes(b"caf\xe9".to_vec().into()),
                             Cell::Count(7),
                             Cell::Bits(None),
                             Cell::Flag(true),
                         ],
                         vec![
-                            Cell::Text(String::new()),
+                            Cell::Text("".into()),
                             Cell::Text("ü".into()),
                             Cell::Count(0),
                             Cell::Bits(Some(128)),

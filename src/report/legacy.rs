@@ -64,12 +64,12 @@ pub fn table(tally: &Tally, servers: &Servers) -> Table {
                 .unwrap_or(b"");
             vec![
                 dir(d),
-                Cell::Text(server.to_string()),
+                Cell::Text(server.into()),
                 text(connector),
                 text(ip),
                 text(ehlo),
-                Cell::Text(r.lowest().map(|v| v.label()).unwrap_or("").to_string()),
-                Cell::Text(versions_text(r)),
+                Cell::Text(r.lowest().map(|v| v.label()).unwrap_or("").into()),
+                Cell::Text(versions_text(r).into()),
                 Cell::Count(legacy(r)),
                 Cell::Count(r.weak_sessions),
                 time_cell(r.first_flagged),

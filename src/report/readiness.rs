@@ -457,11 +457,11 @@ fn row(
         _ => 0,
     };
     vec![
-        Cell::Text(scope.to_string()),
-        Cell::Text(direction.map(|d| d.label()).unwrap_or("").to_string()),
-        Cell::Text(server.to_string()),
+        Cell::Text(scope.into()),
+        Cell::Text(direction.map(|d| d.label()).unwrap_or("").into()),
+        Cell::Text(server.into()),
         connector,
-        Cell::Text(status.label().to_string()),
+        Cell::Text(status.label().into()),
         time_cell(coverage.first),
         time_cell(coverage.last),
         Cell::Hundredths(days),
@@ -473,7 +473,7 @@ fn row(
         time_cell(counts.last_legacy),
         time_cell(window.map(|w| w.from)),
         time_cell(window.map(|w| w.to)),
-        Cell::Text(sentence),
+        Cell::Text(sentence.into()),
     ]
 }
 
@@ -542,7 +542,7 @@ pub fn table(tally: &Tally, servers: &[ServerInfo], options: &Options) -> Table 
             let judged = https_verdict(&h, &coverage, window, options);
             parts.push((format!("HTTPS {site}"), judged.clone()));
             connector_rows.push(row(
-                Scope("https", None, name, Cell::Text(site.to_string())),
+                Scope("https", None, name, Cell::Text((*site).into())),
                 judged,
                 &Counts::https(&h),
                 &coverage,
@@ -565,7 +565,7 @@ pub fn table(tally: &Tally, servers: &[ServerInfo], options: &Options) -> Table 
                 .join(" | "),
         };
         rows.push(row(
-            Scope("server", None, name, Cell::Text(String::new())),
+            Scope("server", None, name, Cell::Text("".into())),
             (status, sentence),
             &Counts::smtp(&all),
             &info.coverage,

@@ -36,7 +36,7 @@ pub fn table(tally: &Tally, servers: &[ServerInfo]) -> Table {
             }
             let cov = &info.by_direction[d.index()];
             rows.push(
-                [dir(d), Cell::Text(info.name.clone())]
+                [dir(d), Cell::Text(info.name.as_str().into())]
                     .into_iter()
                     .chain(counts_cells(&tls))
                     .chain([
