@@ -617,6 +617,22 @@ mod tests {
         assert!(any(|t| !t.http_app.is_empty()));
     }
 
+    /// Text across several blocks, in pieces of odd sizes, reads back as
+    /// written; so does text of exactly one block, and none.
+    #[test]
+    fn blocks_hold_what_was_written() {
+        for len in [0, 1, Blocks::SIZE, 2 * Blocks::SIZE + Blocks::SIZE / 2 + 7] {
+            let text: Vec<u8> = (0..len).map(|i| (i * 7 % 251) as u8).collect();
+            let mut blocks = Blocks::default();
+            for piece in text.chunks(65_521) {
+                blocks.write_all(piece).unwrap();
+            }
+            let back: Vec<u8> = blocks.filled().flatten().copied().collect();
+            assert_eq!(back.len(), len);
+            assert!(back == text, "{len} bytes");
+        }
+    }
+
     /// The body written a server at a time, on one thread or more, is
     /// what serde writes for the whole body at once.
     #[test]
