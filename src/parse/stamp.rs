@@ -137,6 +137,13 @@ fn millis_general(text: &[u8]) -> Option<i64> {
 /// and end with `--events`.
 #[inline]
 fn millis_exchange(t: &[u8; 24]) -> Option<i64> {
+    Some(midnight(t)? + time_of_day(t)?)
+}
+
+/// The `yyyy-MM-dd` of an Exchange stamp as its midnight in ms since 1970;
+/// `None` if that part is not a valid date.
+#[inline]
+fn midnight(t: &[u8; 24]) -> Option<i64> {
     if !(t[4] == b'-' && t[7] == b'-') {
         return None;
     }
@@ -149,7 +156,7 @@ fn millis_exchange(t: &[u8; 24]) -> Option<i64> {
     if bad != 0 || !(1..=12).contains(&mo) || !(1..=31).contains(&d) {
         return None;
     }
-    Some(days_from_civil(y, mo, d) * 86_400_000 + time_of_day(t)?)
+    Some(days_from_civil(y, mo, d) * 86_400_000)
 }
 
 /// The number written in `t[from..from + len]`; `bad` gets a bit if a
@@ -176,15 +183,15 @@ impl DayCache {
         let Ok(exact) = <&[u8; 24]>::try_from(text) else {
             return millis(text);
         };
-        if let Some((date, midnight)) = self.day
-            && exact[..10] == date
-        {
-            return time_of_day(exact).map(|ms| midnight + ms);
-        }
-        let ms = millis_exchange(exact)?;
-        let midnight = ms - time_of_day(exact)?;
-        self.day = Some((exact[..10].try_into().expect("10 bytes"), midnight));
-        Some(ms)
+        let day = match self.day {
+            Some((date, day)) if exact[..10] == date => day,
+            _ => {
+                let day = midnight(exact)?;
+                self.day = Some((exact[..10].try_into().expect("10 bytes"), day));
+                day
+            }
+        };
+        Some(day + time_of_day(exact)?)
     }
 }
 
