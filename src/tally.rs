@@ -165,7 +165,7 @@ pub struct ConnectorCounts {
     pub weak_sessions: u64,
     /// Remote IPs that negotiated here (session mode only).
     #[serde(with = "crate::wire::byte_map")]
-    pub remotes: FxHashMap<Box<[u8]>, RemoteUse>,
+    pub remotes: FxHashMap<Box<[u8]>, Box<RemoteUse>>,
     /// Readiness marks (see [`Mark`]), in no order.
     #[serde(with = "crate::wire::deltas")]
     pub marks: Vec<u64>,
@@ -179,7 +179,7 @@ impl ConnectorCounts {
         self.weak_sessions += o.weak_sessions;
         for (ip, r) in o.remotes {
             match self.remotes.entry(ip) {
-                Entry::Occupied(mut e) => e.get_mut().add(r),
+                Entry::Occupied(mut e) => e.get_mut().add(*r),
                 Entry::Vacant(e) => {
                     e.insert(r);
                 }
@@ -743,7 +743,7 @@ pub struct Tally {
     pub connector: FxHashMap<ServerId, Connectors>,
     /// Per direction: remote IP → counts.
     #[serde(with = "crate::wire::byte_maps")]
-    pub remote: [FxHashMap<Box<[u8]>, RemoteCounts>; 2],
+    pub remote: [FxHashMap<Box<[u8]>, Box<RemoteCounts>>; 2],
     /// Per direction: success context as written → negotiations. There are
     /// few distinct lines, so the cipher report parses each one once.
     #[serde(with = "crate::wire::byte_maps")]
@@ -773,12 +773,12 @@ pub struct Tally {
 }
 
 fn merge_remotes(
-    mine: &mut FxHashMap<Box<[u8]>, RemoteCounts>,
-    theirs: FxHashMap<Box<[u8]>, RemoteCounts>,
+    mine: &mut FxHashMap<Box<[u8]>, Box<RemoteCounts>>,
+    theirs: FxHashMap<Box<[u8]>, Box<RemoteCounts>>,
 ) {
     for (k, v) in theirs {
         match mine.entry(k) {
-            Entry::Occupied(mut e) => e.get_mut().add(v),
+            Entry::Occupied(mut e) => e.get_mut().add(*v),
             Entry::Vacant(e) => {
                 e.insert(v);
             }
