@@ -319,7 +319,7 @@ fn read_reports(list: &[input::Report]) -> crate::tlsrpt::Read {
 /// Puts the kept sessions (or their lines) in report order.
 fn sort_kept(scanned: &mut Scanned) {
     report::sessions::sort_sessions(&mut scanned.sessions, &scanned.servers);
-    report::sessions::sort_lines(&mut scanned.lines);
+    scanned.lines.sort();
 }
 
 /// Writes the reports to `dest`; returns notes for stderr.
@@ -339,13 +339,16 @@ fn emit(
         }
         report::csv::write_to(&reports.table_or_empty(k), &mut *out)?;
         if k == Kind::Session {
-            for (_, line) in &scanned.lines {
-                out.write_all(line)?;
-            }
+            scanned.lines.write_to(&mut *out)?;
         }
         Ok(())
     };
     let mut notes = Vec::new();
+    if let Some(e) = scanned.lines.spill_error() {
+        notes.push(format!(
+            "the session lines could not go to a temporary file ({e}); they were kept in memory"
+        ));
+    }
     match dest {
         output::Dest::Dir(_, files) => {
             for (name, file) in files {

@@ -170,6 +170,7 @@ impl Config {
                 by_server: format == Format::Json || to_dir,
                 // Set by the caller, which makes the writer.
                 events: None,
+                spill_at: crate::sorted_lines::SPILL_AT,
             },
             events: args.events.clone(),
         })

@@ -41,6 +41,7 @@ pub mod report;
 pub mod scan;
 pub mod servers;
 pub mod session;
+pub mod sorted_lines;
 pub mod tally;
 pub mod tlsrpt;
 pub mod wire;

@@ -9,12 +9,13 @@
 
 use crate::filter::Filters;
 use crate::input::Input;
-use crate::parse::{Direction, Row, Stamp, fields, sniff, tls};
+use crate::parse::{Direction, Row, fields, sniff, tls};
 use crate::reader::Source;
 use crate::scan::{FileCtx, scan_range, scan_sessions};
 use crate::servers::{self, Servers};
 use crate::session::Session;
 use crate::session::stitch::{Fragment, Note, stitch};
+use crate::sorted_lines::{SPILL_AT, SortedLines};
 use crate::tally::{Bounds, ServerId, Tally};
 use indicatif::ProgressBar;
 use std::collections::HashMap;
@@ -64,6 +65,9 @@ pub struct Plan {
     pub by_server: bool,
     /// `--events`: every counted session also goes here.
     pub events: Option<Arc<dyn SessionSink>>,
+    /// Bytes of kept lines a worker holds before it writes them to disk
+    /// ([`SortedLines`]).
+    pub spill_at: usize,
 }
 
 /// Where a batch of sessions stands in the one order they are handed over
@@ -125,6 +129,7 @@ impl Plan {
             now_ms: now_ms(),
             by_server: false,
             events: None,
+            spill_at: SPILL_AT,
         }
     }
 }
@@ -136,7 +141,7 @@ pub struct Scanned {
     pub tally: Tally,
     /// Kept sessions, with their server.
     pub sessions: Vec<(Session, ServerId)>,
-    pub lines: Vec<(Stamp, Box<[u8]>)>,
+    pub lines: SortedLines,
     /// Which server wrote each input file.
     pub servers: Servers,
     /// Files not read because `--server` left their server out.
@@ -337,7 +342,7 @@ impl Worker {
             Keep::Sessions => self.scanned.sessions.push((s, server)),
             Keep::Lines(render) => {
                 let line = render(&s, ctx.servers.name(server));
-                self.scanned.lines.push((s.start, line));
+                self.scanned.lines.push(s.start, line, plan.spill_at);
             }
         }
     }
@@ -493,7 +498,7 @@ pub fn scan(inputs: &impl Inputs, plan: &Plan, progress: &ProgressBar) -> Scanne
             *mine = std::mem::take(mine).merge(theirs);
         }
         all.scanned.sessions.extend(w.scanned.sessions);
-        all.scanned.lines.extend(w.scanned.lines);
+        all.scanned.lines.append(w.scanned.lines);
         all.fragments.extend(w.fragments);
     }
     let fragments = std::mem::take(&mut all.fragments);

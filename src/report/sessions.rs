@@ -1,7 +1,6 @@
 //! Reports built from sessions: the daily trend and the list of sessions.
 
 use super::{Cell, Kind, Table, bits, dir, suite, text, version_columns};
-use crate::parse::Stamp;
 use crate::servers::Servers;
 use crate::session::{Session, TlsEvent};
 use crate::tally::Tally;
@@ -73,17 +72,11 @@ pub const SESSION_COLUMNS: [&str; 28] = [
 ];
 
 /// Puts sessions in report order: start time, then the row itself
-/// (direction, connector, session-id, …): the same order as
-/// [`sort_lines`], whatever the output format.
+/// (direction, connector, session-id, …): the same order as the CSV lines
+/// of [`crate::sorted_lines`], whatever the output format.
 pub fn sort_sessions(rows: &mut [(Session, u32)], servers: &Servers) {
     use rayon::slice::ParallelSliceMut;
     rows.par_sort_by_cached_key(|(s, server)| (s.start, csv_line(s, servers.name(*server))));
-}
-
-/// Sorts kept CSV lines into report order.
-pub fn sort_lines(lines: &mut [(Stamp, Box<[u8]>)]) {
-    use rayon::slice::ParallelSliceMut;
-    lines.par_sort_unstable();
 }
 
 /// One session of `server` as a CSV line (with its line ending).

@@ -15,6 +15,7 @@ mod html;
 mod iis;
 mod merge;
 mod oracle;
+mod session_lines;
 mod splits;
 mod tlsrpt;
 mod util;
