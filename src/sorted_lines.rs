@@ -53,21 +53,24 @@ impl SortedLines {
 
     fn spill(&mut self) {
         self.memory.sort_unstable();
-        let written = write_run(&self.memory).and_then(|file| {
-            self.runs.push(file);
-            if self.runs.len() >= MAX_RUNS {
-                let runs = std::mem::take(&mut self.runs);
-                self.runs.push(merge_runs(&runs)?);
-            }
-            Ok(())
-        });
-        match written {
-            Ok(()) => {
+        match write_run(&self.memory) {
+            Ok(file) => {
+                self.runs.push(file);
                 self.memory.clear();
                 self.held = 0;
             }
             // No room on disk, or no temporary folder: keep them here.
-            Err(e) => self.spill_error = Some(format!("{e}")),
+            Err(e) => {
+                self.spill_error = Some(format!("{e}"));
+                return;
+            }
+        }
+        if self.runs.len() >= MAX_RUNS {
+            // If the merged run cannot be written, the runs stay as they
+            // are: more files open, nothing lost.
+            if let Ok(one) = merge_runs(&self.runs) {
+                self.runs = vec![one];
+            }
         }
     }
 
