@@ -313,21 +313,9 @@ pub fn scan_iis(
         versions: [u64; 7],
         requests: u64,
         users: FxHashSet<&'a [u8]>,
-        first: Option<[u64; 3]>,
-        last: Option<[u64; 3]>,
+        first: Option<Stamp>,
+        last: Option<Stamp>,
     }
-    // A stamp as three big-endian words: ordered as its text is, compared
-    // in three instructions instead of a `memcmp` call per request.
-    let words = |s: &[u8; 24]| -> [u64; 3] {
-        std::array::from_fn(|i| u64::from_be_bytes(s[i * 8..i * 8 + 8].try_into().expect("8")))
-    };
-    let text = |w: [u64; 3]| -> [u8; 24] {
-        let mut s = [0u8; 24];
-        for (chunk, w) in s.chunks_exact_mut(8).zip(w) {
-            chunk.copy_from_slice(&w.to_be_bytes());
-        }
-        s
-    };
     let range = Range::new(data, start, end);
     let mut fields = fields_at_start.map(w3c::Fields::parse).unwrap_or_default();
     let mut crypt: Option<bool> = fields_at_start.map(|_| fields.has_crypt());
@@ -412,9 +400,15 @@ pub fn scan_iis(
         if !r.username.is_empty() {
             c.users.insert(r.username);
         }
-        let at = words(&r.stamp);
-        c.first = Some(c.first.map_or(at, |x| x.min(at)));
-        c.last = Some(c.last.map_or(at, |x| x.max(at)));
+        // Compared as words, not with a `memcmp` call per request.
+        match &mut c.first {
+            Some(first) if first.cmp_text(&r.stamp).is_le() => {}
+            first => *first = Some(Stamp::new(&r.stamp)),
+        }
+        match &mut c.last {
+            Some(last) if last.cmp_text(&r.stamp).is_ge() => {}
+            last => *last = Some(Stamp::new(&r.stamp)),
+        }
         let a = &mut apps[app];
         if let Some(v) = r.version {
             a[v.index()] += 1;
@@ -440,8 +434,8 @@ pub fn scan_iis(
             versions: c.versions,
             requests: c.requests,
             users: c.users.into_iter().map(Into::into).collect(),
-            first_seen: c.first.map(|t| Stamp::new(&text(t))),
-            last_seen: c.last.map(|t| Stamp::new(&text(t))),
+            first_seen: c.first,
+            last_seen: c.last,
         });
     }
     https.legacy = legacy

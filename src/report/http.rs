@@ -5,7 +5,7 @@
 //! that writes the crypt-* fields can speak) would count as `other`.
 //! `requests` counts every request, plain HTTP ones too.
 
-use super::{Cell, Kind, Table, text};
+use super::{Cell, Kind, Table, stamp_cell, text};
 use crate::parse::tls::Version;
 use crate::parse::w3c::APPS;
 use crate::servers::Servers;
@@ -47,8 +47,6 @@ pub fn clients(tally: &Tally, servers: &Servers) -> Table {
             &b.user_agent,
         ))
     });
-    let stamp =
-        |s: &Option<crate::parse::Stamp>| s.map_or(Cell::Text("".into()), |s| text(s.as_bytes()));
     let rows = keys
         .into_iter()
         .map(|k| {
@@ -64,8 +62,8 @@ pub fn clients(tally: &Tally, servers: &Servers) -> Table {
             .chain([
                 Cell::Count(c.requests),
                 Cell::Count(c.users.len() as u64),
-                stamp(&c.first_seen),
-                stamp(&c.last_seen),
+                stamp_cell(c.first_seen),
+                stamp_cell(c.last_seen),
             ])
             .collect()
         })

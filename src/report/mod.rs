@@ -216,6 +216,11 @@ pub(crate) fn time_cell(ms: Option<i64>) -> Cell {
     )
 }
 
+/// A record time as the log wrote it (empty when there is none).
+pub(crate) fn stamp_cell(s: Option<Stamp>) -> Cell {
+    s.map_or(Cell::Text("".into()), |s| text(s.as_bytes()))
+}
+
 pub(crate) fn dir(d: Direction) -> Cell {
     Cell::Text(d.label().into())
 }
@@ -531,7 +536,6 @@ fn remote(tally: &Tally) -> Table {
         "ehlo",
     ]);
     use rayon::prelude::*;
-    let stamp = |s: Option<Stamp>| s.map_or(Cell::Text("".into()), |s| text(s.as_bytes()));
     // Tens of thousands of remotes on a busy server: sorted and rendered
     // on every core.
     let mut rows = Vec::new();
@@ -547,8 +551,8 @@ fn remote(tally: &Tally) -> Table {
                     .into_iter()
                     .chain(counts_cells(&r.tls))
                     .chain([
-                        stamp(r.first_seen),
-                        stamp(r.last_seen),
+                        stamp_cell(r.first_seen),
+                        stamp_cell(r.last_seen),
                         Cell::Count(r.sessions.plaintext),
                         Cell::Count(r.sessions.sessions),
                         text(r.top_ehlo().unwrap_or(b"")),
