@@ -90,9 +90,10 @@ def multi_cert(s, kind, subject, issuer, sans):
     s.row("*", sans, "Certificate alternate names", 0)
 
 
-def receive(srv, sid, start, ip, ehlo, outcome, proto=None, suite=None, new_shape=True, error=None):
-    """A FrontEnd receive session. outcome: tls | failed | plain | idle (EHLO, then QUIT)."""
-    s = Session(sid, f"{srv}\\Default Frontend {srv}", "10.0.0.%d:25" % (10 + int(srv[2:])),
+def receive(srv, sid, start, ip, ehlo, outcome, proto=None, suite=None, new_shape=True, error=None,
+            connector="Default Frontend", port=25):
+    """A receive session (FrontEnd :25 unless told). outcome: tls | failed | plain | idle (EHLO, then QUIT)."""
+    s = Session(sid, f"{srv}\\{connector} {srv}", "10.0.0.%d:%d" % (10 + int(srv[2:]), port),
                 f"[{ip}]:{rng.randint(1025, 65535)}" if ":" in ip else f"{ip}:{rng.randint(1025, 65535)}", start)
     host = f"{srv}.contoso.com"
     s.direction, s.ip, s.outcome, s.proto, s.suite, s.error, s.name = "receive", ip, outcome, proto, suite, error, ehlo
@@ -354,7 +355,8 @@ def readiness(sessions, cover, skewed, days=14):
     out = []
     for srv in sorted({s.srv for s in sessions}):
         first, last = cover[(srv, None)]
-        lo, hi = last - timedelta(days=days), last
+        # The `days` calendar days (UTC) that end with the day of the last record.
+        lo, hi = datetime(last.year, last.month, last.day, tzinfo=timezone.utc) - timedelta(days=days - 1), last
         inside = lambda t: t is not None and lo <= t <= hi
         scopes = [("server", "", "")] + sorted({("connector", s.direction, s.connector)
                                                 for s in sessions if s.srv == srv})
@@ -373,6 +375,98 @@ def readiness(sessions, cover, skewed, days=14):
                         "plaintext_sessions": sum(s.outcome == "plain" and inside(s.rows[0][0]) for s in mine),
                         "window_from": ts(lo), "window_to": ts(hi)})
     return out
+
+
+# The connector inventory, as the README's Get-ReceiveConnector and
+# Get-SendConnector commands export it: (server, name, role, port, logging).
+FE, HUB = "FrontendTransport", "HubTransport"
+RECEIVE_INVENTORY = [
+    (srv, f"{name} {srv}", role, port, "Verbose" if srv == "EX03" or name == "Default Frontend" else "None")
+    for srv in ("EX01", "EX02", "EX03")
+    for name, role, port in (("Default Frontend", FE, 25), ("Client Frontend", FE, 587),
+                             ("Outbound Proxy Frontend", FE, 717), ("Default", HUB, 2525),
+                             ("Client Proxy", HUB, 465))
+]
+AUTH = {25: "Tls, Integrated, BasicAuth, BasicAuthRequireTLS, ExchangeServer",
+        587: "Tls, Integrated, BasicAuth, BasicAuthRequireTLS",
+        717: "Tls, Integrated, ExchangeServer", 2525: "Tls, Integrated, ExchangeServer",
+        465: "Tls, Integrated, BasicAuth, BasicAuthRequireTLS, ExchangeServer"}
+GROUPS = {25: "AnonymousUsers, ExchangeServers, ExchangeLegacyServers", 587: "ExchangeUsers",
+          717: "ExchangeServers", 2525: "ExchangeUsers, ExchangeServers, ExchangeLegacyServers",
+          465: "ExchangeUsers, ExchangeServers"}
+# (name, source servers, RequireTLS, TlsAuthLevel, address space)
+SEND_INVENTORY = [
+    ("Internet Send Connector", "EX02", "False", "", "SMTP:*;1"),
+    ("Outbound to Internet", "EX01 EX03", "False", "", "SMTP:*;1"),
+    ("Partner Relay", "EX03", "True", "DomainValidation", "SMTP:partner.example;1"),
+]
+
+
+def csv_line(values):
+    return ",".join('"' + v.replace('"', '""') + '"' for v in values) + "\r\n"
+
+
+def write_inventory():
+    """sample-logs/inventory/: the receive connectors in UTF-16 LE with a BOM
+    (Windows PowerShell's -Encoding Unicode), the send connectors in UTF-8
+    with a BOM (-Encoding UTF8); every value quoted, CRLF."""
+    folder = os.path.join(OUT, "inventory")
+    os.makedirs(folder, exist_ok=True)
+    text = csv_line(["Identity", "Server", "TransportRole", "Enabled", "Bindings", "ProtocolLoggingLevel",
+                     "RequireTLS", "AuthMechanism", "PermissionGroups", "Fqdn"])
+    for srv, name, role, port, logging in RECEIVE_INVENTORY:
+        text += csv_line([f"{srv}\\{name}", srv, role, "True", f"[::]:{port} 0.0.0.0:{port}", logging, "False",
+                          AUTH[port], GROUPS[port], f"{srv}.contoso.com"])
+    with open(os.path.join(folder, "receive-connectors.csv"), "wb") as f:
+        f.write(b"\xff\xfe" + text.encode("utf-16-le"))
+    text = csv_line(["Identity", "Enabled", "SourceTransportServers", "RequireTLS", "TlsAuthLevel",
+                     "AddressSpaces", "SmartHosts", "ProtocolLoggingLevel", "Fqdn"])
+    for name, servers, tls, level, space in SEND_INVENTORY:
+        text += csv_line([name, "True", servers, tls, level, space, "", "Verbose", "mail.contoso.com"])
+    with open(os.path.join(folder, "send-connectors.csv"), "wb") as f:
+        f.write(b"\xef\xbb\xbf" + text.encode("utf-8"))
+
+
+def coverage(sessions, skewed, days=14):
+    """The coverage rows and each server's verdict where it is not not_ready,
+    worked out from the sessions and the inventory above (not by reading
+    the logs): a connector is covered when it logs (rows, or Verbose) and
+    its service folder has records on each of the window's days."""
+    day = lambda t: t.strftime("%Y-%m-%d")
+    service_days, last, rows_of = {}, {}, {}
+    for s in sessions:
+        if s in skewed:
+            continue
+        key = (s.srv, s.direction, s.service)
+        service_days.setdefault(key, set()).update(day(t) for t, *_ in s.rows)
+        last[s.srv] = max(last.get(s.srv, s.rows[-1][0]), max(t for t, *_ in s.rows))
+        rows_of.setdefault((s.srv, s.direction, s.connector.lower()), []).append(s)
+    rows, verdicts = [], {}
+    for srv in sorted(last):
+        end = last[srv]
+        window = [day(end - timedelta(days=k)) for k in range(days - 1, -1, -1)]
+        conns = [("receive", f"{sv}\\{name}", "FrontEnd" if role == FE else "Hub", logging)
+                 for sv, name, role, port, logging in RECEIVE_INVENTORY if sv == srv]
+        conns += [("send", name, "Hub", "Verbose") for name, servers, *_ in SEND_INVENTORY if srv in servers.split()]
+        blind = False
+        for d, ident, service, logging in sorted(conns):
+            seen = service_days.get((srv, d, service), set())
+            with_logs = sum(x in seen for x in window)
+            has_rows = (srv, d, ident.lower()) in rows_of
+            if logging == "None":
+                status = "not_logged"
+            elif not seen and not has_rows:
+                status = "not_read"
+            elif with_logs == days:
+                status = "covered"
+            else:
+                status = "partial"
+            blind |= status != "covered"
+            rows.append({"server": srv, "direction": d, "connector": ident, "source": "inventory",
+                         "service": service, "sessions": len(rows_of.get((srv, d, ident.lower()), [])),
+                         "days_with_logs": with_logs, "missing_days": days - with_logs, "status": status})
+        verdicts[srv] = "insufficient_data" if blind else "ready"
+    return rows, verdicts
 
 
 def main():
@@ -449,16 +543,31 @@ def main():
     # move the end of EX03's window.
     skew = receive("EX03", sid(), datetime(2031, 1, 1, 0, 0, 0, tzinfo=timezone.utc), "40.92.10.21",
                    "EUR05-VI1-obe.outbound.protection.outlook.com", "tls", T12, GCM12)
+    # EX03's Transport service: another Exchange server hands it mail on
+    # 2525 every day, so its Hub receive folder covers the window too.
+    hub3 = [receive("EX03", sid(), base3 + timedelta(days=day, hours=1), "10.0.0.14", "EX04.contoso.com", "tls",
+                    T12, GCM12, connector="Default", port=2525) for day in range(16)]
     ex03 = os.path.join(OUT, "EX03", "TransportRoles", "Logs")
     rcv_dir = os.path.join(ex03, "FrontEnd", "ProtocolLog", "SmtpReceive")
     daily(rcv3, rcv_dir, "RECV", "SMTP Receive Protocol Log")
+    daily(hub3, os.path.join(ex03, "Hub", "ProtocolLog", "SmtpReceive"), "RECV", "SMTP Receive Protocol Log")
     daily(snd3, os.path.join(ex03, "Hub", "ProtocolLog", "SmtpSend"), "SEND", "SMTP Send Protocol Log")
     last = os.path.join(rcv_dir, (base3 + timedelta(days=15)).strftime("RECV%Y%m%d-1.LOG"))
     with open(last, "ab") as f:
         f.write(("\r\n".join(l for _, l in skew.lines()) + "\r\n").encode("utf-8"))
-    everything = rcv1 + snd1 + rcv2 + snd2 + rcv3 + snd3 + [skew]
+    everything = rcv1 + snd1 + rcv2 + snd2 + rcv3 + hub3 + snd3 + [skew]
+    for sess in rcv1 + snd1 + rcv2 + snd2 + rcv3 + snd3 + [skew]:
+        sess.service = "Hub" if sess.direction == "send" else "FrontEnd"
+    for sess in hub3:
+        sess.service = "Hub"
+    write_inventory()
+    t = truth(everything, skewed=[skew])
+    t["coverage"], verdicts = coverage(everything, [skew])
+    for row in t["readiness"]:
+        if row["scope"] == "server" and row["status"] != "not_ready":
+            row["status"] = verdicts[row["server"]]
     with open(os.path.join(OUT, "truth.json"), "w") as f:
-        json.dump(truth(everything, skewed=[skew]), f, indent=1, ensure_ascii=False)
+        json.dump(t, f, indent=1, ensure_ascii=False)
         f.write("\n")
     with open(os.path.join(OUT, "README.txt"), "w") as f:
         f.write("Synthetic Exchange SMTP protocol logs for trying exlog; made by scripts/make_sample_logs.py.\n"

@@ -6,7 +6,9 @@ use crate::events::Events;
 use crate::pipeline::{self, Files, Keep, Scanned};
 use crate::report::{self, Kind, Reports};
 use crate::{EXIT_FATAL, EXIT_OK, EXIT_PARTIAL, input, output, partial, progress};
-use std::io::{IsTerminal, Write};
+use crate::inventory::{self, Inventory};
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -89,6 +91,7 @@ fn execute(args: &Args, merging: bool) -> anyhow::Result<u8> {
         warnings: gathered_warnings,
     } = gathered;
     config.plan.events = None;
+    let inventory = load_inventory(&walk.inventories, &config.inventory);
     if let Some(events) = events {
         let events = Arc::into_inner(events).expect("the scan is over");
         events.finish().map_err(anyhow::Error::msg)?;
@@ -102,11 +105,19 @@ fn execute(args: &Args, merging: bool) -> anyhow::Result<u8> {
     }
     scanned.sum_parts();
 
-    let mut reports = build_reports(&config, &pool, &mut scanned, &rpt);
+    let mut reports = build_reports(&config, &pool, &mut scanned, &rpt, &inventory);
     reports.summary.elapsed_seconds = started.elapsed().as_secs_f64();
     let (mut errors, mut warnings) = messages(&walk.files, &scanned);
     errors.extend(gathered_errors);
+    errors.extend(inventory.errors.iter().cloned());
     warnings.extend(gathered_warnings);
+    warnings.extend(inventory.warnings.iter().cloned());
+    if let Some(inv) = &inventory.inventory {
+        let mut options = config.report_options();
+        options.inventory = Some(inv.clone());
+        let coverage = report::coverage::servers(&scanned.tally, &reports.summary.servers, &options);
+        warnings.extend(report::coverage::inventory_warnings(&coverage, inv));
+    }
     warnings.extend(rpt.warnings.iter().cloned());
     warnings.extend(filter_warnings(&config, &scanned, &reports.summary));
     let partial = !walk.problems.is_empty()
@@ -176,16 +187,21 @@ fn build_reports(
     pool: &rayon::ThreadPool,
     scanned: &mut Scanned,
     rpt: &crate::tlsrpt::Read,
+    inventory: &Loaded,
 ) -> Reports {
     let wanted = |k: Kind| match config.format {
         _ if config.to_dir => true,
         Format::Json | Format::Xlsx | Format::Html => true,
         Format::Table if config.overview => {
-            matches!(k, Kind::Connector | Kind::Readiness | Kind::HttpApp)
+            matches!(
+                k,
+                Kind::Connector | Kind::Readiness | Kind::Coverage | Kind::HttpApp
+            )
         }
         _ => k == config.kind,
     };
-    let options = config.report_options();
+    let mut options = config.report_options();
+    options.inventory = inventory.inventory.clone();
     let mut reports =
         pool.install(|| Reports::build_some(&scanned.tally, &scanned.servers, &options, wanted));
     pool.install(|| sort_kept(scanned));
@@ -199,6 +215,69 @@ fn build_reports(
         ));
     }
     reports
+}
+
+/// The connector inventory read from the inputs and `--inventory`, with
+/// what went wrong (each message names its file).
+#[derive(Default)]
+struct Loaded {
+    inventory: Option<Arc<Inventory>>,
+    errors: Vec<String>,
+    warnings: Vec<String>,
+}
+
+/// The most of an inventory file read: Exchange has hundreds of connectors
+/// at most, a few KB each.
+const INVENTORY_LIMIT: u64 = 64 << 20;
+
+/// Reads every `.csv` found whose header makes it an inventory (one named
+/// on the command line that is not one is an error), and each
+/// `--inventory` file (which must be one).
+fn load_inventory(found: &[(PathBuf, bool)], named: &[PathBuf]) -> Loaded {
+    let mut loaded = Loaded::default();
+    let mut inv = Inventory::default();
+    let mut warnings = Vec::new();
+    let mut any = false;
+    let candidates = found
+        .iter()
+        .map(|(p, n)| (p, *n))
+        .chain(named.iter().map(|p| (p, true)));
+    for (path, named) in candidates {
+        let bytes = match read_limited(path) {
+            Ok(b) => b,
+            Err(e) => {
+                loaded.errors.push(format!("{}: cannot read: {e}", path.display()));
+                continue;
+            }
+        };
+        if !inventory::is_inventory(&bytes) {
+            if named {
+                loaded.errors.push(format!(
+                    "{}: not a connector inventory: its header holds no Identity and \
+                     ProtocolLoggingLevel columns (see the README's Get-ReceiveConnector command)",
+                    path.display()
+                ));
+            }
+            continue;
+        }
+        match inventory::read_file(path, &bytes, &mut inv, &mut warnings) {
+            Ok(()) => any = true,
+            Err(e) => loaded
+                .errors
+                .push(format!("{e}; the logs are counted without this inventory file")),
+        }
+    }
+    loaded.warnings = warnings.iter().map(|w| w.to_string()).collect();
+    loaded.inventory = any.then(|| Arc::new(inv));
+    loaded
+}
+
+fn read_limited(path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(INVENTORY_LIMIT)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// Reads and combines the partial results named as paths, and takes on

@@ -170,6 +170,19 @@ pub struct Args {
     #[arg(help_heading = "Filters", long)]
     pub exclude_internal: bool,
 
+    /// The connector inventory: a CSV that Get-ReceiveConnector or
+    /// Get-SendConnector exported (see the README's commands). Any .csv
+    /// among the PATHs whose header holds Identity and
+    /// ProtocolLoggingLevel is read as one too.
+    #[arg(help_heading = "Coverage", long, value_name = "FILE")]
+    pub inventory: Vec<PathBuf>,
+
+    /// Leave a connector you know to be unused out of the coverage rule
+    /// (a glob, any case, matched against SERVER\Name for receive
+    /// connectors and the name for send connectors; repeatable).
+    #[arg(help_heading = "Coverage", long, value_name = "GLOB")]
+    pub ignore_connector: Vec<String>,
+
     /// Output format [default: table when stdout is a terminal, else csv;
     /// with -o FILE, from its extension: .xlsx, .json, .html, else csv].
     #[arg(help_heading = "Output", long, value_enum)]

@@ -35,6 +35,10 @@ pub struct Config {
     pub scan_flags: ScanFlags,
     /// `--events`: the Parquet file, or a folder for one file per server.
     pub events: Option<PathBuf>,
+    /// `--inventory`: connector inventories named on the command line.
+    pub inventory: Vec<PathBuf>,
+    /// `--ignore-connector`.
+    pub ignore_connector: Vec<filter::Glob>,
 }
 
 impl Config {
@@ -128,6 +132,12 @@ impl Config {
             .map(|p| filter::Glob::new(p))
             .collect::<Result<_, _>>()
             .map_err(|e| format!("--server: {e}"))?;
+        let ignore_connector = args
+            .ignore_connector
+            .iter()
+            .map(|p| filter::Glob::new(p))
+            .collect::<Result<_, _>>()
+            .map_err(|e| format!("--ignore-connector: {e}"))?;
         let scan_flags = ScanFlags {
             sessions: with_sessions,
             since: filters.since.clone(),
@@ -135,6 +145,8 @@ impl Config {
             filters: filter_flags(args),
         };
         Ok(Config {
+            inventory: args.inventory.clone(),
+            ignore_connector,
             scan_flags,
             paths: args.paths.clone(),
             kind,
@@ -235,6 +247,10 @@ impl Config {
             sessions: self.with_sessions(),
             since: ms(&self.plan.filters.since),
             until: ms(&self.plan.filters.until),
+            inventory: None,
+            ignore_connector: self.ignore_connector.clone(),
+            connector: self.plan.filters.connector.clone(),
+            direction: self.plan.filters.direction,
         }
     }
 

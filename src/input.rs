@@ -36,6 +36,14 @@ pub struct Walk {
     /// TLS-RPT reports (`.json`, `.json.gz`, or inside a `.zip`): small
     /// documents read whole, apart from the logs.
     pub reports: Vec<Report>,
+    /// `.csv` files that may be a connector inventory (their header
+    /// decides), and whether each was named on the command line.
+    pub inventories: Vec<(PathBuf, bool)>,
+}
+
+/// A `.csv` name (any case): a possible connector inventory.
+pub fn is_csv_name(name: &str) -> bool {
+    name.len() > 4 && name[name.len() - 4..].eq_ignore_ascii_case(".csv")
 }
 
 /// A TLS-RPT report to read: a file, or a gzip file or zip entry.
@@ -142,6 +150,10 @@ fn packed_head_hash(p: &Packed) -> Option<u64> {
 /// `root`): a gzip file as one stream, a zip archive as its log entries,
 /// anything else as a plain file. `named`: given on the command line.
 fn add(walk: &mut Walk, path: &Path, name: &str, size: u64, root: &Path, named: bool) {
+    if is_csv_name(name) {
+        walk.inventories.push((path.to_path_buf(), named));
+        return;
+    }
     if is_report_name(name, named) {
         walk.reports.push(Report {
             path: path.to_path_buf(),
@@ -281,7 +293,7 @@ pub fn collect(paths: &[PathBuf]) -> Walk {
             let packed = archive::is_zip_name(&name)
                 || (archive::is_gzip_name(&name) && is_log_name(&name[..name.len() - 3]));
             let iis = crate::parse::w3c::is_iis_name(&name);
-            let report = is_report_name(&name, false);
+            let report = is_report_name(&name, false) || is_csv_name(&name);
             if !is_log_name(&name) && !packed && !iis && !report {
                 continue;
             }

@@ -9,14 +9,14 @@
 
 use crate::filter::Filters;
 use crate::input::Input;
-use crate::parse::{Direction, Row, fields, sniff, tls};
+use crate::parse::{Direction, Row, Service, Sniff, fields, sniff, tls};
 use crate::reader::Source;
 use crate::scan::{FileCtx, scan_range, scan_sessions};
 use crate::servers::{self, Servers};
 use crate::session::Session;
 use crate::session::stitch::{Fragment, Note, stitch};
 use crate::sorted_lines::{SPILL_AT, SortedLines};
-use crate::tally::{Bounds, ServerId, Tally};
+use crate::tally::{Bounds, FileStats, ServerId, Tally};
 use indicatif::ProgressBar;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -84,6 +84,8 @@ pub struct Order {
 pub struct SinkContext<'a> {
     pub servers: &'a Servers,
     pub folders: &'a [PathBuf],
+    /// The transport service of each folder, by its path.
+    pub services: Vec<Option<Service>>,
 }
 
 /// Takes counted sessions as they finish (`--events`), from any worker,
@@ -330,6 +332,8 @@ impl Worker {
         if !self.scanned.tally.session(&s, server, &plan.filters) {
             return;
         }
+        let service = ctx.services.get(folder).copied().flatten();
+        self.scanned.tally.note_service(server, &s, service);
         if let Some(sink) = &plan.events {
             let batch = self.batch.get_or_insert_with(|| sink.batch());
             batch.add(&s, server, folder, ctx);
@@ -463,6 +467,10 @@ pub fn scan(inputs: &impl Inputs, plan: &Plan, progress: &ProgressBar) -> Scanne
     let ctx = SinkContext {
         servers: &servers,
         folders: &folder_paths,
+        services: folder_paths
+            .iter()
+            .map(|f| Service::from_path(&f.to_string_lossy()))
+            .collect(),
     };
     let stitched = units.len();
     // Each thread takes the next unit from one queue, so units finish in
@@ -816,6 +824,7 @@ fn run_stream(
             details: !matches!(plan.keep, Keep::Nothing),
         };
         worker.scanned.tally.file(id).direction = direction;
+        note_origin(worker.scanned.tally.file(id), input, &sniffed);
         let mut base = 0usize;
         loop {
             // Whole lines now; the rest waits for the next block (all of
@@ -897,6 +906,7 @@ fn open<'b>(
         return None;
     }
     let input = &inputs.inputs()[id];
+    note_origin(tally.file(id), input, &sniffed);
     let direction = sniffed
         .direction
         .or(input.name_direction)
@@ -912,6 +922,13 @@ fn open<'b>(
         None => Bounds::until(plan.now_ms),
     };
     Some((bytes, direction, bounds, false))
+}
+
+/// What a file's path and header say of where it came from: the transport
+/// service (its folder) and Exchange's version (its header).
+fn note_origin(stats: &mut FileStats, input: &Input, sniffed: &Sniff) {
+    stats.service = Service::from_path(&input.path.to_string_lossy());
+    stats.exchange_major = sniffed.exchange_major;
 }
 
 /// The direction that the role of the first TLS success line in `data`

@@ -10,7 +10,7 @@ use crate::filter::Filters;
 use crate::parse::fields::RowError;
 use crate::parse::stamp::Key;
 use crate::parse::tls::Version;
-use crate::parse::{Direction, Stamp};
+use crate::parse::{Direction, Service, Stamp};
 use crate::session::{Class, Session, TlsEvent};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::hash_map::Entry;
@@ -169,10 +169,23 @@ pub struct ConnectorCounts {
     /// Readiness marks (see [`Mark`]), in no order.
     #[serde(with = "crate::wire::deltas")]
     pub marks: Vec<u64>,
+    /// The services whose logs hold its sessions: a bit per
+    /// [`Service`] (by `Service as u8`), and [`ConnectorCounts::UNKNOWN`]
+    /// for a folder whose path does not say.
+    pub services: u8,
 }
 
 impl ConnectorCounts {
+    /// The bit of [`ConnectorCounts::services`] for logs of no known service.
+    pub const UNKNOWN: u8 = 1 << 7;
+
+    /// The bit of `service` (or of an unknown one).
+    pub fn service_bit(service: Option<Service>) -> u8 {
+        service.map_or(Self::UNKNOWN, |s| 1 << s as u8)
+    }
+
     fn add(&mut self, o: ConnectorCounts) {
+        self.services |= o.services;
         self.tls.add(&o.tls);
         self.sessions.add(o.sessions);
         self.legacy_sessions += o.legacy_sessions;
@@ -310,6 +323,14 @@ pub struct FileStats {
     /// Session ids that began again while (or right after) a session of
     /// the same id was open: a restarted counter or duplicated rows.
     pub restarts: u64,
+    /// The UTC days (since 1970) on which the file has records, clock skew
+    /// left out, ascending: readiness needs every day of its window.
+    pub days: Vec<i32>,
+    /// The transport service whose log folder holds the file, by its path.
+    pub service: Option<Service>,
+    /// Exchange's major version, from the `#Version:` header (14 is
+    /// Exchange 2010, whose default connectors differ).
+    pub exchange_major: Option<u16>,
 }
 
 impl FileStats {
@@ -345,6 +366,27 @@ impl FileStats {
             (a, b) => a.or(b),
         };
         self.restarts += other.restarts;
+        for day in other.days {
+            self.add_day(day);
+        }
+        self.service = self.service.or(other.service);
+        self.exchange_major = self.exchange_major.or(other.exchange_major);
+    }
+
+    /// Takes `day` into [`FileStats::days`], keeping them sorted.
+    fn add_day(&mut self, day: i32) {
+        if let Err(at) = self.days.binary_search(&day) {
+            self.days.insert(at, day);
+        }
+    }
+
+    /// Takes the day of a record key into [`FileStats::days`]: called only
+    /// when the key's day differs from the days at the covered span's ends.
+    #[cold]
+    fn note_day(&mut self, k: &Key) {
+        if let Some(ms) = Stamp::from_key(k).millis() {
+            self.add_day(ms.div_euclid(86_400_000) as i32);
+        }
     }
 
     /// The first record (clock skew left out).
@@ -369,21 +411,29 @@ impl FileStats {
         // Records come in time order: most are past the last one, so one
         // comparison with it and one with the upper bound decide. Inside
         // what is covered is inside the bounds (they are an interval).
+        // A key's day is its first ten bytes: the first word and the top
+        // two bytes of the second. A day not at either end of the span is
+        // new only where the span crosses midnight, which is rare.
+        let day = |k: &Key| (k[0], k[1] >> 48);
+        let mut new_day = false;
         let fits = match &mut self.cover {
             Some((first, last)) => {
                 if k > *last {
                     let ok = k <= bounds.to;
                     if ok {
+                        new_day = day(&k) != day(last);
                         *last = k;
                     }
                     ok
                 } else if k < *first {
                     let ok = k >= bounds.from;
                     if ok {
+                        new_day = day(&k) != day(first);
                         *first = k;
                     }
                     ok
                 } else {
+                    new_day = day(&k) != day(last) && day(&k) != day(first);
                     true
                 }
             }
@@ -391,10 +441,14 @@ impl FileStats {
                 let ok = bounds.from <= k && k <= bounds.to;
                 if ok {
                     self.cover = Some((k, k));
+                    new_day = true;
                 }
                 ok
             }
         };
+        if new_day {
+            self.note_day(&k);
+        }
         if !fits {
             self.skew(offset, stamp);
         }
@@ -851,6 +905,12 @@ impl Tally {
     ) -> &mut ConnectorCounts {
         let map = &mut self.connector.entry(server).or_default()[dir.index()];
         entry(map, connector)
+    }
+
+    /// Notes the service whose logs held a counted session (coverage).
+    pub fn note_service(&mut self, server: ServerId, s: &Session, service: Option<Service>) {
+        let c = self.place(server, s.direction, &s.connector);
+        c.services |= ConnectorCounts::service_bit(service);
     }
 
     /// Counts one successful negotiation.

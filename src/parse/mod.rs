@@ -69,6 +69,54 @@ impl Direction {
     }
 }
 
+/// The transport service that wrote a protocol log. Exchange writes all
+/// receive connectors of one service into the same files, so the folder
+/// tells the service and the connector-id the connector.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+pub enum Service {
+    /// The Front End Transport service (`FrontEnd\ProtocolLog`).
+    FrontEnd,
+    /// The Transport service (`Hub\ProtocolLog`; Exchange 2010's one
+    /// service, `Logs\ProtocolLog`).
+    Hub,
+    /// The Mailbox Transport services (`Mailbox\ProtocolLog`).
+    Mailbox,
+}
+
+impl Service {
+    pub const ALL: [Service; 3] = [Service::FrontEnd, Service::Hub, Service::Mailbox];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Service::FrontEnd => "FrontEnd",
+            Service::Hub => "Hub",
+            Service::Mailbox => "Mailbox",
+        }
+    }
+
+    /// The service of a log by the folder above its `ProtocolLog` folder
+    /// (any case, `/` or `\\`): `FrontEnd`, `Hub`, `Mailbox`, or Exchange
+    /// 2010's `Logs`. `None` when the path does not say (a flat copy).
+    pub fn from_path(path: &str) -> Option<Service> {
+        let parts: Vec<&str> = path.split(['/', '\\']).collect();
+        let at = parts
+            .iter()
+            .rposition(|p| p.eq_ignore_ascii_case("ProtocolLog"))?;
+        let above = parts.get(at.checked_sub(1)?)?;
+        [
+            ("FrontEnd", Service::FrontEnd),
+            ("Hub", Service::Hub),
+            ("Mailbox", Service::Mailbox),
+            ("Logs", Service::Hub),
+        ]
+        .into_iter()
+        .find(|(name, _)| above.eq_ignore_ascii_case(name))
+        .map(|(_, s)| s)
+    }
+}
+
 /// The time a log's name gives, as `[start, end)` in ms since 1970:
 /// the hour of `RECVyyyyMMddHH-N.LOG`, the day of `RECVyyyyMMdd-N.LOG`.
 pub fn name_time(name: &str) -> Option<(i64, i64)> {
@@ -138,6 +186,8 @@ pub struct Sniff {
     pub not_a_log: Option<String>,
     /// The `#Date:` header (ms since 1970): when the file was created.
     pub date: Option<i64>,
+    /// The major version of the `#Version:` header (15 for `15.0.0.0`).
+    pub exchange_major: Option<u16>,
 }
 
 /// How much of a file's start is looked at to tell a log from garbage.
@@ -170,6 +220,9 @@ pub fn sniff(data: &[u8]) -> Sniff {
                 }
             } else if let Some(v) = line.strip_prefix(b"#Date:") {
                 sniff.date = stamp::millis(v.trim_ascii());
+            } else if let Some(v) = line.strip_prefix(b"#Version:") {
+                let major = v.trim_ascii().split(|&b| b == b'.').next().unwrap_or(b"");
+                sniff.exchange_major = std::str::from_utf8(major).ok().and_then(|m| m.parse().ok());
             }
             continue;
         }

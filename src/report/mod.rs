@@ -1,6 +1,7 @@
 //! Reports: sorted rows built once from the merged tally, then written as
 //! CSV, JSON or a terminal table. Writers are pure (rows in, bytes out).
 
+pub mod coverage;
 pub mod csv;
 pub mod html;
 pub mod http;
@@ -18,7 +19,7 @@ use crate::parse::{Direction, Stamp};
 use crate::servers::Servers;
 use crate::tally::{Tally, VersionCounts};
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The reports `--by` can pick.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,6 +44,8 @@ pub enum Kind {
     HttpApp,
     /// TLS-RPT aggregate reports: outbound TLS as receiving domains saw it.
     Tlsrpt,
+    /// Per connector of each server: what the logs cover, and what not.
+    Coverage,
 }
 
 impl Kind {
@@ -60,6 +63,7 @@ impl Kind {
             Kind::HttpClient => "http-client",
             Kind::HttpApp => "http-app",
             Kind::Tlsrpt => "tlsrpt",
+            Kind::Coverage => "coverage",
         }
     }
 
@@ -78,11 +82,12 @@ impl Kind {
             Kind::HttpClient => "IIS logs: HTTPS clients (IP and user agent) by TLS version",
             Kind::HttpApp => "IIS logs: requests per Exchange application by TLS version",
             Kind::Tlsrpt => "TLS-RPT reports: per policy and failure detail",
+            Kind::Coverage => "per connector of each server: logged on every day of the window?",
         }
     }
 
     /// Every report, in the order of the JSON document and `-o DIR/`.
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 13] = [
         Kind::Connector,
         Kind::Remote,
         Kind::Cipher,
@@ -90,6 +95,7 @@ impl Kind {
         Kind::Session,
         Kind::Day,
         Kind::Readiness,
+        Kind::Coverage,
         Kind::Server,
         Kind::Legacy,
         Kind::HttpClient,
@@ -254,6 +260,10 @@ pub struct ServerInfo {
     /// Both directions, and each (receive, send).
     pub coverage: Coverage,
     pub by_direction: [Coverage; 2],
+    /// The days with records of each service folder of its SMTP logs.
+    pub days: coverage::ServiceDays,
+    /// Exchange's major version, from the logs' headers (the highest).
+    pub exchange_major: Option<u16>,
 }
 
 /// How reports are built.
@@ -269,6 +279,14 @@ pub struct Options {
     /// `--since`/`--until` (ms): the covered time is clipped to them.
     pub since: Option<i64>,
     pub until: Option<i64>,
+    /// The connector inventory (`--inventory`, or found among the inputs).
+    pub inventory: Option<std::sync::Arc<crate::inventory::Inventory>>,
+    /// `--ignore-connector`: connectors left out of the coverage rule.
+    pub ignore_connector: Vec<crate::filter::Glob>,
+    /// `--connector` and `--direction`: connectors outside them are not
+    /// part of a coverage.
+    pub connector: Vec<crate::filter::Glob>,
+    pub direction: Option<Direction>,
 }
 
 impl Options {
@@ -280,7 +298,26 @@ impl Options {
             sessions,
             since: None,
             until: None,
+            inventory: None,
+            ignore_connector: Vec::new(),
+            connector: Vec::new(),
+            direction: None,
         }
+    }
+
+    /// Whether a connector (`SERVER\Name` or a send connector's name) is
+    /// inside `--direction` and `--connector`.
+    pub fn considers(&self, direction: Direction, identity: &str) -> bool {
+        self.direction.is_none_or(|d| d == direction)
+            && (self.connector.is_empty()
+                || self.connector.iter().any(|g| g.matches(identity.as_bytes())))
+    }
+
+    /// Whether `--ignore-connector` names a connector.
+    pub fn ignores(&self, _direction: Direction, identity: &str) -> bool {
+        self.ignore_connector
+            .iter()
+            .any(|g| g.matches(identity.as_bytes()))
     }
 }
 
@@ -344,6 +381,7 @@ impl Reports {
                     }
                     Kind::HttpApp => http::apps(&Tally::default(), &Servers::default()).columns,
                     Kind::Tlsrpt => TLSRPT_COLUMNS.to_vec(),
+                    Kind::Coverage => coverage::COLUMNS.to_vec(),
                     _ => Vec::new(),
                 },
                 rows: Vec::new(),
@@ -395,13 +433,16 @@ impl Reports {
         summary.servers = server_infos(tally, servers, options);
         let sessions = options.sessions;
         let infos = &summary.servers;
-        let builders: [(Kind, &dyn Fn() -> Table); 10] = [
+        let builders: [(Kind, &dyn Fn() -> Table); 11] = [
             (Kind::Connector, &|| connector(tally)),
             (Kind::Remote, &|| remote(tally)),
             (Kind::Cipher, &|| cipher(tally)),
             (Kind::Failure, &|| failure(tally, servers)),
             (Kind::Day, &|| sessions::day(tally)),
             (Kind::Readiness, &|| readiness::table(tally, infos, options)),
+            (Kind::Coverage, &|| {
+                coverage::table(&coverage::servers(tally, infos, options))
+            }),
             (Kind::Server, &|| server::table(tally, infos)),
             (Kind::Legacy, &|| legacy::table(tally, servers)),
             (Kind::HttpClient, &|| http::clients(tally, servers)),
@@ -465,14 +506,6 @@ fn server_infos(tally: &Tally, servers: &Servers, options: &Options) -> Vec<Serv
         }
         info.files += 1;
         info.bytes += f.bytes;
-        let clip = |ms: Option<i64>| {
-            let ms = ms?;
-            let ms = options.since.map_or(ms, |s| ms.max(s));
-            Some(options.until.map_or(ms, |u| ms.min(u - 1)))
-        };
-        let first = clip(f.first_record().and_then(|s| s.millis()));
-        let last = clip(f.last_record().and_then(|s| s.millis()));
-        info.coverage.add(first, last);
         // IIS logs cover the server, not an SMTP direction.
         let dirs: &[Direction] = match f.direction {
             _ if f.iis_crypt.is_some() => &[],
@@ -480,6 +513,38 @@ fn server_infos(tally: &Tally, servers: &Servers, options: &Options) -> Vec<Serv
             Some(Direction::Send) => &[Direction::Send],
             None => &Direction::ALL,
         };
+        if !dirs.is_empty() {
+            info.exchange_major = info.exchange_major.max(f.exchange_major);
+        }
+        // A service folder read counts even with no record kept: its
+        // connectors were read, and its days are gaps.
+        let kept_days: BTreeSet<i64> = f
+            .days
+            .iter()
+            .map(|&d| i64::from(d))
+            .filter(|&d| kept_day(d, options))
+            .collect();
+        for d in dirs {
+            let days = info.days.entry((*d, f.service)).or_default();
+            days.extend(kept_days.iter().copied());
+        }
+        let (Some(first), Some(last)) = (
+            f.first_record().and_then(|s| s.millis()),
+            f.last_record().and_then(|s| s.millis()),
+        ) else {
+            continue;
+        };
+        // --since and --until never invent coverage: a file whose records
+        // all lie outside them covers nothing.
+        if options.since.is_some_and(|s| last < s) || options.until.is_some_and(|u| first >= u) {
+            continue;
+        }
+        let clip = |ms: i64| {
+            let ms = options.since.map_or(ms, |s| ms.max(s));
+            Some(options.until.map_or(ms, |u| ms.min(u - 1)))
+        };
+        let (first, last) = (clip(first), clip(last));
+        info.coverage.add(first, last);
         for d in dirs {
             info.by_direction[d.index()].add(first, last);
         }
@@ -488,6 +553,13 @@ fn server_infos(tally: &Tally, servers: &Servers, options: &Options) -> Vec<Serv
     let mut seen = seen.into_iter();
     infos.retain(|_| seen.next().unwrap_or(false));
     infos
+}
+
+/// Whether a day (since 1970) is inside `--since` and `--until`.
+fn kept_day(day: i64, options: &Options) -> bool {
+    const DAY: i64 = 86_400_000;
+    options.since.is_none_or(|s| day >= s.div_euclid(DAY))
+        && options.until.is_none_or(|u| day <= (u - 1).div_euclid(DAY))
 }
 
 fn connector(tally: &Tally) -> Table {

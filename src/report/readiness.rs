@@ -20,6 +20,7 @@
 //! requests in place of sessions, and the server's status is the worst of
 //! its sources (SMTP, each site): Schannel serves them all.
 
+use super::coverage::{self, ranges_text};
 use super::{Cell, Coverage, Kind, Options, ServerInfo, Table, text, time_cell};
 use crate::parse::Direction;
 use crate::parse::stamp::format_millis;
@@ -27,7 +28,7 @@ use crate::parse::tls::Version;
 use crate::tally::{ConnectorCounts, HttpsEvidence, Mark, Tally};
 use std::collections::{BTreeMap, BTreeSet};
 
-pub const COLUMNS: [&str; 17] = [
+pub const COLUMNS: [&str; 19] = [
     "scope",
     "direction",
     "server",
@@ -36,6 +37,8 @@ pub const COLUMNS: [&str; 17] = [
     "coverage_from",
     "coverage_to",
     "coverage_days",
+    "days_with_logs",
+    "missing_days",
     "sessions",
     "negotiations",
     "legacy_sessions",
@@ -61,13 +64,21 @@ pub struct Window {
 
 impl Window {
     /// The window of a server whose logs cover `coverage`: it ends at
-    /// `--as-of` if given, else at the server's own latest record.
+    /// `--as-of` if given, else at the server's own latest record, and
+    /// holds the `--window-days` calendar days (UTC) up to that day: 14
+    /// days to 2024-03-07 11:00 are 2024-02-23 00:00 to 2024-03-07 11:00.
     pub fn of(coverage: &Coverage, options: &Options) -> Option<Window> {
         let to = options.as_of.or(coverage.last)?;
+        let days = i64::from(options.window_days.max(1)) - 1;
         Some(Window {
-            from: to - i64::from(options.window_days) * DAY_MS,
+            from: (to.div_euclid(DAY_MS) - days) * DAY_MS,
             to,
         })
+    }
+
+    /// The window's days, as day numbers (days since 1970), oldest first.
+    pub fn days(&self) -> std::ops::RangeInclusive<i64> {
+        self.from.div_euclid(DAY_MS)..=self.to.div_euclid(DAY_MS)
     }
 
     fn contains(&self, ms: i64) -> bool {
@@ -222,14 +233,46 @@ fn old_tls_before(sentence: &mut String, status: Status, last: Option<i64>, verb
     }
 }
 
+/// The days of a window with logs, and the days without: what an SMTP
+/// verdict needs of coverage.
+#[derive(Clone, Debug, Default)]
+pub struct Days {
+    pub with_logs: u64,
+    pub missing: Vec<i64>,
+    /// Blind connectors and other reasons the logs cannot speak for the
+    /// scope, each a clause of the verdict.
+    pub blind: Vec<String>,
+    /// Clauses on connectors `--ignore-connector` took out.
+    pub ignored: Vec<String>,
+}
+
+impl Days {
+    /// `logs missing for 13 of 14 days (2024-02-23 to 2024-03-06)`.
+    fn gap(&self) -> Option<String> {
+        if self.missing.is_empty() {
+            return None;
+        }
+        let of = self.with_logs + self.missing.len() as u64;
+        Some(format!(
+            "logs missing for {} of {} ({})",
+            self.missing.len(),
+            plural(of, "day", "days"),
+            ranges_text(&self.missing)
+        ))
+    }
+}
+
 /// The status and the sentence that says why.
 fn verdict(
     ev: &Evidence,
     coverage: &Coverage,
+    days_seen: &Days,
     window: Option<Window>,
     options: &Options,
 ) -> (Status, String) {
     let days = options.window_days;
+    let mut blind: Vec<String> = days_seen.gap().into_iter().collect();
+    blind.extend(days_seen.blind.iter().cloned());
     let (status, mut sentence) = match (window, coverage.first, coverage.last) {
         _ if ev.legacy > 0 => {
             let mut versions: Vec<Version> = ev.remotes.values().filter_map(|r| r.1).collect();
@@ -260,9 +303,14 @@ fn verdict(
                 ),
             )
         }
-        _ if let Some(gap) = coverage_gap(coverage, window, options) => {
-            (Status::InsufficientData, gap)
-        }
+        (None, _, _) | (_, None, _) | (_, _, None) => (
+            Status::InsufficientData,
+            "insufficient data: no records".to_string(),
+        ),
+        _ if !blind.is_empty() => (
+            Status::InsufficientData,
+            format!("insufficient data: {}", blind.join("; ")),
+        ),
         _ if ev.modern == 0 && ev.other > 0 => (
             Status::InsufficientData,
             format!(
@@ -283,13 +331,14 @@ fn verdict(
                 minute(w.to)
             ),
         ),
-        // No window is a coverage gap (no records), decided above.
-        (None, _, _) => (
-            Status::InsufficientData,
-            "insufficient data: no records".to_string(),
-        ),
     };
     old_tls_before(&mut sentence, status, ev.last_legacy, "negotiated");
+    if !days_seen.ignored.is_empty() {
+        sentence.push_str(&format!(
+            "; left out by --ignore-connector: {}",
+            days_seen.ignored.join(", ")
+        ));
+    }
     if ev.plaintext > 0 {
         sentence.push_str(&format!(
             "; {} sent mail or credentials in clear",
@@ -450,6 +499,7 @@ fn row(
     (status, sentence): (Status, String),
     counts: &Counts,
     coverage: &Coverage,
+    days_seen: &Days,
     window: Option<Window>,
 ) -> Vec<Cell> {
     let days = match (coverage.first, coverage.last) {
@@ -465,6 +515,8 @@ fn row(
         time_cell(coverage.first),
         time_cell(coverage.last),
         Cell::Hundredths(days),
+        Cell::Count(days_seen.with_logs),
+        Cell::Count(days_seen.missing.len() as u64),
         Cell::Count(counts.sessions),
         Cell::Count(counts.negotiations),
         Cell::Count(counts.legacy_sessions),
@@ -481,101 +533,243 @@ fn row(
 /// covers them all), then one per connector of each direction on it, then
 /// one per IIS site.
 pub fn table(tally: &Tally, servers: &[ServerInfo], options: &Options) -> Table {
+    let coverage = coverage::servers(tally, servers, options);
     let mut rows = Vec::new();
     for info in servers {
-        let name = info.name.as_str();
-        let window = Window::of(&info.coverage, options);
-        let maps = tally.connector.get(&info.id);
-        let mut smtp_coverage = Coverage::default();
-        for c in &info.by_direction {
-            smtp_coverage.add(c.first, c.last);
-        }
-        let mut sites: Vec<(&str, &HttpsEvidence)> = tally
-            .https
-            .iter()
-            .filter(|((server, _), _)| *server == info.id)
-            .map(|((_, site), e)| (&**site, e))
-            .collect();
-        sites.sort_unstable_by_key(|(site, _)| *site);
-        let smtp = maps.is_some() || smtp_coverage.first.is_some();
-        if !smtp && sites.is_empty() {
+        let Some(cov) = coverage.iter().find(|c| c.id == Some(info.id)) else {
             continue;
-        }
-        let mut all = Evidence::default();
-        let mut connector_rows = Vec::new();
-        for d in Direction::ALL {
-            let Some(map) = maps.map(|m| &m[d.index()]) else {
-                break;
-            };
-            let mut keys: Vec<&[u8]> = map.keys().map(|k| &**k).collect();
-            keys.sort_unstable();
-            for k in keys {
-                // No record time to count back from: every row says so.
-                let mut ev = Evidence::default();
-                if let Some(w) = window {
-                    ev.add(&map[k], &w);
-                    all.add(&map[k], &w);
-                }
-                let coverage = &info.by_direction[d.index()];
-                connector_rows.push(row(
-                    Scope("connector", Some(d), name, text(k)),
-                    verdict(&ev, coverage, window, options),
-                    &Counts::smtp(&ev),
-                    coverage,
-                    window,
-                ));
-            }
-        }
-        let mut parts = Vec::new();
-        if smtp {
-            parts.push((
-                "SMTP".to_string(),
-                verdict(&all, &smtp_coverage, window, options),
-            ));
-        }
-        for (site, e) in &sites {
-            let h = window.map(|w| HttpsWindow::of(e, &w)).unwrap_or_default();
-            let coverage = Coverage {
-                first: e.cover.map(|c| c.0 * 1000),
-                last: e.cover.map(|c| c.1 * 1000),
-            };
-            let judged = https_verdict(&h, &coverage, window, options);
-            parts.push((format!("HTTPS {site}"), judged.clone()));
-            connector_rows.push(row(
-                Scope("https", None, name, Cell::Text((*site).into())),
-                judged,
-                &Counts::https(&h),
-                &coverage,
-                window,
-            ));
-        }
-        // The server is as ready as its least ready source; with one
-        // source its sentence is that source's.
-        let status = parts
-            .iter()
-            .map(|(_, (s, _))| *s)
-            .max_by_key(|s| s.rank())
-            .unwrap_or(Status::InsufficientData);
-        let sentence = match &parts[..] {
-            [(_, (_, one))] => one.clone(),
-            _ => parts
-                .iter()
-                .map(|(source, (_, s))| format!("{source}: {s}"))
-                .collect::<Vec<_>>()
-                .join(" | "),
         };
-        rows.push(row(
-            Scope("server", None, name, Cell::Text("".into())),
-            (status, sentence),
-            &Counts::smtp(&all),
-            &info.coverage,
-            window,
-        ));
-        rows.extend(connector_rows);
+        rows.extend(server_rows(tally, info, cov, options));
     }
     Table {
         kind: Kind::Readiness,
         columns: COLUMNS.to_vec(),
         rows,
+    }
+}
+
+/// The IIS sites of a server, by name.
+fn sites_of(tally: &Tally, server: u32) -> Vec<(&str, &HttpsEvidence)> {
+    let mut sites: Vec<(&str, &HttpsEvidence)> = tally
+        .https
+        .iter()
+        .filter(|((s, _), _)| *s == server)
+        .map(|((_, site), e)| (&**site, e))
+        .collect();
+    sites.sort_unstable_by_key(|(site, _)| *site);
+    sites
+}
+
+/// The server's row, then its connectors' and its sites'.
+fn server_rows(
+    tally: &Tally,
+    info: &ServerInfo,
+    cov: &coverage::Server,
+    options: &Options,
+) -> Vec<Vec<Cell>> {
+    let name = info.name.as_str();
+    let window = Window::of(&info.coverage, options);
+    let maps = tally.connector.get(&info.id);
+    let mut smtp_coverage = Coverage::default();
+    for c in &info.by_direction {
+        smtp_coverage.add(c.first, c.last);
+    }
+    let sites = sites_of(tally, info.id);
+    let server_days = server_days(cov, options);
+    let smtp = maps.is_some() || smtp_coverage.first.is_some() || !server_days.blind.is_empty();
+    if !smtp && sites.is_empty() {
+        return Vec::new();
+    }
+    let mut all = Evidence::default();
+    let mut connector_rows = Vec::new();
+    for d in Direction::ALL {
+        let Some(map) = maps.map(|m| &m[d.index()]) else {
+            break;
+        };
+        let mut keys: Vec<&[u8]> = map.keys().map(|k| &**k).collect();
+        keys.sort_unstable();
+        for k in keys {
+            // No record time to count back from: every row says so.
+            let mut ev = Evidence::default();
+            if let Some(w) = window {
+                ev.add(&map[k], &w);
+                all.add(&map[k], &w);
+            }
+            let coverage = &info.by_direction[d.index()];
+            let days = connector_days(cov, d, k);
+            connector_rows.push(row(
+                Scope("connector", Some(d), name, text(k)),
+                verdict(&ev, coverage, &days, window, options),
+                &Counts::smtp(&ev),
+                coverage,
+                &days,
+                window,
+            ));
+        }
+    }
+    let mut parts = Vec::new();
+    if smtp {
+        parts.push((
+            "SMTP".to_string(),
+            verdict(&all, &smtp_coverage, &server_days, window, options),
+        ));
+    }
+    for (site, e) in &sites {
+        let h = window.map(|w| HttpsWindow::of(e, &w)).unwrap_or_default();
+        let coverage = Coverage {
+            first: e.cover.map(|c| c.0 * 1000),
+            last: e.cover.map(|c| c.1 * 1000),
+        };
+        let judged = https_verdict(&h, &coverage, window, options);
+        parts.push((format!("HTTPS {site}"), judged.clone()));
+        connector_rows.push(row(
+            Scope("https", None, name, Cell::Text((*site).into())),
+            judged,
+            &Counts::https(&h),
+            &coverage,
+            &https_days(e, window),
+            window,
+        ));
+    }
+    // The server is as ready as its least ready source; with one
+    // source its sentence is that source's.
+    let status = parts
+        .iter()
+        .map(|(_, (s, _))| *s)
+        .max_by_key(|s| s.rank())
+        .unwrap_or(Status::InsufficientData);
+    let sentence = match &parts[..] {
+        [(_, (_, one))] => one.clone(),
+        _ => parts
+            .iter()
+            .map(|(source, (_, s))| format!("{source}: {s}"))
+            .collect::<Vec<_>>()
+            .join(" | "),
+    };
+    let mut rows = vec![row(
+        Scope("server", None, name, Cell::Text("".into())),
+        (status, sentence),
+        &Counts::smtp(&all),
+        &info.coverage,
+        &server_days,
+        window,
+    )];
+    rows.extend(connector_rows);
+    rows
+}
+
+/// The server's days, and a clause for each blind connector.
+fn server_days(cov: &coverage::Server, options: &Options) -> Days {
+    Days {
+        with_logs: cov.days_with_logs,
+        missing: cov.missing.clone(),
+        blind: cov
+            .blind()
+            .filter(|c| c.status != coverage::Status::Partial || c.sessions == 0)
+            .map(|c| blind_clause(c, &cov.name, options))
+            .chain(
+                cov.blind()
+                    .filter(|c| c.status == coverage::Status::Partial && c.sessions > 0)
+                    .filter(|c| c.missing != cov.missing)
+                    .map(|c| blind_clause(c, &cov.name, options)),
+            )
+            .collect(),
+        ignored: cov.ignored().map(|c| c.described()).collect(),
+    }
+}
+
+/// A connector row's days: those of its service.
+fn connector_days(cov: &coverage::Server, d: Direction, name: &[u8]) -> Days {
+    let name = String::from_utf8_lossy(name);
+    let c = cov
+        .connectors
+        .iter()
+        .find(|c| c.direction == d && c.identity.eq_ignore_ascii_case(&name));
+    match c {
+        Some(c) => Days {
+            with_logs: c.days_with_logs,
+            missing: c.missing.clone(),
+            ..Days::default()
+        },
+        None => Days::default(),
+    }
+}
+
+/// An IIS site's days with requests in the window (it has no services).
+fn https_days(e: &HttpsEvidence, window: Option<Window>) -> Days {
+    let Some(w) = window else {
+        return Days::default();
+    };
+    let seen: BTreeSet<i64> = e
+        .seconds
+        .iter()
+        .flat_map(|run| run.iter())
+        .map(|(sec, _)| (sec * 1000).div_euclid(DAY_MS))
+        .collect();
+    let (with_logs, missing): (Vec<i64>, Vec<i64>) = w.days().partition(|d| seen.contains(d));
+    Days {
+        with_logs: with_logs.len() as u64,
+        missing,
+        ..Days::default()
+    }
+}
+
+/// PowerShell text in double quotes: a backtick before `` ` ``, `$` and `"`
+/// so a hostile connector name cannot run anything when pasted.
+fn ps_quote(s: &str) -> String {
+    let mut out = String::from("\"");
+    for ch in s.chars() {
+        if matches!(ch, '`' | '$' | '"' | '\u{201C}' | '\u{201D}') {
+            out.push('`');
+        }
+        if !ch.is_control() {
+            out.push(ch);
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Why a connector leaves its server without evidence, and what to do.
+fn blind_clause(c: &coverage::Connector, server: &str, options: &Options) -> String {
+    use coverage::Status as S;
+    let days = plural(u64::from(options.window_days), "day", "days");
+    let what = c.described();
+    let cmdlet = match c.direction {
+        Direction::Receive => "Set-ReceiveConnector",
+        Direction::Send => "Set-SendConnector",
+    };
+    let folder = match c.direction {
+        Direction::Receive => "SmtpReceive",
+        Direction::Send => "SmtpSend",
+    };
+    match c.status {
+        S::NotLogged => format!(
+            "{what} is not logged: {cmdlet} {} -ProtocolLoggingLevel Verbose, then read {days} of its logs",
+            ps_quote(&c.identity)
+        ),
+        S::Unknown if c.source == coverage::Source::Default => format!(
+            "no rows of {what}: it does not log (Exchange's default) or was not used; turn its logging on, or give exlog the connector inventory (see README)"
+        ),
+        S::Unknown => format!(
+            "no rows of {what}, and the inventory does not say that it logs; if it does, it was not used"
+        ),
+        S::NotRead => match c.service {
+            Some(s) => format!(
+                "no {} logs of {server} were read, so nothing of {what}: add {server}'s {}\\ProtocolLog\\{folder} folder",
+                s.label(),
+                s.label()
+            ),
+            None => format!("no logs of {what} were read"),
+        },
+        _ => {
+            let of = c.days_with_logs + c.missing.len() as u64;
+            format!(
+                "{what}: logs missing for {} of {} ({})",
+                c.missing.len(),
+                plural(of, "day", "days"),
+                ranges_text(&c.missing)
+            )
+        }
     }
 }

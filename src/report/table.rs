@@ -219,6 +219,9 @@ pub fn overview(reports: &Reports, color: bool) -> String {
             );
         }
     }
+    if let Some(t) = reports.table(Kind::Coverage) {
+        out.push_str(&coverage_lines(t));
+    }
     if let Some(t) = reports.table(Kind::Readiness) {
         out.push_str("\nReadiness (per server, then per connector and IIS site):\n");
         let col = |name: &str| t.columns.iter().position(|c| *c == name);
@@ -248,6 +251,40 @@ pub fn overview(reports: &Reports, color: bool) -> String {
                 );
             }
         }
+    }
+    out
+}
+
+/// Per server: how many of its connectors the logs cover, and the blind
+/// ones with their status (`--by coverage` has the rest).
+fn coverage_lines(t: &Table) -> String {
+    let col = |name: &str| t.columns.iter().position(|c| *c == name);
+    let (Some(server), Some(conn), Some(status)) = (col("server"), col("connector"), col("status"))
+    else {
+        return String::new();
+    };
+    let mut per: std::collections::BTreeMap<String, (usize, usize, Vec<String>)> =
+        Default::default();
+    for row in &t.rows {
+        let text = |i: usize| row[i].as_text().unwrap_or_default().into_owned();
+        let e = per.entry(text(server)).or_default();
+        e.1 += 1;
+        match text(status).as_str() {
+            "covered" => e.0 += 1,
+            "disabled" | "ignored" => {}
+            s => e.2.push(format!("{} ({s})", text(conn))),
+        }
+    }
+    if per.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\nCoverage (connectors the logs speak for; see --by coverage):\n");
+    for (name, (covered, all, blind)) in &per {
+        let blind = match blind.is_empty() {
+            true => String::new(),
+            false => format!("; blind: {}", blind.join(", ")),
+        };
+        let _ = writeln!(out, "{}: {covered} of {all} covered{}", sanitize(name), sanitize(&blind));
     }
     out
 }
@@ -290,7 +327,11 @@ fn readiness_of(reports: &Reports, scope: &str, direction: &str) -> String {
             (n > 0).then(|| format!("{n} {label}"))
         })
         .collect();
-    format!("  | readiness: {} (servers)", parts.join(", "))
+    format!(
+        "  | servers by their least ready {}: {}",
+        if scope == "https" { "site" } else { "connector" },
+        parts.join(", ")
+    )
 }
 
 fn is_legacy_label(s: &str) -> bool {

@@ -1,0 +1,745 @@
+//! Coverage: which connectors of each server the logs speak for, and on
+//! which days of its readiness window. A verdict is a claim about what was
+//! seen: "ready" needs every enabled connector of the server covered.
+//!
+//! A server's connectors come from three sources, the first that knows a
+//! connector wins: the connector inventory (`Get-ReceiveConnector`,
+//! `Get-SendConnector`), the logs (a connector-id with rows), and
+//! Exchange's default receive connectors, matched by name
+//! (`<name> <server>`, any case). Each gets a [`Status`]:
+//!
+//! - `ignored`: `--ignore-connector` names it;
+//! - `disabled`: the inventory says `Enabled False`;
+//! - `not_logged`: the inventory says `ProtocolLoggingLevel None`;
+//! - `not_read`: no logs of its service (FrontEnd, Hub) were read;
+//! - `unknown`: nothing says it logs (no rows, no inventory) though its
+//!   service's logs were read: either it does not log or it was not used;
+//! - `covered`: it logs (rows, or `Verbose` in the inventory) and its
+//!   service has records on every day of the window; `partial`: on some.
+//!
+//! Exchange writes every receive connector of one transport service into
+//! the same files, so a connector's days are its service's days.
+
+use super::readiness::Window;
+use super::{Cell, Kind, Options, ServerInfo, Table, time_cell};
+use crate::inventory::{Inventory, Logging, ReceiveConnector, SendConnector};
+use crate::parse::{Direction, Service};
+use crate::tally::{ConnectorCounts, Mark, Tally};
+use std::collections::{BTreeMap, BTreeSet};
+
+pub const COLUMNS: [&str; 16] = [
+    "server",
+    "direction",
+    "connector",
+    "source",
+    "service",
+    "enabled",
+    "logging",
+    "bindings",
+    "require_tls",
+    "auth",
+    "sessions",
+    "first_record",
+    "last_record",
+    "days_with_logs",
+    "missing_days",
+    "status",
+];
+
+const DAY_MS: i64 = 86_400_000;
+
+/// Where exlog learned that a connector exists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    Logs,
+    Inventory,
+    Default,
+}
+
+impl Source {
+    pub fn label(self) -> &'static str {
+        match self {
+            Source::Logs => "logs",
+            Source::Inventory => "inventory",
+            Source::Default => "default",
+        }
+    }
+}
+
+/// What the logs can say of a connector (see the module's comment).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    Covered,
+    Partial,
+    NotLogged,
+    Unknown,
+    NotRead,
+    Disabled,
+    Ignored,
+}
+
+impl Status {
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Covered => "covered",
+            Status::Partial => "partial",
+            Status::NotLogged => "not_logged",
+            Status::Unknown => "unknown",
+            Status::NotRead => "not_read",
+            Status::Disabled => "disabled",
+            Status::Ignored => "ignored",
+        }
+    }
+
+    /// Whether the connector leaves its server's verdict without evidence.
+    pub fn is_blind(self) -> bool {
+        !matches!(self, Status::Covered | Status::Disabled | Status::Ignored)
+    }
+}
+
+/// One of Exchange's default receive connectors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Default {
+    /// The name before the server's: `Client Frontend` of
+    /// `Client Frontend EX01`.
+    pub name: &'static str,
+    pub service: Service,
+    pub port: u16,
+}
+
+/// Exchange 2013 and later: five receive connectors per Mailbox server.
+const DEFAULTS_2013: [Default; 5] = [
+    Default {
+        name: "Default Frontend",
+        service: Service::FrontEnd,
+        port: 25,
+    },
+    Default {
+        name: "Client Frontend",
+        service: Service::FrontEnd,
+        port: 587,
+    },
+    Default {
+        name: "Outbound Proxy Frontend",
+        service: Service::FrontEnd,
+        port: 717,
+    },
+    Default {
+        name: "Default",
+        service: Service::Hub,
+        port: 2525,
+    },
+    Default {
+        name: "Client Proxy",
+        service: Service::Hub,
+        port: 465,
+    },
+];
+
+/// Exchange 2010 (`#Version: 14…`): two, in its one transport service.
+const DEFAULTS_2010: [Default; 2] = [
+    Default {
+        name: "Default",
+        service: Service::Hub,
+        port: 25,
+    },
+    Default {
+        name: "Client",
+        service: Service::Hub,
+        port: 587,
+    },
+];
+
+/// The default receive connectors of a server of Exchange `major`.
+pub fn defaults(major: Option<u16>) -> &'static [Default] {
+    match major {
+        Some(m) if m <= 14 => &DEFAULTS_2010,
+        _ => &DEFAULTS_2013,
+    }
+}
+
+/// Who uses a receive connector on this port, for verdicts.
+pub fn purpose(port: u16) -> Option<&'static str> {
+    match port {
+        25 => Some("Internet and partner mail"),
+        587 => Some("client submission"),
+        717 => Some("outbound proxy"),
+        2525 => Some("Exchange servers"),
+        465 => Some("client proxy"),
+        _ => None,
+    }
+}
+
+/// Connectors Exchange creates without listing them in `Get-*Connector`.
+const IMPLICIT: [&str; 4] = [
+    "Intra-Organization SMTP Send Connector",
+    "Inbound Proxy Internal Send Connector",
+    "Default Mailbox Delivery",
+    "Mailbox Delivery",
+];
+
+/// Whether `name` (a send connector's, or a receive connector's after its
+/// `SERVER\`) is one Exchange never lists.
+pub fn is_implicit(name: &str) -> bool {
+    IMPLICIT
+        .iter()
+        .any(|i| name.len() >= i.len() && name[..i.len()].eq_ignore_ascii_case(i))
+}
+
+/// The default that `identity` (`SERVER\Name`) is, if any.
+fn default_of(identity: &str, major: Option<u16>) -> Option<Default> {
+    let (server, name) = identity.split_once('\\')?;
+    defaults(major)
+        .iter()
+        .find(|d| name.eq_ignore_ascii_case(&format!("{} {server}", d.name)))
+        .copied()
+}
+
+/// One connector of one server, as the coverage report shows it.
+#[derive(Clone, Debug)]
+pub struct Connector {
+    pub direction: Direction,
+    /// `SERVER\Name` for receive connectors, the name for send connectors.
+    pub identity: String,
+    pub source: Source,
+    pub service: Option<Service>,
+    pub enabled: Option<bool>,
+    pub logging: Option<Logging>,
+    pub bindings: String,
+    pub port: Option<u16>,
+    pub require_tls: Option<bool>,
+    pub auth: String,
+    pub sessions: u64,
+    pub first: Option<i64>,
+    pub last: Option<i64>,
+    /// Days of the window with records of its service, and without.
+    pub days_with_logs: u64,
+    pub missing: Vec<i64>,
+    pub status: Status,
+}
+
+impl Connector {
+    /// The name without its `SERVER\` prefix.
+    pub fn name(&self) -> &str {
+        match self.direction {
+            Direction::Receive => self.identity.split_once('\\').map_or("", |p| p.1),
+            Direction::Send => &self.identity,
+        }
+    }
+
+    /// `Client Frontend EX03 (:587, client submission)`.
+    pub fn described(&self) -> String {
+        let mut about = Vec::new();
+        if let Some(p) = self.port {
+            about.push(format!(":{p}"));
+            about.extend(purpose(p).map(str::to_string));
+        }
+        let name = match self.name() {
+            "" => self.identity.as_str(),
+            n => n,
+        };
+        if about.is_empty() {
+            name.to_string()
+        } else {
+            format!("{name} ({})", about.join(", "))
+        }
+    }
+}
+
+/// The coverage of one server.
+#[derive(Clone, Debug)]
+pub struct Server {
+    pub id: Option<u32>,
+    pub name: String,
+    pub window: Option<Window>,
+    pub connectors: Vec<Connector>,
+    /// Days of the window on which every service read has records.
+    pub days_with_logs: u64,
+    /// Days of the window on which a service read has none.
+    pub missing: Vec<i64>,
+    /// Days in the window.
+    pub window_len: u64,
+}
+
+impl Server {
+    /// Connectors that leave the verdict without evidence.
+    pub fn blind(&self) -> impl Iterator<Item = &Connector> {
+        self.connectors.iter().filter(|c| c.status.is_blind())
+    }
+
+    pub fn ignored(&self) -> impl Iterator<Item = &Connector> {
+        self.connectors
+            .iter()
+            .filter(|c| c.status == Status::Ignored)
+    }
+}
+
+/// The days (since 1970) of each service group of one server: `(direction,
+/// service)` → days with records. `None` is a folder whose path does not
+/// name its service.
+pub type ServiceDays = BTreeMap<(Direction, Option<Service>), BTreeSet<i64>>;
+
+/// The window's days that `days` holds, and those it lacks.
+fn split_window(window: Option<Window>, days: &BTreeSet<i64>) -> (u64, Vec<i64>) {
+    let Some(w) = window else {
+        return (0, Vec::new());
+    };
+    let (mut with, mut missing) = (0, Vec::new());
+    for d in w.days() {
+        if days.contains(&d) {
+            with += 1;
+        } else {
+            missing.push(d);
+        }
+    }
+    (with, missing)
+}
+
+/// What is known of one connector before its status is decided.
+struct Facts<'a> {
+    direction: Direction,
+    identity: String,
+    counts: Option<&'a ConnectorCounts>,
+    receive: Option<&'a ReceiveConnector>,
+    send: Option<&'a SendConnector>,
+    default: Option<Default>,
+}
+
+/// Builds the coverage of every server: those with logs (`infos`), then
+/// servers the inventory names that have no logs at all.
+pub fn servers(tally: &Tally, infos: &[ServerInfo], options: &Options) -> Vec<Server> {
+    let mut out: Vec<Server> = infos
+        .iter()
+        .map(|info| server(tally, info, options))
+        .collect();
+    if let Some(inv) = options.inventory.as_deref() {
+        for name in inv.servers() {
+            if infos.iter().any(|i| i.name.eq_ignore_ascii_case(&name)) {
+                continue;
+            }
+            let info = ServerInfo {
+                name,
+                ..ServerInfo::default()
+            };
+            let mut s = server(tally, &info, options);
+            s.id = None;
+            out.push(s);
+        }
+    }
+    out
+}
+
+fn server(tally: &Tally, info: &ServerInfo, options: &Options) -> Server {
+    let window = Window::of(&info.coverage, options);
+    let major = info.exchange_major;
+    let mut facts: BTreeMap<(Direction, String), Facts> = BTreeMap::new();
+    if let Some(inv) = options.inventory.as_deref() {
+        for c in inv.receive_of(&info.name) {
+            fact(&mut facts, Direction::Receive, &c.identity).receive = Some(c);
+        }
+        for c in inv.send_of(&info.name) {
+            fact(&mut facts, Direction::Send, &c.identity).send = Some(c);
+        }
+    }
+    if let Some(maps) = tally.connector.get(&info.id).filter(|_| info.files > 0) {
+        for d in Direction::ALL {
+            for (name, counts) in &maps[d.index()] {
+                let identity = String::from_utf8_lossy(name);
+                fact(&mut facts, d, &identity).counts = Some(counts);
+            }
+        }
+    }
+    // Exchange's defaults, unless the inventory lists the server (it then
+    // says what exists, localized names included).
+    let listed = options
+        .inventory
+        .as_deref()
+        .is_some_and(|inv| inv.receive_of(&info.name).next().is_some());
+    if !listed {
+        for d in defaults(major) {
+            let identity = format!("{}\\{} {}", info.name, d.name, info.name);
+            fact(&mut facts, Direction::Receive, &identity);
+        }
+    }
+    for f in facts.values_mut() {
+        if f.direction == Direction::Receive {
+            f.default = default_of(&f.identity, major);
+        }
+    }
+    let inferred = inferred_services(&facts, &info.days);
+    let mut connectors: Vec<Connector> = facts
+        .into_values()
+        .filter(|f| options.considers(f.direction, &f.identity))
+        .map(|f| connector(f, info, window, &inferred, options))
+        .collect();
+    connectors.sort_by(|a, b| {
+        (a.direction, a.identity.as_bytes()).cmp(&(b.direction, b.identity.as_bytes()))
+    });
+    let window_len = window.map_or(0, |w| w.days().count() as u64);
+    let (days_with_logs, missing) = server_days(window, &info.days, options);
+    Server {
+        id: Some(info.id),
+        name: info.name.clone(),
+        window,
+        connectors,
+        days_with_logs,
+        missing,
+        window_len,
+    }
+}
+
+/// The facts of a connector, by its identity in any case.
+fn fact<'a, 'm>(
+    facts: &'m mut BTreeMap<(Direction, String), Facts<'a>>,
+    direction: Direction,
+    identity: &str,
+) -> &'m mut Facts<'a> {
+    facts
+        .entry((direction, identity.to_ascii_lowercase()))
+        .or_insert_with(|| Facts {
+            direction,
+            identity: identity.to_string(),
+            counts: None,
+            receive: None,
+            send: None,
+            default: None,
+        })
+}
+
+/// The services that folders without a service in their path belong to,
+/// per direction: those of the default connectors with rows there.
+fn inferred_services(
+    facts: &BTreeMap<(Direction, String), Facts>,
+    days: &ServiceDays,
+) -> BTreeSet<(Direction, Service)> {
+    let mut out = BTreeSet::new();
+    for f in facts.values() {
+        let unknown = f
+            .counts
+            .is_some_and(|c| c.services & ConnectorCounts::UNKNOWN != 0);
+        if let (true, Some(d)) = (unknown, f.default)
+            && days.contains_key(&(f.direction, None))
+        {
+            out.insert((f.direction, d.service));
+        }
+    }
+    out
+}
+
+/// The days on which a service group of the server has records; a server
+/// day counts when every group read has records on it.
+fn server_days(window: Option<Window>, days: &ServiceDays, options: &Options) -> (u64, Vec<i64>) {
+    let groups: Vec<&BTreeSet<i64>> = days
+        .iter()
+        .filter(|((d, _), _)| options.direction.is_none_or(|x| x == *d))
+        .map(|(_, days)| days)
+        .collect();
+    let Some(w) = window else {
+        return (0, Vec::new());
+    };
+    let mut every: BTreeSet<i64> = BTreeSet::new();
+    if !groups.is_empty() {
+        every = w
+            .days()
+            .filter(|day| groups.iter().all(|g| g.contains(day)))
+            .collect();
+    }
+    split_window(window, &every)
+}
+
+/// The service of a connector without rows: the inventory's role, else its
+/// default's, else (a send connector) the Transport service.
+fn declared_service(f: &Facts) -> Option<Service> {
+    if let Some(role) = f.receive.and_then(|c| c.role.as_deref()) {
+        if role.to_ascii_lowercase().starts_with("frontend") {
+            return Some(Service::FrontEnd);
+        }
+        return Some(Service::Hub);
+    }
+    if let Some(d) = f.default {
+        return Some(d.service);
+    }
+    match f.direction {
+        Direction::Send => Some(Service::Hub),
+        Direction::Receive => None,
+    }
+}
+
+fn connector(
+    f: Facts,
+    info: &ServerInfo,
+    window: Option<Window>,
+    inferred: &BTreeSet<(Direction, Service)>,
+    options: &Options,
+) -> Connector {
+    let d = f.direction;
+    let declared = declared_service(&f);
+    // The service groups whose days speak for this connector.
+    let mut groups: Vec<Option<Service>> = Vec::new();
+    let mut service = declared;
+    if let Some(c) = f.counts.filter(|c| c.services != 0) {
+        let known: Vec<Service> = Service::ALL
+            .into_iter()
+            .filter(|s| c.services & (1 << *s as u8) != 0)
+            .collect();
+        service = known.first().copied().or(declared);
+        groups.extend(known.into_iter().map(Some));
+        if c.services & ConnectorCounts::UNKNOWN != 0 {
+            groups.push(None);
+        }
+    } else if let Some(s) = declared {
+        groups.push(Some(s));
+        if inferred.contains(&(d, s)) {
+            groups.push(None);
+        }
+    }
+    let mut days = BTreeSet::new();
+    let mut read = false;
+    for g in &groups {
+        if let Some(set) = info.days.get(&(d, *g)) {
+            read = true;
+            days.extend(set.iter().copied());
+        }
+    }
+    let (days_with_logs, missing) = split_window(window, &days);
+    let sessions = f.counts.map_or(0, |c| c.sessions.sessions);
+    let (first, last) = f.counts.map_or((None, None), first_last);
+    let logging = f
+        .receive
+        .and_then(|c| c.logging)
+        .or(f.send.and_then(|c| c.logging));
+    let enabled = f
+        .receive
+        .and_then(|c| c.enabled)
+        .or(f.send.and_then(|c| c.enabled));
+    let has_rows = f.counts.is_some();
+    let status = if options.ignores(d, &f.identity) {
+        Status::Ignored
+    } else if enabled == Some(false) {
+        Status::Disabled
+    } else if logging == Some(Logging::None) {
+        Status::NotLogged
+    } else if !read && !has_rows {
+        Status::NotRead
+    } else if !has_rows && logging != Some(Logging::Verbose) {
+        Status::Unknown
+    } else if window.is_some() && missing.is_empty() {
+        Status::Covered
+    } else {
+        Status::Partial
+    };
+    let source = if f.receive.is_some() || f.send.is_some() {
+        Source::Inventory
+    } else if has_rows {
+        Source::Logs
+    } else {
+        Source::Default
+    };
+    let (bindings, port) = match (f.receive, f.default) {
+        (Some(c), default) => (
+            c.bindings.join(" "),
+            c.ports().first().copied().or(default.map(|d| d.port)),
+        ),
+        (None, Some(d)) => (format!(":{}", d.port), Some(d.port)),
+        (None, None) => (String::new(), None),
+    };
+    let require_tls = f
+        .receive
+        .and_then(|c| c.require_tls)
+        .or(f.send.and_then(|c| c.require_tls));
+    let auth = match (f.receive, f.send) {
+        (Some(c), _) => c.auth.clone().unwrap_or_default(),
+        (None, Some(c)) => c.tls_auth_level.clone().unwrap_or_default(),
+        _ => String::new(),
+    };
+    Connector {
+        direction: d,
+        identity: f.identity,
+        source,
+        service,
+        enabled,
+        logging,
+        bindings,
+        port,
+        require_tls,
+        auth,
+        sessions,
+        first,
+        last,
+        days_with_logs,
+        missing,
+        status,
+    }
+}
+
+/// The first and last session start of a connector (its readiness marks).
+fn first_last(c: &ConnectorCounts) -> (Option<i64>, Option<i64>) {
+    let starts = c
+        .marks
+        .iter()
+        .map(|&m| Mark::decode(m))
+        .filter(|(_, k)| *k == Mark::Session)
+        .map(|(ms, _)| ms);
+    starts.fold((None, None), |(a, b): (Option<i64>, Option<i64>), ms| {
+        (Some(a.map_or(ms, |a| a.min(ms))), Some(b.map_or(ms, |b| b.max(ms))))
+    })
+}
+
+/// What the inventory and the logs disagree on: logs of a connector the
+/// inventory does not list (renamed or removed; implicit connectors are
+/// never listed, so never named), and servers the inventory lists that
+/// have no logs at all.
+pub fn inventory_warnings(coverage: &[Server], inv: &Inventory) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in coverage {
+        if s.id.is_none() {
+            out.push(format!(
+                "the connector inventory lists connectors of {}, but no logs of {} were read",
+                s.name, s.name
+            ));
+            continue;
+        }
+        for c in &s.connectors {
+            let listed_kind = match c.direction {
+                Direction::Receive => !inv.receive.is_empty(),
+                Direction::Send => !inv.send.is_empty(),
+            };
+            if c.source == Source::Logs && listed_kind && !is_implicit(c.name()) {
+                out.push(format!(
+                    "{}: logs of {} connector {}, which the connector inventory does not list (renamed or removed?)",
+                    s.name,
+                    c.direction.label(),
+                    c.identity
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// `2024-02-23`.
+pub fn day_text(day: i64) -> String {
+    let t = crate::parse::stamp::format_millis(day * DAY_MS);
+    t.get(..10).unwrap_or(&t).to_string()
+}
+
+/// Missing days as ranges: `2024-02-23 to 2024-03-06, 2024-03-08`.
+pub fn ranges_text(days: &[i64]) -> String {
+    let mut parts = Vec::new();
+    let mut i = 0;
+    while i < days.len() {
+        let mut j = i;
+        while j + 1 < days.len() && days[j + 1] == days[j] + 1 {
+            j += 1;
+        }
+        parts.push(if i == j {
+            day_text(days[i])
+        } else {
+            format!("{} to {}", day_text(days[i]), day_text(days[j]))
+        });
+        i = j + 1;
+    }
+    parts.join(", ")
+}
+
+fn flag(b: Option<bool>) -> Cell {
+    Cell::Text(
+        match b {
+            Some(true) => "True",
+            Some(false) => "False",
+            None => "",
+        }
+        .into(),
+    )
+}
+
+/// The `--by coverage` report: one row per connector of each server.
+pub fn table(coverage: &[Server]) -> Table {
+    let mut rows = Vec::new();
+    for s in coverage {
+        for c in &s.connectors {
+            rows.push(vec![
+                Cell::Text(s.name.as_str().into()),
+                super::dir(c.direction),
+                Cell::Text(c.identity.as_str().into()),
+                Cell::Text(c.source.label().into()),
+                Cell::Text(c.service.map_or("", Service::label).into()),
+                flag(c.enabled),
+                Cell::Text(
+                    match c.logging {
+                        Some(Logging::Verbose) => "Verbose",
+                        Some(Logging::None) => "None",
+                        None => "",
+                    }
+                    .into(),
+                ),
+                Cell::Text(c.bindings.as_str().into()),
+                flag(c.require_tls),
+                Cell::Text(c.auth.as_str().into()),
+                Cell::Count(c.sessions),
+                time_cell(c.first),
+                time_cell(c.last),
+                Cell::Count(c.days_with_logs),
+                Cell::Count(c.missing.len() as u64),
+                Cell::Text(c.status.label().into()),
+            ]);
+        }
+    }
+    Table {
+        kind: Kind::Coverage,
+        columns: COLUMNS.to_vec(),
+        rows,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_matched_by_name_and_server_in_any_case() {
+        let d = default_of("EX03\\client frontend ex03", Some(15)).expect("a default");
+        assert_eq!((d.name, d.port, d.service), ("Client Frontend", 587, Service::FrontEnd));
+        assert_eq!(default_of("EX03\\Client Frontend EX04", Some(15)), None);
+        assert_eq!(default_of("EX03\\Relay", Some(15)), None);
+        // Exchange 2010: `Client <srv>` on 587, in the one service.
+        let d = default_of("EX10\\Client EX10", Some(14)).expect("a 2010 default");
+        assert_eq!((d.port, d.service), (587, Service::Hub));
+        assert_eq!(default_of("EX10\\Client Frontend EX10", Some(14)), None);
+    }
+
+    #[test]
+    fn missing_days_are_written_as_ranges() {
+        // 19776 is 2024-02-23.
+        assert_eq!(day_text(19776), "2024-02-23");
+        let days: Vec<i64> = (19776..19789).chain([19790]).collect();
+        assert_eq!(ranges_text(&days), "2024-02-23 to 2024-03-06, 2024-03-08");
+        assert_eq!(ranges_text(&[19776]), "2024-02-23");
+    }
+
+    #[test]
+    fn blind_statuses_are_those_without_evidence() {
+        let blind: Vec<&str> = [
+            Status::Covered,
+            Status::Partial,
+            Status::NotLogged,
+            Status::Unknown,
+            Status::NotRead,
+            Status::Disabled,
+            Status::Ignored,
+        ]
+        .into_iter()
+        .filter(|s| s.is_blind())
+        .map(Status::label)
+        .collect();
+        assert_eq!(blind, ["partial", "not_logged", "unknown", "not_read"]);
+    }
+
+    #[test]
+    fn implicit_connectors_are_known_by_name() {
+        assert!(is_implicit("Intra-Organization SMTP Send Connector"));
+        assert!(is_implicit("inbound proxy internal send connector"));
+        assert!(is_implicit("Default Mailbox Delivery EX01"));
+        assert!(!is_implicit("Outbound to Internet"));
+    }
+}
