@@ -19,3 +19,4 @@ mod session_lines;
 mod splits;
 mod tlsrpt;
 mod util;
+mod verdict;
