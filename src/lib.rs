@@ -31,6 +31,7 @@ pub mod filter;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod input;
+pub mod inventory;
 pub mod output;
 pub mod parse;
 pub mod partial;
