@@ -470,3 +470,118 @@ fn random_and_mutated_input_never_panics() {
         assert!(warnings.iter().all(|w| w.file == Path::new("inv.csv")));
     }
 }
+
+/// Hostile text: quotes, commas, line ends, controls, letters outside
+/// ASCII and outside the BMP. Never empty, never a type name.
+fn random_text(rng: &mut Rng, space: bool) -> String {
+    const CHARS: &[char] = &[
+        'a', 'Z', '0', '"', ',', '\r', '\n', '\\', '\u{0}', '\u{1b}', '\u{7f}', 'é', 'ß',
+        '\u{202E}', '😀', '\u{FEFF}', ';', ':', '[', ']', '#', ' ',
+    ];
+    let len = 1 + rng.below(12);
+    let mut s: String = (0..len).map(|_| CHARS[rng.below(CHARS.len())]).collect();
+    if !space {
+        s.retain(|c| !matches!(c, ' ' | ',' | '\r' | '\n'));
+    }
+    if s.is_empty() { "x".into() } else { s }
+}
+
+fn random_flag(rng: &mut Rng) -> (Option<bool>, &'static str) {
+    [
+        (Some(true), "tRUE"),
+        (Some(false), "False"),
+        (None, ""),
+        (Some(true), "True"),
+    ][rng.below(4)]
+}
+
+/// Export-Csv's quoting: every value quoted, `"` doubled, `$null` nothing.
+fn quoted(v: Option<&str>) -> String {
+    v.map_or(String::new(), |v| format!("\"{}\"", v.replace('"', "\"\"")))
+}
+
+/// A random receive inventory written as PowerShell writes it (the
+/// expected connectors, with their lines, made alongside), read back in
+/// each encoding with and without a #TYPE line, with CRLF or LF.
+#[test]
+fn random_inventories_read_back_as_written() {
+    let mut rng = Rng(0xD1B5_4A32_D192_ED03);
+    let mut rows = 0;
+    for round in 0..300 {
+        let crlf = round % 2 == 0;
+        let typed = round % 3 == 0;
+        let nl = if crlf { "\r\n" } else { "\n" };
+        let mut text = String::new();
+        if typed {
+            text.push_str("#TYPE Selected.Microsoft.Exchange.Data.Directory.SystemConfiguration.ReceiveConnector");
+            text.push_str(nl);
+        }
+        text.push_str(
+            "\"Identity\",\"Server\",\"Enabled\",\"Bindings\",\"ProtocolLoggingLevel\",\"Fqdn\"",
+        );
+        text.push_str(nl);
+        let mut expected = Vec::new();
+        for i in 0..rng.below(6) {
+            let server = random_text(&mut rng, false).replace('\\', "/");
+            let name = format!("{}{i}", random_text(&mut rng, true));
+            let identity = format!("{server}\\{name}");
+            let (enabled, enabled_text) = random_flag(&mut rng);
+            let bindings: Vec<String> = (0..rng.below(3))
+                .map(|_| random_text(&mut rng, false))
+                .collect();
+            let logging = [None, Some(Logging::None), Some(Logging::Verbose)][rng.below(3)];
+            let fqdn = (rng.below(2) == 0).then(|| random_text(&mut rng, true));
+            let logging_cell = logging.map(|l| match (l, rng.below(2)) {
+                (Logging::None, 0) => "None",
+                (Logging::None, _) => "NONE",
+                (Logging::Verbose, 0) => "Verbose",
+                (Logging::Verbose, _) => "vERBOSE",
+            });
+            let line = text.matches('\n').count() as u64 + 1;
+            let server_cell = (rng.below(2) == 0).then_some(server.as_str());
+            let cells = [
+                quoted(Some(&identity)),
+                quoted(server_cell),
+                quoted(Some(enabled_text).filter(|t| !t.is_empty())),
+                quoted(Some(&bindings.join(" "))),
+                quoted(logging_cell),
+                quoted(fqdn.as_deref()),
+            ];
+            text.push_str(&cells.join(","));
+            text.push_str(nl);
+            expected.push(ReceiveConnector {
+                identity,
+                server,
+                name,
+                role: None,
+                enabled,
+                bindings,
+                logging,
+                require_tls: None,
+                auth: None,
+                permission_groups: None,
+                fqdn,
+                file: PathBuf::from("inv.csv"),
+                line,
+            });
+        }
+        let bom = [b"\xEF\xBB\xBF", text.as_bytes()].concat();
+        let le: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        let be: Vec<u8> = [0xFE, 0xFF]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
+        for bytes in [text.as_bytes(), &bom, &le, &be] {
+            let (inv, warnings) = read_bytes(bytes);
+            let inv = inv.unwrap_or_else(|e| panic!("{e}\n{text:?}"));
+            assert_eq!(inv.receive, expected, "{text:?}");
+            assert_eq!(warnings, [], "{text:?}");
+        }
+        rows += expected.len();
+    }
+    // 0 to 5 rows a round: about 750 in all.
+    assert!(rows > 500, "{rows}");
+}
