@@ -13,6 +13,7 @@ mod fuzz;
 mod hostile;
 mod html;
 mod iis;
+mod inventory;
 mod merge;
 mod oracle;
 mod session_lines;
