@@ -3,10 +3,10 @@
 use crate::cli::{Args, Format};
 use crate::config::Config;
 use crate::events::Events;
+use crate::inventory::{self, Inventory};
 use crate::pipeline::{self, Files, Keep, Scanned};
 use crate::report::{self, Kind, Reports};
 use crate::{EXIT_FATAL, EXIT_OK, EXIT_PARTIAL, input, output, partial, progress};
-use crate::inventory::{self, Inventory};
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -115,7 +115,8 @@ fn execute(args: &Args, merging: bool) -> anyhow::Result<u8> {
     if let Some(inv) = &inventory.inventory {
         let mut options = config.report_options();
         options.inventory = Some(inv.clone());
-        let coverage = report::coverage::servers(&scanned.tally, &reports.summary.servers, &options);
+        let coverage =
+            report::coverage::servers(&scanned.tally, &reports.summary.servers, &options);
         warnings.extend(report::coverage::inventory_warnings(&coverage, inv));
     }
     warnings.extend(rpt.warnings.iter().cloned());
@@ -246,7 +247,9 @@ fn load_inventory(found: &[(PathBuf, bool)], named: &[PathBuf]) -> Loaded {
         let bytes = match read_limited(path) {
             Ok(b) => b,
             Err(e) => {
-                loaded.errors.push(format!("{}: cannot read: {e}", path.display()));
+                loaded
+                    .errors
+                    .push(format!("{}: cannot read: {e}", path.display()));
                 continue;
             }
         };
@@ -262,9 +265,9 @@ fn load_inventory(found: &[(PathBuf, bool)], named: &[PathBuf]) -> Loaded {
         }
         match inventory::read_file(path, &bytes, &mut inv, &mut warnings) {
             Ok(()) => any = true,
-            Err(e) => loaded
-                .errors
-                .push(format!("{e}; the logs are counted without this inventory file")),
+            Err(e) => loaded.errors.push(format!(
+                "{e}; the logs are counted without this inventory file"
+            )),
         }
     }
     loaded.warnings = warnings.iter().map(|w| w.to_string()).collect();

@@ -30,7 +30,14 @@ pub fn dir_reports(with_sessions: bool) -> Vec<&'static str> {
         "tlsrpt",
     ];
     if with_sessions {
-        names.extend(["day", "readiness", "server", "legacy", "session"]);
+        names.extend([
+            "day",
+            "readiness",
+            "coverage",
+            "server",
+            "legacy",
+            "session",
+        ]);
     }
     names
 }

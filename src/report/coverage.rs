@@ -356,9 +356,11 @@ fn server(tally: &Tally, info: &ServerInfo, options: &Options) -> Server {
         .as_deref()
         .is_some_and(|inv| inv.receive_of(&info.name).next().is_some());
     if !listed {
-        for d in defaults(major) {
-            let identity = format!("{}\\{} {}", info.name, d.name, info.name);
-            fact(&mut facts, Direction::Receive, &identity);
+        for server in default_servers(info, &facts) {
+            for d in defaults(major) {
+                let identity = format!("{server}\\{} {server}", d.name);
+                fact(&mut facts, Direction::Receive, &identity);
+            }
         }
     }
     for f in facts.values_mut() {
@@ -386,6 +388,25 @@ fn server(tally: &Tally, info: &ServerInfo, options: &Options) -> Server {
         missing,
         window_len,
     }
+}
+
+/// The servers whose default connectors a server has: its own name, and
+/// the `SERVER\` of each receive connector in its logs (only those when
+/// the name is its log folder's).
+fn default_servers(info: &ServerInfo, facts: &BTreeMap<(Direction, String), Facts>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    if !info.by_folder {
+        out.push(info.name.clone());
+    }
+    for f in facts.values().filter(|f| f.counts.is_some()) {
+        if let (Direction::Receive, Some((server, _))) = (f.direction, f.identity.split_once('\\'))
+            && !server.is_empty()
+            && !out.iter().any(|o| o.eq_ignore_ascii_case(server))
+        {
+            out.push(server.to_string());
+        }
+    }
+    out
 }
 
 /// The facts of a connector, by its identity in any case.
@@ -434,16 +455,14 @@ fn server_days(window: Option<Window>, days: &ServiceDays, options: &Options) ->
         .filter(|((d, _), _)| options.direction.is_none_or(|x| x == *d))
         .map(|(_, days)| days)
         .collect();
-    let Some(w) = window else {
+    // No SMTP logs read (an IIS-only server): its connectors say so.
+    let (Some(w), false) = (window, groups.is_empty()) else {
         return (0, Vec::new());
     };
-    let mut every: BTreeSet<i64> = BTreeSet::new();
-    if !groups.is_empty() {
-        every = w
-            .days()
-            .filter(|day| groups.iter().all(|g| g.contains(day)))
-            .collect();
-    }
+    let every: BTreeSet<i64> = w
+        .days()
+        .filter(|day| groups.iter().all(|g| g.contains(day)))
+        .collect();
     split_window(window, &every)
 }
 
@@ -587,7 +606,10 @@ fn first_last(c: &ConnectorCounts, cover: &super::Coverage) -> (Option<i64>, Opt
         .filter(|(ms, k)| *k == Mark::Session && from <= *ms && *ms <= to)
         .map(|(ms, _)| ms);
     starts.fold((None, None), |(a, b): (Option<i64>, Option<i64>), ms| {
-        (Some(a.map_or(ms, |a| a.min(ms))), Some(b.map_or(ms, |b| b.max(ms))))
+        (
+            Some(a.map_or(ms, |a| a.min(ms))),
+            Some(b.map_or(ms, |b| b.max(ms))),
+        )
     })
 }
 
@@ -705,7 +727,10 @@ mod tests {
     #[test]
     fn defaults_are_matched_by_name_and_server_in_any_case() {
         let d = default_of("EX03\\client frontend ex03", Some(15)).expect("a default");
-        assert_eq!((d.name, d.port, d.service), ("Client Frontend", 587, Service::FrontEnd));
+        assert_eq!(
+            (d.name, d.port, d.service),
+            ("Client Frontend", 587, Service::FrontEnd)
+        );
         assert_eq!(default_of("EX03\\Client Frontend EX04", Some(15)), None);
         assert_eq!(default_of("EX03\\Relay", Some(15)), None);
         // Exchange 2010: `Client <srv>` on 587, in the one service.

@@ -206,11 +206,17 @@ fn coverage_section(out: &mut String, reports: &Reports) {
         "missing_days",
         "status",
     ];
-    table(out, t, &columns, &rows, &|name, c| match (name, c.as_text()) {
-        ("status", Some(s)) if s == "covered" => Some("covered"),
-        ("status", Some(s)) if s != "disabled" && s != "ignored" => Some("blind"),
-        _ => None,
-    });
+    table(
+        out,
+        t,
+        &columns,
+        &rows,
+        &|name, c| match (name, c.as_text()) {
+            ("status", Some(s)) if s == "covered" => Some("covered"),
+            ("status", Some(s)) if s != "disabled" && s != "ignored" => Some("blind"),
+            _ => None,
+        },
+    );
 }
 
 /// The page. `warnings` are the messages also printed to stderr.

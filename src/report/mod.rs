@@ -264,6 +264,9 @@ pub struct ServerInfo {
     pub days: coverage::ServiceDays,
     /// Exchange's major version, from the logs' headers (the highest).
     pub exchange_major: Option<u16>,
+    /// Named after its log folder (no server name was found): Exchange's
+    /// default connectors are then known only by the logs' `SERVER\`.
+    pub by_folder: bool,
 }
 
 /// How reports are built.
@@ -310,7 +313,10 @@ impl Options {
     pub fn considers(&self, direction: Direction, identity: &str) -> bool {
         self.direction.is_none_or(|d| d == direction)
             && (self.connector.is_empty()
-                || self.connector.iter().any(|g| g.matches(identity.as_bytes())))
+                || self
+                    .connector
+                    .iter()
+                    .any(|g| g.matches(identity.as_bytes())))
     }
 
     /// Whether `--ignore-connector` names a connector.
@@ -491,6 +497,7 @@ fn server_infos(tally: &Tally, servers: &Servers, options: &Options) -> Vec<Serv
         .map(|(id, n)| ServerInfo {
             id: id as u32,
             name: n.clone(),
+            by_folder: servers.rules.get(id) == Some(&crate::servers::Rule::Folder),
             ..ServerInfo::default()
         })
         .collect();

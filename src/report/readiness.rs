@@ -303,13 +303,13 @@ fn verdict(
                 ),
             )
         }
-        (None, _, _) | (_, None, _) | (_, _, None) => (
-            Status::InsufficientData,
-            "insufficient data: no records".to_string(),
-        ),
         _ if !blind.is_empty() => (
             Status::InsufficientData,
             format!("insufficient data: {}", blind.join("; ")),
+        ),
+        (None, _, _) | (_, None, _) | (_, _, None) => (
+            Status::InsufficientData,
+            "insufficient data: no records".to_string(),
         ),
         _ if ev.modern == 0 && ev.other > 0 => (
             Status::InsufficientData,

@@ -284,7 +284,12 @@ fn coverage_lines(t: &Table) -> String {
             true => String::new(),
             false => format!("; blind: {}", blind.join(", ")),
         };
-        let _ = writeln!(out, "{}: {covered} of {all} covered{}", sanitize(name), sanitize(&blind));
+        let _ = writeln!(
+            out,
+            "{}: {covered} of {all} covered{}",
+            sanitize(name),
+            sanitize(&blind)
+        );
     }
     out
 }
@@ -329,7 +334,11 @@ fn readiness_of(reports: &Reports, scope: &str, direction: &str) -> String {
         .collect();
     format!(
         "  | servers by their least ready {}: {}",
-        if scope == "https" { "site" } else { "connector" },
+        if scope == "https" {
+            "site"
+        } else {
+            "connector"
+        },
         parts.join(", ")
     )
 }

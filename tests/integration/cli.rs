@@ -320,12 +320,25 @@ fn readiness_is_never_ready_without_evidence() {
             row(2, "-", "Local")
         )
     };
-    // Each session in its own daily file, as Exchange would roll them.
+    // Each session in its own daily file, as Exchange would roll them,
+    // and a heartbeat (an idle session of EX01\Heartbeat at 09:00) on
+    // every day from the first file's to the last's: the logs have
+    // records on each of those days (all in March 2024).
     let readiness = |sessions: &[(&str, String)], extra: &[&str]| {
         let dir = tempfile::tempdir().unwrap();
         for (day, text) in sessions {
             let log = format!("#Log-type: SMTP Receive Protocol Log\r\n{text}");
             write(&dir.path().join(format!("RECV{day}-1.LOG")), log.as_bytes());
+        }
+        let days: Vec<u32> = sessions.iter().map(|(d, _)| d.parse().unwrap()).collect();
+        for day in *days.iter().min().unwrap()..=*days.iter().max().unwrap() {
+            let d = day % 100;
+            let time = format!("2024-03-{d:02}T09:00:00.000Z");
+            let log = format!(
+                "#Log-type: SMTP Receive Protocol Log\r\n{}",
+                session("Heartbeat", 100 + d, &time, "")
+            );
+            write(&dir.path().join(format!("RECV{day}-2.LOG")), log.as_bytes());
         }
         let mut args = vec!["--by", "readiness", "--format", "csv"];
         args.extend(extra);
@@ -366,13 +379,15 @@ fn readiness_is_never_ready_without_evidence() {
             })
             .collect::<Vec<_>>()
     };
-    // Logs from 2024-03-01 to 2024-03-20, 19.00 days. Each server's window
-    // ends at its latest record (E, 03-20 10:00) and starts 14 days before
-    // (03-06 10:00). A: TLS 1.2 on 03-10: ready. B: TLS 1.0 on 03-15: not
-    // ready. C: only a failure on 03-12: no evidence. D: TLS 1.2, but only
-    // before the window (03-01): no negotiation in it. E: TLS 1.3: ready.
-    // The server: A, B, C and E are in the window (4 sessions, 4
-    // negotiations), B's TLS 1.0 makes it not ready.
+    // Logs from 2024-03-01 to 2024-03-20, 19.00 days, a record every day.
+    // Each server's window ends at its latest record (E, 03-20 10:00) and
+    // holds the 14 calendar days to it (from 03-07 00:00). A: TLS 1.2 on
+    // 03-10: ready. B: TLS 1.0 on 03-15: not ready. C: only a failure on
+    // 03-12: no evidence. D: TLS 1.2, but only before the window (03-01):
+    // no negotiation in it. E: TLS 1.3: ready. The heartbeat never
+    // negotiates. The server: A, B, C, E and 14 heartbeats (03-07 to 03-20)
+    // are in the window (18 sessions, 4 negotiations), B's TLS 1.0 makes it
+    // not ready.
     let all = [
         (
             "20240310",
@@ -400,23 +415,26 @@ fn readiness_is_never_ready_without_evidence() {
             session("E", 5, "2024-03-20T10:00:00.000Z", &tls("TLS1_3")),
         ),
     ];
-    let w = "2024-03-06T10:00:00.000Z 2024-03-20T10:00:00.000Z";
+    let w = "2024-03-07T00:00:00.000Z 2024-03-20T10:00:00.000Z";
     let rows = readiness(&all, &[]);
     assert_eq!(
         brief(&rows),
         [
-            format!("server  not_ready 4 4 1 1 2024-03-15T10:00:00.000Z {w}"),
+            format!("server  not_ready 18 4 1 1 2024-03-15T10:00:00.000Z {w}"),
             format!("connector EX01\\A ready 1 1 0 0  {w}"),
             format!("connector EX01\\B not_ready 1 1 1 1 2024-03-15T10:00:00.000Z {w}"),
             format!("connector EX01\\C insufficient_data 1 1 0 0  {w}"),
             format!("connector EX01\\D insufficient_data 0 0 0 0  {w}"),
             format!("connector EX01\\E ready 1 1 0 0  {w}"),
+            format!("connector EX01\\Heartbeat insufficient_data 14 0 0 0  {w}"),
         ]
     );
     assert!(rows.iter().all(|r| r["server"] == "EX01"));
-    assert_eq!(rows[0]["coverage_from"], "2024-03-01T10:00:00.000Z");
+    // From the heartbeat of 03-01 09:00 to E at 03-20 10:00: 19 days and
+    // an hour.
+    assert_eq!(rows[0]["coverage_from"], "2024-03-01T09:00:00.000Z");
     assert_eq!(rows[0]["coverage_to"], "2024-03-20T10:00:00.000Z");
-    assert_eq!(rows[0]["coverage_days"], "19.00");
+    assert_eq!(rows[0]["coverage_days"], "19.04");
     assert!(rows[1]["verdict"].starts_with("ready: 1 negotiation at TLS 1.2 or later"));
     assert!(
         rows[2]["verdict"].starts_with("not ready: 1 remote negotiated below TLS 1.2 (TLS1.0)")
@@ -432,7 +450,7 @@ fn readiness_is_never_ready_without_evidence() {
         rows[4]["verdict"],
         "insufficient data: no TLS negotiation in the window"
     );
-    // Without D, the logs (03-10 to 03-20: 10 days) no longer cover the
+    // Without D, the logs (03-10 to 03-20) miss 03-07 to 03-09 of the
     // window: A and E lack evidence too; B is still not ready.
     let rows = readiness(&[all[0].clone(), all[1].clone(), all[4].clone()], &[]);
     let status: Vec<&str> = rows.iter().map(|r| r["status"].as_str()).collect();
@@ -442,35 +460,45 @@ fn readiness_is_never_ready_without_evidence() {
             "not_ready",
             "insufficient_data",
             "not_ready",
+            "insufficient_data",
             "insufficient_data"
         ]
     );
     assert_eq!(
         rows[1]["verdict"],
-        "insufficient data: logs cover 10.0 days (2024-03-10 10:00–2024-03-20 10:00), window is 14 days"
+        "insufficient data: logs missing for 3 of 14 days (2024-03-07 to 2024-03-09)"
     );
-    // --as-of moves the window for every server: 03-01 12:00 to 03-15
-    // 12:00 holds A, B (10:00 on 03-15) and C; not D (10:00 on 03-01) nor E.
+    assert_eq!(
+        (
+            rows[1]["days_with_logs"].as_str(),
+            rows[1]["missing_days"].as_str()
+        ),
+        ("11", "3")
+    );
+    // --as-of moves the window for every server: 03-02 00:00 to 03-15
+    // 12:00 holds A, B (10:00 on 03-15), C and 14 heartbeats; not D (10:00
+    // on 03-01) nor E.
     let rows = readiness(&all, &["--as-of", "2024-03-15T12:00:00Z"]);
-    let w = "2024-03-01T12:00:00.000Z 2024-03-15T12:00:00.000Z";
+    let w = "2024-03-02T00:00:00.000Z 2024-03-15T12:00:00.000Z";
     assert_eq!(
         brief(&rows),
         [
-            format!("server  not_ready 3 3 1 1 2024-03-15T10:00:00.000Z {w}"),
+            format!("server  not_ready 17 3 1 1 2024-03-15T10:00:00.000Z {w}"),
             format!("connector EX01\\A ready 1 1 0 0  {w}"),
             format!("connector EX01\\B not_ready 1 1 1 1 2024-03-15T10:00:00.000Z {w}"),
             format!("connector EX01\\C insufficient_data 1 1 0 0  {w}"),
             format!("connector EX01\\D insufficient_data 0 0 0 0  {w}"),
             format!("connector EX01\\E insufficient_data 0 0 0 0  {w}"),
+            format!("connector EX01\\Heartbeat insufficient_data 14 0 0 0  {w}"),
         ]
     );
     // An --as-of after the logs end: they do not cover the window's end.
     let rows = readiness(&all, &["--as-of", "2024-04-01"]);
     assert_eq!(rows[1]["window_to"], "2024-04-01T23:59:59.999Z");
-    assert!(
-        rows[1]["verdict"].starts_with("insufficient data: logs end 2024-03-20 10:00"),
-        "{}",
-        rows[1]["verdict"]
+    // Its window, 03-19 to 04-01, has logs on 03-19 and 03-20 only.
+    assert_eq!(
+        rows[1]["verdict"],
+        "insufficient data: logs missing for 12 of 14 days (2024-03-21 to 2024-04-01)"
     );
 }
 
@@ -508,7 +536,7 @@ fn filters_that_match_nothing_are_named() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.stdout.lines().count(), 1, "only the header");
     assert!(run.stderr.contains(
-        "--connector matches no connector; connectors found include: EX01\\Default Frontend EX01, EX02\\Default Frontend EX02, EX03\\Default Frontend EX03, Internet Send Connector, Outbound to Internet, …"
+        "--connector matches no connector; connectors found include: EX01\\Default Frontend EX01, EX02\\Default Frontend EX02, EX03\\Default EX03, EX03\\Default Frontend EX03, Internet Send Connector, …"
     ), "{}", run.stderr);
     assert!(
         run.stderr
@@ -658,7 +686,7 @@ fn skewed_clocks_do_not_move_the_window() {
     // Coverage and window end at 10:05, not in 2024-03-03 or 2099; all
     // three sessions are counted (two of them after the window's end).
     assert!(
-        server.starts_with("server,,EX01,,insufficient_data,2024-03-01T10:05:00.000Z,2024-03-01T10:05:00.000Z,0.00,1,1,"),
+        server.starts_with("server,,EX01,,insufficient_data,2024-03-01T10:05:00.000Z,2024-03-01T10:05:00.000Z,0.00,1,13,1,1,"),
         "{server}"
     );
     let all = exlog_on(dir.path(), &["--by", "connector", "--format", "csv"]);

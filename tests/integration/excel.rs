@@ -122,6 +122,7 @@ fn xlsx_sheets_numbers_dates_and_chart() {
             "failure",
             "day",
             "readiness",
+            "coverage",
             "server",
             "legacy"
         ]
@@ -172,7 +173,9 @@ fn xlsx_sheets_numbers_dates_and_chart() {
     assert_eq!(connector.get((1, 4)), Some(&Data::Float(2.0)));
     assert_eq!(connector.get((1, 10)), Some(&Data::Float(10.0)));
     let remote = book.worksheet_range("remote").unwrap();
-    match remote.get((1, 11)) {
+    // Row 2: 10.20.0.15 (row 1 is EX03's Hub neighbour 10.0.0.14).
+    assert_eq!(remote.get((2, 1)), Some(&Data::String("10.20.0.15".into())));
+    match remote.get((2, 11)) {
         Some(Data::DateTime(t)) => {
             // 2024-03-08T10:07:00.753Z as an Excel serial date.
             let want = 45359.0 + (10.0 * 3600.0 + 7.0 * 60.0 + 0.753) / 86400.0;
@@ -185,9 +188,9 @@ fn xlsx_sheets_numbers_dates_and_chart() {
         summary.get((2, 0)),
         Some(&Data::String("files read".into()))
     );
-    // 3 EX01 files (and an Explorer copy of one, not read), 2 of EX02, 32
-    // of EX03.
-    assert_eq!(summary.get((2, 1)), Some(&Data::Float(37.0)));
+    // 3 EX01 files (and an Explorer copy of one, not read), 2 of EX02, 48
+    // of EX03 (16 days of FrontEnd receive, Hub receive and Hub send).
+    assert_eq!(summary.get((2, 1)), Some(&Data::Float(53.0)));
     let text: Vec<String> = summary.rows().flatten().map(|c| c.to_string()).collect();
     assert!(text.iter().any(|t| t.starts_with("not ready: 3 remotes")));
     assert!(text.iter().any(|t| t == "servers: first and last record"));

@@ -57,7 +57,7 @@ fn one_run_reads_smtp_and_iis() {
     let both = exlog(["sample-logs", "tests/data/iis", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&both.stdout).unwrap();
     assert_eq!(v["http-client"].as_array().unwrap().len(), 6);
-    assert_eq!(v["connector"].as_array().unwrap().len(), 6);
+    assert_eq!(v["connector"].as_array().unwrap().len(), 7);
     let smtp = exlog(["sample-logs", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&smtp.stdout).unwrap();
     assert!(v.get("http-client").is_none());
@@ -98,18 +98,25 @@ fn the_overview_has_an_https_line() {
     let run = exlog(["tests/data/iis", "--format", "table"]);
     assert!(
         run.stdout.contains(
-            "  HTTPS (IIS)    SSL3 0  TLS1.0 2!  TLS1.1 1!  TLS1.2 4  TLS1.3 0  other 0  requests 9  | readiness: 1 not_ready (servers)\n"
+            "  HTTPS (IIS)    SSL3 0  TLS1.0 2!  TLS1.1 1!  TLS1.2 4  TLS1.3 0  other 0  requests 9  | servers by their least ready site: 1 not_ready\n"
         ),
         "{}",
         run.stdout
     );
-    // An IIS-only server has no SMTP verdict: its sentence is its sites'.
+    // An IIS-only server's SMTP side was not read: its default connectors
+    // are not_read, and a server-wide switch affects them too.
     assert!(
-        run.stdout.contains("EX05: HTTPS W3SVC1: not ready"),
+        run.stdout.contains(
+            "EX05: SMTP: insufficient data: no FrontEnd logs of EX05 were read, so nothing of Client Frontend EX05 (:587, client submission)"
+        ),
         "{}",
         run.stdout
     );
-    assert!(!run.stdout.contains("SMTP: "), "{}", run.stdout);
+    assert!(
+        run.stdout.contains(" | HTTPS W3SVC1: not ready"),
+        "{}",
+        run.stdout
+    );
 }
 
 /// Readiness per IIS site, counted by hand from the same fixture. W3SVC1:
@@ -124,14 +131,19 @@ fn readiness_counts_https_per_site_by_hand() {
     let run = exlog(["tests/data/iis", "--by", "readiness", "--format", "csv"]);
     let rows: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(rows.len(), 4, "{}", run.stdout);
-    let w1 = "https,,EX05,W3SVC1,not_ready,2021-03-03T23:59:55.000Z,2021-03-04T00:03:00.000Z,0.00,8,7,3,3,1,2021-03-04T00:02:00.000Z,2021-02-18T00:03:00.000Z,2021-03-04T00:03:00.000Z,\"not ready: 3 requests below TLS 1.2 (TLS1.0/TLS1.1) from 3 clients in the window, the last on 2021-03-04 00:02; /Microsoft-Server-ActiveSync x2, /owa x1\"";
-    let w2 = "https,,EX05,W3SVC2,insufficient_data,2021-03-04T00:02:00.000Z,2021-03-04T00:02:00.000Z,0.00,1,0,0,0,0,,2021-02-18T00:03:00.000Z,2021-03-04T00:03:00.000Z,\"insufficient data: logs cover 0.0 hours (2021-03-04 00:02–00:02), window is 14 days\"";
+    let w1 = "https,,EX05,W3SVC1,not_ready,2021-03-03T23:59:55.000Z,2021-03-04T00:03:00.000Z,0.00,2,12,8,7,3,3,1,2021-03-04T00:02:00.000Z,2021-02-19T00:00:00.000Z,2021-03-04T00:03:00.000Z,\"not ready: 3 requests below TLS 1.2 (TLS1.0/TLS1.1) from 3 clients in the window, the last on 2021-03-04 00:02; /Microsoft-Server-ActiveSync x2, /owa x1\"";
+    let w2 = "https,,EX05,W3SVC2,insufficient_data,2021-03-04T00:02:00.000Z,2021-03-04T00:02:00.000Z,0.00,1,13,1,0,0,0,0,,2021-02-19T00:00:00.000Z,2021-03-04T00:03:00.000Z,\"insufficient data: logs cover 0.0 hours (2021-03-04 00:02–00:02), window is 14 days\"";
     assert_eq!(rows[2], w1);
     assert_eq!(rows[3], w2);
     // The server: as ready as its least ready site; SMTP counts (none).
-    assert!(rows[1].starts_with("server,,EX05,,not_ready,2021-03-03T23:59:55.000Z,2021-03-04T00:03:00.000Z,0.00,0,0,0,0,0,,"), "{}", rows[1]);
+    assert!(rows[1].starts_with("server,,EX05,,not_ready,2021-03-03T23:59:55.000Z,2021-03-04T00:03:00.000Z,0.00,0,0,0,0,0,0,0,,"), "{}", rows[1]);
     assert!(
-        rows[1].contains("\"HTTPS W3SVC1: not ready: 3 requests"),
+        rows[1].contains("\"SMTP: insufficient data: no FrontEnd logs of EX05 were read"),
+        "{}",
+        rows[1]
+    );
+    assert!(
+        rows[1].contains(" | HTTPS W3SVC1: not ready: 3 requests"),
         "{}",
         rows[1]
     );
@@ -161,6 +173,11 @@ fn ex03_with_iis(rows: &[(&str, &str, &str, &str, &str)]) -> tempfile::TempDir {
     copy(
         &crate::util::root().join("sample-logs/EX03"),
         &dir.path().join("EX03"),
+    );
+    // Its connector inventory: every connector logs (SMTP alone: ready).
+    copy(
+        &crate::util::root().join("sample-logs/inventory"),
+        &dir.path().join("inventory"),
     );
     let mut log = String::from(
         "#Software: Microsoft Internet Information Services 10.0\r\n#Fields: date time cs-uri-stem s-port cs-username c-ip cs(User-Agent) crypt-protocol crypt-cipher crypt-hash crypt-keyexchange\r\n",
@@ -211,14 +228,14 @@ fn old_https_clients_make_an_smtp_ready_server_not_ready() {
         rows[0]
     );
     assert!(
-        rows[0].contains("\"SMTP: ready: 28 negotiations"),
+        rows[0].contains("\"SMTP: ready: 42 negotiations"),
         "{}",
         rows[0]
     );
     assert!(rows[0].contains(" | HTTPS W3SVC1: not ready: 1 request below TLS 1.2 (TLS1.0) from 1 client in the window, the last on 2024-03-05 12:00; /EWS x1\""), "{}", rows[0]);
     assert_eq!(
         rows[1],
-        "https,,EX03,W3SVC1,not_ready,2024-02-20T08:00:00.000Z,2024-03-07T10:59:59.000Z,16.12,2,2,1,1,0,2024-03-05T12:00:00.000Z,2024-02-22T11:00:02.019Z,2024-03-07T11:00:02.019Z,\"not ready: 1 request below TLS 1.2 (TLS1.0) from 1 client in the window, the last on 2024-03-05 12:00; /EWS x1\""
+        "https,,EX03,W3SVC1,not_ready,2024-02-20T08:00:00.000Z,2024-03-07T10:59:59.000Z,16.12,2,12,2,2,1,1,0,2024-03-05T12:00:00.000Z,2024-02-23T00:00:00.000Z,2024-03-07T11:00:02.019Z,\"not ready: 1 request below TLS 1.2 (TLS1.0) from 1 client in the window, the last on 2024-03-05 12:00; /EWS x1\""
     );
 }
 
@@ -235,7 +252,7 @@ fn https_evidence_clears_or_holds_back_a_server() {
     assert!(rows[0].starts_with("server,,EX03,,ready,"), "{}", rows[0]);
     assert_eq!(
         rows[1],
-        "https,,EX03,W3SVC1,ready,2024-02-21T00:00:00.000Z,2024-03-07T10:59:59.000Z,15.46,1,1,0,0,0,2024-02-21T00:00:00.000Z,2024-02-22T11:00:02.019Z,2024-03-07T11:00:02.019Z,\"ready: 1 HTTPS request at TLS 1.2 or later and none older in the 14 days to 2024-03-07 11:00; TLS below 1.2 was last used on 2024-02-21 00:00, before the window\""
+        "https,,EX03,W3SVC1,ready,2024-02-21T00:00:00.000Z,2024-03-07T10:59:59.000Z,15.46,1,13,1,1,0,0,0,2024-02-21T00:00:00.000Z,2024-02-23T00:00:00.000Z,2024-03-07T11:00:02.019Z,\"ready: 1 HTTPS request at TLS 1.2 or later and none older in the 14 days to 2024-03-07 11:00; TLS below 1.2 was last used on 2024-02-21 00:00, before the window\""
     );
     let short = ex03_with_iis(&[("2024-03-07", "10:00:00", "/owa/", "10.0.0.5", "800")]);
     let rows = readiness_rows(short.path());

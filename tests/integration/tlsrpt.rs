@@ -59,5 +59,5 @@ fn logs_and_reports_in_one_run() {
     let run = exlog(["sample-logs", "tests/data/tlsrpt", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(v["tlsrpt"].as_array().unwrap().len(), 6);
-    assert_eq!(v["connector"].as_array().unwrap().len(), 6);
+    assert_eq!(v["connector"].as_array().unwrap().len(), 7);
 }

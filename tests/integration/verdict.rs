@@ -12,7 +12,12 @@ use std::path::Path;
 /// The CSV rows of `--by readiness` (or another report) as column → value.
 fn rows(args: &[&str]) -> Vec<serde_json::Map<String, serde_json::Value>> {
     let run = exlog(args.iter().copied().chain(["--format", "csv"]));
-    assert!(run.code == 0 || run.code == 2, "exit {}: {}", run.code, run.stderr);
+    assert!(
+        run.code == 0 || run.code == 2,
+        "exit {}: {}",
+        run.code,
+        run.stderr
+    );
     let mut reader = csv::Reader::from_reader(run.stdout.as_bytes());
     let headers = reader.headers().expect("a header").clone();
     reader
@@ -88,7 +93,13 @@ fn a_default_connector_without_rows_or_inventory_is_never_ready() {
         "{verdict}"
     );
     // Its logs themselves cover every day: 14 of 14.
-    assert_eq!((ex03["days_with_logs"].as_str(), ex03["missing_days"].as_str()), (Some("14"), Some("0")));
+    assert_eq!(
+        (
+            ex03["days_with_logs"].as_str(),
+            ex03["missing_days"].as_str()
+        ),
+        (Some("14"), Some("0"))
+    );
 }
 
 #[test]
@@ -184,7 +195,10 @@ fn coverage_without_inventory_by_hand() {
         ]
     );
     // Default EX03: one session a day for 16 days.
-    let hub = rows.iter().find(|r| r["connector"] == "EX03\\Default EX03").unwrap();
+    let hub = rows
+        .iter()
+        .find(|r| r["connector"] == "EX03\\Default EX03")
+        .unwrap();
     assert_eq!(hub["sessions"], "16");
     assert_eq!(hub["days_with_logs"], "14");
 }
@@ -203,7 +217,16 @@ fn a_hub_folder_not_copied_is_not_read() {
             .map(|r| r["status"].as_str().unwrap().to_string())
     };
     assert_eq!(status("EX03\\Default EX03").as_deref(), Some("not_read"));
-    assert_eq!(status("EX03\\Client Proxy EX03").as_deref(), Some("not_read"));
-    assert_eq!(status("EX03\\Client Frontend EX03").as_deref(), Some("unknown"));
-    assert_eq!(status("EX03\\Default Frontend EX03").as_deref(), Some("covered"));
+    assert_eq!(
+        status("EX03\\Client Proxy EX03").as_deref(),
+        Some("not_read")
+    );
+    assert_eq!(
+        status("EX03\\Client Frontend EX03").as_deref(),
+        Some("unknown")
+    );
+    assert_eq!(
+        status("EX03\\Default Frontend EX03").as_deref(),
+        Some("covered")
+    );
 }
