@@ -224,13 +224,42 @@ fn relative_folder(root: &Path, folder: &Path) -> String {
         Err(_) if folder.as_os_str().is_empty() => root.to_path_buf(),
         Err(_) => folder.to_path_buf(),
     };
-    let text = shown.to_string_lossy().replace('\\', "/");
-    let text = text.trim_end_matches('/');
-    if text.is_empty() {
-        ".".to_string()
-    } else {
-        text.to_string()
+    // `.`, `..` or nothing (files named in the current folder): the name
+    // of the folder it stands for.
+    if shown
+        .components()
+        .all(|c| matches!(c, Component::CurDir | Component::ParentDir))
+    {
+        return folder_label(&shown);
     }
+    let text = shown.to_string_lossy().replace('\\', "/");
+    text.trim_end_matches('/').to_string()
+}
+
+/// A folder's own name, for a server (rule 4) or an IIS site: its last
+/// component, or for `.`, `..` and the empty path (files named in the
+/// current folder) the name of the folder they stand for. Never empty.
+pub fn folder_label(folder: &Path) -> String {
+    if let Some(Component::Normal(name)) = folder.components().next_back() {
+        return name.to_string_lossy().into_owned();
+    }
+    let here = if folder.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        folder
+    };
+    std::fs::canonicalize(here)
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| {
+            // The root folder, or a current folder that is gone.
+            let shown = here.display().to_string();
+            if shown == "." {
+                "current folder".into()
+            } else {
+                shown
+            }
+        })
 }
 
 /// The `SERVER\` prefixes of receive connectors in the first rows of a
