@@ -233,7 +233,10 @@ fn relative_folder(root: &Path, folder: &Path) -> String {
         return folder_label(&shown);
     }
     let text = shown.to_string_lossy().replace('\\', "/");
-    text.trim_end_matches('/').to_string()
+    match text.trim_end_matches('/') {
+        "" => folder_label(&shown), // the root folder
+        text => text.to_string(),
+    }
 }
 
 /// A folder's own name, for a server (rule 4) or an IIS site: its last
@@ -429,6 +432,26 @@ mod tests {
             servers.rules,
             [Rule::Path, Rule::Collection, Rule::Connector, Rule::Folder]
         );
+    }
+
+    #[test]
+    fn rule_4_names_are_never_empty_or_a_dot() {
+        assert_eq!(
+            relative_folder(Path::new("logs"), Path::new("logs/a/b")),
+            "a/b"
+        );
+        assert_eq!(
+            relative_folder(Path::new("logs/"), Path::new("logs/")),
+            "logs"
+        );
+        assert_eq!(relative_folder(Path::new("/"), Path::new("/")), "/");
+        let here = std::env::current_dir().unwrap();
+        let name = here.file_name().unwrap().to_string_lossy();
+        for dot in ["", ".", "./"] {
+            assert_eq!(relative_folder(Path::new(dot), Path::new(dot)), name);
+        }
+        assert_eq!(folder_label(Path::new("c/EX05/W3SVC1")), "W3SVC1");
+        assert_eq!(folder_label(Path::new("")), name);
     }
 
     #[test]
