@@ -316,7 +316,9 @@ fn scan(config: &Config, pool: &rayon::ThreadPool) -> Option<Gathered> {
     for p in &walk.problems {
         eprintln!("exlog: error: {p}");
     }
-    if walk.files.is_empty() && walk.reports.is_empty() {
+    // JSON found in folders that is no TLS-RPT report is not input.
+    let rpt = read_reports(&walk.reports);
+    if walk.files.is_empty() && rpt.files + rpt.skipped == 0 {
         let looked: Vec<String> = config
             .paths
             .iter()
@@ -325,7 +327,7 @@ fn scan(config: &Config, pool: &rayon::ThreadPool) -> Option<Gathered> {
         eprintln!(
             "exlog: error: no Exchange SMTP protocol logs found in {}\n\
              exlog: looked for files named RECV*.LOG or SEND*.LOG (any case, also .gz), .zip \
-             archives and IIS u_ex*.log in those folders and their subfolders (e.g. ...\\TransportRoles\\Logs\\FrontEnd\\ProtocolLog\\SmtpReceive); \
+             archives, IIS u_ex*.log and TLS-RPT .json reports in those folders and their subfolders (e.g. ...\\TransportRoles\\Logs\\FrontEnd\\ProtocolLog\\SmtpReceive); \
              name a file directly to read it whatever its name",
             looked.join(", ")
         );
@@ -335,7 +337,6 @@ fn scan(config: &Config, pool: &rayon::ThreadPool) -> Option<Gathered> {
     let bar = progress::bar(total, config.quiet);
     let scanned = pool.install(|| pipeline::scan(&Files(&walk.files), &config.plan, &bar));
     bar.finish_and_clear();
-    let rpt = read_reports(&walk.reports);
     Some(Gathered {
         walk,
         scanned,
@@ -369,26 +370,21 @@ fn tlsrpt_totals(rpt: &crate::tlsrpt::Read) -> String {
     out
 }
 
-/// Reads the TLS-RPT reports (each at most 64 MB uncompressed).
+/// Reads the TLS-RPT reports. One found in a folder or an archive is read
+/// only if it begins like a report.
 fn read_reports(list: &[input::Report]) -> crate::tlsrpt::Read {
-    use std::io::Read as _;
-    const MAX: u64 = 64 << 20;
     let mut read = crate::tlsrpt::Read::default();
     for r in list {
         let name = r.path.display().to_string();
         let text = match &r.packed {
-            None => std::fs::File::open(&r.path).and_then(|f| {
-                let mut v = Vec::new();
-                f.take(MAX).read_to_end(&mut v).map(|_| v)
-            }),
-            Some(p) => crate::archive::with_reader(p, |rd| {
-                let mut v = Vec::new();
-                rd.take(MAX).read_to_end(&mut v).map(|_| v)
-            })
-            .and_then(|x| x),
+            None => std::fs::File::open(&r.path).and_then(|mut f| report_text(&mut f, r.named)),
+            Some(p) => {
+                crate::archive::with_reader(p, |rd| report_text(rd, r.named)).and_then(|x| x)
+            }
         };
         match text {
-            Ok(t) => read.add(&name, &t),
+            Ok(Some(t)) => read.add(&name, &t),
+            Ok(None) => {} // other JSON: not a report, nothing to say
             Err(e) => {
                 read.skipped += 1;
                 read.warnings.push(format!("{name}: cannot read: {e}"));
@@ -396,6 +392,32 @@ fn read_reports(list: &[input::Report]) -> crate::tlsrpt::Read {
         }
     }
     read
+}
+
+/// A report's bytes (at most 64 MB; a `.json.gz` inside a zip archive
+/// inflated), or `None` when it is not `named` and does not begin like a
+/// TLS-RPT report.
+fn report_text(rd: &mut dyn std::io::Read, named: bool) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read as _;
+    const MAX: u64 = 64 << 20;
+    let mut magic = Vec::new();
+    (&mut *rd).take(2).read_to_end(&mut magic)?;
+    let gzip = magic.starts_with(&[0x1f, 0x8b]);
+    let raw = std::io::Cursor::new(magic).chain(rd);
+    let mut rd: Box<dyn std::io::Read + '_> = if gzip {
+        Box::new(flate2::read::MultiGzDecoder::new(raw))
+    } else {
+        Box::new(raw)
+    };
+    let mut v = Vec::new();
+    (&mut rd)
+        .take(crate::tlsrpt::SNIFF_BYTES as u64)
+        .read_to_end(&mut v)?;
+    if !named && !crate::tlsrpt::looks_like_report(&v) {
+        return Ok(None);
+    }
+    rd.take(MAX - v.len() as u64).read_to_end(&mut v)?;
+    Ok(Some(v))
 }
 
 /// Puts the kept sessions (or their lines) in report order.
@@ -541,9 +563,17 @@ fn messages(files: &[input::Input], scanned: &Scanned) -> (Vec<String>, Vec<Stri
                 ));
             }
             if f.unterminated > 0 {
+                // Exchange writes plain files; a .gz or zip entry is not
+                // still being written, whatever cut it.
+                let live = matches!(files[id].packed, None | Some(crate::archive::Packed::Stdin));
                 warnings.push(format!(
-                    "{path}: last line {} has no line ending (a log still being written?): not read",
-                    f.lines
+                    "{path}: last line {} has no line ending{}: not read",
+                    f.lines,
+                    if live {
+                        " (a log still being written?)"
+                    } else {
+                        ""
+                    }
                 ));
             }
             if let Some((_, first)) = &f.first_skewed {

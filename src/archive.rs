@@ -162,6 +162,46 @@ fn guarded<'a>(
     }
 }
 
+/// Standard input's first bytes, as read for [`head`] before the scan:
+/// the scan reads them again from here, then the rest from stdin.
+static STDIN_KEPT: std::sync::Mutex<Option<Vec<u8>>> = std::sync::Mutex::new(None);
+
+/// How much of standard input [`head`] reads ahead: logs compress 10 to
+/// 30 times, so this is enough for a head's uncompressed bytes.
+const STDIN_AHEAD: usize = 64 * 1024;
+
+/// The first `max` uncompressed bytes of a streamed input, for naming its
+/// server before the scan (the README's rule 3). Standard input cannot be
+/// read twice: its first bytes are kept for the scan.
+pub fn head(packed: &Packed, max: usize) -> io::Result<Vec<u8>> {
+    if *packed == Packed::Stdin {
+        let mut kept = STDIN_KEPT.lock().unwrap_or_else(|e| e.into_inner());
+        if kept.is_none() {
+            let mut raw = Vec::with_capacity(STDIN_AHEAD);
+            io::stdin()
+                .lock()
+                .take(STDIN_AHEAD as u64)
+                .read_to_end(&mut raw)?;
+            *kept = Some(raw);
+        }
+        let raw = kept.as_deref().unwrap_or_default();
+        let mut out = Vec::new();
+        if raw.starts_with(&[0x1f, 0x8b]) {
+            // A cut gzip stream: what inflated before the cut is the head.
+            let _ = flate2::read::MultiGzDecoder::new(raw)
+                .take(max as u64)
+                .read_to_end(&mut out);
+        } else {
+            out.extend_from_slice(&raw[..raw.len().min(max)]);
+        }
+        return Ok(out);
+    }
+    with_reader(packed, |r| {
+        let mut out = Vec::new();
+        r.take(max as u64).read_to_end(&mut out).map(|_| out)
+    })?
+}
+
 /// Runs `f` on a reader of the uncompressed bytes of a streamed input.
 /// (A callback, since a zip entry's reader borrows its archive.)
 pub fn with_reader<T>(packed: &Packed, f: impl FnOnce(&mut dyn Read) -> T) -> io::Result<T> {
@@ -202,7 +242,13 @@ pub fn with_reader<T>(packed: &Packed, f: impl FnOnce(&mut dyn Read) -> T) -> io
             Ok(f(&mut reader))
         }
         Packed::Stdin => {
-            let mut stdin = BufReader::with_capacity(1 << 16, io::stdin());
+            let kept = STDIN_KEPT
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take()
+                .unwrap_or_default();
+            let source = io::Cursor::new(kept).chain(io::stdin());
+            let mut stdin = BufReader::with_capacity(1 << 16, source);
             let magic = {
                 use std::io::BufRead;
                 stdin.fill_buf()?.starts_with(&[0x1f, 0x8b])

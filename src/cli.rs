@@ -52,6 +52,9 @@ Reports (--by; without it: an overview on a terminal, else connector):
   http-client  site,server,client_ip,user_agent,SSL3,TLS1.0,TLS1.1,TLS1.2,TLS1.3,other,requests,users,
              first_seen,last_seen (IIS logs with the crypt-* fields)
   http-app   site,server,application,SSL3,...,TLS1.3,other,requests (IIS logs)
+  tlsrpt     report_org,report_id,date_start,date_end,policy_type,policy_domain,mx_host,successful,
+             failed,result_type,sending_ip,receiving_ip,receiving_mx_hostname,failed_sessions
+             (TLS-RPT reports, one row per policy and failure detail)
   (total = successful plus failed negotiations, in every report)
 
 Exit codes:
@@ -72,37 +75,80 @@ Examples:
   exlog D:\\Logs -o ex01.json          ... and a partial result, to combine with others:
   exlog merge ex01.json ex02.json --by readiness   (the reports of one run over both)";
 
+/// For `-h`: where the rest is.
+const SHORT_AFTER_HELP: &str = "\
+--help shows each flag in detail, the reports' columns, exit codes and examples.";
+
+/// `--window-days`: a whole number of days, at least 1. Parsed here (with
+/// negative numbers allowed through) so that `-3` gets the rule, not
+/// clap's tip to write `-- -3`.
+fn at_least_one_day(text: &str) -> Result<u32, String> {
+    match text.trim().parse::<i64>() {
+        Ok(n) if n >= 1 => u32::try_from(n).map_err(|_| format!("{n} days is too many")),
+        Ok(_) => Err("must be at least 1 (a number of days)".to_string()),
+        Err(_) => Err("must be a whole number of days, at least 1".to_string()),
+    }
+}
+
+/// `exlog merge`'s PATH: partial results, not logs (`main` puts this in
+/// place of [`Args::paths`]' help).
+pub const MERGE_PATHS_HELP: &str = "Partial results: the JSON files that `exlog --format json` \
+(or -o NAME.json) wrote, one per earlier run";
+
+/// `exlog merge`'s description.
+pub const MERGE_ABOUT: &str = "Combine the partial results of earlier `exlog --format json` runs \
+into the reports of one run over all their files";
+
 /// Which servers, connectors, remote hosts and HTTPS clients still
-/// negotiate old TLS (SSL 3, TLS 1.0/1.1), from Exchange SMTP protocol
-/// logs and IIS logs, with which ciphers, which negotiations fail, and what
+/// negotiate TLS below 1.2.
+///
+/// From Exchange SMTP protocol logs and IIS logs: which servers,
+/// connectors, remote hosts and HTTPS clients still negotiate old TLS (SSL
+/// 3, TLS 1.0/1.1), with which ciphers, which negotiations fail, and what
 /// TLS-RPT reports say of outbound mail.
 #[derive(Debug, Parser)]
-#[command(name = "exlog", version, after_help = AFTER_HELP)]
+#[command(
+    name = "exlog",
+    version,
+    after_help = SHORT_AFTER_HELP,
+    after_long_help = AFTER_HELP
+)]
 pub struct Args {
-    /// Log files or folders, or - for standard input. Folders are searched
-    /// recursively for RECV*.LOG and SEND*.LOG (any case, also .gz), .zip
-    /// archives, IIS u_ex*.log and TLS-RPT reports (a!b!c!d.json[.gz]); a
-    /// file named here is always read.
+    /// Log files or folders, or - for standard input.
+    ///
+    /// Folders are searched recursively for RECV*.LOG and SEND*.LOG (any
+    /// case, also .gz), .zip archives, IIS u_ex*.log and TLS-RPT reports
+    /// (.json or .json.gz that begin like one); a file named here is always
+    /// read.
     #[arg(required = true, value_name = "PATH", help_heading = "Input")]
     pub paths: Vec<PathBuf>,
 
-    /// Report to print [default: an overview on a terminal, else connector].
-    #[arg(help_heading = "Reports", long, value_parser = report_parser())]
+    /// Report to print (the list: --help).
+    ///
+    /// One of those listed under "Reports" below [default: an overview on
+    /// a terminal, else connector].
+    #[arg(help_heading = "Reports", long, value_name = "REPORT", value_parser = report_parser(), hide_possible_values = true)]
     pub by: Option<Kind>,
 
-    /// Readiness window: old TLS within this many days before each
-    /// server's latest record (or --as-of) means "not ready"; "ready" needs
-    /// logs that cover all of it.
+    /// Readiness window in days, at least 1.
+    ///
+    /// Old TLS within this many days before each server's latest record
+    /// (or --as-of) means "not ready"; "ready" needs logs that cover all of
+    /// it.
     #[arg(
         help_heading = "Reports",
         long,
         value_name = "DAYS",
-        default_value_t = 14
+        default_value_t = 14,
+        value_parser = at_least_one_day,
+        allow_negative_numbers = true
     )]
     pub window_days: u32,
 
-    /// End the readiness window at this UTC date or RFC 3339 time for
-    /// every server [default: each server's own latest record].
+    /// End the readiness window at this time for every server.
+    ///
+    /// A UTC date (the end of that day) or an RFC 3339 time [default: each
+    /// server's own latest record].
     #[arg(help_heading = "Reports", long, value_name = "TIME")]
     pub as_of: Option<String>,
 
@@ -110,14 +156,16 @@ pub struct Args {
     #[arg(help_heading = "Filters", long, value_name = "TIME")]
     pub since: Option<String>,
 
-    /// Only records before this RFC 3339 time, or up to the end of this
-    /// UTC date.
+    /// Only records before this time (a date: up to its end).
+    ///
+    /// An RFC 3339 time, or a UTC date: records up to the end of that day.
     #[arg(help_heading = "Filters", long, value_name = "TIME")]
     pub until: Option<String>,
 
-    /// Only connectors matching one of these globs (`*`, `?`, `[…]`; any
-    /// case; repeat the flag or separate with commas; `?` stands for a
-    /// comma in a name), e.g. '*Default Frontend*'.
+    /// Only connectors matching one of these globs.
+    ///
+    /// `*`, `?` and `[…]`, any case; repeat the flag or separate with
+    /// commas (`?` stands for a comma in a name), e.g. '*Default Frontend*'.
     #[arg(
         help_heading = "Filters",
         long,
@@ -126,8 +174,10 @@ pub struct Args {
     )]
     pub connector: Vec<String>,
 
-    /// Only these servers (globs, any case; repeat or separate with
-    /// commas). See the README for how a file's server is found.
+    /// Only these servers (globs, any case).
+    ///
+    /// Repeat the flag or separate with commas. See the README for how a
+    /// file's server is found.
     #[arg(
         help_heading = "Filters",
         long,
@@ -140,8 +190,10 @@ pub struct Args {
     #[arg(help_heading = "Filters", long, value_enum)]
     pub direction: Option<DirectionArg>,
 
-    /// Only remote IPs in one of these networks (10.0.0.0/8, 2001:db8::/32)
-    /// or equal to one of these addresses (repeat, or separate with commas).
+    /// Only remote IPs in these networks or equal to these addresses.
+    ///
+    /// Networks such as 10.0.0.0/8 or 2001:db8::/32, or single addresses;
+    /// repeat the flag or separate with commas.
     #[arg(
         help_heading = "Filters",
         long,
@@ -150,8 +202,9 @@ pub struct Args {
     )]
     pub remote: Vec<String>,
 
-    /// Leave out remote IPs in these networks or equal to these addresses
-    /// (repeat, or separate with commas), e.g. your own relays.
+    /// Leave out remote IPs in these networks or equal to these addresses.
+    ///
+    /// E.g. your own relays; repeat the flag or separate with commas.
     #[arg(
         help_heading = "Filters",
         long,
@@ -160,46 +213,59 @@ pub struct Args {
     )]
     pub exclude_remote: Vec<String>,
 
-    /// Only sessions whose EHLO name (receive) or banner host (send)
-    /// matches this regular expression, e.g. '(?i)scan|mfp|printer|copier'.
+    /// Only sessions whose EHLO name or banner host matches this regex.
+    ///
+    /// The EHLO name for receive sessions, the banner host for send
+    /// sessions, e.g. '(?i)scan|mfp|printer|copier'.
     #[arg(help_heading = "Filters", long, value_name = "REGEX")]
     pub ehlo: Option<String>,
 
-    /// Leave out Exchange-internal sessions: X-ANONYMOUSTLS, proxied hops
-    /// (XPROXYFROM), ports 2525/717/465, intra-organisation send connectors.
+    /// Leave out Exchange-internal sessions.
+    ///
+    /// X-ANONYMOUSTLS, proxied hops (XPROXYFROM), ports 2525/717/465 and
+    /// intra-organisation send connectors.
     #[arg(help_heading = "Filters", long)]
     pub exclude_internal: bool,
 
-    /// The connector inventory: a CSV that Get-ReceiveConnector or
-    /// Get-SendConnector exported (see the README's commands). Any .csv
-    /// among the PATHs whose header holds Identity and
-    /// ProtocolLoggingLevel is read as one too.
+    /// Connector inventory: a Get-ReceiveConnector/Get-SendConnector CSV.
+    ///
+    /// See the README's commands. Any .csv among the PATHs whose header
+    /// holds Identity and ProtocolLoggingLevel is read as one too.
     #[arg(help_heading = "Coverage", long, value_name = "FILE")]
     pub inventory: Vec<PathBuf>,
 
-    /// Leave a connector you know to be unused out of the coverage rule
-    /// (a glob, any case, matched against SERVER\Name for receive
-    /// connectors and the name for send connectors; repeatable).
+    /// Leave a connector known to be unused out of the coverage rule.
+    ///
+    /// A glob, any case, matched against SERVER\Name for receive
+    /// connectors and the name for send connectors; repeatable.
     #[arg(help_heading = "Coverage", long, value_name = "GLOB")]
     pub ignore_connector: Vec<String>,
 
-    /// Output format [default: table when stdout is a terminal, else csv;
-    /// with -o FILE, from its extension: .xlsx, .json, .html, else csv].
+    /// Output format.
+    ///
+    /// [default: table when stdout is a terminal, else csv; with -o FILE,
+    /// from its extension: .xlsx, .json, .html, else csv]
     #[arg(help_heading = "Output", long, value_enum)]
     pub format: Option<Format>,
 
-    /// Write to FILE instead of stdout; with a folder (or a path ending in
-    /// /), write every report there as NAME.csv plus report.json.
+    /// Write to this file, or every report into this folder.
+    ///
+    /// A file instead of stdout; with a folder (or a path ending in /),
+    /// every report as NAME.csv there, plus report.json.
     #[arg(help_heading = "Output", long, short = 'o', value_name = "PATH")]
     pub output: Option<PathBuf>,
 
-    /// Start CSV output with a UTF-8 BOM so Excel shows non-ASCII names
-    /// right [default: on for CSV files written with -o, off for stdout].
-    /// Also write every session as a row of a Parquet file (zstd), for
-    /// DuckDB, Spark or Trino; with a folder (`events/`), one file per server
+    /// Also write every session to a Parquet file (or one per server).
+    ///
+    /// One row per session, zstd-compressed, for DuckDB, Spark or Trino;
+    /// with a folder (`events/`), one file per server.
     #[arg(help_heading = "Output", long, value_name = "PATH")]
     pub events: Option<PathBuf>,
 
+    /// Start CSV output with a UTF-8 BOM, also on stdout.
+    ///
+    /// So that Excel shows non-ASCII names right [default: on for CSV
+    /// files written with -o, off for stdout].
     #[arg(help_heading = "Output", long, conflicts_with = "no_bom")]
     pub bom: bool,
 
@@ -207,8 +273,9 @@ pub struct Args {
     #[arg(help_heading = "Output", long)]
     pub no_bom: bool,
 
-    /// Print scan statistics (files, bytes, lines, TLS rows, time, GB/s)
-    /// to stderr at the end.
+    /// Print scan statistics to stderr at the end.
+    ///
+    /// Files, bytes, lines, TLS rows, time and GB/s.
     #[arg(help_heading = "Output", long)]
     pub stats: bool,
 
@@ -220,16 +287,18 @@ pub struct Args {
     #[arg(help_heading = "Performance", long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
 
-    /// Read only the TLS rows: about five times faster, but without
-    /// sessions, so the connector and remote reports lose their plaintext,
-    /// sessions and ehlo columns, and session, day, readiness and
-    /// --exclude-internal are not available.
+    /// Read only the TLS rows: about five times faster, fewer reports.
+    ///
+    /// Without sessions, the connector and remote reports lose their
+    /// plaintext, sessions and ehlo columns, and session, day, readiness
+    /// and --exclude-internal are not available.
     #[arg(help_heading = "Performance", long)]
     pub tls_only: bool,
 
-    /// Read files instead of memory-mapping them: for logs that another
-    /// tool may truncate while exlog runs (a truncated mapped file would end
-    /// the run with SIGBUS). A little slower.
+    /// Read files instead of memory-mapping them (a little slower).
+    ///
+    /// For logs that another tool may truncate while exlog runs: a
+    /// truncated mapped file would end the run with SIGBUS.
     #[arg(help_heading = "Performance", long)]
     pub no_mmap: bool,
 

@@ -33,8 +33,8 @@ pub struct Walk {
     /// Files with the same content as one read (an Explorer `… - Copy.LOG`,
     /// a second copy of a folder): read once, with a warning each.
     pub copies: Vec<String>,
-    /// TLS-RPT reports (`.json`, `.json.gz`, or inside a `.zip`): small
-    /// documents read whole, apart from the logs.
+    /// Candidate TLS-RPT reports (`.json`, `.json.gz`, or inside a `.zip`):
+    /// small documents read whole, apart from the logs.
     pub reports: Vec<Report>,
     /// `.csv` files that may be a connector inventory (their header
     /// decides), and whether each was named on the command line.
@@ -52,14 +52,18 @@ pub struct Report {
     /// As shown in messages (`x.zip/a!b!1!2.json` for an entry).
     pub path: PathBuf,
     pub packed: Option<Packed>,
+    /// Named on the command line: read as a report whatever it holds.
+    /// Found in a folder or an archive, it is one only if its content
+    /// begins like one ([`crate::tlsrpt::looks_like_report`]); other JSON
+    /// is left alone without a word.
+    pub named: bool,
 }
 
-/// A TLS-RPT file name as RFC 8460 names them,
-/// `sender!policy-domain!begin!end[!id].json[.gz]`; named on the command
-/// line, any `.json` or `.json.gz` is taken.
-pub fn is_report_name(name: &str, named: bool) -> bool {
+/// A `.json` or `.json.gz` name (any case): maybe a TLS-RPT report,
+/// whatever the rest of its name (RFC 8460's `a!b!c!d.json` or not).
+pub fn is_json_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    (named || name.contains('!')) && (lower.ends_with(".json") || lower.ends_with(".json.gz"))
+    lower.ends_with(".json") || lower.ends_with(".json.gz")
 }
 
 /// How much of each end of a file is compared to find copies.
@@ -154,32 +158,34 @@ fn add(walk: &mut Walk, path: &Path, name: &str, size: u64, root: &Path, named: 
         walk.inventories.push((path.to_path_buf(), named));
         return;
     }
-    if is_report_name(name, named) {
+    if is_json_name(name) {
         walk.reports.push(Report {
             path: path.to_path_buf(),
             packed: archive::is_gzip_name(name).then(|| Packed::Gzip(path.to_path_buf())),
+            named,
         });
         return;
     }
     if archive::is_zip_name(name) {
-        let wanted = |n: &str| is_log_name(n) || is_report_name(n, true);
+        let wanted = |n: &str| is_log_name(n) || is_json_name(n);
         match archive::zip_entries(path, wanted) {
             Ok(entries) => {
                 if entries.is_empty() && named {
                     walk.problems.push(format!(
-                        "{}: no RECV*.LOG, SEND*.LOG or TLS-RPT .json entries in this zip archive",
+                        "{}: no RECV*.LOG, SEND*.LOG or .json entries in this zip archive",
                         path.display()
                     ));
                 }
                 for e in entries {
                     let virtual_path = path.join(&e.path);
-                    if is_report_name(&e.path, true) {
+                    if is_json_name(&e.path) {
                         walk.reports.push(Report {
                             path: virtual_path,
                             packed: Some(Packed::ZipEntry {
                                 archive: path.to_path_buf(),
                                 index: e.index,
                             }),
+                            named: false,
                         });
                         continue;
                     }
@@ -293,7 +299,7 @@ pub fn collect(paths: &[PathBuf]) -> Walk {
             let packed = archive::is_zip_name(&name)
                 || (archive::is_gzip_name(&name) && is_log_name(&name[..name.len() - 3]));
             let iis = crate::parse::w3c::is_iis_name(&name);
-            let report = is_report_name(&name, false) || is_csv_name(&name);
+            let report = is_json_name(&name) || is_csv_name(&name);
             if !is_log_name(&name) && !packed && !iis && !report {
                 continue;
             }

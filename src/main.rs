@@ -1,6 +1,5 @@
 //! The `exlog` binary: parse flags, run, map the result to an exit code.
 
-use clap::Parser;
 use exlog::cli::Args;
 use std::process::ExitCode;
 
@@ -13,7 +12,7 @@ fn main() -> ExitCode {
         argv.remove(1);
         argv[0] = "exlog merge".into();
     }
-    let args = match Args::try_parse_from(argv) {
+    let args = match parse(argv, merging) {
         Ok(a) => a,
         Err(e) => {
             let _ = e.print();
@@ -34,6 +33,24 @@ fn main() -> ExitCode {
             ExitCode::from(exlog::EXIT_FATAL)
         }
     }
+}
+
+/// The flags; `exlog merge` describes its PATHs as partial results.
+fn parse(argv: Vec<std::ffi::OsString>, merging: bool) -> Result<Args, clap::Error> {
+    use clap::{CommandFactory, FromArgMatches};
+    let mut command = Args::command();
+    if merging {
+        command = command
+            .name("exlog merge")
+            .about(exlog::cli::MERGE_ABOUT)
+            .long_about(None::<&str>)
+            .mut_arg("paths", |a| {
+                a.value_name("PART.json")
+                    .help(exlog::cli::MERGE_PATHS_HELP)
+                    .long_help(None::<&str>)
+            });
+    }
+    Args::from_arg_matches_mut(&mut command.try_get_matches_from(argv)?)
 }
 
 /// `exlog … | head` closes the pipe early: that is success, not an error.

@@ -311,15 +311,22 @@ impl Unit {
 /// Reads one partial; the error names the file and says what is wrong.
 fn read(path: &Path) -> Result<BodyIn, String> {
     let name = path.display();
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{name}: cannot read: {e}"))?;
-    let doc: Document = serde_json::from_str(&text).map_err(|e| {
-        if e.is_eof() {
+    let bytes = std::fs::read(path).map_err(|e| format!("{name}: cannot read: {e}"))?;
+    let not_partial = |what: String| {
+        format!(
+            "{name}: not merged: exlog merge reads a partial result written by \
+             `exlog --format json` (or -o NAME.json); this file is {what}"
+        )
+    };
+    let text = std::str::from_utf8(&bytes).map_err(|_| not_partial(what_is(&bytes)))?;
+    let doc: Document = serde_json::from_str(text).map_err(|e| {
+        if e.is_eof() && text.trim_start().starts_with('{') {
             format!(
                 "{name}: cut short (the JSON ends at line {}): not merged",
                 e.line()
             )
         } else {
-            format!("{name}: not an exlog JSON result: {e}")
+            not_partial(what_is(&bytes))
         }
     })?;
     let env = doc.partial.ok_or_else(|| {
@@ -348,6 +355,33 @@ fn read(path: &Path) -> Result<BodyIn, String> {
     }
     serde_json::from_str(env.body.get())
         .map_err(|e| format!("{name}: the partial result cannot be read: {e}"))
+}
+
+/// What a file that is not a partial result seems to be, for the message:
+/// its kind, and its first line (neutralized, cut to 60 characters).
+fn what_is(bytes: &[u8]) -> String {
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        return "gzip-compressed (unpack it first)".into();
+    }
+    if bytes.starts_with(b"PK\x03\x04") {
+        return "a zip archive".into();
+    }
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return "binary, not text".into();
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let first: String = text.lines().next().unwrap_or("").chars().take(60).collect();
+    let first = crate::report::table::sanitize(&first);
+    let kind = if text.trim_start().starts_with(['{', '[']) {
+        "JSON of another kind"
+    } else if first.contains(',') {
+        "CSV"
+    } else if text.trim().is_empty() {
+        return "empty".into();
+    } else {
+        "text"
+    };
+    format!("{kind} (its first line: {first})")
 }
 
 /// Combines the partial results in `paths`. An error is returned only when
@@ -389,7 +423,10 @@ pub fn merge(paths: &[PathBuf]) -> Result<Merged, String> {
         }
     }
     let Some((flags, _)) = flags else {
-        return Err("no partial result could be read".into());
+        return Err(format!(
+            "no partial result could be read: {}",
+            merged.errors.join("; ")
+        ));
     };
     merged.flags = flags;
     // Servers by name, and within one name by their first file: the same

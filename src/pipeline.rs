@@ -207,6 +207,9 @@ impl Inputs for Files<'_> {
     }
     fn head(&self, id: usize) -> Option<Vec<u8>> {
         use std::io::Read;
+        if let Some(packed) = &self.0[id].packed {
+            return crate::archive::head(packed, servers::HEAD_BYTES).ok();
+        }
         let file = std::fs::File::open(&self.0[id].path).ok()?;
         let mut buf = Vec::with_capacity(servers::HEAD_BYTES);
         file.take(servers::HEAD_BYTES as u64)
@@ -721,15 +724,13 @@ fn is_iis(input: &Input, bytes: &[u8]) -> bool {
     crate::parse::w3c::is_iis_name(&name) || crate::parse::w3c::is_iis(bytes)
 }
 
-/// The IIS site of a log: its `W3SVC…` folder (empty when it is in
-/// another folder).
+/// The IIS site of a log: the folder it is in (IIS's `W3SVCn`, or any
+/// other folder's name, never empty); `stdin` for standard input.
 fn site_of(path: &Path) -> String {
-    path.parent()
-        .and_then(|p| p.file_name())
-        .map(|n| n.to_string_lossy())
-        .filter(|n| n.len() >= 5 && n[..5].eq_ignore_ascii_case("W3SVC"))
-        .map(|n| n.into_owned())
-        .unwrap_or_default()
+    if path.as_os_str() == "-" {
+        return "stdin".into();
+    }
+    servers::folder_label(path.parent().unwrap_or(Path::new("")))
 }
 
 /// How much of a stream is scanned at a time.

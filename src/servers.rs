@@ -224,13 +224,45 @@ fn relative_folder(root: &Path, folder: &Path) -> String {
         Err(_) if folder.as_os_str().is_empty() => root.to_path_buf(),
         Err(_) => folder.to_path_buf(),
     };
-    let text = shown.to_string_lossy().replace('\\', "/");
-    let text = text.trim_end_matches('/');
-    if text.is_empty() {
-        ".".to_string()
-    } else {
-        text.to_string()
+    // `.`, `..` or nothing (files named in the current folder): the name
+    // of the folder it stands for.
+    if shown
+        .components()
+        .all(|c| matches!(c, Component::CurDir | Component::ParentDir))
+    {
+        return folder_label(&shown);
     }
+    let text = shown.to_string_lossy().replace('\\', "/");
+    match text.trim_end_matches('/') {
+        "" => folder_label(&shown), // the root folder
+        text => text.to_string(),
+    }
+}
+
+/// A folder's own name, for a server (rule 4) or an IIS site: its last
+/// component, or for `.`, `..` and the empty path (files named in the
+/// current folder) the name of the folder they stand for. Never empty.
+pub fn folder_label(folder: &Path) -> String {
+    if let Some(Component::Normal(name)) = folder.components().next_back() {
+        return name.to_string_lossy().into_owned();
+    }
+    let here = if folder.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        folder
+    };
+    std::fs::canonicalize(here)
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| {
+            // The root folder, or a current folder that is gone.
+            let shown = here.display().to_string();
+            if shown == "." {
+                "current folder".into()
+            } else {
+                shown
+            }
+        })
 }
 
 /// The `SERVER\` prefixes of receive connectors in the first rows of a
@@ -400,6 +432,26 @@ mod tests {
             servers.rules,
             [Rule::Path, Rule::Collection, Rule::Connector, Rule::Folder]
         );
+    }
+
+    #[test]
+    fn rule_4_names_are_never_empty_or_a_dot() {
+        assert_eq!(
+            relative_folder(Path::new("logs"), Path::new("logs/a/b")),
+            "a/b"
+        );
+        assert_eq!(
+            relative_folder(Path::new("logs/"), Path::new("logs/")),
+            "logs"
+        );
+        assert_eq!(relative_folder(Path::new("/"), Path::new("/")), "/");
+        let here = std::env::current_dir().unwrap();
+        let name = here.file_name().unwrap().to_string_lossy();
+        for dot in ["", ".", "./"] {
+            assert_eq!(relative_folder(Path::new(dot), Path::new(dot)), name);
+        }
+        assert_eq!(folder_label(Path::new("c/EX05/W3SVC1")), "W3SVC1");
+        assert_eq!(folder_label(Path::new("")), name);
     }
 
     #[test]

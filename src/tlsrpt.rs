@@ -116,6 +116,34 @@ pub fn parse(text: &[u8]) -> Result<(String, Vec<Row>), String> {
     Ok((id, rows))
 }
 
+/// The members of an RFC 8460 report, one of which comes first.
+const MEMBERS: [&str; 5] = [
+    "organization-name",
+    "date-range",
+    "contact-info",
+    "report-id",
+    "policies",
+];
+
+/// How many bytes [`looks_like_report`] needs at most.
+pub const SNIFF_BYTES: usize = 256;
+
+/// Whether `head`, the start of a JSON file, begins like a TLS-RPT
+/// report: an object whose first member is one of RFC 8460's
+/// (`{"organization-name": …`). For files found in folders and archives,
+/// which may hold any other JSON (exlog's own `truth.json`, settings).
+pub fn looks_like_report(head: &[u8]) -> bool {
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let Some(rest) = head.trim_ascii_start().strip_prefix(b"{") else {
+        return false;
+    };
+    let Some(key) = rest.trim_ascii_start().strip_prefix(b"\"") else {
+        return false;
+    };
+    let end = memchr::memchr(b'"', key).unwrap_or(key.len());
+    MEMBERS.iter().any(|m| m.as_bytes() == &key[..end])
+}
+
 /// An RFC 3339 time as UTC text; a time without zone (Microsoft has sent
 /// them) is taken as UTC.
 fn normal_time(t: &str) -> Result<String, String> {
@@ -220,6 +248,26 @@ impl Read {
     }
 }
 
+/// For the totals line of the `tlsrpt` table: whether each row is the
+/// first of its policy (report, type, domain, MX patterns). The policy's
+/// summary is repeated on each of its failure rows and counts once.
+pub fn first_of_policy(table: &Table) -> Vec<bool> {
+    let at = |name: &str| table.columns.iter().position(|c| *c == name);
+    let keys = ["report_id", "policy_type", "policy_domain", "mx_host"].map(at);
+    let mut seen = std::collections::HashSet::new();
+    table
+        .rows
+        .iter()
+        .map(|row| {
+            let key: Vec<_> = keys
+                .iter()
+                .map(|k| k.and_then(|i| row[i].as_text()))
+                .collect();
+            seen.insert(key)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -239,6 +287,22 @@ mod tests {
         read.add("a.json", RFC.as_bytes());
         // The summary counts once per policy, not once per detail.
         assert_eq!(read.totals()["company-y.example"], (5326, 303));
+    }
+
+    #[test]
+    fn reports_are_known_by_their_first_member() {
+        assert!(looks_like_report(RFC.as_bytes()));
+        assert!(looks_like_report(b"\xEF\xBB\xBF\r\n { \n \"policies\": ["));
+        assert!(looks_like_report(b"{\"report-id\""));
+        for other in [
+            &b"{\n \"connector\": ["[..],
+            b"[1, 2]",
+            b"{}",
+            b"{\"organization-name-x\": 1}",
+            b"",
+        ] {
+            assert!(!looks_like_report(other), "{other:?}");
+        }
     }
 
     #[test]

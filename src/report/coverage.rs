@@ -181,9 +181,12 @@ const IMPLICIT: [&str; 4] = [
 /// Whether `name` (a send connector's, or a receive connector's after its
 /// `SERVER\`) is one Exchange never lists.
 pub fn is_implicit(name: &str) -> bool {
-    IMPLICIT
-        .iter()
-        .any(|i| name.len() >= i.len() && name[..i.len()].eq_ignore_ascii_case(i))
+    // By bytes: a localized name may hold a character where the cut falls.
+    IMPLICIT.iter().any(|i| {
+        name.as_bytes()
+            .get(..i.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(i.as_bytes()))
+    })
 }
 
 /// The default that `identity` (`SERVER\Name`) is, if any.
@@ -772,5 +775,7 @@ mod tests {
         assert!(is_implicit("inbound proxy internal send connector"));
         assert!(is_implicit("Default Mailbox Delivery EX01"));
         assert!(!is_implicit("Outbound to Internet"));
+        // A cut inside a character must not panic.
+        assert!(!is_implicit("组织内 SMTP 发送连接器"));
     }
 }

@@ -200,7 +200,8 @@ fn plural(n: u64, one: &str, many: &str) -> String {
 }
 
 /// Why the logs cannot show a whole window, if they cannot: no records,
-/// logs that start after the window does, or (with `--as-of`) end before.
+/// logs that start after the window does, that end before it starts, or
+/// (with `--as-of`) that end before it does.
 fn coverage_gap(coverage: &Coverage, window: Option<Window>, options: &Options) -> Option<String> {
     let (Some(w), Some(first), Some(last)) = (window, coverage.first, coverage.last) else {
         return Some("insufficient data: no records".to_string());
@@ -211,6 +212,15 @@ fn coverage_gap(coverage: &Coverage, window: Option<Window>, options: &Options) 
             duration_text(last - first),
             span_text(first, last),
             plural(u64::from(options.window_days), "day", "days"),
+        ));
+    }
+    // A source (an IIS site, a direction) whose logs end before the
+    // server's window starts has nothing in it: say so, not "no request".
+    if last < w.from {
+        return Some(format!(
+            "insufficient data: logs end {}, before the window starts ({})",
+            minute(last),
+            minute(w.from)
         ));
     }
     if options.as_of.is_some() && last < w.to {

@@ -22,12 +22,17 @@ pub fn write(table: &Table, color: bool) -> String {
             .collect(),
     );
     let mut totals = vec![0u64; table.columns.len()];
-    for row in &table.rows {
+    // A TLS-RPT policy's summary is repeated on each of its failure rows.
+    let counted = match table.kind {
+        Kind::Tlsrpt => crate::tlsrpt::first_of_policy(table),
+        _ => vec![true; table.rows.len()],
+    };
+    for (row, counted) in table.rows.iter().zip(counted) {
         let mut line = Vec::with_capacity(row.len());
         for (i, cell) in row.iter().enumerate() {
             let (text, marked) = match cell {
                 Cell::Count(n) => {
-                    totals[i] += n;
+                    totals[i] += if counted { *n } else { 0 };
                     let marked = legacy[i] && *n > 0;
                     (format!("{n}{}", if marked { "!" } else { "" }), marked)
                 }

@@ -189,3 +189,79 @@ fn broken_archives_are_named_and_the_rest_is_read() {
     let tls12: u64 = row.split(',').nth(6).unwrap().parse().unwrap();
     assert!(tls12 >= 2, "{row}");
 }
+
+/// A gzip file cut short: the error says what was counted, and the cut
+/// last line gets no "log still being written?" hint (a .gz is not
+/// written to while Exchange logs).
+#[test]
+fn a_cut_gzip_gets_no_live_log_hint() {
+    let gz = gzip(&one_log());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("SEND2024030811-1.LOG.gz");
+    write(&path, &gz[..gz.len() / 2]);
+    let run = exlog_on(&path, &["--format", "csv"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!(
+            "{}: incomplete deflate stream; what was read before is counted",
+            path.display()
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("still being written"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// A receive log from tests/data/real whose connectors are
+/// `SERVER-HOSTNAME\Default Frontend SERVER-HOSTNAME`.
+fn receive_log() -> Vec<u8> {
+    std::fs::read(
+        crate::util::root().join("tests/data/real/FrontEnd/SmtpReceive/RECV2023011116-1.LOG"),
+    )
+    .unwrap()
+}
+
+/// The server column of `--by server` CSV output.
+fn server_names(stdout: &str) -> Vec<&str> {
+    stdout
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect()
+}
+
+/// Rule 3 (the receive connectors' `SERVER\` prefix) reads what a packed
+/// log holds: a gzip file in a folder, a zip entry, and standard input
+/// (the README: `zcat … | exlog -` takes the server from the connectors).
+#[test]
+fn packed_and_piped_logs_are_named_by_their_connectors() {
+    let log = receive_log();
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir.path().join("gz/RECV2023011116-1.LOG.gz"), &gzip(&log));
+    std::fs::create_dir(dir.path().join("zip")).unwrap();
+    zip_of(
+        &dir.path().join("zip/logs.zip"),
+        &[("SmtpReceive/RECV2023011116-1.LOG".into(), log.clone())],
+        false,
+    );
+    for sub in ["gz", "zip"] {
+        let run = exlog_on(
+            &dir.path().join(sub),
+            &["--by", "server", "--format", "csv"],
+        );
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(server_names(&run.stdout), ["SERVER-HOSTNAME"], "{sub}");
+    }
+    for input in [log.clone(), gzip(&log)] {
+        let run = run_stdin(&input, &["-", "--by", "server", "--format", "csv"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(server_names(&run.stdout), ["SERVER-HOSTNAME"]);
+    }
+    // Without a connector prefix (a send log): `stdin`.
+    let run = run_stdin(&one_log(), &["-", "--by", "server", "--format", "csv"]);
+    assert_eq!(server_names(&run.stdout), ["stdin"]);
+}

@@ -157,11 +157,8 @@ fn a_zero_day_window_is_refused() {
     // connector would look ready.
     let run = exlog(["sample-logs", "--by", "readiness", "--window-days", "0"]);
     assert_eq!(run.code, 1);
-    assert!(
-        run.stderr.contains("--window-days must be at least 1"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("--window-days"), "{}", run.stderr);
+    assert!(run.stderr.contains("must be at least 1"), "{}", run.stderr);
 }
 
 #[test]
@@ -695,4 +692,188 @@ fn skewed_clocks_do_not_move_the_window() {
         "{}",
         all.stdout
     );
+}
+
+/// Runs `exlog` in the folder `dir`.
+fn exlog_in(dir: &std::path::Path, args: &[&str]) -> crate::util::Run {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_exlog"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    crate::util::Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Files named in the current folder (`RECV….LOG`, `./SEND….LOG`) are a
+/// server named after that folder (rule 4), never `.` or empty. The two
+/// receive logs of tests/data/real name two different servers in their
+/// connectors (EXCHANGE, SERVER-HOSTNAME), so rule 3 names none.
+#[test]
+fn files_named_in_the_current_folder_take_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let here = dir.path().join("Hub7");
+    let real = root().join("tests/data/real");
+    for f in [
+        "FrontEnd/SmtpReceive/RECV2023011116-1.LOG",
+        "FrontEnd/SmtpReceive/RECV2024031309-1.LOG",
+        "Hub/SmtpSend/SEND20171007-1.LOG",
+    ] {
+        let name = std::path::Path::new(f).file_name().unwrap();
+        write(&here.join(name), &std::fs::read(real.join(f)).unwrap());
+    }
+    let run = exlog_in(
+        &here,
+        &[
+            "RECV2023011116-1.LOG",
+            "RECV2024031309-1.LOG",
+            "./SEND20171007-1.LOG",
+            "--by",
+            "server",
+            "--format",
+            "csv",
+        ],
+    );
+    let servers: Vec<&str> = run
+        .stdout
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect();
+    assert_eq!(servers, ["Hub7", "Hub7"], "{}{}", run.stdout, run.stderr);
+    // The same from the folder given as `.`.
+    let run = exlog_in(&here, &[".", "--by", "server", "--format", "csv"]);
+    assert!(run.stdout.contains("\nreceive,Hub7,"), "{}", run.stdout);
+}
+
+/// Every flag has help of its own: none without, none sharing another's
+/// text, and each says what its flag is about (a word only it would use).
+#[test]
+fn every_flags_help_is_its_own() {
+    use clap::CommandFactory;
+    let own = [
+        ("paths", "standard input"),
+        ("by", "Report"),
+        ("window_days", "window"),
+        ("as_of", "End the readiness window"),
+        ("since", "at or after"),
+        ("until", "before"),
+        ("connector", "connectors"),
+        ("server", "servers"),
+        ("direction", "receive"),
+        ("remote", "Only remote IPs"),
+        ("exclude_remote", "Leave out remote IPs"),
+        ("ehlo", "EHLO"),
+        ("exclude_internal", "internal"),
+        ("format", "format"),
+        ("output", "Write"),
+        ("events", "Parquet"),
+        ("bom", "BOM"),
+        ("no_bom", "No BOM"),
+        ("stats", "statistics"),
+        ("quiet", "progress"),
+        ("threads", "threads"),
+        ("tls_only", "TLS rows"),
+        ("no_mmap", "memory-map"),
+        ("chunk_size", "chunks"),
+    ];
+    let cmd = exlog::cli::Args::command();
+    let mut seen = std::collections::BTreeMap::new();
+    for arg in cmd.get_arguments() {
+        let id = arg.get_id().as_str();
+        if matches!(id, "help" | "version") {
+            continue;
+        }
+        let short = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+        let word = own
+            .iter()
+            .find(|(a, _)| *a == id)
+            .unwrap_or_else(|| panic!("--{id}: add it to this test's list"))
+            .1;
+        assert!(
+            short.contains(word),
+            "--{id}: {short:?} should say {word:?}"
+        );
+        if let Some(other) = seen.insert(short.clone(), id) {
+            panic!("--{id} and --{other} share their help: {short:?}");
+        }
+    }
+    assert_eq!(seen.len(), own.len());
+}
+
+/// `-h`: one line a flag, each fitting a 100-column terminal; `--help`:
+/// the detail, the report columns, exit codes and examples.
+#[test]
+fn short_help_is_one_line_a_flag_long_help_the_detail() {
+    let short = exlog(["-h"]);
+    let long = exlog(["--help"]);
+    assert_eq!((short.code, long.code), (0, 0));
+    for line in short.stdout.lines() {
+        assert!(line.chars().count() <= 100, "too long for -h: {line:?}");
+    }
+    let flags = short
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("  -") || l.starts_with("      --") || l.starts_with("  <"))
+        .count();
+    // Every flag once; the headings, usage and a few lines around them.
+    assert_eq!(flags, 25, "{}", short.stdout);
+    assert!(short.stdout.lines().count() < 50, "{}", short.stdout);
+    for detail in ["SIGBUS", "Exit codes:", "Examples:", "X-ANONYMOUSTLS"] {
+        assert!(!short.stdout.contains(detail), "{detail} in -h");
+        assert!(long.stdout.contains(detail), "{detail} not in --help");
+    }
+}
+
+/// A negative window is refused with the rule, not with clap's tip about
+/// `-- -3`.
+#[test]
+fn a_negative_window_says_it_must_be_at_least_1() {
+    let run = exlog(["sample-logs", "--window-days", "-3"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("must be at least 1"), "{}", run.stderr);
+    assert!(!run.stderr.contains("-- -3"), "{}", run.stderr);
+}
+
+/// `exlog merge --help` describes its own PATH: partial results, not logs.
+#[test]
+fn merge_help_describes_partial_results() {
+    let run = exlog(["merge", "--help"]);
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.contains("exlog --format json"), "{}", run.stdout);
+    assert!(
+        !run.stdout.contains("Log files or folders"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("<PART.json>..."), "{}", run.stdout);
+}
+
+/// `exlog merge` on a CSV report: the message names the file, says what
+/// merge reads and what this file is.
+#[test]
+fn merge_of_a_csv_file_says_what_was_expected() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("connector.csv");
+    write(
+        &csv,
+        b"direction,connector,SSL2,SSL3,TLS1.0\nreceive,EX01\\Default,0,0,1\n",
+    );
+    let run = crate::util::exlog(["merge".as_ref(), csv.as_os_str()]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!("{}: ", csv.display())),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("a partial result written by `exlog --format json`"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("CSV"), "{}", run.stderr);
 }

@@ -158,6 +158,11 @@ fn readiness_counts_https_per_site_by_hand() {
 /// in its window 2024-02-22 11:00:02.019 – 2024-03-07 11:00:02.019) with
 /// an IIS site holding `rows` (date, time, uri, client, crypt-protocol).
 fn ex03_with_iis(rows: &[(&str, &str, &str, &str, &str)]) -> tempfile::TempDir {
+    ex03_with_iis_in("W3SVC1", rows)
+}
+
+/// [`ex03_with_iis`] with the IIS log in the folder `site` under EX03.
+fn ex03_with_iis_in(site: &str, rows: &[(&str, &str, &str, &str, &str)]) -> tempfile::TempDir {
     fn copy(from: &std::path::Path, to: &std::path::Path) {
         std::fs::create_dir_all(to).unwrap();
         for e in std::fs::read_dir(from).unwrap() {
@@ -188,7 +193,7 @@ fn ex03_with_iis(rows: &[(&str, &str, &str, &str, &str)]) -> tempfile::TempDir {
         ));
     }
     crate::util::write(
-        &dir.path().join("EX03/W3SVC1/u_ex240220.log"),
+        &dir.path().join("EX03").join(site).join("u_ex240220.log"),
         log.as_bytes(),
     );
     dir
@@ -356,4 +361,49 @@ fn generated_iis_logs_match_the_generators_truth() {
         );
         assert_eq!(strip(&split.stdout), strip(&run.stdout), "chunk {chunk}");
     }
+}
+
+/// IIS logs that end before the window starts: the overview counts their
+/// two TLS 1.2 requests (2024-02-20 08:00 and 20:00), and the readiness
+/// row says why none of them is in the window (EX03's window starts
+/// 2024-02-22 11:00:02.019) instead of claiming that no request was at
+/// TLS 1.2. Coverage 12 hours = 0.50 days; nothing in the window.
+#[test]
+fn https_logs_that_end_before_the_window_say_so() {
+    let dir = ex03_with_iis(&[
+        ("2024-02-20", "08:00:00", "/owa/", "10.0.0.5", "800"),
+        ("2024-02-20", "20:00:00", "/owa/", "10.0.0.5", "800"),
+    ]);
+    let overview = crate::util::exlog_on(dir.path(), &["--format", "table"]);
+    assert!(
+        overview.stdout.contains(
+            "  HTTPS (IIS)    SSL3 0  TLS1.0 0  TLS1.1 0  TLS1.2 2  TLS1.3 0  other 0  requests 2  | readiness: 1 insufficient_data (servers)\n"
+        ),
+        "{}",
+        overview.stdout
+    );
+    let rows = readiness_rows(dir.path());
+    assert_eq!(
+        rows[1],
+        "https,,EX03,W3SVC1,insufficient_data,2024-02-20T08:00:00.000Z,2024-02-20T20:00:00.000Z,0.50,0,0,0,0,0,,2024-02-22T11:00:02.019Z,2024-03-07T11:00:02.019Z,\"insufficient data: logs end 2024-02-20 20:00, before the window starts (2024-02-22 11:00)\""
+    );
+}
+
+/// An IIS log outside a `W3SVCn` folder: the site is named after its
+/// folder, never left empty; the server is still EX03 (rule 3: the one
+/// server of its collection).
+#[test]
+fn a_site_outside_a_w3svc_folder_is_named_by_its_folder() {
+    let dir = ex03_with_iis_in(
+        "iislogs",
+        &[("2024-03-07", "10:59:59", "/mapi/emsmdb", "10.0.0.6", "800")],
+    );
+    let rows = readiness_rows(dir.path());
+    assert!(rows[1].starts_with("https,,EX03,iislogs,"), "{}", rows[1]);
+    let overview = crate::util::exlog_on(dir.path(), &["--format", "table"]);
+    assert!(
+        overview.stdout.contains("  https    iislogs: "),
+        "{}",
+        overview.stdout
+    );
 }
