@@ -6,7 +6,8 @@ fails on anything a person would notice:
 - a request for anything but the file itself,
 - a chart (inline SVG) that is missing, empty (no bars) or drawn at zero size,
 - a page wider than the phone screen it is shown on (a table may scroll
-  inside its own box; the page itself may not).
+  inside its own box; the page itself may not),
+- at desktop width (1280 px), a table that needs scrolling sideways.
 
 It saves screenshots at desktop width (1280 px) and phone width (390 px)
 next to the page, as NAME.desktop.png and NAME.phone.png, and prints what
@@ -61,7 +62,10 @@ class Browser:
                 time.sleep(0.1)
         else:
             sys.exit("check_html: chromium did not start")
-        self.ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=30)
+        # No Origin header: Chromium 111+ refuses DevTools sockets from origins
+        # it was not told to allow.
+        self.ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=30,
+                                              suppress_origin=True)
         self.next_id = 0
         self.events = []
 
@@ -101,6 +105,17 @@ CHARTS = """
 
 PAGE_WIDTH = "document.documentElement.scrollWidth"
 
+# Tables wider than their box, each named by the heading of its section.
+WIDE_TABLES = """
+(() => Array.from(document.querySelectorAll('div.scroll'))
+  .filter(d => d.querySelector('table') && d.scrollWidth > d.clientWidth + 1)
+  .map(d => {
+    let h = d.previousElementSibling;
+    while (h && h.tagName !== 'H2') h = h.previousElementSibling;
+    return {section: h ? h.textContent : '?', width: d.scrollWidth, box: d.clientWidth};
+  }))()
+"""
+
 
 MAX_HEIGHT = 16000
 
@@ -128,6 +143,11 @@ def check(path, browser):
         page_width = browser.call("Runtime.evaluate", expression=PAGE_WIDTH, returnByValue=True)["result"]["value"]
         if page_width > width + 1:
             problems.append(f"{name}: the page is {page_width} px wide on a {width} px screen")
+        if not mobile:
+            wide = browser.call("Runtime.evaluate", expression=WIDE_TABLES, returnByValue=True)["result"]["value"]
+            for t in wide:
+                problems.append(f"{name}: table under {t['section']!r} is {t['width']} px wide "
+                                f"in a {t['box']} px box: it scrolls sideways")
         for e in browser.events:
             m, p = e.get("method"), e.get("params", {})
             if m == "Runtime.consoleAPICalled" and p.get("type") in ("error", "warning", "assert"):

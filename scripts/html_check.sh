@@ -2,7 +2,8 @@
 # The HTML report as a person sees it: renders the page from sample-logs/
 # and from a generated 20 MB corpus in headless Chromium
 # (scripts/check_html.py), failing on any console error, any request
-# outside the file, an empty chart or a page wider than a phone. Leaves the
+# outside the file, an empty chart, a page wider than a phone or a table
+# that scrolls sideways at 1280 px. Leaves the
 # pages and their desktop (1280 px) and phone (390 px) screenshots in
 # target/html-check/. With DOCS=1, also refreshes docs/report.png, the
 # README's screenshot.

@@ -11,17 +11,15 @@
 use super::svg::{self, Series, escape};
 use super::{Cell, Kind, Reports, Table};
 use crate::parse::tls::Version;
-use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// Rows shown per table; the rest are counted and left to the CSV.
 const TOP: usize = 50;
 
 const CSS: &str = "
-:root{--ink:#1b1f23;--muted:#57606a;--line:#d0d7de;--ok:#00704a;--bad:#b93a00;--unk:#6e5a00}
 *{box-sizing:border-box}
 body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;color:var(--ink);margin:0;background:#fff}
-main{max-width:1040px;margin:0 auto;padding:16px}
+main{max-width:1180px;margin:0 auto;padding:16px}
 h1{font-size:1.6em;margin:.2em 0}h2{font-size:1.25em;margin:1.6em 0 .5em;border-bottom:1px solid var(--line);padding-bottom:.2em}
 p.note{color:var(--muted);margin:.3em 0}
 .kpi{display:flex;flex-wrap:wrap;gap:8px;margin:.6em 0}
@@ -30,8 +28,8 @@ p.note{color:var(--muted);margin:.3em 0}
 .scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}
 table{border-collapse:collapse;width:100%;font-size:.9em;margin:.4em 0}
 th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}
-th{background:#f6f8fa;white-space:nowrap}
-td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+th{background:#f6f8fa}td{overflow-wrap:anywhere}
+td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}td.ip{white-space:nowrap}
 td.legacy{color:var(--bad);font-weight:600}
 tr.server td{background:#f6f8fa;font-weight:600}
 .badge{display:inline-block;border-radius:10px;padding:1px 8px;font-size:.85em;font-weight:600;color:#fff;white-space:nowrap}
@@ -48,39 +46,19 @@ table.ready thead{display:none}table.ready tr,table.ready td{display:block}
 table.ready td{border:0;padding:2px 6px}table.ready tr{border-bottom:1px solid var(--line);padding:4px 0}}
 @media print{@page{size:A4;margin:14mm}main{max-width:none;padding:0}.scroll{overflow:visible}
 table,figure,svg,tr{break-inside:avoid}h2,h2+p.note,figcaption{break-after:avoid}.badge{border:1px solid #000}
-table{font-size:.72em}th{white-space:normal}svg.chart{min-width:0}}
+table{font-size:.72em}svg.chart{min-width:0}}
 ";
 
-/// Colours and hatching per version, then failures (Okabe–Ito palette:
-/// distinct for red–green colour blindness; legacy versions hatched, so
-/// they stay apart in greyscale print).
-fn style(v: Option<Version>) -> (&'static str, &'static str, bool) {
-    match v {
-        Some(Version::Ssl2) => ("SSL2", "#000000", true),
-        Some(Version::Ssl3) => ("SSL3", "#CC79A7", true),
-        Some(Version::Tls10) => ("TLS1.0", "#D55E00", true),
-        Some(Version::Tls11) => ("TLS1.1", "#E69F00", true),
-        Some(Version::Tls12) => ("TLS1.2", "#56B4E9", false),
-        Some(Version::Tls13) => ("TLS1.3", "#0072B2", false),
-        Some(Version::Other) => ("other", "#999999", false),
-        None => ("failed", "#F0E442", false),
-    }
-}
-
 /// The version series (and failures) of a table with version columns, for
-/// the rows `pick` says yes to, one value per row.
+/// `rows`, one value per row.
 fn version_series(t: &Table, rows: &[&Vec<Cell>]) -> Vec<Series> {
-    Version::ALL
-        .iter()
-        .map(|v| Some(*v))
-        .chain([None])
-        .map(|v| {
-            let (label, color, hatched) = style(v);
-            let col = t.columns.iter().position(|c| *c == label);
+    svg::styles()
+        .map(|style| {
+            let col = t.columns.iter().position(|c| *c == style.label);
             Series {
-                label,
-                color,
-                hatched,
+                label: style.label,
+                color: style.color,
+                hatched: style.hatched,
                 values: rows
                     .iter()
                     .map(|r| match col.map(|i| &r[i]) {
@@ -101,6 +79,55 @@ fn bars(out: &mut String, id: &str, title: &str, names: &[String], t: &Table, ro
     out.push_str("</div>");
 }
 
+/// Longest run of days without a record that the daily chart still draws
+/// day by day; a longer one is cut out of the axis and marked.
+const MAX_EMPTY_DAYS: i64 = 7;
+
+/// The daily chart's time axis over `days` (ascending `yyyy-mm-dd`, one per
+/// value of `series`): every day from the first to the last, the days
+/// without a record empty, except runs of more than [`MAX_EMPTY_DAYS`]
+/// of those, which become breaks. Returns the axis's days, the series
+/// over them and the breaks.
+fn time_axis(days: &[String], series: Vec<Series>) -> (Vec<String>, Vec<Series>, Vec<svg::Break>) {
+    use chrono::{Days, NaiveDate};
+    let date = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok();
+    let mut axis: Vec<String> = Vec::with_capacity(days.len());
+    let mut slot = Vec::with_capacity(days.len());
+    let mut breaks = Vec::new();
+    for (i, d) in days.iter().enumerate() {
+        if let Some((a, b)) = i
+            .checked_sub(1)
+            .and_then(|p| Some((date(&days[p])?, date(d)?)))
+        {
+            let empty = (b - a).num_days() - 1;
+            if empty > MAX_EMPTY_DAYS {
+                let text = format!("{empty} days with no record");
+                breaks.push(svg::Break {
+                    before: axis.len(),
+                    text,
+                });
+            } else {
+                let between =
+                    (1..=empty.max(0) as u64).filter_map(|k| a.checked_add_days(Days::new(k)));
+                axis.extend(between.map(|e| e.format("%Y-%m-%d").to_string()));
+            }
+        }
+        slot.push(axis.len());
+        axis.push(d.clone());
+    }
+    let series = series
+        .into_iter()
+        .map(|s| {
+            let mut values = vec![0; axis.len()];
+            for (i, v) in s.values.iter().enumerate() {
+                values[slot[i]] = *v;
+            }
+            Series { values, ..s }
+        })
+        .collect();
+    (axis, series, breaks)
+}
+
 fn cell_text(c: &Cell) -> String {
     match c {
         Cell::Text(s) => s.to_string(),
@@ -110,6 +137,14 @@ fn cell_text(c: &Cell) -> String {
         Cell::Flag(b) => b.to_string(),
         Cell::Hundredths(n) => super::hundredths(*n),
     }
+}
+
+/// A time stamp of the reports (`2024-03-08T10:07:00.753Z`) to the
+/// minute (`2024-03-08 10:07`), as the page shows times; the whole stamp
+/// stays in the cell's tooltip and in the CSV.
+fn minute_of(text: &str) -> Option<String> {
+    chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.3fZ").ok()?;
+    Some(format!("{} {}", &text[..10], &text[11..16]))
 }
 
 fn col(t: &Table, name: &str) -> Option<usize> {
@@ -131,21 +166,33 @@ fn table(
         .collect();
     out.push_str("<div class=\"scroll\"><table><thead><tr>");
     for (_, name) in &idx {
-        let _ = write!(out, "<th>{}</th>", escape(name));
+        // Long names such as `weak_cipher_sessions` may wrap after a `_`.
+        let _ = write!(out, "<th>{}</th>", escape(name).replace('_', "_<wbr>"));
     }
     out.push_str("</tr></thead><tbody>");
     for row in rows.iter().take(TOP) {
         out.push_str("<tr>");
         for (i, name) in &idx {
             let c = &row[*i];
+            let text = cell_text(c);
             let numeric = matches!(c, Cell::Count(_) | Cell::Bits(_) | Cell::Hundredths(_));
-            let class = match (numeric, mark(name, c)) {
-                (true, Some(m)) => format!(" class=\"n {m}\""),
-                (true, None) => " class=\"n\"".to_string(),
-                (false, Some(m)) => format!(" class=\"{m}\""),
-                (false, None) => String::new(),
+            // Text wraps anywhere when the table is too wide; addresses
+            // never (they keep their own line).
+            let kind = if numeric {
+                Some("n")
+            } else {
+                text.parse::<std::net::IpAddr>().is_ok().then_some("ip")
             };
-            let _ = write!(out, "<td{class}>{}</td>", escape(&cell_text(c)));
+            let class = match (kind, mark(name, c)) {
+                (Some(k), Some(m)) => format!(" class=\"{k} {m}\""),
+                (Some(k), None) => format!(" class=\"{k}\""),
+                (None, Some(m)) => format!(" class=\"{m}\""),
+                (None, None) => String::new(),
+            };
+            let _ = match minute_of(&text) {
+                Some(m) => write!(out, "<td{class} title=\"{}\">{m}</td>", escape(&text)),
+                None => write!(out, "<td{class}>{}</td>", escape(&text)),
+            };
         }
         out.push_str("</tr>");
     }
@@ -230,6 +277,11 @@ pub fn page(reports: &Reports, warnings: &[String]) -> String {
          <meta name=\"referrer\" content=\"no-referrer\">\
          <title>exlog: TLS on Exchange SMTP</title><style>",
     );
+    let _ = write!(
+        out,
+        ":root{{--ink:#1b1f23;--muted:#57606a;--line:#d0d7de;--ok:#00704a;--bad:{};--unk:#6e5a00}}",
+        svg::BAD
+    );
     out.push_str(CSS);
     out.push_str("</style></head><body><main>");
     out.push_str("<h1>TLS on Exchange SMTP: can TLS 1.0/1.1 be switched off?</h1>");
@@ -237,9 +289,11 @@ pub fn page(reports: &Reports, warnings: &[String]) -> String {
     // 1. What was read.
     out.push_str("<h2 id=\"read\">What was read</h2><div class=\"kpi\">");
     kpi(&mut out, "files", s.files);
-    kpi(&mut out, "bytes", s.bytes);
+    kpi(&mut out, "read", super::size_text(s.bytes));
     kpi(&mut out, "sessions", s.sessions.iter().sum::<u64>());
-    kpi(&mut out, "negotiations", s.negotiations);
+    // Negotiations successful or failed, as the reports' `total` and
+    // readiness's `negotiations` count them.
+    kpi(&mut out, "negotiations", s.negotiations + s.failures);
     let legacy: u64 = Version::ALL
         .iter()
         .filter(|v| v.is_legacy())
@@ -252,7 +306,7 @@ pub fn page(reports: &Reports, warnings: &[String]) -> String {
     if !s.servers.is_empty() {
         out.push_str(
             "<div class=\"scroll\"><table><thead><tr><th>server</th><th>first record</th>\
-             <th>last record</th><th>covers</th><th>files</th><th>bytes</th></tr></thead><tbody>",
+             <th>last record</th><th>covers</th><th>files</th><th>size</th></tr></thead><tbody>",
         );
         for i in &s.servers {
             let time = |ms: Option<i64>| {
@@ -271,7 +325,7 @@ pub fn page(reports: &Reports, warnings: &[String]) -> String {
                 time(i.coverage.last),
                 span,
                 i.files,
-                i.bytes
+                super::size_text(i.bytes)
             );
         }
         out.push_str("</tbody></table></div>");
@@ -341,7 +395,8 @@ pub fn page(reports: &Reports, warnings: &[String]) -> String {
         out.push_str("<h2 id=\"trend\">Daily trend</h2>");
         out.push_str(
             "<p class=\"note\">Negotiations per UTC day by TLS version; hatched: below \
-             TLS 1.2.</p>",
+             TLS 1.2. Days without records are empty; a dashed line cuts out more than a \
+             week of them.</p>",
         );
         let (date, dir) = (col(t, "date"), col(t, "direction"));
         for d in ["receive", "send"] {
@@ -361,11 +416,13 @@ pub fn page(reports: &Reports, warnings: &[String]) -> String {
                 out,
                 "<figure><figcaption>{d}</figcaption><div class=\"scroll\">"
             );
+            let (days, series, breaks) = time_axis(&days, version_series(t, &rows));
             out.push_str(&svg::columns(
                 &format!("day-{d}"),
                 &format!("negotiations per day, {d}"),
                 &days,
-                &version_series(t, &rows),
+                &series,
+                &breaks,
             ));
             out.push_str("</div></figure>");
         }
@@ -428,40 +485,23 @@ pub fn page(reports: &Reports, warnings: &[String]) -> String {
         });
     }
 
-    // 6. Failures by error.
+    // 6. Failures by error, with where they happened, as `--by failure`.
     if let Some(t) = reports.table(Kind::Failure) {
         out.push_str("<h2 id=\"failures\">Failures by error</h2>");
-        let (dir, err, n) = (col(t, "direction"), col(t, "error"), col(t, "sessions"));
-        let mut by: BTreeMap<(String, String), u64> = BTreeMap::new();
-        for r in &t.rows {
-            let key = (
-                dir.map(|i| cell_text(&r[i])).unwrap_or_default(),
-                err.map(|i| cell_text(&r[i])).unwrap_or_default(),
-            );
-            if let Some(Cell::Count(c)) = n.map(|i| &r[i]) {
-                *by.entry(key).or_default() += c;
-            }
-        }
-        let grouped = Table {
-            kind: Kind::Failure,
-            columns: vec!["direction", "error", "negotiations"],
-            rows: by
-                .into_iter()
-                .map(|((d, e), c)| vec![Cell::Text(d.into()), Cell::Text(e.into()), Cell::Count(c)])
-                .collect(),
-        };
-        let mut rows: Vec<&Vec<Cell>> = grouped.rows.iter().collect();
-        rows.sort_by_key(|r| std::cmp::Reverse(matches!(r[2], Cell::Count(c) if c > 0)));
+        let mut rows: Vec<&Vec<Cell>> = t.rows.iter().collect();
+        let (err, n) = (col(t, "error"), col(t, "sessions"));
+        let key = |r: &Vec<Cell>, i: Option<usize>| i.map(|i| r[i].clone());
+        // By error, then most failures first; a stable sort keeps the
+        // report's order among equals.
+        rows.sort_by(|a, b| {
+            key(a, err)
+                .cmp(&key(b, err))
+                .then_with(|| key(b, n).cmp(&key(a, n)))
+        });
         if rows.is_empty() {
             out.push_str("<p class=\"note\">No failed negotiation.</p>");
         } else {
-            table(
-                &mut out,
-                &grouped,
-                &["direction", "error", "negotiations"],
-                &rows,
-                &|_, _| None,
-            );
+            table(&mut out, t, &t.columns.clone(), &rows, &|_, _| None);
         }
     }
 
@@ -598,6 +638,45 @@ pub fn page(reports: &Reports, warnings: &[String]) -> String {
 mod tests {
     use super::*;
     use crate::report::Summary;
+
+    #[test]
+    fn the_time_axis_keeps_empty_days_and_cuts_long_runs_of_them() {
+        let days: Vec<String> = ["2024-03-01", "2024-03-03", "2024-03-11", "2024-03-20"]
+            .map(String::from)
+            .to_vec();
+        let series = vec![Series {
+            label: "TLS1.2",
+            color: "#56B4E9",
+            hatched: false,
+            values: vec![1, 2, 3, 4],
+        }];
+        let (axis, series, breaks) = time_axis(&days, series);
+        // 03-01 to 03-03: 03-02 empty, drawn. 03-03 to 03-11: 7 empty days
+        // (04 to 10), drawn. 03-11 to 03-20: 8 (12 to 19), a break.
+        let want = [
+            "2024-03-01",
+            "2024-03-02",
+            "2024-03-03",
+            "2024-03-04",
+            "2024-03-05",
+            "2024-03-06",
+            "2024-03-07",
+            "2024-03-08",
+            "2024-03-09",
+            "2024-03-10",
+            "2024-03-11",
+            "2024-03-20",
+        ];
+        assert_eq!(axis, want);
+        assert_eq!(series[0].values, [1, 0, 2, 0, 0, 0, 0, 0, 0, 0, 3, 4]);
+        assert_eq!(
+            breaks,
+            [svg::Break {
+                before: 11,
+                text: "8 days with no record".into()
+            }]
+        );
+    }
 
     #[test]
     fn hostile_text_is_escaped_and_nothing_is_loaded() {

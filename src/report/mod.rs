@@ -157,6 +157,54 @@ pub fn count(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// A size as people read it, in binary units: "812 bytes", "1.5 KiB",
+/// "301 KiB", "20 MiB"; one decimal below 10 of a unit, none above.
+pub fn size_text(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+    if bytes < 1024 {
+        return count(bytes, "byte", "bytes");
+    }
+    let mut v = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    // Rounding may carry into the next unit (1023.9 KiB is 1.0 MiB).
+    while v.round() >= 1024.0 && unit + 1 < UNITS.len() {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if v < 9.95 {
+        format!("{v:.1} {}", UNITS[unit])
+    } else {
+        format!("{v:.0} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    #[test]
+    fn sizes_in_binary_units() {
+        use super::size_text;
+        // Worked by hand: 1536 / 1024 = 1.5; 308472 / 1024 = 301.24;
+        // 10239 / 1024 = 9.999, shown as 10; 1048000 / 1024 = 1023.4;
+        // 1048500 / 1024 = 1023.9, 1.0 MiB; 20 * 2^20 + 300 * 1024 is
+        // 20.3 MiB; 2^64 is 16384 PiB.
+        for (bytes, text) in [
+            (0, "0 bytes"),
+            (1, "1 byte"),
+            (1023, "1023 bytes"),
+            (1024, "1.0 KiB"),
+            (1536, "1.5 KiB"),
+            (10_239, "10 KiB"),
+            (308_472, "301 KiB"),
+            (1_048_000, "1023 KiB"),
+            (1_048_500, "1.0 MiB"),
+            (21_278_720, "20 MiB"),
+            (u64::MAX, "16384 PiB"),
+        ] {
+            assert_eq!(size_text(bytes), text, "{bytes}");
+        }
+    }
+}
+
 /// CSV/formula injection defence (OWASP): text that a spreadsheet would
 /// read as a formula (`=`, `+`, `-`, `@`, tab, carriage return first) gets a
 /// leading `'`. Only for text: counts and bits are written as numbers.

@@ -5,7 +5,59 @@
 //! hundred lines, no dependency, and output we control to the byte (every
 //! text escaped, no script, no external reference).
 
+use crate::parse::tls::Version;
 use std::fmt::Write;
+
+/// How a TLS version (or, for `None`, a failed negotiation) is drawn: one
+/// rule for the HTML report's charts and the workbook's chart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Style {
+    /// The column label (`SSL3`, `TLS1.0`, …, `failed`).
+    pub label: &'static str,
+    /// `#RRGGBB`.
+    pub color: &'static str,
+    /// Below TLS 1.2: hatched in the page, so it stays apart in greyscale.
+    pub hatched: bool,
+}
+
+/// Below TLS 1.2 in warm colours, darkest for the oldest (SSL2 and SSL3
+/// red, TLS1.0 orange, TLS1.1 amber), TLS 1.2 and 1.3 in blues, unknown
+/// protocols grey and failures near-black, apart from both. The orange,
+/// amber and blues are Okabe–Ito's (told apart with red–green colour
+/// blindness); legacy is hatched in the page besides.
+pub fn style(v: Option<Version>) -> Style {
+    let (label, color, hatched) = match v {
+        Some(Version::Ssl2) => ("SSL2", "#7F0000", true),
+        Some(Version::Ssl3) => ("SSL3", "#C0182B", true),
+        Some(Version::Tls10) => ("TLS1.0", "#D55E00", true),
+        Some(Version::Tls11) => ("TLS1.1", "#E69F00", true),
+        Some(Version::Tls12) => ("TLS1.2", "#56B4E9", false),
+        Some(Version::Tls13) => ("TLS1.3", "#0072B2", false),
+        Some(Version::Other) => ("other", "#999999", false),
+        None => ("failed", "#333333", false),
+    };
+    Style {
+        label,
+        color,
+        hatched,
+    }
+}
+
+/// The mark of a count below TLS 1.2 or a `not_ready` verdict, in the page's
+/// tables and badges and in the workbook's conditional formats.
+pub const BAD: &str = "#B93A00";
+/// A light tint of [`BAD`], for the background of a whole row.
+pub const BAD_TINT: &str = "#FBE3D8";
+
+/// Every version, then failures: the order of the report columns, the
+/// charts' stacks and their legends.
+pub fn styles() -> impl Iterator<Item = Style> {
+    Version::ALL
+        .iter()
+        .map(|v| Some(*v))
+        .chain([None])
+        .map(style)
+}
 
 /// One series of a stacked chart: a TLS version, or failures.
 #[derive(Clone, Debug)]
@@ -99,64 +151,146 @@ fn scale(max: u64) -> (u64, u64) {
     (max.div_ceil(step) * step, step)
 }
 
-/// Vertical stacked bars, one per category (a day), with a legend above.
-/// `title` names the chart for screen readers.
-pub fn columns(id: &str, title: &str, categories: &[String], series: &[Series]) -> String {
+/// A break in a time axis: before category `before`, a run of days with no
+/// record, cut out of the axis and marked with `text`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Break {
+    pub before: usize,
+    pub text: String,
+}
+
+/// The plot area of a vertical bar chart, in SVG units, and the value at
+/// its top.
+struct Plot {
+    left: f64,
+    right: f64,
+    top: f64,
+    height: f64,
+    max: u64,
+}
+
+/// Horizontal grid lines and the y axis labels, in `step`s.
+fn grid(out: &mut String, p: &Plot, step: u64) {
+    let mut tick = 0;
+    while tick <= p.max {
+        let y = p.top + p.height - p.height * tick as f64 / p.max as f64;
+        let _ = write!(
+            out,
+            "<line x1=\"{}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"#ddd\"/>\
+             <text x=\"{:.1}\" y=\"{:.1}\" class=\"ax\" text-anchor=\"end\">{tick}</text>",
+            p.left,
+            p.right,
+            p.left - 6.0,
+            y + 4.0
+        );
+        tick += step;
+    }
+}
+
+/// Category `c`'s stacked bar at `x`, `bar` wide: a rectangle per
+/// non-zero series, each with a tooltip naming the category.
+fn stack(
+    out: &mut String,
+    id: &str,
+    series: &[Series],
+    p: &Plot,
+    (x, bar): (f64, f64),
+    c: usize,
+    name: &str,
+) {
+    let mut y = p.top + p.height;
+    for (i, s) in series.iter().enumerate() {
+        let v = s.values[c];
+        if v == 0 {
+            continue;
+        }
+        let hgt = p.height * v as f64 / p.max as f64;
+        y -= hgt;
+        let _ = write!(
+            out,
+            "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{bar:.1}\" height=\"{hgt:.1}\" fill=\"{}\"><title>{} {}: {v}</title></rect>",
+            fill(id, i, s),
+            escape(name),
+            escape(s.label)
+        );
+    }
+}
+
+/// A break: a dashed line across the plot at `x`, with its text written
+/// along it (on a white halo, so that the line does not cross it).
+fn break_mark(out: &mut String, p: &Plot, x: f64, text: &str) {
+    let (y0, y1) = (p.top, p.top + p.height);
+    let mid = p.top + p.height / 2.0;
+    let _ = write!(
+        out,
+        "<line class=\"break\" x1=\"{x:.1}\" y1=\"{y0:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\" \
+         stroke=\"#333\" stroke-dasharray=\"4 3\"><title>{}</title></line>\
+         <text class=\"ax break\" x=\"{x:.1}\" y=\"{mid:.1}\" dy=\"4\" text-anchor=\"middle\" \
+         stroke=\"#fff\" stroke-width=\"4\" paint-order=\"stroke\" \
+         transform=\"rotate(-90 {x:.1} {mid:.1})\">{}</text>",
+        y1 + 8.0,
+        escape(text),
+        escape(text)
+    );
+}
+
+/// Vertical stacked bars, one per category (a day), with a legend above;
+/// `breaks` are gaps in the axis, each marked. `title` names the chart
+/// for screen readers.
+pub fn columns(
+    id: &str,
+    title: &str,
+    categories: &[String],
+    series: &[Series],
+    breaks: &[Break],
+) -> String {
     let (w, h) = (880.0, 300.0);
-    let (left, right, top, bottom) = (56.0, 12.0, 34.0, 58.0);
     let totals: Vec<u64> = (0..categories.len())
         .map(|c| series.iter().map(|s| s.values[c]).sum())
         .collect();
     let (max, step) = scale(totals.iter().copied().max().unwrap_or(0));
-    let plot_w = w - left - right;
-    let plot_h = h - top - bottom;
+    let p = Plot {
+        left: 56.0,
+        right: w - 12.0,
+        top: 34.0,
+        height: h - 34.0 - 58.0,
+        max,
+    };
     let mut out = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" role=\"img\" \
          aria-label=\"{}\" class=\"chart\">",
         escape(title)
     );
     out.push_str(&defs(id, series));
-    // Grid and y axis labels.
-    let mut tick = 0;
-    while tick <= max {
-        let y = top + plot_h - plot_h * tick as f64 / max as f64;
-        let _ = write!(
-            out,
-            "<line x1=\"{left}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"#ddd\"/>\
-             <text x=\"{:.1}\" y=\"{:.1}\" class=\"ax\" text-anchor=\"end\">{tick}</text>",
-            w - right,
-            left - 6.0,
-            y + 4.0
-        );
-        tick += step;
-    }
+    grid(&mut out, &p, step);
+    let plot_w = p.right - p.left;
+    // Each break takes a gap of its own, at most a third of the width.
+    let gap = if breaks.is_empty() {
+        0.0
+    } else {
+        (plot_w / 3.0 / breaks.len() as f64).min(28.0)
+    };
     let n = categories.len().max(1) as f64;
-    let slot = plot_w / n;
+    let slot = (plot_w - gap * breaks.len() as f64) / n;
     // Thin bars for many days, never a wall for one.
     let bar = (slot * 0.8).clamp(1.0, 48.0);
-    // Label every k-th category so labels do not overlap.
-    let every = ((70.0 / slot).ceil() as usize).max(1);
+    let mut gaps_before = 0;
+    let mut last_label = f64::MIN;
     for (c, name) in categories.iter().enumerate() {
-        let x = left + slot * c as f64 + (slot - bar) / 2.0;
-        let mut y = top + plot_h;
-        for (i, s) in series.iter().enumerate() {
-            let v = s.values[c];
-            if v == 0 {
-                continue;
-            }
-            let hgt = plot_h * v as f64 / max as f64;
-            y -= hgt;
-            let _ = write!(
-                out,
-                "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{bar:.1}\" height=\"{hgt:.1}\" fill=\"{}\"><title>{} {}: {v}</title></rect>",
-                fill(id, i, s),
-                escape(name),
-                escape(s.label)
-            );
+        let brk = breaks.iter().find(|b| b.before == c);
+        if let Some(b) = brk {
+            let x = p.left + slot * c as f64 + gap * gaps_before as f64 + gap / 2.0;
+            break_mark(&mut out, &p, x, &b.text);
+            gaps_before += 1;
         }
-        if c % every == 0 {
-            let lx = x + bar / 2.0;
-            let ly = top + plot_h + 14.0;
+        let x = p.left + slot * c as f64 + gap * gaps_before as f64 + (slot - bar) / 2.0;
+        stack(&mut out, id, series, &p, (x, bar), c, name);
+        // Labels 70 units apart so that they do not overlap, and always
+        // the first day after a break.
+        let lx = x + bar / 2.0;
+        if c == 0 || brk.is_some() || lx - last_label >= 70.0 {
+            last_label = lx;
+            let ly = p.top + p.height + 14.0;
             let _ = write!(
                 out,
                 "<text x=\"{lx:.1}\" y=\"{ly:.1}\" class=\"ax\" text-anchor=\"end\" \
@@ -165,14 +299,13 @@ pub fn columns(id: &str, title: &str, categories: &[String], series: &[Series]) 
             );
         }
     }
+    let base = p.top + p.height;
     let _ = write!(
         out,
-        "<line x1=\"{left}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"#333\"/>",
-        top + plot_h,
-        w - right,
-        top + plot_h
+        "<line x1=\"{}\" y1=\"{base:.1}\" x2=\"{:.1}\" y2=\"{base:.1}\" stroke=\"#333\"/>",
+        p.left, p.right
     );
-    legend(id, series, left, 18.0, &mut out);
+    legend(id, series, p.left, 18.0, &mut out);
     out.push_str("</svg>");
     out
 }
@@ -275,7 +408,7 @@ mod tests {
     fn charts_are_well_formed_xml_with_a_bar_per_value() {
         let cats = vec!["2024-03-08".to_string(), "<b>&x".to_string()];
         for svg in [
-            columns("d", "by day", &cats, &series()),
+            columns("d", "by day", &cats, &series(), &[]),
             bars("c", "by connector", &cats, &series()),
         ] {
             let doc = roxmltree::Document::parse(&svg).expect("well-formed SVG");

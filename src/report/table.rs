@@ -114,9 +114,9 @@ pub fn write(table: &Table, color: bool) -> String {
 pub fn overview(reports: &Reports, color: bool) -> String {
     let s = &reports.summary;
     let mut out = format!(
-        "{}, {} bytes, {} lines",
+        "{}, {}, {} lines",
         super::count(s.files, "file", "files"),
-        s.bytes,
+        super::size_text(s.bytes),
         s.lines
     );
     if reports.table(Kind::Readiness).is_some() {

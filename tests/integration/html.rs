@@ -131,3 +131,195 @@ fn iis_and_tlsrpt_sections_appear_when_present() {
     assert!(html.contains("Clients below TLS 1.2: 3"));
     assert!(!page(&["sample-logs"]).contains("id=\"tlsrpt\""));
 }
+
+/// The part of the page from the heading `id` to the next heading.
+fn section<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = html
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no section {id}"));
+    let end = html[start + 1..]
+        .find("<h2")
+        .map_or(html.len(), |e| start + 1 + e);
+    &html[start..end]
+}
+
+#[test]
+fn failures_name_the_connector_and_the_remote_as_the_failure_report() {
+    let html = page(&["sample-logs"]);
+    let failures = section(&html, "failures");
+    assert!(
+        failures.contains(
+            "<tr><th>direction</th><th>server</th><th>connector</th><th>remote_<wbr>ip</th>\
+             <th>error</th><th>sessions</th></tr>"
+        ),
+        "{failures}"
+    );
+    // truth.json's three failure rows (scripts/make_sample_logs.py).
+    for row in [
+        [
+            "receive",
+            "EX01",
+            "EX01\\Default Frontend EX01",
+            "198.51.100.99",
+            "AlgorithmMismatch",
+        ],
+        [
+            "send",
+            "EX01",
+            "Outbound to Internet",
+            "192.0.2.80",
+            "UnknownCredentials",
+        ],
+        [
+            "send",
+            "EX03",
+            "Partner Relay",
+            "192.0.2.80",
+            "UnknownCredentials",
+        ],
+    ] {
+        // (Addresses do not wrap: class "ip".)
+        let cells: String = row
+            .iter()
+            .map(|c| match c.parse::<std::net::IpAddr>() {
+                Ok(_) => format!("<td class=\"ip\">{c}</td>"),
+                Err(_) => format!("<td>{c}</td>"),
+            })
+            .collect();
+        assert!(
+            failures.contains(&format!("<tr>{cells}<td class=\"n\">1</td></tr>")),
+            "{row:?} in {failures}"
+        );
+    }
+}
+
+/// A daily chart's bars: (x, width, title) of each bar.
+fn day_bars(svg: &roxmltree::Document) -> Vec<(f64, f64, String)> {
+    svg.root_element()
+        .children()
+        .filter(|n| n.has_tag_name("rect"))
+        .filter_map(|r| {
+            let title = r.children().find(|n| n.has_tag_name("title"))?.text()?;
+            Some((
+                r.attribute("x")?.parse().ok()?,
+                r.attribute("width")?.parse().ok()?,
+                title.to_string(),
+            ))
+        })
+        .collect()
+}
+
+#[test]
+fn the_daily_trend_marks_the_gaps_between_days() {
+    let html = page(&["sample-logs"]);
+    let chart = |direction: &str| {
+        let label = format!("aria-label=\"negotiations per day, {direction}\"");
+        let at = html.find(&label).unwrap();
+        let start = html[..at].rfind("<svg").unwrap();
+        let end = at + html[at..].find("</svg>").unwrap() + 6;
+        html[start..end].to_string()
+    };
+    // sample-logs: EX02's day 2022-12-28, EX03's 2024-02-21 to 2024-03-07,
+    // EX01's 2024-03-08, and one receive record at 2031-01-01 (a wrong
+    // clock). Days between 2022-12-28 and 2024-02-21: 4 to the year's end,
+    // 365 in 2023, 31 in January and 20 in February = 420, so 419 days
+    // without a record; 2024-03-08 to 2031-01-01: 24 in March 2024, 275
+    // to the year's end, 365 * 5 + 366 (2028) for 2025-2030, 1 = 2490,
+    // so 2489 days without one.
+    for (direction, gaps) in [
+        (
+            "receive",
+            vec!["419 days with no record", "2489 days with no record"],
+        ),
+        ("send", vec!["419 days with no record"]),
+    ] {
+        let svg = chart(direction);
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let marks: Vec<(f64, String)> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("line") && n.attribute("class") == Some("break"))
+            .map(|n| {
+                let x: f64 = n.attribute("x1").unwrap().parse().unwrap();
+                let title = n
+                    .children()
+                    .find(|c| c.has_tag_name("title"))
+                    .and_then(|t| t.text())
+                    .unwrap_or_default()
+                    .to_string();
+                (x, title)
+            })
+            .collect();
+        let texts: Vec<&str> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("text") && n.attribute("class") == Some("ax break"))
+            .filter_map(|n| n.text())
+            .collect();
+        assert_eq!(texts, gaps, "{direction}: {svg}");
+        assert_eq!(marks.len(), gaps.len(), "{direction}");
+        // The first mark lies between the last bar of 2022-12-28 and the
+        // first of 2024-02-21.
+        let bars = day_bars(&doc);
+        let right_of_2022 = bars
+            .iter()
+            .filter(|b| b.2.starts_with("2022-12-28 "))
+            .map(|b| b.0 + b.1)
+            .fold(f64::MIN, f64::max);
+        let left_of_2024 = bars
+            .iter()
+            .filter(|b| b.2.starts_with("2024-02-21 "))
+            .map(|b| b.0)
+            .fold(f64::MAX, f64::min);
+        assert!(
+            right_of_2022 < marks[0].0 && marks[0].0 < left_of_2024,
+            "{direction}: {right_of_2022} < {} < {left_of_2024}",
+            marks[0].0
+        );
+        // Both sides of a break are named on the axis.
+        let labels: Vec<&str> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("text") && n.attribute("class") == Some("ax"))
+            .filter_map(|n| n.text())
+            .collect();
+        assert!(labels.contains(&"2022-12-28"), "{labels:?}");
+        assert!(labels.contains(&"2024-02-21"), "{labels:?}");
+    }
+}
+
+#[test]
+fn sizes_are_written_as_people_read_them() {
+    let html = page(&["sample-logs"]);
+    let read = section(&html, "read");
+    // The 53 files read (not the Explorer copy): EX01 69019 bytes,
+    // EX02 57197, EX03 263947 (`stat -c %s`), 390163 in all. 390163 /
+    // 1024 = 381.0 KiB; 69019 / 1024 = 67.4; 57197 / 1024 = 55.9;
+    // 263947 / 1024 = 257.8: whole KiB from 10 on.
+    assert!(read.contains("<b>381 KiB</b>"), "{read}");
+    for (server, size) in [("EX01", "67 KiB"), ("EX02", "56 KiB"), ("EX03", "258 KiB")] {
+        let row = read.find(&format!("<tr><td>{server}</td>")).unwrap();
+        let end = row + read[row..].find("</tr>").unwrap();
+        assert!(
+            read[row..end].ends_with(&format!("<td class=\"n\">{size}</td>")),
+            "{}",
+            &read[row..end]
+        );
+    }
+    assert!(!html.contains("390163"), "no raw byte count");
+    let overview = exlog(["sample-logs", "--format", "table", "-q"]).stdout;
+    assert!(
+        overview.starts_with("53 files, 381 KiB, 2606 lines;"),
+        "{overview}"
+    );
+}
+
+#[test]
+fn the_negotiations_card_counts_failures_as_everywhere_else() {
+    let html = page(&["sample-logs"]);
+    let read = section(&html, "read");
+    // connector.csv's `total` column: 10 + 5 + 16 + 18 + 2 + 20 + 1 = 72
+    // negotiations, of which `failed`: 1 + 1 + 1 = 3.
+    assert!(read.contains("<div><b>72</b>negotiations</div>"), "{read}");
+    assert!(
+        read.contains("<div><b>3</b>failed negotiations</div>"),
+        "{read}"
+    );
+}
