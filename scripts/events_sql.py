@@ -82,28 +82,28 @@ LEGACY = "('SSL2', 'SSL3', 'TLS1.0', 'TLS1.1')"
 READINESS = f"""
 WITH bounds AS (
   SELECT server, min(start) AS first_record, max("end") AS last_record,
-    max("end") - INTERVAL 14 DAY AS window_from
+    date_trunc('day', max("end")) - INTERVAL 13 DAY AS window_from
   FROM events GROUP BY server
 ),
 w AS (SELECT * FROM events JOIN bounds USING (server))
 SELECT server,
   CASE
-    WHEN count(*) FILTER (WHERE tls_time > window_from AND tls_version IN {LEGACY}) > 0
+    WHEN count(*) FILTER (WHERE tls_time >= window_from AND tls_version IN {LEGACY}) > 0
       THEN 'not_ready'
     WHEN min(first_record) <= min(window_from)
-      AND count(*) FILTER (WHERE tls_time > window_from
+      AND count(*) FILTER (WHERE tls_time >= window_from
                              AND tls_version IN ('TLS1.2', 'TLS1.3')) > 0
       THEN 'ready'
     ELSE 'insufficient_data'
   END AS status,
-  count(*) FILTER (WHERE class <> 'tls_line' AND start > window_from) AS sessions,
-  count(*) FILTER (WHERE tls_time > window_from
+  count(*) FILTER (WHERE class <> 'tls_line' AND start >= window_from) AS sessions,
+  count(*) FILTER (WHERE tls_time >= window_from
                      AND (tls_version IS NOT NULL OR error IS NOT NULL)) AS negotiations,
   count(DISTINCT (log_folder, session_id, start))
-    FILTER (WHERE tls_time > window_from AND tls_version IN {LEGACY}) AS legacy_sessions,
+    FILTER (WHERE tls_time >= window_from AND tls_version IN {LEGACY}) AS legacy_sessions,
   count(DISTINCT remote_ip)
-    FILTER (WHERE tls_time > window_from AND tls_version IN {LEGACY}) AS legacy_remotes,
-  count(*) FILTER (WHERE class = 'plaintext' AND start > window_from) AS plaintext_sessions,
+    FILTER (WHERE tls_time >= window_from AND tls_version IN {LEGACY}) AS legacy_remotes,
+  count(*) FILTER (WHERE class = 'plaintext' AND start >= window_from) AS plaintext_sessions,
   coalesce(strftime(max(tls_time) FILTER (WHERE tls_version IN {LEGACY}),
                     '%Y-%m-%dT%H:%M:%S.%gZ'), '') AS last_legacy
 FROM w

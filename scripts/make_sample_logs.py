@@ -354,7 +354,8 @@ def readiness(sessions, cover, skewed, days=14):
     out = []
     for srv in sorted({s.srv for s in sessions}):
         first, last = cover[(srv, None)]
-        lo, hi = last - timedelta(days=days), last
+        # The `days` calendar days (UTC) that end with the day of the last record.
+        lo, hi = datetime(last.year, last.month, last.day, tzinfo=timezone.utc) - timedelta(days=days - 1), last
         inside = lambda t: t is not None and lo <= t <= hi
         scopes = [("server", "", "")] + sorted({("connector", s.direction, s.connector)
                                                 for s in sessions if s.srv == srv})

@@ -621,7 +621,8 @@ fn truth(servers: &[ServerTruth]) -> IisTruth {
         let Some(to) = t.requests.values().flatten().map(|r| r.0).max() else {
             continue;
         };
-        let from = to - WINDOW_DAYS * DAY;
+        // The calendar days (UTC) that end with the day of `to`.
+        let from = (to.div_euclid(DAY) - (WINDOW_DAYS - 1)) * DAY;
         for (site, reqs) in &t.requests {
             let inside = |sec: i64| from <= sec && sec <= to;
             let mut counts = [0u64; 4];

@@ -427,7 +427,8 @@ impl Truth {
                     })
             };
             let (first, to) = cover(None);
-            let from = to - 14 * DAY_MS;
+            // The 14 calendar days (UTC) that end with the day of `to`.
+            let from = (to.div_euclid(DAY_MS) - 13) * DAY_MS;
             let inside = |t: i64| from <= t && t <= to;
             let mine: Vec<(&(String, u8, String), &Evidence)> = self
                 .evidence
