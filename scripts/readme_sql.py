@@ -105,6 +105,8 @@ def run_spark(stmts, events):
     from pyspark.errors import PySparkException
     from pyspark.sql import SparkSession
 
+    # Local mode: no need to look for the machine's address on the network.
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     spark = (SparkSession.builder.master("local[2]").appName("exlog readme_sql")
              .config("spark.ui.enabled", "false")
              .config("spark.ui.showConsoleProgress", "false")
