@@ -34,6 +34,10 @@ struct Args {
     /// Distinct remote hosts to draw from [default: 80 000 per GB].
     #[arg(long)]
     remotes: Option<usize>,
+    /// Time of the first session, in ms since the Unix epoch (UTC)
+    /// [default: 1709513970000, 2024-03-04T00:59:30Z].
+    #[arg(long)]
+    start_ms: Option<i64>,
     /// Write IIS W3C logs with the crypt-* fields instead (W3SVC1 and
     /// W3SVC2 per server, daily files) and truth-iis.json.
     #[arg(long)]
@@ -57,6 +61,7 @@ fn main() -> ExitCode {
     cfg.file_size = args.file_size.max(1);
     cfg.concurrency = args.concurrency.max(1);
     cfg.remotes = args.remotes;
+    cfg.start_ms = args.start_ms.unwrap_or(cfg.start_ms);
     let started = Instant::now();
     if args.iis {
         return match exlog_gen::iis::generate(
