@@ -34,6 +34,11 @@ struct Args {
     /// Distinct remote hosts to draw from [default: 80 000 per GB].
     #[arg(long)]
     remotes: Option<usize>,
+    /// Spread the sessions over about this many days (the clock keeps
+    /// pace with the bytes written) instead of back to back as a busy
+    /// server writes them: readiness windows and daily coverage need days.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    days: Option<u32>,
     /// Write IIS W3C logs with the crypt-* fields instead (W3SVC1 and
     /// W3SVC2 per server, daily files) and truth-iis.json.
     #[arg(long)]
@@ -57,6 +62,7 @@ fn main() -> ExitCode {
     cfg.file_size = args.file_size.max(1);
     cfg.concurrency = args.concurrency.max(1);
     cfg.remotes = args.remotes;
+    cfg.days = args.days;
     let started = Instant::now();
     if args.iis {
         return match exlog_gen::iis::generate(
