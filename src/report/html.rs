@@ -37,6 +37,7 @@ tr.server td{background:#f6f8fa;font-weight:600}
 .badge{display:inline-block;border-radius:10px;padding:1px 8px;font-size:.85em;font-weight:600;color:#fff;white-space:nowrap}
 .badge.ready{background:var(--ok)}.badge.not_ready{background:var(--bad)}.badge.insufficient_data{background:var(--unk)}
 .weak{color:var(--bad);font-weight:600}
+td.blind{color:var(--bad);font-weight:600}td.covered{color:var(--ok)}
 svg.chart{width:100%;min-width:640px;height:auto;display:block;margin:.4em 0}
 svg .ax{font-size:11px;fill:#444}svg .lg{font-size:12px;fill:#222}
 ul.warn{color:var(--muted);font-size:.9em;overflow-wrap:anywhere}
@@ -175,6 +176,43 @@ fn kpi(out: &mut String, label: &str, value: impl std::fmt::Display) {
     );
 }
 
+/// Which connectors of each server the logs speak for: blind ones (every
+/// status but covered, disabled and ignored) in a warm colour.
+fn coverage_section(out: &mut String, reports: &Reports) {
+    let Some(t) = reports.table(Kind::Coverage) else {
+        return;
+    };
+    if t.rows.is_empty() {
+        return;
+    }
+    out.push_str("<h2 id=\"coverage\">Coverage: what the logs speak for</h2>");
+    out.push_str(
+        "<p class=\"note\">A server is <b>ready</b> only when every enabled connector logs \
+         and its service has records on every day of the window. <b>unknown</b>: no rows and \
+         no inventory (Exchange does not log most connectors by default); <b>not_read</b>: \
+         its service's folder was not among the inputs.</p>",
+    );
+    let rows: Vec<&Vec<Cell>> = t.rows.iter().collect();
+    let columns = [
+        "server",
+        "direction",
+        "connector",
+        "source",
+        "service",
+        "logging",
+        "bindings",
+        "sessions",
+        "days_with_logs",
+        "missing_days",
+        "status",
+    ];
+    table(out, t, &columns, &rows, &|name, c| match (name, c.as_text()) {
+        ("status", Some(s)) if s == "covered" => Some("covered"),
+        ("status", Some(s)) if s != "disabled" && s != "ignored" => Some("blind"),
+        _ => None,
+    });
+}
+
 /// The page. `warnings` are the messages also printed to stderr.
 pub fn page(reports: &Reports, warnings: &[String]) -> String {
     let s = &reports.summary;
@@ -289,6 +327,8 @@ pub fn page(reports: &Reports, warnings: &[String]) -> String {
         }
         out.push_str("</tbody></table></div>");
     }
+
+    coverage_section(&mut out, reports);
 
     // 3. Daily trend, one chart per direction.
     if let Some(t) = reports.table(Kind::Day) {
