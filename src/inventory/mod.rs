@@ -12,6 +12,7 @@ mod rows;
 
 use decode::Encoding;
 use rows::{Columns, Context, Kind};
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -353,24 +354,38 @@ impl<'a> Lines<'a> {
 
 /// Adds the connectors of one file, each identity once.
 fn add_new(ctx: &mut Context<'_>, inv: &mut Inventory, new: Inventory) {
-    for r in new.receive {
-        let seen = inv
-            .receive
-            .iter()
-            .find(|x| same_name(&x.identity, &r.identity));
-        match seen {
-            Some(first) => warn_again(ctx, r.line, "receive", &first.file, first.line),
-            None => inv.receive.push(r),
-        }
+    add_each(ctx, &mut inv.receive, new.receive, "receive", |r| {
+        (&r.identity, &r.file, r.line)
+    });
+    add_each(ctx, &mut inv.send, new.send, "send", |s| {
+        (&s.identity, &s.file, s.line)
+    });
+}
+
+/// Adds `new` to `into` but for identities `into` holds (in any case),
+/// found by hash: a hostile inventory of many rows stays linear.
+fn add_each<T>(
+    ctx: &mut Context<'_>,
+    into: &mut Vec<T>,
+    new: Vec<T>,
+    kind: &str,
+    place: fn(&T) -> (&str, &Path, u64),
+) {
+    let key = |x: &T| place(x).0.to_lowercase();
+    let mut seen: HashMap<String, usize> = HashMap::with_capacity(into.len() + new.len());
+    for (i, x) in into.iter().enumerate() {
+        seen.entry(key(x)).or_insert(i);
     }
-    for s in new.send {
-        let seen = inv
-            .send
-            .iter()
-            .find(|x| same_name(&x.identity, &s.identity));
-        match seen {
-            Some(first) => warn_again(ctx, s.line, "send", &first.file, first.line),
-            None => inv.send.push(s),
+    for x in new {
+        match seen.get(&key(&x)) {
+            Some(&first) => {
+                let (_, file, first_line) = place(&into[first]);
+                warn_again(ctx, place(&x).2, kind, file, first_line);
+            }
+            None => {
+                seen.insert(key(&x), into.len());
+                into.push(x);
+            }
         }
     }
 }

@@ -296,6 +296,23 @@ fn a_connector_read_twice_is_kept_once() {
     );
 }
 
+#[test]
+fn a_send_connector_twice_in_one_file_is_kept_once() {
+    let row = "\"Out\",\"EX01\",\"None\"";
+    let text = format!(
+        "\"Identity\",\"SourceTransportServers\",\"ProtocolLoggingLevel\"\n{row}\n\"Other\",\"EX02\",\"None\"\n{}\n",
+        row.replace("Out", "OUT")
+    );
+    let (inv, warnings) = read(&text);
+    let names: Vec<String> = inv.unwrap().send.into_iter().map(|s| s.identity).collect();
+    assert_eq!(names, ["Out", "Other"]);
+    let got: Vec<String> = warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        got,
+        ["inv.csv:4: this send connector was read already, from inv.csv:2; this row is left out"]
+    );
+}
+
 fn receive(server: &str, name: &str, bindings: &[&str]) -> ReceiveConnector {
     ReceiveConnector {
         identity: format!("{server}\\{name}"),

@@ -503,7 +503,9 @@ fn connector(
     }
     let (days_with_logs, missing) = split_window(window, &days);
     let sessions = f.counts.map_or(0, |c| c.sessions.sessions);
-    let (first, last) = f.counts.map_or((None, None), first_last);
+    let (first, last) = f
+        .counts
+        .map_or((None, None), |c| first_last(c, &info.coverage));
     let logging = f
         .receive
         .and_then(|c| c.logging)
@@ -572,13 +574,17 @@ fn connector(
     }
 }
 
-/// The first and last session start of a connector (its readiness marks).
-fn first_last(c: &ConnectorCounts) -> (Option<i64>, Option<i64>) {
+/// The first and last session start of a connector (its readiness
+/// marks), inside the server's coverage: a skewed clock moves neither.
+fn first_last(c: &ConnectorCounts, cover: &super::Coverage) -> (Option<i64>, Option<i64>) {
+    let (Some(from), Some(to)) = (cover.first, cover.last) else {
+        return (None, None);
+    };
     let starts = c
         .marks
         .iter()
         .map(|&m| Mark::decode(m))
-        .filter(|(_, k)| *k == Mark::Session)
+        .filter(|(ms, k)| *k == Mark::Session && from <= *ms && *ms <= to)
         .map(|(ms, _)| ms);
     starts.fold((None, None), |(a, b): (Option<i64>, Option<i64>), ms| {
         (Some(a.map_or(ms, |a| a.min(ms))), Some(b.map_or(ms, |b| b.max(ms))))
