@@ -6,6 +6,7 @@
 
 mod archives;
 mod cli;
+mod coverage;
 mod events;
 mod excel;
 mod fixtures;

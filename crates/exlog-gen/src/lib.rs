@@ -13,12 +13,14 @@
 //! exact rows of exlog's four reports, computed from what was generated
 //! (not by parsing), so tests can compare exlog's output with it.
 
+mod coverage;
 pub mod iis;
+pub mod inventory;
 
 use rayon::prelude::*;
 use serde_json::{Map, Value, json};
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -42,6 +44,10 @@ pub struct Config {
     /// Distinct remote hosts to draw from (Internet senders and MX hosts);
     /// `None` scales with `size` like a busy server (80 k per GB).
     pub remotes: Option<usize>,
+    /// Spread the sessions over about this many days (the clock keeps pace
+    /// with the bytes written); `None`: back to back, as a busy server
+    /// writes them (a few MB span minutes).
+    pub days: Option<u32>,
 }
 
 impl Config {
@@ -56,6 +62,7 @@ impl Config {
             start_ms: 1_709_513_970_000,
             concurrency: DEFAULT_CONCURRENCY,
             remotes: None,
+            days: None,
         }
     }
 
@@ -239,6 +246,12 @@ pub struct Truth {
     /// Per (server, direction, connector): what the readiness report
     /// weighs, each with its time.
     evidence: BTreeMap<(String, u8, String), Evidence>,
+    /// Per (server, direction): the UTC days (since 1970) of the rows
+    /// written; each direction is one service folder (receive: FrontEnd,
+    /// send: Hub).
+    days: BTreeMap<(String, u8), BTreeSet<i64>>,
+    /// The servers, in index order (their inventory depends on it).
+    pub servers: Vec<String>,
     pub files: u64,
     pub bytes: u64,
     pub lines: u64,
@@ -332,6 +345,9 @@ impl Truth {
             e.0 = e.0.min(a);
             e.1 = e.1.max(b);
         }
+        for (k, v) in other.days {
+            self.days.entry(k).or_default().extend(v);
+        }
         for (k, v) in other.evidence {
             let e = self.evidence.entry(k).or_default();
             e.sessions.extend(v.sessions);
@@ -409,87 +425,6 @@ impl Truth {
                 Value::Object(o)
             })
             .collect()
-    }
-
-    /// Readiness with a 14-day window ending at each server's own latest
-    /// record: status and counts per server and per connector.
-    fn readiness_json(&self) -> Vec<Value> {
-        let mut out = Vec::new();
-        let servers: std::collections::BTreeSet<&str> =
-            self.records.keys().map(|(_, s)| s.as_str()).collect();
-        for server in servers {
-            let cover = |d: Option<u8>| {
-                self.records
-                    .iter()
-                    .filter(|((dd, s), _)| s == server && d.is_none_or(|x| x == *dd))
-                    .fold((i64::MAX, i64::MIN), |(a, b), (_, (x, y))| {
-                        (a.min(*x), b.max(*y))
-                    })
-            };
-            let (first, to) = cover(None);
-            // The 14 calendar days (UTC) that end with the day of `to`.
-            let from = (to.div_euclid(DAY_MS) - 13) * DAY_MS;
-            let inside = |t: i64| from <= t && t <= to;
-            let mine: Vec<(&(String, u8, String), &Evidence)> = self
-                .evidence
-                .iter()
-                .filter(|((s, _, _), _)| s == server)
-                .collect();
-            // The server (no direction and connector), then each connector.
-            type Scope<'a> = (Option<(u8, &'a str)>, Vec<&'a Evidence>);
-            let mut scopes: Vec<Scope> = vec![(None, mine.iter().map(|(_, e)| *e).collect())];
-            for ((_, d, c), e) in &mine {
-                scopes.push((Some((*d, c.as_str())), vec![*e]));
-            }
-            for (scope, evs) in scopes {
-                let c_first = match scope {
-                    None => first,
-                    Some((d, _)) => cover(Some(d)).0,
-                };
-                let negs = evs
-                    .iter()
-                    .flat_map(|e| &e.negotiations)
-                    .filter(|n| inside(n.0));
-                let (mut all, mut old, mut new) = (0u64, 0u64, 0u64);
-                for (_, v) in negs {
-                    all += 1;
-                    match v {
-                        Some(v) if is_legacy(*v) => old += 1,
-                        Some(4 | 5) => new += 1,
-                        _ => {}
-                    }
-                }
-                let legacy: Vec<&(i64, String)> = evs
-                    .iter()
-                    .flat_map(|e| &e.legacy)
-                    .filter(|l| inside(l.0))
-                    .collect();
-                let remotes: std::collections::BTreeSet<&str> =
-                    legacy.iter().map(|l| l.1.as_str()).collect();
-                let starts = evs.iter().flat_map(|e| &e.sessions).filter(|s| inside(s.0));
-                let (sessions, plain) =
-                    starts.fold((0u64, 0u64), |(n, p), s| (n + 1, p + u64::from(s.1)));
-                let status = if old > 0 {
-                    "not_ready"
-                } else if c_first <= from && new > 0 {
-                    "ready"
-                } else {
-                    "insufficient_data"
-                };
-                let (scope_name, d, connector) = match scope {
-                    None => ("server", "", ""),
-                    Some((d, c)) => ("connector", dir_label(d), c),
-                };
-                out.push(json!({
-                    "scope": scope_name, "direction": d, "server": server, "connector": connector,
-                    "status": status, "sessions": sessions, "negotiations": all,
-                    "legacy_sessions": legacy.len(), "legacy_remotes": remotes.len(),
-                    "plaintext_sessions": plain,
-                    "window_from": stamp_text(from), "window_to": stamp_text(to),
-                }));
-            }
-        }
-        out
     }
 
     fn tls_row(
@@ -697,6 +632,7 @@ impl Truth {
             "day": day,
             "server": self.servers_json(),
             "readiness": self.readiness_json(),
+            "coverage": self.coverage_json(),
         })
     }
 }
@@ -999,6 +935,18 @@ struct Server {
     old_names: bool,
     receive_connectors: Vec<String>,
     send_connectors: Vec<String>,
+    setup: inventory::Setup,
+}
+
+impl Server {
+    /// What a remote negotiates with this server: a modern server's peers
+    /// all speak TLS 1.2 or later.
+    fn tls(&self, profile: Tls) -> Tls {
+        match profile {
+            Tls::Version(v) if self.setup.modern && is_legacy(v) => Tls::Version(4),
+            p => p,
+        }
+    }
 }
 
 fn servers(n: usize) -> Vec<Server> {
@@ -1014,7 +962,7 @@ fn servers(n: usize) -> Vec<Server> {
                 receive_connectors: vec![
                     format!("{name}\\Default Frontend {name}"),
                     format!("{name}\\Client Frontend {name}"),
-                    format!("{name}\\Relay, Scanners \"Floor 3\""),
+                    format!("{name}\\{}", inventory::RELAY),
                 ],
                 send_connectors: vec![
                     "Outbound to Internet".into(),
@@ -1022,6 +970,7 @@ fn servers(n: usize) -> Vec<Server> {
                     intra,
                 ],
                 ip: format!("10.0.0.{}", 11 + i),
+                setup: inventory::setup(i),
                 single_row: i % 2 == 0,
                 old_names: i % 2 == 1,
                 name,
@@ -1060,9 +1009,11 @@ impl World {
 fn receive_session(w: &World, srv: usize, rng: &mut Rng, t: i64, sid: u64) -> Session {
     let s = &w.servers[srv];
     let host = format!("{}.contoso.com", s.name);
+    // Client submission on 587 (AUTH, then mail) is written only where
+    // `Client Frontend` logs; elsewhere the logs show port 25 only.
     let (connector, port, remote) = match rng.below(100) {
         0..=84 => (0, 25, pick_remote(rng, &w.internet)),
-        85..=94 => (1, 587, rng.pick(&w.internal)),
+        85..=94 if s.setup.client_frontend_logs => (1, 587, rng.pick(&w.internal)),
         _ => (2, 25, rng.pick(&w.internal)),
     };
     let mut b = Builder {
@@ -1122,7 +1073,7 @@ fn receive_session(w: &World, srv: usize, rng: &mut Rng, t: i64, sid: u64) -> Se
         }
     };
     ehlo_reply(&mut b, rng, CAPS_TLS);
-    if let Tls::Version(v) = remote.profile {
+    if let Tls::Version(v) = s.tls(remote.profile) {
         {
             b.row(rng.gap(NET), b'<', &b"STARTTLS"[..], "");
             b.row(rng.gap(FAST), b'>', &b"220 2.0.0 SMTP server ready"[..], "");
@@ -1335,7 +1286,8 @@ fn send_session(w: &World, srv: usize, rng: &mut Rng, t: i64, sid: u64) -> Sessi
         ),
     );
     b.text(rng.gap(FAST), b'>', format!("EHLO {host}"));
-    let offers_tls = remote.profile != Tls::Plain;
+    let profile = s.tls(remote.profile);
+    let offers_tls = profile != Tls::Plain;
     let anonymous = connector == 2;
     let remote_ehlo = |b: &mut Builder, rng: &mut Rng, with_tls: bool| {
         b.text(rng.gap(NET), b'<', format!("250-{banner} Hello [{}]", s.ip));
@@ -1361,7 +1313,7 @@ fn send_session(w: &World, srv: usize, rng: &mut Rng, t: i64, sid: u64) -> Sessi
         }
     };
     remote_ehlo(&mut b, rng, offers_tls);
-    if let Tls::Version(v) = remote.profile {
+    if let Tls::Version(v) = profile {
         let verb: &'static [u8] = if anonymous {
             b"X-ANONYMOUSTLS"
         } else {
@@ -1619,6 +1571,9 @@ fn stream(cfg: &Config, world: &World, srv: usize, send: bool, budget: u64) -> i
     let mut rows_written = 0u64;
     let mut line = Vec::with_capacity(1024);
     let mut ts = Vec::with_capacity(32);
+    // The UTC days of the rows written, for coverage.
+    let mut days: BTreeSet<i64> = BTreeSet::new();
+    let mut last_day = None;
     loop {
         let arrivals_open = files.truth.bytes < budget;
         let next_arrival = arrivals.peek().map(|a| a.0);
@@ -1719,6 +1674,11 @@ fn stream(cfg: &Config, world: &World, srv: usize, send: bool, budget: u64) -> i
             );
         }
         files.write_row(due, &line, &mut rng)?;
+        let day = t.div_euclid(DAY_MS);
+        if last_day != Some(day) {
+            days.insert(day);
+            last_day = Some(day);
+        }
         if s.next > 0 {
             files.truth.see_distance(rows_written - s.last_row);
         }
@@ -1735,11 +1695,37 @@ fn stream(cfg: &Config, world: &World, srv: usize, send: bool, budget: u64) -> i
             sessions[slot] = None;
             free.push(slot);
             // The lane's next session starts after a short pause.
-            arrivals.push(std::cmp::Reverse(due + rng.range(1, 400) as i64));
+            let mut next = due + rng.range(1, 400) as i64;
+            if let Some(d) = cfg.days {
+                next = next.max(paced(
+                    cfg.start_ms,
+                    d,
+                    files.truth.bytes,
+                    budget,
+                    lanes,
+                    &mut rng,
+                ));
+            }
+            arrivals.push(std::cmp::Reverse(next));
         }
     }
     files.close()?;
+    files
+        .truth
+        .days
+        .insert((server.name.clone(), u8::from(send)), days);
     Ok(files.truth)
+}
+
+/// With `--days`: the earliest start of a lane's next session, so that
+/// the clock keeps pace with the bytes (`budget` bytes span `days` days),
+/// spread at random over the time `lanes` sessions of some 4 KB take.
+fn paced(start: i64, days: u32, bytes: u64, budget: u64, lanes: usize, rng: &mut Rng) -> i64 {
+    let span = i128::from(days) * i128::from(DAY_MS);
+    let budget = i128::from(budget.max(1));
+    let pace = start as i128 + i128::from(bytes) * span / budget;
+    let spread = (span * lanes as i128 * 4_000 / budget).clamp(1, i128::from(DAY_MS));
+    (pace + i128::from(rng.below(spread as u64))) as i64
 }
 
 /// Writes the corpus and `truth.json` into `cfg.out`; returns the truth.
@@ -1761,6 +1747,8 @@ pub fn generate(cfg: &Config) -> io::Result<Truth> {
     for p in parts {
         truth.merge(p?);
     }
+    truth.servers = world.servers.iter().map(|s| s.name.clone()).collect();
+    inventory::write(&cfg.out, &truth.servers)?;
     let mut json = serde_json::to_vec_pretty(&truth.to_json()).map_err(io::Error::other)?;
     json.push(b'\n');
     std::fs::write(cfg.out.join("truth.json"), json)?;

@@ -38,6 +38,11 @@ struct Args {
     /// [default: 1709513970000, 2024-03-04T00:59:30Z].
     #[arg(long)]
     start_ms: Option<i64>,
+    /// Spread the sessions over about this many days (the clock keeps
+    /// pace with the bytes written) instead of back to back as a busy
+    /// server writes them: readiness windows and daily coverage need days.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    days: Option<u32>,
     /// Write IIS W3C logs with the crypt-* fields instead (W3SVC1 and
     /// W3SVC2 per server, daily files) and truth-iis.json.
     #[arg(long)]
@@ -62,6 +67,7 @@ fn main() -> ExitCode {
     cfg.concurrency = args.concurrency.max(1);
     cfg.remotes = args.remotes;
     cfg.start_ms = args.start_ms.unwrap_or(cfg.start_ms);
+    cfg.days = args.days;
     let started = Instant::now();
     if args.iis {
         return match exlog_gen::iis::generate(
