@@ -647,8 +647,10 @@ fn the_chart_colours_versions_as_the_html_report_and_shows_failures() {
     // EX01's receive connector, one on each of the two send connectors
     // (truth.json's failure rows), so Partner Relay's bar is not empty.
     let (_, _, values, cells) = series.iter().find(|s| s.0 == "failed").unwrap();
-    assert_eq!(cells, "connector!$J$2:$J$7");
-    assert_eq!(values, &[1.0, 0.0, 0.0, 0.0, 1.0, 1.0]);
+    // Rows: EX01, EX02 Default Frontend, EX03 Default, EX03 Default
+    // Frontend, Internet Send Connector, Outbound to Internet, Partner Relay.
+    assert_eq!(cells, "connector!$J$2:$J$8");
+    assert_eq!(values, &[1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0]);
 }
 
 #[test]
@@ -768,9 +770,9 @@ fn legacy_versions_and_not_ready_rows_are_coloured() {
         .collect();
     // The HTML report's mark for a count below TLS 1.2: its `--bad` colour.
     const BAD: &str = "B93A00";
-    // connector: SSL2..TLS1.1 are columns C..F of rows 2..7 (6 connectors).
+    // connector: SSL2..TLS1.1 are columns C..F of rows 2..8 (7 connectors).
     let connector = rules(&parts["connector"]);
-    for range in ["C2:C7", "D2:D7", "E2:E7", "F2:F7"] {
+    for range in ["C2:C8", "D2:D8", "E2:E8", "F2:F8"] {
         assert!(
             connector.iter().any(|r| r.0 == range
                 && r.1 == "cellIs greaterThan"
@@ -783,11 +785,11 @@ fn legacy_versions_and_not_ready_rows_are_coloured() {
         !connector.iter().any(|r| r.0.starts_with('G')),
         "TLS1.2 is not marked: {connector:?}"
     );
-    // readiness: status is column E; 10 rows (3 servers, 7 connectors),
-    // 17 columns (A..Q). Each not_ready row is filled.
+    // readiness: status is column E; 11 rows (3 servers, 8 connectors),
+    // 19 columns (A..S). Each not_ready row is filled.
     let readiness = rules(&parts["readiness"]);
     assert!(
-        readiness.iter().any(|r| r.0 == "A2:Q11"
+        readiness.iter().any(|r| r.0 == "A2:S12"
             && r.1 == "expression"
             && r.2 == "$E2=\"not_ready\""
             && r.4.is_some()),

@@ -366,7 +366,7 @@ fn generated_iis_logs_match_the_generators_truth() {
 /// IIS logs that end before the window starts: the overview counts their
 /// two TLS 1.2 requests (2024-02-20 08:00 and 20:00), and the readiness
 /// row says why none of them is in the window (EX03's window starts
-/// 2024-02-22 11:00:02.019) instead of claiming that no request was at
+/// 2024-02-23 00:00) instead of claiming that no request was at
 /// TLS 1.2. Coverage 12 hours = 0.50 days; nothing in the window.
 #[test]
 fn https_logs_that_end_before_the_window_say_so() {
@@ -377,7 +377,7 @@ fn https_logs_that_end_before_the_window_say_so() {
     let overview = crate::util::exlog_on(dir.path(), &["--format", "table"]);
     assert!(
         overview.stdout.contains(
-            "  HTTPS (IIS)    SSL3 0  TLS1.0 0  TLS1.1 0  TLS1.2 2  TLS1.3 0  other 0  requests 2  | readiness: 1 insufficient_data (servers)\n"
+            "  HTTPS (IIS)    SSL3 0  TLS1.0 0  TLS1.1 0  TLS1.2 2  TLS1.3 0  other 0  requests 2  | servers by their least ready site: 1 insufficient_data\n"
         ),
         "{}",
         overview.stdout
@@ -385,7 +385,7 @@ fn https_logs_that_end_before_the_window_say_so() {
     let rows = readiness_rows(dir.path());
     assert_eq!(
         rows[1],
-        "https,,EX03,W3SVC1,insufficient_data,2024-02-20T08:00:00.000Z,2024-02-20T20:00:00.000Z,0.50,0,0,0,0,0,,2024-02-22T11:00:02.019Z,2024-03-07T11:00:02.019Z,\"insufficient data: logs end 2024-02-20 20:00, before the window starts (2024-02-22 11:00)\""
+        "https,,EX03,W3SVC1,insufficient_data,2024-02-20T08:00:00.000Z,2024-02-20T20:00:00.000Z,0.50,0,14,0,0,0,0,0,,2024-02-23T00:00:00.000Z,2024-03-07T11:00:02.019Z,\"insufficient data: logs end 2024-02-20 20:00, before the window starts (2024-02-23 00:00)\""
     );
 }
 
