@@ -136,7 +136,8 @@ impl Config {
         };
         Ok(Config {
             scan_flags,
-            paths: args.paths.clone(),
+            // cmd and PowerShell leave `RECV2024*.LOG` to the program.
+            paths: crate::wildcard::expand_args(&args.paths)?,
             kind,
             overview,
             format,
