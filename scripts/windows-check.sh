@@ -23,6 +23,8 @@ cd "$(dirname "$0")/.."
 TARGET=x86_64-pc-windows-gnu
 OUT=$PWD/target/windows-check
 started=$SECONDS
+trap 'status=$?; [ $status = 0 ] || [ $status = 3 ] ||
+  echo "windows-check: FAILED (exit code $status; the first difference is above)" >&2' EXIT
 
 cannot() {
   echo "windows-check: $1" >&2
@@ -125,7 +127,8 @@ grep -qF "$copy: same content as" "$C/out/sample.err" || { echo "  DIFFERENT: no
 echo "  warning names the file as typed: $copy"
 # The Windows JSON is a partial result: the Linux exlog reads it back
 # (checking its CRC-32) into the same reports.
-"$EXLOG" merge "$C/out/sample/report.json" -o "$OUT/linux/merged/" 2>/dev/null
+"$EXLOG" merge "$C/out/sample/report.json" -o "$OUT/linux/merged/" 2>"$OUT/linux/merged.err" ||
+  { echo "  DIFFERENT: the Linux exlog cannot merge Windows' JSON: $(cat "$OUT/linux/merged.err")"; exit 1; }
 for report in connector remote readiness legacy; do
   compare text "$OUT/linux/sample/$report.csv" "$OUT/linux/merged/$report.csv" --name "$report.csv merged on Linux from Windows' JSON"
 done
@@ -135,6 +138,7 @@ forms=(
   'slashes|C:/Logs/sample'
   'trailing backslash|C:\Logs\sample\'
   'quoted, with spaces, through cmd|"C:\Logs - Copy\sample"'
+  'quoted, with spaces and a trailing backslash, through cmd|"C:\Logs - Copy\sample\"'
   '\\?\ prefix|\\?\C:\Logs\sample'
 )
 for form in "${forms[@]}"; do
@@ -142,7 +146,8 @@ for form in "${forms[@]}"; do
   echo "== sample-logs typed as $typed ($what)"
   rm -rf "$C/out/form"
   if [[ $typed == \"* ]]; then
-    cmd "C:\\exlog\\exlog.exe $typed -o C:\\out\\form\\ 2>C:\\out\\form.err"
+    # The path last: after `\"` the rest of a line is inside the quotes.
+    cmd "C:\\exlog\\exlog.exe -o C:\\out\\form\\ 2>C:\\out\\form.err $typed"
   else
     win "$typed" -o 'C:\out\form\' 2>"$C/out/form.err"
   fi

@@ -1,14 +1,16 @@
-//! Wildcards in path arguments, expanded by exlog itself on Windows: cmd
-//! and PowerShell hand `D:\Logs\RECV2024*.LOG` to the program as typed,
-//! where a Unix shell would have expanded it (and where `*` may be part of
-//! a real file name, so nothing is expanded there).
+//! Path arguments as Windows hands them over, made what the user meant.
 //!
+//! Wildcards: cmd and PowerShell pass `D:\Logs\RECV2024*.LOG` to the
+//! program as typed, where a Unix shell would have expanded it (and where
+//! `*` may be part of a real file name, so nothing is expanded there).
 //! `*` and `?` are wildcards in any part of a path after its root (drive,
 //! share, `\\?\` prefix); every other character is literal. Names match
 //! case-insensitively, as Windows matches them. A path comes back as it
 //! was typed (its separators, its literal parts) with each pattern part
 //! replaced by the names that match it, in name order; the arguments keep
 //! their order. A pattern that matches nothing is an error naming it.
+//!
+//! And `"D:\My Logs\"` arrives as `D:\My Logs"`: the backslash is given back.
 
 use std::path::PathBuf;
 
@@ -28,18 +30,33 @@ pub fn expand_args(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     }
     let mut out = Vec::with_capacity(paths.len());
     for path in paths {
-        match path.to_str() {
-            Some(text) if is_pattern(text, true) => {
-                out.extend(
-                    expand(text, true, &read_folder)?
-                        .into_iter()
-                        .map(PathBuf::from),
-                );
-            }
-            _ => out.push(path.clone()),
+        let Some(text) = path.to_str() else {
+            out.push(path.clone());
+            continue;
+        };
+        let text = closing_quote_as_backslash(text);
+        if is_pattern(&text, true) {
+            out.extend(
+                expand(&text, true, &read_folder)?
+                    .into_iter()
+                    .map(PathBuf::from),
+            );
+        } else {
+            out.push(PathBuf::from(text));
         }
     }
     Ok(out)
+}
+
+/// `"D:\My Logs\"` reaches a program as `D:\My Logs"`: by Windows' rules
+/// `\"` is a quote inside a quoted argument, and cmd and Windows
+/// PowerShell 5.1 pass it so. No Windows name holds a `"`, so a last `"`,
+/// the only one, was that backslash.
+fn closing_quote_as_backslash(text: &str) -> String {
+    match text.strip_suffix('"') {
+        Some(rest) if !rest.is_empty() && !rest.contains('"') => format!("{rest}\\"),
+        _ => text.to_string(),
+    }
 }
 
 /// Whether `text` has a wildcard after its root (the `?` of `\\?\` is
@@ -300,6 +317,17 @@ mod tests {
             [r"D:\Logs [old]\"]
         );
         assert_eq!(expand(r"D:\{a,b}*\", true, &t).unwrap(), [r"D:\{a,b}x\"]);
+    }
+
+    #[test]
+    fn a_quoted_trailing_backslash_is_given_back() {
+        // cmd: exlog.exe "C:\Logs - Copy\sample\" gives `C:\Logs - Copy\sample"`.
+        let f = closing_quote_as_backslash;
+        assert_eq!(f(r#"C:\Logs - Copy\sample""#), r"C:\Logs - Copy\sample\");
+        assert_eq!(f(r#"D:\Logs\RECV*.LOG"#), r"D:\Logs\RECV*.LOG");
+        // Not that backslash: left for the path check to refuse.
+        assert_eq!(f(r#"a"b""#), r#"a"b""#);
+        assert_eq!(f(r#"""#), r#"""#);
     }
 
     #[test]
