@@ -148,7 +148,8 @@ impl Config {
             inventory: args.inventory.clone(),
             ignore_connector,
             scan_flags,
-            paths: args.paths.clone(),
+            // cmd and PowerShell leave `RECV2024*.LOG` to the program.
+            paths: crate::wildcard::expand_args(&args.paths)?,
             kind,
             overview,
             format,

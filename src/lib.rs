@@ -45,6 +45,7 @@ pub mod session;
 pub mod sorted_lines;
 pub mod tally;
 pub mod tlsrpt;
+pub mod wildcard;
 pub mod wire;
 
 pub use app::run;

@@ -171,6 +171,8 @@ fn host_in(text: &str, windows: bool) -> Option<String> {
     if let Some(host) = unc_host(text) {
         return Some(host);
     }
+    // Windows' absolute paths (`canonicalize`) begin `\\?\C:\`: no host.
+    let text = text.strip_prefix(r"\\?\").unwrap_or(text);
     let parts = parts(text, windows);
     let at = parts
         .iter()
@@ -232,11 +234,22 @@ fn relative_folder(root: &Path, folder: &Path) -> String {
     {
         return folder_label(&shown);
     }
-    let text = shown.to_string_lossy().replace('\\', "/");
-    match text.trim_end_matches('/') {
-        "" => folder_label(&shown), // the root folder
-        text => text.to_string(),
+    match folder_text(&shown.to_string_lossy(), cfg!(windows)) {
+        text if text.is_empty() => folder_label(&shown), // the root folder
+        text => text,
     }
+}
+
+/// A folder's path as a server name, without a trailing separator: as
+/// typed on Windows; elsewhere a `\` (from a Windows name) reads as `/`.
+/// Empty for the root folder.
+fn folder_text(text: &str, windows: bool) -> String {
+    let text = if windows {
+        text.to_string()
+    } else {
+        text.replace('\\', "/")
+    };
+    text.trim_end_matches(['/', '\\']).to_string()
 }
 
 /// A folder's own name, for a server (rule 4) or an IIS site: its last
@@ -402,6 +415,33 @@ mod tests {
         assert_eq!(host(r"\\?\D:\Logs\SmtpReceive"), None);
         assert_eq!(parts(r"D:\Logs\a/b", true), ["D:", "Logs", "a", "b"]);
         assert_eq!(parts(r"D:\Logs\a/b", false), [r"D:\Logs\a", "b"]);
+    }
+
+    /// Windows' own absolute paths (`canonicalize`) begin with `\\?\`:
+    /// the `?` is no host.
+    #[test]
+    fn canonical_windows_paths_name_no_question_mark() {
+        let host = |t: &str| host_in(t, true);
+        assert_eq!(
+            host(r"\\?\C:\Program Files\Microsoft\Exchange Server\V15\TransportRoles\Logs\Hub"),
+            None
+        );
+        assert_eq!(host(r"\\?\C:\TransportRoles\Logs"), None);
+        assert_eq!(
+            host(r"\\?\D:\Copy\EX01\TransportRoles\Logs"),
+            Some("EX01".into())
+        );
+    }
+
+    /// Rule 4 shows the folder as typed: backslashes stay on Windows.
+    #[test]
+    fn folder_names_keep_windows_separators() {
+        assert_eq!(folder_text(r"C:\Logs\broken\", true), r"C:\Logs\broken");
+        assert_eq!(folder_text(r"site\SmtpSend", true), r"site\SmtpSend");
+        assert_eq!(folder_text("C:/Logs/broken/", true), "C:/Logs/broken");
+        assert_eq!(folder_text(r"site\SmtpSend/", false), "site/SmtpSend");
+        // The root folder: relative_folder names it by folder_label.
+        assert_eq!(folder_text("/", false), "");
     }
 
     #[test]
