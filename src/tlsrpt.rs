@@ -248,26 +248,6 @@ impl Read {
     }
 }
 
-/// For the totals line of the `tlsrpt` table: whether each row is the
-/// first of its policy (report, type, domain, MX patterns). The policy's
-/// summary is repeated on each of its failure rows and counts once.
-pub fn first_of_policy(table: &Table) -> Vec<bool> {
-    let at = |name: &str| table.columns.iter().position(|c| *c == name);
-    let keys = ["report_id", "policy_type", "policy_domain", "mx_host"].map(at);
-    let mut seen = std::collections::HashSet::new();
-    table
-        .rows
-        .iter()
-        .map(|row| {
-            let key: Vec<_> = keys
-                .iter()
-                .map(|k| k.and_then(|i| row[i].as_text()))
-                .collect();
-            seen.insert(key)
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -24,7 +24,7 @@ pub fn write(table: &Table, color: bool) -> String {
     let mut totals = vec![0u64; table.columns.len()];
     // A TLS-RPT policy's summary is repeated on each of its failure rows.
     let counted = match table.kind {
-        Kind::Tlsrpt => crate::tlsrpt::first_of_policy(table),
+        Kind::Tlsrpt => first_of_policy(table),
         _ => vec![true; table.rows.len()],
     };
     for (row, counted) in table.rows.iter().zip(counted) {
@@ -258,6 +258,26 @@ pub fn overview(reports: &Reports, color: bool) -> String {
         }
     }
     out
+}
+
+/// For the totals line of the `tlsrpt` table: whether each row is the
+/// first of its policy (report, type, domain, MX patterns). The policy's
+/// summary is repeated on each of its failure rows and counts once.
+fn first_of_policy(table: &Table) -> Vec<bool> {
+    let at = |name: &str| table.columns.iter().position(|c| *c == name);
+    let keys = ["report_id", "policy_type", "policy_domain", "mx_host"].map(at);
+    let mut seen = std::collections::HashSet::new();
+    table
+        .rows
+        .iter()
+        .map(|row| {
+            let key: Vec<_> = keys
+                .iter()
+                .map(|k| k.and_then(|i| row[i].as_text()))
+                .collect();
+            seen.insert(key)
+        })
+        .collect()
 }
 
 /// Per server: how many of its connectors the logs cover, and the blind
