@@ -247,7 +247,6 @@ fn coverage_section(out: &mut String, reports: &Reports) {
         "source",
         "service",
         "logging",
-        "bindings",
         "sessions",
         "days_with_logs",
         "missing_days",
