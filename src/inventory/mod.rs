@@ -188,7 +188,7 @@ impl ReceiveConnector {
         let mut ports: Vec<u16> = self
             .bindings
             .iter()
-            .filter_map(|b| b.rsplit_once(':')?.1.parse().ok())
+            .filter_map(|b| b.rsplit_once(':')?.1.parse::<u16>().ok())
             .collect();
         ports.sort_unstable();
         ports.dedup();
