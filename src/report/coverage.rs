@@ -283,7 +283,7 @@ impl Server {
 pub type ServiceDays = BTreeMap<(Direction, Option<Service>), BTreeSet<i64>>;
 
 /// The window's days that `days` holds, and those it lacks.
-fn split_window(window: Option<Window>, days: &BTreeSet<i64>) -> (u64, Vec<i64>) {
+pub(crate) fn split_window(window: Option<Window>, days: &BTreeSet<i64>) -> (u64, Vec<i64>) {
     let Some(w) = window else {
         return (0, Vec::new());
     };

@@ -257,19 +257,20 @@ pub struct Days {
 }
 
 impl Days {
-    /// `logs missing for 13 of 14 days (2024-02-23 to 2024-03-06)`.
     fn gap(&self) -> Option<String> {
-        if self.missing.is_empty() {
-            return None;
-        }
-        let of = self.with_logs + self.missing.len() as u64;
-        Some(format!(
-            "logs missing for {} of {} ({})",
-            self.missing.len(),
-            plural(of, "day", "days"),
-            ranges_text(&self.missing)
-        ))
+        (!self.missing.is_empty()).then(|| gap_text(self.with_logs, &self.missing))
     }
+}
+
+/// `logs missing for 13 of 14 days (2024-02-23 to 2024-03-06)`.
+fn gap_text(with_logs: u64, missing: &[i64]) -> String {
+    let of = with_logs + missing.len() as u64;
+    format!(
+        "logs missing for {} of {} ({})",
+        missing.len(),
+        plural(of, "day", "days"),
+        ranges_text(missing)
+    )
 }
 
 /// The status and the sentence that says why.
@@ -707,18 +708,15 @@ fn connector_days(cov: &coverage::Server, d: Direction, name: &[u8]) -> Days {
 
 /// An IIS site's days with requests in the window (it has no services).
 fn https_days(e: &HttpsEvidence, window: Option<Window>) -> Days {
-    let Some(w) = window else {
-        return Days::default();
-    };
     let seen: BTreeSet<i64> = e
         .seconds
         .iter()
         .flat_map(|run| run.iter())
         .map(|(sec, _)| (sec * 1000).div_euclid(DAY_MS))
         .collect();
-    let (with_logs, missing): (Vec<i64>, Vec<i64>) = w.days().partition(|d| seen.contains(d));
+    let (with_logs, missing) = coverage::split_window(window, &seen);
     Days {
-        with_logs: with_logs.len() as u64,
+        with_logs,
         missing,
         ..Days::default()
     }
@@ -772,14 +770,6 @@ fn blind_clause(c: &coverage::Connector, server: &str, options: &Options) -> Str
             ),
             None => format!("no logs of {what} were read"),
         },
-        _ => {
-            let of = c.days_with_logs + c.missing.len() as u64;
-            format!(
-                "{what}: logs missing for {} of {} ({})",
-                c.missing.len(),
-                plural(of, "day", "days"),
-                ranges_text(&c.missing)
-            )
-        }
+        _ => format!("{what}: {}", gap_text(c.days_with_logs, &c.missing)),
     }
 }
