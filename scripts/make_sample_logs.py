@@ -275,18 +275,21 @@ def truth(sessions, skewed=()):
         r = remote.setdefault((d, s.ip), {"n": counts(), "seen": [], "plaintext": 0, "sessions": 0, "names": {}})
         r["sessions"] += 1
         r["names"][s.name] = r["names"].get(s.name, 0) + 1
+        # A skewed clock's day is its own row, marked clock_skew.
+        skew = s in skewed
         start_day = ts(s.rows[0][0])[:10]
         if s.outcome in ("plain", "idle"):
             if s.outcome == "plain":
                 c["plaintext"] += 1
                 r["plaintext"] += 1
                 sv["plaintext"] += 1
-                day.setdefault((start_day, d), {"n": counts(), "plaintext": 0})["plaintext"] += 1
+                day.setdefault((start_day, d, skew), {"n": counts(), "plaintext": 0})["plaintext"] += 1
             continue
         key = "failed" if s.outcome == "failed" else version(s.proto)
-        for n in (c["n"], r["n"], sv["n"], day.setdefault((when[:10], d), {"n": counts(), "plaintext": 0})["n"]):
+        for n in (c["n"], r["n"], sv["n"], day.setdefault((when[:10], d, skew), {"n": counts(), "plaintext": 0})["n"]):
             n[key] += 1
-        r["seen"].append(when)
+        if not skew:  # a skewed clock's time is no first or last time
+            r["seen"].append(when)
         if s.outcome == "failed":
             k = (d, s.srv, s.connector, s.ip, s.error)
             failure[k] = failure.get(k, 0) + 1
@@ -332,8 +335,9 @@ def truth(sessions, skewed=()):
                    for k, n in cipher.items()],
         "failure": [{"direction": k[0], "server": k[1], "connector": k[2], "remote_ip": k[3], "error": k[4], "sessions": n}
                     for k, n in failure.items()],
-        "day": [{"date": date, "direction": d} | v["n"] | {"plaintext": v["plaintext"], "total": sum(v["n"].values())}
-                for (date, d), v in day.items()],
+        "day": [{"date": date, "direction": d} | v["n"]
+                | {"plaintext": v["plaintext"], "total": sum(v["n"].values()), "clock_skew": skew}
+                for (date, d, skew), v in day.items()],
         "server": [{"direction": d, "server": srv} | with_total(v["n"])
                    | {"plaintext": v["plaintext"], "sessions": v["sessions"],
                       "first_record": ts(cover[(srv, d)][0]), "last_record": ts(cover[(srv, d)][1])}

@@ -257,6 +257,11 @@ fn count_lines(bytes: &[u8]) -> u64 {
     bytecount::count(bytes, b'\n') as u64
 }
 
+/// A TLS line's time as a first or last time: none from a skewed clock.
+fn seen_at(stamp: &[u8], bounds: &Bounds) -> Option<Stamp> {
+    (!bounds.excludes(stamp)).then(|| Stamp::new(stamp))
+}
+
 /// Handles one candidate line: `Ok(true)` for a TLS row, `Err` when it is
 /// not a well-formed row.
 fn row(line: &[u8], ctx: FileCtx, tally: &mut Tally) -> Result<bool, fields::RowError> {
@@ -276,15 +281,15 @@ fn row(line: &[u8], ctx: FileCtx, tally: &mut Tally) -> Result<bool, fields::Row
     if let Some(neg) = tls::parse_success(context) {
         let version = tls::parse_protocol(neg.protocol).0;
         if f.time(stamp) && f.keys(dir, connector, remote_ip) {
-            let stamp = Stamp::new(stamp);
+            let seen = seen_at(stamp, ctx.bounds);
             tally.success(
-                ctx.server, dir, version, connector, remote_ip, &stamp, context,
+                ctx.server, dir, version, connector, remote_ip, seen.as_ref(), context,
             );
         }
     } else if let Some(error) = tls::parse_failure(context) {
         if f.time(stamp) && f.keys(dir, connector, remote_ip) {
-            let stamp = Stamp::new(stamp);
-            tally.failure(ctx.server, dir, connector, remote_ip, &stamp, error);
+            let seen = seen_at(stamp, ctx.bounds);
+            tally.failure(ctx.server, dir, connector, remote_ip, seen.as_ref(), error);
         }
     } else {
         return Ok(false);
@@ -495,6 +500,7 @@ pub fn scan_sessions_in(
         folder: ctx.folder,
         server: ctx.server,
         direction: ctx.direction,
+        bounds: *ctx.bounds,
         ..Fragment::default()
     };
     let mut lines = 0u64;
@@ -569,14 +575,15 @@ pub fn scan_sessions_in(
             begun.insert(id);
             let mut session = Session::new(direction_of(ctx.direction, row), row);
             session.details = ctx.details;
-            tls_rows += u64::from(session.apply(row));
+            session.start_skewed = ctx.bounds.excludes(row.get(fields::DATE_TIME));
+            tls_rows += u64::from(session.apply_within(row, ctx.bounds));
             if is_end {
                 finished(session);
             } else {
                 live.insert(id, session);
             }
         } else if let Some(session) = live.get_mut(&id) {
-            tls_rows += u64::from(session.apply(row));
+            tls_rows += u64::from(session.apply_within(row, ctx.bounds));
             if is_end {
                 finished(live.remove(&id).expect("present"));
             }

@@ -8,6 +8,7 @@
 
 use crate::filter::Filters;
 use crate::parse::fields::RowError;
+pub use crate::parse::stamp::Bounds;
 use crate::parse::stamp::Key;
 use crate::parse::tls::Version;
 use crate::parse::{Direction, Service, Stamp};
@@ -495,45 +496,9 @@ impl FileStats {
     }
 }
 
-/// The record times a file may hold: within a day of its own time (from
-/// its name or `#Date:`), and not after this machine's clock; as [`Key`]s
-/// (`from` is all zeros when the file has no time of its own).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Bounds {
-    pub from: Key,
-    pub to: Key,
-}
-
-impl Bounds {
-    /// Any time at all (tests, benchmarks).
-    pub const ANY: Bounds = Bounds {
-        from: [0; 3],
-        to: [u64::MAX; 3],
-    };
-
-    fn key_of(ms: i64) -> Key {
-        let text = crate::parse::stamp::format_millis(ms);
-        crate::parse::stamp::key(text.as_bytes()).unwrap_or([u64::MAX; 3])
-    }
-
-    /// Only "not after `now`" (a file with no time of its own).
-    pub fn until(now_ms: i64) -> Bounds {
-        Bounds {
-            from: [0; 3],
-            to: Bounds::key_of(now_ms),
-        }
-    }
-
-    /// A file whose own time is `[start, end)` (ms): one day either side,
-    /// never after `now`.
-    pub fn around(start: i64, end: i64, now_ms: i64) -> Bounds {
-        const DAY: i64 = 86_400_000;
-        Bounds {
-            from: Bounds::key_of(start - DAY),
-            to: Bounds::key_of((end + DAY).min(now_ms)),
-        }
-    }
-}
+/// A UTC day (`YYYY-MM-DD`), a direction, and whether the times were
+/// written by a skewed clock.
+pub type DayKey = ([u8; 10], Direction, bool);
 
 /// One UTC day of one direction.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -840,9 +805,11 @@ pub struct Tally {
     pub cipher: [FxHashMap<Box<[u8]>, u64>; 2],
     #[serde(with = "crate::wire::pairs")]
     pub failure: FxHashMap<FailureKey, u64>,
-    /// Per (UTC day, direction), session mode only.
+    /// Per UTC day, direction, and whether a skewed clock wrote the
+    /// records (such days are marked: no real day of the logs), session
+    /// mode only.
     #[serde(with = "crate::wire::pairs")]
-    pub day: FxHashMap<([u8; 10], Direction), DayCounts>,
+    pub day: FxHashMap<DayKey, DayCounts>,
     /// Sessions by [`Class`] (tls, failed, plaintext, idle, unknown).
     pub classes: [u64; 5],
     pub incomplete: u64,
@@ -913,7 +880,8 @@ impl Tally {
         c.services |= ConnectorCounts::service_bit(service);
     }
 
-    /// Counts one successful negotiation.
+    /// Counts one successful negotiation; `seen` is its time, `None` when a
+    /// skewed clock wrote it (counted, but no first or last time).
     #[allow(clippy::too_many_arguments)]
     pub fn success(
         &mut self,
@@ -922,32 +890,36 @@ impl Tally {
         version: Version,
         connector: &[u8],
         remote_ip: &[u8],
-        stamp: &Stamp,
+        seen: Option<&Stamp>,
         context: &[u8],
     ) {
         let d = dir.index();
         self.place(server, dir, connector).tls.versions[version.index()] += 1;
         let r = entry(&mut self.remote[d], remote_ip);
         r.tls.versions[version.index()] += 1;
-        r.see(stamp);
+        if let Some(stamp) = seen {
+            r.see(stamp);
+        }
         *entry(&mut self.cipher[d], context) += 1;
     }
 
-    /// Counts one failed negotiation.
+    /// Counts one failed negotiation (`seen` as for [`Tally::success`]).
     pub fn failure(
         &mut self,
         server: ServerId,
         dir: Direction,
         connector: &[u8],
         remote_ip: &[u8],
-        stamp: &Stamp,
+        seen: Option<&Stamp>,
         error: &[u8],
     ) {
         let d = dir.index();
         self.place(server, dir, connector).tls.failed += 1;
         let r = entry(&mut self.remote[d], remote_ip);
         r.tls.failed += 1;
-        r.see(stamp);
+        if let Some(stamp) = seen {
+            r.see(stamp);
+        }
         let key = FailureKey {
             direction: dir,
             server,
@@ -1074,8 +1046,10 @@ impl Tally {
         let mut more = Vec::new();
         for e in s.tls.iter().filter(counted) {
             let stamp = e.stamp();
-            let day = self.day.entry((stamp.day(), d)).or_default();
-            r.see(stamp);
+            let day = self.day.entry((stamp.day(), d, e.skewed())).or_default();
+            if !e.skewed() {
+                r.see(stamp);
+            }
             let mark = match e {
                 TlsEvent::Success {
                     context, version, ..
@@ -1127,7 +1101,8 @@ impl Tally {
                 r.name(ehlo, 1);
             }
             if plain {
-                self.day.entry((s.start.day(), d)).or_default().plaintext += 1;
+                let key = (s.start.day(), d, s.start_skewed);
+                self.day.entry(key).or_default().plaintext += 1;
             }
         }
         let c = self.place(server, d, &s.connector);
@@ -1152,25 +1127,32 @@ impl Tally {
         let mut last_legacy: Option<&Stamp> = None;
         let mut last_flagged: Option<&Stamp> = None;
         let mut weak = false;
+        let mut legacy = false;
         for e in &s.tls {
             if let TlsEvent::Success {
-                version, weak: w, ..
+                version,
+                weak: w,
+                skewed,
+                ..
             } = e
             {
                 versions[version.index()] += 1;
                 weak |= *w;
+                legacy |= version.is_legacy();
+                // A skewed clock's time is no last time (it is still counted).
+                let at = (!skewed).then(|| e.stamp());
                 if version.is_legacy() {
-                    last_legacy = last_legacy.max(Some(e.stamp()));
+                    last_legacy = last_legacy.max(at);
                 }
                 if version.is_legacy() || *w {
-                    last_flagged = last_flagged.max(Some(e.stamp()));
+                    last_flagged = last_flagged.max(at);
                 }
             }
         }
         if versions.iter().all(|&n| n == 0) {
             return true;
         }
-        c.legacy_sessions += u64::from(last_legacy.is_some());
+        c.legacy_sessions += u64::from(legacy);
         c.weak_sessions += u64::from(weak);
         let legacy_ms = last_legacy.and_then(Stamp::millis);
         if let Some(ms) = legacy_ms {
@@ -1285,7 +1267,7 @@ mod tests {
             Version::Tls10,
             b"C",
             b"1.1.1.1",
-            &stamp("2024-01-02T00:00:00.000Z"),
+            Some(&stamp("2024-01-02T00:00:00.000Z")),
             b"ctx",
         );
         a.failure(
@@ -1293,7 +1275,7 @@ mod tests {
             Direction::Send,
             b"S",
             b"2.2.2.2",
-            &stamp("2024-01-01T00:00:00.000Z"),
+            Some(&stamp("2024-01-01T00:00:00.000Z")),
             b"NoCredentials",
         );
         let mut b = Tally::default();
@@ -1303,7 +1285,7 @@ mod tests {
             Version::Tls12,
             b"C",
             b"1.1.1.1",
-            &stamp("2024-01-01T00:00:00.000Z"),
+            Some(&stamp("2024-01-01T00:00:00.000Z")),
             b"ctx",
         );
         let mut c = Tally::default();
@@ -1313,7 +1295,7 @@ mod tests {
             Version::Tls12,
             b"C",
             b"1.1.1.1",
-            &stamp("2024-01-03T00:00:00.000Z"),
+            Some(&stamp("2024-01-03T00:00:00.000Z")),
             b"ctx",
         );
         c.success(
@@ -1322,7 +1304,7 @@ mod tests {
             Version::Tls13,
             b"D",
             b"3.3.3.3",
-            &stamp("2024-01-03T00:00:00.000Z"),
+            Some(&stamp("2024-01-03T00:00:00.000Z")),
             b"ctx13",
         );
         vec![a, b, c]

@@ -278,6 +278,58 @@ impl PartialOrd for Stamp {
     }
 }
 
+/// The record times a file may hold: within a day of its own time (from
+/// its name or `#Date:`), and not after this machine's clock; as [`Key`]s
+/// (`from` is all zeros when the file has no time of its own).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Bounds {
+    pub from: Key,
+    pub to: Key,
+}
+
+impl Default for Bounds {
+    fn default() -> Bounds {
+        Bounds::ANY
+    }
+}
+
+impl Bounds {
+    /// Any time at all (tests, benchmarks).
+    pub const ANY: Bounds = Bounds {
+        from: [0; 3],
+        to: [u64::MAX; 3],
+    };
+
+    fn key_of(ms: i64) -> Key {
+        let text = format_millis(ms);
+        key(text.as_bytes()).unwrap_or([u64::MAX; 3])
+    }
+
+    /// Only "not after `now`" (a file with no time of its own).
+    pub fn until(now_ms: i64) -> Bounds {
+        Bounds {
+            from: [0; 3],
+            to: Bounds::key_of(now_ms),
+        }
+    }
+
+    /// A file whose own time is `[start, end)` (ms): one day either side,
+    /// never after `now`.
+    pub fn around(start: i64, end: i64, now_ms: i64) -> Bounds {
+        const DAY: i64 = 86_400_000;
+        Bounds {
+            from: Bounds::key_of(start - DAY),
+            to: Bounds::key_of((end + DAY).min(now_ms)),
+        }
+    }
+
+    /// Whether a record time lies outside the bounds (a skewed clock).
+    /// A time not in Exchange's 24-byte form is no evidence either way.
+    pub fn excludes(&self, stamp: &[u8]) -> bool {
+        key(stamp).is_some_and(|k| k < self.from || k > self.to)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

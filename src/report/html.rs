@@ -398,11 +398,22 @@ pub fn page(reports: &Reports, warnings: &[String]) -> String {
              week of them.</p>",
         );
         let (date, dir) = (col(t, "date"), col(t, "direction"));
+        // A skewed clock's day (2031 in logs of 2024) is no day of the logs:
+        // it would stretch the time axis. The table marks it.
+        let skew = col(t, "clock_skew");
+        let skewed = |r: &Vec<Cell>| skew.is_some_and(|i| matches!(r[i], Cell::Flag(true)));
+        if t.rows.iter().any(skewed) {
+            out.push_str(
+                "<p class=\"note\">Records written by a skewed clock (far from their \
+                 file's own time) are counted, but left out of these charts: see \
+                 <code>--by day</code>, column <code>clock_skew</code>.</p>",
+            );
+        }
         for d in ["receive", "send"] {
             let rows: Vec<&Vec<Cell>> = t
                 .rows
                 .iter()
-                .filter(|r| dir.is_some_and(|i| cell_text(&r[i]) == d))
+                .filter(|r| dir.is_some_and(|i| cell_text(&r[i]) == d) && !skewed(r))
                 .collect();
             if rows.is_empty() {
                 continue;

@@ -12,10 +12,12 @@ use crate::tally::Tally;
 /// negotiation).
 pub fn day(tally: &Tally) -> Table {
     let mut keys: Vec<_> = tally.day.keys().copied().collect();
-    keys.sort_by(|a, b| (a.0, a.1.label()).cmp(&(b.0, b.1.label())));
+    keys.sort_by(|a, b| (a.0, a.1.label(), a.2).cmp(&(b.0, b.1.label(), b.2)));
     let mut columns = vec!["date", "direction"];
     columns.extend(version_columns());
-    columns.extend(["failed", "plaintext", "total"]);
+    // `clock_skew`: the mark of records a skewed clock wrote (outside their
+    // file's own time): counted, but no day of the logs.
+    columns.extend(["failed", "plaintext", "total", "clock_skew"]);
     let rows = keys
         .into_iter()
         .map(|k| {
@@ -28,6 +30,7 @@ pub fn day(tally: &Tally) -> Table {
                     Cell::Count(c.failed),
                     Cell::Count(c.plaintext),
                     Cell::Count(total),
+                    Cell::Flag(k.2),
                 ])
                 .collect()
         })

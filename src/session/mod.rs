@@ -9,6 +9,7 @@
 pub mod stitch;
 
 use crate::parse::tls::{self, Version};
+use crate::parse::stamp::Bounds;
 use crate::parse::{Direction, Row, Stamp, endpoint, fields};
 
 /// A session-id as a map key. IDs are opaque (only equality matters), so
@@ -89,10 +90,14 @@ pub enum TlsEvent {
         /// RC4, DES/3DES, MD5 or export strength (see
         /// [`tls::Negotiation::is_weak`]).
         weak: bool,
+        /// Written by a skewed clock (outside the file's own time): counted,
+        /// but it moves no first or last time.
+        skewed: bool,
     },
     Failure {
         stamp: Stamp,
         error: Box<[u8]>,
+        skewed: bool,
     },
 }
 
@@ -100,6 +105,13 @@ impl TlsEvent {
     pub fn stamp(&self) -> &Stamp {
         match self {
             TlsEvent::Success { stamp, .. } | TlsEvent::Failure { stamp, .. } => stamp,
+        }
+    }
+
+    /// Whether a skewed clock wrote the line (see [`Session::skew_last_tls`]).
+    pub fn skewed(&self) -> bool {
+        match self {
+            TlsEvent::Success { skewed, .. } | TlsEvent::Failure { skewed, .. } => *skewed,
         }
     }
 
@@ -164,6 +176,9 @@ pub struct Session {
     pub began: bool,
     /// The `-` row was seen.
     pub ended: bool,
+    /// The first row's time is a skewed clock's: the session is counted,
+    /// but its day is marked and it moves no first or last time.
+    pub start_skewed: bool,
     /// Read what only the session report shows: the certificate and the
     /// disconnect reason (true unless the scan says no report needs them).
     pub details: bool,
@@ -202,8 +217,29 @@ impl Session {
             disconnect: None,
             began: false,
             ended: false,
+            start_skewed: false,
             details: true,
         }
+    }
+
+    /// Marks the last TLS line as written by a skewed clock (the scan
+    /// knows the file's time bounds; the session does not).
+    pub fn skew_last_tls(&mut self) {
+        if let Some(TlsEvent::Success { skewed, .. } | TlsEvent::Failure { skewed, .. }) =
+            self.tls.last_mut()
+        {
+            *skewed = true;
+        }
+    }
+
+    /// [`Session::apply`], then marks a TLS line outside the file's time
+    /// `bounds` as a skewed clock's.
+    pub fn apply_within(&mut self, row: &Row, bounds: &Bounds) -> bool {
+        let tls = self.apply(row);
+        if tls && bounds.excludes(row.get(fields::DATE_TIME)) {
+            self.skew_last_tls();
+        }
+        tls
     }
 
     /// Folds one row (of this session, in sequence order) into the state.
@@ -384,6 +420,7 @@ impl Session {
                     context: boxed(context),
                     version: tls::parse_protocol(neg.protocol).0,
                     weak: neg.is_weak(),
+                    skewed: false,
                 });
                 return true;
             }
@@ -391,6 +428,7 @@ impl Session {
                 self.tls.push(TlsEvent::Failure {
                     stamp,
                     error: boxed(error),
+                    skewed: false,
                 });
                 return true;
             }

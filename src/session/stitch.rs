@@ -9,6 +9,7 @@
 //! the whole input would have given them.
 
 use super::{Session, key};
+use crate::parse::stamp::Bounds;
 use crate::parse::{Direction, Row, fields};
 use rustc_hash::FxHashMap;
 
@@ -37,6 +38,8 @@ pub struct Fragment {
     /// The file's direction, if the file says (for sessions the stitcher
     /// has to begin from a carried row).
     pub direction: Option<Direction>,
+    /// The record times the file may hold (others are a skewed clock's).
+    pub bounds: Bounds,
     /// `(session key, what)` in file order.
     pub carried: Vec<(u128, Carried)>,
     /// Keys of the sessions begun in the chunk (sorted) and not already
@@ -100,10 +103,11 @@ pub fn stitch(
             };
             debug_assert_eq!(key(row.get(fields::SESSION_ID)), id);
             let (session, _) = open.entry(k).or_insert_with(|| {
-                let s = Session::new(direction_of(fragment.direction, &row), &row);
+                let mut s = Session::new(direction_of(fragment.direction, &row), &row);
+                s.start_skewed = fragment.bounds.excludes(row.get(fields::DATE_TIME));
                 (s, server)
             });
-            if session.apply(&row) {
+            if session.apply_within(&row, &fragment.bounds) {
                 note(fragment.file, Note::TlsRow);
             }
             if row.get(fields::EVENT) == b"-" {

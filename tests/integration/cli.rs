@@ -692,6 +692,29 @@ fn skewed_clocks_do_not_move_the_window() {
         "{}",
         all.stdout
     );
+    // Each remote keeps its negotiation, but a skewed clock's time is no
+    // first or last time: 192.0.2.2 and .3 were seen only at skewed times.
+    let remote = exlog_on(dir.path(), &["--by", "remote", "--format", "csv"]);
+    let seen: Vec<&str> = remote.stdout.lines().skip(1).collect();
+    assert_eq!(
+        seen,
+        [
+            "receive,192.0.2.1,0,0,0,0,1,0,0,0,1,2024-03-01T10:05:00.000Z,2024-03-01T10:05:00.000Z,0,1,",
+            "receive,192.0.2.2,0,0,0,0,1,0,0,0,1,,,0,1,",
+            "receive,192.0.2.3,0,0,0,0,1,0,0,0,1,,,0,1,",
+        ],
+        "{}",
+        remote.stdout
+    );
+    // By day: the skewed days are there, counted, and marked.
+    let day = exlog_on(dir.path(), &["--by", "day", "--format", "csv"]);
+    assert_eq!(
+        day.stdout,
+        "date,direction,SSL2,SSL3,TLS1.0,TLS1.1,TLS1.2,TLS1.3,other,failed,plaintext,total,clock_skew\n\
+         2024-03-01,receive,0,0,0,0,1,0,0,0,0,1,false\n\
+         2024-03-03,receive,0,0,0,0,1,0,0,0,0,1,true\n\
+         2099-01-01,receive,0,0,0,0,1,0,0,0,0,1,true\n"
+    );
 }
 
 /// Runs `exlog` in the folder `dir`.
