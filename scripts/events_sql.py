@@ -22,7 +22,8 @@ import sys
 
 import duckdb
 
-from doc_sql import DOC_NAME, PATH_LITERAL, ROOT, Mismatch, is_query, sql_block, statements
+sys.dont_write_bytecode = True  # no __pycache__ beside the scripts for doc_sql
+from doc_sql import DOC_NAME, PATH_LITERAL, ROOT, Mismatch, is_query, sql_block, statements  # noqa: E402
 
 
 # The readiness query's columns, in its order.
