@@ -1,123 +1,41 @@
 #!/usr/bin/env python3
-"""DuckDB over exlog's --events Parquet: the connector, remote and day
-reports computed in SQL, compared row for row with exlog's own CSV.
+"""DuckDB over exlog's --events Parquet: the DuckDB SQL of docs/scale-out.md
+(its connector, remote and day queries and each server's readiness
+numbers) run over the events and compared row for row with exlog's own CSV.
 
-    python3 scripts/events_sql.py EVENTS CONNECTOR.csv REMOTE.csv DAY.csv [READINESS.csv]
+    python3 scripts/events_sql.py EVENTS CONNECTOR.csv REMOTE.csv DAY.csv [READINESS.csv] [--doc FILE]
 
-EVENTS is the Parquet file or a folder of them (--events DIR/). With
-READINESS.csv, also each server's readiness numbers and status (SMTP logs
-only: exlog's window also ends at a server's latest IIS record; default
-14-day window). Exits 1 on any difference, naming the report and the
-first rows that differ. The SQL is the README's ("More than one
-machine"); keep the two the same.
+EVENTS is the Parquet file or a folder of them (--events DIR/). Every
+statement of the doc's DuckDB block runs as written, with the events' path
+replaced; each query is matched to the report whose header its columns
+are (readiness: `server` and columns of the readiness report, compared
+with exlog's `server` rows: SMTP logs only, as exlog's window also ends at
+a server's latest IIS record; default 14-day window). A report given that
+no query matches is a failure. Exits 1 on any difference, naming the
+report and the first rows that differ. scripts/doc_sql.py runs the same
+block, and the Spark one, over a corpus that crosses the window's start.
 """
+import argparse
 import csv
 import os
 import sys
 
 import duckdb
 
-VERSIONS = ["SSL2", "SSL3", "TLS1.0", "TLS1.1", "TLS1.2", "TLS1.3", "other"]
-BY_VERSION = ",\n  ".join(
-    f"count(*) FILTER (WHERE tls_version = '{v}') AS \"{v}\"" for v in VERSIONS
-)
-
-CONNECTOR = f"""
-SELECT direction, connector,
-  {BY_VERSION},
-  count(error) AS failed,
-  count(tls_version) + count(error) AS total,
-  count(*) FILTER (WHERE class = 'plaintext') AS plaintext
-FROM events
-GROUP BY direction, connector
-ORDER BY direction, connector
-"""
-
-REMOTE = f"""
-WITH names AS (
-  SELECT direction, remote_ip, ehlo,
-    row_number() OVER (PARTITION BY direction, remote_ip
-                       ORDER BY count(*) DESC, ehlo) AS rank
-  FROM events
-  WHERE class <> 'tls_line' AND ehlo IS NOT NULL
-  GROUP BY direction, remote_ip, ehlo
-)
-SELECT e.direction, e.remote_ip,
-  {BY_VERSION},
-  count(error) AS failed,
-  count(tls_version) + count(error) AS total,
-  coalesce(strftime(min(tls_time), '%Y-%m-%dT%H:%M:%S.%gZ'), '') AS first_seen,
-  coalesce(strftime(max(tls_time), '%Y-%m-%dT%H:%M:%S.%gZ'), '') AS last_seen,
-  count(*) FILTER (WHERE class = 'plaintext') AS plaintext,
-  count(*) FILTER (WHERE class <> 'tls_line') AS sessions,
-  coalesce(max(n.ehlo), '') AS ehlo
-FROM events e
-LEFT JOIN names n
-  ON n.direction = e.direction AND n.remote_ip = e.remote_ip AND n.rank = 1
-GROUP BY e.direction, e.remote_ip
-ORDER BY e.direction, e.remote_ip
-"""
-
-DAY = f"""
-WITH days AS (
-  SELECT strftime(tls_time, '%Y-%m-%d') AS date, direction, tls_version, error,
-    0 AS plain
-  FROM events WHERE tls_time IS NOT NULL
-  UNION ALL
-  SELECT strftime(start, '%Y-%m-%d'), direction, NULL, NULL, 1
-  FROM events WHERE class = 'plaintext'
-)
-SELECT date, direction,
-  {BY_VERSION},
-  count(error) AS failed,
-  sum(plain) AS plaintext,
-  count(tls_version) + count(error) AS total
-FROM days
-GROUP BY date, direction
-ORDER BY date, direction
-"""
+sys.dont_write_bytecode = True  # no __pycache__ beside the scripts for doc_sql
+from doc_sql import DOC_NAME, PATH_LITERAL, ROOT, Mismatch, is_query, sql_block, statements  # noqa: E402
 
 
-LEGACY = "('SSL2', 'SSL3', 'TLS1.0', 'TLS1.1')"
-READINESS = f"""
-WITH bounds AS (
-  SELECT server, min(start) AS first_record, max("end") AS last_record,
-    date_trunc('day', max("end")) - INTERVAL 13 DAY AS window_from
-  FROM events GROUP BY server
-),
-w AS (SELECT * FROM events JOIN bounds USING (server))
-SELECT server,
-  CASE
-    WHEN count(*) FILTER (WHERE tls_time >= window_from AND tls_version IN {LEGACY}) > 0
-      THEN 'not_ready'
-    WHEN min(first_record) <= min(window_from)
-      AND count(*) FILTER (WHERE tls_time >= window_from
-                             AND tls_version IN ('TLS1.2', 'TLS1.3')) > 0
-      THEN 'ready'
-    ELSE 'insufficient_data'
-  END AS status,
-  count(*) FILTER (WHERE class <> 'tls_line' AND start >= window_from) AS sessions,
-  count(*) FILTER (WHERE tls_time >= window_from
-                     AND (tls_version IS NOT NULL OR error IS NOT NULL)) AS negotiations,
-  count(DISTINCT (log_folder, session_id, start))
-    FILTER (WHERE tls_time >= window_from AND tls_version IN {LEGACY}) AS legacy_sessions,
-  count(DISTINCT remote_ip)
-    FILTER (WHERE tls_time >= window_from AND tls_version IN {LEGACY}) AS legacy_remotes,
-  count(*) FILTER (WHERE class = 'plaintext' AND start >= window_from) AS plaintext_sessions,
-  coalesce(strftime(max(tls_time) FILTER (WHERE tls_version IN {LEGACY}),
-                    '%Y-%m-%dT%H:%M:%S.%gZ'), '') AS last_legacy
-FROM w
-GROUP BY server
-ORDER BY server
-"""
+# The readiness query's columns, in its order.
+READINESS_COLS = ["server", "status", "sessions", "negotiations", "legacy_sessions",
+                  "legacy_remotes", "plaintext_sessions", "last_legacy"]
 
 
 def readiness_of_csv(path):
     """exlog's server rows of the readiness report, in the SQL's columns."""
     with open(path, newline="", encoding="utf-8-sig") as f:
         rows = [r for r in csv.DictReader(f) if r["scope"] == "server"]
-    cols = ["server", "status", "sessions", "negotiations", "legacy_sessions",
-            "legacy_remotes", "plaintext_sessions", "last_legacy"]
+    cols = READINESS_COLS
     return cols, sorted(tuple(r[c] for c in cols) for r in rows)
 
 
@@ -128,34 +46,74 @@ def rows_of_csv(path):
         return header, sorted(tuple(row) for row in r)
 
 
+def doc_statements(doc_path, source):
+    """The doc's DuckDB statements, the events' path replaced by source."""
+    with open(doc_path, encoding="utf-8") as f:
+        stmts = statements(sql_block(f.read(), "duckdb"))
+    out, paths = [], 0
+    for title, sql in stmts:
+        placed, n = PATH_LITERAL["duckdb"].subn(lambda m: m[1] + source + m[3], sql)
+        out.append((title, placed))
+        paths += n
+    if paths != 1:
+        raise Mismatch(f"{doc_path}: the DuckDB block names the events' path {paths} times, not once")
+    return out
+
+
+def report_of(cols, wanted):
+    """The name of the report (of those given) that a query's columns give."""
+    for name, (header, _) in wanted.items():
+        if cols == header:
+            return name
+    return None
+
+
 def main():
-    events, reports = sys.argv[1], sys.argv[2:6]
-    source = os.path.join(events, "*.parquet") if os.path.isdir(events) else events
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("events")
+    p.add_argument("reports", nargs="+", metavar="CSV",
+                   help="connector, remote and day reports, then optionally readiness")
+    p.add_argument("--doc", default=os.path.join(ROOT, DOC_NAME))
+    a = p.parse_args()
+    names = ["connector", "remote", "day", "readiness"][:len(a.reports)]
+    if len(a.reports) not in (3, 4):
+        p.error("give CONNECTOR.csv REMOTE.csv DAY.csv [READINESS.csv]")
+    wanted = {n: (readiness_of_csv if n == "readiness" else rows_of_csv)(path)
+              for n, path in zip(names, a.reports)}
+    source = os.path.join(a.events, "*.parquet") if os.path.isdir(a.events) else a.events
+    try:
+        stmts = doc_statements(a.doc, source)
+    except Mismatch as e:
+        print(f"events_sql: {e}")
+        sys.exit(1)
     db = duckdb.connect()
-    db.execute("SET TimeZone = 'UTC'")
-    db.execute(f"CREATE VIEW events AS SELECT * FROM read_parquet('{source}')")
-    failed = False
-    checks = zip(["connector", "remote", "day", "readiness"],
-                 [CONNECTOR, REMOTE, DAY, READINESS], reports)
-    for name, sql, path in checks:
-        read = readiness_of_csv if name == "readiness" else rows_of_csv
-        header, want = read(path)
+    # Not UTC, so that the doc's own SET is what makes the times UTC.
+    db.execute("SET TimeZone = 'America/New_York'")
+    failed, seen = False, set()
+    for title, sql in stmts:
         cur = db.execute(sql)
-        cols = [d[0] for d in cur.description]
-        got = sorted(tuple("" if v is None else str(v) for v in row) for row in cur.fetchall())
-        if cols != header:
-            print(f"{name}: columns {cols} != {header}")
-            failed = True
+        if not is_query(sql):
             continue
+        cols = [d[0] for d in cur.description]
+        name = report_of(cols, wanted)
+        if name is None:
+            continue
+        seen.add(name)
+        got = sorted(tuple("" if v is None else str(v) for v in row) for row in cur.fetchall())
+        want = wanted[name][1]
         if got != want:
             extra = [r for r in got if r not in set(want)][:3]
             missing = [r for r in want if r not in set(got)][:3]
-            print(f"{name}: {len(got)} rows from SQL, {len(want)} from exlog")
+            print(f"{name} ({title!r}): {len(got)} rows from SQL, {len(want)} from exlog")
             print(f"  only in SQL:   {extra}")
             print(f"  only in exlog: {missing}")
             failed = True
         else:
             print(f"{name}: {len(got)} rows, the same")
+    for name in wanted:
+        if name not in seen:
+            print(f"{name}: no query of {a.doc}'s DuckDB block gives this report")
+            failed = True
     sys.exit(1 if failed else 0)
 
 

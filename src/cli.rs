@@ -41,7 +41,7 @@ Reports (--by; without it: an overview on a terminal, else connector):
   remote     direction,remote_ip,SSL2,...,other,failed,total,first_seen,last_seen,plaintext,sessions,ehlo
   cipher     direction,tls_version,cipher,cipher_bits,hash,hash_bits,key_exchange,key_exchange_bits,sessions
   failure    direction,server,connector,remote_ip,error,sessions
-  session    one row per SMTP session (see the README for its 28 columns)
+  session    one row per SMTP session (its 28 columns: docs/reports.md)
   day        date,direction,SSL2,...,other,failed,plaintext,total
   readiness  scope,direction,server,connector,status,coverage_from,coverage_to,coverage_days,sessions,
              negotiations,legacy_sessions,legacy_remotes,plaintext_sessions,last_legacy,window_from,

@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
-"""The README's SQL for exlog's --events Parquet, run as the README gives it
-(only the events' path replaced) and compared with exlog's own reports.
+"""The SQL of docs/scale-out.md for exlog's --events Parquet, run as the doc
+gives it (only the events' path replaced) and compared with exlog's own
+reports.
 
     cargo build --release --workspace
-    python3 scripts/readme_sql.py [duckdb] [spark]      (default: both)
+    python3 scripts/doc_sql.py [duckdb] [spark] [--doc FILE]   (default: both)
 
 Generates a corpus of several servers with target/release/exlog-gen, runs
-target/release/exlog on it for the connector, remote and readiness reports
-as CSV with --events DIR/ (one Parquet file per server), then runs every
-statement of the README's SQL block for each engine: the DuckDB block (the
+target/release/exlog on it for the connector, remote, day and readiness
+reports as CSV with --events DIR/ (one Parquet file per server), then runs
+every statement of the doc's SQL block for each engine: the DuckDB block (the
 one that reads `read_parquet(`) with the duckdb package, the Spark block (the
 one that creates the view `USING parquet`) with PySpark in local mode.
 
@@ -33,8 +34,10 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The file whose ```sql blocks are run, relative to ROOT.
+DOC_NAME = os.path.join("docs", "scale-out.md")
 
-# How each engine's block is found in the README, and where its path is.
+# How each engine's block is found in the doc, and where its path is.
 BLOCK_MARKER = {"duckdb": "read_parquet(", "spark": "USING parquet"}
 PATH_LITERAL = {
     "duckdb": re.compile(r"(read_parquet\(')([^']*)(')"),
@@ -42,7 +45,7 @@ PATH_LITERAL = {
 }
 # Reports compared whole, and the one compared by column name (its rows
 # with this scope, keyed by this column).
-EXACT_REPORTS = ["connector", "remote"]
+EXACT_REPORTS = ["connector", "remote", "day"]
 BY_NAME = {"readiness": ("scope", "server", "server")}
 
 
@@ -50,12 +53,12 @@ class Mismatch(Exception):
     pass
 
 
-def sql_block(readme, engine):
-    """The one ```sql block of the README that holds the engine's marker."""
-    blocks = re.findall(r"^```sql\n(.*?)^```", readme, re.M | re.S)
+def sql_block(doc, engine):
+    """The one ```sql block of the doc that holds the engine's marker."""
+    blocks = re.findall(r"^```sql\n(.*?)^```", doc, re.M | re.S)
     found = [b for b in blocks if BLOCK_MARKER[engine] in b]
     if len(found) != 1:
-        raise Mismatch(f"README.md: {len(found)} SQL blocks hold "
+        raise Mismatch(f"{DOC_NAME}: {len(found)} SQL blocks hold "
                        f"{BLOCK_MARKER[engine]!r}, not one")
     return found[0]
 
@@ -79,7 +82,7 @@ def is_query(sql):
 
 
 def point_at(sql, engine, events):
-    """The README's statement with the events' path replaced by `events`."""
+    """The doc's statement with the events' path replaced by `events`."""
     path = os.path.join(events, "**", "*.parquet") if engine == "duckdb" else events
     new, n = PATH_LITERAL[engine].subn(lambda m: m[1] + path + m[3], sql)
     return new, n
@@ -89,7 +92,7 @@ def run_duckdb(stmts, events):
     import duckdb
 
     db = duckdb.connect()
-    # Not UTC, so that the README's own SET is what makes the times UTC.
+    # Not UTC, so that the doc's own SET is what makes the times UTC.
     db.execute("SET TimeZone = 'America/New_York'")
     yield f"duckdb {duckdb.__version__}"
     for title, sql in stmts:
@@ -107,11 +110,11 @@ def run_spark(stmts, events):
 
     # Local mode: no need to look for the machine's address on the network.
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    spark = (SparkSession.builder.master("local[2]").appName("exlog readme_sql")
+    spark = (SparkSession.builder.master("local[2]").appName("exlog doc_sql")
              .config("spark.ui.enabled", "false")
              .config("spark.ui.showConsoleProgress", "false")
              .config("spark.sql.shuffle.partitions", "4")
-             # Not UTC, so that the README's own SET is what makes them UTC.
+             # Not UTC, so that the doc's own SET is what makes them UTC.
              .config("spark.sql.session.timeZone", "America/New_York")
              .getOrCreate())
     spark.sparkContext.setLogLevel("ERROR")
@@ -186,17 +189,17 @@ def compare(title, cols, rows, reports):
     raise Mismatch(f"query {title!r} returns {cols}: no exlog report has these columns")
 
 
-def check(engine, readme, events, reports):
-    stmts = statements(sql_block(readme, engine))
+def check(engine, doc, events, reports):
+    stmts = statements(sql_block(doc, engine))
     placed = [(t, *point_at(s, engine, events)) for t, s in stmts]
     paths = sum(n for _, _, n in placed)
     if paths != 1:
-        raise Mismatch(f"README.md: the {engine} block names the events' path "
+        raise Mismatch(f"{DOC_NAME}: the {engine} block names the events' path "
                        f"{paths} times, not once")
     runner = run_duckdb if engine == "duckdb" else run_spark
     results = runner([(t, s) for t, s, _ in placed], events)
     began = time.monotonic()
-    print(f"{engine}: {next(results)}, {len(stmts)} statements from README.md "
+    print(f"{engine}: {next(results)}, {len(stmts)} statements from {DOC_NAME} "
           f"({time.monotonic() - began:.0f} s to start)", flush=True)
     seen = set()
     for title, cols, rows in results:
@@ -258,7 +261,7 @@ def exlog_reports(work, size, servers):
     if len(files) != servers:
         raise Mismatch(f"{events}: {files}, not one Parquet file for each of {servers} servers")
     # The corpus must cross the window's start, or the SQL's window is untried.
-    days = {r["date"] for r in csv.DictReader(io.StringIO(exlog(release, logs, "day")))}
+    days = {r["date"] for r in csv.DictReader(io.StringIO(reports["day"]))}
     starts = {r["window_from"][:10] for r in csv.DictReader(io.StringIO(reports["readiness"]))
               if r["scope"] == "server"}
     if len(starts) != 1 or min(days) >= min(starts) or min(starts) not in days:
@@ -270,22 +273,23 @@ def exlog_reports(work, size, servers):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("engines", nargs="*", metavar="duckdb|spark")
-    p.add_argument("--readme", default=os.path.join(ROOT, "README.md"))
+    p.add_argument("--doc", default=os.path.join(ROOT, DOC_NAME),
+                   help=f"the Markdown file that holds the SQL (default: {DOC_NAME})")
     p.add_argument("--size", type=int, default=30_000_000, help="bytes of logs")
     p.add_argument("--servers", type=int, default=3)
     a = p.parse_args()
     for e in a.engines:
         if e not in BLOCK_MARKER:
             p.error(f"unknown engine {e!r}: duckdb or spark")
-    with open(a.readme, encoding="utf-8") as f:
-        readme = f.read()
+    with open(a.doc, encoding="utf-8") as f:
+        doc = f.read()
     with tempfile.TemporaryDirectory() as work:
         try:
             events, reports = exlog_reports(work, a.size, a.servers)
             for engine in a.engines or list(BLOCK_MARKER):
-                check(engine, readme, events, reports)
+                check(engine, doc, events, reports)
         except Mismatch as e:
-            print(f"readme_sql: {e}", file=sys.stderr)
+            print(f"doc_sql: {e}", file=sys.stderr)
             sys.exit(1)
 
 
