@@ -133,6 +133,9 @@ def run_spark(stmts, events):
 
 
 def cell(v):
+    """A value as exlog's CSV writes it (booleans as true/false)."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
     return "" if v is None else str(v)
 
 

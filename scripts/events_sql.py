@@ -39,6 +39,13 @@ def readiness_of_csv(path):
     return cols, sorted(tuple(r[c] for c in cols) for r in rows)
 
 
+def cell(v):
+    """A value as exlog's CSV writes it (booleans as true/false)."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return "" if v is None else str(v)
+
+
 def rows_of_csv(path):
     with open(path, newline="", encoding="utf-8-sig") as f:
         r = csv.reader(f)
@@ -99,7 +106,7 @@ def main():
         if name is None:
             continue
         seen.add(name)
-        got = sorted(tuple("" if v is None else str(v) for v in row) for row in cur.fetchall())
+        got = sorted(tuple(cell(v) for v in row) for row in cur.fetchall())
         want = wanted[name][1]
         if got != want:
             extra = [r for r in got if r not in set(want)][:3]

@@ -283,7 +283,13 @@ fn row(line: &[u8], ctx: FileCtx, tally: &mut Tally) -> Result<bool, fields::Row
         if f.time(stamp) && f.keys(dir, connector, remote_ip) {
             let seen = seen_at(stamp, ctx.bounds);
             tally.success(
-                ctx.server, dir, version, connector, remote_ip, seen.as_ref(), context,
+                ctx.server,
+                dir,
+                version,
+                connector,
+                remote_ip,
+                seen.as_ref(),
+                context,
             );
         }
     } else if let Some(error) = tls::parse_failure(context) {

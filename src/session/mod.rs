@@ -8,8 +8,8 @@
 
 pub mod stitch;
 
-use crate::parse::tls::{self, Version};
 use crate::parse::stamp::Bounds;
+use crate::parse::tls::{self, Version};
 use crate::parse::{Direction, Row, Stamp, endpoint, fields};
 
 /// A session-id as a map key. IDs are opaque (only equality matters), so
