@@ -24,6 +24,22 @@ pub use rows::is_type_name;
 pub struct Inventory {
     pub receive: Vec<ReceiveConnector>,
     pub send: Vec<SendConnector>,
+    /// What `Get-TransportService` exported (the README's third command).
+    pub services: Vec<TransportService>,
+}
+
+/// The name of each server's implicit send connector to the
+/// organization's other Exchange servers. `Get-SendConnector` does not
+/// list it; its logging is the transport service's
+/// `IntraOrgConnectorProtocolLoggingLevel` (default `None`).
+pub const INTRA_ORG: &str = "Intra-Organization SMTP Send Connector";
+
+/// One server's transport service, as its intra-organization send
+/// connector: sourced on that server, enabled, logging as exported.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TransportService {
+    pub server: String,
+    pub intra_org: SendConnector,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -164,14 +180,26 @@ impl Inventory {
             .filter(move |s| s.source_servers.iter().any(|x| same_name(x, server)))
     }
 
-    /// Every server named (receive `server`s and send source servers),
+    /// The intra-organization send connector of `server`, when its
+    /// transport service was exported.
+    pub fn intra_org_of(&self, server: &str) -> Option<&SendConnector> {
+        self.services
+            .iter()
+            .find(|s| same_name(&s.server, server))
+            .map(|s| &s.intra_org)
+    }
+
+    /// Every server named (receive `server`s, send source servers and
+    /// transport services),
     /// sorted, case-insensitively deduplicated (the first spelling in byte
     /// order is kept).
     pub fn servers(&self) -> Vec<String> {
         let named = self.receive.iter().map(|r| &r.server);
         let sources = self.send.iter().flat_map(|s| &s.source_servers);
+        let services = self.services.iter().map(|s| &s.server);
         let mut all: Vec<(String, &String)> = named
             .chain(sources)
+            .chain(services)
             .filter(|s| !s.is_empty())
             .map(|s| (s.to_lowercase(), s))
             .collect();
@@ -219,7 +247,9 @@ fn csv_reader(text: &str) -> csv::Reader<&[u8]> {
 
 /// True when the first bytes of a file (any encoding PowerShell writes)
 /// are a CSV header, after an optional `#TYPE` line, that holds the
-/// columns `Identity` and `ProtocolLoggingLevel` (in any case). `head`
+/// columns `Identity` and `ProtocolLoggingLevel` (connectors), or `Name`
+/// or `Identity` and `IntraOrgConnectorProtocolLoggingLevel` (transport
+/// services), in any case. `head`
 /// may end anywhere; it must hold the header line (a plain export's is
 /// about 3 KB in ASCII, twice that in UTF-16).
 pub fn is_inventory(head: &[u8]) -> bool {
@@ -228,8 +258,11 @@ pub fn is_inventory(head: &[u8]) -> bool {
     let mut header = csv::StringRecord::new();
     match csv_reader(body).read_record(&mut header) {
         Ok(true) => {
-            rows::position(&header, "Identity").is_some()
-                && rows::position(&header, "ProtocolLoggingLevel").is_some()
+            let has = |name| rows::position(&header, name).is_some();
+            let connectors = has("Identity") && has("ProtocolLoggingLevel");
+            let services =
+                (has("Identity") || has("Name")) && has("IntraOrgConnectorProtocolLoggingLevel");
+            connectors || services
         }
         _ => false,
     }
@@ -312,6 +345,7 @@ fn read_rows(
         match columns.kind {
             Kind::Receive => out.receive.push(ctx.receive(&rec, line, &columns)?),
             Kind::Send => out.send.push(ctx.send(&rec, line, &columns)?),
+            Kind::Service => out.services.push(ctx.service(&rec, line, &columns)?),
         }
     }
 }
@@ -359,6 +393,9 @@ fn add_new(ctx: &mut Context<'_>, inv: &mut Inventory, new: Inventory) {
     });
     add_each(ctx, &mut inv.send, new.send, "send", |s| {
         (&s.identity, &s.file, s.line)
+    });
+    add_each(ctx, &mut inv.services, new.services, "intra-organization send", |s| {
+        (&s.server, &s.intra_org.file, s.intra_org.line)
     });
 }
 

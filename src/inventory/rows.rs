@@ -1,6 +1,6 @@
 //! One inventory file's header and rows, to connectors.
 
-use super::{Error, Logging, ReceiveConnector, SendConnector, Warning};
+use super::{Error, INTRA_ORG, Logging, ReceiveConnector, SendConnector, TransportService, Warning};
 use csv::StringRecord;
 use std::path::Path;
 
@@ -11,6 +11,9 @@ const SEE_README: &str = "see README, 'Connector inventory'";
 pub enum Kind {
     Receive,
     Send,
+    /// `Get-TransportService`: each server's intra-organization send
+    /// connector logging.
+    Service,
 }
 
 /// A column: where it is in the file (if it is), and its name for messages.
@@ -42,6 +45,7 @@ pub struct Columns {
     tls_auth: Col,
     spaces: Col,
     smart_hosts: Col,
+    intra_org: Col,
 }
 
 /// Whether a header holds the column `name`.
@@ -59,8 +63,19 @@ impl Columns {
             at: position(header, name),
             name,
         };
-        let identity = position(header, "Identity").ok_or("no Identity column")?;
         let has = |names: &[&str]| names.iter().any(|n| position(header, n).is_some());
+        // A transport service is named by Name (the README's command) or
+        // Identity (a plain export has both: the server's name).
+        let service = has(&["IntraOrgConnectorProtocolLoggingLevel"]);
+        let identity = match service {
+            true => position(header, "Identity").or(position(header, "Name")),
+            false => position(header, "Identity"),
+        };
+        let identity = identity.ok_or(if service {
+            "no Name or Identity column"
+        } else {
+            "no Identity column"
+        })?;
         let send = has(&["SourceTransportServers", "AddressSpaces"]);
         // TransportRole alone does not make a file of send connectors one
         // of receive connectors, in case an export holds it.
@@ -75,6 +90,7 @@ impl Columns {
                 );
             }
             (false, true) => Kind::Send,
+            _ if service => Kind::Service,
             _ if receive || has(&["TransportRole"]) => Kind::Receive,
             _ => kind_of_type(type_line).ok_or(
                 "neither receive nor send connectors: no Bindings, PermissionGroups, \
@@ -100,6 +116,7 @@ impl Columns {
             tls_auth: col("TlsAuthLevel"),
             spaces: col("AddressSpaces"),
             smart_hosts: col("SmartHosts"),
+            intra_org: col("IntraOrgConnectorProtocolLoggingLevel"),
         })
     }
 }
@@ -331,6 +348,31 @@ impl<'p> Context<'p> {
             file: self.path.to_path_buf(),
             line,
         })
+    }
+
+    /// A transport service: its server's intra-organization send connector,
+    /// enabled (it always is), logging as the service says.
+    pub fn service(
+        &mut self,
+        rec: &StringRecord,
+        line: u64,
+        c: &Columns,
+    ) -> Result<TransportService, Error> {
+        let server = self.identity(rec, line, c)?;
+        let intra_org = SendConnector {
+            identity: INTRA_ORG.to_string(),
+            source_servers: vec![server.clone()],
+            enabled: Some(true),
+            require_tls: None,
+            tls_auth_level: None,
+            address_spaces: Vec::new(),
+            smart_hosts: Vec::new(),
+            logging: self.logging(rec, line, c.intra_org)?,
+            fqdn: None,
+            file: self.path.to_path_buf(),
+            line,
+        };
+        Ok(TransportService { server, intra_org })
     }
 }
 

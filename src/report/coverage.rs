@@ -230,6 +230,13 @@ impl Connector {
         }
     }
 
+    /// The implicit send connector to the organization's other Exchange
+    /// servers, whose logging its transport service sets.
+    pub fn is_intra_org(&self) -> bool {
+        self.direction == Direction::Send
+            && self.identity.eq_ignore_ascii_case(crate::inventory::INTRA_ORG)
+    }
+
     /// `Client Frontend EX03 (:587, client submission)`.
     pub fn described(&self) -> String {
         let mut about = Vec::new();
@@ -341,6 +348,9 @@ fn server(tally: &Tally, info: &ServerInfo, options: &Options) -> Server {
             fact(&mut facts, Direction::Receive, &c.identity).receive = Some(c);
         }
         for c in inv.send_of(&info.name) {
+            fact(&mut facts, Direction::Send, &c.identity).send = Some(c);
+        }
+        if let Some(c) = inv.intra_org_of(&info.name) {
             fact(&mut facts, Direction::Send, &c.identity).send = Some(c);
         }
     }

@@ -752,6 +752,11 @@ fn blind_clause(c: &coverage::Connector, server: &str, options: &Options) -> Str
         Direction::Send => "SmtpSend",
     };
     match c.status {
+        // The implicit connector's logging is its transport service's.
+        S::NotLogged if c.is_intra_org() => format!(
+            "{what} is not logged: Set-TransportService {} -IntraOrgConnectorProtocolLoggingLevel Verbose, then read {days} of its logs",
+            ps_quote(server)
+        ),
         S::NotLogged => format!(
             "{what} is not logged: {cmdlet} {} -ProtocolLoggingLevel Verbose, then read {days} of its logs",
             ps_quote(&c.identity)

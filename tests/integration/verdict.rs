@@ -230,3 +230,66 @@ fn a_hub_folder_not_copied_is_not_read() {
         Some("covered")
     );
 }
+
+/// EX03's transport service as `Get-TransportService | Select-Object
+/// Name,IntraOrgConnectorProtocolLoggingLevel | Export-Csv` writes it (the
+/// README's third command): UTF-8 with a BOM, or (Windows PowerShell's
+/// `-Encoding Unicode`) UTF-16 LE with a BOM, CRLF.
+fn transport_services(dir: &Path, level: &str, utf16: bool) {
+    let text = format!(
+        "\"Name\",\"IntraOrgConnectorProtocolLoggingLevel\"\r\n\"EX03\",\"{level}\"\r\n"
+    );
+    let bytes: Vec<u8> = if utf16 {
+        let mut b = vec![0xFF, 0xFE];
+        b.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        b
+    } else {
+        [&[0xEF, 0xBB, 0xBF][..], text.as_bytes()].concat()
+    };
+    std::fs::write(dir.join("inventory/transport-services.csv"), bytes).unwrap();
+}
+
+#[test]
+fn the_intra_org_send_connector_follows_its_transport_service() {
+    // With the inventory alone EX03 is ready (CI checks it). Its intra-
+    // organization send connector has no rows in the sample: exported with
+    // level None, it is not_logged and EX03 has no evidence for it; with
+    // Verbose, its Hub send logs cover all 14 days: still ready.
+    for utf16 in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        copy_ex03(dir.path(), None, true);
+        let path = dir.path().to_string_lossy().into_owned();
+        transport_services(dir.path(), "None", utf16);
+        let rows_none = rows(&[&path, "--by", "readiness"]);
+        let ex03 = server_row(&rows_none, "EX03");
+        assert_eq!(ex03["status"], "insufficient_data", "{ex03:?}");
+        let verdict = ex03["verdict"].as_str().unwrap();
+        assert!(
+            verdict.contains(
+                "Intra-Organization SMTP Send Connector is not logged: Set-TransportService \
+                 \"EX03\" -IntraOrgConnectorProtocolLoggingLevel Verbose, then read 14 days \
+                 of its logs"
+            ),
+            "{verdict}"
+        );
+        let coverage = rows(&[&path, "--by", "coverage"]);
+        let intra: Vec<_> = coverage
+            .iter()
+            .filter(|r| r["connector"] == "Intra-Organization SMTP Send Connector")
+            .collect();
+        assert_eq!(intra.len(), 1, "{coverage:?}");
+        let r = intra[0];
+        let got = [
+            &r["server"], &r["direction"], &r["source"], &r["service"], &r["logging"], &r["status"],
+        ];
+        assert_eq!(
+            got,
+            ["EX03", "send", "inventory", "Hub", "None", "not_logged"],
+            "{r:?}"
+        );
+
+        transport_services(dir.path(), "Verbose", utf16);
+        let rows_verbose = rows(&[&path, "--by", "readiness"]);
+        assert_eq!(server_row(&rows_verbose, "EX03")["status"], "ready");
+    }
+}
