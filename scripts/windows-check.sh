@@ -127,9 +127,8 @@ grep -qF "$copy: same content as" "$C/out/sample.err" || { echo "  DIFFERENT: no
 echo "  warning names the file as typed: $copy"
 # The Windows JSON is a partial result: the Linux exlog reads it back
 # (checking its CRC-32) into the same reports.
-# A partial result does not carry the connector inventory: given again.
+# The partial result carries the connector inventory Windows read.
 "$EXLOG" merge "$C/out/sample/report.json" -o "$OUT/linux/merged/" \
-  --inventory "$L/inventory/receive-connectors.csv" --inventory "$L/inventory/send-connectors.csv" \
   2>"$OUT/linux/merged.err" ||
   { echo "  DIFFERENT: the Linux exlog cannot merge Windows' JSON: $(cat "$OUT/linux/merged.err")"; exit 1; }
 for report in connector remote readiness legacy; do

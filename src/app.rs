@@ -35,6 +35,8 @@ struct Gathered {
     rpt: crate::tlsrpt::Read,
     /// The files with their fingerprints, when known already (merge).
     files: Option<Vec<partial::FileEntry>>,
+    /// The connector inventory partial results carry (merge).
+    inventory: Option<Inventory>,
     errors: Vec<String>,
     warnings: Vec<String>,
 }
@@ -87,11 +89,16 @@ fn execute(args: &Args, merging: bool) -> anyhow::Result<u8> {
         mut scanned,
         rpt,
         files,
+        inventory: carried_inventory,
         errors: gathered_errors,
         warnings: gathered_warnings,
     } = gathered;
     config.plan.events = None;
-    let inventory = load_inventory(&walk.inventories, &config.inventory);
+    let mut inventory = load_inventory(&walk.inventories, &config.inventory);
+    // Merging: the inventory the partials carry, unless one is given.
+    if inventory.inventory.is_none() && inventory.errors.is_empty() {
+        inventory.inventory = carried_inventory.map(Arc::new);
+    }
     if let Some(events) = events {
         let events = Arc::into_inner(events).expect("the scan is over");
         events.finish().map_err(anyhow::Error::msg)?;
@@ -100,7 +107,8 @@ fn execute(args: &Args, merging: bool) -> anyhow::Result<u8> {
         // JSON: the partial result first, from each server's counts, which
         // are summed only then (never held twice).
         let files = files.unwrap_or_else(|| partial::file_entries(&walk.files));
-        write_partial(&config, &pool, &dest, &scanned, &files, &rpt)?;
+        let carried = inventory.inventory.as_deref();
+        write_partial(&config, &pool, &dest, &scanned, &files, &rpt, carried)?;
         std::mem::forget(files);
     }
     scanned.sum_parts();
@@ -164,10 +172,11 @@ fn write_partial(
     scanned: &Scanned,
     files: &[partial::FileEntry],
     rpt: &crate::tlsrpt::Read,
+    inventory: Option<&Inventory>,
 ) -> std::io::Result<()> {
     let head = |out: &mut dyn Write| {
         report::json::write_head(out, |w| {
-            partial::write(w, &config.scan_flags, scanned, files, rpt, pool)
+            partial::write(w, &config.scan_flags, scanned, files, rpt, inventory, pool)
         })?;
         out.flush()
     };
@@ -298,6 +307,7 @@ fn from_partials(config: &mut Config) -> Option<Gathered> {
                 scanned: m.scanned,
                 rpt: m.tlsrpt,
                 files: Some(m.files),
+                inventory: m.inventory,
                 errors: m.errors,
                 warnings: m.warnings,
             })
@@ -342,6 +352,7 @@ fn scan(config: &Config, pool: &rayon::ThreadPool) -> Option<Gathered> {
         scanned,
         rpt,
         files: None,
+        inventory: None,
         errors: Vec::new(),
         warnings: Vec::new(),
     })

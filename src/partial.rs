@@ -13,6 +13,7 @@
 //! some of its files with another cannot be split exactly, and is refused.
 
 use crate::input::Input;
+use crate::inventory::Inventory;
 use crate::pipeline::Scanned;
 use crate::servers::{Rule, Servers};
 use crate::tally::{ServerId, Tally};
@@ -66,6 +67,7 @@ struct BodyOut<'a> {
     servers: Vec<ServerOut<'a>>,
     other_servers: u64,
     tlsrpt: &'a tlsrpt::Read,
+    inventory: Option<&'a Inventory>,
 }
 
 #[derive(Deserialize)]
@@ -82,6 +84,10 @@ struct BodyIn {
     servers: Vec<ServerIn>,
     other_servers: u64,
     tlsrpt: tlsrpt::Read,
+    /// The connector inventory the run read, so that merge needs it not
+    /// again.
+    #[serde(default)]
+    inventory: Option<Inventory>,
 }
 
 #[derive(Deserialize)]
@@ -196,6 +202,7 @@ pub fn write(
     scanned: &Scanned,
     files: &[FileEntry],
     rpt: &tlsrpt::Read,
+    inventory: Option<&Inventory>,
     pool: &rayon::ThreadPool,
 ) -> io::Result<()> {
     write!(
@@ -250,6 +257,8 @@ pub fn write(
         scanned.other_servers
     )?;
     serde_json::to_writer(&mut checked, rpt)?;
+    checked.write_all(b",\"inventory\":")?;
+    serde_json::to_writer(&mut checked, &inventory)?;
     checked.write_all(b"}")?;
     let crc = checked
         .into_inner()
@@ -285,6 +294,8 @@ pub struct Merged {
     pub files: Vec<FileEntry>,
     pub flags: ScanFlags,
     pub tlsrpt: tlsrpt::Read,
+    /// The connector inventories the partials carry, combined.
+    pub inventory: Option<Inventory>,
     /// Partials or servers not merged (exit code 2).
     pub errors: Vec<String>,
     /// Servers read twice and counted once, reports read twice.
@@ -414,6 +425,7 @@ pub fn merge(paths: &[PathBuf]) -> Result<Merged, String> {
         }
         merged.scanned.other_servers += body.other_servers;
         add_reports(&mut merged, body.tlsrpt, path);
+        add_inventory(&mut merged, body.inventory, path);
         for server in body.servers {
             let unit = Unit {
                 from: path.clone(),
@@ -522,6 +534,22 @@ fn place(units: &mut Vec<Unit>, unit: Unit, merged: &mut Merged) {
 }
 
 /// TLS-RPT reports of one partial; a report-id seen already is counted once.
+/// Adds the inventory a partial carries; a connector two partials hold
+/// with other values keeps the first, with a warning.
+fn add_inventory(merged: &mut Merged, carried: Option<Inventory>, from: &Path) {
+    let Some(carried) = carried else { return };
+    let Some(inv) = merged.inventory.as_mut() else {
+        merged.inventory = Some(carried);
+        return;
+    };
+    for identity in inv.absorb(carried) {
+        merged.warnings.push(format!(
+            "{}: its connector inventory differs from an earlier partial's on connector              {identity:?}: the earlier one is used (give merge --inventory to choose)",
+            from.display()
+        ));
+    }
+}
+
 fn add_reports(merged: &mut Merged, read: tlsrpt::Read, from: &Path) {
     let rpt = &mut merged.tlsrpt;
     rpt.files += read.files;
@@ -712,6 +740,7 @@ mod tests {
                 .collect(),
             other_servers: scanned.other_servers,
             tlsrpt: &rpt,
+            inventory: None,
         })
         .unwrap();
         for threads in [1, 2] {
@@ -720,7 +749,7 @@ mod tests {
                 .build()
                 .unwrap();
             let mut out = Vec::new();
-            write(&mut out, &flags, &scanned, &entries, &rpt, &pool).unwrap();
+            write(&mut out, &flags, &scanned, &entries, &rpt, None, &pool).unwrap();
             let text = String::from_utf8(out).unwrap();
             let body = text
                 .split_once("\"body\": ")

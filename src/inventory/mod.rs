@@ -20,7 +20,7 @@ pub use rows::is_type_name;
 
 /// What `Get-ReceiveConnector` / `Get-SendConnector` exported, as the
 /// README's commands write it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Inventory {
     pub receive: Vec<ReceiveConnector>,
     pub send: Vec<SendConnector>,
@@ -36,13 +36,13 @@ pub const INTRA_ORG: &str = "Intra-Organization SMTP Send Connector";
 
 /// One server's transport service, as its intra-organization send
 /// connector: sourced on that server, enabled, logging as exported.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TransportService {
     pub server: String,
     pub intra_org: SendConnector,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ReceiveConnector {
     /// `SERVER\Name` as exported (Identity column).
     pub identity: String,
@@ -63,11 +63,14 @@ pub struct ReceiveConnector {
     pub permission_groups: Option<String>,
     pub fqdn: Option<String>,
     /// Where it was read: the file, and the 1-based line its row starts on.
+    /// A partial result does not carry them (a path need not be UTF-8).
+    #[serde(skip)]
     pub file: PathBuf,
+    #[serde(skip)]
     pub line: u64,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SendConnector {
     /// The connector's name.
     pub identity: String,
@@ -81,12 +84,14 @@ pub struct SendConnector {
     pub smart_hosts: Vec<String>,
     pub logging: Option<Logging>,
     pub fqdn: Option<String>,
+    #[serde(skip)]
     pub file: PathBuf,
+    #[serde(skip)]
     pub line: u64,
 }
 
 /// A connector's ProtocolLoggingLevel.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Logging {
     None,
     Verbose,
@@ -162,6 +167,29 @@ fn same_name(a: &str, b: &str) -> bool {
 }
 
 impl Inventory {
+    /// Adds what `other` holds that `self` does not (by identity in any
+    /// case; a transport service by server): the inventories carried by
+    /// the partial results of one organization's servers, usually the
+    /// same. Returns the identities both hold with other values (the
+    /// first is kept).
+    pub fn absorb(&mut self, other: Inventory) -> Vec<String> {
+        let mut differ = Vec::new();
+        absorb_each(
+            &mut self.receive,
+            other.receive,
+            |c| &c.identity,
+            &mut differ,
+        );
+        absorb_each(&mut self.send, other.send, |c| &c.identity, &mut differ);
+        absorb_each(
+            &mut self.services,
+            other.services,
+            |s| &s.server,
+            &mut differ,
+        );
+        differ
+    }
+
     /// Receive connectors of `server` (case-insensitive), in file order.
     pub fn receive_of<'a>(
         &'a self,
@@ -386,6 +414,29 @@ impl<'a> Lines<'a> {
     }
 }
 
+/// [`Inventory::absorb`] for one kind of row.
+fn absorb_each<T: PartialEq>(
+    into: &mut Vec<T>,
+    new: Vec<T>,
+    key: fn(&T) -> &String,
+    differ: &mut Vec<String>,
+) {
+    let mut seen: HashMap<String, usize> = HashMap::with_capacity(into.len() + new.len());
+    for (i, x) in into.iter().enumerate() {
+        seen.entry(key(x).to_lowercase()).or_insert(i);
+    }
+    for x in new {
+        match seen.get(&key(&x).to_lowercase()) {
+            Some(&i) if into[i] != x => differ.push(key(&x).clone()),
+            Some(_) => {}
+            None => {
+                seen.insert(key(&x).to_lowercase(), into.len());
+                into.push(x);
+            }
+        }
+    }
+}
+
 /// Adds the connectors of one file, each identity once.
 fn add_new(ctx: &mut Context<'_>, inv: &mut Inventory, new: Inventory) {
     add_each(ctx, &mut inv.receive, new.receive, "receive", |r| {
@@ -394,9 +445,13 @@ fn add_new(ctx: &mut Context<'_>, inv: &mut Inventory, new: Inventory) {
     add_each(ctx, &mut inv.send, new.send, "send", |s| {
         (&s.identity, &s.file, s.line)
     });
-    add_each(ctx, &mut inv.services, new.services, "intra-organization send", |s| {
-        (&s.server, &s.intra_org.file, s.intra_org.line)
-    });
+    add_each(
+        ctx,
+        &mut inv.services,
+        new.services,
+        "intra-organization send",
+        |s| (&s.server, &s.intra_org.file, s.intra_org.line),
+    );
 }
 
 /// Adds `new` to `into` but for identities `into` holds (in any case),

@@ -1,6 +1,8 @@
 //! One inventory file's header and rows, to connectors.
 
-use super::{Error, INTRA_ORG, Logging, ReceiveConnector, SendConnector, TransportService, Warning};
+use super::{
+    Error, INTRA_ORG, Logging, ReceiveConnector, SendConnector, TransportService, Warning,
+};
 use csv::StringRecord;
 use std::path::Path;
 

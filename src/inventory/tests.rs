@@ -356,6 +356,7 @@ fn connectors_of_a_server_in_any_case() {
             receive("ex01", "Relay", &[]),
         ],
         send: vec![send("Out", &["EX02", "ex01"]), send("Hybrid", &["EX03"])],
+        services: Vec::new(),
     };
     let names = |it: Vec<&String>| it.into_iter().cloned().collect::<Vec<_>>();
     assert_eq!(
@@ -601,4 +602,29 @@ fn random_inventories_read_back_as_written() {
     }
     // 0 to 5 rows a round: about 750 in all.
     assert!(rows > 500, "{rows}");
+}
+
+#[test]
+fn absorbing_adds_what_is_new_and_names_what_differs() {
+    let mut a = Inventory {
+        receive: vec![receive("EX01", "Default EX01", &[])],
+        send: vec![send("Out", &["EX01"])],
+        services: Vec::new(),
+    };
+    // The same receive connector (kept once, silently), a new one of EX02,
+    // and the send connector under its name in another case with another
+    // source: matched in any case, it differs, and the first is kept.
+    let b = Inventory {
+        receive: vec![
+            receive("EX01", "Default EX01", &[]),
+            receive("EX02", "Default EX02", &[]),
+        ],
+        send: vec![send("OUT", &["EX02"])],
+        services: Vec::new(),
+    };
+    assert_eq!(a.absorb(b), ["OUT"]);
+    let ids: Vec<&str> = a.receive.iter().map(|r| r.identity.as_str()).collect();
+    assert_eq!(ids, ["EX01\\Default EX01", "EX02\\Default EX02"]);
+    assert_eq!(a.send.len(), 1);
+    assert_eq!(a.send[0].source_servers, ["EX01"]);
 }

@@ -234,7 +234,9 @@ impl Connector {
     /// servers, whose logging its transport service sets.
     pub fn is_intra_org(&self) -> bool {
         self.direction == Direction::Send
-            && self.identity.eq_ignore_ascii_case(crate::inventory::INTRA_ORG)
+            && self
+                .identity
+                .eq_ignore_ascii_case(crate::inventory::INTRA_ORG)
     }
 
     /// `Client Frontend EX03 (:587, client submission)`.

@@ -293,3 +293,47 @@ fn partials_made_with_other_scan_flags_are_not_added() {
     let (_, err) = merge(&[fast], &["--connector", "x"], 1);
     assert!(err.contains("--connector steers a scan"), "{err}");
 }
+
+/// A partial result carries the connector inventory its run read: merged
+/// without `--inventory`, the per-server partials of `sample-logs/` (each
+/// run given the sample's inventory) give the readiness of one run over
+/// the whole folder, EX03 `ready` (every connector the inventory lists is
+/// covered, see verdict.rs), where without the inventory it would be
+/// `insufficient_data` (its default connectors without rows).
+#[test]
+fn partials_carry_the_inventory_into_merge() {
+    let sample = root().join("sample-logs");
+    let inventory = sample.join("inventory");
+    let dir = tempfile::tempdir().unwrap();
+    let mut parts = Vec::new();
+    for server in ["EX01", "EX02", "EX03"] {
+        let part = dir.path().join(format!("{server}.json"));
+        let r = exlog([
+            sample.join(server).into_os_string(),
+            inventory.clone().into_os_string(),
+            "--format".into(),
+            "json".into(),
+            "-o".into(),
+            part.clone().into_os_string(),
+        ]);
+        assert_eq!(r.code, 0, "{server}: {}", r.stderr);
+        parts.push(part);
+    }
+    let (merged, err) = merge(&parts, &["--by", "readiness", "--format", "csv"], 0);
+    // The three carry the same inventory: combined without a word.
+    assert!(!err.contains("inventory"), "{err}");
+    let one = run(&[&sample], &["--by", "readiness", "--format", "csv"], 0);
+    let servers = |csv: &str| -> Vec<String> {
+        csv.lines()
+            .filter(|l| l.starts_with("server,"))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(servers(&merged), servers(&one));
+    assert!(
+        servers(&merged)
+            .iter()
+            .any(|l| l.starts_with("server,,EX03,,ready,")),
+        "{merged}"
+    );
+}

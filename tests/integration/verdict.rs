@@ -236,9 +236,8 @@ fn a_hub_folder_not_copied_is_not_read() {
 /// README's third command): UTF-8 with a BOM, or (Windows PowerShell's
 /// `-Encoding Unicode`) UTF-16 LE with a BOM, CRLF.
 fn transport_services(dir: &Path, level: &str, utf16: bool) {
-    let text = format!(
-        "\"Name\",\"IntraOrgConnectorProtocolLoggingLevel\"\r\n\"EX03\",\"{level}\"\r\n"
-    );
+    let text =
+        format!("\"Name\",\"IntraOrgConnectorProtocolLoggingLevel\"\r\n\"EX03\",\"{level}\"\r\n");
     let bytes: Vec<u8> = if utf16 {
         let mut b = vec![0xFF, 0xFE];
         b.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
@@ -280,7 +279,12 @@ fn the_intra_org_send_connector_follows_its_transport_service() {
         assert_eq!(intra.len(), 1, "{coverage:?}");
         let r = intra[0];
         let got = [
-            &r["server"], &r["direction"], &r["source"], &r["service"], &r["logging"], &r["status"],
+            &r["server"],
+            &r["direction"],
+            &r["source"],
+            &r["service"],
+            &r["logging"],
+            &r["status"],
         ];
         assert_eq!(
             got,
