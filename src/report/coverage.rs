@@ -265,6 +265,9 @@ pub struct Server {
     pub name: String,
     pub window: Option<Window>,
     pub connectors: Vec<Connector>,
+    /// Connectors `--connector` or `--direction` did not choose: the
+    /// verdict speaks for the others only, and says so.
+    pub left_out: Vec<Connector>,
     /// Days of the window on which every service read has records.
     pub days_with_logs: u64,
     /// Days of the window on which a service read has none.
@@ -384,14 +387,15 @@ fn server(tally: &Tally, info: &ServerInfo, options: &Options) -> Server {
         }
     }
     let inferred = inferred_services(&facts, &info.days);
-    let mut connectors: Vec<Connector> = facts
+    let (mut connectors, mut left_out): (Vec<Connector>, Vec<Connector>) = facts
         .into_values()
-        .filter(|f| options.considers(f.direction, &f.identity))
         .map(|f| connector(f, info, window, &inferred, options))
-        .collect();
-    connectors.sort_by(|a, b| {
-        (a.direction, a.identity.as_bytes()).cmp(&(b.direction, b.identity.as_bytes()))
-    });
+        .partition(|c| options.considers(c.direction, &c.identity));
+    for list in [&mut connectors, &mut left_out] {
+        list.sort_by(|a, b| {
+            (a.direction, a.identity.as_bytes()).cmp(&(b.direction, b.identity.as_bytes()))
+        });
+    }
     let window_len = window.map_or(0, |w| w.days().count() as u64);
     let (days_with_logs, missing) = server_days(window, &info.days, options);
     Server {
@@ -399,6 +403,7 @@ fn server(tally: &Tally, info: &ServerInfo, options: &Options) -> Server {
         name: info.name.clone(),
         window,
         connectors,
+        left_out,
         days_with_logs,
         missing,
         window_len,

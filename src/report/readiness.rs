@@ -254,6 +254,8 @@ pub struct Days {
     pub blind: Vec<String>,
     /// Clauses on connectors `--ignore-connector` took out.
     pub ignored: Vec<String>,
+    /// Connectors `--connector`/`--direction` did not choose.
+    pub not_chosen: Vec<String>,
 }
 
 impl Days {
@@ -349,6 +351,9 @@ fn verdict(
             "; left out by --ignore-connector: {}",
             days_seen.ignored.join(", ")
         ));
+    }
+    if !days_seen.not_chosen.is_empty() {
+        sentence.push_str(&not_chosen_clause(&days_seen.not_chosen));
     }
     if ev.plaintext > 0 {
         sentence.push_str(&format!(
@@ -669,6 +674,24 @@ fn server_rows(
     rows
 }
 
+/// `; judged on the connectors --connector/--direction chose only, not
+/// on 2 others: A, B`, naming at most [`NAMED`] of them.
+fn not_chosen_clause(names: &[String]) -> String {
+    let mut named = names
+        .iter()
+        .take(NAMED)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > NAMED {
+        named.push_str(&format!(" and {} more", names.len() - NAMED));
+    }
+    format!(
+        "; judged on the connectors --connector/--direction chose only, not on {}: {named}",
+        plural(names.len() as u64, "other", "others")
+    )
+}
+
 /// The server's days, and a clause for each blind connector.
 fn server_days(cov: &coverage::Server, options: &Options) -> Days {
     Days {
@@ -686,6 +709,7 @@ fn server_days(cov: &coverage::Server, options: &Options) -> Days {
             )
             .collect(),
         ignored: cov.ignored().map(|c| c.described()).collect(),
+        not_chosen: cov.left_out.iter().map(|c| c.described()).collect(),
     }
 }
 

@@ -297,3 +297,37 @@ fn the_intra_org_send_connector_follows_its_transport_service() {
         assert_eq!(server_row(&rows_verbose, "EX03")["status"], "ready");
     }
 }
+
+#[test]
+fn a_verdict_under_connector_says_what_it_left_out() {
+    // EX03's inventory lists five receive connectors and two send
+    // connectors. `EX03\Default*` chooses Default Frontend EX03 and
+    // Default EX03; the other five are named (three, then "and 2 more"),
+    // sorted by direction then identity.
+    let chosen = rows(&[
+        "sample-logs",
+        "--connector",
+        "EX03\\Default*",
+        "--by",
+        "readiness",
+    ]);
+    let ex03 = server_row(&chosen, "EX03");
+    assert_eq!(ex03["status"], "ready", "{ex03:?}");
+    let verdict = ex03["verdict"].as_str().unwrap();
+    assert!(
+        verdict.ends_with(
+            "; judged on the connectors --connector/--direction chose only, not on 5 others: \
+             Client Frontend EX03 (:587, client submission), Client Proxy EX03 (:465, client \
+             proxy), Outbound Proxy Frontend EX03 (:717, outbound proxy) and 2 more"
+        ),
+        "{verdict}"
+    );
+    // Without a filter, no such clause.
+    let all = rows(&["sample-logs", "--by", "readiness"]);
+    assert!(
+        !server_row(&all, "EX03")["verdict"]
+            .as_str()
+            .unwrap()
+            .contains("judged on")
+    );
+}
