@@ -216,7 +216,7 @@ fn build_reports(
         pool.install(|| Reports::build_some(&scanned.tally, &scanned.servers, &options, wanted));
     pool.install(|| sort_kept(scanned));
     if rpt.files > 0 {
-        reports.tables.push(rpt.table());
+        reports.tables.push(crate::tlsrpt::report::table(rpt));
     }
     if matches!(config.plan.keep, Keep::Sessions) {
         reports.tables.push(report::sessions::session_list(

@@ -18,8 +18,8 @@ use crate::parse::stamp::DayCache;
 use crate::parse::tls::Version;
 use crate::pipeline::{Order, SessionBatch, SessionSink, SinkContext};
 use crate::report::suite;
+use crate::servers::ServerId;
 use crate::session::{Session, TlsEvent};
-use crate::tally::ServerId;
 use arrow_array::builder::{
     BooleanBuilder, Int32Builder, Int64Builder, StringBuilder, TimestampMillisecondBuilder,
 };

@@ -298,7 +298,7 @@ pub fn collect(paths: &[PathBuf]) -> Walk {
             let name = entry.file_name().to_string_lossy();
             let packed = archive::is_zip_name(&name)
                 || (archive::is_gzip_name(&name) && is_log_name(&name[..name.len() - 3]));
-            let iis = crate::parse::w3c::is_iis_name(&name);
+            let iis = crate::iis::parse::is_iis_name(&name);
             let report = is_json_name(&name) || is_csv_name(&name);
             if !is_log_name(&name) && !packed && !iis && !report {
                 continue;

@@ -30,6 +30,7 @@ pub mod events;
 pub mod filter;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod iis;
 pub mod input;
 pub mod inventory;
 pub mod output;

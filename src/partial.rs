@@ -15,8 +15,9 @@
 use crate::input::Input;
 use crate::inventory::Inventory;
 use crate::pipeline::Scanned;
+use crate::servers::ServerId;
 use crate::servers::{Rule, Servers};
-use crate::tally::{ServerId, Tally};
+use crate::tally::Tally;
 use crate::tlsrpt;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -615,24 +616,7 @@ fn reassign(t: Tally, id: ServerId, files: &BTreeMap<usize, usize>) -> Result<Ta
             .into_iter()
             .map(|(f, s)| Ok((file(f)?, s)))
             .collect::<Result<_, String>>()?,
-        http: t
-            .http
-            .into_iter()
-            .map(|(mut k, c)| {
-                k.server = id;
-                (k, c)
-            })
-            .collect(),
-        http_app: t
-            .http_app
-            .into_iter()
-            .map(|((site, _, app), n)| ((site, id, app), n))
-            .collect(),
-        https: t
-            .https
-            .into_iter()
-            .map(|((_, site), e)| ((id, site), e))
-            .collect(),
+        iis: t.iis.reassign(id),
         ..t
     })
 }
@@ -674,12 +658,12 @@ mod tests {
             assert_eq!(serde_json::to_string(&back).unwrap(), text);
             assert_eq!(back.files, tally.files);
             assert_eq!(back.remote, tally.remote);
-            assert_eq!(back.http, tally.http);
+            assert_eq!(back.iis.http, tally.iis.http);
         }
         let any = |f: fn(&Tally) -> bool| scanned.parts.iter().any(|(_, t)| f(t));
-        assert!(any(|t| t.https.values().any(|e| !e.legacy.is_empty())));
+        assert!(any(|t| t.iis.https.values().any(|e| !e.legacy.is_empty())));
         assert!(any(|t| !t.failure.is_empty() && !t.remote[0].is_empty()));
-        assert!(any(|t| !t.http_app.is_empty()));
+        assert!(any(|t| !t.iis.http_app.is_empty()));
     }
 
     /// Text across several blocks, in pieces of odd sizes, reads back as

@@ -12,11 +12,12 @@ use crate::input::Input;
 use crate::parse::{Direction, Row, Service, Sniff, fields, sniff, tls};
 use crate::reader::Source;
 use crate::scan::{FileCtx, scan_range, scan_sessions};
+use crate::servers::ServerId;
 use crate::servers::{self, Servers};
 use crate::session::Session;
 use crate::session::stitch::{Fragment, Note, stitch};
 use crate::sorted_lines::{SPILL_AT, SortedLines};
-use crate::tally::{Bounds, FileStats, ServerId, Tally};
+use crate::tally::{Bounds, FileStats, Tally};
 use indicatif::ProgressBar;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -630,7 +631,7 @@ fn run<'b>(
             };
             let site = site_of(&inputs.inputs()[file].path);
             let tally = &mut worker.scanned.tally;
-            crate::scan::scan_iis(&bytes, start, end, fields.as_deref(), ctx, &site, tally);
+            crate::iis::scan::scan_iis(&bytes, start, end, fields.as_deref(), ctx, &site, tally);
             bytes.release(start, end);
             return (end - start) as u64;
         }
@@ -721,7 +722,7 @@ fn is_iis(input: &Input, bytes: &[u8]) -> bool {
         .file_name()
         .map(|n| n.to_string_lossy())
         .unwrap_or_default();
-    crate::parse::w3c::is_iis_name(&name) || crate::parse::w3c::is_iis(bytes)
+    crate::iis::parse::is_iis_name(&name) || crate::iis::parse::is_iis(bytes)
 }
 
 /// The IIS site of a log: the folder it is in (IIS's `W3SVCn`, or any

@@ -21,9 +21,10 @@ use crate::parse::fields::{self, Row, is_timestamp};
 use crate::parse::lines::for_each_line;
 use crate::parse::tls;
 use crate::parse::{BOM, Direction, Stamp, endpoint};
+use crate::servers::ServerId;
 use crate::session::stitch::{Carried, Fragment, direction_of};
 use crate::session::{self, Session};
-use crate::tally::{BadRow, Bounds, FileStats, ServerId, Tally};
+use crate::tally::{BadRow, Bounds, FileStats, Tally};
 use memchr::memmem;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::sync::LazyLock;
@@ -60,7 +61,7 @@ const RELEASE_STEP: usize = 4 << 20;
 
 /// Calls `ctx.release` once `at` is a step past `done`.
 #[inline]
-fn release_behind(ctx: &FileCtx, done: &mut usize, at: usize) {
+pub(crate) fn release_behind(ctx: &FileCtx, done: &mut usize, at: usize) {
     if at - *done >= RELEASE_STEP {
         (ctx.release)(*done, at);
         *done = at;
@@ -117,12 +118,12 @@ pub struct Range<'a> {
     /// whole file).
     base: usize,
     /// First byte scanned, and the end (both line starts), in `data`.
-    s: usize,
+    pub(crate) s: usize,
     e: usize,
     /// Where the chunk begins, for line numbers and byte counts.
-    chunk_start: u64,
+    pub(crate) chunk_start: u64,
     /// Complete lines only.
-    region: &'a [u8],
+    pub(crate) region: &'a [u8],
     /// The file ends in a line without its line ending, inside this chunk:
     /// a log still being written may have cut it anywhere, so it is counted
     /// as a line but never parsed.
@@ -130,7 +131,7 @@ pub struct Range<'a> {
 }
 
 impl<'a> Range<'a> {
-    fn new(data: &'a [u8], start: usize, end: usize) -> Range<'a> {
+    pub(crate) fn new(data: &'a [u8], start: usize, end: usize) -> Range<'a> {
         let mut s = align(data, start);
         let e = align(data, end);
         let chunk_start = s as u64;
@@ -179,12 +180,12 @@ impl<'a> Range<'a> {
     }
 
     /// The file offset of byte `local` of the region.
-    fn at(&self, local: usize) -> u64 {
+    pub(crate) fn at(&self, local: usize) -> u64 {
         (self.base + self.s + local) as u64
     }
 
     /// Adds the range's size and line counts to `stats`.
-    fn count(&self, stats: &mut FileStats, lines: u64, tls_rows: u64) {
+    pub(crate) fn count(&self, stats: &mut FileStats, lines: u64, tls_rows: u64) {
         let lines = lines + u64::from(self.unterminated);
         stats.bytes += (self.base + self.e) as u64 - self.chunk_start;
         stats.lines += lines;
@@ -301,177 +302,6 @@ fn row(line: &[u8], ctx: FileCtx, tally: &mut Tally) -> Result<bool, fields::Row
         return Ok(false);
     }
     Ok(true)
-}
-
-/// The lines of an IIS W3C log that start in `[start, end)`, read with the
-/// `#Fields:` names in effect at `start` (found by the planner; a
-/// `#Fields:` line may come anywhere): every request counted per client
-/// and per application of `site` (the `W3SVC…` folder). The counts are
-/// kept by borrowed keys and handed to `tally` once, at the end.
-pub fn scan_iis(
-    data: &[u8],
-    start: usize,
-    end: usize,
-    fields_at_start: Option<&[u8]>,
-    ctx: FileCtx,
-    site: &str,
-    tally: &mut Tally,
-) {
-    use crate::parse::w3c;
-    use crate::tally::{HttpCounts, HttpKey, HttpsEvidence};
-    #[derive(Default)]
-    struct Client<'a> {
-        versions: [u64; 7],
-        requests: u64,
-        users: FxHashSet<&'a [u8]>,
-        first: Option<Stamp>,
-        last: Option<Stamp>,
-    }
-    let range = Range::new(data, start, end);
-    let mut fields = fields_at_start.map(w3c::Fields::parse).unwrap_or_default();
-    let mut crypt: Option<bool> = fields_at_start.map(|_| fields.has_crypt());
-    // Clients by address, then user agent: hashing the short address and
-    // comparing the agent with the few seen from it costs less than hashing
-    // a hundred-byte agent on every request. Past AGENTS agents (a
-    // balancer, the front end seen from the back end), an address keeps
-    // the rest in a map by both.
-    const AGENTS: usize = 4;
-    let mut clients: FxHashMap<&[u8], Vec<(&[u8], Client)>> = FxHashMap::default();
-    let mut crowded: FxHashMap<(&[u8], &[u8]), Client> = FxHashMap::default();
-    let mut apps = [[0u64; 8]; w3c::APPS.len() + 1];
-    let mut starts = w3c::Starts::default();
-    let mut https = HttpsEvidence::default();
-    // Keyed by borrowed text while scanning; copied once per key at the end.
-    let mut legacy: FxHashMap<(&[u8], &'static str, tls::Version), Vec<i64>> = FxHashMap::default();
-    let mut stats = std::mem::take(tally.file(ctx.id));
-    let f = ctx.filters;
-    let mut lines = 0u64;
-    let mut seconds = w3c::Seconds::default();
-    let region = range.region;
-    let mut ends = memchr::memchr_iter(b'\n', region);
-    let mut at = 0usize;
-    let mut released = range.s;
-    while at < region.len() {
-        let start = at;
-        at = ends.next().map_or(region.len(), |e| e + 1);
-        let line = &region[start..at];
-        lines += 1;
-        release_behind(&ctx, &mut released, range.s + start);
-        let line = line.strip_suffix(b"\n").unwrap_or(line);
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if let Some(rest) = line.strip_prefix(b"#") {
-            if let Some(names) = rest.strip_prefix(b"Fields:") {
-                fields = w3c::Fields::parse(names);
-                crypt = Some(crypt.unwrap_or(false) || fields.has_crypt());
-            }
-            continue;
-        }
-        if line.trim_ascii().is_empty() {
-            continue;
-        }
-        let Some(r) = w3c::request(line, &fields, &mut starts) else {
-            stats.malformed_row(BadRow {
-                offset: range.at(start),
-                chunk_start: range.chunk_start,
-                line_in_chunk: lines - 1,
-                error: fields::RowError::NotARequest,
-            });
-            continue;
-        };
-        if !f.time(&r.stamp) || !f.remote_matches(r.client_ip) {
-            continue;
-        }
-        let taken = stats.record(&r.stamp, range.at(start), ctx.bounds);
-        let app = w3c::app_index(r.uri_stem);
-        if let Some(sec) = seconds.of(&r.stamp) {
-            if taken {
-                https.cover(sec);
-            }
-            https.add_request(sec, HttpsEvidence::kind(r.version, fields.has_crypt()));
-            if let Some(v) = r.version.filter(|v| v.is_legacy()) {
-                legacy
-                    .entry((r.client_ip, w3c::app_name(app), v))
-                    .or_default()
-                    .push(sec);
-            }
-        }
-        let agents = clients.entry(r.client_ip).or_default();
-        let c = match agents.iter().position(|(ua, _)| *ua == r.user_agent) {
-            Some(i) => &mut agents[i].1,
-            None if agents.len() < AGENTS => {
-                agents.push((r.user_agent, Client::default()));
-                &mut agents.last_mut().expect("just pushed").1
-            }
-            None => crowded.entry((r.client_ip, r.user_agent)).or_default(),
-        };
-        c.requests += 1;
-        if let Some(v) = r.version {
-            c.versions[v.index()] += 1;
-        }
-        if !r.username.is_empty() {
-            c.users.insert(r.username);
-        }
-        // Compared as words, not with a `memcmp` call per request.
-        match &mut c.first {
-            Some(first) if first.cmp_text(&r.stamp).is_le() => {}
-            first => *first = Some(Stamp::new(&r.stamp)),
-        }
-        match &mut c.last {
-            Some(last) if last.cmp_text(&r.stamp).is_ge() => {}
-            last => *last = Some(Stamp::new(&r.stamp)),
-        }
-        let a = &mut apps[app];
-        if let Some(v) = r.version {
-            a[v.index()] += 1;
-        }
-        a[7] += 1;
-    }
-    range.count(&mut stats, lines, 0);
-    // The file logs the crypt-* fields if any of its #Fields lines names them.
-    stats.iis_crypt = Some(stats.iis_crypt.unwrap_or(false) || crypt.unwrap_or(false));
-    *tally.file(ctx.id) = stats;
-    for (ip, ua, c) in clients
-        .into_iter()
-        .flat_map(|(ip, agents)| agents.into_iter().map(move |(ua, c)| (ip, ua, c)))
-        .chain(crowded.into_iter().map(|((ip, ua), c)| (ip, ua, c)))
-    {
-        let key = HttpKey {
-            site: site.into(),
-            server: ctx.server,
-            client_ip: ip.into(),
-            user_agent: ua.into(),
-        };
-        tally.http.entry(key).or_default().add(HttpCounts {
-            versions: c.versions,
-            requests: c.requests,
-            users: c.users.into_iter().map(Into::into).collect(),
-            first_seen: c.first,
-            last_seen: c.last,
-        });
-    }
-    https.legacy = legacy
-        .into_iter()
-        .map(|((ip, app, v), secs)| ((ip.into(), app, v), secs))
-        .collect();
-    if !https.seconds.is_empty() {
-        tally
-            .https
-            .entry((ctx.server, site.into()))
-            .or_default()
-            .add(https);
-    }
-    for (app, counts) in apps.into_iter().enumerate() {
-        if counts[7] == 0 {
-            continue;
-        }
-        let e = tally
-            .http_app
-            .entry((site.into(), ctx.server, w3c::app_name(app)))
-            .or_default();
-        for (a, b) in e.iter_mut().zip(counts) {
-            *a += b;
-        }
-    }
 }
 
 /// Session mode: every row of the lines that start in `[start, end)` is

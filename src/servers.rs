@@ -26,6 +26,9 @@ use crate::parse::{BOM, Direction, Row, fields};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 
+/// Index of a server in [`Servers::names`].
+pub type ServerId = u32;
+
 /// How a server's name was found (for `--stats` and the docs' examples).
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
@@ -297,7 +300,7 @@ fn receive_prefixes(
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             inputs[id].name_direction != Some(Direction::Send)
-                && !crate::parse::w3c::is_iis_name(&name)
+                && !crate::iis::parse::is_iis_name(&name)
         })
         .collect();
     let mut order: Vec<usize> = Vec::new();

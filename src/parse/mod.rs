@@ -5,7 +5,6 @@ pub mod fields;
 pub mod lines;
 pub mod stamp;
 pub mod tls;
-pub mod w3c;
 
 pub use fields::{Row, RowError};
 pub use stamp::Stamp;

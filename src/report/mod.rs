@@ -4,7 +4,7 @@
 pub mod coverage;
 pub mod csv;
 pub mod html;
-pub mod http;
+
 pub mod json;
 pub mod legacy;
 pub mod readiness;
@@ -215,24 +215,6 @@ pub fn neutralize(s: &str) -> Cow<'_, str> {
     }
 }
 
-/// Columns of the TLS-RPT report (built in `crate::tlsrpt`).
-pub const TLSRPT_COLUMNS: [&str; 14] = [
-    "report_org",
-    "report_id",
-    "date_start",
-    "date_end",
-    "policy_type",
-    "policy_domain",
-    "mx_host",
-    "successful",
-    "failed",
-    "result_type",
-    "sending_ip",
-    "receiving_ip",
-    "receiving_mx_hostname",
-    "failed_sessions",
-];
-
 /// A report as columns and rows: the one shape every writer consumes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Table {
@@ -431,10 +413,12 @@ impl Reports {
                 columns: match kind {
                     Kind::Session => sessions::SESSION_COLUMNS.to_vec(),
                     Kind::HttpClient => {
-                        http::clients(&Tally::default(), &Servers::default()).columns
+                        crate::iis::report::clients(&Tally::default(), &Servers::default()).columns
                     }
-                    Kind::HttpApp => http::apps(&Tally::default(), &Servers::default()).columns,
-                    Kind::Tlsrpt => TLSRPT_COLUMNS.to_vec(),
+                    Kind::HttpApp => {
+                        crate::iis::report::apps(&Tally::default(), &Servers::default()).columns
+                    }
+                    Kind::Tlsrpt => crate::tlsrpt::report::COLUMNS.to_vec(),
                     Kind::Coverage => coverage::COLUMNS.to_vec(),
                     _ => Vec::new(),
                 },
@@ -499,8 +483,10 @@ impl Reports {
             }),
             (Kind::Server, &|| server::table(tally, infos)),
             (Kind::Legacy, &|| legacy::table(tally, servers)),
-            (Kind::HttpClient, &|| http::clients(tally, servers)),
-            (Kind::HttpApp, &|| http::apps(tally, servers)),
+            (Kind::HttpClient, &|| {
+                crate::iis::report::clients(tally, servers)
+            }),
+            (Kind::HttpApp, &|| crate::iis::report::apps(tally, servers)),
         ];
         // The IIS reports only when IIS logs were read (or asked for).
         let iis = tally.files.values().any(|f| f.iis_crypt.is_some());

@@ -22,10 +22,11 @@
 
 use super::coverage::{self, ranges_text};
 use super::{Cell, Coverage, Kind, Options, ServerInfo, Table, text, time_cell};
+use crate::iis::counts::HttpsEvidence;
 use crate::parse::Direction;
 use crate::parse::stamp::format_millis;
 use crate::parse::tls::Version;
-use crate::tally::{ConnectorCounts, HttpsEvidence, Mark, Tally};
+use crate::tally::{ConnectorCounts, Mark, Tally};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub const COLUMNS: [&str; 19] = [
@@ -567,6 +568,7 @@ pub fn table(tally: &Tally, servers: &[ServerInfo], options: &Options) -> Table 
 /// The IIS sites of a server, by name.
 fn sites_of(tally: &Tally, server: u32) -> Vec<(&str, &HttpsEvidence)> {
     let mut sites: Vec<(&str, &HttpsEvidence)> = tally
+        .iis
         .https
         .iter()
         .filter(|((s, _), _)| *s == server)

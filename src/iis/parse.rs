@@ -3,13 +3,13 @@
 //! `docs/log-format.md` §6). Space-separated fields, `-` for empty, named
 //! by the latest `#Fields:` line (which may change mid-file).
 
-use super::tls::Version;
+use crate::parse::tls::Version;
 
 /// A file that starts like an IIS W3C log: its `#Software:` line, or a
 /// `#Fields:` line naming `cs-uri-stem`, in its first 8 KiB.
 pub fn is_iis(data: &[u8]) -> bool {
     let head = &data[..data.len().min(8192)];
-    let head = head.strip_prefix(super::BOM).unwrap_or(head);
+    let head = head.strip_prefix(crate::parse::BOM).unwrap_or(head);
     head.split(|&b| b == b'\n').any(|l| {
         l.starts_with(b"#Software: Microsoft Internet Information Services")
             || (l.starts_with(b"#Fields:")
@@ -254,7 +254,7 @@ impl Seconds {
         }
         let tod = h * 3600 + m * 60 + s;
         if self.day.is_none() || stamp[..10] != self.date {
-            let ms = super::stamp::millis(stamp)?;
+            let ms = crate::parse::stamp::millis(stamp)?;
             self.date.copy_from_slice(&stamp[..10]);
             self.day = Some(ms.div_euclid(1000) - tod);
         }

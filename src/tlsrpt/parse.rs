@@ -1,9 +1,7 @@
-//! TLS-RPT aggregate reports (RFC 8460): what receiving domains that
-//! publish MTA-STS or DANE say of our outbound TLS. Small JSON documents,
+//! Reading TLS-RPT aggregate reports (RFC 8460): small JSON documents,
 //! parsed leniently where real senders deviate (a date without `Z`,
 //! `receiving-mx-host-name`), strictly where a count would be wrong.
 
-use crate::report::{Cell, Kind, TLSRPT_COLUMNS as COLUMNS, Table};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -196,38 +194,6 @@ impl Read {
                     self.rows.extend(rows);
                 }
             },
-        }
-    }
-
-    /// The `tlsrpt` report, sorted.
-    pub fn table(&self) -> Table {
-        let mut rows = self.rows.clone();
-        rows.sort();
-        let t = |s: &String| Cell::Text(s.as_str().into());
-        Table {
-            kind: Kind::Tlsrpt,
-            columns: COLUMNS.to_vec(),
-            rows: rows
-                .iter()
-                .map(|r| {
-                    vec![
-                        t(&r.report_org),
-                        t(&r.report_id),
-                        t(&r.date_start),
-                        t(&r.date_end),
-                        t(&r.policy_type),
-                        t(&r.policy_domain),
-                        t(&r.mx_host),
-                        Cell::Count(r.successful),
-                        Cell::Count(r.failed),
-                        t(&r.result_type),
-                        t(&r.sending_ip),
-                        t(&r.receiving_ip),
-                        t(&r.receiving_mx_hostname),
-                        Cell::Bits(r.failed_sessions),
-                    ]
-                })
-                .collect(),
         }
     }
 

@@ -1,0 +1,183 @@
+//! The IIS scan: every request of a byte range of a W3C log, counted per
+//! client, per application and as readiness evidence of its site.
+
+use super::counts::{HttpCounts, HttpKey, HttpsEvidence};
+use super::parse;
+use crate::parse::fields;
+use crate::parse::{Stamp, tls};
+use crate::scan::{FileCtx, Range, release_behind};
+use crate::tally::{BadRow, Tally};
+use rustc_hash::{FxHashMap, FxHashSet};
+
+/// The lines of an IIS W3C log that start in `[start, end)`, read with the
+/// `#Fields:` names in effect at `start` (found by the planner; a
+/// `#Fields:` line may come anywhere): every request counted per client
+/// and per application of `site` (the `W3SVC…` folder). The counts are
+/// kept by borrowed keys and handed to `tally` once, at the end.
+pub fn scan_iis(
+    data: &[u8],
+    start: usize,
+    end: usize,
+    fields_at_start: Option<&[u8]>,
+    ctx: FileCtx,
+    site: &str,
+    tally: &mut Tally,
+) {
+    #[derive(Default)]
+    struct Client<'a> {
+        versions: [u64; 7],
+        requests: u64,
+        users: FxHashSet<&'a [u8]>,
+        first: Option<Stamp>,
+        last: Option<Stamp>,
+    }
+    let range = Range::new(data, start, end);
+    let mut fields = fields_at_start
+        .map(parse::Fields::parse)
+        .unwrap_or_default();
+    let mut crypt: Option<bool> = fields_at_start.map(|_| fields.has_crypt());
+    // Clients by address, then user agent: hashing the short address and
+    // comparing the agent with the few seen from it costs less than hashing
+    // a hundred-byte agent on every request. Past AGENTS agents (a
+    // balancer, the front end seen from the back end), an address keeps
+    // the rest in a map by both.
+    const AGENTS: usize = 4;
+    let mut clients: FxHashMap<&[u8], Vec<(&[u8], Client)>> = FxHashMap::default();
+    let mut crowded: FxHashMap<(&[u8], &[u8]), Client> = FxHashMap::default();
+    let mut apps = [[0u64; 8]; parse::APPS.len() + 1];
+    let mut starts = parse::Starts::default();
+    let mut https = HttpsEvidence::default();
+    // Keyed by borrowed text while scanning; copied once per key at the end.
+    let mut legacy: FxHashMap<(&[u8], &'static str, tls::Version), Vec<i64>> = FxHashMap::default();
+    let mut stats = std::mem::take(tally.file(ctx.id));
+    let f = ctx.filters;
+    let mut lines = 0u64;
+    let mut seconds = parse::Seconds::default();
+    let region = range.region;
+    let mut ends = memchr::memchr_iter(b'\n', region);
+    let mut at = 0usize;
+    let mut released = range.s;
+    while at < region.len() {
+        let start = at;
+        at = ends.next().map_or(region.len(), |e| e + 1);
+        let line = &region[start..at];
+        lines += 1;
+        release_behind(&ctx, &mut released, range.s + start);
+        let line = line.strip_suffix(b"\n").unwrap_or(line);
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if let Some(rest) = line.strip_prefix(b"#") {
+            if let Some(names) = rest.strip_prefix(b"Fields:") {
+                fields = parse::Fields::parse(names);
+                crypt = Some(crypt.unwrap_or(false) || fields.has_crypt());
+            }
+            continue;
+        }
+        if line.trim_ascii().is_empty() {
+            continue;
+        }
+        let Some(r) = parse::request(line, &fields, &mut starts) else {
+            stats.malformed_row(BadRow {
+                offset: range.at(start),
+                chunk_start: range.chunk_start,
+                line_in_chunk: lines - 1,
+                error: fields::RowError::NotARequest,
+            });
+            continue;
+        };
+        if !f.time(&r.stamp) || !f.remote_matches(r.client_ip) {
+            continue;
+        }
+        let taken = stats.record(&r.stamp, range.at(start), ctx.bounds);
+        let app = parse::app_index(r.uri_stem);
+        if let Some(sec) = seconds.of(&r.stamp) {
+            if taken {
+                https.cover(sec);
+            }
+            https.add_request(sec, HttpsEvidence::kind(r.version, fields.has_crypt()));
+            if let Some(v) = r.version.filter(|v| v.is_legacy()) {
+                legacy
+                    .entry((r.client_ip, parse::app_name(app), v))
+                    .or_default()
+                    .push(sec);
+            }
+        }
+        let agents = clients.entry(r.client_ip).or_default();
+        let c = match agents.iter().position(|(ua, _)| *ua == r.user_agent) {
+            Some(i) => &mut agents[i].1,
+            None if agents.len() < AGENTS => {
+                agents.push((r.user_agent, Client::default()));
+                &mut agents.last_mut().expect("just pushed").1
+            }
+            None => crowded.entry((r.client_ip, r.user_agent)).or_default(),
+        };
+        c.requests += 1;
+        if let Some(v) = r.version {
+            c.versions[v.index()] += 1;
+        }
+        if !r.username.is_empty() {
+            c.users.insert(r.username);
+        }
+        // Compared as words, not with a `memcmp` call per request.
+        match &mut c.first {
+            Some(first) if first.cmp_text(&r.stamp).is_le() => {}
+            first => *first = Some(Stamp::new(&r.stamp)),
+        }
+        match &mut c.last {
+            Some(last) if last.cmp_text(&r.stamp).is_ge() => {}
+            last => *last = Some(Stamp::new(&r.stamp)),
+        }
+        let a = &mut apps[app];
+        if let Some(v) = r.version {
+            a[v.index()] += 1;
+        }
+        a[7] += 1;
+    }
+    range.count(&mut stats, lines, 0);
+    // The file logs the crypt-* fields if any of its #Fields lines names them.
+    stats.iis_crypt = Some(stats.iis_crypt.unwrap_or(false) || crypt.unwrap_or(false));
+    *tally.file(ctx.id) = stats;
+    for (ip, ua, c) in clients
+        .into_iter()
+        .flat_map(|(ip, agents)| agents.into_iter().map(move |(ua, c)| (ip, ua, c)))
+        .chain(crowded.into_iter().map(|((ip, ua), c)| (ip, ua, c)))
+    {
+        let key = HttpKey {
+            site: site.into(),
+            server: ctx.server,
+            client_ip: ip.into(),
+            user_agent: ua.into(),
+        };
+        tally.iis.http.entry(key).or_default().add(HttpCounts {
+            versions: c.versions,
+            requests: c.requests,
+            users: c.users.into_iter().map(Into::into).collect(),
+            first_seen: c.first,
+            last_seen: c.last,
+        });
+    }
+    https.legacy = legacy
+        .into_iter()
+        .map(|((ip, app, v), secs)| ((ip.into(), app, v), secs))
+        .collect();
+    if !https.seconds.is_empty() {
+        tally
+            .iis
+            .https
+            .entry((ctx.server, site.into()))
+            .or_default()
+            .add(https);
+    }
+    for (app, counts) in apps.into_iter().enumerate() {
+        if counts[7] == 0 {
+            continue;
+        }
+        let e = tally
+            .iis
+            .http_app
+            .entry((site.into(), ctx.server, parse::app_name(app)))
+            .or_default();
+        for (a, b) in e.iter_mut().zip(counts) {
+            *a += b;
+        }
+    }
+}
