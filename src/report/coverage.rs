@@ -20,7 +20,7 @@
 //! Exchange writes every receive connector of one transport service into
 //! the same files, so a connector's days are its service's days.
 
-use super::readiness::Window;
+use super::window::{DAY_MS, Window};
 use super::{Cell, Kind, Options, ServerInfo, Table, time_cell};
 use crate::inventory::{Inventory, Logging, ReceiveConnector, SendConnector};
 use crate::parse::{Direction, Service};
@@ -45,8 +45,6 @@ pub const COLUMNS: [&str; 16] = [
     "missing_days",
     "status",
 ];
-
-const DAY_MS: i64 = 86_400_000;
 
 /// Where exlog learned that a connector exists.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

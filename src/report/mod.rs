@@ -4,7 +4,6 @@
 pub mod coverage;
 pub mod csv;
 pub mod html;
-
 pub mod json;
 pub mod legacy;
 pub mod readiness;
@@ -12,6 +11,7 @@ pub mod server;
 pub mod sessions;
 pub mod svg;
 pub mod table;
+pub mod window;
 pub mod xlsx;
 
 use crate::parse::tls::{self, Version};

@@ -21,6 +21,7 @@
 //! its sources (SMTP, each site): Schannel serves them all.
 
 use super::coverage::{self, ranges_text};
+use super::window::{DAY_MS, Window};
 use super::{Cell, Coverage, Kind, Options, ServerInfo, Table, text, time_cell};
 use crate::iis::counts::HttpsEvidence;
 use crate::parse::Direction;
@@ -51,41 +52,8 @@ pub const COLUMNS: [&str; 19] = [
     "verdict",
 ];
 
-const DAY_MS: i64 = 86_400_000;
-
 /// How many remotes the verdict of a `not_ready` row names.
 const NAMED: usize = 3;
-
-/// The window of one server: `[from, to]` in ms.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Window {
-    pub from: i64,
-    pub to: i64,
-}
-
-impl Window {
-    /// The window of a server whose logs cover `coverage`: it ends at
-    /// `--as-of` if given, else at the server's own latest record, and
-    /// holds the `--window-days` calendar days (UTC) up to that day: 14
-    /// days to 2024-03-07 11:00 are 2024-02-23 00:00 to 2024-03-07 11:00.
-    pub fn of(coverage: &Coverage, options: &Options) -> Option<Window> {
-        let to = options.as_of.or(coverage.last)?;
-        let days = i64::from(options.window_days.max(1)) - 1;
-        Some(Window {
-            from: (to.div_euclid(DAY_MS) - days) * DAY_MS,
-            to,
-        })
-    }
-
-    /// The window's days, as day numbers (days since 1970), oldest first.
-    pub fn days(&self) -> std::ops::RangeInclusive<i64> {
-        self.from.div_euclid(DAY_MS)..=self.to.div_euclid(DAY_MS)
-    }
-
-    fn contains(&self, ms: i64) -> bool {
-        self.from <= ms && ms <= self.to
-    }
-}
 
 /// What the window holds for one scope.
 #[derive(Debug, Default)]

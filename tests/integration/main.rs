@@ -15,6 +15,7 @@ mod hostile;
 mod html;
 mod iis;
 mod inventory;
+mod layers;
 mod merge;
 mod oracle;
 mod session_lines;

@@ -1,0 +1,73 @@
+//! `scripts/layers.py`, the layer check CI runs: it passes on src/, and
+//! fails on a copy given an edge up the layers or a circle.
+
+use crate::util::root;
+use std::path::Path;
+use std::process::Command;
+
+/// Copies src/ into a temporary folder, puts each `(file, line)`'s line
+/// at the top of its file there, and runs the check on the copy: (exit
+/// code, output).
+fn check_with(added: &[(&str, &str)]) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&root().join("src"), dir.path());
+    for (file, line) in added {
+        let path = dir.path().join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, format!("{line}\n{text}")).unwrap();
+    }
+    let out = Command::new("python3")
+        .arg(root().join("scripts/layers.py"))
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+            copy_tree(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
+
+#[test]
+fn the_layer_check_passes_on_src_and_fails_on_an_edge_up_or_a_circle() {
+    let (code, out) = check_with(&[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains(" 0 problems"), "{out}");
+    // The parser using the pipeline: an edge up the layers.
+    let up = (
+        "parse/tls.rs",
+        "fn _up() { let _ = crate::pipeline::Plan::sessions; }",
+    );
+    let (code, out) = check_with(&[up]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("parse::tls (parse) uses pipeline (pipeline), a layer above it"),
+        "{out}"
+    );
+    // Two files of one layer: one way is fine, both ways a circle.
+    let one = (
+        "wire.rs",
+        "fn _a() { let _ = crate::inventory::decode::decode; }",
+    );
+    let back = (
+        "inventory/decode.rs",
+        "fn _b() { let _ = crate::wire::pairs; }",
+    );
+    let (code, out) = check_with(&[one]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = check_with(&[one, back]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("circle: inventory::decode <-> wire"), "{out}");
+}
