@@ -17,6 +17,7 @@ mod iis;
 mod inventory;
 mod merge;
 mod oracle;
+mod servers;
 mod session_lines;
 mod splits;
 mod tlsrpt;
