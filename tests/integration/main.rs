@@ -11,6 +11,7 @@ mod events;
 mod excel;
 mod fixtures;
 mod fuzz;
+mod help;
 mod hostile;
 mod html;
 mod iis;
