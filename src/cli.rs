@@ -100,6 +100,24 @@ fn at_least_one_day(text: &str) -> Result<u32, String> {
 pub const MERGE_PATHS_HELP: &str = "Partial results: the JSON files that `exlog --format json` \
 (or -o NAME.json) wrote, one per earlier run";
 
+/// The flags that steer a scan, which `exlog merge` refuses
+/// (`Config::for_merge`) and so leaves out of its help.
+pub const MERGE_REFUSES: [&str; 13] = [
+    "since",
+    "until",
+    "connector",
+    "server",
+    "direction",
+    "remote",
+    "exclude_remote",
+    "ehlo",
+    "exclude_internal",
+    "tls_only",
+    "no_mmap",
+    "chunk_size",
+    "events",
+];
+
 /// `exlog merge`'s description.
 pub const MERGE_ABOUT: &str = "Combine the partial results of earlier `exlog --format json` runs \
 into the reports of one run over all their files";

@@ -158,3 +158,80 @@ fn tls_only_help_names_what_it_refuses() {
         assert!(said(flag), "{flag} is refused; help: {help}");
     }
 }
+
+/// `exlog merge --help` shows exactly the flags merge takes: each of
+/// exlog's flags is run through merge with a valid value, and is shown
+/// if and only if merge accepts it.
+#[test]
+fn merge_help_shows_the_flags_merge_takes_and_no_other() {
+    use clap::CommandFactory;
+    let dir = tempfile::tempdir().unwrap();
+    let part = dir.path().join("ex01.json");
+    let made = exlog([
+        root().join("sample-logs/EX01").as_os_str(),
+        "-o".as_ref(),
+        part.as_os_str(),
+    ]);
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    let inventory = root().join("sample-logs/inventory/receive-connectors.csv");
+    let out = dir.path().join("out.csv");
+    let events = dir.path().join("events.parquet");
+    let value = |id: &str| -> Option<&std::ffi::OsStr> {
+        Some(match id {
+            "since" => "2024-01-01".as_ref(),
+            "until" => "2024-12-31".as_ref(),
+            "as_of" => "2024-03-31".as_ref(),
+            "window_days" => "14".as_ref(),
+            "by" => "server".as_ref(),
+            "connector" | "server" | "ignore_connector" => "EX0*".as_ref(),
+            "direction" => "receive".as_ref(),
+            "remote" | "exclude_remote" => "10.0.0.0/8".as_ref(),
+            "ehlo" => "mail".as_ref(),
+            "format" => "csv".as_ref(),
+            "threads" => "1".as_ref(),
+            "inventory" => inventory.as_os_str(),
+            "output" => out.as_os_str(),
+            "events" => events.as_os_str(),
+            "exclude_internal" | "tls_only" | "no_mmap" | "bom" | "no_bom" | "stats" | "quiet" => {
+                return None;
+            }
+            other => panic!("--{other}: give it a value in this test"),
+        })
+    };
+    let help = exlog(["merge", "--help"]).stdout;
+    let shown = |long: &str| {
+        help.lines()
+            .any(|l| l.contains(&format!("--{long}")) && l.trim_start().starts_with('-'))
+    };
+    let cmd = exlog::cli::Args::command();
+    let flags = cmd
+        .get_arguments()
+        .filter(|a| a.get_long().is_some() && !a.is_hide_set())
+        .filter(|a| !matches!(a.get_id().as_str(), "help" | "version"));
+    let mut checked = [0, 0];
+    for arg in flags {
+        let long = arg.get_long().unwrap();
+        let mut args: Vec<&std::ffi::OsStr> = vec!["merge".as_ref(), part.as_os_str()];
+        let flag = format!("--{long}");
+        args.push(flag.as_ref());
+        args.extend(value(arg.get_id().as_str()));
+        let run = exlog(&args);
+        let accepted = run.code == 0;
+        assert!(
+            accepted || run.stderr.contains(&format!("{flag} steers a scan")),
+            "merge {flag}: exit code {}: {}",
+            run.code,
+            run.stderr
+        );
+        assert_eq!(
+            shown(long),
+            accepted,
+            "merge {flag}: accepted {accepted}; shown in merge --help?"
+        );
+        checked[usize::from(accepted)] += 1;
+    }
+    // The 24 flags of -h but --help and --version (--chunk-size is hidden):
+    // the 11 report, coverage and output flags and --threads merge takes,
+    // the 9 filters, --tls-only, --no-mmap and --events it refuses.
+    assert_eq!(checked, [12, 12]);
+}
