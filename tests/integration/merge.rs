@@ -272,28 +272,6 @@ fn broken_altered_or_foreign_partials_are_refused_by_name() {
     assert!(err.contains("no partial result could be read"), "{err}");
 }
 
-#[test]
-fn partials_made_with_other_scan_flags_are_not_added() {
-    let dir = corpus();
-    let out = tempfile::tempdir().unwrap();
-    let fast = out.path().join("fast.json");
-    run(
-        &[&dir.path().join("EX01"), Path::new("-o"), &fast],
-        &["--tls-only"],
-        0,
-    );
-    let full = out.path().join("full.json");
-    run(&[&dir.path().join("EX02"), Path::new("-o"), &full], &[], 0);
-    let (_, err) = merge(&[fast.clone(), full], &[], 1);
-    assert!(err.contains("different scan flags"), "{err}");
-    assert!(err.contains("--tls-only"), "{err}");
-    // Flags that steer a scan are not taken by merge.
-    let (_, err) = merge(std::slice::from_ref(&fast), &["--since", "2024-03-01"], 1);
-    assert!(err.contains("--since steers a scan"), "{err}");
-    let (_, err) = merge(&[fast], &["--connector", "x"], 1);
-    assert!(err.contains("--connector steers a scan"), "{err}");
-}
-
 /// The files of a folder `-o DIR/` wrote, by name.
 fn folder(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     std::fs::read_dir(dir)
@@ -351,4 +329,26 @@ fn merge_into_a_folder_writes_only_the_reports_it_can_make() {
         let notes = stderr.matches("session.csv").count();
         assert_eq!(notes, usize::from(!fast), "{tag}: {stderr}");
     }
+}
+
+#[test]
+fn partials_made_with_other_scan_flags_are_not_added() {
+    let dir = corpus();
+    let out = tempfile::tempdir().unwrap();
+    let fast = out.path().join("fast.json");
+    run(
+        &[&dir.path().join("EX01"), Path::new("-o"), &fast],
+        &["--tls-only"],
+        0,
+    );
+    let full = out.path().join("full.json");
+    run(&[&dir.path().join("EX02"), Path::new("-o"), &full], &[], 0);
+    let (_, err) = merge(&[fast.clone(), full], &[], 1);
+    assert!(err.contains("different scan flags"), "{err}");
+    assert!(err.contains("--tls-only"), "{err}");
+    // Flags that steer a scan are not taken by merge.
+    let (_, err) = merge(std::slice::from_ref(&fast), &["--since", "2024-03-01"], 1);
+    assert!(err.contains("--since steers a scan"), "{err}");
+    let (_, err) = merge(&[fast], &["--connector", "x"], 1);
+    assert!(err.contains("--connector steers a scan"), "{err}");
 }
