@@ -183,10 +183,19 @@ X="$C/Program Files/Microsoft/Exchange Server/V15"
 rm -rf "$X/TransportRoles" && mkdir -p "$X" && cp -r sample-logs/EX01/TransportRoles "$X/"
 # The path names no host (its own parts are skipped), and Windows' canonical
 # \\?\C:\… form must not make one of "?": EX01\Default Frontend EX01 names it.
-win "C:\\Program Files\\Microsoft\\Exchange Server\\V15\\$R" --by server -q >"$C/out/install.csv"
-servers=$(tail -n +2 "$C/out/install.csv" | cut -d, -f2 | sort -u | tr '\n' ' ')
-[ "$servers" = "EX01 " ] || { echo "  DIFFERENT: servers named: $servers(expected EX01)"; exit 1; }
-echo "  servers named: $servers"
+# The whole Logs folder (the guide's $env:ExchangeInstallPath recipe) as
+# typed three ways, and V15 above it: FrontEnd and Hub are no servers, and
+# the send logs are EX01's too.
+V='C:\Program Files\Microsoft\Exchange Server\V15'
+for typed in "$V\\$R" "$V\TransportRoles\Logs" "${V//\\//}/TransportRoles/Logs" \
+  "$V\TransportRoles\Logs\\" "$V"; do
+  win "$typed" --by server -q >"$C/out/install.csv"
+  servers=$(tail -n +2 "$C/out/install.csv" | cut -d, -f1,2 | tr -d '\r' | tr '\n' ' ')
+  want='receive,EX01 '
+  [ "$typed" = "$V\\$R" ] || want='receive,EX01 send,EX01 '
+  [ "$servers" = "$want" ] || { echo "  DIFFERENT: $typed: rows named: $servers(expected $want)"; exit 1; }
+  echo "  $typed: $servers"
+done
 
 echo "== broken input: a binary file, a cut last line, a truncated .gz, a missing path"
 B=$C/Logs/broken

@@ -55,13 +55,14 @@ fn execute(args: &Args, merging: bool) -> anyhow::Result<u8> {
             return Ok(EXIT_FATAL);
         }
     };
-    // Create the output now: a bad path should fail before a long scan.
-    let dest = match output::Dest::open(config.output.as_deref(), config.with_sessions()) {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("exlog: error: {e}");
-            return Ok(EXIT_FATAL);
-        }
+    // Create the output now: a bad path should fail before a long scan;
+    // merge's once the partial results say whether they hold sessions.
+    let early = match merging {
+        true => None,
+        false => match open_dest(&config) {
+            Some(d) => Some(d),
+            None => return Ok(EXIT_FATAL),
+        },
     };
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(n) = config.threads.filter(|&n| n > 0) {
@@ -82,6 +83,9 @@ fn execute(args: &Args, merging: bool) -> anyhow::Result<u8> {
         false => scan(&config, &pool),
     };
     let Some(gathered) = gathered else {
+        return Ok(EXIT_FATAL);
+    };
+    let Some(dest) = early.or_else(|| open_dest(&config)) else {
         return Ok(EXIT_FATAL);
     };
     let Gathered {
@@ -161,6 +165,28 @@ fn execute(args: &Args, merging: bool) -> anyhow::Result<u8> {
     std::mem::forget(scanned);
     std::mem::forget(reports);
     Ok(if partial { EXIT_PARTIAL } else { EXIT_OK })
+}
+
+/// Creates the output (a message says what went wrong). A folder gets the
+/// reports there is something for: with no sessions kept (merge), no
+/// session list, which a note says once.
+fn open_dest(config: &Config) -> Option<output::Dest> {
+    let kept = !matches!(config.plan.keep, Keep::Nothing);
+    match output::Dest::open(config.output.as_deref(), config.with_sessions(), kept) {
+        Ok(dest) => {
+            if config.to_dir && config.with_sessions() && !kept && !config.quiet {
+                eprintln!(
+                    "exlog: note: no session.csv: a partial result holds counts, not sessions; \
+                     run exlog on the logs for the session report"
+                );
+            }
+            Some(dest)
+        }
+        Err(e) => {
+            eprintln!("exlog: error: {e}");
+            None
+        }
+    }
 }
 
 /// Starts the JSON document with the partial result, in the file it goes

@@ -42,10 +42,15 @@ Reports (--by; without it: an overview on a terminal, else connector):
   cipher     direction,tls_version,cipher,cipher_bits,hash,hash_bits,key_exchange,key_exchange_bits,sessions
   failure    direction,server,connector,remote_ip,error,sessions
   session    one row per SMTP session (its 28 columns: docs/reports.md)
-  day        date,direction,SSL2,...,other,failed,plaintext,total
-  readiness  scope,direction,server,connector,status,coverage_from,coverage_to,coverage_days,sessions,
-             negotiations,legacy_sessions,legacy_remotes,plaintext_sessions,last_legacy,window_from,
-             window_to,verdict (status: ready, not_ready or insufficient_data)
+  day        date,direction,SSL2,...,other,failed,plaintext,total,clock_skew
+             (clock_skew=true: records of a skewed clock, in a row of their own)
+  readiness  scope,direction,server,connector,status,coverage_from,coverage_to,coverage_days,
+             days_with_logs,missing_days,sessions,negotiations,legacy_sessions,legacy_remotes,
+             plaintext_sessions,last_legacy,window_from,window_to,verdict
+             (status: ready, not_ready or insufficient_data)
+  coverage   server,direction,connector,source,service,enabled,logging,bindings,require_tls,auth,
+             sessions,first_record,last_record,days_with_logs,missing_days,status
+             (one row per connector of each server, from the inventory and the logs)
   server     direction,server,SSL2,...,other,failed,total,plaintext,sessions,first_record,last_record
   legacy     direction,server,connector,remote_ip,ehlo,lowest_version,versions,legacy_sessions,
              weak_cipher_sessions,first_legacy,last_legacy
@@ -94,6 +99,24 @@ fn at_least_one_day(text: &str) -> Result<u32, String> {
 /// place of [`Args::paths`]' help).
 pub const MERGE_PATHS_HELP: &str = "Partial results: the JSON files that `exlog --format json` \
 (or -o NAME.json) wrote, one per earlier run";
+
+/// The flags that steer a scan, which `exlog merge` refuses
+/// (`Config::for_merge`) and so leaves out of its help.
+pub const MERGE_REFUSES: [&str; 13] = [
+    "since",
+    "until",
+    "connector",
+    "server",
+    "direction",
+    "remote",
+    "exclude_remote",
+    "ehlo",
+    "exclude_internal",
+    "tls_only",
+    "no_mmap",
+    "chunk_size",
+    "events",
+];
 
 /// `exlog merge`'s description.
 pub const MERGE_ABOUT: &str = "Combine the partial results of earlier `exlog --format json` runs \
@@ -176,8 +199,8 @@ pub struct Args {
 
     /// Only these servers (globs, any case).
     ///
-    /// Repeat the flag or separate with commas. See the README for how a
-    /// file's server is found.
+    /// Repeat the flag or separate with commas. How a file's server is
+    /// found: docs/guide.md, section Servers.
     #[arg(
         help_heading = "Filters",
         long,
@@ -290,8 +313,9 @@ pub struct Args {
     /// Read only the TLS rows: about five times faster, fewer reports.
     ///
     /// Without sessions, the connector and remote reports lose their
-    /// plaintext, sessions and ehlo columns, and session, day, readiness
-    /// and --exclude-internal are not available.
+    /// plaintext, sessions and ehlo columns; the session, day, readiness,
+    /// coverage, server and legacy reports, --ehlo, --exclude-internal and
+    /// --events are not available.
     #[arg(help_heading = "Performance", long)]
     pub tls_only: bool,
 

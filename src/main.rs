@@ -49,6 +49,9 @@ fn parse(argv: Vec<std::ffi::OsString>, merging: bool) -> Result<Args, clap::Err
                     .help(exlog::cli::MERGE_PATHS_HELP)
                     .long_help(None::<&str>)
             });
+        for id in exlog::cli::MERGE_REFUSES {
+            command = command.mut_arg(id, |a| a.hide(true));
+        }
     }
     Args::from_arg_matches_mut(&mut command.try_get_matches_from(argv)?)
 }

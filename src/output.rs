@@ -54,8 +54,13 @@ fn names_folder(text: &str, windows: bool) -> bool {
 }
 
 impl Dest {
-    /// Creates the output file or folder and its files.
-    pub fn open(output: Option<&Path>, with_sessions: bool) -> Result<Dest, String> {
+    /// Creates the output file or folder and its files; a folder gets the
+    /// session list only when the sessions are kept (`merge` has counts).
+    pub fn open(
+        output: Option<&Path>,
+        with_sessions: bool,
+        session_list: bool,
+    ) -> Result<Dest, String> {
         let Some(path) = output else {
             return Ok(Dest::Stdout);
         };
@@ -66,7 +71,11 @@ impl Dest {
             std::fs::create_dir_all(path)
                 .map_err(|e| format!("{}: cannot create this folder: {e}", path.display()))?;
             let mut files = Vec::new();
-            for name in dir_reports(with_sessions) {
+            let names = dir_reports(with_sessions);
+            for name in names
+                .into_iter()
+                .filter(|&n| session_list || n != "session")
+            {
                 let file = format!("{name}.csv");
                 files.push((file.clone(), create(&path.join(&file))?));
             }

@@ -2,19 +2,22 @@
 //! per server (Schannel), so every count is kept per server, and the
 //! readiness verdict is given per server.
 //!
-//! The first rule that gives a name wins (the README's Servers section):
+//! The first rule that gives a name wins (docs/guide.md, Servers):
 //!
 //! 1. a path component naming the host: the host of a UNC path
 //!    (`\\EX01\c$\…`), else the folder above `TransportRoles` (a copied
 //!    install tree, `EX01\TransportRoles\Logs\…`), skipping the
-//!    components of Exchange's own install path (`V15`, `Exchange Server`);
+//!    components of Exchange's own install path (`V15`, `Exchange Server`)
+//!    when they run from a drive's root (`Program Files`, `c$`);
 //! 2. a per-server collection folder directly under a PATH given on the
 //!    command line, with `TransportRoles` or `ProtocolLog` below it
-//!    (`collected\EX01\FrontEnd\ProtocolLog\SmtpReceive`);
+//!    (`collected\EX01\FrontEnd\ProtocolLog\SmtpReceive`), unless it is
+//!    one of Exchange's own folders (`FrontEnd`, `Hub`, `TransportRoles`);
 //! 3. the `SERVER\` prefix of the receive connectors seen in the folder
 //!    (`EX01\Default Frontend EX01`), or, for a folder with none, the one
-//!    server the rest of the same collection (the same PATH) names, by
-//!    these prefixes or by rules 1 and 2, when they all agree;
+//!    server the rest of its `TransportRoles` tree, else of its collection
+//!    (the same PATH), names, by these prefixes or by rules 1 and 2, when
+//!    they all agree;
 //! 4. else the log folder itself, relative to the PATH it was found under.
 //!
 //! Rules 1, 2 and 4 read only paths; rule 3 reads the first rows of a few
@@ -77,43 +80,65 @@ pub fn assign(inputs: &[Input], head: impl Fn(usize) -> Option<Vec<u8>>) -> Serv
             .push(id);
     }
     let mut named: BTreeMap<&Path, (String, Rule)> = BTreeMap::new();
-    // Rule 3's evidence: connector prefixes per folder and per collection.
+    // Rule 3's evidence: connector prefixes per folder, and the servers
+    // named per collection and per `TransportRoles` tree.
     let mut prefixes: BTreeMap<&Path, BTreeSet<String>> = BTreeMap::new();
-    let mut by_collection: BTreeMap<&Path, BTreeSet<String>> = BTreeMap::new();
+    let mut groups: BTreeMap<&Path, PathBuf> = BTreeMap::new();
+    let mut by_group: BTreeMap<PathBuf, BTreeSet<String>> = BTreeMap::new();
     for (&folder, (root, files)) in &folders {
-        let found = from_path(folder)
+        let absolute = absolute(folder);
+        let tree = transport_roles_tree(&absolute);
+        let found = from_path(folder, &absolute)
             .map(|n| (n, Rule::Path))
             .or_else(|| from_collection(root, folder).map(|n| (n, Rule::Collection)));
-        if let Some((name, rule)) = found {
-            // A folder with no connector of its own (an IIS site, send
-            // logs) takes the one server the rest of its collection names.
-            by_collection.entry(root).or_default().insert(name.clone());
-            named.insert(folder, (name, rule));
-        } else {
-            let seen = receive_prefixes(inputs, files, &head);
-            by_collection.entry(root).or_default().extend(seen.clone());
-            prefixes.insert(folder, seen);
+        let seen = match found {
+            Some((name, rule)) => {
+                named.insert(folder, (name.clone(), rule));
+                BTreeSet::from([name])
+            }
+            None => {
+                let own = receive_prefixes(inputs, files, &head);
+                prefixes.insert(folder, own.clone());
+                own
+            }
+        };
+        // A folder with no connector of its own (send logs, an IIS site)
+        // takes the one server the rest of its tree, else of its
+        // collection, names.
+        let group = tree.clone().unwrap_or_else(|| root.to_path_buf());
+        for key in tree.into_iter().chain([root.to_path_buf()]) {
+            by_group
+                .entry(key)
+                .or_default()
+                .extend(seen.iter().cloned());
         }
+        groups.insert(folder, group);
     }
     for (&folder, (root, _)) in &folders {
         if named.contains_key(folder) {
             continue;
         }
-        let own = &prefixes[folder];
-        let all = by_collection.get(root);
-        let name = if own.len() == 1 {
-            Some(own.iter().next().cloned().expect("one"))
-        } else if own.is_empty() && all.is_some_and(|a| a.len() == 1) {
-            all.and_then(|a| a.iter().next().cloned())
-        } else {
-            None
-        };
-        let entry = match name {
+        let entry = match by_connectors(&prefixes[folder], &by_group[&groups[folder]]) {
             Some(n) => (n, Rule::Connector),
             None => (relative_folder(root, folder), Rule::Folder),
         };
         named.insert(folder, entry);
     }
+    index(inputs, &named)
+}
+
+/// Rule 3: a folder's one connector prefix, or for a folder with none, the
+/// one server its group names.
+fn by_connectors(own: &BTreeSet<String>, group: &BTreeSet<String>) -> Option<String> {
+    match (own.len(), group.len()) {
+        (1, _) => own.first().cloned(),
+        (0, 1) => group.first().cloned(),
+        _ => None,
+    }
+}
+
+/// The servers in byte order, each with its first rule, and each input's.
+fn index(inputs: &[Input], named: &BTreeMap<&Path, (String, Rule)>) -> Servers {
     let mut rules: BTreeMap<&str, Rule> = BTreeMap::new();
     for (name, rule) in named.values() {
         let r = rules.entry(name).or_insert(*rule);
@@ -135,6 +160,24 @@ pub fn assign(inputs: &[Input], head: impl Fn(usize) -> Option<Vec<u8>>) -> Serv
     }
 }
 
+/// `folder` made absolute (so `.` inside a copied tree still finds its
+/// host), as Windows writes it when the folder exists (`\\?\C:\…`).
+fn absolute(folder: &Path) -> PathBuf {
+    std::fs::canonicalize(folder)
+        .or_else(|_| std::path::absolute(folder))
+        .unwrap_or_else(|_| folder.to_path_buf())
+}
+
+/// The `TransportRoles` folder an absolute folder is in, if any: all its
+/// logs are one server's, whichever PATHs they were given under.
+fn transport_roles_tree(absolute: &Path) -> Option<PathBuf> {
+    let parts: Vec<Component> = absolute.components().collect();
+    let at = parts
+        .iter()
+        .rposition(|c| c.as_os_str().eq_ignore_ascii_case("TransportRoles"))?;
+    Some(parts[..=at].iter().collect())
+}
+
 /// Components of Exchange's install path that sit between a host and
 /// `TransportRoles`: `…\Microsoft\Exchange Server\V15\TransportRoles`.
 fn is_install_part(name: &str) -> bool {
@@ -143,19 +186,42 @@ fn is_install_part(name: &str) -> bool {
         !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit() || b == b'.')
     });
     version
-        || lower.ends_with('$') // an administrative share: c$, d$
+        || is_drive_root(name)
         || matches!(
             lower.as_str(),
-            "exchange server" | "exchangeserver" | "microsoft" | "program files" | "program files (x86)"
+            "exchange server" | "exchangeserver" | "microsoft"
         )
 }
 
-/// Rule 1: the host in `folder` (made absolute, so `.` inside a copied
-/// tree still finds it).
-fn from_path(folder: &Path) -> Option<String> {
-    let absolute = std::fs::canonicalize(folder)
-        .or_else(|_| std::path::absolute(folder))
-        .unwrap_or_else(|_| folder.to_path_buf());
+/// The first folder of an install path on a drive: `Program Files`, or
+/// the drive itself through its administrative share (`c$`, `d$`).
+fn is_drive_root(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.ends_with('$') || matches!(lower.as_str(), "program files" | "program files (x86)")
+}
+
+/// Folders Exchange and IIS name themselves under their install paths,
+/// never a server's folder: `TransportRoles\Logs\FrontEnd\ProtocolLog`.
+fn is_exchange_folder(name: &str) -> bool {
+    is_install_part(name)
+        || [
+            "TransportRoles",
+            "Logs",
+            "FrontEnd",
+            "Hub",
+            "Mailbox",
+            "ProtocolLog",
+            "SmtpReceive",
+            "SmtpSend",
+            "inetpub",
+            "LogFiles",
+        ]
+        .iter()
+        .any(|own| name.eq_ignore_ascii_case(own))
+}
+
+/// Rule 1: the host in `folder`, as typed (a UNC path) or made absolute.
+fn from_path(folder: &Path, absolute: &Path) -> Option<String> {
     let windows = cfg!(windows);
     // The path as typed may be UNC where the absolute one is not.
     unc_host(&folder.to_string_lossy()).or_else(|| host_in(&absolute.to_string_lossy(), windows))
@@ -168,8 +234,10 @@ fn parts(text: &str, windows: bool) -> Vec<&str> {
         .collect()
 }
 
-/// Rule 1 on a path's text: the UNC host, else the nearest folder above
-/// `TransportRoles` that is not part of Exchange's install path.
+/// Rule 1 on a path's text: the UNC host, else the folder above
+/// `TransportRoles` and the parts of Exchange's install path between them,
+/// when those parts run from a drive's root (`Program Files`, `c$`): a
+/// folder holding just `Exchange Server\V15` may be named anything.
 fn host_in(text: &str, windows: bool) -> Option<String> {
     if let Some(host) = unc_host(text) {
         return Some(host);
@@ -180,12 +248,16 @@ fn host_in(text: &str, windows: bool) -> Option<String> {
     let at = parts
         .iter()
         .rposition(|p| p.eq_ignore_ascii_case("TransportRoles"))?;
-    parts[..at]
+    let above = &parts[..at];
+    let install = above
         .iter()
         .rev()
-        // A drive (`D:`) is no host.
-        .find(|p| !(is_install_part(p) || (p.len() == 2 && p.ends_with(':'))))
-        .map(|p| p.to_string())
+        .take_while(|p| is_install_part(p))
+        .count();
+    let host = above.len().checked_sub(install + 1).map(|i| above[i])?;
+    let from_root = install == 0 || is_drive_root(above[above.len() - install]);
+    // A drive (`D:`) is no host.
+    (from_root && !(host.len() == 2 && host.ends_with(':'))).then(|| host.to_string())
 }
 
 /// The server of a UNC path: `\\EX01\c$\…`, `\\?\UNC\EX01\…`, or on Unix
@@ -202,14 +274,15 @@ fn unc_host(text: &str) -> Option<String> {
     (!host.is_empty() && host != "?" && host != ".").then(|| host.to_string())
 }
 
-/// Rule 2: `root\HOST\…\TransportRoles|ProtocolLog\…`.
+/// Rule 2: `root\HOST\…\TransportRoles|ProtocolLog\…`, where HOST is
+/// not one of Exchange's own folders (`root\FrontEnd\ProtocolLog\…`).
 fn from_collection(root: &Path, folder: &Path) -> Option<String> {
     let below = folder.strip_prefix(root).ok()?;
     let mut parts = below.components().filter_map(|c| match c {
         Component::Normal(s) => Some(s.to_string_lossy()),
         _ => None,
     });
-    let host = parts.next()?;
+    let host = parts.next().filter(|h| !is_exchange_folder(h))?;
     parts
         .any(|p| {
             p.eq_ignore_ascii_case("TransportRoles")
@@ -378,6 +451,7 @@ mod tests {
 
     #[test]
     fn install_tree_and_unc_hosts() {
+        let from_path = |p: &Path| super::from_path(p, &absolute(p));
         assert_eq!(
             from_path(Path::new(
                 "copy/EX01/TransportRoles/Logs/FrontEnd/ProtocolLog/SmtpReceive"
@@ -495,6 +569,87 @@ mod tests {
         }
         assert_eq!(folder_label(Path::new("c/EX05/W3SVC1")), "W3SVC1");
         assert_eq!(folder_label(Path::new("")), name);
+    }
+
+    /// Exchange's own folders (`FrontEnd`, `Hub`, `TransportRoles`) are no
+    /// collection folders: the install tree on the server itself, given at
+    /// `…\Logs` or at `…\V15`, is the one server its connectors name, send
+    /// folders included. (Absolute paths that do not exist are used as
+    /// typed, so rule 1 sees only install parts here, as on Windows.)
+    #[test]
+    fn exchange_folders_are_no_collection_folders() {
+        let v15 = "/Program Files/Microsoft/Exchange Server/V15";
+        for root in [format!("{v15}/TransportRoles/Logs"), v15.to_string()] {
+            let logs = format!("{v15}/TransportRoles/Logs");
+            let inputs = vec![
+                input(
+                    &format!("{logs}/FrontEnd/ProtocolLog/SmtpReceive/RECV1.LOG"),
+                    &root,
+                ),
+                input(
+                    &format!("{logs}/FrontEnd/ProtocolLog/SmtpSend/SEND1.LOG"),
+                    &root,
+                ),
+                input(&format!("{logs}/Hub/ProtocolLog/SmtpSend/SEND1.LOG"), &root),
+            ];
+            let servers = assign(&inputs, |id| (id == 0).then(|| RECV.as_bytes().to_vec()));
+            assert_eq!(servers.names, ["EX07"], "{root}");
+            assert_eq!(servers.of_file, [0, 0, 0], "{root}");
+            assert_eq!(servers.rules, [Rule::Connector], "{root}");
+        }
+    }
+
+    /// Send logs take the server of their `TransportRoles` tree, also when
+    /// its folders are given as separate PATHs.
+    #[test]
+    fn send_logs_take_the_server_of_their_transport_roles_tree() {
+        let logs = "/Program Files/Microsoft/Exchange Server/V15/TransportRoles/Logs";
+        let (front, hub) = (format!("{logs}/FrontEnd"), format!("{logs}/Hub"));
+        let inputs = vec![
+            input(
+                &format!("{front}/ProtocolLog/SmtpReceive/RECV1.LOG"),
+                &front,
+            ),
+            input(&format!("{hub}/ProtocolLog/SmtpSend/SEND1.LOG"), &hub),
+        ];
+        let servers = assign(&inputs, |id| (id == 0).then(|| RECV.as_bytes().to_vec()));
+        assert_eq!(servers.names, ["EX07"]);
+        assert_eq!(servers.of_file, [0, 0]);
+    }
+
+    /// A folder above an install path is a host only when the path runs
+    /// from a drive's root (`Program Files`, an administrative share): one
+    /// holding just `Exchange Server\V15` is any folder someone made.
+    #[test]
+    fn a_host_above_the_install_path_needs_a_whole_drive() {
+        let host = |t: &str| host_in(t, false);
+        assert_eq!(
+            host("/mnt/EX02/Program Files/Microsoft/Exchange Server/V15/TransportRoles"),
+            Some("EX02".into())
+        );
+        assert_eq!(
+            host("/mnt/EX03/c$/Program Files/Microsoft/Exchange Server/V15/TransportRoles"),
+            Some("EX03".into())
+        );
+        assert_eq!(
+            host("/mnt/EX04/d$/Exchange Server/V15/TransportRoles/Logs"),
+            Some("EX04".into())
+        );
+        assert_eq!(
+            host("/srv/copy/EX05/TransportRoles/Logs"),
+            Some("EX05".into())
+        );
+        assert_eq!(
+            host("/tmp/backup/Exchange Server/V15/TransportRoles/Logs"),
+            None
+        );
+        assert_eq!(host("/tmp/backup/V15/TransportRoles"), None);
+        let win = |t: &str| host_in(t, true);
+        assert_eq!(
+            win("C:/Program Files/Microsoft/Exchange Server/V15/TransportRoles/Logs"),
+            None
+        );
+        assert_eq!(win(r"E:\Exchange Server\V15\TransportRoles\Logs\"), None);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The terminal table: aligned columns, a totals line, and versions below
-//! TLS 1.2 marked with `!` (and red, when colour is on).
+//! TLS 1.2 (their counts, or the version named in a cell) marked with `!`
+//! (and red, when colour is on).
 
 use super::{Cell, Kind, Reports, Table};
 use crate::parse::tls::Version;
@@ -13,6 +14,12 @@ const RESET: &str = "\x1b[0m";
 /// Renders `table`; `color` adds ANSI colour to legacy counts.
 pub fn write(table: &Table, color: bool) -> String {
     let legacy: Vec<bool> = table.columns.iter().map(|c| is_legacy_label(c)).collect();
+    // Columns whose values are versions (cipher, session, legacy reports).
+    let versions: Vec<bool> = table
+        .columns
+        .iter()
+        .map(|c| matches!(*c, "tls_version" | "lowest_version"))
+        .collect();
     let mut grid: Vec<Vec<(String, bool)>> = Vec::with_capacity(table.rows.len() + 2);
     grid.push(
         table
@@ -39,7 +46,13 @@ pub fn write(table: &Table, color: bool) -> String {
                 Cell::Bits(b) => (b.map(|n| n.to_string()).unwrap_or_default(), false),
                 Cell::Hundredths(n) => (super::hundredths(*n), false),
                 Cell::Flag(b) => (if *b { "yes" } else { "no" }.to_string(), false),
-                Cell::Text(s) => (sanitize(s).into_owned(), is_legacy_label(s)),
+                // A version below TLS 1.2 is marked as its count would be;
+                // log text that reads like one (an EHLO name) is not.
+                Cell::Text(s) => {
+                    let marked = versions[i] && is_legacy_label(s);
+                    let mark = if marked { "!" } else { "" };
+                    (format!("{}{mark}", sanitize(s)), marked)
+                }
                 Cell::Bytes(b) => (sanitize(&String::from_utf8_lossy(b)).into_owned(), false),
             };
             line.push((text, marked));
@@ -436,6 +449,47 @@ total                               3      15     18
 ";
         assert_eq!(out, expected);
         assert!(!out.contains('\x1b'));
+    }
+
+    /// The legacy table marks the versions below TLS 1.2 it names, as the
+    /// footnote says: `lowest_version` TLS1.0 gets a `!`, a remote with
+    /// only weak ciphers at TLS1.2 none, and log text that reads like a
+    /// version (an EHLO name `SSL3`) none either.
+    #[test]
+    fn legacy_versions_are_marked_like_counts() {
+        let text = |s: &str| Cell::Text(s.into());
+        let table = Table {
+            kind: Kind::Legacy,
+            columns: vec!["remote_ip", "ehlo", "lowest_version", "legacy_sessions"],
+            rows: vec![
+                vec![
+                    text("10.0.0.1"),
+                    text("scan"),
+                    text("TLS1.0"),
+                    Cell::Count(2),
+                ],
+                vec![
+                    text("10.0.0.2"),
+                    text("SSL3"),
+                    text("TLS1.2"),
+                    Cell::Count(0),
+                ],
+            ],
+        };
+        // Widths: remote_ip 9, ehlo 4, lowest_version 14, legacy_sessions
+        // 15 (numeric, right-aligned); rule 9+4+14+15 + 3 gaps of 2 = 48.
+        let expected = "\
+remote_ip  ehlo  lowest_version  legacy_sessions
+10.0.0.1   scan  TLS1.0!                       2
+10.0.0.2   SSL3  TLS1.2                        0
+------------------------------------------------
+total                                          2
+! = negotiated below TLS 1.2
+";
+        assert_eq!(write(&table, false), expected);
+        let red = write(&table, true);
+        assert!(red.contains("\x1b[1;31mTLS1.0!\x1b[0m"), "{red}");
+        assert!(!red.contains("\x1b[1;31mSSL3"), "{red}");
     }
 
     #[test]

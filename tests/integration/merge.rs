@@ -272,6 +272,65 @@ fn broken_altered_or_foreign_partials_are_refused_by_name() {
     assert!(err.contains("no partial result could be read"), "{err}");
 }
 
+/// The files of a folder `-o DIR/` wrote, by name.
+fn folder(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            let name = e.file_name().to_string_lossy().into_owned();
+            (name, std::fs::read(e.path()).unwrap())
+        })
+        .collect()
+}
+
+/// `merge -o DIR/` writes the reports a run over the logs writes there,
+/// byte for byte, less `session.csv` (a partial result holds no sessions;
+/// a note says so once) and with its own `report.json`; partials made with
+/// `--tls-only` give the files `--tls-only -o DIR/` gives (no day,
+/// readiness, coverage, server, legacy or session report).
+#[test]
+fn merge_into_a_folder_writes_only_the_reports_it_can_make() {
+    let out = tempfile::tempdir().unwrap();
+    let servers: Vec<PathBuf> = ["EX01", "EX02", "EX03"]
+        .iter()
+        .map(|s| root().join("sample-logs").join(s))
+        .collect();
+    for fast in [false, true] {
+        let flag: &[&str] = if fast { &["--tls-only", "-q"] } else { &["-q"] };
+        let tag = if fast { "tls" } else { "full" };
+        let mut parts = Vec::new();
+        for s in &servers {
+            let part = out.path().join(format!("{tag}-{}.json", parts.len()));
+            run(&[s, Path::new("-o"), &part], flag, 0);
+            parts.push(part);
+        }
+        let direct = out.path().join(format!("{tag}-direct/"));
+        let mut all: Vec<&Path> = servers.iter().map(PathBuf::as_path).collect();
+        all.extend([Path::new("-o"), &direct]);
+        run(&all, flag, 0);
+        let merged = out.path().join(format!("{tag}-merged/"));
+        let (_, stderr) = merge(&parts, &["-o", merged.to_str().unwrap()], 0);
+        let mut want = folder(&direct);
+        let mut got = folder(&merged);
+        // report.json: the partial differs (it names the runs' files).
+        assert!(want.remove("report.json").is_some() && got.remove("report.json").is_some());
+        if !fast {
+            assert!(want.remove("session.csv").unwrap().len() > 1000);
+        }
+        assert_eq!(
+            got.keys().collect::<Vec<_>>(),
+            want.keys().collect::<Vec<_>>(),
+            "{tag}"
+        );
+        for (name, bytes) in &want {
+            assert!(got[name] == *bytes, "{tag}: {name} differs");
+        }
+        let notes = stderr.matches("session.csv").count();
+        assert_eq!(notes, usize::from(!fast), "{tag}: {stderr}");
+    }
+}
+
 #[test]
 fn partials_made_with_other_scan_flags_are_not_added() {
     let dir = corpus();
