@@ -5,9 +5,10 @@
 //! path cannot look fast.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use exlog::chunk::FileCtx;
 use exlog::parse::{Row, fields, lines, tls};
 use exlog::pipeline::{Plan, scan_slices};
-use exlog::scan::{FileCtx, count_candidates, scan_range};
+use exlog::smtp::scan::{count_candidates, scan_range};
 use exlog::tally::Tally;
 use std::hint::black_box;
 use std::path::Path;

@@ -19,7 +19,7 @@ use crate::parse::tls::Version;
 use crate::pipeline::{Order, SessionBatch, SessionSink, SinkContext};
 use crate::report::suite;
 use crate::servers::ServerId;
-use crate::session::{Session, TlsEvent};
+use crate::smtp::session::{Session, TlsEvent};
 use arrow_array::builder::{
     BooleanBuilder, Int32Builder, Int64Builder, StringBuilder, TimestampMillisecondBuilder,
 };

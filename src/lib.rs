@@ -1,16 +1,14 @@
 //! exlog: which connectors and remote hosts still negotiate old TLS in
 //! Exchange SMTP protocol logs.
 //!
-//! Dependencies run one way, each module using only those before it:
-//!
-//! `parse` (rows, TLS lines, time stamps) ← `session` (the per-session
-//! state machine and the stitching of sessions across chunks) ← `tally`
-//! (mergeable counts) ← `scan` (one chunk of one file) ← `pipeline` (the
-//! parallel scan of every file, plain or streamed from `archive`, with
-//! each file's server from `servers`; fragments, kept sessions) ← `report`
-//! (sorted tables, then CSV, JSON, xlsx or a terminal table; `partial`
-//! results for `exlog merge`, `events` in Parquet) ← `app`
-//! (flags → [`config::Config`] → scan → reports → output).
+//! One folder per input kind: [`smtp`] (Exchange SMTP protocol logs),
+//! [`iis`] (IIS W3C logs), [`tlsrpt`] (TLS-RPT reports) and [`inventory`]
+//! (the connector inventory). Dependencies run one way, from `parse`
+//! (rows, TLS lines, time stamps) through the sessions, the counts
+//! ([`tally`]), the scans of one chunk and the parallel [`pipeline`], to
+//! the [`report`]s, the partial results and events, and [`app`] (flags →
+//! [`config::Config`] → scan → reports → output). CONTRIBUTING.md draws
+//! the layers, and `scripts/layers.py` checks them.
 //!
 //! ```
 //! use exlog::pipeline::{Plan, scan_slices};
@@ -24,6 +22,7 @@
 
 pub mod app;
 pub mod archive;
+pub mod chunk;
 pub mod cli;
 pub mod config;
 pub mod events;
@@ -40,9 +39,8 @@ pub mod pipeline;
 pub mod progress;
 pub mod reader;
 pub mod report;
-pub mod scan;
 pub mod servers;
-pub mod session;
+pub mod smtp;
 pub mod sorted_lines;
 pub mod tally;
 pub mod tlsrpt;

@@ -7,15 +7,16 @@
 //! fragments for stitching, and the sessions (or their rendered lines)
 //! kept for `--by session`.
 
+use crate::chunk::FileCtx;
 use crate::filter::Filters;
 use crate::input::Input;
 use crate::parse::{Direction, Row, Service, Sniff, fields, sniff, tls};
 use crate::reader::Source;
-use crate::scan::{FileCtx, scan_range, scan_sessions};
 use crate::servers::ServerId;
 use crate::servers::{self, Servers};
-use crate::session::Session;
-use crate::session::stitch::{Fragment, Note, stitch};
+use crate::smtp::scan::{scan_range, scan_sessions};
+use crate::smtp::session::Session;
+use crate::smtp::session::stitch::{Fragment, Note, stitch};
 use crate::sorted_lines::{SPILL_AT, SortedLines};
 use crate::tally::{Bounds, FileStats, Tally};
 use indicatif::ProgressBar;
@@ -429,7 +430,7 @@ pub fn scan(inputs: &impl Inputs, plan: &Plan, progress: &ProgressBar) -> Scanne
             // chunks are read, or every big IIS log stays resident.
             bytes.release(0, bytes.len());
             for (start, end) in chunks(bytes.len(), chunk) {
-                let from = crate::scan::align(&bytes, start);
+                let from = crate::chunk::align(&bytes, start);
                 let fields = headers
                     .iter()
                     .take_while(|(at, _)| *at < from)
@@ -844,13 +845,15 @@ fn run_stream(
                     }
                 }
             };
-            let range = crate::scan::Range::block(&buf[..cut], base, ended);
+            let range = crate::chunk::Range::block(&buf[..cut], base, ended);
             match plan.mode {
-                Mode::Tls => crate::scan::scan_range_in(range, ctx, &mut worker.scanned.tally),
+                Mode::Tls => {
+                    crate::smtp::scan::scan_range_in(range, ctx, &mut worker.scanned.tally)
+                }
                 Mode::Sessions => {
                     let mut stats = std::mem::take(worker.scanned.tally.file(id));
                     let fragment =
-                        crate::scan::scan_sessions_in(range, ctx, &mut stats, &mut |s| {
+                        crate::smtp::scan::scan_sessions_in(range, ctx, &mut stats, &mut |s| {
                             worker.finish(s, server, folders[id], plan, sink)
                         });
                     worker.scanned.tally.file(id).merge(stats);

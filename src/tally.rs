@@ -14,7 +14,7 @@ use crate::parse::stamp::Key;
 use crate::parse::tls::Version;
 use crate::parse::{Direction, Service, Stamp};
 use crate::servers::ServerId;
-use crate::session::{Class, Session, TlsEvent};
+use crate::smtp::session::{Class, Session, TlsEvent};
 use rustc_hash::FxHashMap;
 use std::collections::hash_map::Entry;
 

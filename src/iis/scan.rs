@@ -3,9 +3,9 @@
 
 use super::counts::{HttpCounts, HttpKey, HttpsEvidence};
 use super::parse;
+use crate::chunk::{FileCtx, Range, release_behind};
 use crate::parse::fields;
 use crate::parse::{Stamp, tls};
-use crate::scan::{FileCtx, Range, release_behind};
 use crate::tally::{BadRow, Tally};
 use rustc_hash::{FxHashMap, FxHashSet};
 

@@ -2,7 +2,7 @@
 
 use super::{Cell, Kind, Table, bits, dir, suite, text, version_columns};
 use crate::servers::Servers;
-use crate::session::{Session, TlsEvent};
+use crate::smtp::session::{Session, TlsEvent};
 use crate::tally::Tally;
 
 /// `date,direction,SSL2,…,other,failed,plaintext,total` per UTC day.

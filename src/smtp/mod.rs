@@ -1,0 +1,6 @@
+//! Exchange SMTP protocol logs: `session` folds a session's rows into
+//! what an administrator asks about and stitches sessions across chunks;
+//! `scan` reads a byte range of a log, the TLS rows alone or every row.
+
+pub mod scan;
+pub mod session;
