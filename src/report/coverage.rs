@@ -24,7 +24,8 @@ use super::window::{DAY_MS, Window};
 use super::{Cell, Kind, Options, ServerInfo, Table, time_cell};
 use crate::inventory::{Inventory, Logging, ReceiveConnector, SendConnector};
 use crate::parse::{Direction, Service};
-use crate::tally::{ConnectorCounts, Mark, Tally};
+use crate::smtp::counts::{ConnectorCounts, Mark};
+use crate::tally::Tally;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub const COLUMNS: [&str; 16] = [

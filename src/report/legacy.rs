@@ -6,7 +6,8 @@ use super::{Cell, Kind, Table, dir, text, time_cell};
 use crate::parse::Direction;
 use crate::parse::tls::Version;
 use crate::servers::Servers;
-use crate::tally::{RemoteUse, Tally};
+use crate::smtp::counts::RemoteUse;
+use crate::tally::Tally;
 
 pub const COLUMNS: [&str; 11] = [
     "direction",

@@ -17,7 +17,8 @@ pub mod xlsx;
 use crate::parse::tls::{self, Version};
 use crate::parse::{Direction, Stamp};
 use crate::servers::Servers;
-use crate::tally::{Tally, VersionCounts};
+use crate::smtp::counts::VersionCounts;
+use crate::tally::Tally;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -27,7 +27,8 @@ use crate::iis::counts::HttpsEvidence;
 use crate::parse::Direction;
 use crate::parse::stamp::format_millis;
 use crate::parse::tls::Version;
-use crate::tally::{ConnectorCounts, Mark, Tally};
+use crate::smtp::counts::{ConnectorCounts, Mark};
+use crate::tally::Tally;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub const COLUMNS: [&str; 19] = [

@@ -3,7 +3,8 @@
 
 use super::{Cell, Kind, ServerInfo, Table, counts_cells, dir, time_cell, version_columns};
 use crate::parse::Direction;
-use crate::tally::{SessionCounts, Tally, VersionCounts};
+use crate::smtp::counts::{SessionCounts, VersionCounts};
+use crate::tally::Tally;
 
 /// `direction,server,SSL2,…,other,failed,total,plaintext,sessions,first_record,last_record`.
 pub fn table(tally: &Tally, servers: &[ServerInfo]) -> Table {

@@ -2,5 +2,6 @@
 //! what an administrator asks about and stitches sessions across chunks;
 //! `scan` reads a byte range of a log, the TLS rows alone or every row.
 
+pub mod counts;
 pub mod scan;
 pub mod session;
