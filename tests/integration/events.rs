@@ -105,3 +105,86 @@ fn events_need_sessions() {
         r.stderr
     );
 }
+
+/// The README's recipe 5 query, run as the README gives it (only the
+/// events' folder replaced) over the events of `sample-logs/`: per server,
+/// remote, EHLO and version below TLS 1.2, its sessions. Expected from
+/// `sample-logs/truth.json`, which `scripts/make_sample_logs.py` computes
+/// from the sessions it wrote: each legacy row's versions (`TLS1.0 x2`),
+/// summed per server, remote and version.
+#[test]
+fn the_readme_duckdb_recipe_counts_the_legacy_sessions_of_the_truth() {
+    if !duckdb_available() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have the duckdb Python package (pip install duckdb)"
+        );
+        eprintln!("SKIPPED: the duckdb Python package is not installed");
+        return;
+    }
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let start = readme
+        .find("duckdb -c \"")
+        .expect("the recipe's duckdb command")
+        + 11;
+    let sql = &readme[start..start + readme[start..].find("\"\n").expect("its end")];
+    assert!(sql.contains("'events/*.parquet'"), "{sql}");
+    let out = tempfile::tempdir().unwrap();
+    let events = out.path().join("events");
+    let events_arg = format!("{}/", events.display());
+    run(
+        &root().join("sample-logs"),
+        &[
+            "--events",
+            &events_arg,
+            "-o",
+            &out.path().join("all.json").to_string_lossy(),
+        ],
+    );
+    let sql = sql.replace(
+        "'events/*.parquet'",
+        &format!("'{}/*.parquet'", events.display()),
+    );
+    let query = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import duckdb,sys\nfor r in duckdb.sql(sys.argv[1]).fetchall(): print(r[0], r[1], r[3], r[4])",
+            &sql,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        query.status.success(),
+        "{}",
+        String::from_utf8_lossy(&query.stderr)
+    );
+    let mut got: Vec<String> = String::from_utf8_lossy(&query.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    got.sort();
+    let truth: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(root().join("sample-logs/truth.json")).unwrap())
+            .unwrap();
+    let mut want: std::collections::BTreeMap<(String, String, String), u64> = Default::default();
+    for row in truth["legacy"].as_array().unwrap() {
+        for part in row["versions"].as_str().unwrap().split(", ") {
+            let (version, n) = part.split_once(" x").unwrap();
+            if ["SSL2", "SSL3", "TLS1.0", "TLS1.1"].contains(&version) {
+                let key = (
+                    row["server"].as_str().unwrap().to_string(),
+                    row["remote_ip"].as_str().unwrap().to_string(),
+                    version.to_string(),
+                );
+                *want.entry(key).or_default() += n.parse::<u64>().unwrap();
+            }
+        }
+    }
+    let mut want: Vec<String> = want
+        .into_iter()
+        .map(|((server, ip, v), n)| format!("{server} {ip} {v} {n}"))
+        .collect();
+    want.sort();
+    assert!(!want.is_empty());
+    assert_eq!(got, want);
+}
