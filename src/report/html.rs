@@ -267,7 +267,6 @@ fn coverage_section(out: &mut String, reports: &Reports) {
 
 /// The page. `warnings` are the messages also printed to stderr.
 pub fn page(reports: &Reports, warnings: &[String]) -> String {
-    let s = &reports.summary;
     let mut out = String::with_capacity(1 << 16);
     out.push_str(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -285,22 +284,41 @@ pub fn page(reports: &Reports, warnings: &[String]) -> String {
     out.push_str("</style></head><body><main>");
     out.push_str("<h1>TLS on Exchange SMTP: can TLS 1.0/1.1 be switched off?</h1>");
 
-    // 1. What was read.
+    read_section(&mut out, reports, warnings);
+    readiness_section(&mut out, reports);
+    trend_section(&mut out, reports);
+    connectors_section(&mut out, reports);
+    who_to_call_section(&mut out, reports);
+    failures_section(&mut out, reports);
+    ciphers_section(&mut out, reports);
+    https_section(&mut out, reports);
+    let _ = writeln!(
+        out,
+        "<footer>Made by exlog {} from Exchange SMTP protocol logs. This page loads \
+         nothing from outside and runs no script.</footer></main></body></html>",
+        env!("CARGO_PKG_VERSION")
+    );
+    out
+}
+
+/// What was read.
+fn read_section(out: &mut String, reports: &Reports, warnings: &[String]) {
+    let s = &reports.summary;
     out.push_str("<h2 id=\"read\">What was read</h2><div class=\"kpi\">");
-    kpi(&mut out, "files", s.files);
-    kpi(&mut out, "read", super::size_text(s.bytes));
-    kpi(&mut out, "sessions", s.sessions.iter().sum::<u64>());
+    kpi(out, "files", s.files);
+    kpi(out, "read", super::size_text(s.bytes));
+    kpi(out, "sessions", s.sessions.iter().sum::<u64>());
     // Negotiations successful or failed, as the reports' `total` and
     // readiness's `negotiations` count them.
-    kpi(&mut out, "negotiations", s.negotiations + s.failures);
+    kpi(out, "negotiations", s.negotiations + s.failures);
     let legacy: u64 = Version::ALL
         .iter()
         .filter(|v| v.is_legacy())
         .map(|v| s.by_version[v.index()])
         .sum();
-    kpi(&mut out, "below TLS 1.2", legacy);
-    kpi(&mut out, "failed negotiations", s.failures);
-    kpi(&mut out, "plaintext sessions", s.sessions[2]);
+    kpi(out, "below TLS 1.2", legacy);
+    kpi(out, "failed negotiations", s.failures);
+    kpi(out, "plaintext sessions", s.sessions[2]);
     out.push_str("</div>");
     if !s.servers.is_empty() {
         out.push_str(
@@ -343,8 +361,10 @@ pub fn page(reports: &Reports, warnings: &[String]) -> String {
         }
         out.push_str("</ul>");
     }
+}
 
-    // 2. Readiness.
+/// Readiness.
+fn readiness_section(out: &mut String, reports: &Reports) {
     if let Some(t) = reports.table(Kind::Readiness) {
         out.push_str("<h2 id=\"readiness\">Readiness per server and connector</h2>");
         out.push_str(
@@ -387,9 +407,11 @@ pub fn page(reports: &Reports, warnings: &[String]) -> String {
         out.push_str("</tbody></table></div>");
     }
 
-    coverage_section(&mut out, reports);
+    coverage_section(out, reports);
+}
 
-    // 3. Daily trend, one chart per direction.
+/// Daily trend, one chart per direction.
+fn trend_section(out: &mut String, reports: &Reports) {
     if let Some(t) = reports.table(Kind::Day) {
         out.push_str("<h2 id=\"trend\">Daily trend</h2>");
         out.push_str(
@@ -437,8 +459,10 @@ pub fn page(reports: &Reports, warnings: &[String]) -> String {
             out.push_str("</div></figure>");
         }
     }
+}
 
-    // 4. Versions per connector.
+/// Versions per connector.
+fn connectors_section(out: &mut String, reports: &Reports) {
     if let Some(t) = reports.table(Kind::Connector) {
         out.push_str("<h2 id=\"connectors\">Versions per connector</h2>");
         let (dir, conn) = (col(t, "direction"), col(t, "connector"));
@@ -463,7 +487,7 @@ pub fn page(reports: &Reports, warnings: &[String]) -> String {
             .collect();
         if !names.is_empty() {
             bars(
-                &mut out,
+                out,
                 "conn",
                 "negotiations per connector by TLS version",
                 &names,
@@ -472,10 +496,12 @@ pub fn page(reports: &Reports, warnings: &[String]) -> String {
             );
         }
         let cols: Vec<&str> = t.columns.clone();
-        table(&mut out, t, &cols, &rows, &legacy_count);
+        table(out, t, &cols, &rows, &legacy_count);
     }
+}
 
-    // 5. Who to call.
+/// Who to call.
+fn who_to_call_section(out: &mut String, reports: &Reports) {
     if let Some(t) = reports.table(Kind::Legacy) {
         out.push_str("<h2 id=\"legacy\">Who to call</h2>");
         let _ = write!(
@@ -486,7 +512,7 @@ pub fn page(reports: &Reports, warnings: &[String]) -> String {
             t.rows.len()
         );
         let rows: Vec<&Vec<Cell>> = t.rows.iter().collect();
-        table(&mut out, t, &super::legacy::COLUMNS, &rows, &|name, c| {
+        table(out, t, &super::legacy::COLUMNS, &rows, &|name, c| {
             (name == "lowest_version"
                 && Version::ALL
                     .iter()
@@ -494,8 +520,10 @@ pub fn page(reports: &Reports, warnings: &[String]) -> String {
             .then_some("legacy")
         });
     }
+}
 
-    // 6. Failures by error, with where they happened, as `--by failure`.
+/// Failures by error, with where they happened, as `--by failure`.
+fn failures_section(out: &mut String, reports: &Reports) {
     if let Some(t) = reports.table(Kind::Failure) {
         out.push_str("<h2 id=\"failures\">Failures by error</h2>");
         let mut rows: Vec<&Vec<Cell>> = t.rows.iter().collect();
@@ -511,11 +539,13 @@ pub fn page(reports: &Reports, warnings: &[String]) -> String {
         if rows.is_empty() {
             out.push_str("<p class=\"note\">No failed negotiation.</p>");
         } else {
-            table(&mut out, t, &t.columns.clone(), &rows, &|_, _| None);
+            table(out, t, &t.columns.clone(), &rows, &|_, _| None);
         }
     }
+}
 
-    // 7. Ciphers.
+/// Ciphers.
+fn ciphers_section(out: &mut String, reports: &Reports) {
     if let Some(t) = reports.table(Kind::Cipher) {
         out.push_str("<h2 id=\"ciphers\">Ciphers</h2>");
         out.push_str(
@@ -523,7 +553,7 @@ pub fn page(reports: &Reports, warnings: &[String]) -> String {
              3DES, RC2, MD5, or under 112 bits).</p>",
         );
         let rows: Vec<&Vec<Cell>> = t.rows.iter().collect();
-        table(&mut out, t, &t.columns.clone(), &rows, &|name, c| {
+        table(out, t, &t.columns.clone(), &rows, &|name, c| {
             let text = cell_text(c);
             let weak = match name {
                 "cipher" => matches!(text.as_str(), "RC4" | "DES" | "3DES" | "RC2"),
@@ -537,7 +567,10 @@ pub fn page(reports: &Reports, warnings: &[String]) -> String {
             weak.then_some("weak")
         });
     }
-    // 8. HTTPS clients, when IIS logs were read.
+}
+
+/// HTTPS clients, when IIS logs were read.
+fn https_section(out: &mut String, reports: &Reports) {
     if let Some(t) = reports.table(Kind::HttpApp) {
         out.push_str("<h2 id=\"https\">HTTPS clients (IIS)</h2>");
         let (site, server, app) = (col(t, "site"), col(t, "server"), col(t, "application"));
@@ -557,7 +590,7 @@ pub fn page(reports: &Reports, warnings: &[String]) -> String {
         if !names.is_empty() {
             let shown: Vec<&Vec<Cell>> = rows.iter().take(TOP).copied().collect();
             bars(
-                &mut out,
+                out,
                 "http",
                 "HTTPS requests per application by TLS version",
                 &names,
@@ -565,7 +598,7 @@ pub fn page(reports: &Reports, warnings: &[String]) -> String {
                 &shown,
             );
         }
-        table(&mut out, t, &t.columns.clone(), &rows, &legacy_count);
+        table(out, t, &t.columns.clone(), &rows, &legacy_count);
         if let Some(c) = reports.table(Kind::HttpClient) {
             let legacy: Vec<&Vec<Cell>> = c
                 .rows
@@ -583,7 +616,7 @@ pub fn page(reports: &Reports, warnings: &[String]) -> String {
                 legacy.len()
             );
             if !legacy.is_empty() {
-                table(&mut out, c, &c.columns.clone(), &legacy, &legacy_count);
+                table(out, c, &c.columns.clone(), &legacy, &legacy_count);
             }
         }
     }
@@ -618,7 +651,7 @@ pub fn page(reports: &Reports, warnings: &[String]) -> String {
         );
         if !failures.is_empty() {
             table(
-                &mut out,
+                out,
                 t,
                 &[
                     "report_org",
@@ -635,13 +668,6 @@ pub fn page(reports: &Reports, warnings: &[String]) -> String {
             );
         }
     }
-    let _ = writeln!(
-        out,
-        "<footer>Made by exlog {} from Exchange SMTP protocol logs. This page loads \
-         nothing from outside and runs no script.</footer></main></body></html>",
-        env!("CARGO_PKG_VERSION")
-    );
-    out
 }
 
 #[cfg(test)]
