@@ -292,6 +292,7 @@ pub fn page(reports: &Reports, warnings: &[String]) -> String {
     failures_section(&mut out, reports);
     ciphers_section(&mut out, reports);
     https_section(&mut out, reports);
+    tlsrpt_section(&mut out, reports);
     let _ = writeln!(
         out,
         "<footer>Made by exlog {} from Exchange SMTP protocol logs. This page loads \
@@ -620,7 +621,10 @@ fn https_section(out: &mut String, reports: &Reports) {
             }
         }
     }
-    // 8b. TLS-RPT failures, when reports were read.
+}
+
+/// TLS-RPT failures, when reports were read.
+fn tlsrpt_section(out: &mut String, reports: &Reports) {
     if let Some(t) = reports.table(Kind::Tlsrpt) {
         out.push_str(
             "<h2 id=\"tlsrpt\">Outbound TLS failures reported by receivers (TLS-RPT)</h2>",
