@@ -22,15 +22,24 @@ fn duckdb_available() -> bool {
         .is_ok_and(|s| s.success())
 }
 
+/// Whether the DuckDB tests can run. `.ci/run` installs the package, so
+/// under CI a missing one fails; anywhere else the test says it was not
+/// run.
+fn duckdb_or_skip() -> bool {
+    if duckdb_available() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI must have the duckdb Python package (pip install duckdb)"
+    );
+    eprintln!("SKIPPED: the duckdb Python package is not installed");
+    false
+}
+
 #[test]
 fn duckdb_over_the_events_gives_the_connector_remote_day_and_readiness_reports() {
-    if !duckdb_available() {
-        // .ci/run installs it; anywhere else, say that this was not run.
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must have the duckdb Python package (pip install duckdb)"
-        );
-        eprintln!("SKIPPED: the duckdb Python package is not installed");
+    if !duckdb_or_skip() {
         return;
     }
     let dir = generated("4MB", "41");
@@ -114,12 +123,7 @@ fn events_need_sessions() {
 /// summed per server, remote and version.
 #[test]
 fn the_readme_duckdb_recipe_counts_the_legacy_sessions_of_the_truth() {
-    if !duckdb_available() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must have the duckdb Python package (pip install duckdb)"
-        );
-        eprintln!("SKIPPED: the duckdb Python package is not installed");
+    if !duckdb_or_skip() {
         return;
     }
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
