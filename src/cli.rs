@@ -46,6 +46,7 @@ Reports (--by; without it: an overview on a terminal, else connector):
              (clock_skew=true: records of a skewed clock, in a row of their own)
   readiness  scope,direction,server,connector,status,coverage_from,coverage_to,coverage_days,
              days_with_logs,missing_days,sessions,negotiations,legacy_sessions,legacy_remotes,
+             internal_remotes,client_remotes,tls_required_remotes,opportunistic_remotes,
              plaintext_sessions,last_legacy,window_from,window_to,verdict
              (status: ready, not_ready or insufficient_data)
   coverage   server,direction,connector,source,service,enabled,logging,bindings,require_tls,auth,
@@ -53,7 +54,14 @@ Reports (--by; without it: an overview on a terminal, else connector):
              (one row per connector of each server, from the inventory and the logs)
   server     direction,server,SSL2,...,other,failed,total,plaintext,sessions,first_record,last_record
   legacy     direction,server,connector,remote_ip,ehlo,lowest_version,versions,legacy_sessions,
-             weak_cipher_sessions,first_legacy,last_legacy
+             weak_cipher_sessions,first_legacy,last_legacy,impact,auth_users,senders,
+             certificate_subject,owner,contact
+             (impact: internal, client_submission, tls_required or opportunistic)
+  fallout    direction,server,connector,remote_ip,ehlo,impact,last_legacy,first_failure,
+             last_failure,failures,errors,outcome,plaintext_sessions_after,
+             modern_sessions_after,last_seen
+             (after the switch the logs show; outcome: recovered, fell_back_to_plaintext,
+             blocked or new_failure)
   http-client  site,server,client_ip,user_agent,SSL3,TLS1.0,TLS1.1,TLS1.2,TLS1.3,other,requests,users,
              first_seen,last_seen (IIS logs with the crypt-* fields)
   http-app   site,server,application,SSL3,...,TLS1.3,other,requests (IIS logs)
@@ -314,8 +322,8 @@ pub struct Args {
     ///
     /// Without sessions, the connector and remote reports lose their
     /// plaintext, sessions and ehlo columns; the session, day, readiness,
-    /// coverage, server and legacy reports, --ehlo, --exclude-internal and
-    /// --events are not available.
+    /// coverage, server, legacy and fallout reports, --ehlo,
+    /// --exclude-internal and --events are not available.
     #[arg(help_heading = "Performance", long)]
     pub tls_only: bool,
 

@@ -103,6 +103,10 @@ impl Config {
             (Kind::Session, _) => Keep::Sessions,
             _ => Keep::Nothing,
         };
+        // Certificates and disconnect reasons: for the session list, and
+        // for the legacy report's certificate subject.
+        let all_reports = to_dir || matches!(format, Format::Json | Format::Xlsx | Format::Html);
+        let details = !matches!(keep, Keep::Nothing) || kind == Kind::Legacy || all_reports;
         if args.window_days == 0 {
             return Err(
                 "--window-days must be at least 1: a window of 0 days holds no evidence".into(),
@@ -176,6 +180,7 @@ impl Config {
                     Mode::Tls
                 },
                 keep,
+                details,
                 filters,
                 servers,
                 now_ms: crate::pipeline::now_ms(),
@@ -252,6 +257,7 @@ impl Config {
             ignore_connector: self.ignore_connector.clone(),
             connector: self.plan.filters.connector.clone(),
             direction: self.plan.filters.direction,
+            owners: None,
         }
     }
 

@@ -36,6 +36,7 @@ pub fn dir_reports(with_sessions: bool) -> Vec<&'static str> {
             "coverage",
             "server",
             "legacy",
+            "fallout",
             "session",
         ]);
     }

@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 /// The name a partial result carries, so nothing else is taken for one.
 pub const FORMAT: &str = "exlog partial result";
 /// Raised whenever the body changes shape; other versions are refused.
-pub const VERSION: u32 = 3;
+pub const VERSION: u32 = 4;
 
 /// What the scan was asked to count: partials merge only when these agree.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

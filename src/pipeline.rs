@@ -57,6 +57,9 @@ pub struct Plan {
     pub mmap: bool,
     pub mode: Mode,
     pub keep: Keep,
+    /// Read what only some reports show (certificates, disconnect
+    /// reasons): the session list and the legacy report need them.
+    pub details: bool,
     pub filters: Filters,
     /// `--server`: only the servers matching one of these (none: all).
     pub servers: Vec<crate::filter::Glob>,
@@ -128,6 +131,7 @@ impl Plan {
             mmap: true,
             mode: Mode::Sessions,
             keep: Keep::Nothing,
+            details: true,
             filters: Filters::default(),
             servers: Vec::new(),
             now_ms: now_ms(),
@@ -675,7 +679,7 @@ fn run<'b>(
         direction,
         filters: &plan.filters,
         release: &release,
-        details: !matches!(plan.keep, Keep::Nothing),
+        details: plan.details,
     };
     worker.scanned.tally.file(file).direction = direction;
     match plan.mode {
@@ -824,7 +828,7 @@ fn run_stream(
             direction,
             filters: &plan.filters,
             release: &|_, _| {},
-            details: !matches!(plan.keep, Keep::Nothing),
+            details: plan.details,
         };
         worker.scanned.tally.file(id).direction = direction;
         note_origin(worker.scanned.tally.file(id), input, &sniffed);

@@ -15,10 +15,12 @@ use crate::parse::tls::Version;
 use crate::parse::{Direction, Service, Stamp};
 use crate::servers::ServerId;
 use crate::smtp::counts::{
-    ConnectorCounts, Connectors, DayCounts, DayKey, FailureKey, Mark, RemoteCounts, VersionCounts,
-    earliest,
+    ConnectorCounts, Connectors, DayCounts, DayKey, FailureKey, Mark, PerConnector, RemoteCounts,
+    VersionCounts, earliest,
 };
+use crate::smtp::impact::Impact;
 use crate::smtp::session::{Class, Session, TlsEvent};
+use crate::smtp::timeline::{ConnectorTimelines, FailedSession, Step};
 use rustc_hash::FxHashMap;
 use std::collections::hash_map::Entry;
 
@@ -308,6 +310,10 @@ pub struct Tally {
     /// Per server: the connectors of each direction.
     #[serde(with = "connectors")]
     pub connector: FxHashMap<ServerId, Connectors>,
+    /// Per server: each connector's remotes, session by session (for
+    /// `--by fallout`; session mode only).
+    #[serde(with = "connectors")]
+    pub timelines: FxHashMap<ServerId, PerConnector<ConnectorTimelines>>,
     /// Per direction: remote IP → counts.
     #[serde(with = "crate::wire::byte_maps")]
     pub remote: [FxHashMap<Box<[u8]>, Box<RemoteCounts>>; 2],
@@ -462,6 +468,14 @@ impl Tally {
                 }
             }
         }
+        for (server, maps) in std::mem::take(&mut other.timelines) {
+            let mine = self.timelines.entry(server).or_default();
+            for (d, map) in maps.into_iter().enumerate() {
+                for (k, v) in map {
+                    mine[d].entry(k).or_default().add(v);
+                }
+            }
+        }
         for d in 0..2 {
             for (k, v) in std::mem::take(&mut other.cipher[d]) {
                 *self.cipher[d].entry(k).or_insert(0) += v;
@@ -527,6 +541,8 @@ impl Tally {
         if !self.passes(s, filters) {
             return false;
         }
+        let own = Impact::of_session(s);
+        self.follow(s, server, own);
         let counted = |e: &&TlsEvent| filters.time(e.stamp().as_bytes());
         let start_ok = filters.time(s.start.as_bytes());
         if !start_ok && !s.tls.iter().any(|e| counted(&e)) {
@@ -600,6 +616,7 @@ impl Tally {
             }
         }
         let c = self.place(server, d, &s.connector);
+        c.tls_required_reply |= s.tls_required_reply.is_some();
         c.tls.add(&tls);
         c.marks.extend_from_slice(&marks[..n_marks]);
         c.marks.extend(more);
@@ -659,12 +676,68 @@ impl Tally {
         ru.weak_sessions += u64::from(weak);
         if let Some(ms) = legacy_ms {
             ru.legacy_times.push(ms);
+            match own {
+                Impact::Internal => ru.legacy_internal.push(ms),
+                Impact::ClientSubmission => ru.legacy_client.push(ms),
+                _ => {}
+            }
+        }
+        if legacy || weak {
+            ru.flag(s, own);
         }
         if let Some(ms) = last_flagged.and_then(Stamp::millis) {
             ru.first_flagged = earliest(ru.first_flagged, Some(ms));
             ru.last_flagged = ru.last_flagged.max(Some(ms));
         }
         true
+    }
+
+    /// Notes a session (that passed the filters but time) in its remote's
+    /// timeline on its connector, for `--by fallout`, which applies
+    /// `--since` itself: the history before it decides the outcomes.
+    fn follow(&mut self, s: &Session, server: ServerId, own: Impact) {
+        let map = &mut self.timelines.entry(server).or_default()[s.direction.index()];
+        let c = entry(map, &s.connector);
+        c.tls_required_reply |= s.tls_required_reply.is_some();
+        let Some(start) = s.start.millis().filter(|_| !s.start_skewed) else {
+            return;
+        };
+        if s.remote_ip.is_empty() {
+            return;
+        }
+        let mut errors: Vec<String> = s
+            .tls
+            .iter()
+            .filter_map(|e| match e {
+                TlsEvent::Failure { error, .. } => {
+                    Some(String::from_utf8_lossy(error).into_owned())
+                }
+                TlsEvent::Success { .. } => None,
+            })
+            .collect();
+        errors.extend(s.tls_required_reply.map(String::from));
+        let lowest = s.lowest_version();
+        let step = match lowest {
+            Some(v) if v.is_legacy() => Some(Step::legacy(own)),
+            Some(Version::Tls12 | Version::Tls13) => Some(Step::Modern),
+            // A session refused for want of STARTTLS sent nothing in clear.
+            _ if s.class() == Class::Plaintext && errors.is_empty() => Some(Step::Plaintext),
+            _ => None,
+        };
+        let t = entry(&mut c.remotes, &s.remote_ip);
+        t.last_seen = t.last_seen.max(Some(start));
+        if let Some(step) = step {
+            t.steps.push(step.encode(start));
+        }
+        if !errors.is_empty() {
+            errors.sort_unstable();
+            errors.dedup();
+            t.failures.push(FailedSession {
+                start,
+                impact: own,
+                errors,
+            });
+        }
     }
 }
 
@@ -778,19 +851,15 @@ mod tests {
 /// The connectors of each server, for a partial result: sorted pairs of
 /// server and its two per-direction maps.
 mod connectors {
-    use super::{Connectors, ServerId};
+    use super::{PerConnector, ServerId};
     use crate::wire::{ByteMap, Owned, byte_map_from};
     use rustc_hash::FxHashMap;
-    use serde::{Deserialize, Deserializer, Serializer};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-    type Wire = (
-        ServerId,
-        Vec<(Owned, super::ConnectorCounts)>,
-        Vec<(Owned, super::ConnectorCounts)>,
-    );
+    type Wire<V> = (ServerId, Vec<(Owned, V)>, Vec<(Owned, V)>);
 
-    pub fn serialize<S: Serializer>(
-        m: &FxHashMap<ServerId, Connectors>,
+    pub fn serialize<V: Serialize, S: Serializer>(
+        m: &FxHashMap<ServerId, PerConnector<V>>,
         s: S,
     ) -> Result<S::Ok, S::Error> {
         let mut all: Vec<_> = m.iter().collect();
@@ -801,10 +870,10 @@ mod connectors {
         )
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(
+    pub fn deserialize<'de, V: Deserialize<'de>, D: Deserializer<'de>>(
         d: D,
-    ) -> Result<FxHashMap<ServerId, Connectors>, D::Error> {
-        let all: Vec<Wire> = Vec::deserialize(d)?;
+    ) -> Result<FxHashMap<ServerId, PerConnector<V>>, D::Error> {
+        let all: Vec<Wire<V>> = Vec::deserialize(d)?;
         Ok(all
             .into_iter()
             .map(|(id, a, b)| (id, [byte_map_from(a), byte_map_from(b)]))

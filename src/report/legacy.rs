@@ -1,15 +1,22 @@
 //! Who to call: one row per direction, server, connector and remote IP
 //! that negotiated below TLS 1.2 or used a weak suite (RC4, DES, 3DES,
-//! MD5, export strength), most sessions first.
+//! MD5, export strength): what switching old TLS off does to it (its
+//! impact, worst first), then most sessions first, with the users, senders
+//! and certificate that say who it is.
 
-use super::{Cell, Kind, Table, dir, text, time_cell};
+use super::{Cell, Kind, Options, Table, dir, text, time_cell};
 use crate::parse::Direction;
 use crate::parse::tls::Version;
 use crate::servers::Servers;
 use crate::smtp::counts::RemoteUse;
+use crate::smtp::impact::{ConnectorTraits, Impact};
 use crate::tally::Tally;
+use std::collections::BTreeSet;
 
-pub const COLUMNS: [&str; 11] = [
+/// How many values of a list column are shown before `+N more`.
+const LISTED: usize = 5;
+
+pub const COLUMNS: [&str; 17] = [
     "direction",
     "server",
     "connector",
@@ -21,7 +28,28 @@ pub const COLUMNS: [&str; 11] = [
     "weak_cipher_sessions",
     "first_legacy",
     "last_legacy",
+    "impact",
+    "auth_users",
+    "senders",
+    "certificate_subject",
+    "owner",
+    "contact",
 ];
+
+/// The first five values (byte order) joined with `;`, then `+N more`.
+pub fn list_text(values: &BTreeSet<Box<[u8]>>) -> Cell {
+    let mut out: Vec<u8> = Vec::new();
+    for (i, v) in values.iter().take(LISTED).enumerate() {
+        if i > 0 {
+            out.push(b';');
+        }
+        out.extend_from_slice(v);
+    }
+    if values.len() > LISTED {
+        out.extend_from_slice(format!(";+{} more", values.len() - LISTED).as_bytes());
+    }
+    text(&out)
+}
 
 /// `TLS1.0 x12; TLS1.2 x3`: every version the remote negotiated here.
 pub fn versions_text(r: &RemoteUse) -> String {
@@ -33,41 +61,81 @@ pub fn versions_text(r: &RemoteUse) -> String {
         .join("; ")
 }
 
-/// A row's key (direction, server, connector, remote IP) and its counts.
-type Found<'a> = (Direction, &'a str, &'a [u8], &'a [u8], &'a RemoteUse);
+/// A row: its key (direction, server, connector, remote IP), counts and
+/// impact.
+struct Found<'a> {
+    direction: Direction,
+    server: &'a str,
+    connector: &'a [u8],
+    ip: &'a [u8],
+    counts: &'a RemoteUse,
+    impact: Impact,
+}
 
-pub fn table(tally: &Tally, servers: &Servers) -> Table {
-    let mut found: Vec<Found> = Vec::new();
+/// The impact of a remote's flagged sessions on `connector`.
+pub fn impact_of(r: &RemoteUse, traits: ConnectorTraits) -> Impact {
+    traits.resolve(r.flagged_impact.unwrap_or(Impact::Opportunistic))
+}
+
+fn found<'a>(tally: &'a Tally, servers: &'a Servers, options: &Options) -> Vec<Found<'a>> {
+    let inventory = options.inventory.as_deref();
+    let mut found = Vec::new();
     for (&id, maps) in &tally.connector {
+        let server = servers.name(id);
         for d in Direction::ALL {
             for (connector, c) in &maps[d.index()] {
-                for (ip, r) in &c.remotes {
-                    if r.flagged() {
-                        found.push((d, servers.name(id), connector, ip, r));
-                    }
+                let traits =
+                    ConnectorTraits::of(inventory, d, server, connector, c.tls_required_reply);
+                for (ip, r) in c.remotes.iter().filter(|(_, r)| r.flagged()) {
+                    found.push(Found {
+                        direction: d,
+                        server,
+                        connector,
+                        ip,
+                        counts: r,
+                        impact: impact_of(r, traits),
+                    });
                 }
             }
         }
     }
+    found
+}
+
+pub fn table(tally: &Tally, servers: &Servers, options: &Options) -> Table {
+    let mut found = found(tally, servers, options);
     let legacy = |r: &RemoteUse| r.legacy_times.len() as u64;
     found.sort_by(|a, b| {
-        (legacy(b.4) + b.4.weak_sessions)
-            .cmp(&(legacy(a.4) + a.4.weak_sessions))
-            .then(legacy(b.4).cmp(&legacy(a.4)))
-            .then((a.0, a.1, a.2, a.3).cmp(&(b.0, b.1, b.2, b.3)))
+        let (ra, rb) = (a.counts, b.counts);
+        a.impact
+            .cmp(&b.impact)
+            .then((legacy(rb) + rb.weak_sessions).cmp(&(legacy(ra) + ra.weak_sessions)))
+            .then(legacy(rb).cmp(&legacy(ra)))
+            .then((a.direction, a.server, a.connector, a.ip).cmp(&(
+                b.direction,
+                b.server,
+                b.connector,
+                b.ip,
+            )))
     });
     let rows = found
         .into_iter()
-        .map(|(d, server, connector, ip, r)| {
-            let ehlo = tally.remote[d.index()]
-                .get(ip)
+        .map(|f| {
+            let r = f.counts;
+            let ehlo = tally.remote[f.direction.index()]
+                .get(f.ip)
                 .and_then(|rc| rc.top_ehlo())
                 .unwrap_or(b"");
+            let (owner, contact) = options
+                .owners
+                .as_deref()
+                .and_then(|o| o.lookup(f.ip, ehlo, &r.senders))
+                .unwrap_or(("", ""));
             vec![
-                dir(d),
-                Cell::Text(server.into()),
-                text(connector),
-                text(ip),
+                dir(f.direction),
+                Cell::Text(f.server.into()),
+                text(f.connector),
+                text(f.ip),
                 text(ehlo),
                 Cell::Text(r.lowest().map(|v| v.label()).unwrap_or("").into()),
                 Cell::Text(versions_text(r).into()),
@@ -75,6 +143,12 @@ pub fn table(tally: &Tally, servers: &Servers) -> Table {
                 Cell::Count(r.weak_sessions),
                 time_cell(r.first_flagged),
                 time_cell(r.last_flagged),
+                Cell::Text(f.impact.label().into()),
+                list_text(&r.auth_users),
+                list_text(&r.senders),
+                text(r.top_subject().unwrap_or(b"")),
+                Cell::Text(owner.into()),
+                Cell::Text(contact.into()),
             ]
         })
         .collect();

@@ -3,6 +3,7 @@
 
 pub mod coverage;
 pub mod csv;
+pub mod fallout;
 pub mod html;
 pub mod json;
 pub mod legacy;
@@ -39,6 +40,8 @@ pub enum Kind {
     Server,
     /// Who to call: remotes below TLS 1.2 or with weak suites.
     Legacy,
+    /// After the switch: remotes that failed once old TLS stopped working.
+    Fallout,
     /// IIS: HTTPS clients by TLS version.
     HttpClient,
     /// IIS: requests per Exchange application by TLS version.
@@ -61,6 +64,7 @@ impl Kind {
             Kind::Readiness => "readiness",
             Kind::Server => "server",
             Kind::Legacy => "legacy",
+            Kind::Fallout => "fallout",
             Kind::HttpClient => "http-client",
             Kind::HttpApp => "http-app",
             Kind::Tlsrpt => "tlsrpt",
@@ -80,6 +84,7 @@ impl Kind {
             Kind::Readiness => "per server and connector: can TLS 1.0/1.1 be switched off?",
             Kind::Server => "per server: negotiations, sessions, first and last record",
             Kind::Legacy => "who to call: remotes below TLS 1.2 or on weak ciphers",
+            Kind::Fallout => "after the switch: who failed, recovered or fell back to plaintext",
             Kind::HttpClient => "IIS logs: HTTPS clients (IP and user agent) by TLS version",
             Kind::HttpApp => "IIS logs: requests per Exchange application by TLS version",
             Kind::Tlsrpt => "TLS-RPT reports: per policy and failure detail",
@@ -88,7 +93,7 @@ impl Kind {
     }
 
     /// Every report, in the order of the JSON document and `-o DIR/`.
-    pub const ALL: [Kind; 13] = [
+    pub const ALL: [Kind; 14] = [
         Kind::Connector,
         Kind::Remote,
         Kind::Cipher,
@@ -99,6 +104,7 @@ impl Kind {
         Kind::Coverage,
         Kind::Server,
         Kind::Legacy,
+        Kind::Fallout,
         Kind::HttpClient,
         Kind::HttpApp,
         Kind::Tlsrpt,
@@ -321,6 +327,19 @@ pub struct Options {
     /// part of a coverage.
     pub connector: Vec<crate::filter::Glob>,
     pub direction: Option<Direction>,
+    /// `--owners`: who owns a remote, and how to reach them.
+    pub owners: Option<std::sync::Arc<dyn Owners>>,
+}
+
+/// Who owns a remote: the `owner` and `contact` of the first rule that
+/// matches its IP, its EHLO name or one of its sender addresses.
+pub trait Owners: Send + Sync + std::fmt::Debug {
+    fn lookup(
+        &self,
+        ip: &[u8],
+        ehlo: &[u8],
+        senders: &std::collections::BTreeSet<Box<[u8]>>,
+    ) -> Option<(&str, &str)>;
 }
 
 impl Options {
@@ -336,6 +355,7 @@ impl Options {
             ignore_connector: Vec::new(),
             connector: Vec::new(),
             direction: None,
+            owners: None,
         }
     }
 
@@ -379,6 +399,9 @@ pub struct Summary {
     pub sessions_incomplete: u64,
     /// Per server, by name (session mode gives coverage).
     pub servers: Vec<ServerInfo>,
+    /// Per server: the start of the UTC day its old TLS was switched off,
+    /// as the logs show it (see [`fallout`]).
+    pub switches: Vec<(String, i64)>,
     pub elapsed_seconds: f64,
 }
 
@@ -421,6 +444,7 @@ impl Reports {
                     }
                     Kind::Tlsrpt => crate::tlsrpt::report::COLUMNS.to_vec(),
                     Kind::Coverage => coverage::COLUMNS.to_vec(),
+                    Kind::Fallout => fallout::COLUMNS.to_vec(),
                     _ => Vec::new(),
                 },
                 rows: Vec::new(),
@@ -470,9 +494,12 @@ impl Reports {
         summary.sessions = tally.classes;
         summary.sessions_incomplete = tally.incomplete;
         summary.servers = server_infos(tally, servers, options);
+        if options.sessions {
+            summary.switches = fallout::switches(tally, servers, options);
+        }
         let sessions = options.sessions;
         let infos = &summary.servers;
-        let builders: [(Kind, &dyn Fn() -> Table); 11] = [
+        let builders: [(Kind, &dyn Fn() -> Table); 12] = [
             (Kind::Connector, &|| connector(tally)),
             (Kind::Remote, &|| remote(tally)),
             (Kind::Cipher, &|| cipher(tally)),
@@ -483,7 +510,8 @@ impl Reports {
                 coverage::table(&coverage::servers(tally, infos, options))
             }),
             (Kind::Server, &|| server::table(tally, infos)),
-            (Kind::Legacy, &|| legacy::table(tally, servers)),
+            (Kind::Legacy, &|| legacy::table(tally, servers, options)),
+            (Kind::Fallout, &|| fallout::table(tally, servers, options)),
             (Kind::HttpClient, &|| {
                 crate::iis::report::clients(tally, servers)
             }),

@@ -27,11 +27,13 @@ use crate::iis::counts::HttpsEvidence;
 use crate::parse::Direction;
 use crate::parse::stamp::format_millis;
 use crate::parse::tls::Version;
-use crate::smtp::counts::{ConnectorCounts, Mark};
+use crate::smtp::counts::{ConnectorCounts, Mark, RemoteCounts};
+use crate::smtp::impact::{ConnectorTraits, Impact};
 use crate::tally::Tally;
+use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, BTreeSet};
 
-pub const COLUMNS: [&str; 19] = [
+pub const COLUMNS: [&str; 23] = [
     "scope",
     "direction",
     "server",
@@ -46,6 +48,10 @@ pub const COLUMNS: [&str; 19] = [
     "negotiations",
     "legacy_sessions",
     "legacy_remotes",
+    "internal_remotes",
+    "client_remotes",
+    "tls_required_remotes",
+    "opportunistic_remotes",
     "plaintext_sessions",
     "last_legacy",
     "window_from",
@@ -67,12 +73,34 @@ struct Evidence<'a> {
     legacy_sessions: u64,
     /// The latest negotiation below TLS 1.2 up to the window's end.
     last_legacy: Option<i64>,
-    /// Remote IP → (sessions below TLS 1.2 in the window, lowest version).
-    remotes: BTreeMap<&'a [u8], (u64, Option<Version>)>,
+    /// Remote IP → what it did below TLS 1.2 in the window.
+    remotes: BTreeMap<&'a [u8], LegacyRemote<'a>>,
+}
+
+/// A remote below TLS 1.2 in a window.
+#[derive(Debug)]
+struct LegacyRemote<'a> {
+    /// Sessions below TLS 1.2 in the window.
+    sessions: u64,
+    lowest: Option<Version>,
+    /// The first impact class that applies to them.
+    impact: Impact,
+    /// Its most used EHLO name (or banner host), to name it by.
+    ehlo: &'a [u8],
+    /// Seen in receive logs (a sender), not only in send logs.
+    sender: bool,
+}
+
+/// Where a connector's remotes are: its direction, what it says of
+/// impact, and the remotes' names.
+struct Place<'a> {
+    direction: Direction,
+    traits: ConnectorTraits,
+    names: &'a FxHashMap<Box<[u8]>, Box<RemoteCounts>>,
 }
 
 impl<'a> Evidence<'a> {
-    fn add(&mut self, c: &'a ConnectorCounts, w: &Window) {
+    fn add(&mut self, c: &'a ConnectorCounts, w: &Window, place: &Place<'a>) {
         for &m in &c.marks {
             let (ms, kind) = Mark::decode(m);
             if kind == Mark::Legacy && ms <= w.to {
@@ -91,17 +119,48 @@ impl<'a> Evidence<'a> {
             }
         }
         for (ip, r) in &c.remotes {
-            let n = r.legacy_times.iter().filter(|&&t| w.contains(t)).count() as u64;
-            if n > 0 {
-                let e = self.remotes.entry(&**ip).or_insert((0, None));
-                e.0 += n;
-                let lowest = r.lowest();
-                e.1 = match (e.1, lowest) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                };
+            let within = |times: &[i64]| times.iter().filter(|&&t| w.contains(t)).count() as u64;
+            let n = within(&r.legacy_times);
+            if n == 0 {
+                continue;
             }
+            let own = if within(&r.legacy_internal) > 0 {
+                Impact::Internal
+            } else if within(&r.legacy_client) > 0 {
+                Impact::ClientSubmission
+            } else {
+                Impact::Opportunistic
+            };
+            let impact = place.traits.resolve(own);
+            let receive = place.direction == Direction::Receive;
+            let e = self.remotes.entry(&**ip).or_insert_with(|| LegacyRemote {
+                sessions: 0,
+                lowest: None,
+                impact,
+                ehlo: place
+                    .names
+                    .get(&**ip)
+                    .and_then(|rc| rc.top_ehlo())
+                    .unwrap_or(b""),
+                sender: receive,
+            });
+            e.sessions += n;
+            e.lowest = match (e.lowest, r.lowest()) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            e.impact = e.impact.min(impact);
+            e.sender |= receive;
         }
+    }
+
+    /// Distinct remotes below TLS 1.2 in the window, by impact class.
+    fn by_impact(&self) -> [u64; 4] {
+        let mut n = [0; 4];
+        for r in self.remotes.values() {
+            n[r.impact.index()] += 1;
+        }
+        n
     }
 
     fn negotiations(&self) -> u64 {
@@ -245,6 +304,91 @@ fn gap_text(with_logs: u64, missing: &[i64]) -> String {
     )
 }
 
+/// `2 client devices (10.20.0.15 SCAN-3RDFLOOR, 10.20.0.16 SCAN-2, …)`:
+/// remotes of one impact class, most sessions first.
+fn named_remotes(ev: &Evidence, impact: Impact, one: &str, many: &str) -> Option<String> {
+    let mut top: Vec<(&[u8], &LegacyRemote)> = ev
+        .remotes
+        .iter()
+        .filter(|(_, r)| r.impact == impact)
+        .map(|(ip, r)| (*ip, r))
+        .collect();
+    if top.is_empty() {
+        return None;
+    }
+    top.sort_by(|a, b| b.1.sessions.cmp(&a.1.sessions).then(a.0.cmp(b.0)));
+    let mut named: Vec<String> = top
+        .iter()
+        .take(NAMED)
+        .map(|(ip, r)| {
+            let ip = String::from_utf8_lossy(ip);
+            match r.ehlo {
+                [] => ip.into_owned(),
+                ehlo => format!("{ip} {}", String::from_utf8_lossy(ehlo)),
+            }
+        })
+        .collect();
+    if top.len() > NAMED {
+        named.push("…".into());
+    }
+    Some(format!(
+        "{} ({})",
+        plural(top.len() as u64, one, many),
+        named.join(", ")
+    ))
+}
+
+/// A `not_ready` verdict: what switching TLS 1.0/1.1 off would do first,
+/// then what the window holds.
+fn not_ready_text(ev: &Evidence) -> String {
+    let stopped: Vec<String> = [
+        (Impact::ClientSubmission, "client device", "client devices"),
+        (Impact::Internal, "internal server", "internal servers"),
+        (
+            Impact::TlsRequired,
+            "host that requires TLS",
+            "hosts that require TLS",
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(impact, one, many)| named_remotes(ev, impact, one, many))
+    .collect();
+    let mut clauses = Vec::new();
+    if !stopped.is_empty() {
+        let last = stopped.len() - 1;
+        let list = match &stopped[..] {
+            [one] => one.clone(),
+            _ => format!("{} and {}", stopped[..last].join(", "), stopped[last]),
+        };
+        clauses.push(format!("switching TLS 1.0/1.1 off would stop {list}"));
+    }
+    let senders = ev
+        .remotes
+        .values()
+        .filter(|r| r.impact == Impact::Opportunistic)
+        .all(|r| r.sender);
+    let (one, many) = if senders {
+        ("sender", "senders")
+    } else {
+        ("host", "hosts")
+    };
+    if let Some(fallback) = named_remotes(ev, Impact::Opportunistic, one, many) {
+        clauses.push(format!("{fallback} would likely fall back to plaintext"));
+    }
+    let mut versions: Vec<Version> = ev.remotes.values().filter_map(|r| r.lowest).collect();
+    versions.sort();
+    versions.dedup();
+    let versions: Vec<&str> = versions.iter().map(|v| v.label()).collect();
+    clauses.push(format!(
+        "{} negotiated below TLS 1.2 ({}) in {} in the window, the last on {} (see --by legacy)",
+        plural(ev.remotes.len() as u64, "remote", "remotes"),
+        versions.join("/"),
+        plural(ev.legacy_sessions, "session", "sessions"),
+        ev.last_legacy.map(minute).unwrap_or_default(),
+    ));
+    format!("not ready: {}", clauses.join("; "))
+}
+
 /// The status and the sentence that says why.
 fn verdict(
     ev: &Evidence,
@@ -257,35 +401,7 @@ fn verdict(
     let mut blind: Vec<String> = days_seen.gap().into_iter().collect();
     blind.extend(days_seen.blind.iter().cloned());
     let (status, mut sentence) = match (window, coverage.first, coverage.last) {
-        _ if ev.legacy > 0 => {
-            let mut versions: Vec<Version> = ev.remotes.values().filter_map(|r| r.1).collect();
-            versions.sort();
-            versions.dedup();
-            let versions: Vec<&str> = versions.iter().map(|v| v.label()).collect();
-            let mut top: Vec<(&[u8], u64)> = ev.remotes.iter().map(|(ip, r)| (*ip, r.0)).collect();
-            top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-            let named: Vec<String> = top
-                .iter()
-                .take(NAMED)
-                .map(|(ip, n)| format!("{} x{n}", String::from_utf8_lossy(ip)))
-                .collect();
-            (
-                Status::NotReady,
-                format!(
-                    "not ready: {} negotiated below TLS 1.2 ({}) in {} in the window, the last on {}; {}{}",
-                    plural(ev.remotes.len() as u64, "remote", "remotes"),
-                    versions.join("/"),
-                    plural(ev.legacy_sessions, "session", "sessions"),
-                    ev.last_legacy.map(minute).unwrap_or_default(),
-                    named.join(", "),
-                    if top.len() > NAMED {
-                        ", … (see --by legacy)"
-                    } else {
-                        ""
-                    },
-                ),
-            )
-        }
+        _ if ev.legacy > 0 => (Status::NotReady, not_ready_text(ev)),
         _ if !blind.is_empty() => (
             Status::InsufficientData,
             format!("insufficient data: {}", blind.join("; ")),
@@ -452,6 +568,8 @@ struct Counts {
     negotiations: u64,
     legacy_sessions: u64,
     legacy_remotes: u64,
+    /// Legacy remotes by impact class (SMTP; none for HTTPS clients).
+    by_impact: Option<[u64; 4]>,
     plaintext: u64,
     last_legacy: Option<i64>,
 }
@@ -463,6 +581,7 @@ impl Counts {
             negotiations: ev.negotiations(),
             legacy_sessions: ev.legacy_sessions,
             legacy_remotes: ev.remotes.len() as u64,
+            by_impact: Some(ev.by_impact()),
             plaintext: ev.plaintext,
             last_legacy: ev.last_legacy,
         }
@@ -474,10 +593,16 @@ impl Counts {
             negotiations: h.negotiations(),
             legacy_sessions: h.counts[HttpsEvidence::LEGACY],
             legacy_remotes: h.clients.len() as u64,
+            by_impact: None,
             plaintext: h.counts[HttpsEvidence::PLAIN],
             last_legacy: h.last_legacy,
         }
     }
+}
+
+/// A count of legacy remotes of one impact class; empty for HTTPS rows.
+fn impact_cell(counts: &Counts, impact: Impact) -> Cell {
+    Cell::Bits(counts.by_impact.map(|n| n[impact.index()]))
 }
 
 fn row(
@@ -507,6 +632,10 @@ fn row(
         Cell::Count(counts.negotiations),
         Cell::Count(counts.legacy_sessions),
         Cell::Count(counts.legacy_remotes),
+        impact_cell(counts, Impact::Internal),
+        impact_cell(counts, Impact::ClientSubmission),
+        impact_cell(counts, Impact::TlsRequired),
+        impact_cell(counts, Impact::Opportunistic),
         Cell::Count(counts.plaintext),
         time_cell(counts.last_legacy),
         time_cell(window.map(|w| w.from)),
@@ -579,8 +708,20 @@ fn server_rows(
             // No record time to count back from: every row says so.
             let mut ev = Evidence::default();
             if let Some(w) = window {
-                ev.add(&map[k], &w);
-                all.add(&map[k], &w);
+                let c = &map[k];
+                let place = Place {
+                    direction: d,
+                    traits: ConnectorTraits::of(
+                        options.inventory.as_deref(),
+                        d,
+                        name,
+                        k,
+                        c.tls_required_reply,
+                    ),
+                    names: &tally.remote[d.index()],
+                };
+                ev.add(c, &w, &place);
+                all.add(c, &w, &place);
             }
             let coverage = &info.by_direction[d.index()];
             let days = connector_days(cov, d, k);

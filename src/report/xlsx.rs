@@ -20,8 +20,10 @@ use unicode_width::UnicodeWidthStr;
 const MAX_ROWS: usize = 1_048_576;
 
 /// Columns holding `yyyy-MM-ddTHH:mm:ss.fffZ` times, and UTC dates.
-const TIME_COLUMNS: [&str; 13] = [
+const TIME_COLUMNS: [&str; 15] = [
     "first_seen",
+    "first_failure",
+    "last_failure",
     "last_seen",
     "start",
     "end",

@@ -5,7 +5,10 @@
 use crate::parse::tls::Version;
 use crate::parse::{Direction, Service, Stamp};
 use crate::servers::ServerId;
+use crate::smtp::impact::Impact;
+use crate::smtp::session::Session;
 use rustc_hash::FxHashMap;
+use std::collections::BTreeSet;
 use std::collections::hash_map::Entry;
 
 /// Successful negotiations by version, plus failed ones.
@@ -110,6 +113,22 @@ pub struct RemoteUse {
     /// First and last session below TLS 1.2 or with a weak suite (ms).
     pub first_flagged: Option<i64>,
     pub last_flagged: Option<i64>,
+    /// The times of `legacy_times` whose session was an Exchange hop, and
+    /// those of client submissions ([`Impact::of_session`]).
+    #[serde(with = "crate::wire::deltas")]
+    pub legacy_internal: Vec<i64>,
+    #[serde(with = "crate::wire::deltas")]
+    pub legacy_client: Vec<i64>,
+    /// Of the flagged sessions (below TLS 1.2 or weak): the first impact
+    /// that applies by the sessions alone, the users that authenticated,
+    /// the MAIL FROM addresses, and the peer certificates' subjects.
+    pub flagged_impact: Option<Impact>,
+    #[serde(with = "crate::wire::byte_set")]
+    pub auth_users: BTreeSet<Box<[u8]>>,
+    #[serde(with = "crate::wire::byte_set")]
+    pub senders: BTreeSet<Box<[u8]>>,
+    #[serde(with = "crate::wire::byte_map")]
+    pub peer_subjects: FxHashMap<Box<[u8]>, u64>,
 }
 
 impl RemoteUse {
@@ -121,6 +140,40 @@ impl RemoteUse {
         self.weak_sessions += o.weak_sessions;
         self.first_flagged = earliest(self.first_flagged, o.first_flagged);
         self.last_flagged = self.last_flagged.max(o.last_flagged);
+        self.legacy_internal.extend(o.legacy_internal);
+        self.legacy_client.extend(o.legacy_client);
+        self.flagged_impact = earliest(self.flagged_impact, o.flagged_impact);
+        self.auth_users.extend(o.auth_users);
+        self.senders.extend(o.senders);
+        for (k, n) in o.peer_subjects {
+            *self.peer_subjects.entry(k).or_insert(0) += n;
+        }
+    }
+
+    /// Notes one flagged session: its own impact, user, senders and the
+    /// peer's certificate.
+    pub fn flag(&mut self, s: &Session, own: Impact) {
+        self.flagged_impact = earliest(self.flagged_impact, Some(own));
+        if let Some(user) = &s.auth_user {
+            self.auth_users.insert(user.clone());
+        }
+        for sender in &s.senders {
+            if !self.senders.contains(sender) {
+                self.senders.insert(sender.clone());
+            }
+        }
+        if let Some(subject) = s.peer_subject() {
+            *self.peer_subjects.entry(subject.into()).or_insert(0) += 1;
+        }
+    }
+
+    /// The peer certificate seen in most flagged sessions (ties: the
+    /// byte-smallest subject).
+    pub fn top_subject(&self) -> Option<&[u8]> {
+        self.peer_subjects
+            .iter()
+            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+            .map(|(k, _)| &**k)
     }
 
     /// Below TLS 1.2 or weak: a row of the legacy report.
@@ -166,6 +219,8 @@ pub struct ConnectorCounts {
     /// [`Service`] (by `Service as u8`), and [`ConnectorCounts::UNKNOWN`]
     /// for a folder whose path does not say.
     pub services: u8,
+    /// A session on it got `530 5.7.0` or `451 5.7.3`: TLS is required.
+    pub tls_required_reply: bool,
 }
 
 impl ConnectorCounts {
@@ -192,11 +247,15 @@ impl ConnectorCounts {
             }
         }
         self.marks.extend(o.marks);
+        self.tls_required_reply |= o.tls_required_reply;
     }
 }
 
+/// Per direction: connector-id → `V`.
+pub type PerConnector<V> = [FxHashMap<Box<[u8]>, V>; 2];
+
 /// Per direction: connector-id → counts.
-pub type Connectors = [FxHashMap<Box<[u8]>, ConnectorCounts>; 2];
+pub type Connectors = PerConnector<ConnectorCounts>;
 
 /// Everything counted for one remote IP of one direction.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -433,9 +433,16 @@ fn readiness_is_never_ready_without_evidence() {
     assert_eq!(rows[0]["coverage_to"], "2024-03-20T10:00:00.000Z");
     assert_eq!(rows[0]["coverage_days"], "19.04");
     assert!(rows[1]["verdict"].starts_with("ready: 1 negotiation at TLS 1.2 or later"));
+    // One anonymous remote on port 25: opportunistic, so the verdict
+    // leads with the plaintext fallback, then what the window holds.
     assert!(
-        rows[2]["verdict"].starts_with("not ready: 1 remote negotiated below TLS 1.2 (TLS1.0)")
+        rows[2]["verdict"].starts_with("not ready: 1 sender ("),
+        "{}",
+        rows[2]["verdict"]
     );
+    assert!(rows[2]["verdict"].contains(
+        "would likely fall back to plaintext; 1 remote negotiated below TLS 1.2 (TLS1.0)"
+    ));
     assert!(
         rows[3]["verdict"].starts_with(
             "insufficient data: no negotiation at TLS 1.2 or later in the window, only 1"

@@ -124,7 +124,8 @@ fn xlsx_sheets_numbers_dates_and_chart() {
             "readiness",
             "coverage",
             "server",
-            "legacy"
+            "legacy",
+            "fallout"
         ]
     );
     // Every report sheet has the CSV's header and rows.
@@ -198,7 +199,8 @@ fn xlsx_sheets_numbers_dates_and_chart() {
     assert_eq!(stat("negotiations"), Some(Data::Float(72.0)));
     assert_eq!(stat("failed negotiations"), Some(Data::Float(3.0)));
     let text: Vec<String> = summary.rows().flatten().map(|c| c.to_string()).collect();
-    assert!(text.iter().any(|t| t.starts_with("not ready: 3 remotes")));
+    assert!(text.iter().any(|t| t.starts_with("not ready: 3 hosts (")
+        && t.contains("; 3 remotes negotiated below TLS 1.2")));
     assert!(text.iter().any(|t| t == "servers: first and last record"));
     // The chart is a part of the package (calamine does not read charts).
     let needle = b"xl/charts/chart1.xml";
@@ -786,10 +788,10 @@ fn legacy_versions_and_not_ready_rows_are_coloured() {
         "TLS1.2 is not marked: {connector:?}"
     );
     // readiness: status is column E; 11 rows (3 servers, 8 connectors),
-    // 19 columns (A..S). Each not_ready row is filled.
+    // 23 columns (A..W). Each not_ready row is filled.
     let readiness = rules(&parts["readiness"]);
     assert!(
-        readiness.iter().any(|r| r.0 == "A2:S12"
+        readiness.iter().any(|r| r.0 == "A2:W12"
             && r.1 == "expression"
             && r.2 == "$E2=\"not_ready\""
             && r.4.is_some()),

@@ -131,12 +131,12 @@ fn readiness_counts_https_per_site_by_hand() {
     let run = exlog(["tests/data/iis", "--by", "readiness", "--format", "csv"]);
     let rows: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(rows.len(), 4, "{}", run.stdout);
-    let w1 = "https,,EX05,W3SVC1,not_ready,2021-03-03T23:59:55.000Z,2021-03-04T00:03:00.000Z,0.00,2,12,8,7,3,3,1,2021-03-04T00:02:00.000Z,2021-02-19T00:00:00.000Z,2021-03-04T00:03:00.000Z,\"not ready: 3 requests below TLS 1.2 (TLS1.0/TLS1.1) from 3 clients in the window, the last on 2021-03-04 00:02; /Microsoft-Server-ActiveSync x2, /owa x1\"";
-    let w2 = "https,,EX05,W3SVC2,insufficient_data,2021-03-04T00:02:00.000Z,2021-03-04T00:02:00.000Z,0.00,1,13,1,0,0,0,0,,2021-02-19T00:00:00.000Z,2021-03-04T00:03:00.000Z,\"insufficient data: logs cover 0.0 hours (2021-03-04 00:02–00:02), window is 14 days\"";
+    let w1 = "https,,EX05,W3SVC1,not_ready,2021-03-03T23:59:55.000Z,2021-03-04T00:03:00.000Z,0.00,2,12,8,7,3,3,,,,,1,2021-03-04T00:02:00.000Z,2021-02-19T00:00:00.000Z,2021-03-04T00:03:00.000Z,\"not ready: 3 requests below TLS 1.2 (TLS1.0/TLS1.1) from 3 clients in the window, the last on 2021-03-04 00:02; /Microsoft-Server-ActiveSync x2, /owa x1\"";
+    let w2 = "https,,EX05,W3SVC2,insufficient_data,2021-03-04T00:02:00.000Z,2021-03-04T00:02:00.000Z,0.00,1,13,1,0,0,0,,,,,0,,2021-02-19T00:00:00.000Z,2021-03-04T00:03:00.000Z,\"insufficient data: logs cover 0.0 hours (2021-03-04 00:02–00:02), window is 14 days\"";
     assert_eq!(rows[2], w1);
     assert_eq!(rows[3], w2);
     // The server: as ready as its least ready site; SMTP counts (none).
-    assert!(rows[1].starts_with("server,,EX05,,not_ready,2021-03-03T23:59:55.000Z,2021-03-04T00:03:00.000Z,0.00,0,0,0,0,0,0,0,,"), "{}", rows[1]);
+    assert!(rows[1].starts_with("server,,EX05,,not_ready,2021-03-03T23:59:55.000Z,2021-03-04T00:03:00.000Z,0.00,0,0,0,0,0,0,0,0,0,0,0,,"), "{}", rows[1]);
     assert!(
         rows[1].contains("\"SMTP: insufficient data: no FrontEnd logs of EX05 were read"),
         "{}",
@@ -240,7 +240,7 @@ fn old_https_clients_make_an_smtp_ready_server_not_ready() {
     assert!(rows[0].contains(" | HTTPS W3SVC1: not ready: 1 request below TLS 1.2 (TLS1.0) from 1 client in the window, the last on 2024-03-05 12:00; /EWS x1\""), "{}", rows[0]);
     assert_eq!(
         rows[1],
-        "https,,EX03,W3SVC1,not_ready,2024-02-20T08:00:00.000Z,2024-03-07T10:59:59.000Z,16.12,2,12,2,2,1,1,0,2024-03-05T12:00:00.000Z,2024-02-23T00:00:00.000Z,2024-03-07T11:00:02.019Z,\"not ready: 1 request below TLS 1.2 (TLS1.0) from 1 client in the window, the last on 2024-03-05 12:00; /EWS x1\""
+        "https,,EX03,W3SVC1,not_ready,2024-02-20T08:00:00.000Z,2024-03-07T10:59:59.000Z,16.12,2,12,2,2,1,1,,,,,0,2024-03-05T12:00:00.000Z,2024-02-23T00:00:00.000Z,2024-03-07T11:00:02.019Z,\"not ready: 1 request below TLS 1.2 (TLS1.0) from 1 client in the window, the last on 2024-03-05 12:00; /EWS x1\""
     );
 }
 
@@ -257,7 +257,7 @@ fn https_evidence_clears_or_holds_back_a_server() {
     assert!(rows[0].starts_with("server,,EX03,,ready,"), "{}", rows[0]);
     assert_eq!(
         rows[1],
-        "https,,EX03,W3SVC1,ready,2024-02-21T00:00:00.000Z,2024-03-07T10:59:59.000Z,15.46,1,13,1,1,0,0,0,2024-02-21T00:00:00.000Z,2024-02-23T00:00:00.000Z,2024-03-07T11:00:02.019Z,\"ready: 1 HTTPS request at TLS 1.2 or later and none older in the 14 days to 2024-03-07 11:00; TLS below 1.2 was last used on 2024-02-21 00:00, before the window\""
+        "https,,EX03,W3SVC1,ready,2024-02-21T00:00:00.000Z,2024-03-07T10:59:59.000Z,15.46,1,13,1,1,0,0,,,,,0,2024-02-21T00:00:00.000Z,2024-02-23T00:00:00.000Z,2024-03-07T11:00:02.019Z,\"ready: 1 HTTPS request at TLS 1.2 or later and none older in the 14 days to 2024-03-07 11:00; TLS below 1.2 was last used on 2024-02-21 00:00, before the window\""
     );
     let short = ex03_with_iis(&[("2024-03-07", "10:00:00", "/owa/", "10.0.0.5", "800")]);
     let rows = readiness_rows(short.path());
@@ -385,7 +385,7 @@ fn https_logs_that_end_before_the_window_say_so() {
     let rows = readiness_rows(dir.path());
     assert_eq!(
         rows[1],
-        "https,,EX03,W3SVC1,insufficient_data,2024-02-20T08:00:00.000Z,2024-02-20T20:00:00.000Z,0.50,0,14,0,0,0,0,0,,2024-02-23T00:00:00.000Z,2024-03-07T11:00:02.019Z,\"insufficient data: logs end 2024-02-20 20:00, before the window starts (2024-02-23 00:00)\""
+        "https,,EX03,W3SVC1,insufficient_data,2024-02-20T08:00:00.000Z,2024-02-20T20:00:00.000Z,0.50,0,14,0,0,0,0,,,,,0,,2024-02-23T00:00:00.000Z,2024-03-07T11:00:02.019Z,\"insufficient data: logs end 2024-02-20 20:00, before the window starts (2024-02-23 00:00)\""
     );
 }
 

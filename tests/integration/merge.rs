@@ -248,13 +248,13 @@ fn broken_altered_or_foreign_partials_are_refused_by_name() {
     );
     let newer = write(
         "newer.json",
-        &good.replacen("\"version\": 3,", "\"version\": 4,", 1),
+        &good.replacen("\"version\": 4,", "\"version\": 5,", 1),
     );
     let plain = write("plain.json", "{\"stats\": {}}");
     let cases = [
         (&cut, "cut short"),
         (&altered, "altered after it was written"),
-        (&newer, "format version 4; this exlog reads version 3"),
+        (&newer, "format version 5; this exlog reads version 4"),
         (&plain, "holds no partial result"),
     ];
     for (bad, says) in cases {

@@ -164,6 +164,14 @@ pub struct Session {
     /// A multi-row certificate block in progress (its type row was seen).
     cert_block: CertRank,
     pub auth_user: Option<Box<[u8]>>,
+    /// The client authenticated as an Exchange server (`X-EXPS`).
+    pub exchange_auth: bool,
+    /// MAIL FROM addresses as written (between `<` and `>`), in order,
+    /// without the null sender.
+    pub senders: Vec<Box<[u8]>>,
+    /// The server refused to go on in clear: `530 5.7.0` or `451 5.7.3`
+    /// (`Must issue a STARTTLS command first`), the first such code.
+    pub tls_required_reply: Option<&'static str>,
     /// Original client IP from `XPROXYFROM … IP=` (Hub behind a FrontEnd).
     pub client_ip: Option<Box<[u8]>>,
     /// MAIL FROM commands.
@@ -211,6 +219,9 @@ impl Session {
             cert_rank: CertRank::None,
             cert_block: CertRank::None,
             auth_user: None,
+            exchange_auth: false,
+            senders: Vec::new(),
+            tls_required_reply: None,
             client_ip: None,
             messages: 0,
             clear_auth_or_data: false,
@@ -333,7 +344,9 @@ impl Session {
                     [b'"', inner @ .., b'"'] => inner,
                     _ => data,
                 };
-                if data.starts_with(b"250") {
+                if tls_required_code(data).is_some() {
+                    false
+                } else if data.starts_with(b"250") {
                     // Before STARTTLS was offered, each capability line is
                     // read for it (what `server_line` does).
                     self.starttls_offered || !offers_starttls(&data[3..])
@@ -381,6 +394,13 @@ impl Session {
             self.tls_command = TlsCommand::AnonymousTls;
         } else if starts_with_ignore_case(data, b"MAIL FROM:") {
             self.messages += 1;
+            if let Some(sender) = mail_from_address(&data[10..]) {
+                self.senders.push(boxed(sender));
+            }
+        } else if verb.eq_ignore_ascii_case(b"X-EXPS") || is_exchange_auth(verb, &data[verb_end..])
+        {
+            self.exchange_auth = true;
+            self.clear_auth_or_data = true;
         } else if verb.eq_ignore_ascii_case(b"AUTH")
             || verb.eq_ignore_ascii_case(b"DATA")
             || verb.eq_ignore_ascii_case(b"BDAT")
@@ -397,7 +417,9 @@ impl Session {
     }
 
     fn server_line(&mut self, data: &[u8]) {
-        if data.starts_with(b"250") {
+        if let Some(code) = tls_required_code(data) {
+            self.tls_required_reply.get_or_insert(code);
+        } else if data.starts_with(b"250") {
             // `250-STARTTLS` (a row per line) or `250  host Hello … STARTTLS …`.
             if !self.starttls_offered && offers_starttls(&data[3..]) {
                 self.starttls_offered = true;
@@ -552,6 +574,14 @@ impl Session {
             .any(|e| matches!(e, TlsEvent::Success { weak: true, .. }))
     }
 
+    /// The peer's certificate subject (not Exchange's own), if one was logged.
+    pub fn peer_subject(&self) -> Option<&[u8]> {
+        match self.cert_rank {
+            CertRank::Peer => self.cert_subject.as_deref(),
+            _ => None,
+        }
+    }
+
     /// The lowest negotiated version, if any (what readiness cares about).
     pub fn lowest_version(&self) -> Option<Version> {
         self.tls.iter().filter_map(TlsEvent::version).min()
@@ -582,6 +612,34 @@ fn cert_rank_of(context: &[u8]) -> Option<CertRank> {
 fn offers_starttls(text: &[u8]) -> bool {
     text.split(|&c| c == b' ' || c == b'-')
         .any(|w| w == b"STARTTLS" || w == b"starttls")
+}
+
+/// `530 5.7.0` or `451 5.7.3`: the replies of a server that requires
+/// STARTTLS first (a quoted reply is read inside its quotes).
+fn tls_required_code(data: &[u8]) -> Option<&'static str> {
+    let data = data.strip_prefix(b"\"").unwrap_or(data);
+    if data.starts_with(b"530 5.7.0") {
+        Some("530 5.7.0")
+    } else if data.starts_with(b"451 5.7.3") {
+        Some("451 5.7.3")
+    } else {
+        None
+    }
+}
+
+/// The address of `MAIL FROM:<addr> SIZE=…` (what follows the colon);
+/// `None` for the null sender `<>` or no brackets.
+fn mail_from_address(rest: &[u8]) -> Option<&[u8]> {
+    let rest = rest.trim_ascii_start();
+    let inner = rest.strip_prefix(b"<")?;
+    let end = inner.iter().position(|&c| c == b'>')?;
+    (end > 0).then(|| &inner[..end])
+}
+
+/// `AUTH X-EXPS …`: Exchange server authentication.
+fn is_exchange_auth(verb: &[u8], rest: &[u8]) -> bool {
+    verb.eq_ignore_ascii_case(b"AUTH")
+        && starts_with_ignore_case(rest.trim_ascii_start(), b"X-EXPS")
 }
 
 fn starts_with_ignore_case(s: &[u8], prefix: &[u8]) -> bool {
