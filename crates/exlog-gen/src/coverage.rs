@@ -355,3 +355,35 @@ fn reorder(row: Value) -> Value {
     }
     Value::Object(o)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn evidence(legacy: &[(i64, &str, Impact)]) -> Evidence {
+        Evidence {
+            legacy: legacy
+                .iter()
+                .map(|(t, ip, c)| (*t, ip.to_string(), *c))
+                .collect(),
+            ..Evidence::default()
+        }
+    }
+
+    #[test]
+    fn each_legacy_remote_counts_once_in_its_lowest_class_in_the_window() {
+        use Impact::*;
+        // A: internal on one connector, opportunistic on another: internal.
+        // B: opportunistic on a connector that requires TLS: tls_required.
+        // C: only outside the window (t = 50). D: client submission, twice.
+        let open = evidence(&[(5, "A", Opportunistic), (6, "D", ClientSubmission)]);
+        let internal = evidence(&[(7, "A", Internal), (8, "D", ClientSubmission)]);
+        let required = evidence(&[(9, "B", Opportunistic), (50, "C", Opportunistic)]);
+        let scoped = [(&open, false), (&internal, false), (&required, true)];
+        let inside = |t: i64| (0..=10).contains(&t);
+        // By hand: internal A, client D, tls_required B, no opportunistic.
+        assert_eq!(remotes_by_impact(&scoped, inside), [1, 1, 1, 0]);
+        // The same remote on the connector alone that does not require TLS.
+        assert_eq!(remotes_by_impact(&scoped[..1], inside), [0, 1, 0, 1]);
+    }
+}
