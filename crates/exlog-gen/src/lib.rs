@@ -1299,96 +1299,98 @@ impl World {
     }
 }
 
-fn receive_session(
-    w: &World,
-    srv: usize,
-    rng: &mut Rng,
-    t: i64,
-    sid: u64,
-    who: Who,
-    mode: Mode,
-) -> Session {
-    let s = &w.servers[srv];
-    let host = format!("{}.contoso.com", s.name);
-    let (connector, remote) = w.resolve(who);
-    let port = if connector == 1 { 587 } else { 25 };
-    let device = match who {
-        Who::Device(i) => Some(&w.devices[i]),
-        _ => None,
-    };
-    let mut facts = Facts {
-        submission_port: port == 587,
-        ..Facts::default()
-    };
-    let mut b = Builder {
-        t,
-        rows: Vec::with_capacity(40),
-    };
-    b.row(rng.gap((0, 0)), b'+', &b""[..], "");
-    b.info(&b"None"[..], "Set Session Permissions");
-    b.text(
-        rng.gap(FAST),
-        b'>',
-        format!(
-            "220 {host} Microsoft ESMTP MAIL Service ready at {}",
-            rfc2822(t)
-        ),
-    );
-    let mut ehlo = b"EHLO ".to_vec();
-    ehlo.extend_from_slice(&remote.name);
-    b.row(rng.gap(NET), b'<', ehlo.clone(), "");
-    const CAPS_TLS: &[&str] = &[
-        "SIZE 37748736",
-        "PIPELINING",
-        "DSN",
-        "ENHANCEDSTATUSCODES",
-        "STARTTLS",
-        "X-ANONYMOUSTLS",
-        "AUTH NTLM",
-        "X-EXPS GSSAPI NTLM",
-        "8BITMIME",
-        "BINARYMIME",
-        "CHUNKING",
-        "XRDST",
-    ];
-    const CAPS_AFTER: &[&str] = &[
-        "SIZE 37748736",
-        "PIPELINING",
-        "DSN",
-        "ENHANCEDSTATUSCODES",
-        "AUTH NTLM LOGIN",
-        "X-EXPS GSSAPI NTLM",
-        "8BITMIME",
-        "BINARYMIME",
-        "CHUNKING",
-        "XRDST",
-    ];
-    // The reply of Exchange 2013 and later: one row per line. (The other
-    // real shape, one row with two spaces after 250, is in the fixtures.)
-    let ehlo_reply = |b: &mut Builder, rng: &mut Rng, caps: &[&str]| {
+/// The EHLO capabilities of a FrontEnd receive connector, before TLS and
+/// after it.
+const CAPS_TLS: &[&str] = &[
+    "SIZE 37748736",
+    "PIPELINING",
+    "DSN",
+    "ENHANCEDSTATUSCODES",
+    "STARTTLS",
+    "X-ANONYMOUSTLS",
+    "AUTH NTLM",
+    "X-EXPS GSSAPI NTLM",
+    "8BITMIME",
+    "BINARYMIME",
+    "CHUNKING",
+    "XRDST",
+];
+const CAPS_AFTER: &[&str] = &[
+    "SIZE 37748736",
+    "PIPELINING",
+    "DSN",
+    "ENHANCEDSTATUSCODES",
+    "AUTH NTLM LOGIN",
+    "X-EXPS GSSAPI NTLM",
+    "8BITMIME",
+    "BINARYMIME",
+    "CHUNKING",
+    "XRDST",
+];
+
+/// One receive session being written: who talks to which server.
+struct Inbound<'a> {
+    s: &'a Server,
+    host: String,
+    remote: &'a Remote,
+    device: Option<&'a Device>,
+    ehlo: Vec<u8>,
+}
+
+impl Inbound<'_> {
+    /// Connect, banner, EHLO and its reply.
+    fn greet(&self, rng: &mut Rng, t: i64) -> Builder {
+        let mut b = Builder {
+            t,
+            rows: Vec::with_capacity(40),
+        };
+        b.row(rng.gap((0, 0)), b'+', &b""[..], "");
+        b.info(&b"None"[..], "Set Session Permissions");
         b.text(
             rng.gap(FAST),
             b'>',
-            format!("250-{host} Hello [{}]", remote.ip),
+            format!(
+                "220 {} Microsoft ESMTP MAIL Service ready at {}",
+                self.host,
+                rfc2822(t)
+            ),
+        );
+        b.row(rng.gap(NET), b'<', self.ehlo.clone(), "");
+        self.ehlo_reply(&mut b, rng, CAPS_TLS);
+        b
+    }
+
+    /// The reply of Exchange 2013 and later: one row per line. (The other
+    /// real shape, one row with two spaces after 250, is in the fixtures.)
+    fn ehlo_reply(&self, b: &mut Builder, rng: &mut Rng, caps: &[&str]) {
+        b.text(
+            rng.gap(FAST),
+            b'>',
+            format!("250-{} Hello [{}]", self.host, self.remote.ip),
         );
         for (k, c) in caps.iter().enumerate() {
             let sep = if k + 1 == caps.len() { ' ' } else { '-' };
             b.text(rng.gap((0, 0)), b'>', format!("250{sep}{c}"));
         }
-    };
-    ehlo_reply(&mut b, rng, CAPS_TLS);
-    let tls = match mode {
-        Mode::Normal | Mode::Fail => s.tls(remote.profile),
-        Mode::Plain => Tls::Plain,
-        Mode::Modern => Tls::Version(4),
-    };
-    if let Tls::Version(v) = tls {
+    }
+
+    /// STARTTLS at version `v`; false if the negotiation failed (the
+    /// session is then over): always with `Mode::Fail`, else by chance.
+    fn starttls(
+        &self,
+        b: &mut Builder,
+        rng: &mut Rng,
+        v: usize,
+        mode: Mode,
+        facts: &mut Facts,
+    ) -> bool {
+        let host = &self.host;
         b.row(rng.gap(NET), b'<', &b"STARTTLS"[..], "");
         b.row(rng.gap(FAST), b'>', &b"220 2.0.0 SMTP server ready"[..], "");
         certificate(
-            &mut b,
+            b,
             rng,
-            s.single_row,
+            self.s.single_row,
             "Sending certificate",
             &format!("CN={host}"),
             "CN=Contoso-Issuing-CA",
@@ -1396,28 +1398,20 @@ fn receive_session(
         );
         let failure = if mode == Mode::Fail {
             Some("AlgorithmMismatch")
-        } else if rng.chance(remote.fail) {
+        } else if rng.chance(self.remote.fail) {
             Some(*rng.pick(&FAIL_RECEIVE))
         } else {
             None
         };
         if let Some(err) = failure {
             b.tls_failure(rng, err, mode == Mode::Fail);
-            return finish(
-                b,
-                connector,
-                sid,
-                s,
-                Listener::Exchange(port),
-                remote,
-                facts,
-            );
+            return false;
         }
-        b.tls_success(rng, v, true, s.old_names);
-        match device.and_then(|d| d.certificate) {
+        b.tls_success(rng, v, true, self.s.old_names);
+        match self.device.and_then(|d| d.certificate) {
             Some(subject) => {
                 certificate(
-                    &mut b,
+                    b,
                     rng,
                     false,
                     "Validated received certificate",
@@ -1438,114 +1432,166 @@ fn receive_session(
                 );
             }
         }
-        b.row(rng.gap(NET), b'<', ehlo.clone(), "");
-        ehlo_reply(&mut b, rng, CAPS_AFTER);
-    } else if connector == 2 {
-        // The relay requires TLS: mail without STARTTLS is refused.
-        let from = sender(rng, device);
-        b.text(rng.gap(NET), b'<', format!("MAIL FROM:<{from}>"));
-        b.row(
-            rng.gap(FAST),
-            b'>',
-            &b"530 5.7.0 Must issue a STARTTLS command first"[..],
-            "",
-        );
-        facts.senders.push(from);
-        facts.required_reply = Some("530 5.7.0");
-        quit(&mut b, rng);
-        return finish(
-            b,
-            connector,
-            sid,
-            s,
-            Listener::Exchange(port),
-            remote,
-            facts,
-        );
-    } else if mode == Mode::Plain && connector == 1 {
-        // A device that fell back: 587 takes no credentials in clear.
-        b.row(rng.gap(NET), b'<', &b"AUTH LOGIN"[..], "");
-        b.row(
-            rng.gap(FAST),
-            b'>',
-            &b"504 5.7.4 Unrecognized authentication type"[..],
-            "",
-        );
-        quit(&mut b, rng);
-        return finish(
-            b,
-            connector,
-            sid,
-            s,
-            Listener::Exchange(port),
-            remote,
-            facts,
-        );
+        b.row(rng.gap(NET), b'<', self.ehlo.clone(), "");
+        self.ehlo_reply(b, rng, CAPS_AFTER);
+        true
     }
-    if connector == 1 {
-        let user = match (device, who) {
-            (Some(d), _) => d.user.to_string(),
-            (None, Who::Internal(i, _)) => format!("CONTOSO\\user{}", i * 7 % 500),
-            _ => "CONTOSO\\user0".to_string(),
-        };
-        b.row(rng.gap(NET), b'<', &b"AUTH LOGIN"[..], "");
-        b.row(
-            rng.gap(FAST),
-            b'>',
-            &b"334 <authentication response>"[..],
-            "",
-        );
-        b.row(
-            rng.gap(SLOW),
-            b'*',
-            user.clone().into_bytes(),
-            "authenticated",
-        );
-        b.row(
-            rng.gap(FAST),
-            b'>',
-            &b"235 2.7.0 Authentication successful"[..],
-            "",
-        );
-        facts.auth_user = Some(user);
+
+    /// Without TLS, where the connector refuses to go on in clear: the
+    /// relay requires TLS (`530 5.7.0` to MAIL FROM), and 587 takes no
+    /// credentials in clear from a device that fell back. True if the
+    /// session was refused (and is over).
+    fn refused_in_clear(
+        &self,
+        b: &mut Builder,
+        rng: &mut Rng,
+        connector: usize,
+        mode: Mode,
+        facts: &mut Facts,
+    ) -> bool {
+        if connector == 2 {
+            let from = sender(rng, self.device);
+            b.text(rng.gap(NET), b'<', format!("MAIL FROM:<{from}>"));
+            b.row(
+                rng.gap(FAST),
+                b'>',
+                &b"530 5.7.0 Must issue a STARTTLS command first"[..],
+                "",
+            );
+            facts.senders.push(from);
+            facts.required_reply = Some("530 5.7.0");
+        } else if mode == Mode::Plain && connector == 1 {
+            b.row(rng.gap(NET), b'<', &b"AUTH LOGIN"[..], "");
+            b.row(
+                rng.gap(FAST),
+                b'>',
+                &b"504 5.7.4 Unrecognized authentication type"[..],
+                "",
+            );
+        } else {
+            return false;
+        }
+        quit(b, rng);
+        true
     }
-    for m in 0..rng.range(1, 3) {
-        let from = sender(rng, device);
-        b.text(
-            rng.gap(NET),
-            b'<',
-            format!("MAIL FROM:<{from}> SIZE={}", rng.range(2_000, 900_000)),
-        );
-        facts.senders.push(from);
-        let mut stamp_buf = Vec::new();
-        stamp(b.t, &mut stamp_buf);
-        b.info(
-            format!(
-                "{sid:016X};{};{}",
-                String::from_utf8_lossy(&stamp_buf),
-                m + 1
-            )
-            .into_bytes(),
-            "receiving message",
-        );
-        b.row(rng.gap(FAST), b'>', &b"250 2.1.0 Sender OK"[..], "");
-        for _ in 0..rng.range(1, 2) {
+
+    /// One to three messages, each to one or two recipients.
+    fn messages(&self, b: &mut Builder, rng: &mut Rng, sid: u64, facts: &mut Facts) {
+        let host = &self.host;
+        for m in 0..rng.range(1, 3) {
+            let from = sender(rng, self.device);
             b.text(
                 rng.gap(NET),
                 b'<',
-                format!("RCPT TO:<user{}@contoso.com>", rng.below(5000)),
+                format!("MAIL FROM:<{from}> SIZE={}", rng.range(2_000, 900_000)),
             );
-            b.row(rng.gap(FAST), b'>', &b"250 2.1.5 Recipient OK"[..], "");
+            facts.senders.push(from);
+            let mut stamp_buf = Vec::new();
+            stamp(b.t, &mut stamp_buf);
+            b.info(
+                format!(
+                    "{sid:016X};{};{}",
+                    String::from_utf8_lossy(&stamp_buf),
+                    m + 1
+                )
+                .into_bytes(),
+                "receiving message",
+            );
+            b.row(rng.gap(FAST), b'>', &b"250 2.1.0 Sender OK"[..], "");
+            for _ in 0..rng.range(1, 2) {
+                b.text(
+                    rng.gap(NET),
+                    b'<',
+                    format!("RCPT TO:<user{}@contoso.com>", rng.below(5000)),
+                );
+                b.row(rng.gap(FAST), b'>', &b"250 2.1.5 Recipient OK"[..], "");
+            }
+            let size = rng.range(2_000, 900_000);
+            b.text(rng.gap(SLOW), b'<', format!("BDAT {size} LAST"));
+            b.row(rng.gap(NET), b'*', &b""[..], format!("Proxy destination(s) obtained from OnProxyInboundMessage event. Correlation Id:{}-{}-4{}-8{}-{}", hex(rng, 8).to_lowercase(), hex(rng, 4).to_lowercase(), hex(rng, 3).to_lowercase(), hex(rng, 3).to_lowercase(), hex(rng, 12).to_lowercase()));
+            b.text(rng.gap(NET), b'>', format!("250 2.6.0 <{}@{host}> [InternalId={}, Hostname={host}] {size} bytes in 0.{:03}, {},{:03} KB/sec Queued mail for delivery", hex(rng, 32).to_lowercase(), rng.below(1 << 40), rng.below(1000), rng.range(1, 99), rng.below(1000)));
         }
-        let size = rng.range(2_000, 900_000);
-        b.text(rng.gap(SLOW), b'<', format!("BDAT {size} LAST"));
-        b.row(rng.gap(NET), b'*', &b""[..], format!("Proxy destination(s) obtained from OnProxyInboundMessage event. Correlation Id:{}-{}-4{}-8{}-{}", hex(rng, 8).to_lowercase(), hex(rng, 4).to_lowercase(), hex(rng, 3).to_lowercase(), hex(rng, 3).to_lowercase(), hex(rng, 12).to_lowercase()));
-        b.text(rng.gap(NET), b'>', format!("250 2.6.0 <{}@{host}> [InternalId={}, Hostname={host}] {size} bytes in 0.{:03}, {},{:03} KB/sec Queued mail for delivery", hex(rng, 32).to_lowercase(), rng.below(1 << 40), rng.below(1000), rng.range(1, 99), rng.below(1000)));
     }
-    if rng.chance(900) {
-        quit(&mut b, rng);
-    } else {
-        b.row(rng.gap(SLOW), b'-', &b""[..], "Remote(ConnectionReset)");
+}
+
+/// AUTH LOGIN as `user`, successful.
+fn authenticate(b: &mut Builder, rng: &mut Rng, user: &str) {
+    b.row(rng.gap(NET), b'<', &b"AUTH LOGIN"[..], "");
+    b.row(
+        rng.gap(FAST),
+        b'>',
+        &b"334 <authentication response>"[..],
+        "",
+    );
+    b.row(
+        rng.gap(SLOW),
+        b'*',
+        user.as_bytes().to_vec(),
+        "authenticated",
+    );
+    b.row(
+        rng.gap(FAST),
+        b'>',
+        &b"235 2.7.0 Authentication successful"[..],
+        "",
+    );
+}
+
+fn receive_session(
+    w: &World,
+    srv: usize,
+    rng: &mut Rng,
+    t: i64,
+    sid: u64,
+    who: Who,
+    mode: Mode,
+) -> Session {
+    let s = &w.servers[srv];
+    let (connector, remote) = w.resolve(who);
+    let port = if connector == 1 { 587 } else { 25 };
+    let device = match who {
+        Who::Device(i) => Some(&w.devices[i]),
+        _ => None,
+    };
+    let mut ehlo = b"EHLO ".to_vec();
+    ehlo.extend_from_slice(&remote.name);
+    let inbound = Inbound {
+        s,
+        host: format!("{}.contoso.com", s.name),
+        remote,
+        device,
+        ehlo,
+    };
+    let mut facts = Facts {
+        submission_port: port == 587,
+        ..Facts::default()
+    };
+    let mut b = inbound.greet(rng, t);
+    let tls = match mode {
+        Mode::Normal | Mode::Fail => s.tls(remote.profile),
+        Mode::Plain => Tls::Plain,
+        Mode::Modern => Tls::Version(4),
+    };
+    let over = match tls {
+        Tls::Version(v) => !inbound.starttls(&mut b, rng, v, mode, &mut facts),
+        Tls::Plain => inbound.refused_in_clear(&mut b, rng, connector, mode, &mut facts),
+    };
+    if !over {
+        if connector == 1 {
+            let user = match (device, who) {
+                (Some(d), _) => d.user.to_string(),
+                (None, Who::Internal(i, _)) => format!("CONTOSO\\user{}", i * 7 % 500),
+                _ => "CONTOSO\\user0".to_string(),
+            };
+            authenticate(&mut b, rng, &user);
+            facts.auth_user = Some(user);
+        }
+        inbound.messages(&mut b, rng, sid, &mut facts);
+        if rng.chance(900) {
+            quit(&mut b, rng);
+        } else {
+            b.row(rng.gap(SLOW), b'-', &b""[..], "Remote(ConnectionReset)");
+        }
     }
     finish(
         b,
