@@ -1671,67 +1671,64 @@ fn finish(
     }
 }
 
-fn send_session(
-    w: &World,
-    srv: usize,
-    rng: &mut Rng,
-    t: i64,
-    sid: u64,
-    who: Who,
-    mode: Mode,
-) -> Session {
-    let s = &w.servers[srv];
-    let host = format!("{}.contoso.com", s.name);
-    let (connector, remote) = w.resolve(who);
-    let port = if connector == 2 { 2525 } else { 25 };
-    let mut facts = Facts {
-        internal: connector == 2,
-        ..Facts::default()
-    };
-    let banner = String::from_utf8_lossy(&remote.name).into_owned();
-    let mut b = Builder {
-        t,
-        rows: Vec::with_capacity(40),
-    };
-    b.row(
-        rng.gap((0, 0)),
-        b'*',
-        &b"SendRoutingHeaders"[..],
-        "Set Session Permissions",
-    );
-    b.info(&b""[..], "attempting to connect");
-    for r in &mut b.rows {
-        r.no_local = true;
+/// One send session being written: which server sends to whom.
+struct Outbound<'a> {
+    s: &'a Server,
+    host: String,
+    remote: &'a Remote,
+    /// The remote's banner host, as the send log writes it.
+    banner: String,
+    /// The intra-organization hop: X-ANONYMOUSTLS, no remote certificate.
+    anonymous: bool,
+}
+
+impl Outbound<'_> {
+    /// Permissions, connect, the remote's banner, EHLO and its reply.
+    fn connect(&self, rng: &mut Rng, t: i64, offers_tls: bool) -> Builder {
+        let mut b = Builder {
+            t,
+            rows: Vec::with_capacity(40),
+        };
+        b.row(
+            rng.gap((0, 0)),
+            b'*',
+            &b"SendRoutingHeaders"[..],
+            "Set Session Permissions",
+        );
+        b.info(&b""[..], "attempting to connect");
+        for r in &mut b.rows {
+            r.no_local = true;
+        }
+        b.row(rng.gap(NET), b'+', &b""[..], "");
+        b.text(
+            rng.gap(SLOW),
+            b'<',
+            format!(
+                "220 {} Microsoft ESMTP MAIL Service ready at {}",
+                self.banner,
+                rfc2822(b.t)
+            ),
+        );
+        b.text(rng.gap(FAST), b'>', format!("EHLO {}", self.host));
+        self.remote_ehlo(&mut b, rng, offers_tls);
+        b
     }
-    b.row(rng.gap(NET), b'+', &b""[..], "");
-    b.text(
-        rng.gap(SLOW),
-        b'<',
-        format!(
-            "220 {banner} Microsoft ESMTP MAIL Service ready at {}",
-            rfc2822(b.t)
-        ),
-    );
-    b.text(rng.gap(FAST), b'>', format!("EHLO {host}"));
-    let offers_tls = s.tls(remote.profile) != Tls::Plain;
-    let profile = match mode {
-        Mode::Normal | Mode::Fail => s.tls(remote.profile),
-        // A fallback: the remote still offers STARTTLS, Exchange skips it.
-        Mode::Plain => Tls::Plain,
-        Mode::Modern => Tls::Version(4),
-    };
-    let anonymous = connector == 2;
-    let remote_ehlo = |b: &mut Builder, rng: &mut Rng, with_tls: bool| {
-        b.text(rng.gap(NET), b'<', format!("250-{banner} Hello [{}]", s.ip));
+
+    fn remote_ehlo(&self, b: &mut Builder, rng: &mut Rng, with_tls: bool) {
+        b.text(
+            rng.gap(NET),
+            b'<',
+            format!("250-{} Hello [{}]", self.banner, self.s.ip),
+        );
         let mut caps = vec!["SIZE 157286400", "PIPELINING", "DSN", "ENHANCEDSTATUSCODES"];
         if with_tls {
-            caps.push(if anonymous {
+            caps.push(if self.anonymous {
                 "X-ANONYMOUSTLS"
             } else {
                 "STARTTLS"
             });
         }
-        if anonymous && !with_tls {
+        if self.anonymous && !with_tls {
             caps.push("X-EXPS EXCHANGEAUTH");
         }
         caps.extend(["8BITMIME", "BINARYMIME", "CHUNKING"]);
@@ -1743,108 +1740,164 @@ fn send_session(
                 format!("250{}{c}", if k == last { ' ' } else { '-' }),
             );
         }
-    };
-    remote_ehlo(&mut b, rng, offers_tls);
-    if let Tls::Version(v) = profile {
-        let verb: &'static [u8] = if anonymous {
+    }
+
+    /// STARTTLS (or X-ANONYMOUSTLS) at version `v`; false if the
+    /// negotiation failed (the session is then over): always with
+    /// `Mode::Fail`, else by chance.
+    fn starttls(
+        &self,
+        b: &mut Builder,
+        rng: &mut Rng,
+        v: usize,
+        mode: Mode,
+        facts: &mut Facts,
+    ) -> bool {
+        let verb: &'static [u8] = if self.anonymous {
             b"X-ANONYMOUSTLS"
         } else {
             b"STARTTLS"
         };
         b.row(rng.gap(FAST), b'>', verb, "");
         b.row(rng.gap(NET), b'<', &b"220 2.0.0 SMTP server ready"[..], "");
+        let host = &self.host;
         certificate(
-            &mut b,
+            b,
             rng,
-            s.single_row,
+            self.s.single_row,
             "Sending certificate",
             &format!("CN={host}"),
             "CN=Contoso-Issuing-CA",
-            &host,
+            host,
         );
         let failure = if mode == Mode::Fail {
             Some("AlgorithmMismatch")
-        } else if rng.chance(remote.fail) {
+        } else if rng.chance(self.remote.fail) {
             Some(*rng.pick(&FAIL_SEND))
         } else {
             None
         };
         if let Some(err) = failure {
             b.tls_failure(rng, err, mode == Mode::Fail);
-            return finish(b, connector, sid, s, Listener::Remote(port), remote, facts);
+            return false;
         }
-        if !anonymous {
-            let subject = format!("CN={banner}");
+        if !self.anonymous {
+            let subject = format!("CN={}", self.banner);
             certificate(
-                &mut b,
+                b,
                 rng,
-                s.single_row,
+                self.s.single_row,
                 "Remote certificate",
                 &subject,
                 "CN=DigiCert Global G2 TLS RSA SHA256 2020 CA1",
-                &banner,
+                &self.banner,
             );
             facts.peer_subject = Some(subject);
         }
-        b.tls_success(rng, v, false, s.old_names);
-        if anonymous {
+        b.tls_success(rng, v, false, self.s.old_names);
+        if self.anonymous {
             b.info(&b""[..], "Received certificate");
             b.info(hex(rng, 40).into_bytes(), "Certificate thumbprint");
         }
         b.text(rng.gap(FAST), b'>', format!("EHLO {host}"));
-        remote_ehlo(&mut b, rng, false);
+        self.remote_ehlo(b, rng, false);
+        true
     }
-    for _ in 0..rng.range(1, 3) {
-        let from = format!("user{}@contoso.com", rng.below(5000));
-        b.text(
-            rng.gap(FAST),
-            b'>',
-            format!("MAIL FROM:<{from}> SIZE={}", rng.range(2_000, 900_000)),
-        );
-        facts.senders.push(from);
-        b.text(
-            rng.gap((0, 0)),
-            b'>',
-            format!(
-                "RCPT TO:<rcpt{}@{}>",
-                rng.below(900),
-                banner.split_once('.').map_or("example.net", |x| x.1)
-            ),
-        );
-        b.row(rng.gap(NET), b'<', &b"250 2.1.0 Sender OK"[..], "");
-        b.row(rng.gap((0, 0)), b'<', &b"250 2.1.5 Recipient OK"[..], "");
-        b.text(
-            rng.gap(FAST),
-            b'>',
-            format!("BDAT {} LAST", rng.range(2_000, 900_000)),
-        );
-        b.text(
-            rng.gap(SLOW),
-            b'<',
-            format!(
-                "250 2.6.0 <{}@{host}> Queued mail for delivery",
-                hex(rng, 32).to_lowercase()
-            ),
-        );
+
+    /// One to three messages, then QUIT.
+    fn messages(&self, b: &mut Builder, rng: &mut Rng, facts: &mut Facts) {
+        let host = &self.host;
+        for _ in 0..rng.range(1, 3) {
+            let from = format!("user{}@contoso.com", rng.below(5000));
+            b.text(
+                rng.gap(FAST),
+                b'>',
+                format!("MAIL FROM:<{from}> SIZE={}", rng.range(2_000, 900_000)),
+            );
+            facts.senders.push(from);
+            b.text(
+                rng.gap((0, 0)),
+                b'>',
+                format!(
+                    "RCPT TO:<rcpt{}@{}>",
+                    rng.below(900),
+                    self.banner.split_once('.').map_or("example.net", |x| x.1)
+                ),
+            );
+            b.row(rng.gap(NET), b'<', &b"250 2.1.0 Sender OK"[..], "");
+            b.row(rng.gap((0, 0)), b'<', &b"250 2.1.5 Recipient OK"[..], "");
+            b.text(
+                rng.gap(FAST),
+                b'>',
+                format!("BDAT {} LAST", rng.range(2_000, 900_000)),
+            );
+            b.text(
+                rng.gap(SLOW),
+                b'<',
+                format!(
+                    "250 2.6.0 <{}@{host}> Queued mail for delivery",
+                    hex(rng, 32).to_lowercase()
+                ),
+            );
+            b.row(
+                rng.gap(FAST),
+                b'*',
+                &b""[..],
+                format!(
+                    "sending message with RecordId {} and InternetMessageId <{}@{host}>",
+                    rng.below(1 << 36),
+                    hex(rng, 24).to_lowercase()
+                ),
+            );
+        }
+        b.row(rng.gap(FAST), b'>', &b"QUIT"[..], "");
         b.row(
-            rng.gap(FAST),
-            b'*',
-            &b""[..],
-            format!(
-                "sending message with RecordId {} and InternetMessageId <{}@{host}>",
-                rng.below(1 << 36),
-                hex(rng, 24).to_lowercase()
-            ),
+            rng.gap(NET),
+            b'<',
+            &b"221 2.0.0 Service closing transmission channel"[..],
+            "",
         );
+        b.row(rng.gap(FAST), b'-', &b""[..], "Local");
     }
-    b.row(rng.gap(FAST), b'>', &b"QUIT"[..], "");
-    b.row(
-        rng.gap(NET),
-        b'<',
-        &b"221 2.0.0 Service closing transmission channel"[..],
-        "",
-    );
-    b.row(rng.gap(FAST), b'-', &b""[..], "Local");
+}
+
+fn send_session(
+    w: &World,
+    srv: usize,
+    rng: &mut Rng,
+    t: i64,
+    sid: u64,
+    who: Who,
+    mode: Mode,
+) -> Session {
+    let s = &w.servers[srv];
+    let (connector, remote) = w.resolve(who);
+    let port = if connector == 2 { 2525 } else { 25 };
+    let out = Outbound {
+        s,
+        host: format!("{}.contoso.com", s.name),
+        remote,
+        banner: String::from_utf8_lossy(&remote.name).into_owned(),
+        anonymous: connector == 2,
+    };
+    let mut facts = Facts {
+        internal: connector == 2,
+        ..Facts::default()
+    };
+    let mut b = out.connect(rng, t, s.tls(remote.profile) != Tls::Plain);
+    let profile = match mode {
+        Mode::Normal | Mode::Fail => s.tls(remote.profile),
+        // A fallback: the remote still offers STARTTLS, Exchange skips it.
+        Mode::Plain => Tls::Plain,
+        Mode::Modern => Tls::Version(4),
+    };
+    let failed = match profile {
+        Tls::Version(v) => !out.starttls(&mut b, rng, v, mode, &mut facts),
+        Tls::Plain => false,
+    };
+    if !failed {
+        out.messages(&mut b, rng, &mut facts);
+    }
     finish(b, connector, sid, s, Listener::Remote(port), remote, facts)
 }
 
