@@ -6,9 +6,11 @@
 //! sessions and negotiations), never by reading the files back, by the
 //! README's rules.
 
+use crate::impact::Impact;
 use crate::inventory::{SEND, receive_connectors};
 use crate::{DAY_MS, Evidence, Truth, dir_label, is_legacy, stamp_text};
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
 use std::collections::BTreeSet;
 
 /// Days of the readiness window (exlog's `--window-days` default).
@@ -221,8 +223,16 @@ impl Truth {
                 .iter()
                 .filter(|((s, _, _), _)| s == server)
                 .collect();
+            // Each connector's evidence, and whether it requires TLS.
+            let mine: Vec<(&(String, u8, String), Scoped)> = mine
+                .into_iter()
+                .map(|(k, e)| {
+                    let required = self.book.tls_required(&self.servers, k.1, &k.0, &k.2);
+                    (k, (e, required))
+                })
+                .collect();
             // The server (no direction and connector), then each connector.
-            type Scope<'a> = (Option<(u8, &'a str)>, Vec<&'a Evidence>);
+            type Scope<'a> = (Option<(u8, &'a str)>, Vec<Scoped<'a>>);
             let mut scopes: Vec<Scope> = vec![(None, mine.iter().map(|(_, e)| *e).collect())];
             for ((_, d, c), e) in &mine {
                 scopes.push((Some((*d, c.as_str())), vec![*e]));
@@ -248,10 +258,38 @@ impl Truth {
     }
 }
 
+/// A connector's evidence, and whether it requires TLS (impact rule 3).
+type Scoped<'a> = (&'a Evidence, bool);
+
+/// The legacy remotes of a scope in the window per impact class: each
+/// remote once, in the lowest class of its legacy sessions there.
+fn remotes_by_impact(evs: &[Scoped], inside: impl Fn(i64) -> bool) -> [usize; 4] {
+    let mut class: BTreeMap<&str, Impact> = BTreeMap::new();
+    for (e, required) in evs {
+        for (t, ip, base) in &e.legacy {
+            if !inside(*t) {
+                continue;
+            }
+            let c = match base {
+                Impact::Opportunistic if *required => Impact::TlsRequired,
+                b => *b,
+            };
+            let e = class.entry(ip.as_str()).or_insert(c);
+            *e = (*e).min(c);
+        }
+    }
+    let mut n = [0; 4];
+    for c in class.values() {
+        n[*c as usize] += 1;
+    }
+    n
+}
+
 /// Status and counts of one scope in the window `from..=to`; `blind`:
 /// the logs cannot speak for the whole scope.
-fn scope_row(evs: &[&Evidence], from: i64, to: i64, blind: bool) -> Value {
+fn scope_row(scoped: &[Scoped], from: i64, to: i64, blind: bool) -> Value {
     let inside = |t: i64| from <= t && t <= to;
+    let evs: Vec<&Evidence> = scoped.iter().map(|s| s.0).collect();
     let (mut all, mut old, mut new) = (0u64, 0u64, 0u64);
     for (_, v) in evs
         .iter()
@@ -265,7 +303,7 @@ fn scope_row(evs: &[&Evidence], from: i64, to: i64, blind: bool) -> Value {
             _ => {}
         }
     }
-    let legacy: Vec<&(i64, String)> = evs
+    let legacy: Vec<&(i64, String, Impact)> = evs
         .iter()
         .flat_map(|e| &e.legacy)
         .filter(|l| inside(l.0))
@@ -280,9 +318,12 @@ fn scope_row(evs: &[&Evidence], from: i64, to: i64, blind: bool) -> Value {
     } else {
         "insufficient_data"
     };
+    let [internal, client, required, opportunistic] = remotes_by_impact(scoped, inside);
     json!({
         "status": status, "sessions": sessions, "negotiations": all,
         "legacy_sessions": legacy.len(), "legacy_remotes": remotes.len(),
+        "internal_remotes": internal, "client_remotes": client,
+        "tls_required_remotes": required, "opportunistic_remotes": opportunistic,
         "plaintext_sessions": plain,
         "window_from": stamp_text(from), "window_to": stamp_text(to),
     })
@@ -290,7 +331,7 @@ fn scope_row(evs: &[&Evidence], from: i64, to: i64, blind: bool) -> Value {
 
 /// The readiness row's keys in the report's column order.
 fn reorder(row: Value) -> Value {
-    const KEYS: [&str; 12] = [
+    const KEYS: [&str; 16] = [
         "scope",
         "direction",
         "server",
@@ -300,6 +341,10 @@ fn reorder(row: Value) -> Value {
         "negotiations",
         "legacy_sessions",
         "legacy_remotes",
+        "internal_remotes",
+        "client_remotes",
+        "tls_required_remotes",
+        "opportunistic_remotes",
         "plaintext_sessions",
         "window_from",
         "window_to",
@@ -309,4 +354,36 @@ fn reorder(row: Value) -> Value {
         o.insert(k.to_string(), row[k].clone());
     }
     Value::Object(o)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn evidence(legacy: &[(i64, &str, Impact)]) -> Evidence {
+        Evidence {
+            legacy: legacy
+                .iter()
+                .map(|(t, ip, c)| (*t, ip.to_string(), *c))
+                .collect(),
+            ..Evidence::default()
+        }
+    }
+
+    #[test]
+    fn each_legacy_remote_counts_once_in_its_lowest_class_in_the_window() {
+        use Impact::*;
+        // A: internal on one connector, opportunistic on another: internal.
+        // B: opportunistic on a connector that requires TLS: tls_required.
+        // C: only outside the window (t = 50). D: client submission, twice.
+        let open = evidence(&[(5, "A", Opportunistic), (6, "D", ClientSubmission)]);
+        let internal = evidence(&[(7, "A", Internal), (8, "D", ClientSubmission)]);
+        let required = evidence(&[(9, "B", Opportunistic), (50, "C", Opportunistic)]);
+        let scoped = [(&open, false), (&internal, false), (&required, true)];
+        let inside = |t: i64| (0..=10).contains(&t);
+        // By hand: internal A, client D, tls_required B, no opportunistic.
+        assert_eq!(remotes_by_impact(&scoped, inside), [1, 1, 1, 0]);
+        // The same remote on the connector alone that does not require TLS.
+        assert_eq!(remotes_by_impact(&scoped[..1], inside), [0, 1, 0, 1]);
+    }
 }

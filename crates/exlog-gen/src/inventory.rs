@@ -5,7 +5,8 @@
 //! UTF-8 with a BOM (`-Encoding UTF8`), every value double-quoted, CRLF.
 //!
 //! Every server has Exchange's five default receive connectors and the
-//! relay connector it logs; the send connectors it logs are sourced on
+//! relay connector it logs (the relay requires TLS: its sessions without
+//! STARTTLS get `530 5.7.0`); the send connectors it logs are sourced on
 //! every server (the intra-organization one is implicit, never listed).
 //! How each server is set up depends on its index only (the same for every
 //! seed), so that any corpus of four servers shows each status:
@@ -72,6 +73,8 @@ pub struct Receive {
     pub port: u16,
     pub enabled: bool,
     pub verbose: bool,
+    /// `RequireTLS`: only the relay (its scanners must use STARTTLS).
+    pub require_tls: bool,
 }
 
 impl Receive {
@@ -129,6 +132,7 @@ pub fn receive_connectors(index: usize, server: &str) -> Vec<Receive> {
             port,
             enabled,
             verbose,
+            require_tls: false,
         })
         .collect();
     out.push(Receive {
@@ -138,6 +142,7 @@ pub fn receive_connectors(index: usize, server: &str) -> Vec<Receive> {
         port: 25,
         enabled: true,
         verbose: true,
+        require_tls: true,
     });
     out
 }
@@ -148,6 +153,13 @@ pub struct Send {
     require_tls: bool,
     tls_auth_level: &'static str,
     address_space: &'static str,
+}
+
+impl Send {
+    /// `RequireTLS`, or a `TlsAuthLevel`: the connector requires TLS.
+    pub fn requires_tls(&self) -> bool {
+        self.require_tls || !self.tls_auth_level.is_empty()
+    }
 }
 
 /// The send connectors the generator logs, sourced on every server, all
@@ -206,7 +218,7 @@ pub fn receive_csv(servers: &[String]) -> String {
                 flag(c.enabled),
                 &bindings,
                 if c.verbose { "Verbose" } else { "None" },
-                "False",
+                flag(c.require_tls),
                 c.auth(),
                 c.permission_groups(),
                 &fqdn,

@@ -9,13 +9,28 @@
 //! a TLS profile: most negotiate TLS 1.2, some TLS 1.3, a tail TLS 1.0/1.1,
 //! a few SSL 3, and some never try TLS or fail.
 //!
+//! What switching TLS 1.0/1.1 off would break shows in every impact class:
+//! devices submitting on 587 with their own account and senders (most
+//! below TLS 1.2, one with a client certificate), a hop to an Exchange 2010
+//! server at TLS 1.0 over X-ANONYMOUSTLS (port 2525), scanners on the relay
+//! that requires TLS (`530 5.7.0` without STARTTLS), Internet senders and
+//! MX hosts (their certificates logged). With `--switch-off`, a server
+//! stops negotiating below TLS 1.2 on a day (see [`switchoff`]).
+//!
 //! While writing, the generator counts what it wrote into a [`Truth`]: the
 //! exact rows of exlog's four reports, computed from what was generated
 //! (not by parsing), so tests can compare exlog's output with it.
 
 mod coverage;
+mod fallout;
 pub mod iis;
+mod impact;
 pub mod inventory;
+mod switchoff;
+
+use impact::{Book, Facts, Impact, Seen};
+pub use switchoff::parse_switch_off;
+use switchoff::{Mode, SwitchState};
 
 use rayon::prelude::*;
 use serde_json::{Map, Value, json};
@@ -48,6 +63,9 @@ pub struct Config {
     /// with the bytes written); `None`: back to back, as a busy server
     /// writes them (a few MB span minutes).
     pub days: Option<u32>,
+    /// `--switch-off`: per server name, the start (ms, a UTC midnight)
+    /// of the day from which it negotiates nothing below TLS 1.2.
+    pub switch_off: Vec<(String, i64)>,
 }
 
 impl Config {
@@ -63,7 +81,18 @@ impl Config {
             concurrency: DEFAULT_CONCURRENCY,
             remotes: None,
             days: None,
+            switch_off: Vec::new(),
         }
+    }
+
+    /// When `server` switches TLS 1.0/1.1 off (the last `--switch-off`
+    /// naming it wins).
+    fn switch_at(&self, server: &str) -> Option<i64> {
+        self.switch_off
+            .iter()
+            .rev()
+            .find(|(s, _)| s == server)
+            .map(|(_, t)| *t)
     }
 
     /// The remote pool size: as given, or scaled with the corpus size.
@@ -250,6 +279,8 @@ pub struct Truth {
     /// written; each direction is one service folder (receive: FrontEnd,
     /// send: Hub).
     days: BTreeMap<(String, u8), BTreeSet<i64>>,
+    /// Every session as the impact and fallout rules see it.
+    book: Book,
     /// The servers, in index order (their inventory depends on it).
     pub servers: Vec<String>,
     pub files: u64,
@@ -264,9 +295,9 @@ struct Evidence {
     sessions: Vec<(i64, bool)>,
     /// Negotiations: time and version index (`None`: failed).
     negotiations: Vec<(i64, Option<usize>)>,
-    /// Sessions below TLS 1.2: the time of the last such negotiation, and
-    /// the remote IP.
-    legacy: Vec<(i64, String)>,
+    /// Sessions below TLS 1.2: the time of the last such negotiation, the
+    /// remote IP and the session's impact class by rules 1 and 2.
+    legacy: Vec<(i64, String, Impact)>,
 }
 
 /// The version indexes below TLS 1.2 (SSL 2, SSL 3, TLS 1.0, TLS 1.1).
@@ -354,6 +385,7 @@ impl Truth {
             e.negotiations.extend(v.negotiations);
             e.legacy.extend(v.legacy);
         }
+        self.book.merge(other.book);
         self.files += other.files;
         self.bytes += other.bytes;
         self.lines += other.lines;
@@ -361,7 +393,8 @@ impl Truth {
 
     /// What one session of `server` leaves for the readiness and server
     /// reports: its rows' times, its start, its negotiations.
-    fn evidence(&mut self, d: u8, server: &str, connector: &str, s: &Session, plain: bool) {
+    fn evidence(&mut self, d: u8, server: &str, connector: &str, s: &Session, seen: &Seen) {
+        let plain = seen.plaintext;
         let (first, last) = s
             .rows
             .iter()
@@ -391,8 +424,15 @@ impl Truth {
             }
         }
         if let Some(t) = last_legacy {
-            ev.legacy.push((t, s.remote_ip.clone()));
+            ev.legacy.push((t, s.remote_ip.clone(), seen.base()));
         }
+        let key = (
+            d,
+            server.to_string(),
+            connector.to_string(),
+            s.remote_ip.clone(),
+        );
+        self.book.add(key, seen);
     }
 
     /// The server report: per direction and server, from the connectors'
@@ -526,7 +566,59 @@ impl Truth {
         ips.len()
     }
 
-    /// The reports in exlog's JSON shape, plus totals.
+    /// The remote's most used EHLO name (per direction, over every server
+    /// and connector); ties go to the smallest bytes.
+    fn top_ehlo(&self, k: &(u8, String)) -> Vec<u8> {
+        self.remote_sessions
+            .get(k)
+            .and_then(|(_, _, names)| {
+                names
+                    .iter()
+                    .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
+            })
+            .map(|(n, _)| n.clone())
+            .unwrap_or_default()
+    }
+
+    /// `"fallout"` and `"switch"`: see [`Truth::to_json`].
+    fn fallout_json(&self) -> (Vec<Value>, Vec<Value>) {
+        let rows = fallout::rows(&self.book, |k, base| {
+            self.book.impact(&self.servers, k, base)
+        });
+        let json = rows
+            .iter()
+            .map(|r| r.to_json(&self.top_ehlo(&(r.key.0, r.key.3.clone()))))
+            .collect();
+        (json, fallout::switch_json(&self.book, &rows))
+    }
+
+    /// The reports in exlog's JSON shape, plus totals. Besides exlog's
+    /// report names (`connector`, `remote`, `cipher`, `failure`, `day`,
+    /// `server`, `readiness`, `coverage`), issue 25's:
+    ///
+    /// - `legacy`: one object per `--by legacy` row, in the report's order
+    ///   (impact, then legacy+weak sessions descending, legacy descending,
+    ///   key), with the keys `direction`, `server`, `connector`,
+    ///   `remote_ip`, `legacy_sessions`, `weak_cipher_sessions`, `impact`,
+    ///   `auth_users`, `senders`, `certificate_subject` (the last three
+    ///   as the report writes them: `a;b;c;d;e;+N more`, empty if none).
+    /// - `readiness` rows (server and connector scope) gain
+    ///   `internal_remotes`, `client_remotes`, `tls_required_remotes`,
+    ///   `opportunistic_remotes` after `legacy_remotes`.
+    /// - `fallout`: one object per `--by fallout` row (no `--since`),
+    ///   sorted by direction, server, connector, remote IP, with every
+    ///   column: `direction`, `server`, `connector`, `remote_ip`, `ehlo`
+    ///   (plus `ehlo_hex` when not UTF-8, as in `remote`), `impact`,
+    ///   `last_legacy` (empty when none), `first_failure`, `last_failure`,
+    ///   `failures`, `errors`, `outcome`, `plaintext_sessions_after`,
+    ///   `modern_sessions_after`, `last_seen`. Times are session starts
+    ///   as `yyyy-MM-ddTHH:mm:ss.fffZ` (as `first_record`, `window_from`).
+    /// - `switch`: per server with a switch, `server`, `switch_day`
+    ///   (`yyyy-MM-dd`), `first_failure` (the failed session that shows
+    ///   it) and `outcomes` (rows of each outcome in its period).
+    ///
+    /// Impact classes assume exlog reads the inventory the generator
+    /// writes (`inventory/`, found among the paths).
     pub fn to_json(&self) -> Value {
         let counts = |obj: &mut Map<String, Value>, c: &Counts| {
             for (label, n) in VERSION_LABELS.iter().zip(c) {
@@ -560,14 +652,8 @@ impl Truth {
                 counts(&mut o, &c);
                 o.insert("first_seen".into(), json!(first));
                 o.insert("last_seen".into(), json!(last));
-                let (sessions, plain, names) =
-                    self.remote_sessions.get(k).cloned().unwrap_or_default();
-                // Most used name; ties go to the smallest bytes.
-                let top: Vec<u8> = names
-                    .iter()
-                    .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
-                    .map(|(n, _)| n.clone())
-                    .unwrap_or_default();
+                let (sessions, plain, _) = self.remote_sessions.get(k).cloned().unwrap_or_default();
+                let top = self.top_ehlo(k);
                 o.insert("plaintext".into(), json!(plain));
                 o.insert("sessions".into(), json!(sessions));
                 o.insert("ehlo".into(), json!(String::from_utf8_lossy(&top)));
@@ -617,6 +703,7 @@ impl Truth {
                 json!({"direction": dir_label(*d), "server": server, "connector": c, "remote_ip": ip, "error": e, "sessions": n})
             })
             .collect();
+        let (fallout, switch) = self.fallout_json();
         json!({
             "totals": {
                 "files": self.files, "bytes": self.bytes, "lines": self.lines,
@@ -635,6 +722,9 @@ impl Truth {
             "server": self.servers_json(),
             "readiness": self.readiness_json(),
             "coverage": self.coverage_json(),
+            "legacy": self.book.legacy_json(&self.servers),
+            "fallout": fallout,
+            "switch": switch,
         })
     }
 }
@@ -726,6 +816,7 @@ struct Session {
     next: usize,
     /// Index (in the stream) of the row written last, for the distances.
     last_row: u64,
+    facts: Facts,
 }
 
 /// Builds the rows of one session; times advance a few ms to seconds.
@@ -768,12 +859,18 @@ impl Builder {
 }
 
 impl Builder {
-    /// A failed negotiation and the dropped connection after it.
-    fn tls_failure(&mut self, rng: &mut Rng, err: &'static str) {
+    /// A failed negotiation and the dropped connection after it; a peer
+    /// that offered only old versions may reset it first (`switched`).
+    fn tls_failure(&mut self, rng: &mut Rng, err: &'static str, switched: bool) {
         let context = format!("TLS negotiation failed with error {err}");
         self.row(rng.gap(NET), b'*', &b""[..], context);
         self.rows.last_mut().expect("row").tls = Some(Outcome::Failure(err));
-        self.row(rng.gap(FAST), b'-', &b""[..], "DroppedSession");
+        let end = if switched && rng.chance(500) {
+            "Remote(SocketError)"
+        } else {
+            "DroppedSession"
+        };
+        self.row(rng.gap(FAST), b'-', &b""[..], end);
     }
 
     /// A successful negotiation of `version` (index into `VERSION_LABELS`).
@@ -920,14 +1017,128 @@ fn remote_pool(rng: &mut Rng, n: usize, internal: bool) -> Vec<Remote> {
         .collect()
 }
 
-/// A remote from a pool, as a busy server sees them: a few hosts send
-/// much of the mail, and a long tail connects once or twice.
-fn pick_remote<'a>(rng: &mut Rng, pool: &'a [Remote]) -> &'a Remote {
+/// A remote from a pool (its index), as a busy server sees them: a few
+/// hosts send much of the mail, and a long tail connects once or twice.
+fn pick_remote(rng: &mut Rng, pool: &[Remote]) -> usize {
     if rng.chance(300) {
-        rng.pick(&pool[..pool.len().div_ceil(50)])
+        rng.below(pool.len().div_ceil(50) as u64) as usize
     } else {
-        rng.pick(pool)
+        rng.below(pool.len() as u64) as usize
     }
+}
+
+/// A device or application that submits on 587 with its own account: a
+/// stable IP and name, one user, its few sender addresses.
+struct Device {
+    remote: Remote,
+    user: &'static str,
+    senders: &'static [&'static str],
+    /// The client certificate it presents, if any.
+    certificate: Option<&'static str>,
+}
+
+/// The submitting devices (the same for every seed): most below TLS 1.2,
+/// one with more than five senders, one with a client certificate.
+fn devices() -> Vec<Device> {
+    let device = |ip, name, v, user, senders, certificate| Device {
+        remote: fixed_remote(ip, name, Tls::Version(v)),
+        user,
+        senders,
+        certificate,
+    };
+    const ERP: &[&str] = &[
+        "invoices@contoso.com",
+        "orders@contoso.com",
+        "ap@contoso.com",
+        "ar@contoso.com",
+        "payroll@contoso.com",
+        "purchasing@contoso.com",
+        "reminders@contoso.com",
+        "statements@contoso.com",
+    ];
+    vec![
+        device(
+            "10.30.3.15",
+            "SCAN-3RDFLOOR",
+            2,
+            "CONTOSO\\scan-3rdfloor",
+            &["scan-3rdfloor@contoso.com"],
+            None,
+        ),
+        device(
+            "10.30.1.40",
+            "MFP-LOBBY",
+            3,
+            "CONTOSO\\mfp-lobby",
+            &["mfp-lobby@contoso.com", "reception@contoso.com"],
+            None,
+        ),
+        device(
+            "10.30.0.7",
+            "APP-ERP01",
+            2,
+            "CONTOSO\\svc-erp",
+            ERP,
+            Some("CN=app-erp01.contoso.com"),
+        ),
+        device(
+            "10.30.4.9",
+            "UPS-MONITOR",
+            1,
+            "CONTOSO\\svc-ups",
+            &["ups-alerts@contoso.com"],
+            None,
+        ),
+        device(
+            "10.30.2.15",
+            "SCAN-2NDFLOOR",
+            2,
+            "CONTOSO\\scan-2ndfloor",
+            &["scan-2ndfloor@contoso.com", "scans@contoso.com"],
+            None,
+        ),
+        device(
+            "10.30.0.12",
+            "CRM-WEB02",
+            4,
+            "CONTOSO\\svc-crm",
+            &["crm@contoso.com", "newsletter@contoso.com"],
+            None,
+        ),
+    ]
+}
+
+/// A remote that never fails by chance.
+fn fixed_remote(ip: &str, name: &str, profile: Tls) -> Remote {
+    Remote {
+        ip: ip.to_string(),
+        endpoint_host: ip.to_string(),
+        name: name.as_bytes().to_vec(),
+        profile,
+        fail: 0,
+    }
+}
+
+/// Who a session is with (an index into its pool where there is one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Who {
+    /// Receive, on `Default Frontend`.
+    Internet(usize),
+    /// Receive, from an internal host on `Client Frontend` (connector 1)
+    /// or on the relay (2).
+    Internal(usize, usize),
+    /// Receive, on `Client Frontend`.
+    Device(usize),
+    /// Receive, on the relay: a scanner first seen after a switch-off.
+    Newcomer,
+    /// Send, on `Outbound to Internet`.
+    Mx(usize),
+    /// Send, on `Outbound to Office 365`.
+    O365(usize),
+    /// Send, on the intra-organization connector to another generated
+    /// server (its index), or to the old Exchange 2010 server.
+    Peer(usize),
+    OldExchange,
 }
 
 struct Server {
@@ -936,11 +1147,25 @@ struct Server {
     single_row: bool,
     old_names: bool,
     receive_connectors: Vec<String>,
+    /// Per receive connector: the inventory's `RequireTLS`.
+    receive_required: Vec<bool>,
     send_connectors: Vec<String>,
     setup: inventory::Setup,
 }
 
 impl Server {
+    /// Whether the inventory says the connector (index on its side)
+    /// requires TLS: the relay (receive), Office 365 (send).
+    fn requires_tls(&self, send: bool, connector: usize) -> bool {
+        if send {
+            inventory::SEND
+                .iter()
+                .any(|c| c.name == self.send_connectors[connector] && c.requires_tls())
+        } else {
+            self.receive_required[connector]
+        }
+    }
+
     /// What a remote negotiates with this server: a modern server's peers
     /// all speak TLS 1.2 or later.
     fn tls(&self, profile: Tls) -> Tls {
@@ -960,12 +1185,19 @@ fn servers(n: usize) -> Vec<Server> {
             } else {
                 "Intra-Organization SMTP Send Connector".to_string()
             };
+            let receive_connectors = vec![
+                format!("{name}\\Default Frontend {name}"),
+                format!("{name}\\Client Frontend {name}"),
+                format!("{name}\\{}", inventory::RELAY),
+            ];
+            let listed = inventory::receive_connectors(i, &name);
+            let receive_required = receive_connectors
+                .iter()
+                .map(|c| listed.iter().any(|r| r.identity() == *c && r.require_tls))
+                .collect();
             Server {
-                receive_connectors: vec![
-                    format!("{name}\\Default Frontend {name}"),
-                    format!("{name}\\Client Frontend {name}"),
-                    format!("{name}\\{}", inventory::RELAY),
-                ],
+                receive_connectors,
+                receive_required,
                 send_connectors: vec![
                     "Outbound to Internet".into(),
                     "Outbound to Office 365".into(),
@@ -988,6 +1220,13 @@ struct World {
     internal: Vec<Remote>,
     o365: Vec<Remote>,
     mx: Vec<Remote>,
+    devices: Vec<Device>,
+    /// The generated servers as peers of the intra-organization hop.
+    peers: Vec<Remote>,
+    /// An Exchange 2010 server still in the organization: TLS 1.0 over
+    /// X-ANONYMOUSTLS.
+    old_exchange: Remote,
+    newcomer: Remote,
 }
 
 impl World {
@@ -998,190 +1237,361 @@ impl World {
             r.profile = Tls::Version(4);
             r.fail = 1;
         }
+        let servers = servers(servers_n);
+        let peers = servers
+            .iter()
+            .map(|s| fixed_remote(&s.ip, &format!("{}.contoso.com", s.name), Tls::Version(4)))
+            .collect();
         World {
-            servers: servers(servers_n),
+            servers,
             internet: remote_pool(&mut rng, (remotes * 2 / 3).max(1), false),
             internal: remote_pool(&mut rng, 120, true),
             o365,
             mx: remote_pool(&mut rng, (remotes / 3).max(1), false),
+            devices: devices(),
+            peers,
+            old_exchange: fixed_remote("10.0.0.5", "EX2010.contoso.com", Tls::Version(2)),
+            newcomer: fixed_remote("10.30.9.9", "SCAN-BASEMENT", Tls::Version(2)),
+        }
+    }
+
+    /// The connector (index on its side) and the remote of a session.
+    fn resolve(&self, who: Who) -> (usize, &Remote) {
+        match who {
+            Who::Internet(i) => (0, &self.internet[i]),
+            Who::Internal(i, c) => (c, &self.internal[i]),
+            Who::Device(i) => (1, &self.devices[i].remote),
+            Who::Newcomer => (2, &self.newcomer),
+            Who::Mx(i) => (0, &self.mx[i]),
+            Who::O365(i) => (1, &self.o365[i]),
+            Who::Peer(i) => (2, &self.peers[i]),
+            Who::OldExchange => (2, &self.old_exchange),
+        }
+    }
+
+    /// Who the next receive session of server `srv` is with. Client
+    /// submission on 587 is written only where `Client Frontend` logs;
+    /// elsewhere the logs show port 25 only.
+    fn draw_receive(&self, srv: usize, rng: &mut Rng) -> Who {
+        let logs_587 = self.servers[srv].setup.client_frontend_logs;
+        match rng.below(100) {
+            0..=84 => Who::Internet(pick_remote(rng, &self.internet)),
+            85..=94 if logs_587 && rng.chance(500) => {
+                Who::Device(rng.below(self.devices.len() as u64) as usize)
+            }
+            85..=94 if logs_587 => Who::Internal(rng.below(self.internal.len() as u64) as usize, 1),
+            _ => Who::Internal(rng.below(self.internal.len() as u64) as usize, 2),
+        }
+    }
+
+    /// Who the next send session (`sid`) of server `srv` is with. A
+    /// quarter of the intra-organization hops go to the old server, chosen
+    /// by the session id: the draws stay those of corpora without it.
+    fn draw_send(&self, srv: usize, rng: &mut Rng, sid: u64) -> Who {
+        let n = self.servers.len();
+        let peer = (srv + 1 + rng.below(n.max(2) as u64 - 1) as usize) % n;
+        match rng.below(100) {
+            0..=54 => Who::Mx(pick_remote(rng, &self.mx)),
+            55..=84 => Who::O365(rng.below(self.o365.len() as u64) as usize),
+            _ if (sid >> 1).is_multiple_of(4) => Who::OldExchange,
+            _ => Who::Peer(peer),
         }
     }
 }
 
-fn receive_session(w: &World, srv: usize, rng: &mut Rng, t: i64, sid: u64) -> Session {
-    let s = &w.servers[srv];
-    let host = format!("{}.contoso.com", s.name);
-    // Client submission on 587 (AUTH, then mail) is written only where
-    // `Client Frontend` logs; elsewhere the logs show port 25 only.
-    let (connector, port, remote) = match rng.below(100) {
-        0..=84 => (0, 25, pick_remote(rng, &w.internet)),
-        85..=94 if s.setup.client_frontend_logs => (1, 587, rng.pick(&w.internal)),
-        _ => (2, 25, rng.pick(&w.internal)),
-    };
-    let mut b = Builder {
-        t,
-        rows: Vec::with_capacity(40),
-    };
-    b.row(rng.gap((0, 0)), b'+', &b""[..], "");
-    b.info(&b"None"[..], "Set Session Permissions");
-    b.text(
-        rng.gap(FAST),
-        b'>',
-        format!(
-            "220 {host} Microsoft ESMTP MAIL Service ready at {}",
-            rfc2822(t)
-        ),
-    );
-    let mut ehlo = b"EHLO ".to_vec();
-    ehlo.extend_from_slice(&remote.name);
-    b.row(rng.gap(NET), b'<', ehlo.clone(), "");
-    const CAPS_TLS: &[&str] = &[
-        "SIZE 37748736",
-        "PIPELINING",
-        "DSN",
-        "ENHANCEDSTATUSCODES",
-        "STARTTLS",
-        "X-ANONYMOUSTLS",
-        "AUTH NTLM",
-        "X-EXPS GSSAPI NTLM",
-        "8BITMIME",
-        "BINARYMIME",
-        "CHUNKING",
-        "XRDST",
-    ];
-    const CAPS_AFTER: &[&str] = &[
-        "SIZE 37748736",
-        "PIPELINING",
-        "DSN",
-        "ENHANCEDSTATUSCODES",
-        "AUTH NTLM LOGIN",
-        "X-EXPS GSSAPI NTLM",
-        "8BITMIME",
-        "BINARYMIME",
-        "CHUNKING",
-        "XRDST",
-    ];
-    // The reply of Exchange 2013 and later: one row per line. (The other
-    // real shape, one row with two spaces after 250, is in the fixtures.)
-    let ehlo_reply = |b: &mut Builder, rng: &mut Rng, caps: &[&str]| {
+/// The EHLO capabilities of a FrontEnd receive connector, before TLS and
+/// after it.
+const CAPS_TLS: &[&str] = &[
+    "SIZE 37748736",
+    "PIPELINING",
+    "DSN",
+    "ENHANCEDSTATUSCODES",
+    "STARTTLS",
+    "X-ANONYMOUSTLS",
+    "AUTH NTLM",
+    "X-EXPS GSSAPI NTLM",
+    "8BITMIME",
+    "BINARYMIME",
+    "CHUNKING",
+    "XRDST",
+];
+const CAPS_AFTER: &[&str] = &[
+    "SIZE 37748736",
+    "PIPELINING",
+    "DSN",
+    "ENHANCEDSTATUSCODES",
+    "AUTH NTLM LOGIN",
+    "X-EXPS GSSAPI NTLM",
+    "8BITMIME",
+    "BINARYMIME",
+    "CHUNKING",
+    "XRDST",
+];
+
+/// One receive session being written: who talks to which server.
+struct Inbound<'a> {
+    s: &'a Server,
+    host: String,
+    remote: &'a Remote,
+    device: Option<&'a Device>,
+    ehlo: Vec<u8>,
+}
+
+impl Inbound<'_> {
+    /// Connect, banner, EHLO and its reply.
+    fn greet(&self, rng: &mut Rng, t: i64) -> Builder {
+        let mut b = Builder {
+            t,
+            rows: Vec::with_capacity(40),
+        };
+        b.row(rng.gap((0, 0)), b'+', &b""[..], "");
+        b.info(&b"None"[..], "Set Session Permissions");
         b.text(
             rng.gap(FAST),
             b'>',
-            format!("250-{host} Hello [{}]", remote.ip),
+            format!(
+                "220 {} Microsoft ESMTP MAIL Service ready at {}",
+                self.host,
+                rfc2822(t)
+            ),
+        );
+        b.row(rng.gap(NET), b'<', self.ehlo.clone(), "");
+        self.ehlo_reply(&mut b, rng, CAPS_TLS);
+        b
+    }
+
+    /// The reply of Exchange 2013 and later: one row per line. (The other
+    /// real shape, one row with two spaces after 250, is in the fixtures.)
+    fn ehlo_reply(&self, b: &mut Builder, rng: &mut Rng, caps: &[&str]) {
+        b.text(
+            rng.gap(FAST),
+            b'>',
+            format!("250-{} Hello [{}]", self.host, self.remote.ip),
         );
         for (k, c) in caps.iter().enumerate() {
             let sep = if k + 1 == caps.len() { ' ' } else { '-' };
             b.text(rng.gap((0, 0)), b'>', format!("250{sep}{c}"));
         }
-    };
-    ehlo_reply(&mut b, rng, CAPS_TLS);
-    if let Tls::Version(v) = s.tls(remote.profile) {
-        {
-            b.row(rng.gap(NET), b'<', &b"STARTTLS"[..], "");
-            b.row(rng.gap(FAST), b'>', &b"220 2.0.0 SMTP server ready"[..], "");
-            certificate(
-                &mut b,
-                rng,
-                s.single_row,
-                "Sending certificate",
-                &format!("CN={host}"),
-                "CN=Contoso-Issuing-CA",
-                &format!("{host};mail.contoso.com"),
-            );
-            if rng.chance(remote.fail) {
-                let err = *rng.pick(&FAIL_RECEIVE);
-                b.tls_failure(rng, err);
-                return finish(
+    }
+
+    /// STARTTLS at version `v`; false if the negotiation failed (the
+    /// session is then over): always with `Mode::Fail`, else by chance.
+    fn starttls(
+        &self,
+        b: &mut Builder,
+        rng: &mut Rng,
+        v: usize,
+        mode: Mode,
+        facts: &mut Facts,
+    ) -> bool {
+        let host = &self.host;
+        b.row(rng.gap(NET), b'<', &b"STARTTLS"[..], "");
+        b.row(rng.gap(FAST), b'>', &b"220 2.0.0 SMTP server ready"[..], "");
+        certificate(
+            b,
+            rng,
+            self.s.single_row,
+            "Sending certificate",
+            &format!("CN={host}"),
+            "CN=Contoso-Issuing-CA",
+            &format!("{host};mail.contoso.com"),
+        );
+        let failure = if mode == Mode::Fail {
+            Some("AlgorithmMismatch")
+        } else if rng.chance(self.remote.fail) {
+            Some(*rng.pick(&FAIL_RECEIVE))
+        } else {
+            None
+        };
+        if let Some(err) = failure {
+            b.tls_failure(rng, err, mode == Mode::Fail);
+            return false;
+        }
+        b.tls_success(rng, v, true, self.s.old_names);
+        match self.device.and_then(|d| d.certificate) {
+            Some(subject) => {
+                certificate(
                     b,
-                    connector,
-                    sid,
-                    s,
-                    Listener::Exchange(port),
-                    remote,
-                    remote.name.clone(),
+                    rng,
+                    false,
+                    "Validated received certificate",
+                    subject,
+                    "CN=Contoso-Issuing-CA",
+                    &subject[3..],
+                );
+                facts.peer_subject = Some(subject.to_string());
+            }
+            None => {
+                b.info(
+                    &b""[..],
+                    "Client certificate chain validation status: 'EmptyCertificate'",
+                );
+                b.info(
+                    &b""[..],
+                    "TlsDomainCapabilities='None'; Status='NoRemoteCertificate'",
                 );
             }
-            b.tls_success(rng, v, true, s.old_names);
-            b.row(rng.gap(NET), b'<', ehlo.clone(), "");
-            b.info(
-                &b""[..],
-                "Client certificate chain validation status: 'EmptyCertificate'",
-            );
-            b.info(
-                &b""[..],
-                "TlsDomainCapabilities='None'; Status='NoRemoteCertificate'",
-            );
-            ehlo_reply(&mut b, rng, CAPS_AFTER);
         }
+        b.row(rng.gap(NET), b'<', self.ehlo.clone(), "");
+        self.ehlo_reply(b, rng, CAPS_AFTER);
+        true
     }
-    if connector == 1 {
-        b.row(rng.gap(NET), b'<', &b"AUTH LOGIN"[..], "");
-        b.row(
-            rng.gap(FAST),
-            b'>',
-            &b"334 <authentication response>"[..],
-            "",
-        );
-        b.row(
-            rng.gap(SLOW),
-            b'*',
-            format!("CONTOSO\\user{}", rng.below(500)).into_bytes(),
-            "authenticated",
-        );
-        b.row(
-            rng.gap(FAST),
-            b'>',
-            &b"235 2.7.0 Authentication successful"[..],
-            "",
-        );
+
+    /// Without TLS, where the connector refuses to go on in clear: the
+    /// relay requires TLS (`530 5.7.0` to MAIL FROM), and 587 takes no
+    /// credentials in clear from a device that fell back. True if the
+    /// session was refused (and is over).
+    fn refused_in_clear(
+        &self,
+        b: &mut Builder,
+        rng: &mut Rng,
+        connector: usize,
+        mode: Mode,
+        facts: &mut Facts,
+    ) -> bool {
+        if connector == 2 {
+            let from = sender(rng, self.device);
+            b.text(rng.gap(NET), b'<', format!("MAIL FROM:<{from}>"));
+            b.row(
+                rng.gap(FAST),
+                b'>',
+                &b"530 5.7.0 Must issue a STARTTLS command first"[..],
+                "",
+            );
+            facts.senders.push(from);
+            facts.required_reply = Some("530 5.7.0");
+        } else if mode == Mode::Plain && connector == 1 {
+            b.row(rng.gap(NET), b'<', &b"AUTH LOGIN"[..], "");
+            b.row(
+                rng.gap(FAST),
+                b'>',
+                &b"504 5.7.4 Unrecognized authentication type"[..],
+                "",
+            );
+        } else {
+            return false;
+        }
+        quit(b, rng);
+        true
     }
-    for m in 0..rng.range(1, 3) {
-        b.text(
-            rng.gap(NET),
-            b'<',
-            format!(
-                "MAIL FROM:<sender{}@example{}.net> SIZE={}",
-                rng.below(90),
-                rng.below(400),
-                rng.range(2_000, 900_000)
-            ),
-        );
-        let mut stamp_buf = Vec::new();
-        stamp(b.t, &mut stamp_buf);
-        b.info(
-            format!(
-                "{sid:016X};{};{}",
-                String::from_utf8_lossy(&stamp_buf),
-                m + 1
-            )
-            .into_bytes(),
-            "receiving message",
-        );
-        b.row(rng.gap(FAST), b'>', &b"250 2.1.0 Sender OK"[..], "");
-        for _ in 0..rng.range(1, 2) {
+
+    /// One to three messages, each to one or two recipients.
+    fn messages(&self, b: &mut Builder, rng: &mut Rng, sid: u64, facts: &mut Facts) {
+        let host = &self.host;
+        for m in 0..rng.range(1, 3) {
+            let from = sender(rng, self.device);
             b.text(
                 rng.gap(NET),
                 b'<',
-                format!("RCPT TO:<user{}@contoso.com>", rng.below(5000)),
+                format!("MAIL FROM:<{from}> SIZE={}", rng.range(2_000, 900_000)),
             );
-            b.row(rng.gap(FAST), b'>', &b"250 2.1.5 Recipient OK"[..], "");
+            facts.senders.push(from);
+            let mut stamp_buf = Vec::new();
+            stamp(b.t, &mut stamp_buf);
+            b.info(
+                format!(
+                    "{sid:016X};{};{}",
+                    String::from_utf8_lossy(&stamp_buf),
+                    m + 1
+                )
+                .into_bytes(),
+                "receiving message",
+            );
+            b.row(rng.gap(FAST), b'>', &b"250 2.1.0 Sender OK"[..], "");
+            for _ in 0..rng.range(1, 2) {
+                b.text(
+                    rng.gap(NET),
+                    b'<',
+                    format!("RCPT TO:<user{}@contoso.com>", rng.below(5000)),
+                );
+                b.row(rng.gap(FAST), b'>', &b"250 2.1.5 Recipient OK"[..], "");
+            }
+            let size = rng.range(2_000, 900_000);
+            b.text(rng.gap(SLOW), b'<', format!("BDAT {size} LAST"));
+            b.row(rng.gap(NET), b'*', &b""[..], format!("Proxy destination(s) obtained from OnProxyInboundMessage event. Correlation Id:{}-{}-4{}-8{}-{}", hex(rng, 8).to_lowercase(), hex(rng, 4).to_lowercase(), hex(rng, 3).to_lowercase(), hex(rng, 3).to_lowercase(), hex(rng, 12).to_lowercase()));
+            b.text(rng.gap(NET), b'>', format!("250 2.6.0 <{}@{host}> [InternalId={}, Hostname={host}] {size} bytes in 0.{:03}, {},{:03} KB/sec Queued mail for delivery", hex(rng, 32).to_lowercase(), rng.below(1 << 40), rng.below(1000), rng.range(1, 99), rng.below(1000)));
         }
-        let size = rng.range(2_000, 900_000);
-        b.text(rng.gap(SLOW), b'<', format!("BDAT {size} LAST"));
-        b.row(rng.gap(NET), b'*', &b""[..], format!("Proxy destination(s) obtained from OnProxyInboundMessage event. Correlation Id:{}-{}-4{}-8{}-{}", hex(rng, 8).to_lowercase(), hex(rng, 4).to_lowercase(), hex(rng, 3).to_lowercase(), hex(rng, 3).to_lowercase(), hex(rng, 12).to_lowercase()));
-        b.text(rng.gap(NET), b'>', format!("250 2.6.0 <{}@{host}> [InternalId={}, Hostname={host}] {size} bytes in 0.{:03}, {},{:03} KB/sec Queued mail for delivery", hex(rng, 32).to_lowercase(), rng.below(1 << 40), rng.below(1000), rng.range(1, 99), rng.below(1000)));
     }
-    if rng.chance(900) {
-        b.row(rng.gap(NET), b'<', &b"QUIT"[..], "");
-        b.row(
-            rng.gap(FAST),
-            b'>',
-            &b"221 2.0.0 Service closing transmission channel"[..],
-            "",
-        );
-        b.row(rng.gap(FAST), b'-', &b""[..], "Local");
-    } else {
-        b.row(rng.gap(SLOW), b'-', &b""[..], "Remote(ConnectionReset)");
+}
+
+/// AUTH LOGIN as `user`, successful.
+fn authenticate(b: &mut Builder, rng: &mut Rng, user: &str) {
+    b.row(rng.gap(NET), b'<', &b"AUTH LOGIN"[..], "");
+    b.row(
+        rng.gap(FAST),
+        b'>',
+        &b"334 <authentication response>"[..],
+        "",
+    );
+    b.row(
+        rng.gap(SLOW),
+        b'*',
+        user.as_bytes().to_vec(),
+        "authenticated",
+    );
+    b.row(
+        rng.gap(FAST),
+        b'>',
+        &b"235 2.7.0 Authentication successful"[..],
+        "",
+    );
+}
+
+fn receive_session(
+    w: &World,
+    srv: usize,
+    rng: &mut Rng,
+    t: i64,
+    sid: u64,
+    who: Who,
+    mode: Mode,
+) -> Session {
+    let s = &w.servers[srv];
+    let (connector, remote) = w.resolve(who);
+    let port = if connector == 1 { 587 } else { 25 };
+    let device = match who {
+        Who::Device(i) => Some(&w.devices[i]),
+        _ => None,
+    };
+    let mut ehlo = b"EHLO ".to_vec();
+    ehlo.extend_from_slice(&remote.name);
+    let inbound = Inbound {
+        s,
+        host: format!("{}.contoso.com", s.name),
+        remote,
+        device,
+        ehlo,
+    };
+    let mut facts = Facts {
+        submission_port: port == 587,
+        ..Facts::default()
+    };
+    let mut b = inbound.greet(rng, t);
+    let tls = match mode {
+        Mode::Normal | Mode::Fail => s.tls(remote.profile),
+        Mode::Plain => Tls::Plain,
+        Mode::Modern => Tls::Version(4),
+    };
+    let over = match tls {
+        Tls::Version(v) => !inbound.starttls(&mut b, rng, v, mode, &mut facts),
+        Tls::Plain => inbound.refused_in_clear(&mut b, rng, connector, mode, &mut facts),
+    };
+    if !over {
+        if connector == 1 {
+            let user = match (device, who) {
+                (Some(d), _) => d.user.to_string(),
+                (None, Who::Internal(i, _)) => format!("CONTOSO\\user{}", i * 7 % 500),
+                _ => "CONTOSO\\user0".to_string(),
+            };
+            authenticate(&mut b, rng, &user);
+            facts.auth_user = Some(user);
+        }
+        inbound.messages(&mut b, rng, sid, &mut facts);
+        if rng.chance(900) {
+            quit(&mut b, rng);
+        } else {
+            b.row(rng.gap(SLOW), b'-', &b""[..], "Remote(ConnectionReset)");
+        }
     }
     finish(
         b,
@@ -1190,8 +1600,28 @@ fn receive_session(w: &World, srv: usize, rng: &mut Rng, t: i64, sid: u64) -> Se
         s,
         Listener::Exchange(port),
         remote,
-        remote.name.clone(),
+        facts,
     )
+}
+
+/// A MAIL FROM address: one of the device's, or an Internet sender's.
+fn sender(rng: &mut Rng, device: Option<&Device>) -> String {
+    match device {
+        Some(d) => rng.pick(d.senders).to_string(),
+        None => format!("sender{}@example{}.net", rng.below(90), rng.below(400)),
+    }
+}
+
+/// QUIT, 221 and the local close of a receive session.
+fn quit(b: &mut Builder, rng: &mut Rng) {
+    b.row(rng.gap(NET), b'<', &b"QUIT"[..], "");
+    b.row(
+        rng.gap(FAST),
+        b'>',
+        &b"221 2.0.0 Service closing transmission channel"[..],
+        "",
+    );
+    b.row(rng.gap(FAST), b'-', &b""[..], "Local");
 }
 
 /// Who listens on the well-known port: Exchange (receive) or the remote
@@ -1209,17 +1639,22 @@ fn finish(
     s: &Server,
     listener: Listener,
     remote: &Remote,
-    ehlo: Vec<u8>,
+    facts: Facts,
 ) -> Session {
     let ephemeral = 1024 + (sid % 60_000);
-    let (local, remote_end) = match listener {
+    let (local, remote_end, ehlo) = match listener {
         Listener::Exchange(port) => (
             format!("{}:{port}", s.ip),
             format!("{}:{ephemeral}", remote.endpoint_host),
+            remote.name.clone(),
         ),
+        // The remote's banner host, as the send log writes it.
         Listener::Remote(port) => (
             format!("{}:{ephemeral}", s.ip),
             format!("{}:{port}", remote.endpoint_host),
+            String::from_utf8_lossy(&remote.name)
+                .into_owned()
+                .into_bytes(),
         ),
     };
     Session {
@@ -1232,76 +1667,68 @@ fn finish(
         rows: b.rows,
         next: 0,
         last_row: 0,
+        facts,
     }
 }
 
-fn send_session(w: &World, srv: usize, rng: &mut Rng, t: i64, sid: u64) -> Session {
-    let s = &w.servers[srv];
-    let host = format!("{}.contoso.com", s.name);
-    let n = w.servers.len();
-    let peer_idx = (srv + 1 + rng.below(n.max(2) as u64 - 1) as usize) % n;
-    let (connector, remote_owned);
-    let remote: &Remote = match rng.below(100) {
-        0..=54 => {
-            connector = 0;
-            pick_remote(rng, &w.mx)
+/// One send session being written: which server sends to whom.
+struct Outbound<'a> {
+    s: &'a Server,
+    host: String,
+    remote: &'a Remote,
+    /// The remote's banner host, as the send log writes it.
+    banner: String,
+    /// The intra-organization hop: X-ANONYMOUSTLS, no remote certificate.
+    anonymous: bool,
+}
+
+impl Outbound<'_> {
+    /// Permissions, connect, the remote's banner, EHLO and its reply.
+    fn connect(&self, rng: &mut Rng, t: i64, offers_tls: bool) -> Builder {
+        let mut b = Builder {
+            t,
+            rows: Vec::with_capacity(40),
+        };
+        b.row(
+            rng.gap((0, 0)),
+            b'*',
+            &b"SendRoutingHeaders"[..],
+            "Set Session Permissions",
+        );
+        b.info(&b""[..], "attempting to connect");
+        for r in &mut b.rows {
+            r.no_local = true;
         }
-        55..=84 => {
-            connector = 1;
-            rng.pick(&w.o365)
-        }
-        _ => {
-            connector = 2;
-            remote_owned = Remote {
-                ip: w.servers[peer_idx].ip.clone(),
-                endpoint_host: w.servers[peer_idx].ip.clone(),
-                name: format!("{}.contoso.com", w.servers[peer_idx].name).into_bytes(),
-                profile: Tls::Version(4),
-                fail: 0,
-            };
-            &remote_owned
-        }
-    };
-    let port = if connector == 2 { 2525 } else { 25 };
-    let banner = String::from_utf8_lossy(&remote.name).into_owned();
-    let mut b = Builder {
-        t,
-        rows: Vec::with_capacity(40),
-    };
-    b.row(
-        rng.gap((0, 0)),
-        b'*',
-        &b"SendRoutingHeaders"[..],
-        "Set Session Permissions",
-    );
-    b.info(&b""[..], "attempting to connect");
-    for r in &mut b.rows {
-        r.no_local = true;
+        b.row(rng.gap(NET), b'+', &b""[..], "");
+        b.text(
+            rng.gap(SLOW),
+            b'<',
+            format!(
+                "220 {} Microsoft ESMTP MAIL Service ready at {}",
+                self.banner,
+                rfc2822(b.t)
+            ),
+        );
+        b.text(rng.gap(FAST), b'>', format!("EHLO {}", self.host));
+        self.remote_ehlo(&mut b, rng, offers_tls);
+        b
     }
-    b.row(rng.gap(NET), b'+', &b""[..], "");
-    b.text(
-        rng.gap(SLOW),
-        b'<',
-        format!(
-            "220 {banner} Microsoft ESMTP MAIL Service ready at {}",
-            rfc2822(b.t)
-        ),
-    );
-    b.text(rng.gap(FAST), b'>', format!("EHLO {host}"));
-    let profile = s.tls(remote.profile);
-    let offers_tls = profile != Tls::Plain;
-    let anonymous = connector == 2;
-    let remote_ehlo = |b: &mut Builder, rng: &mut Rng, with_tls: bool| {
-        b.text(rng.gap(NET), b'<', format!("250-{banner} Hello [{}]", s.ip));
+
+    fn remote_ehlo(&self, b: &mut Builder, rng: &mut Rng, with_tls: bool) {
+        b.text(
+            rng.gap(NET),
+            b'<',
+            format!("250-{} Hello [{}]", self.banner, self.s.ip),
+        );
         let mut caps = vec!["SIZE 157286400", "PIPELINING", "DSN", "ENHANCEDSTATUSCODES"];
         if with_tls {
-            caps.push(if anonymous {
+            caps.push(if self.anonymous {
                 "X-ANONYMOUSTLS"
             } else {
                 "STARTTLS"
             });
         }
-        if anonymous && !with_tls {
+        if self.anonymous && !with_tls {
             caps.push("X-EXPS EXCHANGEAUTH");
         }
         caps.extend(["8BITMIME", "BINARYMIME", "CHUNKING"]);
@@ -1313,119 +1740,165 @@ fn send_session(w: &World, srv: usize, rng: &mut Rng, t: i64, sid: u64) -> Sessi
                 format!("250{}{c}", if k == last { ' ' } else { '-' }),
             );
         }
-    };
-    remote_ehlo(&mut b, rng, offers_tls);
-    if let Tls::Version(v) = profile {
-        let verb: &'static [u8] = if anonymous {
+    }
+
+    /// STARTTLS (or X-ANONYMOUSTLS) at version `v`; false if the
+    /// negotiation failed (the session is then over): always with
+    /// `Mode::Fail`, else by chance.
+    fn starttls(
+        &self,
+        b: &mut Builder,
+        rng: &mut Rng,
+        v: usize,
+        mode: Mode,
+        facts: &mut Facts,
+    ) -> bool {
+        let verb: &'static [u8] = if self.anonymous {
             b"X-ANONYMOUSTLS"
         } else {
             b"STARTTLS"
         };
         b.row(rng.gap(FAST), b'>', verb, "");
         b.row(rng.gap(NET), b'<', &b"220 2.0.0 SMTP server ready"[..], "");
+        let host = &self.host;
         certificate(
-            &mut b,
+            b,
             rng,
-            s.single_row,
+            self.s.single_row,
             "Sending certificate",
             &format!("CN={host}"),
             "CN=Contoso-Issuing-CA",
-            &host,
+            host,
         );
-        if rng.chance(remote.fail) {
-            let err = *rng.pick(&FAIL_SEND);
-            b.tls_failure(rng, err);
-            return finish(
-                b,
-                connector,
-                sid,
-                s,
-                Listener::Remote(port),
-                remote,
-                banner.clone().into_bytes(),
-            );
+        let failure = if mode == Mode::Fail {
+            Some("AlgorithmMismatch")
+        } else if rng.chance(self.remote.fail) {
+            Some(*rng.pick(&FAIL_SEND))
+        } else {
+            None
+        };
+        if let Some(err) = failure {
+            b.tls_failure(rng, err, mode == Mode::Fail);
+            return false;
         }
-        if !anonymous {
+        if !self.anonymous {
+            let subject = format!("CN={}", self.banner);
             certificate(
-                &mut b,
+                b,
                 rng,
-                s.single_row,
+                self.s.single_row,
                 "Remote certificate",
-                &format!("CN={banner}"),
+                &subject,
                 "CN=DigiCert Global G2 TLS RSA SHA256 2020 CA1",
-                &banner,
+                &self.banner,
             );
+            facts.peer_subject = Some(subject);
         }
-        b.tls_success(rng, v, false, s.old_names);
-        if anonymous {
+        b.tls_success(rng, v, false, self.s.old_names);
+        if self.anonymous {
             b.info(&b""[..], "Received certificate");
             b.info(hex(rng, 40).into_bytes(), "Certificate thumbprint");
         }
         b.text(rng.gap(FAST), b'>', format!("EHLO {host}"));
-        remote_ehlo(&mut b, rng, false);
+        self.remote_ehlo(b, rng, false);
+        true
     }
-    for _ in 0..rng.range(1, 3) {
-        b.text(
-            rng.gap(FAST),
-            b'>',
-            format!(
-                "MAIL FROM:<user{}@contoso.com> SIZE={}",
-                rng.below(5000),
-                rng.range(2_000, 900_000)
-            ),
-        );
-        b.text(
-            rng.gap((0, 0)),
-            b'>',
-            format!(
-                "RCPT TO:<rcpt{}@{}>",
-                rng.below(900),
-                banner.split_once('.').map_or("example.net", |x| x.1)
-            ),
-        );
-        b.row(rng.gap(NET), b'<', &b"250 2.1.0 Sender OK"[..], "");
-        b.row(rng.gap((0, 0)), b'<', &b"250 2.1.5 Recipient OK"[..], "");
-        b.text(
-            rng.gap(FAST),
-            b'>',
-            format!("BDAT {} LAST", rng.range(2_000, 900_000)),
-        );
-        b.text(
-            rng.gap(SLOW),
-            b'<',
-            format!(
-                "250 2.6.0 <{}@{host}> Queued mail for delivery",
-                hex(rng, 32).to_lowercase()
-            ),
-        );
+
+    /// One to three messages, then QUIT.
+    fn messages(&self, b: &mut Builder, rng: &mut Rng, facts: &mut Facts) {
+        let host = &self.host;
+        for _ in 0..rng.range(1, 3) {
+            let from = format!("user{}@contoso.com", rng.below(5000));
+            b.text(
+                rng.gap(FAST),
+                b'>',
+                format!("MAIL FROM:<{from}> SIZE={}", rng.range(2_000, 900_000)),
+            );
+            facts.senders.push(from);
+            b.text(
+                rng.gap((0, 0)),
+                b'>',
+                format!(
+                    "RCPT TO:<rcpt{}@{}>",
+                    rng.below(900),
+                    self.banner.split_once('.').map_or("example.net", |x| x.1)
+                ),
+            );
+            b.row(rng.gap(NET), b'<', &b"250 2.1.0 Sender OK"[..], "");
+            b.row(rng.gap((0, 0)), b'<', &b"250 2.1.5 Recipient OK"[..], "");
+            b.text(
+                rng.gap(FAST),
+                b'>',
+                format!("BDAT {} LAST", rng.range(2_000, 900_000)),
+            );
+            b.text(
+                rng.gap(SLOW),
+                b'<',
+                format!(
+                    "250 2.6.0 <{}@{host}> Queued mail for delivery",
+                    hex(rng, 32).to_lowercase()
+                ),
+            );
+            b.row(
+                rng.gap(FAST),
+                b'*',
+                &b""[..],
+                format!(
+                    "sending message with RecordId {} and InternetMessageId <{}@{host}>",
+                    rng.below(1 << 36),
+                    hex(rng, 24).to_lowercase()
+                ),
+            );
+        }
+        b.row(rng.gap(FAST), b'>', &b"QUIT"[..], "");
         b.row(
-            rng.gap(FAST),
-            b'*',
-            &b""[..],
-            format!(
-                "sending message with RecordId {} and InternetMessageId <{}@{host}>",
-                rng.below(1 << 36),
-                hex(rng, 24).to_lowercase()
-            ),
+            rng.gap(NET),
+            b'<',
+            &b"221 2.0.0 Service closing transmission channel"[..],
+            "",
         );
+        b.row(rng.gap(FAST), b'-', &b""[..], "Local");
     }
-    b.row(rng.gap(FAST), b'>', &b"QUIT"[..], "");
-    b.row(
-        rng.gap(NET),
-        b'<',
-        &b"221 2.0.0 Service closing transmission channel"[..],
-        "",
-    );
-    b.row(rng.gap(FAST), b'-', &b""[..], "Local");
-    finish(
-        b,
-        connector,
-        sid,
+}
+
+fn send_session(
+    w: &World,
+    srv: usize,
+    rng: &mut Rng,
+    t: i64,
+    sid: u64,
+    who: Who,
+    mode: Mode,
+) -> Session {
+    let s = &w.servers[srv];
+    let (connector, remote) = w.resolve(who);
+    let port = if connector == 2 { 2525 } else { 25 };
+    let out = Outbound {
         s,
-        Listener::Remote(port),
+        host: format!("{}.contoso.com", s.name),
         remote,
-        banner.into_bytes(),
-    )
+        banner: String::from_utf8_lossy(&remote.name).into_owned(),
+        anonymous: connector == 2,
+    };
+    let mut facts = Facts {
+        internal: connector == 2,
+        ..Facts::default()
+    };
+    let mut b = out.connect(rng, t, s.tls(remote.profile) != Tls::Plain);
+    let profile = match mode {
+        Mode::Normal | Mode::Fail => s.tls(remote.profile),
+        // A fallback: the remote still offers STARTTLS, Exchange skips it.
+        Mode::Plain => Tls::Plain,
+        Mode::Modern => Tls::Version(4),
+    };
+    let failed = match profile {
+        Tls::Version(v) => !out.starttls(&mut b, rng, v, mode, &mut facts),
+        Tls::Plain => false,
+    };
+    if !failed {
+        out.messages(&mut b, rng, &mut facts);
+    }
+    finish(b, connector, sid, s, Listener::Remote(port), remote, facts)
 }
 
 // ---------------------------------------------------------------- output
@@ -1576,6 +2049,7 @@ fn stream(cfg: &Config, world: &World, srv: usize, send: bool, budget: u64) -> i
     // The UTC days of the rows written, for coverage.
     let mut days: BTreeSet<i64> = BTreeSet::new();
     let mut last_day = None;
+    let mut switch = SwitchState::new(cfg.switch_at(&server.name), cfg.seed, srv);
     loop {
         let arrivals_open = files.truth.bytes < budget;
         let next_arrival = arrivals.peek().map(|a| a.0);
@@ -1586,11 +2060,7 @@ fn stream(cfg: &Config, world: &World, srv: usize, send: bool, budget: u64) -> i
             // Receive and send sessions of one transport process share a counter.
             let sid = base_sid + next_sid * 2 + u64::from(send);
             next_sid += 1;
-            let s = if send {
-                send_session(world, srv, &mut rng, next_arrival, sid)
-            } else {
-                receive_session(world, srv, &mut rng, next_arrival, sid)
-            };
+            let s = next_session(world, srv, send, &mut rng, &mut switch, next_arrival, sid);
             let kind = if s
                 .rows
                 .iter()
@@ -1620,7 +2090,7 @@ fn stream(cfg: &Config, world: &World, srv: usize, send: bool, budget: u64) -> i
                 &server.name,
                 &connector_names[s.connector],
                 &s,
-                kind == 2,
+                &seen(&s, kind == 2),
             );
             let slot = match free.pop() {
                 Some(i) => {
@@ -1719,6 +2189,69 @@ fn stream(cfg: &Config, world: &World, srv: usize, send: bool, budget: u64) -> i
     Ok(files.truth)
 }
 
+/// The session starting at `t`: a retry that is due, or a remote drawn
+/// at random; after a switch-off, written as its remote's fate says.
+fn next_session(
+    world: &World,
+    srv: usize,
+    send: bool,
+    rng: &mut Rng,
+    switch: &mut SwitchState<Who>,
+    t: i64,
+    sid: u64,
+) -> Session {
+    let server = &world.servers[srv];
+    let who = switch.next(t).unwrap_or_else(|| {
+        if send {
+            world.draw_send(srv, rng, sid)
+        } else {
+            world.draw_receive(srv, rng)
+        }
+    });
+    let (connector, remote) = world.resolve(who);
+    let legacy = matches!(server.tls(remote.profile), Tls::Version(v) if is_legacy(v));
+    let required = server.requires_tls(send, connector);
+    let mode = switch.mode(t, connector, &remote.ip, legacy, required);
+    let s = if send {
+        send_session(world, srv, rng, t, sid, who, mode)
+    } else {
+        receive_session(world, srv, rng, t, sid, who, mode)
+    };
+    switch.after(mode, t, connector, &remote.ip, who, rng);
+    let negotiated_legacy = s
+        .rows
+        .iter()
+        .any(|r| matches!(r.tls, Some(Outcome::Success(v, _)) if is_legacy(v)));
+    if switch.note(mode, connector, &remote.ip, who, negotiated_legacy) && !send {
+        // Once the first known remote broke, a scanner nobody knew about
+        // tries TLS 1.0 too.
+        switch.schedule(t + 2 * 3_600_000, Who::Newcomer);
+    }
+    s
+}
+
+/// The session as the impact and fallout rules see it; `plain`: it has
+/// no TLS line (every such session sends mail or AUTH).
+fn seen(s: &Session, plain: bool) -> Seen {
+    let mut out = Seen {
+        start: s.rows[0].t,
+        plaintext: plain,
+        facts: s.facts.clone(),
+        ..Seen::default()
+    };
+    for r in &s.rows {
+        match r.tls {
+            Some(Outcome::Success(v, suite)) => {
+                out.lowest = Some(out.lowest.map_or(v, |l| l.min(v)));
+                out.weak |= matches!(suite.cipher.1, "3DES" | "RC4") || suite.hash.1 == "MD5";
+            }
+            Some(Outcome::Failure(e)) => out.tls_errors.push(e),
+            None => {}
+        }
+    }
+    out
+}
+
 /// With `--days`: the earliest start of a lane's next session, so that
 /// the clock keeps pace with the bytes (`budget` bytes span `days` days),
 /// spread at random over the time `lanes` sessions of some 4 KB take.
@@ -1734,6 +2267,17 @@ fn paced(start: i64, days: u32, bytes: u64, budget: u64, lanes: usize, rng: &mut
 pub fn generate(cfg: &Config) -> io::Result<Truth> {
     let servers = cfg.servers.max(1);
     let world = World::new(cfg.seed, servers, cfg.remote_count());
+    if let Some((name, _)) = cfg
+        .switch_off
+        .iter()
+        .find(|(n, _)| !world.servers.iter().any(|s| s.name == *n))
+    {
+        let last = &world.servers[servers - 1].name;
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("--switch-off names {name:?}, but the servers are EX01 to {last}"),
+        ));
+    }
     // Receive logs are the bigger share on a FrontEnd.
     let streams: Vec<(usize, bool, u64)> = (0..servers)
         .flat_map(|s| {
@@ -1749,6 +2293,7 @@ pub fn generate(cfg: &Config) -> io::Result<Truth> {
     for p in parts {
         truth.merge(p?);
     }
+    truth.book.settle();
     truth.servers = world.servers.iter().map(|s| s.name.clone()).collect();
     inventory::write(&cfg.out, &truth.servers)?;
     let mut json = serde_json::to_vec_pretty(&truth.to_json()).map_err(io::Error::other)?;

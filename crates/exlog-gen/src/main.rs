@@ -52,6 +52,11 @@ struct Args {
     /// schema per file can read the logs.
     #[arg(long, requires = "iis")]
     iis_one_layout: bool,
+    /// From this UTC day on, SERVER negotiates nothing below TLS 1.2:
+    /// its legacy remotes fail, then recover, fall back to plaintext or
+    /// stay blocked (truth.json's "fallout" and "switch"). Repeatable.
+    #[arg(long, value_name = "SERVER=YYYY-MM-DD", value_parser = exlog_gen::parse_switch_off, conflicts_with = "iis")]
+    switch_off: Vec<(String, i64)>,
 }
 
 fn size(s: &str) -> Result<u64, String> {
@@ -68,6 +73,7 @@ fn main() -> ExitCode {
     cfg.remotes = args.remotes;
     cfg.start_ms = args.start_ms.unwrap_or(cfg.start_ms);
     cfg.days = args.days;
+    cfg.switch_off = args.switch_off.clone();
     let started = Instant::now();
     if args.iis {
         return match exlog_gen::iis::generate(
