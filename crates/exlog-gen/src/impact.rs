@@ -136,6 +136,7 @@ pub(crate) struct Brief {
     pub legacy: bool,
     /// Negotiated TLS 1.2 or later, nothing lower.
     pub modern: bool,
+    /// Mail or credentials in clear, and not a failed session.
     pub plaintext: bool,
     /// Bits of [`ERRORS`]; non-zero: a failed session.
     pub errors: u16,
@@ -184,7 +185,9 @@ impl Book {
             start: s.start,
             legacy: s.legacy(),
             modern: s.lowest.is_some_and(|v| !crate::is_legacy(v) && v <= 5),
-            plaintext: s.plaintext,
+            // A session refused for want of STARTTLS sent nothing in clear
+            // (the lead's rule: it is a failure, not a fallback).
+            plaintext: s.plaintext && errors == 0,
             errors,
             base: s.base(),
         });
