@@ -231,7 +231,7 @@ fn build_reports(
         Format::Table if config.overview => {
             matches!(
                 k,
-                Kind::Connector | Kind::Readiness | Kind::Coverage | Kind::HttpApp
+                Kind::Connector | Kind::Readiness | Kind::Coverage | Kind::HttpApp | Kind::Fallout
             )
         }
         _ => k == config.kind,

@@ -270,6 +270,64 @@ pub fn overview(reports: &Reports, color: bool) -> String {
             }
         }
     }
+    out.push_str(&fallout_lines(reports));
+    out
+}
+
+/// `EX01: after TLS 1.0/1.1 stopped working on 2024-03-10: 2 remotes
+/// recovered, 1 fell back to plaintext, 1 blocked`, a line per server
+/// whose switch the logs show (`--by fallout` has the rows).
+fn fallout_lines(reports: &Reports) -> String {
+    let Some(t) = reports.table(Kind::Fallout) else {
+        return String::new();
+    };
+    let col = |name: &str| t.columns.iter().position(|c| *c == name);
+    let (Some(server), Some(outcome)) = (col("server"), col("outcome")) else {
+        return String::new();
+    };
+    let mut out = String::new();
+    for (name, day) in &reports.summary.switches {
+        let mut n = [0u64; 4];
+        let labels = [
+            "recovered",
+            "fell_back_to_plaintext",
+            "blocked",
+            "new_failure",
+        ];
+        for row in t
+            .rows
+            .iter()
+            .filter(|r| r[server].as_text().as_deref() == Some(name))
+        {
+            if let Some(i) = labels
+                .iter()
+                .position(|l| row[outcome].as_text().as_deref() == Some(*l))
+            {
+                n[i] += 1;
+            }
+        }
+        let date = crate::parse::stamp::format_millis(*day);
+        let _ = write!(
+            out,
+            "{}: after TLS 1.0/1.1 stopped working on {}: {} recovered, {} fell back to plaintext, {} blocked",
+            sanitize(name),
+            date.get(..10).unwrap_or(&date),
+            super::count(n[0], "remote", "remotes"),
+            n[1],
+            n[2]
+        );
+        if n[3] > 0 {
+            let _ = write!(
+                out,
+                "; {} failed that never used old TLS",
+                super::count(n[3], "new remote", "new remotes")
+            );
+        }
+        out.push('\n');
+    }
+    if !out.is_empty() {
+        out.insert_str(0, "\nAfter the switch (--by fallout):\n");
+    }
     out
 }
 

@@ -15,6 +15,7 @@ mod help;
 mod hostile;
 mod html;
 mod iis;
+mod impact;
 mod inventory;
 mod layers;
 mod merge;
