@@ -1,0 +1,255 @@
+//! `--owners FILE`: who owns a remote, and how to reach them.
+//!
+//! The file is a CSV with the columns `match,owner,contact` (a header in
+//! any case, the columns in any order, other columns ignored), read in the
+//! connector inventory's encodings ([`crate::inventory::decode`]) with a
+//! `,`, `;` or tab separator ([`read`]). `match` is one of four kinds
+//! ([`Kind`], [`pattern`]): an IP, a CIDR network, an EHLO glob or a
+//! `@domain` of sender addresses. For a remote, the first row in file
+//! order that matches its IP, any of its EHLO names or any of its sender
+//! addresses wins ([`Owners::owner_of`]).
+//!
+//! Owner and contact are kept as written but for their surrounding
+//! whitespace, control characters and all: they are hostile text, and
+//! whoever shows them escapes or neutralizes them. Messages quote only a
+//! row's `match`, escaped (Rust's `{:?}`).
+//!
+//! Lookups record which rows filled something: after the reports are
+//! built, [`Owners::unmatched`] names each row that never did.
+
+mod pattern;
+mod read;
+
+pub use crate::inventory::{Error, Warning};
+pub use pattern::Kind;
+
+use globset::{Candidate, GlobSet, GlobSetBuilder};
+use pattern::{Net, Pattern};
+use std::collections::HashMap;
+use std::io::Read as _;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
+/// Larger than this is not an owners file (64 MiB, the inventory's limit).
+const LIMIT: u64 = 64 << 20;
+
+/// One row of the file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row {
+    /// The 1-based line the row starts on.
+    pub line: u64,
+    /// `match` as written (trimmed).
+    pub text: String,
+    /// Never empty.
+    pub owner: String,
+    /// May be empty.
+    pub contact: String,
+    pattern: Pattern,
+}
+
+impl Row {
+    pub fn kind(&self) -> Kind {
+        self.pattern.kind()
+    }
+}
+
+/// An owners file, indexed for lookups, with what the lookups matched.
+/// Lookups take `&self` and may run on many threads.
+#[derive(Debug)]
+pub struct Owners {
+    path: PathBuf,
+    rows: Vec<Row>,
+    warnings: Vec<Warning>,
+    index: Index,
+    /// Per row: it won a lookup.
+    won: Vec<AtomicBool>,
+    /// Per row: the earliest row that won a lookup this row matched too
+    /// (`u32::MAX`: none). The earliest, so that threads' order does not
+    /// change the warning.
+    taken_by: Vec<AtomicU32>,
+}
+
+/// The rows by kind, each list in file order (row numbers ascending).
+#[derive(Debug, Default)]
+struct Index {
+    ips: HashMap<IpAddr, Vec<u32>>,
+    nets: Vec<(Net, u32)>,
+    globs: GlobSet,
+    /// The row of each glob of `globs`, by the glob's number.
+    glob_rows: Vec<u32>,
+    domains: HashMap<String, Vec<u32>>,
+}
+
+impl Owners {
+    /// Reads and indexes the owners file at `path`. A malformed file is an
+    /// Error naming it and the line; warnings are in [`Owners::warnings`].
+    pub fn read(path: &Path) -> Result<Owners, Error> {
+        let error = |message: String| Error {
+            file: path.to_path_buf(),
+            line: None,
+            message,
+        };
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|f| f.take(LIMIT + 1).read_to_end(&mut bytes))
+            .map_err(|e| error(format!("cannot read: {e}")))?;
+        if bytes.len() as u64 > LIMIT {
+            return Err(error(format!(
+                "larger than {} MiB: not an owners file",
+                LIMIT >> 20
+            )));
+        }
+        Owners::from_bytes(path, &bytes)
+    }
+
+    /// [`Owners::read`] of `bytes`, read from `path`.
+    pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Owners, Error> {
+        let read = read::read(path, bytes)?;
+        if read.rows.len() >= u32::MAX as usize {
+            return Err(Error {
+                file: path.to_path_buf(),
+                line: None,
+                message: "more than 4 billion rows".into(),
+            });
+        }
+        let index = Index::new(&read.rows);
+        Ok(Owners {
+            path: path.to_path_buf(),
+            won: read.rows.iter().map(|_| AtomicBool::new(false)).collect(),
+            taken_by: read.rows.iter().map(|_| AtomicU32::new(u32::MAX)).collect(),
+            rows: read.rows,
+            warnings: read.warnings,
+            index,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The rows in file order (empty lines left out).
+    pub fn rows(&self) -> &[Row] {
+        &self.rows
+    }
+
+    /// What reading found that the user should know (a file that is not
+    /// UTF-8, no rows): the file was read.
+    pub fn warnings(&self) -> &[Warning] {
+        &self.warnings
+    }
+
+    /// The owner of a remote: the first row in file order that matches its
+    /// IP (exlog's text: `192.0.2.7`, `2001:db8::1`; an IPv4-mapped IPv6
+    /// address matches IPv4 rows too), any of its EHLO names, or the
+    /// domain of any of its sender (MAIL FROM) addresses (the part after
+    /// the last `@`). Records the rows that matched, for
+    /// [`Owners::unmatched`].
+    pub fn owner_of<'e, 's>(
+        &self,
+        ip: &[u8],
+        ehlos: impl IntoIterator<Item = &'e [u8]>,
+        senders: impl IntoIterator<Item = &'s [u8]>,
+    ) -> Option<&Row> {
+        let mut hits = Vec::new();
+        self.index.ip_hits(ip, &mut hits);
+        for ehlo in ehlos {
+            self.index.ehlo_hits(ehlo, &mut hits);
+        }
+        for sender in senders {
+            self.index.sender_hits(sender, &mut hits);
+        }
+        let first = *hits.iter().min()?;
+        self.won[first as usize].store(true, Ordering::Relaxed);
+        for &hit in hits.iter().filter(|&&h| h != first) {
+            self.taken_by[hit as usize].fetch_min(first, Ordering::Relaxed);
+        }
+        Some(&self.rows[first as usize])
+    }
+
+    /// One warning per row that filled no owner in the lookups so far, in
+    /// file order, naming the file, the line and its `match`: it matched
+    /// no remote, or only remotes an earlier row matched first.
+    pub fn unmatched(&self) -> Vec<Warning> {
+        let mut out = Vec::new();
+        for (i, row) in self.rows.iter().enumerate() {
+            if self.won[i].load(Ordering::Relaxed) {
+                continue;
+            }
+            let message = match self.taken_by[i].load(Ordering::Relaxed) {
+                u32::MAX => format!("owners row {:?} matched no remote", row.text),
+                by => format!(
+                    "owners row {:?} matched only remotes that line {} matched first: \
+                     it filled no owner",
+                    row.text, self.rows[by as usize].line
+                ),
+            };
+            out.push(Warning {
+                file: self.path.clone(),
+                line: Some(row.line),
+                message,
+            });
+        }
+        out
+    }
+}
+
+impl Index {
+    fn new(rows: &[Row]) -> Index {
+        let mut index = Index::default();
+        let mut globs = GlobSetBuilder::new();
+        for (i, row) in rows.iter().enumerate() {
+            let i = i as u32;
+            match &row.pattern {
+                Pattern::Ip(addr) => index.ips.entry(*addr).or_default().push(i),
+                Pattern::Net(net) => index.nets.push((*net, i)),
+                Pattern::Glob(text) => {
+                    // Checked when the row was read.
+                    if let Ok(glob) = pattern::glob(text) {
+                        globs.add(glob);
+                        index.glob_rows.push(i);
+                    }
+                }
+                Pattern::Domain(d) => index.domains.entry(d.clone()).or_default().push(i),
+            }
+        }
+        // Each glob was built alone; together they fail only past
+        // globset's size limits, and then no glob matches.
+        index.globs = globs.build().unwrap_or_else(|_| {
+            index.glob_rows.clear();
+            GlobSet::empty()
+        });
+        index
+    }
+
+    fn ip_hits(&self, ip: &[u8], hits: &mut Vec<u32>) {
+        let Some((addr, mapped)) = pattern::remote_addrs(ip) else {
+            return;
+        };
+        for a in std::iter::once(addr).chain(mapped) {
+            hits.extend(self.ips.get(&a).into_iter().flatten());
+            let nets = self.nets.iter().filter(|(net, _)| net.contains(a));
+            hits.extend(nets.map(|&(_, row)| row));
+        }
+    }
+
+    fn ehlo_hits(&self, ehlo: &[u8], hits: &mut Vec<u32>) {
+        if self.glob_rows.is_empty() {
+            return;
+        }
+        let text = String::from_utf8_lossy(ehlo);
+        let found = self.globs.matches_candidate(&Candidate::new(text.as_ref()));
+        hits.extend(found.into_iter().map(|g| self.glob_rows[g]));
+    }
+
+    fn sender_hits(&self, sender: &[u8], hits: &mut Vec<u32>) {
+        let Some(at) = memchr::memrchr(b'@', sender) else {
+            return;
+        };
+        let domain = String::from_utf8_lossy(&sender[at + 1..]).to_lowercase();
+        hits.extend(self.domains.get(&domain).into_iter().flatten());
+    }
+}
+
+#[cfg(test)]
+mod tests;
