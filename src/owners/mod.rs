@@ -17,17 +17,16 @@
 //! Lookups record which rows filled something: after the reports are
 //! built, [`Owners::unmatched`] names each row that never did.
 
+mod index;
 mod pattern;
 mod read;
 
 pub use crate::inventory::{Error, Warning};
 pub use pattern::Kind;
 
-use globset::{Candidate, GlobSet, GlobSetBuilder};
-use pattern::{Net, Pattern};
-use std::collections::HashMap;
+use index::Index;
+use pattern::Pattern;
 use std::io::Read as _;
-use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
@@ -68,17 +67,6 @@ pub struct Owners {
     /// (`u32::MAX`: none). The earliest, so that threads' order does not
     /// change the warning.
     taken_by: Vec<AtomicU32>,
-}
-
-/// The rows by kind, each list in file order (row numbers ascending).
-#[derive(Debug, Default)]
-struct Index {
-    ips: HashMap<IpAddr, Vec<u32>>,
-    nets: Vec<(Net, u32)>,
-    globs: GlobSet,
-    /// The row of each glob of `globs`, by the glob's number.
-    glob_rows: Vec<u32>,
-    domains: HashMap<String, Vec<u32>>,
 }
 
 impl Owners {
@@ -191,63 +179,6 @@ impl Owners {
             });
         }
         out
-    }
-}
-
-impl Index {
-    fn new(rows: &[Row]) -> Index {
-        let mut index = Index::default();
-        let mut globs = GlobSetBuilder::new();
-        for (i, row) in rows.iter().enumerate() {
-            let i = i as u32;
-            match &row.pattern {
-                Pattern::Ip(addr) => index.ips.entry(*addr).or_default().push(i),
-                Pattern::Net(net) => index.nets.push((*net, i)),
-                Pattern::Glob(text) => {
-                    // Checked when the row was read.
-                    if let Ok(glob) = pattern::glob(text) {
-                        globs.add(glob);
-                        index.glob_rows.push(i);
-                    }
-                }
-                Pattern::Domain(d) => index.domains.entry(d.clone()).or_default().push(i),
-            }
-        }
-        // Each glob was built alone; together they fail only past
-        // globset's size limits, and then no glob matches.
-        index.globs = globs.build().unwrap_or_else(|_| {
-            index.glob_rows.clear();
-            GlobSet::empty()
-        });
-        index
-    }
-
-    fn ip_hits(&self, ip: &[u8], hits: &mut Vec<u32>) {
-        let Some((addr, mapped)) = pattern::remote_addrs(ip) else {
-            return;
-        };
-        for a in std::iter::once(addr).chain(mapped) {
-            hits.extend(self.ips.get(&a).into_iter().flatten());
-            let nets = self.nets.iter().filter(|(net, _)| net.contains(a));
-            hits.extend(nets.map(|&(_, row)| row));
-        }
-    }
-
-    fn ehlo_hits(&self, ehlo: &[u8], hits: &mut Vec<u32>) {
-        if self.glob_rows.is_empty() {
-            return;
-        }
-        let text = String::from_utf8_lossy(ehlo);
-        let found = self.globs.matches_candidate(&Candidate::new(text.as_ref()));
-        hits.extend(found.into_iter().map(|g| self.glob_rows[g]));
-    }
-
-    fn sender_hits(&self, sender: &[u8], hits: &mut Vec<u32>) {
-        let Some(at) = memchr::memrchr(b'@', sender) else {
-            return;
-        };
-        let domain = String::from_utf8_lossy(&sender[at + 1..]).to_lowercase();
-        hits.extend(self.domains.get(&domain).into_iter().flatten());
     }
 }
 
