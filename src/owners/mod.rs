@@ -3,11 +3,13 @@
 //! The file is a CSV with the columns `match,owner,contact` (a header in
 //! any case, the columns in any order, other columns ignored), read in the
 //! connector inventory's encodings ([`crate::inventory::decode`]) with a
-//! `,`, `;` or tab separator ([`read`]). `match` is one of four kinds
-//! ([`Kind`], [`pattern`]): an IP, a CIDR network, an EHLO glob or a
+//! `,`, `;` or tab separator (`read.rs`). `match` is one of four kinds
+//! ([`Kind`], `pattern.rs`): an IP, a CIDR network, an EHLO glob or a
 //! `@domain` of sender addresses. For a remote, the first row in file
 //! order that matches its IP, any of its EHLO names or any of its sender
-//! addresses wins ([`Owners::owner_of`]).
+//! addresses wins ([`Owners::owner_of`]). The rows are indexed by kind
+//! (`index.rs`), so that a lookup is a few hash probes, not a pass over
+//! every row.
 //!
 //! Owner and contact are kept as written but for their surrounding
 //! whitespace, control characters and all: they are hostile text, and

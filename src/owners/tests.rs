@@ -141,6 +141,30 @@ fn each_match_kind_matches_what_it_says() {
 }
 
 #[test]
+fn ehlo_globs_of_each_shape_and_address_literals() {
+    let o = owners(
+        "match,owner,contact\n\
+         Mail.Contoso.com,name,\n\
+         [192.0.2.7],literal,\n\
+         SCAN-*,prefix,\n\
+         mx?.example,one char,\n\
+         *,anything,\n",
+    );
+    let by = |ehlo| owner(&o, "203.0.113.1", Some(ehlo), &[]);
+    assert_eq!(by("MAIL.contoso.COM").as_deref(), Some("name"));
+    // The literal is the EHLO as written, not the remote's IP.
+    assert_eq!(by("[192.0.2.7]").as_deref(), Some("literal"));
+    assert_eq!(owner(&o, "192.0.2.7", None, &[]), None);
+    assert_eq!(by("scan-3rdfloor").as_deref(), Some("prefix"));
+    assert_eq!(by("MX1.example").as_deref(), Some("one char"));
+    assert_eq!(by("mx12.example").as_deref(), Some("anything"));
+    // `*` matches any EHLO, even an empty one, but a remote without EHLO
+    // has none to match.
+    assert_eq!(by("").as_deref(), Some("anything"));
+    assert_eq!(owner(&o, "203.0.113.1", None, &[]), None);
+}
+
+#[test]
 fn the_first_row_in_file_order_wins() {
     // The remote matches rows 2 (domain), 3 (glob), 4 (CIDR) and 5 (IP):
     // whichever kind, the earliest row is taken.
