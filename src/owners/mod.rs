@@ -42,9 +42,9 @@ pub struct Row {
     pub line: u64,
     /// `match` as written (trimmed).
     pub text: String,
-    /// Never empty.
+    /// Owner and contact: one may be empty, not both (such a row is
+    /// left out when read).
     pub owner: String,
-    /// May be empty.
     pub contact: String,
     pattern: Pattern,
 }
@@ -118,7 +118,8 @@ impl Owners {
         &self.path
     }
 
-    /// The rows in file order (empty lines left out).
+    /// The rows in file order (empty lines, and rows with neither owner
+    /// nor contact, left out).
     pub fn rows(&self) -> &[Row] {
         &self.rows
     }

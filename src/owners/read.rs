@@ -59,7 +59,7 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<Read, Error> {
         warnings.push(Warning {
             file: path.to_path_buf(),
             line: None,
-            message: "no rows under the header: no owner will be filled".into(),
+            message: "no row with an owner or a contact: no owner will be filled".into(),
         });
     }
     Ok(Read { rows, warnings })
@@ -112,7 +112,12 @@ fn read_rows(body: &str, skipped: u64) -> Result<Vec<Row>, Failure> {
             );
             return Err((Some(line), why));
         }
-        rows.push(columns.row(&rec, line).map_err(|why| (Some(line), why))?);
+        let row = columns.row(&rec, line).map_err(|why| (Some(line), why))?;
+        // A remote listed but not yet given an owner or contact says
+        // nothing: it must not take the remote from a later row.
+        if !(row.owner.is_empty() && row.contact.is_empty()) {
+            rows.push(row);
+        }
     }
     Ok(rows)
 }
@@ -170,14 +175,10 @@ impl Columns {
             return Err("empty match".into());
         }
         let pattern = pattern::parse(text).map_err(|why| format!("match: {why}"))?;
-        let owner = field(self.owner);
-        if owner.is_empty() {
-            return Err("empty owner".into());
-        }
         Ok(Row {
             line,
             text: text.to_string(),
-            owner: owner.to_string(),
+            owner: field(self.owner).to_string(),
             contact: field(self.contact).to_string(),
             pattern,
         })

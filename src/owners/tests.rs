@@ -263,7 +263,11 @@ fn malformed_rows_name_the_file_and_line() {
     assert!(e.message.contains("prefix length"), "{}", e.message);
     for (text, line, why) in [
         ("match,owner,contact\n10.0.0.1,a,\n,b,\n", 3, "empty match"),
-        ("match,owner,contact\n10.0.0.1,,x\n", 2, "empty owner"),
+        (
+            "match,owner,contact\n10.0.0.1,,\n10.0.0.0/33,,\n",
+            3,
+            "prefix length",
+        ),
         (
             "match,owner,contact\n10.0.0.1,a\n",
             2,
@@ -294,6 +298,34 @@ fn malformed_rows_name_the_file_and_line() {
         assert_eq!(e.line, Some(line), "{text:?}: {}", e.message);
         assert!(e.message.contains(why), "{text:?}: {}", e.message);
     }
+}
+
+#[test]
+fn rows_without_owner_and_contact_are_left_out() {
+    // Line 2 (a remote still to be filled in) does not take 10.0.0.1 from
+    // line 4, nor is it warned of; line 3 has a contact only, and is kept.
+    let o = owners(
+        "match,owner,contact\n\
+         10.0.0.1, ,\n\
+         SCAN-*,,helpdesk@contoso.example\n\
+         10.0.0.0/8,Network team,\n",
+    );
+    assert_eq!(
+        table(&o),
+        [
+            (3, "SCAN-*", "", "helpdesk@contoso.example"),
+            (4, "10.0.0.0/8", "Network team", "")
+        ]
+    );
+    assert_eq!(
+        owner(&o, "10.0.0.1", None, &[]).as_deref(),
+        Some("Network team")
+    );
+    assert_eq!(
+        owner(&o, "10.0.0.2", Some("scan-1"), &[]).as_deref(),
+        Some("")
+    );
+    assert_eq!(o.unmatched(), []);
 }
 
 #[test]
