@@ -532,3 +532,27 @@ fn the_index_finds_what_trying_each_row_in_turn_finds() {
         assert!(n >= 20, "{kind:?}: {n} of 3000");
     }
 }
+
+#[test]
+fn the_guides_example_file_means_what_the_guide_says() {
+    let guide = include_str!("../../docs/guide.md");
+    let section = guide.split("## Owners: whom to call").nth(1).unwrap();
+    let example = section.split("```\n").nth(1).unwrap();
+    let o = owners(example);
+    assert_eq!(o.rows().len(), 6);
+    let by_ip = |ip| owner(&o, ip, None, &[]);
+    assert_eq!(by_ip("10.20.0.15").as_deref(), Some("Print room"));
+    assert_eq!(by_ip("10.20.7.7").as_deref(), Some("Facilities, 3rd floor"));
+    assert_eq!(by_ip("192.0.2.1").as_deref(), Some("Network team"));
+    // SCAN-* comes before 10.20.0.0/16; 0.0.0.0/0 is last, after the
+    // domain.
+    let scanner = owner(&o, "10.20.0.16", Some("scan-2"), &[]);
+    assert_eq!(scanner.as_deref(), Some("Facilities"));
+    let fabrikam = owner(&o, "192.0.2.1", None, &["a@FABRIKAM.example"]);
+    assert_eq!(fabrikam.as_deref(), Some("Fabrikam mail team"));
+    let partner = o.owner_of(b"192.0.2.1", [&b"MX.Partner.example"[..]], []);
+    assert_eq!(
+        partner.map(|r| &*r.contact),
+        Some("Jane Roe <jane@partner.example>")
+    );
+}
