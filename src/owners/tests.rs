@@ -91,6 +91,17 @@ fn utf16_big_endian_and_lf_line_ends_read_the_same() {
 }
 
 #[test]
+fn excel_unicode_text_is_tab_separated_utf16() {
+    // Excel's "Unicode Text": UTF-16 LE with a BOM, tabs, CRLF; a comma
+    // or a semicolon inside a value is no separator there.
+    let text = "owner\tmatch\tcontact\r\nLab, 2nd; floor\t10.0.0.0/8\tx\r\n";
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let o = Owners::from_bytes(Path::new("unicode.txt"), &bytes).unwrap();
+    assert_eq!(table(&o), [(2, "10.0.0.0/8", "Lab, 2nd; floor", "x")]);
+}
+
+#[test]
 fn each_match_kind_matches_what_it_says() {
     let o = owners(
         "match,owner,contact\n\
