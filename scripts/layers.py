@@ -26,7 +26,8 @@ from fnmatch import fnmatchcase
 LAYERS = [
     # `smtp` and `iis` (their mod.rs) only declare the folder's files.
     ("foundations", ["wire", "progress", "output", "reader", "archive", "wildcard",
-                     "inventory", "inventory::*", "tlsrpt", "tlsrpt::parse", "smtp", "iis"]),
+                     "inventory", "inventory::*", "owners", "owners::*",
+                     "tlsrpt", "tlsrpt::parse", "smtp", "iis"]),
     ("parse", ["parse", "parse::*", "iis::parse"]),
     ("sessions and inputs", ["smtp::session", "smtp::session::*", "smtp::impact", "filter", "input",
                              "sorted_lines"]),

@@ -33,6 +33,7 @@ pub mod iis;
 pub mod input;
 pub mod inventory;
 pub mod output;
+pub mod owners;
 pub mod parse;
 pub mod partial;
 pub mod pipeline;

@@ -254,7 +254,7 @@ impl ReceiveConnector {
 
 /// Splits off a `#TYPE …` first line (an export without
 /// `-NoTypeInformation`): the type line, and the rest.
-fn split_type_line(text: &str) -> (Option<&str>, &str) {
+pub(crate) fn split_type_line(text: &str) -> (Option<&str>, &str) {
     if !text.starts_with("#TYPE") {
         return (None, text);
     }
@@ -381,14 +381,14 @@ fn read_rows(
 /// The 1-based lines that records start on, counted from their byte
 /// offsets as they come. The csv crate's own line is taken before the end
 /// of the previous line is read (a CRLF's LF), so it is one short.
-struct Lines<'a> {
+pub(crate) struct Lines<'a> {
     body: &'a [u8],
     counted_to: usize,
     newlines: u64,
 }
 
 impl<'a> Lines<'a> {
-    fn new(body: &'a str) -> Lines<'a> {
+    pub(crate) fn new(body: &'a str) -> Lines<'a> {
         let body = body.as_bytes();
         Lines {
             body,
@@ -399,7 +399,7 @@ impl<'a> Lines<'a> {
 
     /// The line `rec` starts on: past the line ends before it (no record
     /// starts with one: a value that does is quoted).
-    fn of(&mut self, rec: &csv::StringRecord) -> u64 {
+    pub(crate) fn of(&mut self, rec: &csv::StringRecord) -> u64 {
         let byte = rec.position().map_or(0, |p| p.byte() as usize);
         let skip = self.body.get(byte..).unwrap_or_default();
         let start = byte
