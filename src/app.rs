@@ -64,6 +64,15 @@ fn execute(args: &Args, merging: bool) -> anyhow::Result<u8> {
             None => return Ok(EXIT_FATAL),
         },
     };
+    if let Some(path) = &args.owners {
+        match crate::owners::Owners::read(path) {
+            Ok(o) => config.owners = Some(Arc::new(o)),
+            Err(e) => {
+                eprintln!("exlog: error: {e}");
+                return Ok(EXIT_FATAL);
+            }
+        }
+    }
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(n) = config.threads.filter(|&n| n > 0) {
         pool = pool.num_threads(n);
@@ -132,6 +141,13 @@ fn execute(args: &Args, merging: bool) -> anyhow::Result<u8> {
         warnings.extend(report::coverage::inventory_warnings(&coverage, inv));
     }
     warnings.extend(rpt.warnings.iter().cloned());
+    if let Some(o) = &config.owners {
+        warnings.extend(o.warnings().iter().map(|w| w.to_string()));
+        // Rows that matched no remote, once the call list was made.
+        if reports.table(report::Kind::Legacy).is_some() {
+            warnings.extend(o.unmatched().iter().map(|w| w.to_string()));
+        }
+    }
     warnings.extend(filter_warnings(&config, &scanned, &reports.summary));
     let partial = !walk.problems.is_empty()
         || !errors.is_empty()

@@ -265,6 +265,14 @@ pub struct Args {
     #[arg(help_heading = "Coverage", long, value_name = "FILE")]
     pub inventory: Vec<PathBuf>,
 
+    /// Who owns a remote: a CSV with the columns match,owner,contact.
+    ///
+    /// `match` is an IP, a CIDR, an EHLO glob (*.partner.example) or
+    /// @domain (a sender domain); the first row that matches fills the
+    /// owner and contact columns of --by legacy and the HTML call list.
+    #[arg(help_heading = "Reports", long, value_name = "FILE")]
+    pub owners: Option<PathBuf>,
+
     /// Leave a connector known to be unused out of the coverage rule.
     ///
     /// A glob, any case, matched against SERVER\Name for receive

@@ -39,6 +39,8 @@ pub struct Config {
     pub inventory: Vec<PathBuf>,
     /// `--ignore-connector`.
     pub ignore_connector: Vec<filter::Glob>,
+    /// `--owners`, read before the scan (a bad file stops the run early).
+    pub owners: Option<std::sync::Arc<crate::owners::Owners>>,
 }
 
 impl Config {
@@ -151,6 +153,7 @@ impl Config {
         Ok(Config {
             inventory: args.inventory.clone(),
             ignore_connector,
+            owners: None,
             scan_flags,
             // cmd and PowerShell leave `RECV2024*.LOG` to the program.
             paths: crate::wildcard::expand_args(&args.paths)?,
@@ -257,7 +260,10 @@ impl Config {
             ignore_connector: self.ignore_connector.clone(),
             connector: self.plan.filters.connector.clone(),
             direction: self.plan.filters.direction,
-            owners: None,
+            owners: self
+                .owners
+                .clone()
+                .map(|o| o as std::sync::Arc<dyn crate::report::Owners>),
         }
     }
 

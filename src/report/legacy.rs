@@ -126,10 +126,16 @@ pub fn table(tally: &Tally, servers: &Servers, options: &Options) -> Table {
                 .get(f.ip)
                 .and_then(|rc| rc.top_ehlo())
                 .unwrap_or(b"");
+            // Send logs' MAIL FROM are our own users: no clue to the remote.
+            let none = BTreeSet::new();
+            let senders = match f.direction {
+                Direction::Receive => &r.senders,
+                Direction::Send => &none,
+            };
             let (owner, contact) = options
                 .owners
                 .as_deref()
-                .and_then(|o| o.lookup(f.ip, ehlo, &r.senders))
+                .and_then(|o| o.lookup(f.ip, ehlo, senders))
                 .unwrap_or(("", ""));
             vec![
                 dir(f.direction),

@@ -342,6 +342,19 @@ pub trait Owners: Send + Sync + std::fmt::Debug {
     ) -> Option<(&str, &str)>;
 }
 
+impl Owners for crate::owners::Owners {
+    fn lookup(
+        &self,
+        ip: &[u8],
+        ehlo: &[u8],
+        senders: &std::collections::BTreeSet<Box<[u8]>>,
+    ) -> Option<(&str, &str)> {
+        let ehlos = (!ehlo.is_empty()).then_some(ehlo);
+        self.owner_of(ip, ehlos, senders.iter().map(|s| &**s))
+            .map(|row| (row.owner.as_str(), row.contact.as_str()))
+    }
+}
+
 impl Options {
     /// Sessions read, a 14-day window, no filters.
     pub fn new(window_days: u32, sessions: bool) -> Options {
