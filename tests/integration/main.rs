@@ -16,6 +16,7 @@ mod hostile;
 mod html;
 mod iis;
 mod impact;
+mod impact_rules;
 mod inventory;
 mod layers;
 mod merge;
