@@ -11,6 +11,7 @@
 use super::svg::{self, Series, escape};
 use super::{Cell, Kind, Reports, Table};
 use crate::parse::tls::Version;
+use crate::smtp::impact::Impact;
 use std::fmt::Write;
 
 /// Rows shown per table; the rest are counted and left to the CSV.
@@ -289,6 +290,7 @@ pub fn page(reports: &Reports, warnings: &[String]) -> String {
     trend_section(&mut out, reports);
     connectors_section(&mut out, reports);
     who_to_call_section(&mut out, reports);
+    fallout_section(&mut out, reports);
     failures_section(&mut out, reports);
     ciphers_section(&mut out, reports);
     https_section(&mut out, reports);
@@ -501,19 +503,55 @@ fn connectors_section(out: &mut String, reports: &Reports) {
     }
 }
 
-/// Who to call.
+/// The call list's columns on the page (the CSV has them all).
+const CALL_COLUMNS: [&str; 13] = [
+    "direction",
+    "server",
+    "connector",
+    "remote_ip",
+    "ehlo",
+    "lowest_version",
+    "legacy_sessions",
+    "last_legacy",
+    "auth_users",
+    "senders",
+    "certificate_subject",
+    "owner",
+    "contact",
+];
+
+/// Who to call, grouped by what switching old TLS off does to them.
 fn who_to_call_section(out: &mut String, reports: &Reports) {
-    if let Some(t) = reports.table(Kind::Legacy) {
-        out.push_str("<h2 id=\"legacy\">Who to call</h2>");
+    let Some(t) = reports.table(Kind::Legacy) else {
+        return;
+    };
+    out.push_str("<h2 id=\"legacy\">Who to call</h2>");
+    let _ = write!(
+        out,
+        "<p class=\"note\">Remotes that negotiated below TLS 1.2 or used a weak suite, \
+         grouped by what switching TLS 1.0/1.1 off does to them, most sessions first: \
+         the top {TOP} of each group here, all {} in <code>exlog … --by legacy \
+         --format csv</code>.</p>",
+        t.rows.len()
+    );
+    let impact = col(t, "impact");
+    for class in Impact::ALL {
+        let rows: Vec<&Vec<Cell>> = t
+            .rows
+            .iter()
+            .filter(|r| impact.is_some_and(|i| r[i].as_text().as_deref() == Some(class.label())))
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
         let _ = write!(
             out,
-            "<p class=\"note\">Remotes that negotiated below TLS 1.2 or used a weak suite, \
-             most sessions first: the top {TOP} here, all {} in <code>exlog … --by legacy \
-             --format csv</code>.</p>",
-            t.rows.len()
+            "<h3>{} ({}): {}</h3>",
+            escape(class.label()),
+            rows.len(),
+            escape(class.consequence())
         );
-        let rows: Vec<&Vec<Cell>> = t.rows.iter().collect();
-        table(out, t, &super::legacy::COLUMNS, &rows, &|name, c| {
+        table(out, t, &CALL_COLUMNS, &rows, &|name, c| {
             (name == "lowest_version"
                 && Version::ALL
                     .iter()
@@ -521,6 +559,34 @@ fn who_to_call_section(out: &mut String, reports: &Reports) {
             .then_some("legacy")
         });
     }
+}
+
+/// After the switch: a line per switched server, then the remotes.
+fn fallout_section(out: &mut String, reports: &Reports) {
+    let Some(t) = reports.table(Kind::Fallout) else {
+        return;
+    };
+    if t.rows.is_empty() {
+        return;
+    }
+    out.push_str("<h2 id=\"fallout\">After the switch</h2>");
+    let lines = super::table::fallout_lines(reports);
+    for line in lines
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with("After"))
+    {
+        let _ = write!(out, "<p>{}</p>", escape(line));
+    }
+    let rows: Vec<&Vec<Cell>> = t.rows.iter().collect();
+    let cols: Vec<&str> = t.columns.clone();
+    table(out, t, &cols, &rows, &|name, c| {
+        (name == "outcome"
+            && matches!(
+                c.as_text().as_deref(),
+                Some("blocked" | "fell_back_to_plaintext" | "new_failure")
+            ))
+        .then_some("legacy")
+    });
 }
 
 /// Failures by error, with where they happened, as `--by failure`.

@@ -277,7 +277,7 @@ pub fn overview(reports: &Reports, color: bool) -> String {
 /// `EX01: after TLS 1.0/1.1 stopped working on 2024-03-10: 2 remotes
 /// recovered, 1 fell back to plaintext, 1 blocked`, a line per server
 /// whose switch the logs show (`--by fallout` has the rows).
-fn fallout_lines(reports: &Reports) -> String {
+pub(crate) fn fallout_lines(reports: &Reports) -> String {
     let Some(t) = reports.table(Kind::Fallout) else {
         return String::new();
     };
