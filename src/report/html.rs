@@ -788,12 +788,13 @@ mod tests {
     fn hostile_text_is_escaped_and_nothing_is_loaded() {
         let t = Table {
             kind: Kind::Legacy,
-            columns: vec!["direction", "remote_ip", "ehlo", "lowest_version"],
+            columns: vec!["direction", "remote_ip", "ehlo", "lowest_version", "impact"],
             rows: vec![vec![
                 Cell::Text("receive".into()),
                 Cell::Text("192.0.2.1".into()),
                 Cell::Text("<script>alert(1)</script><img src=x onerror=y>".into()),
                 Cell::Text("TLS1.0".into()),
+                Cell::Text("opportunistic".into()),
             ]],
         };
         let page = page(

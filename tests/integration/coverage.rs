@@ -42,18 +42,7 @@ fn truth(dir: &Path) -> Value {
 fn coverage_rows(dir: &Path) -> Vec<Vec<String>> {
     let run = exlog_on(dir, &["--by", "coverage", "--format", "csv"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let mut rdr = csv::Reader::from_reader(run.stdout.as_bytes());
-    let header = rdr.headers().unwrap().clone();
-    let at: Vec<usize> = TRUTH_COLUMNS
-        .iter()
-        .map(|c| header.iter().position(|h| h == *c).expect(c))
-        .collect();
-    rdr.records()
-        .map(|r| {
-            let r = r.unwrap();
-            at.iter().map(|&i| r[i].to_string()).collect()
-        })
-        .collect()
+    crate::util::csv_columns(&run.stdout, &TRUTH_COLUMNS)
 }
 
 /// The truth's coverage rows as `TRUTH_COLUMNS` text.

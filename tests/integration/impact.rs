@@ -33,18 +33,7 @@ fn truth(dir: &Path) -> Value {
 fn rows(dir: &Path, by: &str, columns: &[&str]) -> Vec<Vec<String>> {
     let run = exlog_on(dir, &["--by", by, "--format", "csv"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let mut rdr = csv::Reader::from_reader(run.stdout.as_bytes());
-    let header = rdr.headers().unwrap().clone();
-    let at: Vec<usize> = columns
-        .iter()
-        .map(|c| header.iter().position(|h| h == *c).expect(c))
-        .collect();
-    rdr.records()
-        .map(|r| {
-            let r = r.unwrap();
-            at.iter().map(|&i| r[i].to_string()).collect()
-        })
-        .collect()
+    crate::util::csv_columns(&run.stdout, columns)
 }
 
 /// The truth's rows of `key`, cut to `columns`, in the truth's order.

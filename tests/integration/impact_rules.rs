@@ -34,54 +34,59 @@ fn session(
         .collect()
 }
 
-/// An anonymous port-25 session with STARTTLS that negotiated `tls`.
-fn starttls(start: &str, id: &str, ip: &str, ehlo: &str, tls: &str, sender: &str) -> String {
-    let mail = format!("MAIL FROM:<{sender}>");
+/// A session on port 25 of `Default Frontend` from `ip`, after its EHLO.
+fn port25(start: &str, id: &str, ip: &str, ehlo: &str, rows: &[(&str, &str, &str)]) -> String {
+    let mut all = vec![("<", format!("EHLO {ehlo}"), String::new())];
+    all.extend(
+        rows.iter()
+            .map(|(e, d, c)| (*e, d.to_string(), c.to_string())),
+    );
+    let all: Vec<(&str, &str, &str)> = all
+        .iter()
+        .map(|(e, d, c)| (*e, d.as_str(), c.as_str()))
+        .collect();
     session(
         start,
         "Default Frontend",
         id,
         "10.0.0.9:25",
         &format!("{ip}:40000"),
-        &[
-            ("<", &format!("EHLO {ehlo}"), ""),
-            ("<", "STARTTLS", ""),
-            ("*", "", tls),
-            ("<", &mail, ""),
-        ],
+        &all,
+    )
+}
+
+/// An anonymous port-25 session with STARTTLS that negotiated `tls`.
+fn starttls(start: &str, id: &str, ip: &str, ehlo: &str, tls: &str, sender: &str) -> String {
+    let mail = format!("MAIL FROM:<{sender}>");
+    port25(
+        start,
+        id,
+        ip,
+        ehlo,
+        &[("<", "STARTTLS", ""), ("*", "", tls), ("<", &mail, "")],
     )
 }
 
 /// A port-25 session whose negotiation failed with `error`.
 fn failed(start: &str, id: &str, ip: &str, ehlo: &str, error: &str) -> String {
     let context = format!("TLS negotiation failed with error {error}");
-    session(
+    port25(
         start,
-        "Default Frontend",
         id,
-        "10.0.0.9:25",
-        &format!("{ip}:40000"),
-        &[
-            ("<", &format!("EHLO {ehlo}"), ""),
-            ("<", "STARTTLS", ""),
-            ("*", "", &context),
-        ],
+        ip,
+        ehlo,
+        &[("<", "STARTTLS", ""), ("*", "", &context)],
     )
 }
 
 /// A port-25 session that sent mail without trying TLS.
 fn plaintext(start: &str, id: &str, ip: &str, ehlo: &str) -> String {
-    session(
+    port25(
         start,
-        "Default Frontend",
         id,
-        "10.0.0.9:25",
-        &format!("{ip}:40000"),
-        &[
-            ("<", &format!("EHLO {ehlo}"), ""),
-            ("<", "MAIL FROM:<x@ext.example>", ""),
-            ("<", "DATA", ""),
-        ],
+        ip,
+        ehlo,
+        &[("<", "MAIL FROM:<x@ext.example>", ""), ("<", "DATA", "")],
     )
 }
 
@@ -271,25 +276,12 @@ fn write_logs(dir: &Path) {
     write(&folder.join("RECV2024031109-1.LOG"), day2.as_bytes());
 }
 
-/// CSV rows of a report, cut to `columns`.
+/// CSV rows of a report, cut to `columns`, each joined with `|`.
 fn table(dir: &Path, args: &[&str], columns: &[&str]) -> Vec<String> {
     let run = exlog_on(dir, args);
     assert!(run.code == 0 || run.code == 2, "{}", run.stderr);
-    let mut rdr = csv::Reader::from_reader(run.stdout.as_bytes());
-    let header = rdr.headers().unwrap().clone();
-    let at: Vec<usize> = columns
-        .iter()
-        .map(|c| header.iter().position(|h| h == *c).expect(c))
-        .collect();
-    rdr.records()
-        .map(|r| {
-            let r = r.unwrap();
-            at.iter()
-                .map(|&i| r[i].to_string())
-                .collect::<Vec<_>>()
-                .join("|")
-        })
-        .collect()
+    let rows = crate::util::csv_columns(&run.stdout, columns);
+    rows.into_iter().map(|r| r.join("|")).collect()
 }
 
 #[test]

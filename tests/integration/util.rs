@@ -84,6 +84,22 @@ pub fn exlog_on(path: &Path, args: &[&str]) -> Run {
     exlog(all)
 }
 
+/// A CSV report's rows cut to `columns` (in that order), in report order.
+pub fn csv_columns(csv_text: &str, columns: &[&str]) -> Vec<Vec<String>> {
+    let mut rdr = csv::Reader::from_reader(csv_text.as_bytes());
+    let header = rdr.headers().unwrap().clone();
+    let at: Vec<usize> = columns
+        .iter()
+        .map(|c| header.iter().position(|h| h == *c).expect(c))
+        .collect();
+    rdr.records()
+        .map(|r| {
+            let r = r.unwrap();
+            at.iter().map(|&i| r[i].to_string()).collect()
+        })
+        .collect()
+}
+
 /// The rows of `v` (a JSON report) cut to the columns of the rows in
 /// `like`, each as its JSON text, sorted: for truths that do not compute
 /// every column (sentences, EHLO names).
