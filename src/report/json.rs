@@ -8,32 +8,11 @@
 use super::{Cell, Reports};
 use std::io::{self, Write};
 
-/// Writes the start of a document whose first member is a partial result:
-/// `partial` writes its value. [`write`] with `after_head` goes on from there.
-pub fn write_head(
-    out: &mut dyn Write,
-    partial: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-) -> io::Result<()> {
-    out.write_all(b"{\n  \"partial\": ")?;
-    partial(out)
-}
-
 /// Writes the document; `warnings` are the messages also sent to stderr.
-/// With `after_head`, [`write_head`] has opened it already.
-pub fn write<W: Write>(
-    reports: &Reports,
-    warnings: &[String],
-    after_head: bool,
-    out: W,
-) -> io::Result<()> {
+pub fn write<W: Write>(reports: &Reports, warnings: &[String], out: W) -> io::Result<()> {
     let s = &reports.summary;
     let mut j = Pretty::new(out);
-    if after_head {
-        // Inside the document, which has a member already.
-        j.stack.push(true);
-    } else {
-        j.open(b'{')?;
-    }
+    j.open(b'{')?;
     j.key("stats")?;
     j.open(b'{')?;
     let mut counts = vec![
@@ -131,7 +110,7 @@ pub fn write<W: Write>(
 /// The document as bytes (tests, and callers that need it whole).
 pub fn to_vec(reports: &Reports, warnings: &[String]) -> Vec<u8> {
     let mut out = Vec::new();
-    write(reports, warnings, false, &mut out).expect("in-memory write");
+    write(reports, warnings, &mut out).expect("in-memory write");
     out
 }
 

@@ -794,6 +794,7 @@ fn every_flags_help_is_its_own() {
         ("format", "format"),
         ("output", "Write"),
         ("events", "Parquet"),
+        ("partial", "partial result"),
         ("bom", "BOM"),
         ("no_bom", "No BOM"),
         ("stats", "statistics"),
@@ -845,7 +846,7 @@ fn short_help_is_one_line_a_flag_long_help_the_detail() {
         .filter(|l| l.starts_with("  -") || l.starts_with("      --") || l.starts_with("  <"))
         .count();
     // Every flag once; the headings, usage and a few lines around them.
-    assert_eq!(flags, 27, "{}", short.stdout);
+    assert_eq!(flags, 28, "{}", short.stdout);
     assert!(short.stdout.lines().count() < 50, "{}", short.stdout);
     for detail in ["SIGBUS", "Exit codes:", "Examples:", "X-ANONYMOUSTLS"] {
         assert!(!short.stdout.contains(detail), "{detail} in -h");
@@ -868,7 +869,11 @@ fn a_negative_window_says_it_must_be_at_least_1() {
 fn merge_help_describes_partial_results() {
     let run = exlog(["merge", "--help"]);
     assert_eq!(run.code, 0);
-    assert!(run.stdout.contains("exlog --format json"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("exlog --partial FILE"),
+        "{}",
+        run.stdout
+    );
     assert!(
         !run.stdout.contains("Log files or folders"),
         "{}",
@@ -896,7 +901,7 @@ fn merge_of_a_csv_file_says_what_was_expected() {
     );
     assert!(
         run.stderr
-            .contains("a partial result written by `exlog --format json`"),
+            .contains("a partial result written by `exlog --partial FILE`"),
         "{}",
         run.stderr
     );
