@@ -282,7 +282,7 @@ if [ "${MULTI:-0}" = 1 ]; then
   parts=()
   for server in "$DATA"/EX*; do
     p=$OUT/part-$(basename "$server").json
-    $EXLOG "$server" -o "$p"
+    $EXLOG "$server" --partial "$p" > /dev/null
     parts+=("$p")
   done
   $EXLOG merge "${parts[@]}" --by readiness --format csv > "$OUT/merged.readiness.csv"

@@ -251,7 +251,8 @@ echo
   done
 } | column -t -s $'\t'
 # The JSON documents without their timing fields (elapsed_seconds,
-# gb_per_s, wherever they are), canonical.
+# gb_per_s, wherever they are) and the partial result an exlog older than
+# --partial embedded (issue 26 §2), canonical.
 untimed() {
   python3 -c '
 import json, sys
@@ -259,7 +260,9 @@ def drop(v):
     if isinstance(v, dict):
         return {k: drop(x) for k, x in v.items() if k not in ("elapsed_seconds", "gb_per_s")}
     return [drop(x) for x in v] if isinstance(v, list) else v
-print(json.dumps(drop(json.load(open(sys.argv[1]))), sort_keys=True))' "$1"
+doc = json.load(open(sys.argv[1]))
+doc.pop("partial", None)
+print(json.dumps(drop(doc), sort_keys=True))' "$1"
 }
 if [ ${#labels[@]} = 2 ]; then
   for run in ${RUNS//,/ }; do

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Compares two exlog binaries' outputs on the same inputs, byte for byte:
 # every report as CSV and as a terminal table, the JSON document (its
-# timing fields left out), and merge of the JSON's partial result. For a
-# change meant to leave behaviour unchanged (a refactor, a speed-up).
+# timing fields and any embedded partial result left out), and merge of
+# the partial result (`--partial FILE`; of an exlog older than that flag,
+# the one its JSON embeds). For a change meant to leave behaviour
+# unchanged (a refactor, a speed-up).
 #
 #   scripts/same_output.sh OLD_EXLOG NEW_EXLOG PATH...
 #
@@ -22,9 +24,13 @@ for input in "$@"; do
       "$exe" "$input" --by "$r" --format table >"$work/$bin/$r.table" 2>/dev/null || true
     done
     "$exe" "$input" --format json 2>/dev/null |
-      python3 -c 'import json,sys; d=json.load(sys.stdin); [d["stats"].pop(k,None) for k in ("elapsed_seconds","gb_per_s")]; json.dump(d,sys.stdout,indent=1)' \
+      python3 -c 'import json,sys; d=json.load(sys.stdin); d.pop("partial",None); [d["stats"].pop(k,None) for k in ("elapsed_seconds","gb_per_s")]; json.dump(d,sys.stdout,indent=1)' \
         >"$work/$bin/report.json" || true
-    "$exe" "$input" --format json -o "$work/$bin/part.json" 2>/dev/null || true
+    if "$exe" --help | grep -q -e '--partial'; then
+      "$exe" "$input" --partial "$work/$bin/part.json" >/dev/null 2>&1 || true
+    else
+      "$exe" "$input" --format json -o "$work/$bin/part.json" 2>/dev/null || true
+    fi
     "$exe" merge "$work/$bin/part.json" --by readiness --format csv >"$work/$bin/merged.csv" 2>/dev/null || true
     rm -f "$work/$bin/part.json" # its timing differs; what it carries is in merged.csv
   done

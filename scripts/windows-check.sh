@@ -117,7 +117,7 @@ L=$C/Logs/sample
 echo "== sample-logs: every report as CSV, and the JSON, from C:\\Logs\\sample"
 linux "$L" -o "$OUT/linux/sample/" 2>"$OUT/linux/sample.err"
 lrc=$rc
-win 'C:\Logs\sample' -o 'C:\out\sample\' 2>"$C/out/sample.err"
+win 'C:\Logs\sample' -o 'C:\out\sample\' --partial 'C:\out\sample.partial.json' 2>"$C/out/sample.err"
 same_rc sample-logs "$lrc" "$rc"
 compare dir "$OUT/linux/sample" "$C/out/sample" --map 'C:\Logs\sample'="$L"
 compare text "$OUT/linux/sample.err" "$C/out/sample.err" --map 'C:\Logs\sample'="$L"
@@ -125,14 +125,14 @@ compare text "$OUT/linux/sample.err" "$C/out/sample.err" --map 'C:\Logs\sample'=
 copy='C:\Logs\sample\EX01\TransportRoles\Logs\FrontEnd\ProtocolLog\SmtpReceive\RECV2024030810-1 - Copy.LOG'
 grep -qF "$copy: same content as" "$C/out/sample.err" || { echo "  DIFFERENT: no warning names $copy"; exit 1; }
 echo "  warning names the file as typed: $copy"
-# The Windows JSON is a partial result: the Linux exlog reads it back
+# Windows' partial result (--partial): the Linux exlog reads it back
 # (checking its CRC-32) into the same reports.
 # The partial result carries the connector inventory Windows read.
-"$EXLOG" merge "$C/out/sample/report.json" -o "$OUT/linux/merged/" \
+"$EXLOG" merge "$C/out/sample.partial.json" -o "$OUT/linux/merged/" \
   2>"$OUT/linux/merged.err" ||
-  { echo "  DIFFERENT: the Linux exlog cannot merge Windows' JSON: $(cat "$OUT/linux/merged.err")"; exit 1; }
+  { echo "  DIFFERENT: the Linux exlog cannot merge Windows' partial result: $(cat "$OUT/linux/merged.err")"; exit 1; }
 for report in connector remote readiness legacy; do
-  compare text "$OUT/linux/sample/$report.csv" "$OUT/linux/merged/$report.csv" --name "$report.csv merged on Linux from Windows' JSON"
+  compare text "$OUT/linux/sample/$report.csv" "$OUT/linux/merged/$report.csv" --name "$report.csv merged on Linux from Windows' partial result"
 done
 
 # Each form of the same folder: the same reports and messages.

@@ -55,6 +55,16 @@ fn execute(args: &Args, merging: bool) -> anyhow::Result<u8> {
             return Ok(EXIT_FATAL);
         }
     };
+    // Counts are kept per server only for a partial result.
+    config.plan.by_server = args.partial.is_some();
+    let pending = match args.partial.as_deref().map(partial::Pending::create) {
+        None => None,
+        Some(Ok(p)) => Some(p),
+        Some(Err(e)) => {
+            eprintln!("exlog: error: {e}");
+            return Ok(EXIT_FATAL);
+        }
+    };
     // Create the output now: a bad path should fail before a long scan;
     // merge's once the partial results say whether they hold sessions.
     let early = match merging {
@@ -116,12 +126,15 @@ fn execute(args: &Args, merging: bool) -> anyhow::Result<u8> {
         let events = Arc::into_inner(events).expect("the scan is over");
         events.finish().map_err(anyhow::Error::msg)?;
     }
-    if config.plan.by_server {
-        // JSON: the partial result first, from each server's counts, which
-        // are summed only then (never held twice).
+    if let Some(pending) = pending {
+        // From each server's counts, which are summed only then (never
+        // held twice).
         let files = files.unwrap_or_else(|| partial::file_entries(&walk.files));
         let carried = inventory.inventory.as_deref();
-        write_partial(&config, &pool, &dest, &scanned, &files, &rpt, carried)?;
+        let flags = &config.scan_flags;
+        pending
+            .finish(|w| partial::write(w, flags, &scanned, &files, &rpt, carried, &pool))
+            .map_err(anyhow::Error::msg)?;
         std::mem::forget(files);
     }
     scanned.sum_parts();
@@ -202,33 +215,6 @@ fn open_dest(config: &Config) -> Option<output::Dest> {
             eprintln!("exlog: error: {e}");
             None
         }
-    }
-}
-
-/// Starts the JSON document with the partial result, in the file it goes
-/// to (`report.json` of a folder).
-fn write_partial(
-    config: &Config,
-    pool: &rayon::ThreadPool,
-    dest: &output::Dest,
-    scanned: &Scanned,
-    files: &[partial::FileEntry],
-    rpt: &crate::tlsrpt::Read,
-    inventory: Option<&Inventory>,
-) -> std::io::Result<()> {
-    let head = |out: &mut dyn Write| {
-        report::json::write_head(out, |w| {
-            partial::write(w, &config.scan_flags, scanned, files, rpt, inventory, pool)
-        })?;
-        out.flush()
-    };
-    match dest {
-        output::Dest::Stdout => head(&mut std::io::BufWriter::new(std::io::stdout().lock())),
-        output::Dest::File(_, file) => head(&mut std::io::BufWriter::new(file)),
-        output::Dest::Dir(_, files) => match files.iter().find(|(n, _)| n == "report.json") {
-            Some((_, file)) => head(&mut std::io::BufWriter::new(file)),
-            None => Ok(()),
-        },
     }
 }
 
@@ -515,9 +501,7 @@ fn emit(
                         let k = Kind::from_name(report).expect("a report name");
                         csv(k, &mut out)?;
                     }
-                    None => {
-                        report::json::write(reports, messages, config.plan.by_server, &mut out)?
-                    }
+                    None => report::json::write(reports, messages, &mut out)?,
                 }
                 out.flush()?;
             }
@@ -542,9 +526,7 @@ fn emit(
                     }
                 }
                 Format::Csv => csv(config.kind, &mut out)?,
-                Format::Json => {
-                    report::json::write(reports, messages, config.plan.by_server, &mut out)?
-                }
+                Format::Json => report::json::write(reports, messages, &mut out)?,
                 Format::Html => {
                     out.write_all(report::html::page(reports, messages).as_bytes())?;
                 }

@@ -85,7 +85,7 @@ Examples:
   exlog --server EX01 --as-of 2024-03-31 --by readiness D:\\Logs
   exlog --ehlo '(?i)scan|mfp' D:\\Logs devices by their EHLO name
   exlog --format json D:\\Logs | jq .  every report plus statistics
-  exlog D:\\Logs -o ex01.json          ... and a partial result, to combine with others:
+  exlog D:\\Logs --partial ex01.json   ... and a partial result, to combine with others:
   exlog merge ex01.json ex02.json --by readiness   (the reports of one run over both)";
 
 /// For `-h`: where the rest is.
@@ -105,8 +105,8 @@ fn at_least_one_day(text: &str) -> Result<u32, String> {
 
 /// `exlog merge`'s PATH: partial results, not logs (`main` puts this in
 /// place of [`Args::paths`]' help).
-pub const MERGE_PATHS_HELP: &str = "Partial results: the JSON files that `exlog --format json` \
-(or -o NAME.json) wrote, one per earlier run";
+pub const MERGE_PATHS_HELP: &str = "Partial results: the files that `exlog --partial FILE` \
+wrote, one per earlier run (or the JSON report of an older exlog, which embeds one)";
 
 /// The flags that steer a scan, which `exlog merge` refuses
 /// (`Config::for_merge`) and so leaves out of its help.
@@ -127,7 +127,7 @@ pub const MERGE_REFUSES: [&str; 13] = [
 ];
 
 /// `exlog merge`'s description.
-pub const MERGE_ABOUT: &str = "Combine the partial results of earlier `exlog --format json` runs \
+pub const MERGE_ABOUT: &str = "Combine the partial results of earlier `exlog --partial FILE` runs \
 into the reports of one run over all their files";
 
 /// Which servers, connectors, remote hosts and HTTPS clients still
@@ -311,6 +311,14 @@ pub struct Args {
     /// No BOM, even in CSV files written with -o.
     #[arg(help_heading = "Output", long)]
     pub no_bom: bool,
+
+    /// Also write a partial result to this file, for `exlog merge`.
+    ///
+    /// Per server, every count the aggregate reports are built from, and
+    /// the files read; written whole or not at all (see
+    /// docs/scale-out.md).
+    #[arg(help_heading = "Output", long, value_name = "FILE")]
+    pub partial: Option<PathBuf>,
 
     /// Print scan statistics to stderr at the end.
     ///

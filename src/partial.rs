@@ -1,6 +1,8 @@
-//! A partial result: what `--format json` carries besides the reports, so
-//! that `exlog merge` rebuilds every aggregate report of runs over separate
-//! servers exactly as one run over all their files would.
+//! A partial result: what `--partial FILE` writes, so that `exlog merge`
+//! rebuilds every aggregate report of runs over separate servers exactly
+//! as one run over all their files would. (Older exlogs embedded it in the
+//! `--format json` document, as its `partial` member; merge reads those
+//! too.)
 //!
 //! Its unit is the server: sessions never cross servers (a log folder holds
 //! one server's logs), so the counts of separate servers add up exactly.
@@ -100,10 +102,107 @@ struct Envelope<'a> {
     crc32: String,
 }
 
+/// What merge reads: a partial result's file (the envelope's members at
+/// the top), or an older exlog's JSON report that embeds one as its
+/// `partial` member.
 #[derive(Deserialize)]
 struct Document<'a> {
+    format: Option<String>,
+    version: Option<u32>,
+    #[serde(borrow)]
+    body: Option<&'a serde_json::value::RawValue>,
+    crc32: Option<String>,
     #[serde(borrow)]
     partial: Option<Envelope<'a>>,
+}
+
+impl<'a> Document<'a> {
+    fn envelope(self) -> Option<Envelope<'a>> {
+        match self {
+            Document {
+                partial: Some(env), ..
+            } => Some(env),
+            Document {
+                format: Some(format),
+                version: Some(version),
+                body: Some(body),
+                crc32: Some(crc32),
+                ..
+            } => Some(Envelope {
+                format,
+                version,
+                body,
+                crc32,
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// The file `--partial` names, while the run goes on: a temporary file
+/// beside it, made before the scan (so that a bad path fails at once),
+/// written, synced and only then renamed over it. A crash, a full disk or
+/// Ctrl-C leave the earlier file as it was (and at worst a stray
+/// `.NAME.*.tmp` beside it).
+pub struct Pending {
+    path: PathBuf,
+    temp: tempfile::NamedTempFile,
+}
+
+impl Pending {
+    pub fn create(path: &Path) -> Result<Pending, String> {
+        let name = path.display();
+        let file_name = match path.file_name() {
+            Some(n) if !path.is_dir() => n.to_string_lossy(),
+            _ => return Err(format!("{name}: --partial needs a file name, not a folder")),
+        };
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let prefix = format!(".{file_name}.");
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).suffix(".tmp");
+        // Readable as the reports are (the umask applies), not 0600.
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+        let temp = builder
+            .tempfile_in(dir)
+            .map_err(|e| format!("{name}: cannot write here: {e}"))?;
+        Ok(Pending {
+            path: path.to_path_buf(),
+            temp,
+        })
+    }
+
+    /// Writes the partial result with `write` (then a newline), and puts
+    /// the file in place.
+    pub fn finish(
+        self,
+        write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    ) -> Result<(), String> {
+        let fail = |e: io::Error| {
+            format!(
+                "{}: cannot write the partial result: {e}",
+                self.path.display()
+            )
+        };
+        let mut out = io::BufWriter::with_capacity(1 << 16, self.temp.as_file());
+        write(&mut out).map_err(fail)?;
+        out.write_all(b"\n").map_err(fail)?;
+        out.into_inner()
+            .map_err(|e| fail(e.into_error()))?
+            .sync_all()
+            .map_err(fail)?;
+        let path = self.path.clone();
+        self.temp.persist(&path).map_err(|e| fail(e.error))?;
+        // The rename itself survives a crash once the folder is synced.
+        #[cfg(unix)]
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
+        }
+        Ok(())
+    }
 }
 
 /// Passes bytes on and keeps their CRC-32.
@@ -327,7 +426,7 @@ fn read(path: &Path) -> Result<BodyIn, String> {
     let not_partial = |what: String| {
         format!(
             "{name}: not merged: exlog merge reads a partial result written by \
-             `exlog --format json` (or -o NAME.json); this file is {what}"
+             `exlog --partial FILE`; this file is {what}"
         )
     };
     let text = std::str::from_utf8(&bytes).map_err(|_| not_partial(what_is(&bytes)))?;
@@ -341,8 +440,8 @@ fn read(path: &Path) -> Result<BodyIn, String> {
             not_partial(what_is(&bytes))
         }
     })?;
-    let env = doc.partial.ok_or_else(|| {
-        format!("{name}: holds no partial result (written by `exlog --format json`?)")
+    let env = doc.envelope().ok_or_else(|| {
+        format!("{name}: holds no partial result (written by `exlog --partial FILE`?)")
     })?;
     if env.format != FORMAT {
         return Err(format!(

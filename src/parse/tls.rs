@@ -183,6 +183,48 @@ pub fn parse_success(context: &[u8]) -> Option<Negotiation<'_>> {
     let end = memchr::memchr(b' ', rest).unwrap_or(rest.len());
     let protocol = &rest[..end];
     let after = &rest[end..];
+    if let Some(n) = as_exchange_writes_it(protocol, after) {
+        return Some(n);
+    }
+    searched(protocol, after)
+}
+
+/// The layout Exchange writes, read left to right with no search: the
+/// answer of [`searched`], since each label stands first where it is
+/// found (the text before it holds no `algorithm ` but after
+/// `encryption` and `hash`, and the tokens hold no space). `None` for
+/// any other layout, left to [`searched`].
+#[inline]
+fn as_exchange_writes_it<'a>(protocol: &'a [u8], after: &'a [u8]) -> Option<Negotiation<'a>> {
+    let rest = after.strip_prefix(b" negotiation succeeded using bulk encryption algorithm ")?;
+    let (cipher, cipher_bits, rest) = token_and_bits(rest)?;
+    let rest = rest.strip_prefix(b" bits, MAC hash algorithm ")?;
+    let (hash, hash_bits, rest) = token_and_bits(rest)?;
+    let rest = rest.strip_prefix(b" bits and key exchange algorithm ")?;
+    let (key_exchange, key_exchange_bits, _) = token_and_bits(rest)?;
+    Some(Negotiation {
+        protocol,
+        cipher,
+        cipher_bits,
+        hash,
+        hash_bits,
+        key_exchange,
+        key_exchange_bits,
+    })
+}
+
+/// `TOKEN with strength N` at the start of `text`: TOKEN, N (its digits,
+/// maybe none) and what follows them.
+#[inline]
+fn token_and_bits(text: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
+    let end = text.iter().position(|&c| c == b' ')?;
+    let r = text[end..].strip_prefix(b" with strength ")?;
+    let n = r.iter().take_while(|c| c.is_ascii_digit()).count();
+    Some((&text[..end], &r[..n], &r[n..]))
+}
+
+/// [`parse_success`] of any layout: each label searched for.
+fn searched<'a>(protocol: &'a [u8], after: &'a [u8]) -> Option<Negotiation<'a>> {
     SUCCEEDED.find(after)?;
     let (cipher, cipher_bits) = algorithm(after, &CIPHER);
     let (hash, hash_bits) = algorithm(after, &HASH);
@@ -256,6 +298,45 @@ mod tests {
 
     const LINE1: &[u8] = b"TLS protocol SP_PROT_TLS1_2_SERVER negotiation succeeded using bulk encryption algorithm CALG_AES_128 with strength 128 bits, MAC hash algorithm CALG_SHA_256 with strength 0 bits and key exchange algorithm CALG_ECDH_EPHEM with strength 256 bits";
     const LINE2: &[u8] = b"TLS protocol SP_PROT_TLS1_0_CLIENT negotiation succeeded using bulk encryption algorithm CALG_AES_256 with strength 256 bits, MAC hash algorithm CALG_SHA1 with strength 160 bits and key exchange algorithm CALG_ECDHE with strength 256 bits";
+
+    /// The left-to-right read gives what the searches give, on the real
+    /// lines, every cut of them, each byte of them changed to a space, a
+    /// letter, a digit or a comma, and labels out of order.
+    #[test]
+    fn reading_exchanges_layout_is_searching_it() {
+        let both = |context: &[u8]| {
+            let Some(rest) = context.strip_prefix(SUCCESS_PREFIX) else {
+                return;
+            };
+            let end = memchr::memchr(b' ', rest).unwrap_or(rest.len());
+            let (protocol, after) = rest.split_at(end);
+            if let Some(n) = as_exchange_writes_it(protocol, after) {
+                assert_eq!(
+                    Some(n),
+                    searched(protocol, after),
+                    "{:?}",
+                    String::from_utf8_lossy(context)
+                );
+            }
+        };
+        let swapped = b"TLS protocol X negotiation succeeded using bulk encryption algorithm A with strength 1 bits and key exchange algorithm K with strength 3 bits, MAC hash algorithm H with strength 2 bits";
+        let mut read = 0;
+        for line in [LINE1, LINE2, &swapped[..]] {
+            read += usize::from(parse_success(line).is_some());
+            for cut in 0..=line.len() {
+                both(&line[..cut]);
+            }
+            for at in SUCCESS_PREFIX.len()..line.len() {
+                for b in [b' ', b'x', b'7', b',', b'h'] {
+                    let mut changed = line.to_vec();
+                    changed[at] = b;
+                    both(&changed);
+                }
+            }
+        }
+        assert_eq!(read, 3);
+        assert!(as_exchange_writes_it(b"X", &swapped[14..]).is_none());
+    }
 
     #[test]
     fn real_line_tls12_gcm() {

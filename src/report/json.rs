@@ -8,32 +8,11 @@
 use super::{Cell, Reports};
 use std::io::{self, Write};
 
-/// Writes the start of a document whose first member is a partial result:
-/// `partial` writes its value. [`write`] with `after_head` goes on from there.
-pub fn write_head(
-    out: &mut dyn Write,
-    partial: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-) -> io::Result<()> {
-    out.write_all(b"{\n  \"partial\": ")?;
-    partial(out)
-}
-
 /// Writes the document; `warnings` are the messages also sent to stderr.
-/// With `after_head`, [`write_head`] has opened it already.
-pub fn write<W: Write>(
-    reports: &Reports,
-    warnings: &[String],
-    after_head: bool,
-    out: W,
-) -> io::Result<()> {
+pub fn write<W: Write>(reports: &Reports, warnings: &[String], out: W) -> io::Result<()> {
     let s = &reports.summary;
     let mut j = Pretty::new(out);
-    if after_head {
-        // Inside the document, which has a member already.
-        j.stack.push(true);
-    } else {
-        j.open(b'{')?;
-    }
+    j.open(b'{')?;
     j.key("stats")?;
     j.open(b'{')?;
     let mut counts = vec![
@@ -131,7 +110,7 @@ pub fn write<W: Write>(
 /// The document as bytes (tests, and callers that need it whole).
 pub fn to_vec(reports: &Reports, warnings: &[String]) -> Vec<u8> {
     let mut out = Vec::new();
-    write(reports, warnings, false, &mut out).expect("in-memory write");
+    write(reports, warnings, &mut out).expect("in-memory write");
     out
 }
 
@@ -223,8 +202,21 @@ impl<W: Write> Pretty<W> {
         Ok(())
     }
 
+    /// A string, escaped as serde_json escapes it. Most (IPs, versions,
+    /// names) need no escape: those are copied as they are, after one
+    /// branch-free pass over their bytes.
     fn string(&mut self, s: &str) -> io::Result<()> {
-        serde_json::to_writer(&mut self.out, s).map_err(io::Error::other)
+        let needs_escape = s.bytes().fold(false, |any, b| {
+            any | (b < 0x20) | (b == b'"') | (b == b'\\')
+        });
+        if needs_escape {
+            return serde_json::to_writer(&mut self.out, s).map_err(io::Error::other);
+        }
+        self.out.reserve(s.len() + 2);
+        self.out.push(b'"');
+        self.out.extend_from_slice(s.as_bytes());
+        self.out.push(b'"');
+        Ok(())
     }
 
     fn float(&mut self, x: f64) -> io::Result<()> {
@@ -247,6 +239,34 @@ impl<W: Write> Pretty<W> {
 mod tests {
     use super::*;
     use crate::report::{Kind, Summary, Table};
+
+    /// Strings with and without what JSON escapes (quotes, backslashes,
+    /// control bytes, and DEL and non-ASCII, which it leaves) are written
+    /// as serde_json writes them.
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        let texts = [
+            "",
+            "10.0.0.1",
+            "TLS1.2",
+            "a\"b",
+            "back\\slash",
+            "\u{1}",
+            "tab\t",
+            "\u{1f}x",
+            " ",
+            "\u{7f}",
+            "é ü",
+            "EX01\\Default Frontend EX01",
+            "\"",
+            "x\n",
+        ];
+        for text in texts {
+            let mut j = Pretty::new(Vec::new());
+            j.string(text).unwrap();
+            assert_eq!(j.out, serde_json::to_vec(text).unwrap(), "{text:?}");
+        }
+    }
 
     /// The stream must be the document serde_json would print for the same
     /// values: compare with its pretty printer on a small document.

@@ -801,6 +801,7 @@ fn every_flags_help_is_its_own() {
         ("format", "format"),
         ("output", "Write"),
         ("events", "Parquet"),
+        ("partial", "partial result"),
         ("bom", "BOM"),
         ("no_bom", "No BOM"),
         ("stats", "statistics"),
@@ -876,7 +877,11 @@ fn a_negative_window_says_it_must_be_at_least_1() {
 fn merge_help_describes_partial_results() {
     let run = exlog(["merge", "--help"]);
     assert_eq!(run.code, 0);
-    assert!(run.stdout.contains("exlog --format json"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("exlog --partial FILE"),
+        "{}",
+        run.stdout
+    );
     assert!(
         !run.stdout.contains("Log files or folders"),
         "{}",
@@ -904,7 +909,7 @@ fn merge_of_a_csv_file_says_what_was_expected() {
     );
     assert!(
         run.stderr
-            .contains("a partial result written by `exlog --format json`"),
+            .contains("a partial result written by `exlog --partial FILE`"),
         "{}",
         run.stderr
     );

@@ -65,12 +65,11 @@ fn merge(parts: &[PathBuf], args: &[&str], code: i32) -> (String, String) {
 }
 
 /// The JSON document without what differs between two runs over the same
-/// counts: the timing, the warnings (they name the files as each run
-/// found them) and the partial result (it names them too).
+/// counts: the timing and the warnings (they name the files as each run
+/// found them).
 fn counts_of(json: &str) -> serde_json::Value {
     let mut v: serde_json::Value = serde_json::from_str(json).unwrap();
     let doc = v.as_object_mut().unwrap();
-    doc.shift_remove("partial");
     doc.shift_remove("warnings");
     let stats = doc["stats"].as_object_mut().unwrap();
     stats.shift_remove("elapsed_seconds");
@@ -89,7 +88,7 @@ fn partials(dir: &Path, out: &Path) -> Vec<PathBuf> {
                 paths.push(dir.join("tlsrpt"));
             }
             let mut args: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
-            args.extend([Path::new("-o"), &part]);
+            args.extend([Path::new("--partial"), &part]);
             run(&args, &[], 0);
             part
         })
@@ -120,7 +119,8 @@ fn merged_partials_of_each_server_give_the_reports_of_one_run() {
     let (again, _) = merge(&reversed, &["--format", "json"], 0);
     assert_eq!(counts_of(&again), counts_of(&merged_json));
     let twice = out.path().join("merged.json");
-    std::fs::write(&twice, &merged_json).unwrap();
+    let twice_arg = twice.to_str().unwrap();
+    merge(&parts, &["--partial", twice_arg, "--format", "json"], 0);
     let (remerged, _) = merge(&[twice], &["--by", "readiness", "--format", "csv"], 0);
     let whole = run(&[dir.path()], &["--by", "readiness", "--format", "csv"], 0);
     assert_eq!(remerged, whole);
@@ -129,15 +129,18 @@ fn merged_partials_of_each_server_give_the_reports_of_one_run() {
 #[test]
 fn a_partial_is_the_same_bytes_for_any_thread_count_or_chunk_size() {
     let dir = corpus();
+    let out = tempfile::tempdir().unwrap();
+    let file = out.path().join("part.json");
     let partial = |args: &[&str]| {
-        let json = run(&[dir.path()], args, 0);
-        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
-        v["partial"].to_string()
+        let mut all = args.to_vec();
+        all.extend(["--partial", file.to_str().unwrap()]);
+        run(&[dir.path()], &all, 0);
+        std::fs::read_to_string(&file).unwrap()
     };
-    let one = partial(&["--format", "json", "-j", "1"]);
+    let one = partial(&["-j", "1"]);
     assert!(one.contains("\"crc32\""), "{}", &one[..200.min(one.len())]);
     for (threads, chunk) in [("2", "100000"), ("3", "33333")] {
-        let other = partial(&["--format", "json", "-j", threads, "--chunk-size", chunk]);
+        let other = partial(&["-j", threads, "--chunk-size", chunk]);
         assert!(one == other, "-j {threads} --chunk-size {chunk}");
     }
 }
@@ -164,7 +167,7 @@ fn a_server_read_twice_is_counted_once() {
         .join("EX03/TransportRoles/Logs/FrontEnd/ProtocolLog/SmtpReceive");
     assert!(receive.is_dir());
     let some = out.path().join("EX03-receive.json");
-    run(&[&receive, Path::new("-o"), &some], &[], 0);
+    run(&[&receive, Path::new("--partial"), &some], &[], 0);
     for order in [
         vec![
             some.clone(),
@@ -202,13 +205,13 @@ fn a_server_sharing_only_some_files_is_refused() {
     let a = out.path().join("a.json");
     let b = out.path().join("b.json");
     let mut first: Vec<&Path> = logs[1..].iter().map(PathBuf::as_path).collect();
-    first.extend([Path::new("-o"), &a]);
+    first.extend([Path::new("--partial"), &a]);
     run(&first, &[], 0);
     let mut second: Vec<&Path> = logs[..logs.len() - 1]
         .iter()
         .map(PathBuf::as_path)
         .collect();
-    second.extend([Path::new("-o"), &b]);
+    second.extend([Path::new("--partial"), &b]);
     run(&second, &[], 0);
     let (merged, err) = merge(
         &[a.clone(), b],
@@ -251,11 +254,20 @@ fn broken_altered_or_foreign_partials_are_refused_by_name() {
         &good.replacen("\"version\": 4,", "\"version\": 5,", 1),
     );
     let plain = write("plain.json", "{\"stats\": {}}");
+    // Today's JSON report, which no longer embeds one.
+    let report = write(
+        "report.json",
+        &run(&[&dir.path().join("EX02")], &["--format", "json"], 0),
+    );
     let cases = [
         (&cut, "cut short"),
         (&altered, "altered after it was written"),
         (&newer, "format version 5; this exlog reads version 4"),
         (&plain, "holds no partial result"),
+        (
+            &report,
+            "holds no partial result (written by `exlog --partial FILE`?)",
+        ),
     ];
     for (bad, says) in cases {
         let (_, err) = merge(
@@ -302,7 +314,7 @@ fn merge_into_a_folder_writes_only_the_reports_it_can_make() {
         let mut parts = Vec::new();
         for s in &servers {
             let part = out.path().join(format!("{tag}-{}.json", parts.len()));
-            run(&[s, Path::new("-o"), &part], flag, 0);
+            run(&[s, Path::new("--partial"), &part], flag, 0);
             parts.push(part);
         }
         let direct = out.path().join(format!("{tag}-direct/"));
@@ -313,7 +325,7 @@ fn merge_into_a_folder_writes_only_the_reports_it_can_make() {
         let (_, stderr) = merge(&parts, &["-o", merged.to_str().unwrap()], 0);
         let mut want = folder(&direct);
         let mut got = folder(&merged);
-        // report.json: the partial differs (it names the runs' files).
+        // report.json: its warnings name the files as each run found them.
         assert!(want.remove("report.json").is_some() && got.remove("report.json").is_some());
         if !fast {
             assert!(want.remove("session.csv").unwrap().len() > 1000);
@@ -337,12 +349,16 @@ fn partials_made_with_other_scan_flags_are_not_added() {
     let out = tempfile::tempdir().unwrap();
     let fast = out.path().join("fast.json");
     run(
-        &[&dir.path().join("EX01"), Path::new("-o"), &fast],
+        &[&dir.path().join("EX01"), Path::new("--partial"), &fast],
         &["--tls-only"],
         0,
     );
     let full = out.path().join("full.json");
-    run(&[&dir.path().join("EX02"), Path::new("-o"), &full], &[], 0);
+    run(
+        &[&dir.path().join("EX02"), Path::new("--partial"), &full],
+        &[],
+        0,
+    );
     let (_, err) = merge(&[fast.clone(), full], &[], 1);
     assert!(err.contains("different scan flags"), "{err}");
     assert!(err.contains("--tls-only"), "{err}");
@@ -370,9 +386,7 @@ fn partials_carry_the_inventory_into_merge() {
         let r = exlog([
             sample.join(server).into_os_string(),
             inventory.clone().into_os_string(),
-            "--format".into(),
-            "json".into(),
-            "-o".into(),
+            "--partial".into(),
             part.clone().into_os_string(),
         ]);
         assert_eq!(r.code, 0, "{server}: {}", r.stderr);
@@ -395,4 +409,87 @@ fn partials_carry_the_inventory_into_merge() {
             .any(|l| l.starts_with("server,,EX03,,ready,")),
         "{merged}"
     );
+}
+
+/// The JSON report holds the reports, not the partial result (issue 26
+/// §2): `stats` is its first member. The partial goes to `--partial FILE`,
+/// alone in its folder afterwards (no temporary file left), and written
+/// again over an earlier one.
+#[test]
+fn the_partial_result_goes_to_its_own_file_not_into_the_json() {
+    let dir = corpus();
+    let out = tempfile::tempdir().unwrap();
+    let part = out.path().join("EX01.json");
+    let ex01 = dir.path().join("EX01");
+    let json = run(
+        &[&ex01, Path::new("--partial"), &part],
+        &["--format", "json"],
+        0,
+    );
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let doc = doc.as_object().unwrap();
+    assert_eq!(doc.keys().next().map(String::as_str), Some("stats"));
+    assert!(!doc.contains_key("partial"));
+    let first = std::fs::read_to_string(&part).unwrap();
+    let head = "{\"format\": \"exlog partial result\", \"version\": 3, \"body\": {";
+    assert!(first.starts_with(head), "{}", &first[..80]);
+    assert!(first.ends_with("\"}\n"), "{}", &first[first.len() - 40..]);
+    // Again over the same file, from EX02: replaced whole.
+    run(
+        &[&dir.path().join("EX02"), Path::new("--partial"), &part],
+        &[],
+        0,
+    );
+    let names: Vec<_> = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["EX01.json"]);
+    let second = std::fs::read_to_string(&part).unwrap();
+    assert!(second.contains("\"name\":\"EX02\"") && !second.contains("\"name\":\"EX01\""));
+}
+
+/// A `--partial` path that cannot be written stops the run before the
+/// scan, naming the path; so does a folder.
+#[test]
+fn a_partial_that_cannot_be_written_is_an_error_before_the_scan() {
+    let out = tempfile::tempdir().unwrap();
+    let missing = out.path().join("no such folder").join("part.json");
+    let sample = root().join("sample-logs");
+    for (target, says) in [
+        (missing.as_path(), "cannot write here"),
+        (out.path(), "--partial needs a file name, not a folder"),
+    ] {
+        let r = exlog([sample.as_os_str(), "--partial".as_ref(), target.as_os_str()]);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert!(
+            r.stderr.contains(&format!("{}: {says}", target.display())),
+            "{}",
+            r.stderr
+        );
+        assert!(r.stdout.is_empty(), "{}", r.stdout);
+    }
+}
+
+/// The JSON report of an older exlog embeds the partial result as its
+/// `partial` member: merge still reads it, into the same reports as the
+/// partial's own file.
+#[test]
+fn an_older_json_report_that_embeds_a_partial_still_merges() {
+    let dir = corpus();
+    let out = tempfile::tempdir().unwrap();
+    let parts = partials(dir.path(), out.path());
+    let text = std::fs::read_to_string(&parts[0]).unwrap();
+    // The older layout: `{"partial": ..., "stats": ...}`, pretty-printed.
+    let old = out.path().join("old-EX01.json");
+    let doc = format!(
+        "{{\n  \"partial\": {},\n  \"stats\": {{\n    \"files\": 1\n  }}\n}}\n",
+        text.trim_end()
+    );
+    std::fs::write(&old, doc).unwrap();
+    let args = ["--by", "connector", "--format", "csv"];
+    let (from_old, _) = merge(&[old, parts[1].clone()], &args, 0);
+    let (from_new, _) = merge(&parts[..2], &args, 0);
+    assert_eq!(from_old, from_new);
+    assert!(from_new.lines().count() > 2, "{from_new}");
 }

@@ -300,7 +300,7 @@ impl Session {
     }
 
     /// Takes a row's time: the session spans it.
-    #[inline]
+    #[inline(always)]
     pub fn touch(&mut self, stamp: &[u8]) {
         // Rows of a session come in time order: the end moves, the start
         // seldom does.
