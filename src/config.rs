@@ -108,7 +108,11 @@ impl Config {
         // Certificates and disconnect reasons: for the session list, and
         // for the legacy report's certificate subject.
         let all_reports = to_dir || matches!(format, Format::Json | Format::Xlsx | Format::Html);
-        let details = !matches!(keep, Keep::Nothing) || kind == Kind::Legacy || all_reports;
+        // A partial result may be merged into any report.
+        let details = !matches!(keep, Keep::Nothing)
+            || kind == Kind::Legacy
+            || all_reports
+            || args.partial.is_some();
         if args.window_days == 0 {
             return Err(
                 "--window-days must be at least 1: a window of 0 days holds no evidence".into(),
@@ -187,8 +191,8 @@ impl Config {
                 filters,
                 servers,
                 now_ms: crate::pipeline::now_ms(),
-                // JSON carries a partial result, kept per server.
-                by_server: format == Format::Json || to_dir,
+                // --partial: counts kept per server for the partial result.
+                by_server: args.partial.is_some(),
                 // Set by the caller, which makes the writer.
                 events: None,
                 spill_at: crate::sorted_lines::SPILL_AT,

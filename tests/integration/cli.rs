@@ -854,7 +854,7 @@ fn short_help_is_one_line_a_flag_long_help_the_detail() {
         .filter(|l| l.starts_with("  -") || l.starts_with("      --") || l.starts_with("  <"))
         .count();
     // Every flag once; the headings, usage and a few lines around them.
-    assert_eq!(flags, 28, "{}", short.stdout);
+    assert_eq!(flags, 29, "{}", short.stdout);
     assert!(short.stdout.lines().count() < 50, "{}", short.stdout);
     for detail in ["SIGBUS", "Exit codes:", "Examples:", "X-ANONYMOUSTLS"] {
         assert!(!short.stdout.contains(detail), "{detail} in -h");

@@ -177,6 +177,12 @@ fn merge_help_shows_the_flags_merge_takes_and_no_other() {
     let out = dir.path().join("out.csv");
     let events = dir.path().join("events.parquet");
     let again = dir.path().join("again.json");
+    let owners = dir.path().join("owners.csv");
+    std::fs::write(
+        &owners,
+        "match,owner,contact\n10.0.0.0/8,Net,net@contoso.com\n",
+    )
+    .unwrap();
     let value = |id: &str| -> Option<&std::ffi::OsStr> {
         Some(match id {
             "since" => "2024-01-01".as_ref(),
@@ -194,6 +200,7 @@ fn merge_help_shows_the_flags_merge_takes_and_no_other() {
             "output" => out.as_os_str(),
             "events" => events.as_os_str(),
             "partial" => again.as_os_str(),
+            "owners" => owners.as_os_str(),
             "exclude_internal" | "tls_only" | "no_mmap" | "bom" | "no_bom" | "stats" | "quiet" => {
                 return None;
             }
@@ -232,9 +239,9 @@ fn merge_help_shows_the_flags_merge_takes_and_no_other() {
         );
         checked[usize::from(accepted)] += 1;
     }
-    // The 25 flags of -h but --help and --version (--chunk-size is hidden):
-    // the 12 report, coverage and output flags (--partial among them) and
-    // --threads merge takes, the 9 filters, --tls-only, --no-mmap and
-    // --events it refuses.
-    assert_eq!(checked, [12, 13]);
+    // The 26 flags of -h but --help and --version (--chunk-size is hidden):
+    // the 13 report, coverage and output flags (--partial and --owners
+    // among them) and --threads merge takes, the 9 filters, --tls-only,
+    // --no-mmap and --events it refuses.
+    assert_eq!(checked, [12, 14]);
 }

@@ -431,8 +431,11 @@ fn the_partial_result_goes_to_its_own_file_not_into_the_json() {
     assert_eq!(doc.keys().next().map(String::as_str), Some("stats"));
     assert!(!doc.contains_key("partial"));
     let first = std::fs::read_to_string(&part).unwrap();
-    let head = "{\"format\": \"exlog partial result\", \"version\": 3, \"body\": {";
-    assert!(first.starts_with(head), "{}", &first[..80]);
+    let head = format!(
+        "{{\"format\": \"exlog partial result\", \"version\": {}, \"body\": {{",
+        exlog::partial::VERSION
+    );
+    assert!(first.starts_with(&head), "{}", &first[..80]);
     assert!(first.ends_with("\"}\n"), "{}", &first[first.len() - 40..]);
     // Again over the same file, from EX02: replaced whole.
     run(
