@@ -166,13 +166,14 @@ fn xlsx_sheets_numbers_dates_and_chart() {
         assert_eq!(range.height(), rows + 1, "{name}");
     }
     let connector = book.worksheet_range("connector").unwrap();
-    // Row 1: receive, EX01\Default Frontend EX01, 0, 0, 2, 1, 6, 0, 0, 1, 10, 1
+    // Row 1: receive, EX01\Client Frontend EX01, 0, 0, 2, 0, 0, 0, 0, 2, 4, 1
+    // (SCAN-3RDFLOOR's two TLS 1.0 sessions, its and SCAN-2NDFLOOR's failures).
     assert_eq!(
         connector.get((1, 1)),
-        Some(&Data::String("EX01\\Default Frontend EX01".into()))
+        Some(&Data::String("EX01\\Client Frontend EX01".into()))
     );
     assert_eq!(connector.get((1, 4)), Some(&Data::Float(2.0)));
-    assert_eq!(connector.get((1, 10)), Some(&Data::Float(10.0)));
+    assert_eq!(connector.get((1, 10)), Some(&Data::Float(4.0)));
     let remote = book.worksheet_range("remote").unwrap();
     // Row 2: 10.20.0.15 (row 1 is EX03's Hub neighbour 10.0.0.14).
     assert_eq!(remote.get((2, 1)), Some(&Data::String("10.20.0.15".into())));
@@ -645,14 +646,17 @@ fn the_chart_colours_versions_as_the_html_report_and_shows_failures() {
     for s in &series {
         assert_eq!(html.get(&s.0), Some(&s.1), "{}", s.0);
     }
-    // Failures come from the connector sheet's `failed` column: one on
-    // EX01's receive connector, one on each of the two send connectors
-    // (truth.json's failure rows), so Partner Relay's bar is not empty.
+    // Failures come from the connector sheet's `failed` column (truth.json's
+    // failure rows): EX01's Client Frontend 2 (the two scanners after the
+    // switch), its Default Frontend 2 (legacy-gw, mx1.oldpartner after the
+    // switch), Outbound to Internet 3 (brokenpartner, slowpartner twice),
+    // Partner Relay 1, so Partner Relay's bar is not empty.
     let (_, _, values, cells) = series.iter().find(|s| s.0 == "failed").unwrap();
-    // Rows: EX01, EX02 Default Frontend, EX03 Default, EX03 Default
-    // Frontend, Internet Send Connector, Outbound to Internet, Partner Relay.
-    assert_eq!(cells, "connector!$J$2:$J$8");
-    assert_eq!(values, &[1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0]);
+    // Rows: EX01 Client Frontend, Default, Default Frontend, Partner Inbound,
+    // EX02 Default Frontend, EX03 Default, EX03 Default Frontend, Internet
+    // Send Connector, Outbound to Internet, Partner Relay.
+    assert_eq!(cells, "connector!$J$2:$J$11");
+    assert_eq!(values, &[2.0, 0.0, 2.0, 0.0, 0.0, 0.0, 0.0, 0.0, 3.0, 1.0]);
 }
 
 #[test]
@@ -772,9 +776,9 @@ fn legacy_versions_and_not_ready_rows_are_coloured() {
         .collect();
     // The HTML report's mark for a count below TLS 1.2: its `--bad` colour.
     const BAD: &str = "B93A00";
-    // connector: SSL2..TLS1.1 are columns C..F of rows 2..8 (7 connectors).
+    // connector: SSL2..TLS1.1 are columns C..F of rows 2..11 (10 connectors).
     let connector = rules(&parts["connector"]);
-    for range in ["C2:C8", "D2:D8", "E2:E8", "F2:F8"] {
+    for range in ["C2:C11", "D2:D11", "E2:E11", "F2:F11"] {
         assert!(
             connector.iter().any(|r| r.0 == range
                 && r.1 == "cellIs greaterThan"

@@ -57,7 +57,7 @@ fn the_sample_page_has_every_section_in_order_and_its_numbers() {
     assert_eq!(charts, 3);
     // The connector table's row equals the CSV's.
     assert!(html.contains(
-        "<td>receive</td><td>EX01\\Default Frontend EX01</td><td class=\"n\">0</td><td class=\"n\">0</td><td class=\"n legacy\">2</td><td class=\"n legacy\">1</td><td class=\"n\">6</td>"
+        "<td>receive</td><td>EX01\\Default Frontend EX01</td><td class=\"n\">0</td><td class=\"n\">0</td><td class=\"n\">0</td><td class=\"n legacy\">1</td><td class=\"n\">8</td>"
     ));
     assert!(html.len() < 200_000, "{}", html.len());
     // Nothing to load, nothing to run.
