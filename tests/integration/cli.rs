@@ -581,7 +581,7 @@ fn filters_that_match_nothing_are_named() {
         "csv",
     ]);
     assert!(
-        run.stderr.contains("--since/--until match no session; the logs cover 2022-12-28T08:05:00.000Z to 2024-03-08T11:12:03.298Z"),
+        run.stderr.contains("--since/--until match no session; the logs cover 2022-12-28T08:05:00.000Z to 2024-03-09T11:02:00.972Z"),
         "{}",
         run.stderr
     );
