@@ -175,9 +175,10 @@ fn xlsx_sheets_numbers_dates_and_chart() {
     assert_eq!(connector.get((1, 4)), Some(&Data::Float(2.0)));
     assert_eq!(connector.get((1, 10)), Some(&Data::Float(4.0)));
     let remote = book.worksheet_range("remote").unwrap();
-    // Row 2: 10.20.0.15 (row 1 is EX03's Hub neighbour 10.0.0.14).
-    assert_eq!(remote.get((2, 1)), Some(&Data::String("10.20.0.15".into())));
-    match remote.get((2, 11)) {
+    // Row 3: 10.20.0.15 (rows 1 and 2 are the Hub neighbours 10.0.0.12 of
+    // EX01 and 10.0.0.14 of EX03).
+    assert_eq!(remote.get((3, 1)), Some(&Data::String("10.20.0.15".into())));
+    match remote.get((3, 11)) {
         Some(Data::DateTime(t)) => {
             // 2024-03-08T10:07:00.753Z as an Excel serial date.
             let want = 45359.0 + (10.0 * 3600.0 + 7.0 * 60.0 + 0.753) / 86400.0;
@@ -791,11 +792,12 @@ fn legacy_versions_and_not_ready_rows_are_coloured() {
         !connector.iter().any(|r| r.0.starts_with('G')),
         "TLS1.2 is not marked: {connector:?}"
     );
-    // readiness: status is column E; 11 rows (3 servers, 8 connectors),
+    // readiness: status is column E; 14 rows (3 servers, 11 connectors:
+    // EX01 5, EX02 2, EX03 4),
     // 23 columns (A..W). Each not_ready row is filled.
     let readiness = rules(&parts["readiness"]);
     assert!(
-        readiness.iter().any(|r| r.0 == "A2:W12"
+        readiness.iter().any(|r| r.0 == "A2:W15"
             && r.1 == "expression"
             && r.2 == "$E2=\"not_ready\""
             && r.4.is_some()),
