@@ -91,13 +91,15 @@ def multi_cert(s, kind, subject, issuer, sans):
 
 
 def receive(srv, sid, start, ip, ehlo, outcome, proto=None, suite=None, new_shape=True, error=None,
-            connector="Default Frontend", port=25):
-    """A receive session (FrontEnd :25 unless told). outcome: tls | failed | plain | idle (EHLO, then QUIT)."""
+            connector="Default Frontend", port=25, auth=None, sender=None):
+    """A receive session (FrontEnd :25 unless told). outcome: tls | failed | plain | idle (EHLO, then QUIT)
+    | refused (MAIL FROM without STARTTLS, answered 530 5.7.0). auth: AUTH LOGIN as this user first;
+    sender: the MAIL FROM address (else a random user at the EHLO's domain)."""
     s = Session(sid, f"{srv}\\{connector} {srv}", "10.0.0.%d:%d" % (10 + int(srv[2:]), port),
                 f"[{ip}]:{rng.randint(1025, 65535)}" if ":" in ip else f"{ip}:{rng.randint(1025, 65535)}", start)
     host = f"{srv}.contoso.com"
     s.direction, s.ip, s.outcome, s.proto, s.suite, s.error, s.name = "receive", ip, outcome, proto, suite, error, ehlo
-    s.srv = srv
+    s.srv, s.port, s.auth, s.senders, s.cert = srv, port, auth, [], None
     s.row("+", gap_ms=0)
     s.row("*", "None", "Set Session Permissions", 0)
     s.row(">", f"220 {host} Microsoft ESMTP MAIL Service ready at {start.strftime('%a, %d %b %Y %H:%M:%S')} +0000")
@@ -136,8 +138,21 @@ def receive(srv, sid, start, ip, ehlo, outcome, proto=None, suite=None, new_shap
         s.row("*", "", "Client certificate chain validation status: 'EmptyCertificate'", 0)
         s.row("*", "", "TlsDomainCapabilities='None'; Status='NoRemoteCertificate'", 0)
         ehlo_reply(False)
+    if outcome == "refused":
+        s.senders.append(sender)
+        s.row("<", f"MAIL FROM:<{sender}>", gap_ms=120)
+        s.row(">", "530 5.7.0 Must issue a STARTTLS command first", gap_ms=1)
+        s.row("-", "", "Remote", gap_ms=30)
+        return s
+    if auth:
+        s.row("<", "AUTH LOGIN", gap_ms=150)
+        s.row(">", "334 <authentication response>", gap_ms=1)
+        s.row("*", auth, "authenticated", gap_ms=40)
+        s.row(">", "235 2.7.0 Authentication successful", gap_ms=0)
     for m in range(0 if outcome == "idle" else rng.choice([1, 1, 2])):
-        s.row("<", f"MAIL FROM:<user{rng.randint(1, 99)}@{ehlo.split('.', 1)[-1]}> SIZE={rng.randint(2000, 90000)}")
+        user = rng.randint(1, 99)
+        s.senders.append(sender or f"user{user}@{ehlo.split('.', 1)[-1]}")
+        s.row("<", f"MAIL FROM:<{s.senders[-1]}> SIZE={rng.randint(2000, 90000)}")
         s.row("*", f"{sid};{ts(s.t)};{m + 1}", "receiving message", 0)
         s.row(">", "250 2.1.0 Sender OK", gap_ms=1)
         s.row("<", "RCPT TO:<helpdesk@contoso.com>")
@@ -158,7 +173,7 @@ def send(srv, sid, start, connector, ip, banner, outcome, proto=None, suite=None
     local = f"10.0.0.{10 + int(srv[2:])}:{rng.randint(20000, 60000)}"
     s = Session(sid, connector, local, f"{ip}:25", start)
     s.direction, s.ip, s.outcome, s.proto, s.suite, s.error, s.name = "send", ip, outcome, proto, suite, error, banner
-    s.srv = srv
+    s.srv, s.port, s.auth, s.senders, s.cert = srv, 25, None, [], None
     host = f"{srv}.contoso.com"
     s.row("*", "SendRoutingHeaders", "Set Session Permissions", 0, local="")
     s.row("*", "", "attempting to connect", 0, local="")
@@ -186,14 +201,17 @@ def send(srv, sid, start, connector, ip, banner, outcome, proto=None, suite=None
         s.row("-", "", "DroppedSession", 0)
         return s
     if multi:
-        multi_cert(s, "Remote certificate", f"CN={banner}, O=Partner Ltd, C=GB", "CN=Partner CA, O=Partner Ltd, C=GB", banner)
+        s.cert = f"CN={banner}, O=Partner Ltd, C=GB"
+        multi_cert(s, "Remote certificate", s.cert, "CN=Partner CA, O=Partner Ltd, C=GB", banner)
     else:
-        data, ctx = single_cert("Remote certificate", f"CN={banner}", "CN=DigiCert_Global_G2", banner)
+        s.cert = f"CN={banner}"
+        data, ctx = single_cert("Remote certificate", s.cert, "CN=DigiCert_Global_G2", banner)
         s.row("*", data, ctx, 0)
     s.row("*", "", tls_line(proto, *suite))
     s.tls_time = s.t
     s.row(">", f"EHLO {host}")
     remote_ehlo(False)
+    s.senders.append("noreply@contoso.com")
     s.row(">", f"MAIL FROM:<noreply@contoso.com> SIZE={rng.randint(2000, 90000)}")
     s.row(">", "RCPT TO:<orders@" + banner.split(".", 1)[-1] + ">", gap_ms=0)
     s.row("<", "250 2.1.0 Sender OK")
@@ -268,7 +286,10 @@ def truth(sessions, skewed=()):
     kinds = {"tls": 0, "failed": 0, "plain": 0, "idle": 0}
     for s in sessions:
         d, when = s.direction, ts(s.tls_time) if s.tls_time else None
-        kinds[s.outcome] += 1
+        # A refused session (530 5.7.0) sent MAIL FROM in clear: exlog's
+        # plaintext class in the counts; only --by fallout calls it a failure.
+        plain = s.outcome in ("plain", "refused")
+        kinds["plain" if plain else s.outcome] += 1
         c = conn.setdefault((d, s.connector), {"n": counts(), "plaintext": 0})
         sv = server.setdefault((d, s.srv), {"n": counts(), "plaintext": 0, "sessions": 0})
         sv["sessions"] += 1
@@ -278,8 +299,8 @@ def truth(sessions, skewed=()):
         # A skewed clock's day is its own row, marked clock_skew.
         skew = s in skewed
         start_day = ts(s.rows[0][0])[:10]
-        if s.outcome in ("plain", "idle"):
-            if s.outcome == "plain":
+        if s.outcome in ("plain", "idle", "refused"):
+            if plain:
                 c["plaintext"] += 1
                 r["plaintext"] += 1
                 sv["plaintext"] += 1
@@ -346,11 +367,124 @@ def truth(sessions, skewed=()):
                     "versions": "; ".join(f"{v} x{e['versions'][v]}" for v in VERSIONS if v in e["versions"]),
                     "legacy_sessions": e["legacy"], "weak_cipher_sessions": e["weak"],
                     "first_legacy": min(e["times"]), "last_legacy": max(e["times"])}
+                   | legacy_columns(sessions, k)
                    for k, e in legacy.items()],
         "readiness": readiness(sessions, cover, skewed),
         "totals": {"sessions_tls": kinds["tls"], "sessions_failed": kinds["failed"],
                    "sessions_plaintext": kinds["plain"], "sessions_idle": kinds["idle"]},
     }
+
+
+IMPACTS = ["internal", "client_submission", "tls_required", "opportunistic"]
+
+
+def key_of(s):
+    return (s.direction, s.srv, s.connector, s.ip)
+
+
+def start(s):
+    return s.rows[0][0]
+
+
+def is_legacy(s):
+    return s.outcome == "tls" and version(s.proto) in LEGACY
+
+
+def is_flagged(s):
+    return s.outcome == "tls" and (version(s.proto) in LEGACY or s.suite[0] in WEAK or s.suite[2] in WEAK)
+
+
+def tls_required_connectors(sessions):
+    """(direction, server, connector) that require TLS: the inventory's
+    RequireTLS or TlsAuthLevel, or a 530 5.7.0 answer on it."""
+    out = {("receive", srv, f"{srv}\\{name}") for srv, name, *_ in RECEIVE_INVENTORY
+           if (srv, name) in REQUIRE_TLS}
+    out |= {("send", srv, name) for name, servers, tls, level, _ in SEND_INVENTORY
+            for srv in servers.split() if tls == "True" or level}
+    return out | {(s.direction, s.srv, s.connector) for s in sessions if s.outcome == "refused"}
+
+
+def impact(s, required):
+    """The spec's first class that applies to one session."""
+    if s.port in (2525, 717, 465):  # Exchange's internal ports: the only internal hops made here
+        return "internal"
+    client = {(f"{srv}\\{name}") for srv, name, role, port, _ in RECEIVE_INVENTORY
+              if "ExchangeUsers" in groups_of(srv, name, port)}
+    if s.auth or (s.direction == "receive" and (s.port == 587 or s.connector in client)):
+        return "client_submission"
+    if (s.direction, s.srv, s.connector) in required:
+        return "tls_required"
+    return "opportunistic"
+
+
+def first_impact(group, required):
+    return min((impact(s, required) for s in group), key=IMPACTS.index)
+
+
+def joined(values):
+    v = sorted(set(values), key=lambda x: x.encode())
+    return ";".join(v[:5] + ([f"+{len(v) - 5} more"] if len(v) > 5 else []))
+
+
+def legacy_columns(sessions, key):
+    """--by legacy's impact, auth_users, senders, certificate_subject of one row."""
+    flagged = [s for s in sessions if key_of(s) == key and is_flagged(s)]
+    certs = {}
+    for s in flagged:
+        if s.cert:
+            certs[s.cert] = certs.get(s.cert, 0) + 1
+    cert = sorted(certs.items(), key=lambda kv: (-kv[1], kv[0].encode()))[0][0] if certs else ""
+    return {"impact": first_impact(flagged, tls_required_connectors(sessions)),
+            "auth_users": joined(s.auth for s in flagged if s.auth),
+            "senders": joined(a for s in flagged for a in s.senders), "certificate_subject": cert}
+
+
+def switches(sessions):
+    """Each server's switch: the earliest failure of a remote with a legacy
+    past after which no legacy session starts on that server."""
+    out = {}
+    for srv in sorted({s.srv for s in sessions}):
+        mine = [s for s in sessions if s.srv == srv]
+        for f in sorted((s for s in mine if s.outcome in ("failed", "refused")), key=start):
+            had = any(key_of(s) == key_of(f) and is_legacy(s) and start(s) < start(f) for s in mine)
+            if had and not any(is_legacy(s) and start(s) >= start(f) for s in mine):
+                out[srv] = start(f).replace(hour=0, minute=0, second=0, microsecond=0)
+                break
+    return out
+
+
+def fallout(sessions, skewed):
+    """--by fallout's rows, from the sessions as made."""
+    required, rows = tls_required_connectors(sessions), []
+    sessions = [s for s in sessions if s not in skewed]
+    switch = switches(sessions)
+    for key in sorted({key_of(s) for s in sessions if s.srv in switch}):
+        mine = sorted((s for s in sessions if key_of(s) == key), key=start)
+        failed = [s for s in mine if s.outcome in ("failed", "refused") and start(s) >= switch[key[1]]]
+        if not failed:
+            continue
+        first = start(failed[0])
+        old = [s for s in mine if is_legacy(s)]
+        after = [s for s in mine if start(s) > first]
+        plain = [s for s in after if s.outcome == "plain"]
+        modern = [s for s in after if s.outcome == "tls" and version(s.proto) in ("TLS1.2", "TLS1.3")]
+        last_good = max(plain + modern, key=start, default=None)
+        if not [s for s in old if start(s) < first]:
+            outcome = "new_failure"
+        else:
+            outcome = "blocked" if last_good is None else "recovered" if last_good in modern else "fell_back_to_plaintext"
+        names = {}
+        for s in mine:
+            names[s.name] = names.get(s.name, 0) + 1
+        rows.append({"direction": key[0], "server": key[1], "connector": key[2], "remote_ip": key[3],
+                     "ehlo": sorted(names.items(), key=lambda kv: (-kv[1], kv[0]))[0][0],
+                     "impact": first_impact(old or failed, required),
+                     "last_legacy": ts(max(start(s) for s in old)) if old else "",
+                     "first_failure": ts(first), "last_failure": ts(start(failed[-1])), "failures": len(failed),
+                     "errors": ";".join(sorted({s.error or "530 5.7.0" for s in failed})),
+                     "outcome": outcome, "plaintext_sessions_after": len(plain),
+                     "modern_sessions_after": len(modern), "last_seen": ts(start(mine[-1]))})
+    return rows, {srv: day.strftime("%Y-%m-%d") for srv, day in switch.items()}
 
 
 def readiness(sessions, cover, skewed, days=14):
@@ -376,7 +510,7 @@ def readiness(sessions, cover, skewed, days=14):
                         "sessions": sum(inside(s.rows[0][0]) for s in mine),
                         "negotiations": len(tls), "legacy_sessions": len(old),
                         "legacy_remotes": len({s.ip for s in old}),
-                        "plaintext_sessions": sum(s.outcome == "plain" and inside(s.rows[0][0]) for s in mine),
+                        "plaintext_sessions": sum(s.outcome in ("plain", "refused") and inside(s.rows[0][0]) for s in mine),
                         "window_from": ts(lo), "window_to": ts(hi)})
     return out
 
@@ -398,6 +532,16 @@ AUTH = {25: "Tls, Integrated, BasicAuth, BasicAuthRequireTLS, ExchangeServer",
 GROUPS = {25: "AnonymousUsers, ExchangeServers, ExchangeLegacyServers", 587: "ExchangeUsers",
           717: "ExchangeServers", 2525: "ExchangeUsers, ExchangeServers, ExchangeLegacyServers",
           465: "ExchangeUsers, ExchangeServers"}
+# A partner's own connector on EX01's port 25 (its RemoteIPRanges set it
+# apart): TLS required, so a session that skips STARTTLS gets 530 5.7.0.
+RECEIVE_INVENTORY.append(("EX01", "Partner Inbound EX01", FE, 25, "Verbose"))
+REQUIRE_TLS = {("EX01", "Partner Inbound EX01")}
+
+
+def groups_of(srv, name, port):
+    return "Partners" if (srv, name) in REQUIRE_TLS else GROUPS[port]
+
+
 # (name, source servers, RequireTLS, TlsAuthLevel, address space)
 SEND_INVENTORY = [
     ("Internet Send Connector", "EX02", "False", "", "SMTP:*;1"),
@@ -419,8 +563,8 @@ def write_inventory():
     text = csv_line(["Identity", "Server", "TransportRole", "Enabled", "Bindings", "ProtocolLoggingLevel",
                      "RequireTLS", "AuthMechanism", "PermissionGroups", "Fqdn"])
     for srv, name, role, port, logging in RECEIVE_INVENTORY:
-        text += csv_line([f"{srv}\\{name}", srv, role, "True", f"[::]:{port} 0.0.0.0:{port}", logging, "False",
-                          AUTH[port], GROUPS[port], f"{srv}.contoso.com"])
+        text += csv_line([f"{srv}\\{name}", srv, role, "True", f"[::]:{port} 0.0.0.0:{port}", logging,
+                          str((srv, name) in REQUIRE_TLS), AUTH[port], groups_of(srv, name, port), f"{srv}.contoso.com"])
     with open(os.path.join(folder, "receive-connectors.csv"), "wb") as f:
         f.write(b"\xff\xfe" + text.encode("utf-16-le"))
     text = csv_line(["Identity", "Enabled", "SourceTransportServers", "RequireTLS", "TlsAuthLevel",
@@ -473,20 +617,68 @@ def coverage(sessions, skewed, days=14):
     return rows, verdicts
 
 
+def switched_ex01(rcv1, snd1, base1):
+    """Adds to EX01's lists: on 2024-03-08 an internal hop below TLS 1.2 and
+    a partner on its TLS-required connector (one session skips STARTTLS:
+    530 5.7.0); on 2024-03-09 TLS 1.0/1.1 is off: the old partner fails, then
+    recovers at TLS 1.2; the scanner fails, then sends in clear; the slow
+    partner fails and stays blocked; a new scanner fails (new_failure).
+    Returns EX01's Hub receive sessions (port 2525)."""
+    ids = iter(range(0x08DC3FF000000000, 0x08DC3FF000001000))
+    sid = lambda: "%016X" % next(ids)
+    T12, T11, day2 = "SP_PROT_TLS1_2_SERVER", "SP_PROT_TLS1_1_SERVER", base1 + timedelta(days=1)
+    hub1 = [receive("EX01", sid(), base1 + timedelta(minutes=9), "10.0.0.12", "EX02.contoso.com", "tls",
+                    "SP_PROT_TLS1_0_SERVER", CBC10, connector="Default", port=2525)]
+    partner = dict(connector="Partner Inbound", sender="orders@securepartner.example")
+    rcv1 += [
+        receive("EX01", sid(), base1 + timedelta(minutes=11), "203.0.113.50", "mx.securepartner.example", "tls",
+                T11, CBC10, **partner),
+        receive("EX01", sid(), base1 + timedelta(minutes=19), "203.0.113.50", "mx.securepartner.example", "refused",
+                **partner),
+    ]
+    am = "AlgorithmMismatch"
+    scanner = dict(connector="Client Frontend", port=587, auth="CONTOSO\\scanner-3rdfloor",
+                   sender="scanner-3rdfloor@contoso.com")
+    rcv1 += [
+        receive("EX01", sid(), day2 + timedelta(minutes=4), "40.92.10.21", "EUR05-VI1-obe.outbound.protection.outlook.com",
+                "tls", T12, GCM12),
+        receive("EX01", sid(), day2 + timedelta(minutes=10), "203.0.113.77", "mx1.oldpartner.example", "failed", error=am),
+        receive("EX01", sid(), day2 + timedelta(minutes=40), "203.0.113.77", "mx1.oldpartner.example", "tls", T12, GCM12),
+        receive("EX01", sid(), day2 + timedelta(minutes=15), "10.20.0.15", "SCAN-3RDFLOOR", "failed", error=am, **scanner),
+        receive("EX01", sid(), day2 + timedelta(minutes=16), "10.20.0.15", "SCAN-3RDFLOOR", "plain", **scanner),
+        receive("EX01", sid(), day2 + timedelta(hours=1, minutes=2), "10.20.0.16", "SCAN-2NDFLOOR", "failed", error=am,
+                connector="Client Frontend", port=587),
+    ]
+    snd1 += [
+        send("EX01", sid(), day2 + timedelta(minutes=20), "Outbound to Internet", "192.0.2.44", "mail.slowpartner.example",
+             "failed", error=am),
+        send("EX01", sid(), day2 + timedelta(minutes=50), "Outbound to Internet", "192.0.2.44", "mail.slowpartner.example",
+             "failed", error=am),
+        send("EX01", sid(), day2 + timedelta(minutes=30), "Outbound to Internet", "52.101.68.5",
+             "contoso-com.mail.protection.outlook.com", "tls", "SP_PROT_TLS1_2_CLIENT", GCM12),
+    ]
+    hub1.append(receive("EX01", sid(), day2 + timedelta(minutes=25), "10.0.0.12", "EX02.contoso.com", "tls",
+                        T12, GCM12, connector="Default", port=2525))
+    return hub1
+
+
 def main():
     base1 = datetime(2024, 3, 8, 10, 0, 0, tzinfo=timezone.utc)
     ids = iter(range(0x08DC3F2A5B1C4000, 0x08DC3F2A5B1C5000))
     sid = lambda: "%016X" % next(ids)
     T12 = "SP_PROT_TLS1_2_SERVER"
+    # The 3rd-floor scanner submits on 587 as a user: a client submission.
+    SCANNER = dict(connector="Client Frontend", port=587, auth="CONTOSO\\scanner-3rdfloor",
+                   sender="scanner-3rdfloor@contoso.com")
     rcv1 = [
         receive("EX01", sid(), base1 + timedelta(minutes=2), "40.92.10.21", "EUR05-VI1-obe.outbound.protection.outlook.com", "tls", T12, GCM12),
         receive("EX01", sid(), base1 + timedelta(minutes=2, seconds=1), "209.85.220.41", "mail-sor-f41.google.com", "tls", T12, GCM12_128),
-        receive("EX01", sid(), base1 + timedelta(minutes=7), "10.20.0.15", "SCAN-3RDFLOOR", "tls", "SP_PROT_TLS1_0_SERVER", CBC10_128),
+        receive("EX01", sid(), base1 + timedelta(minutes=7), "10.20.0.15", "SCAN-3RDFLOOR", "tls", "SP_PROT_TLS1_0_SERVER", CBC10_128, **SCANNER),
         receive("EX01", sid(), base1 + timedelta(minutes=13), "203.0.113.77", "mx1.oldpartner.example", "tls", "SP_PROT_TLS1_1_SERVER", CBC10),
         receive("EX01", sid(), base1 + timedelta(minutes=21), "198.51.100.99", "legacy-gw.example.net", "failed", error="AlgorithmMismatch"),
         receive("EX01", sid(), base1 + timedelta(minutes=24), "10.20.0.31", "app-relay01", "plain"),
         receive("EX01", sid(), base1 + timedelta(minutes=33), "40.92.10.21", "EUR05-VI1-obe.outbound.protection.outlook.com", "tls", T12, GCM12),
-        receive("EX01", sid(), base1 + timedelta(minutes=47), "10.20.0.15", "SCAN-3RDFLOOR", "tls", "SP_PROT_TLS1_0_SERVER", CBC10_128),
+        receive("EX01", sid(), base1 + timedelta(minutes=47), "10.20.0.15", "SCAN-3RDFLOOR", "tls", "SP_PROT_TLS1_0_SERVER", CBC10_128, **SCANNER),
         # Starts just before 11:00 and ends in the next hourly file.
         receive("EX01", sid(), base1 + timedelta(minutes=59, seconds=59), "209.85.220.41", "mail-sor-f41.google.com", "tls", T12, GCM12_128),
         receive("EX01", sid(), base1 + timedelta(hours=1, minutes=5), "2001:db8:5::25", "mx.v6partner.example", "tls", T12, GCM12),
@@ -500,9 +692,6 @@ def main():
         send("EX01", sid(), base1 + timedelta(minutes=28), "Outbound to Internet", "192.0.2.80", "smtp.brokenpartner.example", "failed", error="UnknownCredentials"),
         send("EX01", sid(), base1 + timedelta(minutes=41), "Outbound to Internet", "52.101.68.5", "contoso-com.mail.protection.outlook.com", "tls", "SP_PROT_TLS1_2_CLIENT", GCM12),
     ]
-    ex01 = os.path.join(OUT, "EX01", "TransportRoles", "Logs")
-    hourly(rcv1, os.path.join(ex01, "FrontEnd", "ProtocolLog", "SmtpReceive"), "RECV", "SMTP Receive Protocol Log")
-    hourly(snd1, os.path.join(ex01, "Hub", "ProtocolLog", "SmtpSend"), "SEND", "SMTP Send Protocol Log")
 
     base2 = datetime(2022, 12, 28, 8, 0, 0, tzinfo=timezone.utc)
     ids = iter(range(0x08DAE7F03C2A1000, 0x08DAE7F03C2A2000))
@@ -523,10 +712,6 @@ def main():
           "SMTP Receive Protocol Log", by_time(rcv2), base2 + timedelta(seconds=1))
     write(os.path.join(ex02, "Hub", "ProtocolLog", "SmtpSend", "SEND20221228-1.LOG"),
           "SMTP Send Protocol Log", by_time(snd2), base2 + timedelta(seconds=1))
-    # An Explorer copy of a file: exlog reads its content once.
-    src = os.path.join(ex01, "FrontEnd", "ProtocolLog", "SmtpReceive", "RECV2024030810-1.LOG")
-    with open(src, "rb") as a, open(src[:-4] + " - Copy.LOG", "wb") as b:
-        b.write(a.read())
 
     # EX03: sixteen days of daily files, so that its logs cover the
     # 14-day window: ready, though one scanner used TLS 1.0 before it.
@@ -559,14 +744,25 @@ def main():
     last = os.path.join(rcv_dir, (base3 + timedelta(days=15)).strftime("RECV%Y%m%d-1.LOG"))
     with open(last, "ab") as f:
         f.write(("\r\n".join(l for _, l in skew.lines()) + "\r\n").encode("utf-8"))
-    everything = rcv1 + snd1 + rcv2 + snd2 + rcv3 + hub3 + snd3 + [skew]
+    # EX01 after its switch, made last so that the sessions above keep their bytes.
+    hub1 = switched_ex01(rcv1, snd1, base1)
+    ex01 = os.path.join(OUT, "EX01", "TransportRoles", "Logs")
+    hourly(rcv1, os.path.join(ex01, "FrontEnd", "ProtocolLog", "SmtpReceive"), "RECV", "SMTP Receive Protocol Log")
+    hourly(hub1, os.path.join(ex01, "Hub", "ProtocolLog", "SmtpReceive"), "RECV", "SMTP Receive Protocol Log")
+    hourly(snd1, os.path.join(ex01, "Hub", "ProtocolLog", "SmtpSend"), "SEND", "SMTP Send Protocol Log")
+    # An Explorer copy of a file: exlog reads its content once.
+    src = os.path.join(ex01, "FrontEnd", "ProtocolLog", "SmtpReceive", "RECV2024030810-1.LOG")
+    with open(src, "rb") as a, open(src[:-4] + " - Copy.LOG", "wb") as b:
+        b.write(a.read())
+    everything = rcv1 + snd1 + rcv2 + snd2 + rcv3 + hub3 + snd3 + [skew] + hub1
     for sess in rcv1 + snd1 + rcv2 + snd2 + rcv3 + snd3 + [skew]:
         sess.service = "Hub" if sess.direction == "send" else "FrontEnd"
-    for sess in hub3:
+    for sess in hub3 + hub1:
         sess.service = "Hub"
     write_inventory()
     t = truth(everything, skewed=[skew])
     t["coverage"], verdicts = coverage(everything, [skew])
+    t["fallout"], t["switch"] = fallout(everything, [skew])
     for row in t["readiness"]:
         if row["scope"] == "server" and row["status"] != "not_ready":
             row["status"] = verdicts[row["server"]]

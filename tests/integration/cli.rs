@@ -130,7 +130,12 @@ fn tls_only_keeps_the_issue_4_columns_and_refuses_session_reports() {
 fn concatenated_logs_with_a_bom_mid_file_are_read() {
     let dir = tempfile::tempdir().unwrap();
     let mut all = Vec::new();
-    for f in ["RECV2024030810-1.LOG", "RECV2024030811-1.LOG"] {
+    for f in [
+        "RECV2024030810-1.LOG",
+        "RECV2024030811-1.LOG",
+        "RECV2024030910-1.LOG",
+        "RECV2024030911-1.LOG",
+    ] {
         all.extend(
             std::fs::read(
                 root()
@@ -238,7 +243,9 @@ fn filter_lists_exclusions_and_ehlo() {
         run.stdout
     };
     // scripts/make_sample_logs.py: the scanner on EX01 says EHLO
-    // SCAN-3RDFLOOR twice, both times TLS 1.0; the printer on EX02 says
+    // SCAN-3RDFLOOR four times: twice TLS 1.0, then after the switch one
+    // failure and one plaintext session; SCAN-2NDFLOOR once, a failure
+    // (first and last seen at 11:02:00.972, its failure); the printer on EX02 says
     // OLD-MFP-2008 once, SSL 3; the one on EX03 says OLD-SCANNER once,
     // TLS 1.0. Nothing else is a device.
     let scan = csv(&["--by", "remote", "--ehlo", "(?i)scan|mfp|printer"]);
@@ -253,7 +260,8 @@ fn filter_lists_exclusions_and_ehlo() {
     assert_eq!(
         rows,
         [
-            "receive,10.20.0.15,0,0,2,0,0,0,0,0,2,0,2,SCAN-3RDFLOOR",
+            "receive,10.20.0.15,0,0,2,0,0,0,0,1,3,1,4,SCAN-3RDFLOOR",
+            "receive,10.20.0.16,0,0,0,0,0,0,0,1,1,0,1,SCAN-2NDFLOOR",
             "receive,10.20.0.90,0,1,0,0,0,0,0,0,1,0,1,OLD-MFP-2008",
             "receive,10.30.0.5,0,0,1,0,0,0,0,0,1,0,1,OLD-SCANNER"
         ],
@@ -281,8 +289,9 @@ fn filter_lists_exclusions_and_ehlo() {
         "{ext}"
     );
     // Connectors: any of the globs.
+    // EX01's 4 receive connectors and Internet Send Connector, a header.
     let two = csv(&["--by", "connector", "--connector", "*EX01*,Internet Send*"]);
-    assert_eq!(two.lines().count(), 3, "{two}");
+    assert_eq!(two.lines().count(), 6, "{two}");
     let bad = exlog(["sample-logs", "--ehlo", "(unclosed"]);
     assert_eq!(bad.code, 1);
     assert!(bad.stderr.contains("--ehlo"), "{}", bad.stderr);
@@ -540,7 +549,7 @@ fn filters_that_match_nothing_are_named() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.stdout.lines().count(), 1, "only the header");
     assert!(run.stderr.contains(
-        "--connector matches no connector; connectors found include: EX01\\Default Frontend EX01, EX02\\Default Frontend EX02, EX03\\Default EX03, EX03\\Default Frontend EX03, Internet Send Connector, …"
+        "--connector matches no connector; connectors found include: EX01\\Client Frontend EX01, EX01\\Default EX01, EX01\\Default Frontend EX01, EX01\\Partner Inbound EX01, EX02\\Default Frontend EX02, …"
     ), "{}", run.stderr);
     assert!(
         run.stderr
@@ -573,7 +582,7 @@ fn filters_that_match_nothing_are_named() {
         "csv",
     ]);
     assert!(
-        run.stderr.contains("--since/--until match no session; the logs cover 2022-12-28T08:05:00.000Z to 2024-03-08T11:12:03.298Z"),
+        run.stderr.contains("--since/--until match no session; the logs cover 2022-12-28T08:05:00.000Z to 2024-03-09T11:02:00.972Z"),
         "{}",
         run.stderr
     );

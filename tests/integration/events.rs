@@ -172,7 +172,7 @@ fn the_readme_duckdb_recipe_counts_the_legacy_sessions_of_the_truth() {
             .unwrap();
     let mut want: std::collections::BTreeMap<(String, String, String), u64> = Default::default();
     for row in truth["legacy"].as_array().unwrap() {
-        for part in row["versions"].as_str().unwrap().split(", ") {
+        for part in row["versions"].as_str().unwrap().split("; ") {
             let (version, n) = part.split_once(" x").unwrap();
             if ["SSL2", "SSL3", "TLS1.0", "TLS1.1"].contains(&version) {
                 let key = (

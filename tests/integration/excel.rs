@@ -166,17 +166,19 @@ fn xlsx_sheets_numbers_dates_and_chart() {
         assert_eq!(range.height(), rows + 1, "{name}");
     }
     let connector = book.worksheet_range("connector").unwrap();
-    // Row 1: receive, EX01\Default Frontend EX01, 0, 0, 2, 1, 6, 0, 0, 1, 10, 1
+    // Row 1: receive, EX01\Client Frontend EX01, 0, 0, 2, 0, 0, 0, 0, 2, 4, 1
+    // (SCAN-3RDFLOOR's two TLS 1.0 sessions, its and SCAN-2NDFLOOR's failures).
     assert_eq!(
         connector.get((1, 1)),
-        Some(&Data::String("EX01\\Default Frontend EX01".into()))
+        Some(&Data::String("EX01\\Client Frontend EX01".into()))
     );
     assert_eq!(connector.get((1, 4)), Some(&Data::Float(2.0)));
-    assert_eq!(connector.get((1, 10)), Some(&Data::Float(10.0)));
+    assert_eq!(connector.get((1, 10)), Some(&Data::Float(4.0)));
     let remote = book.worksheet_range("remote").unwrap();
-    // Row 2: 10.20.0.15 (row 1 is EX03's Hub neighbour 10.0.0.14).
-    assert_eq!(remote.get((2, 1)), Some(&Data::String("10.20.0.15".into())));
-    match remote.get((2, 11)) {
+    // Row 3: 10.20.0.15 (rows 1 and 2 are the Hub neighbours 10.0.0.12 of
+    // EX01 and 10.0.0.14 of EX03).
+    assert_eq!(remote.get((3, 1)), Some(&Data::String("10.20.0.15".into())));
+    match remote.get((3, 11)) {
         Some(Data::DateTime(t)) => {
             // 2024-03-08T10:07:00.753Z as an Excel serial date.
             let want = 45359.0 + (10.0 * 3600.0 + 7.0 * 60.0 + 0.753) / 86400.0;
@@ -191,13 +193,14 @@ fn xlsx_sheets_numbers_dates_and_chart() {
             .unwrap_or_else(|| panic!("no {label} on the Summary"));
         summary.get((r, 1)).cloned()
     };
-    // 3 EX01 files (and an Explorer copy of one, not read), 2 of EX02, 48
-    // of EX03 (16 days of FrontEnd receive, Hub receive and Hub send).
-    assert_eq!(stat("files read"), Some(Data::Float(53.0)));
+    // 8 EX01 files (2 days of FrontEnd receive hours 10 and 11, Hub
+    // receive and Hub send hour 10; an Explorer copy, not read), 2 of EX02,
+    // 48 of EX03 (16 days of FrontEnd receive, Hub receive and Hub send).
+    assert_eq!(stat("files read"), Some(Data::Float(58.0)));
     // Negotiations successful or failed, as connector.csv's `total`:
-    // 10 + 5 + 16 + 18 + 2 + 20 + 1 = 72, of which 3 failed.
-    assert_eq!(stat("negotiations"), Some(Data::Float(72.0)));
-    assert_eq!(stat("failed negotiations"), Some(Data::Float(3.0)));
+    // 4 + 2 + 11 + 1 + 5 + 16 + 18 + 2 + 23 + 1 = 83, of which 2 + 2 + 3 + 1 = 8 failed.
+    assert_eq!(stat("negotiations"), Some(Data::Float(83.0)));
+    assert_eq!(stat("failed negotiations"), Some(Data::Float(8.0)));
     let text: Vec<String> = summary.rows().flatten().map(|c| c.to_string()).collect();
     assert!(text.iter().any(|t| t.starts_with("not ready: 3 hosts (")
         && t.contains("; 3 remotes negotiated below TLS 1.2")));
@@ -645,14 +648,17 @@ fn the_chart_colours_versions_as_the_html_report_and_shows_failures() {
     for s in &series {
         assert_eq!(html.get(&s.0), Some(&s.1), "{}", s.0);
     }
-    // Failures come from the connector sheet's `failed` column: one on
-    // EX01's receive connector, one on each of the two send connectors
-    // (truth.json's failure rows), so Partner Relay's bar is not empty.
+    // Failures come from the connector sheet's `failed` column (truth.json's
+    // failure rows): EX01's Client Frontend 2 (the two scanners after the
+    // switch), its Default Frontend 2 (legacy-gw, mx1.oldpartner after the
+    // switch), Outbound to Internet 3 (brokenpartner, slowpartner twice),
+    // Partner Relay 1, so Partner Relay's bar is not empty.
     let (_, _, values, cells) = series.iter().find(|s| s.0 == "failed").unwrap();
-    // Rows: EX01, EX02 Default Frontend, EX03 Default, EX03 Default
-    // Frontend, Internet Send Connector, Outbound to Internet, Partner Relay.
-    assert_eq!(cells, "connector!$J$2:$J$8");
-    assert_eq!(values, &[1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0]);
+    // Rows: EX01 Client Frontend, Default, Default Frontend, Partner Inbound,
+    // EX02 Default Frontend, EX03 Default, EX03 Default Frontend, Internet
+    // Send Connector, Outbound to Internet, Partner Relay.
+    assert_eq!(cells, "connector!$J$2:$J$11");
+    assert_eq!(values, &[2.0, 0.0, 2.0, 0.0, 0.0, 0.0, 0.0, 0.0, 3.0, 1.0]);
 }
 
 #[test]
@@ -772,9 +778,9 @@ fn legacy_versions_and_not_ready_rows_are_coloured() {
         .collect();
     // The HTML report's mark for a count below TLS 1.2: its `--bad` colour.
     const BAD: &str = "B93A00";
-    // connector: SSL2..TLS1.1 are columns C..F of rows 2..8 (7 connectors).
+    // connector: SSL2..TLS1.1 are columns C..F of rows 2..11 (10 connectors).
     let connector = rules(&parts["connector"]);
-    for range in ["C2:C8", "D2:D8", "E2:E8", "F2:F8"] {
+    for range in ["C2:C11", "D2:D11", "E2:E11", "F2:F11"] {
         assert!(
             connector.iter().any(|r| r.0 == range
                 && r.1 == "cellIs greaterThan"
@@ -787,22 +793,24 @@ fn legacy_versions_and_not_ready_rows_are_coloured() {
         !connector.iter().any(|r| r.0.starts_with('G')),
         "TLS1.2 is not marked: {connector:?}"
     );
-    // readiness: status is column E; 11 rows (3 servers, 8 connectors),
+    // readiness: status is column E; 14 rows (3 servers, 11 connectors:
+    // EX01 5, EX02 2, EX03 4),
     // 23 columns (A..W). Each not_ready row is filled.
     let readiness = rules(&parts["readiness"]);
     assert!(
-        readiness.iter().any(|r| r.0 == "A2:W12"
+        readiness.iter().any(|r| r.0 == "A2:W15"
             && r.1 == "expression"
             && r.2 == "$E2=\"not_ready\""
             && r.4.is_some()),
         "readiness: {readiness:?}"
     );
-    // legacy (who to call): lowest_version is column F, 7 remotes.
+    // legacy (who to call): lowest_version is column F, 9 rows (EX01 5,
+    // EX02 3, EX03 1).
     let legacy = rules(&parts["legacy"]);
     assert!(
         legacy
             .iter()
-            .any(|r| r.0 == "F2:F8" && r.2.contains("\"TLS1.0\"") && r.3.as_deref() == Some(BAD)),
+            .any(|r| r.0 == "F2:F10" && r.2.contains("\"TLS1.0\"") && r.3.as_deref() == Some(BAD)),
         "legacy: {legacy:?}"
     );
     // The Summary's readiness block and its counts by version, too.

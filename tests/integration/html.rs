@@ -57,7 +57,7 @@ fn the_sample_page_has_every_section_in_order_and_its_numbers() {
     assert_eq!(charts, 3);
     // The connector table's row equals the CSV's.
     assert!(html.contains(
-        "<td>receive</td><td>EX01\\Default Frontend EX01</td><td class=\"n\">0</td><td class=\"n\">0</td><td class=\"n legacy\">2</td><td class=\"n legacy\">1</td><td class=\"n\">6</td>"
+        "<td>receive</td><td>EX01\\Default Frontend EX01</td><td class=\"n\">0</td><td class=\"n\">0</td><td class=\"n\">0</td><td class=\"n legacy\">1</td><td class=\"n\">8</td>"
     ));
     assert!(html.len() < 200_000, "{}", html.len());
     // Nothing to load, nothing to run.
@@ -285,12 +285,12 @@ fn the_daily_trend_marks_the_gaps_between_days() {
 fn sizes_are_written_as_people_read_them() {
     let html = page(&["sample-logs"]);
     let read = section(&html, "read");
-    // The 53 files read (not the Explorer copy): EX01 69019 bytes,
-    // EX02 57197, EX03 263947 (`stat -c %s`), 390163 in all. 390163 /
-    // 1024 = 381.0 KiB; 69019 / 1024 = 67.4; 57197 / 1024 = 55.9;
-    // 263947 / 1024 = 257.8: whole KiB from 10 on.
-    assert!(read.contains("<b>381 KiB</b>"), "{read}");
-    for (server, size) in [("EX01", "67 KiB"), ("EX02", "56 KiB"), ("EX03", "258 KiB")] {
+    // The 58 files read (not the Explorer copy): EX01 115777 bytes (its 8
+    // files), EX02 57197, EX03 263947 (`stat -c %s`), 436921 in all.
+    // 436921 / 1024 = 426.7 KiB; 115777 / 1024 = 113.1; 57197 / 1024 =
+    // 55.9; 263947 / 1024 = 257.8: whole KiB from 10 on.
+    assert!(read.contains("<b>427 KiB</b>"), "{read}");
+    for (server, size) in [("EX01", "113 KiB"), ("EX02", "56 KiB"), ("EX03", "258 KiB")] {
         let row = read.find(&format!("<tr><td>{server}</td>")).unwrap();
         let end = row + read[row..].find("</tr>").unwrap();
         assert!(
@@ -299,10 +299,10 @@ fn sizes_are_written_as_people_read_them() {
             &read[row..end]
         );
     }
-    assert!(!html.contains("390163"), "no raw byte count");
+    assert!(!html.contains("436921"), "no raw byte count");
     let overview = exlog(["sample-logs", "--format", "table", "-q"]).stdout;
     assert!(
-        overview.starts_with("53 files, 381 KiB, 2606 lines;"),
+        overview.starts_with("58 files, 427 KiB, 2909 lines;"),
         "{overview}"
     );
 }
@@ -311,11 +311,11 @@ fn sizes_are_written_as_people_read_them() {
 fn the_negotiations_card_counts_failures_as_everywhere_else() {
     let html = page(&["sample-logs"]);
     let read = section(&html, "read");
-    // connector.csv's `total` column: 10 + 5 + 16 + 18 + 2 + 20 + 1 = 72
-    // negotiations, of which `failed`: 1 + 1 + 1 = 3.
-    assert!(read.contains("<div><b>72</b>negotiations</div>"), "{read}");
+    // connector.csv's `total` column: 4 + 2 + 11 + 1 + 5 + 16 + 18 + 2 +
+    // 23 + 1 = 83 negotiations, of which `failed`: 2 + 2 + 3 + 1 = 8.
+    assert!(read.contains("<div><b>83</b>negotiations</div>"), "{read}");
     assert!(
-        read.contains("<div><b>3</b>failed negotiations</div>"),
+        read.contains("<div><b>8</b>failed negotiations</div>"),
         "{read}"
     );
 }

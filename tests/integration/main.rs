@@ -21,6 +21,7 @@ mod inventory;
 mod layers;
 mod merge;
 mod oracle;
+mod sample;
 mod servers;
 mod session_lines;
 mod splits;
