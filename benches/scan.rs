@@ -107,7 +107,8 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             let mut t = Tally::default();
             let ctx = FileCtx::new(0, None);
-            scan_range(black_box(data), 0, data.len(), ctx, &mut t);
+            let stats = t.files.entry(0).or_default();
+            scan_range(black_box(data), 0, data.len(), ctx, &mut t.smtp, stats);
             assert_eq!(t.files[&0].tls_rows, tls_rows);
             t
         })
@@ -127,7 +128,7 @@ fn benches(c: &mut Criterion) {
             .collect();
         b.iter(|| {
             let scanned = scan_slices(black_box(&files), &plan, 2);
-            assert_eq!(scanned.tally.classes[..3], corpus.classes);
+            assert_eq!(scanned.tally.smtp.classes[..3], corpus.classes);
             scanned
         })
     });

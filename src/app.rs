@@ -654,7 +654,7 @@ fn messages(files: &[input::Input], scanned: &Scanned) -> (Vec<String>, Vec<Stri
 fn per_folder(
     files: &[input::Input],
     tally: &crate::tally::Tally,
-    count: impl Fn(&crate::tally::FileStats) -> u64,
+    count: impl Fn(&crate::files::FileStats) -> u64,
 ) -> std::collections::BTreeMap<String, u64> {
     let mut out = std::collections::BTreeMap::new();
     for (&id, f) in &tally.files {
@@ -689,7 +689,7 @@ fn filter_warnings(config: &Config, scanned: &Scanned, s: &report::Summary) -> V
         return out;
     }
     let h = &scanned.tally.hits;
-    let seen = |e: &crate::tally::Examples| {
+    let seen = |e: &crate::filter::Examples| {
         let mut text = list(e.values.iter().map(|v| String::from_utf8_lossy(v)));
         if e.more && !text.ends_with('…') {
             text.push_str(", …");

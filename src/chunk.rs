@@ -2,11 +2,11 @@
 //! ([`FileCtx`]), the range moved to whole lines ([`Range`]), and giving
 //! read bytes back to the system as the scan goes.
 
+use crate::files::FileStats;
 use crate::filter::Filters;
 use crate::parse::stamp::Bounds;
 use crate::parse::{BOM, Direction};
 use crate::servers::ServerId;
-use crate::tally::FileStats;
 
 /// What the scanner needs to know about the file a range comes from.
 #[derive(Clone, Copy)]

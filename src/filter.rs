@@ -174,6 +174,68 @@ fn prefix_eq(a: &[u8], b: &[u8], bits: u8) -> bool {
         })
 }
 
+/// Per filter: sessions that passed it (each filter alone), and a few of
+/// the values seen where it did not: "filter matched nothing" warnings
+/// show up to five values that exist.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FilterHits {
+    pub connector: u64,
+    pub remote: u64,
+    pub ehlo: u64,
+    pub direction: u64,
+    pub time: u64,
+    pub seen_connectors: Examples,
+    pub seen_remotes: Examples,
+    pub seen_ehlo: Examples,
+    pub seen_directions: Examples,
+}
+
+impl FilterHits {
+    pub fn add(&mut self, o: FilterHits) {
+        self.connector += o.connector;
+        self.remote += o.remote;
+        self.ehlo += o.ehlo;
+        self.direction += o.direction;
+        self.time += o.time;
+        self.seen_connectors.add(o.seen_connectors);
+        self.seen_remotes.add(o.seen_remotes);
+        self.seen_ehlo.add(o.seen_ehlo);
+        self.seen_directions.add(o.seen_directions);
+    }
+}
+
+/// The five smallest distinct values seen (byte order): deterministic
+/// under any split of the input.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Examples {
+    #[serde(with = "crate::wire::byte_set")]
+    pub values: std::collections::BTreeSet<Box<[u8]>>,
+    /// More distinct values were seen than are kept.
+    pub more: bool,
+}
+
+impl Examples {
+    pub const KEEP: usize = 5;
+
+    pub fn see(&mut self, v: &[u8]) {
+        if self.values.len() >= Self::KEEP && self.values.last().is_some_and(|l| **l <= *v) {
+            self.more |= self.values.last().is_some_and(|l| **l < *v);
+            return;
+        }
+        if self.values.insert(v.into()) && self.values.len() > Self::KEEP {
+            self.values.pop_last();
+            self.more = true;
+        }
+    }
+
+    pub fn add(&mut self, o: Examples) {
+        self.more |= o.more;
+        for v in o.values {
+            self.see(&v);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -298,7 +298,7 @@ pub fn collect(paths: &[PathBuf]) -> Walk {
             let name = entry.file_name().to_string_lossy();
             let packed = archive::is_zip_name(&name)
                 || (archive::is_gzip_name(&name) && is_log_name(&name[..name.len() - 3]));
-            let iis = crate::iis::parse::is_iis_name(&name);
+            let iis = is_iis_name(&name);
             let report = is_json_name(&name) || is_csv_name(&name);
             if !is_log_name(&name) && !packed && !iis && !report {
                 continue;
@@ -370,6 +370,14 @@ fn walk_error(e: &walkdir::Error) -> String {
             .unwrap_or_else(|| e.to_string());
         format!("{path}: {cause}")
     }
+}
+
+/// `u_ex*.log` (any case, with IIS 8.5's `_x` too): the IIS names taken
+/// from a folder.
+pub fn is_iis_name(name: &str) -> bool {
+    name.len() > 8
+        && name[..4].eq_ignore_ascii_case("u_ex")
+        && name[name.len() - 4..].eq_ignore_ascii_case(".log")
 }
 
 #[cfg(test)]

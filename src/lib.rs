@@ -26,6 +26,7 @@ pub mod chunk;
 pub mod cli;
 pub mod config;
 pub mod events;
+pub mod files;
 pub mod filter;
 #[doc(hidden)]
 pub mod fuzzing;
@@ -43,6 +44,7 @@ pub mod report;
 pub mod servers;
 pub mod smtp;
 pub mod sorted_lines;
+pub mod table;
 pub mod tally;
 pub mod tlsrpt;
 pub mod wildcard;

@@ -701,15 +701,7 @@ fn reassign(t: Tally, id: ServerId, files: &BTreeMap<usize, usize>) -> Result<Ta
             .ok_or_else(|| format!("counts for file {old}, which is not in its file list"))
     };
     Ok(Tally {
-        connector: t.connector.into_values().map(|c| (id, c)).collect(),
-        failure: t
-            .failure
-            .into_iter()
-            .map(|(mut k, n)| {
-                k.server = id;
-                (k, n)
-            })
-            .collect(),
+        smtp: t.smtp.reassign(id),
         files: t
             .files
             .into_iter()
@@ -756,12 +748,14 @@ mod tests {
             let back: Tally = serde_json::from_str(&text).unwrap();
             assert_eq!(serde_json::to_string(&back).unwrap(), text);
             assert_eq!(back.files, tally.files);
-            assert_eq!(back.remote, tally.remote);
+            assert_eq!(back.smtp.remote, tally.smtp.remote);
             assert_eq!(back.iis.http, tally.iis.http);
         }
         let any = |f: fn(&Tally) -> bool| scanned.parts.iter().any(|(_, t)| f(t));
         assert!(any(|t| t.iis.https.values().any(|e| !e.legacy.is_empty())));
-        assert!(any(|t| !t.failure.is_empty() && !t.remote[0].is_empty()));
+        assert!(any(
+            |t| !t.smtp.failure.is_empty() && !t.smtp.remote[0].is_empty()
+        ));
         assert!(any(|t| !t.iis.http_app.is_empty()));
     }
 

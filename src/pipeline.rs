@@ -7,18 +7,21 @@
 //! fragments for stitching, and the sessions (or their rendered lines)
 //! kept for `--by session`.
 
-use crate::chunk::FileCtx;
+use crate::chunk::{FileCtx, Range};
+use crate::files::FileStats;
 use crate::filter::Filters;
 use crate::input::Input;
+use crate::parse::stamp::Bounds;
 use crate::parse::{Direction, Row, Service, Sniff, fields, sniff, tls};
 use crate::reader::Source;
 use crate::servers::ServerId;
 use crate::servers::{self, Servers};
 use crate::smtp::scan::{scan_range, scan_sessions};
+use crate::smtp::select;
 use crate::smtp::session::Session;
 use crate::smtp::session::stitch::{Fragment, Note, stitch};
 use crate::sorted_lines::{SPILL_AT, SortedLines};
-use crate::tally::{Bounds, FileStats, Tally};
+use crate::tally::Tally;
 use indicatif::ProgressBar;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -338,11 +341,15 @@ impl Worker {
         plan: &Plan,
         ctx: &SinkContext,
     ) {
-        if !self.scanned.tally.session(&s, server, &plan.filters) {
+        let tally = &mut self.scanned.tally;
+        let filters = &plan.filters;
+        if !select::passes(&s, filters, &mut tally.hits)
+            || !tally.smtp.session(&s, server, |t| filters.time(t))
+        {
             return;
         }
         let service = ctx.services.get(folder).copied().flatten();
-        self.scanned.tally.note_service(server, &s, service);
+        tally.smtp.note_service(server, &s, service);
         if let Some(sink) = &plan.events {
             let batch = self.batch.get_or_insert_with(|| sink.batch());
             batch.add(&s, server, folder, ctx);
@@ -636,7 +643,9 @@ fn run<'b>(
             };
             let site = site_of(&inputs.inputs()[file].path);
             let tally = &mut worker.scanned.tally;
-            crate::iis::scan::scan_iis(&bytes, start, end, fields.as_deref(), ctx, &site, tally);
+            let range = Range::new(&bytes, start, end);
+            let stats = tally.files.entry(file).or_default();
+            crate::iis::scan::scan_iis(range, fields.as_deref(), ctx, &site, &mut tally.iis, stats);
             bytes.release(start, end);
             return (end - start) as u64;
         }
@@ -683,7 +692,11 @@ fn run<'b>(
     };
     worker.scanned.tally.file(file).direction = direction;
     match plan.mode {
-        Mode::Tls => scan_range(&bytes, start, end, ctx, &mut worker.scanned.tally),
+        Mode::Tls => {
+            let tally = &mut worker.scanned.tally;
+            let stats = tally.files.entry(file).or_default();
+            scan_range(&bytes, start, end, ctx, &mut tally.smtp, stats)
+        }
         Mode::Sessions => {
             let mut stats = std::mem::take(worker.scanned.tally.file(file));
             let fragment = scan_sessions(&bytes, start, end, ctx, &mut stats, &mut |s| {
@@ -727,7 +740,7 @@ fn is_iis(input: &Input, bytes: &[u8]) -> bool {
         .file_name()
         .map(|n| n.to_string_lossy())
         .unwrap_or_default();
-    crate::iis::parse::is_iis_name(&name) || crate::iis::parse::is_iis(bytes)
+    crate::input::is_iis_name(&name) || crate::iis::parse::is_iis(bytes)
 }
 
 /// The IIS site of a log: the folder it is in (IIS's `W3SVCn`, or any
@@ -852,7 +865,9 @@ fn run_stream(
             let range = crate::chunk::Range::block(&buf[..cut], base, ended);
             match plan.mode {
                 Mode::Tls => {
-                    crate::smtp::scan::scan_range_in(range, ctx, &mut worker.scanned.tally)
+                    let tally = &mut worker.scanned.tally;
+                    let stats = tally.files.entry(id).or_default();
+                    crate::smtp::scan::scan_range_in(range, ctx, &mut tally.smtp, stats)
                 }
                 Mode::Sessions => {
                     let mut stats = std::mem::take(worker.scanned.tally.file(id));

@@ -372,8 +372,7 @@ fn receive_prefixes(
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            inputs[id].name_direction != Some(Direction::Send)
-                && !crate::iis::parse::is_iis_name(&name)
+            inputs[id].name_direction != Some(Direction::Send) && !crate::input::is_iis_name(&name)
         })
         .collect();
     let mut order: Vec<usize> = Vec::new();

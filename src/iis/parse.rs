@@ -17,14 +17,6 @@ pub fn is_iis(data: &[u8]) -> bool {
     })
 }
 
-/// `u_ex*.log` (any case, with IIS 8.5's `_x` too): the IIS names taken
-/// from a folder.
-pub fn is_iis_name(name: &str) -> bool {
-    name.len() > 8
-        && name[..4].eq_ignore_ascii_case("u_ex")
-        && name[name.len() - 4..].eq_ignore_ascii_case(".log")
-}
-
 /// Where the fields exlog uses sit in a row, from a `#Fields:` line.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Fields {
@@ -449,9 +441,9 @@ mod tests {
 
     #[test]
     fn iis_files_by_name_and_head() {
-        assert!(is_iis_name("u_ex210304.log"));
-        assert!(is_iis_name("u_ex210304_x.log"));
-        assert!(!is_iis_name("RECV2024030810-1.LOG"));
+        assert!(crate::input::is_iis_name("u_ex210304.log"));
+        assert!(crate::input::is_iis_name("u_ex210304_x.log"));
+        assert!(!crate::input::is_iis_name("RECV2024030810-1.LOG"));
         assert!(is_iis(
             b"#Date: 2021-03-04 00:00:03\r\n#Fields: date time cs-uri-stem c-ip\r\n"
         ));

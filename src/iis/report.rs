@@ -5,11 +5,11 @@
 //! that writes the crypt-* fields can speak) would count as `other`.
 //! `requests` counts every request, plain HTTP ones too.
 
+use super::counts::IisCounts;
 use super::parse::APPS;
 use crate::parse::tls::Version;
-use crate::report::{Cell, Kind, Table, stamp_cell, text};
 use crate::servers::Servers;
-use crate::tally::Tally;
+use crate::table::{Cell, Kind, Table, stamp_cell, text};
 
 const SHOWN: [Version; 5] = [
     Version::Ssl3,
@@ -37,8 +37,8 @@ fn columns(first: &[&'static str], last: &[&'static str]) -> Vec<&'static str> {
 }
 
 /// `site,server,client_ip,user_agent,SSL3,…,TLS1.3,other,requests,users,first_seen,last_seen`.
-pub fn clients(tally: &Tally, servers: &Servers) -> Table {
-    let mut keys: Vec<_> = tally.iis.http.keys().collect();
+pub fn clients(iis: &IisCounts, servers: &Servers) -> Table {
+    let mut keys: Vec<_> = iis.http.keys().collect();
     keys.sort_by(|a, b| {
         (&a.site, servers.name(a.server), &a.client_ip, &a.user_agent).cmp(&(
             &b.site,
@@ -50,7 +50,7 @@ pub fn clients(tally: &Tally, servers: &Servers) -> Table {
     let rows = keys
         .into_iter()
         .map(|k| {
-            let c = &tally.iis.http[k];
+            let c = &iis.http[k];
             [
                 Cell::Text(k.site.clone()),
                 Cell::Text(servers.name(k.server).into()),
@@ -80,16 +80,16 @@ pub fn clients(tally: &Tally, servers: &Servers) -> Table {
 
 /// `site,server,application,SSL3,…,TLS1.3,other,requests`, the
 /// applications in the order of [`APPS`], then `other`.
-pub fn apps(tally: &Tally, servers: &Servers) -> Table {
+pub fn apps(iis: &IisCounts, servers: &Servers) -> Table {
     let order = |app: &str| APPS.iter().position(|a| *a == app).unwrap_or(APPS.len());
-    let mut keys: Vec<_> = tally.iis.http_app.keys().collect();
+    let mut keys: Vec<_> = iis.http_app.keys().collect();
     keys.sort_by(|a, b| {
         (&a.0, servers.name(a.1), order(a.2)).cmp(&(&b.0, servers.name(b.1), order(b.2)))
     });
     let rows = keys
         .into_iter()
         .map(|k| {
-            let c = &tally.iis.http_app[k];
+            let c = &iis.http_app[k];
             [
                 Cell::Text(k.0.clone()),
                 Cell::Text(servers.name(k.1).into()),

@@ -1,27 +1,28 @@
 //! The IIS scan: every request of a byte range of a W3C log, counted per
 //! client, per application and as readiness evidence of its site.
 
+use super::counts::IisCounts;
 use super::counts::{HttpCounts, HttpKey, HttpsEvidence};
 use super::parse;
 use crate::chunk::{FileCtx, Range, release_behind};
+use crate::files::{BadRow, FileStats};
 use crate::parse::fields;
 use crate::parse::{Stamp, tls};
-use crate::tally::{BadRow, Tally};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 /// The lines of an IIS W3C log that start in `[start, end)`, read with the
 /// `#Fields:` names in effect at `start` (found by the planner; a
 /// `#Fields:` line may come anywhere): every request counted per client
 /// and per application of `site` (the `W3SVC…` folder). The counts are
-/// kept by borrowed keys and handed to `tally` once, at the end.
+/// kept by borrowed keys and handed to `counts` once, at the end; what was
+/// read goes to `stats`.
 pub fn scan_iis(
-    data: &[u8],
-    start: usize,
-    end: usize,
+    range: Range,
     fields_at_start: Option<&[u8]>,
     ctx: FileCtx,
     site: &str,
-    tally: &mut Tally,
+    counts: &mut IisCounts,
+    stats: &mut FileStats,
 ) {
     #[derive(Default)]
     struct Client<'a> {
@@ -31,7 +32,6 @@ pub fn scan_iis(
         first: Option<Stamp>,
         last: Option<Stamp>,
     }
-    let range = Range::new(data, start, end);
     let mut fields = fields_at_start
         .map(parse::Fields::parse)
         .unwrap_or_default();
@@ -49,7 +49,6 @@ pub fn scan_iis(
     let mut https = HttpsEvidence::default();
     // Keyed by borrowed text while scanning; copied once per key at the end.
     let mut legacy: FxHashMap<(&[u8], &'static str, tls::Version), Vec<i64>> = FxHashMap::default();
-    let mut stats = std::mem::take(tally.file(ctx.id));
     let f = ctx.filters;
     let mut lines = 0u64;
     let mut seconds = parse::Seconds::default();
@@ -132,10 +131,9 @@ pub fn scan_iis(
         }
         a[7] += 1;
     }
-    range.count(&mut stats, lines, 0);
+    range.count(stats, lines, 0);
     // The file logs the crypt-* fields if any of its #Fields lines names them.
     stats.iis_crypt = Some(stats.iis_crypt.unwrap_or(false) || crypt.unwrap_or(false));
-    *tally.file(ctx.id) = stats;
     for (ip, ua, c) in clients
         .into_iter()
         .flat_map(|(ip, agents)| agents.into_iter().map(move |(ua, c)| (ip, ua, c)))
@@ -147,7 +145,7 @@ pub fn scan_iis(
             client_ip: ip.into(),
             user_agent: ua.into(),
         };
-        tally.iis.http.entry(key).or_default().add(HttpCounts {
+        counts.http.entry(key).or_default().add(HttpCounts {
             versions: c.versions,
             requests: c.requests,
             users: c.users.into_iter().map(Into::into).collect(),
@@ -160,23 +158,21 @@ pub fn scan_iis(
         .map(|((ip, app, v), secs)| ((ip.into(), app, v), secs))
         .collect();
     if !https.seconds.is_empty() {
-        tally
-            .iis
+        counts
             .https
             .entry((ctx.server, site.into()))
             .or_default()
             .add(https);
     }
-    for (app, counts) in apps.into_iter().enumerate() {
-        if counts[7] == 0 {
+    for (app, by_version) in apps.into_iter().enumerate() {
+        if by_version[7] == 0 {
             continue;
         }
-        let e = tally
-            .iis
+        let e = counts
             .http_app
             .entry((site.into(), ctx.server, parse::app_name(app)))
             .or_default();
-        for (a, b) in e.iter_mut().zip(counts) {
+        for (a, b) in e.iter_mut().zip(by_version) {
             *a += b;
         }
     }

@@ -358,7 +358,12 @@ fn server(tally: &Tally, info: &ServerInfo, options: &Options) -> Server {
             fact(&mut facts, Direction::Send, &c.identity).send = Some(c);
         }
     }
-    if let Some(maps) = tally.connector.get(&info.id).filter(|_| info.files > 0) {
+    if let Some(maps) = tally
+        .smtp
+        .connector
+        .get(&info.id)
+        .filter(|_| info.files > 0)
+    {
         for d in Direction::ALL {
             for (name, counts) in &maps[d.index()] {
                 let identity = String::from_utf8_lossy(name);

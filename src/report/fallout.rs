@@ -70,7 +70,7 @@ struct Track<'a> {
 /// The remotes' timelines of one server, before `--until`.
 fn tracks<'a>(tally: &'a Tally, server: ServerId) -> Vec<Track<'a>> {
     let mut out = Vec::new();
-    let Some(maps) = tally.timelines.get(&server) else {
+    let Some(maps) = tally.smtp.timelines.get(&server) else {
         return out;
     };
     for d in Direction::ALL {
@@ -127,6 +127,7 @@ fn switch_day(tracks: &[Track], until: Option<i64>) -> Option<i64> {
 /// Each server's switch (the start of its UTC day), by server name.
 pub fn switches(tally: &Tally, servers: &Servers, options: &Options) -> Vec<(String, i64)> {
     let mut out: Vec<(String, i64)> = tally
+        .smtp
         .timelines
         .keys()
         .filter_map(|&id| {
@@ -194,7 +195,7 @@ fn row(
         t.replied,
     );
     let impact = traits.resolve(own.unwrap_or(Impact::Opportunistic));
-    let ehlo = tally.remote[t.direction.index()]
+    let ehlo = tally.smtp.remote[t.direction.index()]
         .get(t.ip)
         .and_then(|rc| rc.top_ehlo())
         .unwrap_or(b"");
@@ -224,7 +225,7 @@ fn row(
 /// `--since`), sorted by direction, server, connector and remote.
 pub fn table(tally: &Tally, servers: &Servers, options: &Options) -> Table {
     let mut rows = Vec::new();
-    for &id in tally.timelines.keys() {
+    for &id in tally.smtp.timelines.keys() {
         let tracks = tracks(tally, id);
         let Some(from) = options.since.or_else(|| switch_day(&tracks, options.until)) else {
             continue;

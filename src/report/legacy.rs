@@ -80,7 +80,7 @@ pub fn impact_of(r: &RemoteUse, traits: ConnectorTraits) -> Impact {
 fn found<'a>(tally: &'a Tally, servers: &'a Servers, options: &Options) -> Vec<Found<'a>> {
     let inventory = options.inventory.as_deref();
     let mut found = Vec::new();
-    for (&id, maps) in &tally.connector {
+    for (&id, maps) in &tally.smtp.connector {
         let server = servers.name(id);
         for d in Direction::ALL {
             for (connector, c) in &maps[d.index()] {
@@ -122,7 +122,7 @@ pub fn table(tally: &Tally, servers: &Servers, options: &Options) -> Table {
         .into_iter()
         .map(|f| {
             let r = f.counts;
-            let ehlo = tally.remote[f.direction.index()]
+            let ehlo = tally.smtp.remote[f.direction.index()]
                 .get(f.ip)
                 .and_then(|rc| rc.top_ehlo())
                 .unwrap_or(b"");

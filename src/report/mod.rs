@@ -15,257 +15,22 @@ pub mod table;
 pub mod window;
 pub mod xlsx;
 
+use crate::parse::Direction;
 use crate::parse::tls::{self, Version};
-use crate::parse::{Direction, Stamp};
 use crate::servers::Servers;
 use crate::smtp::counts::VersionCounts;
 use crate::tally::Tally;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The reports `--by` can pick.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    Connector,
-    Remote,
-    Cipher,
-    Failure,
-    /// One row per SMTP session.
-    Session,
-    /// Per UTC day: the trend.
-    Day,
-    /// Per server and per connector: can TLS 1.0/1.1 be switched off?
-    Readiness,
-    /// Per server: negotiations, sessions and the time the logs cover.
-    Server,
-    /// Who to call: remotes below TLS 1.2 or with weak suites.
-    Legacy,
-    /// After the switch: remotes that failed once old TLS stopped working.
-    Fallout,
-    /// IIS: HTTPS clients by TLS version.
-    HttpClient,
-    /// IIS: requests per Exchange application by TLS version.
-    HttpApp,
-    /// TLS-RPT aggregate reports: outbound TLS as receiving domains saw it.
-    Tlsrpt,
-    /// Per connector of each server: what the logs cover, and what not.
-    Coverage,
-}
-
-impl Kind {
-    pub fn name(self) -> &'static str {
-        match self {
-            Kind::Connector => "connector",
-            Kind::Remote => "remote",
-            Kind::Cipher => "cipher",
-            Kind::Failure => "failure",
-            Kind::Session => "session",
-            Kind::Day => "day",
-            Kind::Readiness => "readiness",
-            Kind::Server => "server",
-            Kind::Legacy => "legacy",
-            Kind::Fallout => "fallout",
-            Kind::HttpClient => "http-client",
-            Kind::HttpApp => "http-app",
-            Kind::Tlsrpt => "tlsrpt",
-            Kind::Coverage => "coverage",
-        }
-    }
-
-    /// One line on what the report holds (for `--help`).
-    pub fn about(self) -> &'static str {
-        match self {
-            Kind::Connector => "negotiations per connector, by TLS version",
-            Kind::Remote => "negotiations per remote IP, with first and last seen",
-            Kind::Cipher => "negotiations per cipher suite",
-            Kind::Failure => "failed negotiations per connector, remote and error",
-            Kind::Session => "one row per SMTP session",
-            Kind::Day => "per UTC day: the trend",
-            Kind::Readiness => "per server and connector: can TLS 1.0/1.1 be switched off?",
-            Kind::Server => "per server: negotiations, sessions, first and last record",
-            Kind::Legacy => "who to call: remotes below TLS 1.2 or on weak ciphers",
-            Kind::Fallout => "after the switch: who failed, recovered or fell back to plaintext",
-            Kind::HttpClient => "IIS logs: HTTPS clients (IP and user agent) by TLS version",
-            Kind::HttpApp => "IIS logs: requests per Exchange application by TLS version",
-            Kind::Tlsrpt => "TLS-RPT reports: per policy and failure detail",
-            Kind::Coverage => "per connector of each server: logged on every day of the window?",
-        }
-    }
-
-    /// Every report, in the order of the JSON document and `-o DIR/`.
-    pub const ALL: [Kind; 14] = [
-        Kind::Connector,
-        Kind::Remote,
-        Kind::Cipher,
-        Kind::Failure,
-        Kind::Session,
-        Kind::Day,
-        Kind::Readiness,
-        Kind::Coverage,
-        Kind::Server,
-        Kind::Legacy,
-        Kind::Fallout,
-        Kind::HttpClient,
-        Kind::HttpApp,
-        Kind::Tlsrpt,
-    ];
-
-    /// The kind called `name` (as in `--by`).
-    pub fn from_name(name: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.name() == name)
-    }
-
-    /// Reports that need every row joined into sessions; the others come
-    /// from TLS rows alone (the fast path).
-    pub fn needs_sessions(self) -> bool {
-        !matches!(
-            self,
-            Kind::Cipher | Kind::Failure | Kind::HttpClient | Kind::HttpApp | Kind::Tlsrpt
-        )
-    }
-}
-
-/// One cell. Counts are integers in every format; `Bits` is a number the
-/// log may leave out (empty in CSV, `null` in JSON).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Cell {
-    /// Boxed rather than a `String` (and `Bytes` likewise): a cell is then
-    /// 24 bytes, not 32, and the remote report holds about 700,000 cells.
-    Text(Box<str>),
-    /// Log text that is not valid UTF-8: shown lossily in CSV, tables and
-    /// xlsx, kept exact (as hex) beside the lossy string in JSON.
-    Bytes(Box<[u8]>),
-    Count(u64),
-    Bits(Option<u64>),
-    Flag(bool),
-    /// A number with two decimals, kept in hundredths (`coverage_days`).
-    Hundredths(u64),
-}
-
-impl Cell {
-    /// The cell as display text (lossy for [`Cell::Bytes`]), or `None` for
-    /// numbers and flags.
-    pub fn as_text(&self) -> Option<Cow<'_, str>> {
-        match self {
-            Cell::Text(s) => Some(Cow::Borrowed(s)),
-            Cell::Bytes(b) => Some(String::from_utf8_lossy(b)),
-            _ => None,
-        }
-    }
-}
-
-/// Hundredths as `12.34`.
-pub fn hundredths(n: u64) -> String {
-    format!("{}.{:02}", n / 100, n % 100)
-}
-
-/// `n` and the noun, singular or plural: "1 file", "2 files".
-pub fn count(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
-/// A size as people read it, in binary units: "812 bytes", "1.5 KiB",
-/// "301 KiB", "20 MiB"; one decimal below 10 of a unit, none above.
-pub fn size_text(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
-    if bytes < 1024 {
-        return count(bytes, "byte", "bytes");
-    }
-    let mut v = bytes as f64 / 1024.0;
-    let mut unit = 0;
-    // Rounding may carry into the next unit (1023.9 KiB is 1.0 MiB).
-    while v.round() >= 1024.0 && unit + 1 < UNITS.len() {
-        v /= 1024.0;
-        unit += 1;
-    }
-    if v < 9.95 {
-        format!("{v:.1} {}", UNITS[unit])
-    } else {
-        format!("{v:.0} {}", UNITS[unit])
-    }
-}
-
-#[cfg(test)]
-mod size_tests {
-    #[test]
-    fn sizes_in_binary_units() {
-        use super::size_text;
-        // Worked by hand: 1536 / 1024 = 1.5; 308472 / 1024 = 301.24;
-        // 10239 / 1024 = 9.999, shown as 10; 1048000 / 1024 = 1023.4;
-        // 1048500 / 1024 = 1023.9, 1.0 MiB; 20 * 2^20 + 300 * 1024 is
-        // 20.3 MiB; 2^64 is 16384 PiB.
-        for (bytes, text) in [
-            (0, "0 bytes"),
-            (1, "1 byte"),
-            (1023, "1023 bytes"),
-            (1024, "1.0 KiB"),
-            (1536, "1.5 KiB"),
-            (10_239, "10 KiB"),
-            (308_472, "301 KiB"),
-            (1_048_000, "1023 KiB"),
-            (1_048_500, "1.0 MiB"),
-            (21_278_720, "20 MiB"),
-            (u64::MAX, "16384 PiB"),
-        ] {
-            assert_eq!(size_text(bytes), text, "{bytes}");
-        }
-    }
-}
-
-/// CSV/formula injection defence (OWASP): text that a spreadsheet would
-/// read as a formula (`=`, `+`, `-`, `@`, tab, carriage return first) gets a
-/// leading `'`. Only for text: counts and bits are written as numbers.
-pub fn neutralize(s: &str) -> Cow<'_, str> {
-    match s.as_bytes().first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => Cow::Owned(format!("'{s}")),
-        _ => Cow::Borrowed(s),
-    }
-}
-
-/// A report as columns and rows: the one shape every writer consumes.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Table {
-    pub kind: Kind,
-    pub columns: Vec<&'static str>,
-    pub rows: Vec<Vec<Cell>>,
-}
-
-/// Version columns, in order, shared by the connector and remote reports.
-pub(crate) fn version_columns() -> impl Iterator<Item = &'static str> {
-    Version::ALL.iter().map(|v| v.label())
-}
+pub use crate::table::{Cell, Kind, Table, count, hundredths, neutralize, size_text};
+pub(crate) use crate::table::{dir, stamp_cell, text, time_cell, version_columns};
 
 fn counts_cells(c: &VersionCounts) -> impl Iterator<Item = Cell> + '_ {
     c.versions
         .iter()
         .map(|&n| Cell::Count(n))
         .chain([Cell::Count(c.failed), Cell::Count(c.total())])
-}
-
-/// Log text for a report: lossy where the log held invalid UTF-8.
-pub(crate) fn text(bytes: &[u8]) -> Cell {
-    match std::str::from_utf8(bytes) {
-        Ok(s) => Cell::Text(s.into()),
-        Err(_) => Cell::Bytes(bytes.into()),
-    }
-}
-
-/// A time (ms since 1970) as Exchange writes it; empty when unknown.
-pub(crate) fn time_cell(ms: Option<i64>) -> Cell {
-    Cell::Text(
-        ms.map(crate::parse::stamp::format_millis)
-            .unwrap_or_default()
-            .into(),
-    )
-}
-
-/// A record time as the log wrote it (empty when there is none).
-pub(crate) fn stamp_cell(s: Option<Stamp>) -> Cell {
-    s.map_or(Cell::Text("".into()), |s| text(s.as_bytes()))
-}
-
-pub(crate) fn dir(d: Direction) -> Cell {
-    Cell::Text(d.label().into())
 }
 
 /// The time a server's logs cover (SMTP and IIS): first and last record (ms since
@@ -450,10 +215,11 @@ impl Reports {
                 columns: match kind {
                     Kind::Session => sessions::SESSION_COLUMNS.to_vec(),
                     Kind::HttpClient => {
-                        crate::iis::report::clients(&Tally::default(), &Servers::default()).columns
+                        crate::iis::report::clients(&Default::default(), &Servers::default())
+                            .columns
                     }
                     Kind::HttpApp => {
-                        crate::iis::report::apps(&Tally::default(), &Servers::default()).columns
+                        crate::iis::report::apps(&Default::default(), &Servers::default()).columns
                     }
                     Kind::Tlsrpt => crate::tlsrpt::report::COLUMNS.to_vec(),
                     Kind::Coverage => coverage::COLUMNS.to_vec(),
@@ -495,7 +261,7 @@ impl Reports {
             summary.tls_rows += f.tls_rows;
             summary.malformed_rows += f.malformed;
         }
-        for maps in tally.connector.values() {
+        for maps in tally.smtp.connector.values() {
             for c in maps.iter().flat_map(|m| m.values()) {
                 for (s, n) in summary.by_version.iter_mut().zip(c.tls.versions) {
                     *s += n;
@@ -504,8 +270,8 @@ impl Reports {
             }
         }
         summary.negotiations = summary.by_version.iter().sum();
-        summary.sessions = tally.classes;
-        summary.sessions_incomplete = tally.incomplete;
+        summary.sessions = tally.smtp.classes;
+        summary.sessions_incomplete = tally.smtp.incomplete;
         summary.servers = server_infos(tally, servers, options);
         if options.sessions {
             summary.switches = fallout::switches(tally, servers, options);
@@ -526,9 +292,11 @@ impl Reports {
             (Kind::Legacy, &|| legacy::table(tally, servers, options)),
             (Kind::Fallout, &|| fallout::table(tally, servers, options)),
             (Kind::HttpClient, &|| {
-                crate::iis::report::clients(tally, servers)
+                crate::iis::report::clients(&tally.iis, servers)
             }),
-            (Kind::HttpApp, &|| crate::iis::report::apps(tally, servers)),
+            (Kind::HttpApp, &|| {
+                crate::iis::report::apps(&tally.iis, servers)
+            }),
         ];
         // The IIS reports only when IIS logs were read (or asked for).
         let iis = tally.files.values().any(|f| f.iis_crypt.is_some());
@@ -654,7 +422,7 @@ fn connector(tally: &Tally) -> Table {
         // One row per connector, over every server: a send connector is
         // one object across its source servers.
         let mut merged: BTreeMap<&[u8], (VersionCounts, u64)> = BTreeMap::new();
-        for maps in tally.connector.values() {
+        for maps in tally.smtp.connector.values() {
             for (name, c) in &maps[d.index()] {
                 let m = merged.entry(&**name).or_default();
                 m.0.add(&c.tls);
@@ -695,7 +463,7 @@ fn remote(tally: &Tally) -> Table {
     // on every core.
     let mut rows = Vec::new();
     for d in Direction::ALL {
-        let map = &tally.remote[d.index()];
+        let map = &tally.smtp.remote[d.index()];
         let mut keys: Vec<&[u8]> = map.keys().map(|k| &**k).collect();
         keys.par_sort_unstable();
         let part: Vec<Vec<Cell>> = keys
@@ -754,7 +522,7 @@ pub(crate) fn bits(s: &str) -> Cell {
 fn cipher(tally: &Tally) -> Table {
     let mut merged: BTreeMap<CipherKey, u64> = BTreeMap::new();
     for d in Direction::ALL {
-        for (context, &n) in &tally.cipher[d.index()] {
+        for (context, &n) in &tally.smtp.cipher[d.index()] {
             if let Some((version, names)) = suite(context) {
                 *merged.entry((d, version.label(), names)).or_insert(0) += n;
             }
@@ -798,6 +566,7 @@ pub(crate) fn lossy(b: &[u8]) -> String {
 
 fn failure(tally: &Tally, servers: &Servers) -> Table {
     let mut rows: Vec<_> = tally
+        .smtp
         .failure
         .iter()
         .map(|(k, n)| ((k.direction, servers.name(k.server), k), n))
@@ -833,7 +602,7 @@ fn failure(tally: &Tally, servers: &Servers) -> Table {
 /// many negotiations used each and one example line.
 pub fn unknown_protocols(tally: &Tally) -> BTreeMap<String, (u64, String)> {
     let mut out: BTreeMap<String, (u64, String)> = BTreeMap::new();
-    for map in &tally.cipher {
+    for map in &tally.smtp.cipher {
         for (context, &n) in map {
             let Some(neg) = tls::parse_success(context) else {
                 continue;

@@ -685,7 +685,7 @@ fn server_rows(
 ) -> Vec<Vec<Cell>> {
     let name = info.name.as_str();
     let window = Window::of(&info.coverage, options);
-    let maps = tally.connector.get(&info.id);
+    let maps = tally.smtp.connector.get(&info.id);
     let mut smtp_coverage = Coverage::default();
     for c in &info.by_direction {
         smtp_coverage.add(c.first, c.last);
@@ -718,7 +718,7 @@ fn server_rows(
                         k,
                         c.tls_required_reply,
                     ),
-                    names: &tally.remote[d.index()],
+                    names: &tally.smtp.remote[d.index()],
                 };
                 ev.add(c, &w, &place);
                 all.add(c, &w, &place);

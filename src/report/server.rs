@@ -21,7 +21,7 @@ pub fn table(tally: &Tally, servers: &[ServerInfo]) -> Table {
     let mut rows = Vec::new();
     for d in Direction::ALL {
         for info in servers {
-            let Some(maps) = tally.connector.get(&info.id) else {
+            let Some(maps) = tally.smtp.connector.get(&info.id) else {
                 continue;
             };
             let map = &maps[d.index()];

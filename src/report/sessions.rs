@@ -11,7 +11,7 @@ use crate::tally::Tally;
 /// failed, as in every other report (plaintext sessions are no
 /// negotiation).
 pub fn day(tally: &Tally) -> Table {
-    let mut keys: Vec<_> = tally.day.keys().copied().collect();
+    let mut keys: Vec<_> = tally.smtp.day.keys().copied().collect();
     keys.sort_by(|a, b| (a.0, a.1.label(), a.2).cmp(&(b.0, b.1.label(), b.2)));
     let mut columns = vec!["date", "direction"];
     columns.extend(version_columns());
@@ -21,7 +21,7 @@ pub fn day(tally: &Tally) -> Table {
     let rows = keys
         .into_iter()
         .map(|k| {
-            let c = &tally.day[&k];
+            let c = &tally.smtp.day[&k];
             let total = c.versions.iter().sum::<u64>() + c.failed;
             [text(&k.0), dir(k.1)]
                 .into_iter()

@@ -6,5 +6,7 @@
 pub mod counts;
 pub mod impact;
 pub mod scan;
+pub mod select;
 pub mod session;
+pub mod tally;
 pub mod timeline;

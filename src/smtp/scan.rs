@@ -1,5 +1,5 @@
 //! The hot path: find TLS rows in a byte range and fold them into a
-//! [`Tally`]. No I/O: callers hand in the mapped (or read) file.
+//! [`SmtpCounts`]. No I/O: callers hand in the mapped (or read) file.
 //!
 //! Rather than split every row, one `memmem` search looks for
 //! `negotiation`, which both TLS lines contain
@@ -16,14 +16,16 @@
 //! `_CLIENT`) of the file's first TLS line; only a file with none of these
 //! falls back to the local port, per row here and per session there.
 
+use super::tally::SmtpCounts;
 use crate::chunk::{FileCtx, Range, release_behind};
+use crate::files::{BadRow, FileStats};
 use crate::parse::fields::{self, Row, is_timestamp};
 use crate::parse::lines::for_each_line;
+use crate::parse::stamp::Bounds;
 use crate::parse::tls;
 use crate::parse::{BOM, Stamp, endpoint};
 use crate::smtp::session::stitch::{Carried, Fragment, direction_of};
 use crate::smtp::session::{self, Session};
-use crate::tally::{BadRow, Bounds, FileStats, Tally};
 use memchr::memmem;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::sync::LazyLock;
@@ -96,12 +98,19 @@ unsafe fn find_word_avx2(hay: &[u8]) -> Option<usize> {
 ///
 /// Chunks cut at arbitrary offsets cover each line exactly once, because
 /// both ends are moved to the next line start.
-pub fn scan_range(data: &[u8], start: usize, end: usize, ctx: FileCtx, tally: &mut Tally) {
-    scan_range_in(Range::new(data, start, end), ctx, tally)
+pub fn scan_range(
+    data: &[u8],
+    start: usize,
+    end: usize,
+    ctx: FileCtx,
+    counts: &mut SmtpCounts,
+    file: &mut FileStats,
+) {
+    scan_range_in(Range::new(data, start, end), ctx, counts, file)
 }
 
 /// [`scan_range`] on the lines of `range`.
-pub fn scan_range_in(range: Range, ctx: FileCtx, tally: &mut Tally) {
+pub fn scan_range_in(range: Range, ctx: FileCtx, counts: &mut SmtpCounts, file: &mut FileStats) {
     let region = range.region;
     let mut pos = 0;
     let mut counted = 0;
@@ -116,9 +125,9 @@ pub fn scan_range_in(range: Range, ctx: FileCtx, tally: &mut Tally) {
         let line_end = hit + memchr::memchr(b'\n', &region[hit..]).unwrap_or(region.len() - hit);
         lines += count_lines(&region[counted..line_start]);
         counted = line_start;
-        match row(&region[line_start..line_end], ctx, tally) {
+        match row(&region[line_start..line_end], ctx, counts) {
             Ok(is_tls) => tls_rows += u64::from(is_tls),
-            Err(error) => tally.file(ctx.id).malformed_row(BadRow {
+            Err(error) => file.malformed_row(BadRow {
                 offset: range.at(line_start),
                 chunk_start: range.chunk_start,
                 line_in_chunk: lines,
@@ -131,7 +140,7 @@ pub fn scan_range_in(range: Range, ctx: FileCtx, tally: &mut Tally) {
         }
     }
     lines += count_lines(&region[counted.min(region.len())..]);
-    range.count(tally.file(ctx.id), lines, tls_rows);
+    range.count(file, lines, tls_rows);
 }
 
 /// How many lines the row finder would hand to the parser: the prefilter
@@ -162,7 +171,7 @@ fn seen_at(stamp: &[u8], bounds: &Bounds) -> Option<Stamp> {
 
 /// Handles one candidate line: `Ok(true)` for a TLS row, `Err` when it is
 /// not a well-formed row.
-fn row(line: &[u8], ctx: FileCtx, tally: &mut Tally) -> Result<bool, fields::RowError> {
+fn row(line: &[u8], ctx: FileCtx, counts: &mut SmtpCounts) -> Result<bool, fields::RowError> {
     if line.first() == Some(&b'#') {
         return Ok(false);
     }
@@ -180,7 +189,7 @@ fn row(line: &[u8], ctx: FileCtx, tally: &mut Tally) -> Result<bool, fields::Row
         let version = tls::parse_protocol(neg.protocol).0;
         if f.time(stamp) && f.keys(dir, connector, remote_ip) {
             let seen = seen_at(stamp, ctx.bounds);
-            tally.success(
+            counts.success(
                 ctx.server,
                 dir,
                 version,
@@ -193,7 +202,7 @@ fn row(line: &[u8], ctx: FileCtx, tally: &mut Tally) -> Result<bool, fields::Row
     } else if let Some(error) = tls::parse_failure(context) {
         if f.time(stamp) && f.keys(dir, connector, remote_ip) {
             let seen = seen_at(stamp, ctx.bounds);
-            tally.failure(ctx.server, dir, connector, remote_ip, seen.as_ref(), error);
+            counts.failure(ctx.server, dir, connector, remote_ip, seen.as_ref(), error);
         }
     } else {
         return Ok(false);
@@ -349,6 +358,7 @@ mod tests {
     use crate::chunk::align;
     use crate::parse::Direction;
     use crate::parse::tls::Version;
+    use crate::tally::Tally;
 
     const OK: &str = "2023-01-11T16:00:01.010Z,EX\\Default Frontend EX,123453EC62278461,7,10.10.10.10:25,95.10.20.33:56026,*,,\"TLS protocol SP_PROT_TLS1_2_SERVER negotiation succeeded using bulk encryption algorithm CALG_AES_128 with strength 128 bits, MAC hash algorithm CALG_SHA_256 with strength 0 bits and key exchange algorithm CALG_ECDH_EPHEM with strength 256 bits\"";
     const FAIL: &str = "2017-10-07T04:42:56.804Z,Outbound to Office 365,08D50D3D9730A8D2,21,10.10.248.7:16547,216.32.181.234:25,*,,TLS negotiation failed with error UnknownCredentials";
@@ -358,7 +368,14 @@ mod tests {
         let ctx = FileCtx::new(0, None);
         let mut start = 0;
         while start < data.len() {
-            scan_range(data, start, start + chunk, ctx, &mut t);
+            scan_range(
+                data,
+                start,
+                start + chunk,
+                ctx,
+                &mut t.smtp,
+                t.files.entry(0).or_default(),
+            );
             start += chunk;
         }
         t
@@ -373,10 +390,10 @@ mod tests {
         assert_eq!(f.tls_rows, 2);
         assert_eq!(f.malformed, 0);
         assert_eq!(f.bytes, data.len() as u64);
-        let c = &t.connector[&0][Direction::Receive.index()][&b"EX\\Default Frontend EX"[..]];
+        let c = &t.smtp.connector[&0][Direction::Receive.index()][&b"EX\\Default Frontend EX"[..]];
         assert_eq!(c.tls.versions[Version::Tls12.index()], 1);
         // No header, no name: the failure's direction comes from its ports.
-        let s = &t.connector[&0][Direction::Send.index()][&b"Outbound to Office 365"[..]];
+        let s = &t.smtp.connector[&0][Direction::Send.index()][&b"Outbound to Office 365"[..]];
         assert_eq!(s.tls.failed, 1);
     }
 
@@ -394,8 +411,8 @@ mod tests {
             assert_eq!(t.files[&0].lines, whole.files[&0].lines, "chunk {chunk}");
             assert_eq!(t.files[&0].tls_rows, 50);
             assert_eq!(t.files[&0].bytes, data.len() as u64);
-            assert_eq!(t.connector, whole.connector);
-            assert_eq!(t.failure, whole.failure);
+            assert_eq!(t.smtp.connector, whole.smtp.connector);
+            assert_eq!(t.smtp.failure, whole.smtp.failure);
         }
     }
 
@@ -413,7 +430,7 @@ mod tests {
                 (f.tls_rows, f.malformed, f.lines, f.unterminated),
                 (1, 0, 2, 1)
             );
-            assert!(t.failure.is_empty());
+            assert!(t.smtp.failure.is_empty());
             // The session scan agrees, for any chunk size.
             for chunk in [7, 100, 1 << 20] {
                 let mut stats = FileStats::default();

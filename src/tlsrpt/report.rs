@@ -1,7 +1,7 @@
 //! The `tlsrpt` report: one row per policy and failure detail.
 
 use super::Read;
-use crate::report::{Cell, Kind, Table};
+use crate::table::{Cell, Kind, Table};
 
 /// Columns of the TLS-RPT report.
 pub const COLUMNS: [&str; 14] = [

@@ -1,5 +1,6 @@
 //! `scripts/layers.py`, the layer check CI runs: it passes on src/, and
-//! fails on a copy given an edge up the layers or a circle.
+//! fails on a copy given an edge up the layers, a circle of files, or a
+//! circle of top-level modules (a folder taken whole).
 
 use crate::util::root;
 use std::path::Path;
@@ -41,7 +42,7 @@ fn copy_tree(from: &Path, to: &Path) {
 }
 
 #[test]
-fn the_layer_check_passes_on_src_and_fails_on_an_edge_up_or_a_circle() {
+fn the_layer_check_passes_on_src_and_fails_on_an_edge_up_or_a_circle_of_files_or_folders() {
     let (code, out) = check_with(&[]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains(" 0 problems"), "{out}");
@@ -70,4 +71,15 @@ fn the_layer_check_passes_on_src_and_fails_on_an_edge_up_or_a_circle() {
     let (code, out) = check_with(&[one, back]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("circle: inventory::decode <-> wire"), "{out}");
+    // The filters naming the smtp folder (its mod.rs is a foundation: no
+    // edge up), while smtp's session selection uses the filters: no two
+    // files in a circle, but two top-level modules.
+    let folder = ("filter.rs", "use crate::smtp;");
+    let (code, out) = check_with(&[folder]);
+    assert_eq!(code, 1, "{out}");
+    assert!(!out.contains("a layer above"), "{out}");
+    assert!(
+        out.contains("circle of top-level modules: chunk <-> filter <-> smtp"),
+        "{out}"
+    );
 }
