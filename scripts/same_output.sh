@@ -14,7 +14,7 @@ old=$1 new=$2
 shift 2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-reports="connector remote cipher failure day server session legacy readiness coverage http-client http-app tlsrpt"
+reports="connector remote cipher failure day server session legacy fallout readiness coverage http-client http-app tlsrpt"
 for input in "$@"; do
   for bin in old new; do
     exe=${!bin}
