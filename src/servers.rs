@@ -179,7 +179,8 @@ fn transport_roles_tree(absolute: &Path) -> Option<PathBuf> {
 }
 
 /// Components of Exchange's install path that sit between a host and
-/// `TransportRoles`: `…\Microsoft\Exchange Server\V15\TransportRoles`.
+/// `TransportRoles`: `…\Microsoft\Exchange Server\V15\TransportRoles`,
+/// or a custom install folder named for Exchange (`D:\Exchange`).
 fn is_install_part(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     let version = lower.strip_prefix('v').is_some_and(|rest| {
@@ -189,7 +190,7 @@ fn is_install_part(name: &str) -> bool {
         || is_drive_root(name)
         || matches!(
             lower.as_str(),
-            "exchange server" | "exchangeserver" | "microsoft"
+            "exchange server" | "exchangeserver" | "microsoft" | "exchange" | "microsoft exchange"
         )
 }
 
@@ -489,6 +490,16 @@ mod tests {
             assert_eq!(host(unc), Some("ex01".into()), "{unc}");
         }
         assert_eq!(host(r"\\?\D:\Logs\SmtpReceive"), None);
+        // A custom install folder on the server names no host (rule 3
+        // names the server by its connectors), but a copy may sit there.
+        for custom in [
+            r"D:\Exchange\TransportRoles\Logs\FrontEnd\ProtocolLog\SmtpReceive",
+            r"E:\Microsoft Exchange\V15\TransportRoles\Logs",
+            r"\\?\D:\Exchange\TransportRoles\Logs",
+        ] {
+            assert_eq!(host(custom), None, "{custom}");
+        }
+        assert_eq!(host(r"D:\EX01\TransportRoles\Logs"), Some("EX01".into()));
         assert_eq!(parts(r"D:\Logs\a/b", true), ["D:", "Logs", "a", "b"]);
         assert_eq!(parts(r"D:\Logs\a/b", false), [r"D:\Logs\a", "b"]);
     }
