@@ -583,12 +583,14 @@ def coverage(sessions, skewed, days=14):
     day = lambda t: t.strftime("%Y-%m-%d")
     service_days, last, rows_of = {}, {}, {}
     for s in sessions:
+        # A skewed clock's session is counted on its connector, but its
+        # times move no window and cover no day.
+        rows_of.setdefault((s.srv, s.direction, s.connector.lower()), []).append(s)
         if s in skewed:
             continue
         key = (s.srv, s.direction, s.service)
         service_days.setdefault(key, set()).update(day(t) for t, *_ in s.rows)
         last[s.srv] = max(last.get(s.srv, s.rows[-1][0]), max(t for t, *_ in s.rows))
-        rows_of.setdefault((s.srv, s.direction, s.connector.lower()), []).append(s)
     rows, verdicts = [], {}
     for srv in sorted(last):
         end = last[srv]

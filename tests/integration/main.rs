@@ -22,6 +22,7 @@ mod layers;
 mod merge;
 mod oracle;
 mod sample;
+mod sample_coverage;
 mod servers;
 mod session_lines;
 mod splits;
