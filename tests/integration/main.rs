@@ -20,6 +20,7 @@ mod impact_rules;
 mod inventory;
 mod layers;
 mod merge;
+mod merge_fallout;
 mod oracle;
 mod sample;
 mod sample_coverage;
