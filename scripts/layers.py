@@ -26,7 +26,7 @@ from fnmatch import fnmatchcase
 # src/report/ but its mod.rs, which is `report`).
 LAYERS = [
     # `smtp`, `iis` and `tlsrpt` (their mod.rs) only declare the folder's files.
-    ("foundations", ["wire", "progress", "output", "reader", "archive", "wildcard",
+    ("foundations", ["diagnostic", "wire", "progress", "output", "reader", "archive", "wildcard",
                      "inventory", "inventory::*", "owners", "owners::*",
                      "smtp", "iis", "tlsrpt"]),
     ("parse", ["parse", "parse::*"]),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Compares two exlog binaries' outputs on the same inputs, byte for byte:
 # every report as CSV and as a terminal table, the JSON document (its
-# timing fields and any embedded partial result left out), and merge of
+# timing fields and any embedded partial result left out, each warning
+# object taken as its message), and merge of
 # the partial result (`--partial FILE`; of an exlog older than that flag,
 # the one its JSON embeds). For a change meant to leave behaviour
 # unchanged (a refactor, a speed-up).
@@ -24,7 +25,7 @@ for input in "$@"; do
       "$exe" "$input" --by "$r" --format table >"$work/$bin/$r.table" 2>/dev/null || true
     done
     "$exe" "$input" --format json 2>/dev/null |
-      python3 -c 'import json,sys; d=json.load(sys.stdin); d.pop("partial",None); [d["stats"].pop(k,None) for k in ("elapsed_seconds","gb_per_s")]; json.dump(d,sys.stdout,indent=1)' \
+      python3 -c 'import json,sys; d=json.load(sys.stdin); d.pop("partial",None); [d["stats"].pop(k,None) for k in ("elapsed_seconds","gb_per_s")]; d["warnings"]=[w["message"] if isinstance(w,dict) else w for w in d.get("warnings",[])]; json.dump(d,sys.stdout,indent=1)' \
         >"$work/$bin/report.json" || true
     if "$exe" --help | grep -q -e '--partial'; then
       "$exe" "$input" --partial "$work/$bin/part.json" >/dev/null 2>&1 || true

@@ -2,6 +2,7 @@
 
 use crate::cli::{Args, Format};
 use crate::config::Config;
+use crate::diagnostic::{Diagnostic, Kind as DiagKind};
 use crate::events::Events;
 use crate::inventory::{self, Inventory};
 use crate::pipeline::{self, Files, Keep, Scanned};
@@ -37,33 +38,46 @@ struct Gathered {
     files: Option<Vec<partial::FileEntry>>,
     /// The connector inventory partial results carry (merge).
     inventory: Option<Inventory>,
-    errors: Vec<String>,
-    warnings: Vec<String>,
+    errors: Vec<Diagnostic>,
+    warnings: Vec<Diagnostic>,
 }
 
-fn execute(args: &Args, merging: bool) -> anyhow::Result<u8> {
-    let started = Instant::now();
+/// Prints a fatal error; the run ends with [`EXIT_FATAL`].
+fn fatal(e: impl std::fmt::Display) -> u8 {
+    eprintln!("exlog: error: {e}");
+    EXIT_FATAL
+}
+
+/// The flags made a [`Config`], with the owners file read; `Err` holds
+/// the exit code when they cannot be (the error is printed).
+fn configure(args: &Args, merging: bool) -> Result<Config, u8> {
     let stdout_is_terminal = std::io::stdout().is_terminal();
     let config = Config::new(args, stdout_is_terminal).and_then(|c| match merging {
         true => c.for_merge(args),
         false => Ok(c),
     });
-    let mut config = match config {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("exlog: error: {e}");
-            return Ok(EXIT_FATAL);
-        }
-    };
+    let mut config = config.map_err(fatal)?;
     // Counts are kept per server only for a partial result.
     config.plan.by_server = args.partial.is_some();
+    if let Some(path) = &args.owners {
+        match crate::owners::Owners::read(path) {
+            Ok(o) => config.owners = Some(Arc::new(o)),
+            Err(e) => return Err(fatal(e)),
+        }
+    }
+    Ok(config)
+}
+
+fn execute(args: &Args, merging: bool) -> anyhow::Result<u8> {
+    let started = Instant::now();
+    let mut config = match configure(args, merging) {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
     let pending = match args.partial.as_deref().map(partial::Pending::create) {
         None => None,
         Some(Ok(p)) => Some(p),
-        Some(Err(e)) => {
-            eprintln!("exlog: error: {e}");
-            return Ok(EXIT_FATAL);
-        }
+        Some(Err(e)) => return Ok(fatal(e)),
     };
     // Create the output now: a bad path should fail before a long scan;
     // merge's once the partial results say whether they hold sessions.
@@ -74,15 +88,6 @@ fn execute(args: &Args, merging: bool) -> anyhow::Result<u8> {
             None => return Ok(EXIT_FATAL),
         },
     };
-    if let Some(path) = &args.owners {
-        match crate::owners::Owners::read(path) {
-            Ok(o) => config.owners = Some(Arc::new(o)),
-            Err(e) => {
-                eprintln!("exlog: error: {e}");
-                return Ok(EXIT_FATAL);
-            }
-        }
-    }
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(n) = config.threads.filter(|&n| n > 0) {
         pool = pool.num_threads(n);
@@ -91,10 +96,7 @@ fn execute(args: &Args, merging: bool) -> anyhow::Result<u8> {
     // --events: the writer is made (and its path checked) before the scan.
     let events = match config.events.as_deref().map(Events::new).transpose() {
         Ok(e) => e.map(Arc::new),
-        Err(e) => {
-            eprintln!("exlog: error: {e}");
-            return Ok(EXIT_FATAL);
-        }
+        Err(e) => return Ok(fatal(e)),
     };
     config.plan.events = events.clone().map(|e| e as Arc<dyn pipeline::SessionSink>);
     let gathered = match merging {
@@ -107,6 +109,24 @@ fn execute(args: &Args, merging: bool) -> anyhow::Result<u8> {
     let Some(dest) = early.or_else(|| open_dest(&config)) else {
         return Ok(EXIT_FATAL);
     };
+    config.plan.events = None;
+    if let Some(events) = events {
+        let events = Arc::into_inner(events).expect("the scan is over");
+        events.finish().map_err(anyhow::Error::msg)?;
+    }
+    finish(config, &pool, gathered, pending, dest, started)
+}
+
+/// After the scan: the partial result, the reports, their output and the
+/// messages on stderr; returns the exit code.
+fn finish(
+    config: Config,
+    pool: &rayon::ThreadPool,
+    gathered: Gathered,
+    pending: Option<partial::Pending>,
+    dest: output::Dest,
+    started: Instant,
+) -> anyhow::Result<u8> {
     let Gathered {
         walk,
         mut scanned,
@@ -116,15 +136,10 @@ fn execute(args: &Args, merging: bool) -> anyhow::Result<u8> {
         errors: gathered_errors,
         warnings: gathered_warnings,
     } = gathered;
-    config.plan.events = None;
     let mut inventory = load_inventory(&walk.inventories, &config.inventory);
     // Merging: the inventory the partials carry, unless one is given.
     if inventory.inventory.is_none() && inventory.errors.is_empty() {
         inventory.inventory = carried_inventory.map(Arc::new);
-    }
-    if let Some(events) = events {
-        let events = Arc::into_inner(events).expect("the scan is over");
-        events.finish().map_err(anyhow::Error::msg)?;
     }
     if let Some(pending) = pending {
         // From each server's counts, which are summed only then (never
@@ -133,42 +148,28 @@ fn execute(args: &Args, merging: bool) -> anyhow::Result<u8> {
         let carried = inventory.inventory.as_deref();
         let flags = &config.scan_flags;
         pending
-            .finish(|w| partial::write(w, flags, &scanned, &files, &rpt, carried, &pool))
+            .finish(|w| partial::write(w, flags, &scanned, &files, &rpt, carried, pool))
             .map_err(anyhow::Error::msg)?;
         std::mem::forget(files);
     }
     scanned.sum_parts();
 
-    let mut reports = build_reports(&config, &pool, &mut scanned, &rpt, &inventory);
+    let mut reports = build_reports(&config, pool, &mut scanned, &rpt, &inventory);
     reports.summary.elapsed_seconds = started.elapsed().as_secs_f64();
     let (mut errors, mut warnings) = messages(&walk.files, &scanned);
     errors.extend(gathered_errors);
     errors.extend(inventory.errors.iter().cloned());
     warnings.extend(gathered_warnings);
-    warnings.extend(inventory.warnings.iter().cloned());
-    if let Some(inv) = &inventory.inventory {
-        let mut options = config.report_options();
-        options.inventory = Some(inv.clone());
-        let coverage =
-            report::coverage::servers(&scanned.tally, &reports.summary.servers, &options);
-        warnings.extend(report::coverage::inventory_warnings(&coverage, inv));
-    }
-    warnings.extend(rpt.warnings.iter().cloned());
-    if let Some(o) = &config.owners {
-        warnings.extend(o.warnings().iter().map(|w| w.to_string()));
-        // Rows that matched no remote, once the call list was made.
-        if reports.table(report::Kind::Legacy).is_some() {
-            warnings.extend(o.unmatched().iter().map(|w| w.to_string()));
-        }
-    }
-    warnings.extend(filter_warnings(&config, &scanned, &reports.summary));
+    warnings.extend(later_warnings(
+        &config, &scanned, &reports, &rpt, &inventory,
+    ));
     let partial = !walk.problems.is_empty()
         || !errors.is_empty()
         || rpt.skipped > 0
         || reports.summary.files_skipped > 0
         || reports.summary.malformed_rows > 0;
     warnings.splice(0..0, walk.copies.iter().cloned());
-    let all_messages: Vec<String> = walk
+    let all: Vec<Diagnostic> = walk
         .problems
         .iter()
         .chain(&errors)
@@ -176,24 +177,69 @@ fn execute(args: &Args, merging: bool) -> anyhow::Result<u8> {
         .cloned()
         .collect();
 
-    let notes = emit(&config, dest, &reports, &scanned, &all_messages, &rpt)?;
-    for n in &notes {
-        eprintln!("exlog: note: {n}");
-    }
-    for e in &errors {
-        eprintln!("exlog: error: {e}");
-    }
-    if !config.quiet {
-        for w in &warnings {
-            eprintln!("exlog: warning: {}", report::table::sanitize(w));
-        }
-    }
+    let notes = emit(&config, dest, &reports, &scanned, &all, &rpt)?;
+    print_messages(&config, &notes, &errors, &warnings);
     if config.stats {
         eprintln!("{}", stats_line(&reports.summary));
     }
     std::mem::forget(scanned);
     std::mem::forget(reports);
     Ok(if partial { EXIT_PARTIAL } else { EXIT_OK })
+}
+
+/// The warnings of the inventory, the TLS-RPT reports, the owners file
+/// and the filters, in that order, after those of the scan.
+fn later_warnings(
+    config: &Config,
+    scanned: &Scanned,
+    reports: &Reports,
+    rpt: &crate::tlsrpt::Read,
+    inventory: &Loaded,
+) -> Vec<Diagnostic> {
+    let mut warnings = inventory.warnings.clone();
+    if let Some(inv) = &inventory.inventory {
+        let mut options = config.report_options();
+        options.inventory = Some(inv.clone());
+        let coverage =
+            report::coverage::servers(&scanned.tally, &reports.summary.servers, &options);
+        let mismatches = report::coverage::inventory_warnings(&coverage, inv);
+        warnings.extend(
+            mismatches
+                .into_iter()
+                .map(|w| Diagnostic::warning(DiagKind::InventoryMismatch, w)),
+        );
+    }
+    warnings.extend(rpt.warnings.iter().cloned());
+    if let Some(o) = &config.owners {
+        warnings.extend(o.warnings().iter().map(|w| w.diagnostic(DiagKind::Owners)));
+        // Rows that matched no remote, once the call list was made.
+        if reports.table(report::Kind::Legacy).is_some() {
+            warnings.extend(o.unmatched().iter().map(|w| w.diagnostic(DiagKind::Owners)));
+        }
+    }
+    warnings.extend(filter_warnings(config, scanned, &reports.summary));
+    warnings
+}
+
+/// Notes, errors and (unless `--quiet`) warnings on stderr; log text in
+/// warnings neutralized for the terminal.
+fn print_messages(
+    config: &Config,
+    notes: &[String],
+    errors: &[Diagnostic],
+    warnings: &[Diagnostic],
+) {
+    for n in notes {
+        eprintln!("exlog: note: {n}");
+    }
+    for e in errors {
+        eprintln!("exlog: error: {e}");
+    }
+    if !config.quiet {
+        for w in warnings {
+            eprintln!("exlog: warning: {}", report::table::sanitize(&w.message));
+        }
+    }
 }
 
 /// Creates the output (a message says what went wrong). A folder gets the
@@ -260,8 +306,8 @@ fn build_reports(
 #[derive(Default)]
 struct Loaded {
     inventory: Option<Arc<Inventory>>,
-    errors: Vec<String>,
-    warnings: Vec<String>,
+    errors: Vec<Diagnostic>,
+    warnings: Vec<Diagnostic>,
 }
 
 /// The most of an inventory file read: Exchange has hundreds of connectors
@@ -284,30 +330,36 @@ fn load_inventory(found: &[(PathBuf, bool)], named: &[PathBuf]) -> Loaded {
         let bytes = match read_limited(path) {
             Ok(b) => b,
             Err(e) => {
-                loaded
-                    .errors
-                    .push(format!("{}: cannot read: {e}", path.display()));
+                let text = format!("{}: cannot read: {e}", path.display());
+                let error = Diagnostic::error(DiagKind::Inventory, text).in_file(path.display());
+                loaded.errors.push(error);
                 continue;
             }
         };
         if !inventory::is_inventory(&bytes) {
             if named {
-                loaded.errors.push(format!(
+                let text = format!(
                     "{}: not a connector inventory: its header holds no Identity and \
                      ProtocolLoggingLevel columns (see the README's Get-ReceiveConnector command)",
                     path.display()
-                ));
+                );
+                let error = Diagnostic::error(DiagKind::Inventory, text).in_file(path.display());
+                loaded.errors.push(error);
             }
             continue;
         }
         match inventory::read_file(path, &bytes, &mut inv, &mut warnings) {
             Ok(()) => any = true,
-            Err(e) => loaded.errors.push(format!(
-                "{e}; the logs are counted without this inventory file"
+            Err(e) => loaded.errors.push(e.diagnostic(
+                DiagKind::Inventory,
+                "; the logs are counted without this inventory file",
             )),
         }
     }
-    loaded.warnings = warnings.iter().map(|w| w.to_string()).collect();
+    loaded.warnings = warnings
+        .iter()
+        .map(|w| w.diagnostic(DiagKind::Inventory))
+        .collect();
     loaded.inventory = any.then(|| Arc::new(inv));
     loaded
 }
@@ -426,7 +478,9 @@ fn read_reports(list: &[input::Report]) -> crate::tlsrpt::Read {
             Ok(None) => {} // other JSON: not a report, nothing to say
             Err(e) => {
                 read.skipped += 1;
-                read.warnings.push(format!("{name}: cannot read: {e}"));
+                let text = format!("{name}: cannot read: {e}");
+                read.warnings
+                    .push(crate::tlsrpt::Read::warning(&name, text));
             }
         }
     }
@@ -471,7 +525,7 @@ fn emit(
     dest: output::Dest,
     reports: &Reports,
     scanned: &Scanned,
-    messages: &[String],
+    messages: &[Diagnostic],
     rpt: &crate::tlsrpt::Read,
 ) -> anyhow::Result<Vec<String>> {
     let bom = config.bom.unwrap_or(!dest.is_stdout());
@@ -570,83 +624,116 @@ fn table_output(reports: &Reports, kind: Kind, color: bool) -> String {
 
 /// Errors (files that could not be read) and warnings (files that are not
 /// logs, malformed rows, unknown protocol tokens), each naming its file.
-fn messages(files: &[input::Input], scanned: &Scanned) -> (Vec<String>, Vec<String>) {
+fn messages(files: &[input::Input], scanned: &Scanned) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
     let tally = &scanned.tally;
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
     let mut ids: Vec<_> = tally.files.keys().copied().collect();
     ids.sort_unstable();
     for id in ids {
-        let f = &tally.files[&id];
-        let path = files[id].path.display();
-        if let Some(why) = &f.skipped {
-            if why.starts_with("cannot read") {
-                errors.push(format!("{path}: {why}"));
-            } else {
-                warnings.push(format!("{path}: skipped: {why}"));
-            }
-        } else {
-            if let Some(why) = &f.error {
-                errors.push(format!("{path}: {why}; what was read before is counted"));
-            }
-            if let (Some(bad), Some(line)) = (f.first_bad, f.first_bad_line()) {
-                warnings.push(format!(
-                    "{path}: skipped {} malformed row{}; first at line {line}: {}",
-                    f.malformed,
-                    if f.malformed == 1 { "" } else { "s" },
-                    bad.error
-                ));
-            }
-            if f.unterminated > 0 {
-                // Exchange writes plain files; a .gz or zip entry is not
-                // still being written, whatever cut it.
-                let live = matches!(files[id].packed, None | Some(crate::archive::Packed::Stdin));
-                warnings.push(format!(
-                    "{path}: last line {} has no line ending{}: not read",
-                    f.lines,
-                    if live {
-                        " (a log still being written?)"
-                    } else {
-                        ""
-                    }
-                ));
-            }
-            if let Some((_, first)) = &f.first_skewed {
-                warnings.push(format!(
-                    "{path}: {} more than a day away from the file's own time (its name or #Date:) \
-                     or later than this machine's clock, e.g. {}: counted, but a wrong clock does \
-                     not move the readiness window",
-                    report::count(f.skewed, "record", "records"),
-                    String::from_utf8_lossy(first.as_bytes())
-                ));
-            }
-        }
+        let (e, w) = file_messages(&files[id], &tally.files[&id]);
+        errors.extend(e);
+        warnings.extend(w);
     }
-    // Per folder: IIS logs that cannot answer (no crypt-* fields), and
-    // restarted session ids (sessions are joined per folder).
+    warnings.extend(folder_messages(files, tally));
+    for (token, (n, example)) in report::unknown_protocols(tally) {
+        let text = format!(
+            "{n} negotiation{} with unrecognised protocol token {token:?} counted as 'other', e.g. {example:?}",
+            if n == 1 { "" } else { "s" }
+        );
+        warnings.push(Diagnostic::warning(DiagKind::UnknownProtocol, text));
+    }
+    (errors, warnings)
+}
+
+/// The errors and the warnings about one file.
+fn file_messages(
+    input: &input::Input,
+    f: &crate::files::FileStats,
+) -> (Option<Diagnostic>, Vec<Diagnostic>) {
+    let path = input.path.display();
+    let warning = |kind, text: String| Diagnostic::warning(kind, text).in_file(&path);
+    let error = |kind, text: String| Diagnostic::error(kind, text).in_file(&path);
+    if let Some(why) = &f.skipped {
+        return match why.starts_with("cannot read") {
+            true => (
+                Some(error(DiagKind::UnreadableFile, format!("{path}: {why}"))),
+                vec![],
+            ),
+            false => (
+                None,
+                vec![warning(
+                    DiagKind::SkippedFile,
+                    format!("{path}: skipped: {why}"),
+                )],
+            ),
+        };
+    }
+    let broken = f.error.as_ref().map(|why| {
+        let text = format!("{path}: {why}; what was read before is counted");
+        error(DiagKind::BrokenStream, text)
+    });
+    let mut warnings = Vec::new();
+    if let (Some(bad), Some(line)) = (f.first_bad, f.first_bad_line()) {
+        let text = format!(
+            "{path}: skipped {} malformed row{}; first at line {line}: {}",
+            f.malformed,
+            if f.malformed == 1 { "" } else { "s" },
+            bad.error
+        );
+        warnings.push(warning(DiagKind::MalformedRows, text).at(Some(line), Some(bad.offset)));
+    }
+    if f.unterminated > 0 {
+        // Exchange writes plain files; a .gz or zip entry is not
+        // still being written, whatever cut it.
+        let live = matches!(input.packed, None | Some(crate::archive::Packed::Stdin));
+        let text = format!(
+            "{path}: last line {} has no line ending{}: not read",
+            f.lines,
+            if live {
+                " (a log still being written?)"
+            } else {
+                ""
+            }
+        );
+        warnings.push(warning(DiagKind::TruncatedLastLine, text).at(Some(f.lines), None));
+    }
+    if let Some((offset, first)) = &f.first_skewed {
+        let text = format!(
+            "{path}: {} more than a day away from the file's own time (its name or #Date:) \
+             or later than this machine's clock, e.g. {}: counted, but a wrong clock does \
+             not move the readiness window",
+            report::count(f.skewed, "record", "records"),
+            String::from_utf8_lossy(first.as_bytes())
+        );
+        warnings.push(warning(DiagKind::ClockSkew, text).at(None, Some(*offset)));
+    }
+    (broken, warnings)
+}
+
+/// Per folder: IIS logs that cannot answer (no crypt-* fields), and
+/// restarted session ids (sessions are joined per folder).
+fn folder_messages(files: &[input::Input], tally: &crate::tally::Tally) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
     let blind = per_folder(files, tally, |f| u64::from(f.iis_crypt == Some(false)));
     for folder in blind.keys() {
-        warnings.push(format!(
+        let text = format!(
             "{folder}: IIS logs without the crypt-* fields, so their TLS versions are unknown; \
              add them in IIS Manager (the site, Logging, Select Fields, Add Field, source type \
              Server Variable): crypt-protocol = CRYPT_PROTOCOL, crypt-cipher = CRYPT_CIPHER_ALG_ID, \
              crypt-hash = CRYPT_HASH_ALG_ID, crypt-keyexchange = CRYPT_KEYEXCHANGE_ALG_ID"
-        ));
+        );
+        out.push(Diagnostic::warning(DiagKind::IisWithoutCrypt, text).in_file(folder));
     }
     for (folder, n) in per_folder(files, tally, |f| f.restarts) {
-        warnings.push(format!(
+        let text = format!(
             "{folder}: {} began again while a session of that id was still open \
              (a restarted counter or duplicated rows): counted as separate sessions",
             report::count(n, "session id", "session ids")
-        ));
+        );
+        out.push(Diagnostic::warning(DiagKind::RestartedSession, text).in_file(folder));
     }
-    for (token, (n, example)) in report::unknown_protocols(tally) {
-        warnings.push(format!(
-            "{n} negotiation{} with unrecognised protocol token {token:?} counted as 'other', e.g. {example:?}",
-            if n == 1 { "" } else { "s" }
-        ));
-    }
-    (errors, warnings)
+    out
 }
 
 /// `count` of each file summed per folder, for the folders where it is
@@ -669,25 +756,31 @@ fn per_folder(
 
 /// Filters that matched nothing: each named, with up to five values that
 /// do exist. Only when nothing at all was counted.
-fn filter_warnings(config: &Config, scanned: &Scanned, s: &report::Summary) -> Vec<String> {
+fn filter_warnings(config: &Config, scanned: &Scanned, s: &report::Summary) -> Vec<Diagnostic> {
     let f = &config.plan.filters;
-    let mut out = Vec::new();
     let files = scanned.servers.of_file.len() as u64;
-    if !config.plan.servers.is_empty() && files > 0 && scanned.other_servers == files {
-        out.push(format!(
+    let counted = s.negotiations + s.failures + s.sessions.iter().sum::<u64>();
+    let out = if !config.plan.servers.is_empty() && files > 0 && scanned.other_servers == files {
+        vec![format!(
             "--server matches no server; servers found: {}",
             list(scanned.servers.names.iter().map(String::as_str))
-        ));
-        return out;
-    }
-    let counted = s.negotiations + s.failures + s.sessions.iter().sum::<u64>();
-    if f.is_empty() || counted > 0 || s.files == 0 {
-        return out;
-    }
-    if !config.with_sessions() {
-        out.push("no TLS row passes the filters: the report is empty".into());
-        return out;
-    }
+        )]
+    } else if f.is_empty() || counted > 0 || s.files == 0 {
+        Vec::new()
+    } else if !config.with_sessions() {
+        vec!["no TLS row passes the filters: the report is empty".to_string()]
+    } else {
+        session_filter_warnings(f, scanned)
+    };
+    out.into_iter()
+        .map(|text| Diagnostic::warning(DiagKind::FilterMatchedNothing, text))
+        .collect()
+}
+
+/// Which session filters matched nothing, or that none passes all of
+/// them together.
+fn session_filter_warnings(f: &crate::filter::Filters, scanned: &Scanned) -> Vec<String> {
+    let mut out = Vec::new();
     let h = &scanned.tally.hits;
     let seen = |e: &crate::filter::Examples| {
         let mut text = list(e.values.iter().map(|v| String::from_utf8_lossy(v)));
@@ -697,28 +790,9 @@ fn filter_warnings(config: &Config, scanned: &Scanned, s: &report::Summary) -> V
         text
     };
     if (f.since.is_some() || f.until.is_some()) && h.time == 0 {
-        let first = scanned
-            .tally
-            .files
-            .values()
-            .filter_map(|x| x.first_record())
-            .min();
-        let last = scanned
-            .tally
-            .files
-            .values()
-            .filter_map(|x| x.last_record())
-            .max();
-        let span = match (first, last) {
-            (Some(a), Some(b)) => format!(
-                "{} to {}",
-                String::from_utf8_lossy(a.as_bytes()),
-                String::from_utf8_lossy(b.as_bytes())
-            ),
-            _ => "no time".into(),
-        };
         out.push(format!(
-            "--since/--until match no session; the logs cover {span}"
+            "--since/--until match no session; the logs cover {}",
+            logs_span(&scanned.tally)
         ));
     }
     // (set, sessions it passed, what it matched, values that exist)
@@ -757,6 +831,20 @@ fn filter_warnings(config: &Config, scanned: &Scanned, s: &report::Summary) -> V
         out.push("each filter matches some sessions, but none passes all of them together: the report is empty".into());
     }
     out
+}
+
+/// The first and the last record time of the logs read.
+fn logs_span(tally: &crate::tally::Tally) -> String {
+    let first = tally.files.values().filter_map(|x| x.first_record()).min();
+    let last = tally.files.values().filter_map(|x| x.last_record()).max();
+    match (first, last) {
+        (Some(a), Some(b)) => format!(
+            "{} to {}",
+            String::from_utf8_lossy(a.as_bytes()),
+            String::from_utf8_lossy(b.as_bytes())
+        ),
+        _ => "no time".into(),
+    }
 }
 
 /// Up to five values, comma-separated (with "…" when there are more).

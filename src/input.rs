@@ -1,6 +1,7 @@
 //! Which files to read: walk the paths given on the command line.
 
 use crate::archive::{self, Packed};
+use crate::diagnostic::{Diagnostic, Kind};
 use crate::parse::Direction;
 use std::path::{Path, PathBuf};
 
@@ -24,15 +25,15 @@ pub struct Input {
 }
 
 /// The files found, the problems met on the way (missing paths,
-/// unreadable folders, symlink loops) and the copies left out: each is a
-/// message naming the path.
+/// unreadable folders, symlink loops: errors) and the copies left out
+/// (warnings): each names the path.
 #[derive(Debug, Default)]
 pub struct Walk {
     pub files: Vec<Input>,
-    pub problems: Vec<String>,
+    pub problems: Vec<Diagnostic>,
     /// Files with the same content as one read (an Explorer `… - Copy.LOG`,
     /// a second copy of a folder): read once, with a warning each.
-    pub copies: Vec<String>,
+    pub copies: Vec<Diagnostic>,
     /// Candidate TLS-RPT reports (`.json`, `.json.gz`, or inside a `.zip`):
     /// small documents read whole, apart from the logs.
     pub reports: Vec<Report>,
@@ -119,11 +120,13 @@ fn drop_copies(walk: &mut Walk) {
         };
         match first.get(&(g.0, a, b)) {
             Some(original) => {
-                copies.push(format!(
+                let text = format!(
                     "{}: same content as {}: read once",
                     f.path.display(),
                     original.display()
-                ));
+                );
+                copies
+                    .push(Diagnostic::warning(Kind::CopyReadOnce, text).in_file(f.path.display()));
                 false
             }
             None => {
@@ -171,9 +174,9 @@ fn add(walk: &mut Walk, path: &Path, name: &str, size: u64, root: &Path, named: 
         match archive::zip_entries(path, wanted) {
             Ok(entries) => {
                 if entries.is_empty() && named {
-                    walk.problems.push(format!(
-                        "{}: no RECV*.LOG, SEND*.LOG or .json entries in this zip archive",
-                        path.display()
+                    walk.problems.push(path_error(
+                        path,
+                        "no RECV*.LOG, SEND*.LOG or .json entries in this zip archive",
                     ));
                 }
                 for e in entries {
@@ -199,9 +202,9 @@ fn add(walk: &mut Walk, path: &Path, name: &str, size: u64, root: &Path, named: 
                     });
                 }
             }
-            Err(e) => walk.problems.push(format!(
-                "{}: cannot read this zip archive: {e}",
-                path.display()
+            Err(e) => walk.problems.push(path_error(
+                path,
+                &format!("cannot read this zip archive: {e}"),
             )),
         }
         return;
@@ -271,7 +274,7 @@ pub fn collect(paths: &[PathBuf]) -> Walk {
             Ok(m) => m,
             Err(e) => {
                 walk.problems
-                    .push(format!("{}: cannot read this path: {e}", path.display()));
+                    .push(path_error(path, &format!("cannot read this path: {e}")));
                 continue;
             }
         };
@@ -356,12 +359,16 @@ impl Input {
     }
 }
 
-fn walk_error(e: &walkdir::Error) -> String {
-    let path = e
-        .path()
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|| "?".into());
-    if e.loop_ancestor().is_some() {
+/// `PATH: problem`, an error about a path that could not be read.
+fn path_error(path: &Path, problem: &str) -> Diagnostic {
+    let text = format!("{}: {problem}", path.display());
+    Diagnostic::error(Kind::UnreadablePath, text).in_file(path.display())
+}
+
+fn walk_error(e: &walkdir::Error) -> Diagnostic {
+    let file = e.path().map(|p| p.display().to_string());
+    let path = file.clone().unwrap_or_else(|| "?".into());
+    let text = if e.loop_ancestor().is_some() {
         format!("{path}: symbolic link loop, not followed")
     } else {
         let cause = e
@@ -369,6 +376,10 @@ fn walk_error(e: &walkdir::Error) -> String {
             .map(|io| io.to_string())
             .unwrap_or_else(|| e.to_string());
         format!("{path}: {cause}")
+    };
+    Diagnostic {
+        file,
+        ..Diagnostic::error(Kind::UnreadablePath, text)
     }
 }
 

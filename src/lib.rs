@@ -25,6 +25,7 @@ pub mod archive;
 pub mod chunk;
 pub mod cli;
 pub mod config;
+pub mod diagnostic;
 pub mod events;
 pub mod files;
 pub mod filter;

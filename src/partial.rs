@@ -14,6 +14,7 @@
 //! of it, or a copy) is counted once, with a warning; one that shares only
 //! some of its files with another cannot be split exactly, and is refused.
 
+use crate::diagnostic::{Diagnostic, Kind};
 use crate::input::Input;
 use crate::inventory::Inventory;
 use crate::pipeline::Scanned;
@@ -397,9 +398,9 @@ pub struct Merged {
     /// The connector inventories the partials carry, combined.
     pub inventory: Option<Inventory>,
     /// Partials or servers not merged (exit code 2).
-    pub errors: Vec<String>,
+    pub errors: Vec<Diagnostic>,
     /// Servers read twice and counted once, reports read twice.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// A server of a partial, with the file it came from.
@@ -505,7 +506,9 @@ pub fn merge(paths: &[PathBuf]) -> Result<Merged, String> {
         let body = match read(path) {
             Ok(b) => b,
             Err(e) => {
-                merged.errors.push(e);
+                merged
+                    .errors
+                    .push(Diagnostic::error(Kind::Partial, e).in_file(path.display()));
                 continue;
             }
         };
@@ -537,7 +540,12 @@ pub fn merge(paths: &[PathBuf]) -> Result<Merged, String> {
     let Some((flags, _)) = flags else {
         return Err(format!(
             "no partial result could be read: {}",
-            merged.errors.join("; ")
+            merged
+                .errors
+                .iter()
+                .map(|e| e.message.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
         ));
     };
     merged.flags = flags;
@@ -596,12 +604,15 @@ fn place(units: &mut Vec<Unit>, unit: Unit, merged: &mut Merged) {
     for &i in &overlapping {
         let theirs = units[i].prints();
         if mine.is_subset(&theirs) {
-            merged.warnings.push(format!(
+            let text = format!(
                 "{}: server {name}'s {} were read already from {}: counted once",
                 unit.from.display(),
                 crate::report::count(mine.len() as u64, "file", "files"),
                 units[i].from.display()
-            ));
+            );
+            merged
+                .warnings
+                .push(Diagnostic::warning(Kind::Partial, text).in_file(unit.from.display()));
             return;
         }
     }
@@ -609,26 +620,32 @@ fn place(units: &mut Vec<Unit>, unit: Unit, merged: &mut Merged) {
         let theirs = units[i].prints();
         if !theirs.is_subset(&mine) {
             let shared = theirs.intersection(&mine).count();
-            merged.errors.push(format!(
+            let text = format!(
                 "{}: server {name} shares {shared} of its {} files with {}, and each has files \
                  the other lacks (a log that grew between the runs?): not merged; make one \
                  partial result of all of that server's files",
                 unit.from.display(),
                 mine.len(),
                 units[i].from.display()
-            ));
+            );
+            merged
+                .errors
+                .push(Diagnostic::error(Kind::Partial, text).in_file(unit.from.display()));
             return;
         }
     }
     // This one holds every file of the overlapping ones: it replaces them.
     for &i in overlapping.iter().rev() {
         let old = units.remove(i);
-        merged.warnings.push(format!(
+        let text = format!(
             "{}: server {}'s files are all in {} too: counted once",
             old.from.display(),
             old.server.name,
             unit.from.display()
-        ));
+        );
+        merged
+            .warnings
+            .push(Diagnostic::warning(Kind::Partial, text).in_file(old.from.display()));
     }
     units.push(unit);
 }
@@ -643,10 +660,13 @@ fn add_inventory(merged: &mut Merged, carried: Option<Inventory>, from: &Path) {
         return;
     };
     for identity in inv.absorb(carried) {
-        merged.warnings.push(format!(
+        let text = format!(
             "{}: its connector inventory differs from an earlier partial's on connector              {identity:?}: the earlier one is used (give merge --inventory to choose)",
             from.display()
-        ));
+        );
+        merged
+            .warnings
+            .push(Diagnostic::warning(Kind::Partial, text).in_file(from.display()));
     }
 }
 
@@ -661,10 +681,11 @@ fn add_reports(merged: &mut Merged, read: tlsrpt::Read, from: &Path) {
         match rpt.seen.get(&id) {
             Some(first) => {
                 rpt.duplicates += 1;
-                rpt.warnings.push(format!(
+                let text = format!(
                     "{} ({file}): report-id {id:?} was read already from {first}: counted once",
                     from.display()
-                ));
+                );
+                rpt.warnings.push(tlsrpt::Read::warning(&file, text));
                 again.insert(id);
             }
             None => {

@@ -1,10 +1,11 @@
 //! Differential fuzz target of the real pipeline: any bytes, cut into up
 //! to three files in two folders (`exlog::fuzzing::files`), go through
 //! planning, sniffing, the parallel scan and stitching. Whatever the chunk
-//! size and thread count, every report in every format must equal the
-//! whole-file, one-thread run, in both scan modes, also when the counts
-//! are kept per server and read back as a partial result (the knob's
-//! lowest bit), and nothing may panic.
+//! size and thread count, every report in every format (CSV, table, JSON,
+//! HTML, xlsx) must equal the whole-file, one-thread run, in both scan
+//! modes, also when the counts are kept per server (the knob's lowest
+//! bit), when they must also give the same reports written as a partial
+//! result and merged back; and nothing may panic.
 //! Run: `cargo +nightly fuzz run scan` (see CONTRIBUTING.md, "Fuzzing").
 
 #![no_main]

@@ -10,6 +10,7 @@
 pub mod decode;
 mod rows;
 
+use crate::diagnostic::{self, Diagnostic};
 use decode::Encoding;
 use rows::{Columns, Context, Kind};
 use std::collections::HashMap;
@@ -156,6 +157,26 @@ impl fmt::Display for Warning {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write_located(f, &self.file, self.line, &self.message)
+    }
+}
+
+impl Warning {
+    /// As a diagnostic of `kind` (the inventory's, or the owners file's),
+    /// its text `FILE[:LINE]: message`.
+    pub fn diagnostic(&self, kind: diagnostic::Kind) -> Diagnostic {
+        Diagnostic::warning(kind, self.to_string())
+            .in_file(self.file.display())
+            .at(self.line, None)
+    }
+}
+
+impl Error {
+    /// As a diagnostic of `kind`, its text `FILE[:LINE]: message` and then
+    /// `consequence` (what exlog did without the file).
+    pub fn diagnostic(&self, kind: diagnostic::Kind, consequence: &str) -> Diagnostic {
+        Diagnostic::error(kind, format!("{self}{consequence}"))
+            .in_file(self.file.display())
+            .at(self.line, None)
     }
 }
 

@@ -267,7 +267,7 @@ fn coverage_section(out: &mut String, reports: &Reports) {
 }
 
 /// The page. `warnings` are the messages also printed to stderr.
-pub fn page(reports: &Reports, warnings: &[String]) -> String {
+pub fn page(reports: &Reports, warnings: &[crate::diagnostic::Diagnostic]) -> String {
     let mut out = String::with_capacity(1 << 16);
     out.push_str(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -305,7 +305,7 @@ pub fn page(reports: &Reports, warnings: &[String]) -> String {
 }
 
 /// What was read.
-fn read_section(out: &mut String, reports: &Reports, warnings: &[String]) {
+fn read_section(out: &mut String, reports: &Reports, warnings: &[crate::diagnostic::Diagnostic]) {
     let s = &reports.summary;
     out.push_str("<h2 id=\"read\">What was read</h2><div class=\"kpi\">");
     kpi(out, "files", s.files);
@@ -357,7 +357,7 @@ fn read_section(out: &mut String, reports: &Reports, warnings: &[String]) {
             super::count(warnings.len() as u64, "warning", "warnings")
         );
         for w in warnings.iter().take(TOP) {
-            let _ = write!(out, "<li>{}</li>", escape(w));
+            let _ = write!(out, "<li>{}</li>", escape(&w.message));
         }
         if warnings.len() > TOP {
             let _ = write!(out, "<li>… and {} more</li>", warnings.len() - TOP);
@@ -802,7 +802,10 @@ mod tests {
                 tables: vec![t],
                 summary: Summary::default(),
             },
-            &["<b>warning</b>".into()],
+            &[crate::diagnostic::Diagnostic::warning(
+                crate::diagnostic::Kind::SkippedFile,
+                "<b>warning</b>",
+            )],
         );
         assert!(!page.contains("<script"));
         assert!(!page.contains("<img"));

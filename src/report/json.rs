@@ -6,10 +6,12 @@
 //! more memory than the scan itself.
 
 use super::{Cell, Reports};
+use crate::diagnostic::Diagnostic;
 use std::io::{self, Write};
 
-/// Writes the document; `warnings` are the messages also sent to stderr.
-pub fn write<W: Write>(reports: &Reports, warnings: &[String], out: W) -> io::Result<()> {
+/// Writes the document; `warnings` are the errors and warnings also sent
+/// to stderr, each an object (see docs/reports.md).
+pub fn write<W: Write>(reports: &Reports, warnings: &[Diagnostic], out: W) -> io::Result<()> {
     let s = &reports.summary;
     let mut j = Pretty::new(out);
     j.open(b'{')?;
@@ -100,15 +102,40 @@ pub fn write<W: Write>(reports: &Reports, warnings: &[String], out: W) -> io::Re
     j.open(b'[')?;
     for w in warnings {
         j.item()?;
-        j.string(w)?;
+        diagnostic(&mut j, w)?;
     }
     j.close(b']')?;
     j.close(b'}')?;
     j.finish()
 }
 
+/// `{"severity": …, "kind": …, "file": …, "offset": …, "line": …,
+/// "message": …}`, unknown members `null`.
+fn diagnostic<W: Write>(j: &mut Pretty<W>, d: &Diagnostic) -> io::Result<()> {
+    j.open(b'{')?;
+    j.key("severity")?;
+    j.string(d.severity.name())?;
+    j.key("kind")?;
+    j.string(d.kind.name())?;
+    j.key("file")?;
+    match &d.file {
+        Some(f) => j.string(f)?,
+        None => j.raw(b"null")?,
+    }
+    for (key, n) in [("offset", d.offset), ("line", d.line)] {
+        j.key(key)?;
+        match n {
+            Some(n) => j.number(n)?,
+            None => j.raw(b"null")?,
+        }
+    }
+    j.key("message")?;
+    j.string(&d.message)?;
+    j.close(b'}')
+}
+
 /// The document as bytes (tests, and callers that need it whole).
-pub fn to_vec(reports: &Reports, warnings: &[String]) -> Vec<u8> {
+pub fn to_vec(reports: &Reports, warnings: &[Diagnostic]) -> Vec<u8> {
     let mut out = Vec::new();
     write(reports, warnings, &mut out).expect("in-memory write");
     out
@@ -307,7 +334,10 @@ mod tests {
                 ..Summary::default()
             },
         };
-        let got = to_vec(&reports, &["w1".into()]);
+        let w1 = Diagnostic::warning(crate::diagnostic::Kind::ClockSkew, "a.LOG: w1")
+            .in_file("a.LOG")
+            .at(None, Some(12));
+        let got = to_vec(&reports, &[w1]);
         let expected = serde_json::json!({
             "stats": {
                 "files": 2, "files_skipped": 0, "bytes": 1000, "lines": 0,
@@ -320,7 +350,10 @@ mod tests {
                 {"a": "", "b": "ü", "c": 0, "d": 128, "e": false},
             ],
             "cipher": [],
-            "warnings": ["w1"],
+            "warnings": [{
+                "severity": "warning", "kind": "clock_skew", "file": "a.LOG",
+                "offset": 12, "line": null, "message": "a.LOG: w1",
+            }],
         });
         let mut want = serde_json::to_vec_pretty(&expected).unwrap();
         want.push(b'\n');

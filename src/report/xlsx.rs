@@ -106,7 +106,10 @@ fn column_width(widest: f64) -> f64 {
 
 /// Builds the workbook; `warnings` are listed on the Summary sheet. Returns
 /// the file's bytes and any notes (a sheet cut at Excel's row limit).
-pub fn write(reports: &Reports, warnings: &[String]) -> Result<(Vec<u8>, Vec<String>), XlsxError> {
+pub fn write(
+    reports: &Reports,
+    warnings: &[crate::diagnostic::Diagnostic],
+) -> Result<(Vec<u8>, Vec<String>), XlsxError> {
     let mut book = Workbook::new();
     let formats = Formats::new();
     let mut notes = Vec::new();
@@ -379,7 +382,7 @@ impl Layout {
 fn summary(
     sheet: &mut Worksheet,
     reports: &Reports,
-    warnings: &[String],
+    warnings: &[crate::diagnostic::Diagnostic],
     f: &Formats,
 ) -> Result<(), XlsxError> {
     sheet.set_name("Summary")?;
@@ -400,7 +403,7 @@ fn summary(
         layout.put(row, 0, Value::Bold("warnings".into()));
         for w in warnings {
             row += 1;
-            layout.put(row, 0, Value::Note(neutralize(w).into_owned()));
+            layout.put(row, 0, Value::Note(neutralize(&w.message).into_owned()));
         }
     }
     layout.write(sheet, f)?;

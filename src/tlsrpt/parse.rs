@@ -2,6 +2,7 @@
 //! parsed leniently where real senders deviate (a date without `Z`,
 //! `receiving-mx-host-name`), strictly where a count would be wrong.
 
+use crate::diagnostic::{Diagnostic, Kind};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -165,7 +166,8 @@ pub struct Read {
     pub skipped: u64,
     /// Reports read twice (the same report-id): counted once.
     pub duplicates: u64,
-    pub warnings: Vec<String>,
+    #[serde(with = "crate::diagnostic::as_text")]
+    pub warnings: Vec<Diagnostic>,
     /// Report-id → the file it was counted from.
     pub seen: BTreeMap<String, String>,
 }
@@ -179,15 +181,16 @@ impl Read {
         match parse(text) {
             Err(why) => {
                 self.skipped += 1;
-                self.warnings
-                    .push(format!("{name}: not counted: not a TLS-RPT report: {why}"));
+                let text = format!("{name}: not counted: not a TLS-RPT report: {why}");
+                self.warnings.push(Read::warning(name, text));
             }
             Ok((id, rows)) => match seen.get(&id) {
                 Some(first) => {
                     self.duplicates += 1;
-                    self.warnings.push(format!(
+                    let text = format!(
                         "{name}: report-id {id:?} was read already from {first}: counted once"
-                    ));
+                    );
+                    self.warnings.push(Read::warning(name, text));
                 }
                 None => {
                     seen.insert(id, name.to_string());
@@ -195,6 +198,11 @@ impl Read {
                 }
             },
         }
+    }
+
+    /// A warning about the report `name`.
+    pub fn warning(name: &str, text: String) -> Diagnostic {
+        Diagnostic::warning(Kind::Tlsrpt, text).in_file(name)
     }
 
     /// Per policy domain: successful and failed sessions (each policy's

@@ -40,6 +40,109 @@ fn ugly_files() {
 
 #[test]
 fn ugly_warnings_name_file_and_problem() {
+    let run = exlog(["tests/data/ugly", "--format", "json"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let warnings = doc["warnings"].as_array().unwrap();
+    let ugly = "tests/data/ugly/";
+    let malformed = ugly.to_string() + "RECV2024010103-1.LOG";
+    // Line 10 of that file: the 9th line ending ends the line before it.
+    let bytes = std::fs::read(crate::util::root().join(&malformed)).unwrap();
+    let line_10 = bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .nth(8)
+        .unwrap()
+        .0
+        + 1;
+    // Per file, by reading it: its problem, the JSON kind, and the line
+    // (lines counted in the files by hand; `-` for a folder).
+    let expected: &[(&str, &str, &str, Option<u64>)] = &[
+        // 11 lines, the last without CRLF.
+        (
+            "SEND2024010100-1.LOG",
+            "truncated_last_line",
+            "last line 11 has no line ending",
+            Some(11),
+        ),
+        // NUL bytes from its first byte on.
+        (
+            "RECV2024010102-1.LOG",
+            "skipped_file",
+            "skipped: binary data (NUL bytes)",
+            None,
+        ),
+        // Line 10 has no remote endpoint: 8 fields.
+        (
+            "RECV2024010103-1.LOG",
+            "malformed_rows",
+            "first at line 10: 8 fields instead of 9",
+            Some(10),
+        ),
+        // 12 lines, the last cut off in its TLS line.
+        (
+            "RECV2024010103-1.LOG",
+            "truncated_last_line",
+            "last line 12 has no line ending",
+            Some(12),
+        ),
+        // u_ex240101.log's #Fields: lists no crypt-* field.
+        (
+            "",
+            "iis_without_crypt",
+            "IIS logs without the crypt-* fields",
+            None,
+        ),
+    ];
+    for (name, kind, problem, line) in expected {
+        let file = format!("{ugly}{name}").trim_end_matches('/').to_string();
+        let found = warnings
+            .iter()
+            .find(|w| w["kind"] == *kind && w["file"] == file.as_str());
+        let w = found.unwrap_or_else(|| panic!("no {kind} warning about {file}: {warnings:#?}"));
+        let message = w["message"].as_str().unwrap();
+        assert!(message.starts_with(&format!("{file}: ")), "{message}");
+        assert!(message.contains(problem), "{message}");
+        assert_eq!(w["line"].as_u64(), *line, "{message}");
+        assert_eq!(w["severity"], "warning");
+        // The same text on stderr, one line, after `exlog: warning: `.
+        assert!(
+            run.stderr.contains(&format!("exlog: warning: {message}\n")),
+            "{}",
+            run.stderr
+        );
+    }
+    let bad = warnings
+        .iter()
+        .find(|w| w["kind"] == "malformed_rows")
+        .unwrap();
+    assert_eq!(bad["offset"].as_u64(), Some(line_10 as u64));
+    // SEND2024010100-1.LOG line 9: SP_PROT_TLS1_4_CLIENT, a protocol no
+    // Windows has; a token is about all files, so it names none.
+    let token = warnings
+        .iter()
+        .find(|w| w["kind"] == "unknown_protocol")
+        .unwrap();
+    assert!(
+        token["message"]
+            .as_str()
+            .unwrap()
+            .contains("\"SP_PROT_TLS1_4_CLIENT\"")
+    );
+    assert!(token["file"].is_null());
+    // The empty log, the log of a header only and notes.txt (not a log
+    // name, in a folder) are no problem: 6 warnings in all.
+    assert_eq!(warnings.len(), 6, "{warnings:#?}");
+    for quiet in ["RECV2024010100-1.LOG", "RECV2024010101-1.LOG", "notes.txt"] {
+        assert!(!run.stderr.contains(quiet), "{}", run.stderr);
+    }
+}
+
+/// A regression check: stderr of the ugly folder, byte for byte, as
+/// blessed (what the warnings say is checked above).
+#[test]
+fn ugly_stderr_is_unchanged() {
     let run = exlog(["tests/data/ugly", "--format", "csv"]);
     assert_expected("ugly.stderr", &run.stderr);
 }
@@ -58,8 +161,10 @@ fn session_shapes() {
     check_folder("sessions", "tests/data/sessions", 0);
 }
 
+/// A regression check: one report per filter, byte for byte, as blessed
+/// (tests/integration/filters.rs checks each filter against hand counts).
 #[test]
-fn filters_apply_to_every_report() {
+fn filtered_reports_are_unchanged() {
     let cases: &[(&str, &[&str])] = &[
         (
             "filter.since",

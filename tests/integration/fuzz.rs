@@ -1,8 +1,8 @@
 //! Replays inputs the fuzzer found interesting (`tests/data/fuzz/`): each
 //! goes through the real pipeline without panicking and gives the same
 //! reports whole on one thread as in chunks of many sizes on 2 and 3
-//! threads, in both scan modes, and kept per server and read back as a
-//! partial result.
+//! threads, in both scan modes (every format, HTML and xlsx included),
+//! and kept per server, written as a partial result and merged back.
 
 use crate::util::root;
 

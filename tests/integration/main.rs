@@ -6,14 +6,17 @@
 
 mod archives;
 mod cli;
+mod config;
 mod coverage;
 mod events;
 mod excel;
+mod filters;
 mod fixtures;
 mod fuzz;
 mod help;
 mod hostile;
 mod html;
+mod html_page;
 mod iis;
 mod impact;
 mod impact_rules;
@@ -22,6 +25,8 @@ mod layers;
 mod merge;
 mod merge_fallout;
 mod oracle;
+mod pipeline;
+mod readiness;
 mod sample;
 mod sample_coverage;
 mod servers;
