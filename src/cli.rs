@@ -1,7 +1,7 @@
 //! Command-line flags (clap derive). Raw flags only: `config` turns them
 //! into decisions.
 
-use crate::report::Kind;
+use crate::report::{self, REPORTS, Report};
 use clap::{Parser, ValueEnum};
 use std::path::PathBuf;
 
@@ -22,10 +22,10 @@ pub enum Format {
 }
 
 /// `--by`: the report names, each with its one-line help.
-fn report_parser() -> impl clap::builder::TypedValueParser<Value = Kind> {
+fn report_parser() -> impl clap::builder::TypedValueParser<Value = &'static dyn Report> {
     use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
-    PossibleValuesParser::new(Kind::ALL.map(|k| PossibleValue::new(k.name()).help(k.about())))
-        .map(|name| Kind::from_name(&name).expect("one of the possible values"))
+    PossibleValuesParser::new(REPORTS.map(|r| PossibleValue::new(r.name()).help(r.about())))
+        .map(|name| report::find(&name).expect("one of the possible values"))
 }
 
 /// `--direction` values.
@@ -159,7 +159,7 @@ pub struct Args {
     /// One of those listed under "Reports" below [default: an overview on
     /// a terminal, else connector].
     #[arg(help_heading = "Reports", long, value_name = "REPORT", value_parser = report_parser(), hide_possible_values = true)]
-    pub by: Option<Kind>,
+    pub by: Option<&'static dyn Report>,
 
     /// Readiness window in days, at least 1.
     ///

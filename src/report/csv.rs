@@ -3,6 +3,50 @@
 
 use super::{Cell, Table};
 use std::borrow::Cow;
+use std::io::{self, Write};
+
+/// The CSV writer: one report, with the UTF-8 byte-order mark first when
+/// `bom`; on a terminal, log text is shown escaped so that it cannot
+/// drive the terminal.
+pub struct Csv {
+    pub kind: super::Kind,
+    pub bom: bool,
+    pub terminal: bool,
+}
+
+impl super::Writer for Csv {
+    fn write(&self, doc: &super::Document, out: &mut dyn Write) -> io::Result<Vec<String>> {
+        if !self.terminal {
+            self.write_plain(doc, out)?;
+            return Ok(Vec::new());
+        }
+        let mut buf = Vec::new();
+        self.write_plain(doc, &mut buf)?;
+        let text = String::from_utf8_lossy(&buf);
+        for line in text.split_inclusive('\n') {
+            let (body, nl) = line.strip_suffix('\n').map_or((line, ""), |b| (b, "\n"));
+            out.write_all(super::table::sanitize(body).as_bytes())?;
+            out.write_all(nl.as_bytes())?;
+        }
+        Ok(Vec::new())
+    }
+}
+
+impl Csv {
+    /// The report's bytes; the session list's rows are the lines the
+    /// workers rendered.
+    fn write_plain(&self, doc: &super::Document, out: &mut dyn Write) -> io::Result<()> {
+        if self.bom {
+            out.write_all(crate::output::BOM)?;
+        }
+        write_to(&doc.reports.table_or_empty(self.kind), &mut *out)?;
+        let list = super::of(self.kind).is_some_and(|r| r.needs() == super::Needs::SessionList);
+        match doc.session_lines {
+            Some(lines) if list => lines.write_to(&mut *out),
+            _ => Ok(()),
+        }
+    }
+}
 
 /// Writes `table` as CSV bytes.
 pub fn write(table: &Table) -> Vec<u8> {
@@ -76,12 +120,11 @@ fn cell(c: &Cell) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::Kind;
 
     #[test]
     fn quotes_only_where_needed() {
         let t = Table {
-            kind: Kind::Failure,
+            kind: crate::report::failure::KIND,
             columns: vec!["direction", "connector", "sessions"],
             rows: vec![vec![
                 Cell::Text("send".into()),
@@ -98,7 +141,7 @@ mod tests {
     #[test]
     fn formulas_are_neutralised_numbers_are_not() {
         let t = Table {
-            kind: Kind::Remote,
+            kind: crate::report::remote::KIND,
             columns: vec!["ehlo", "n", "x"],
             rows: vec![
                 vec![
