@@ -17,6 +17,9 @@ impl Report for Cipher {
     fn about(&self) -> &'static str {
         "negotiations per cipher suite"
     }
+    fn help_columns(&self) -> &'static str {
+        "direction,tls_version,cipher,cipher_bits,hash,hash_bits,key_exchange,key_exchange_bits,sessions"
+    }
     fn needs(&self) -> Needs {
         Needs::Tls
     }

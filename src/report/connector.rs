@@ -20,6 +20,9 @@ impl Report for Connector {
     fn about(&self) -> &'static str {
         "negotiations per connector, by TLS version"
     }
+    fn help_columns(&self) -> &'static str {
+        "direction,connector,SSL2,SSL3,TLS1.0,TLS1.1,TLS1.2,TLS1.3,other,failed,total,plaintext"
+    }
     fn needs(&self) -> Needs {
         // Direction, connector, the versions, failed and total: issue 4's
         // contract; `plaintext` needs sessions.

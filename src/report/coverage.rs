@@ -40,6 +40,13 @@ impl Report for Coverage {
     fn about(&self) -> &'static str {
         "per connector of each server: logged on every day of the window?"
     }
+    fn help_columns(&self) -> &'static str {
+        concat!(
+            "server,direction,connector,source,service,enabled,logging,bindings,require_tls,auth,",
+            "\nsessions,first_record,last_record,days_with_logs,missing_days,status",
+            "\n(one row per connector of each server, from the inventory and the logs)",
+        )
+    }
     fn needs(&self) -> Needs {
         Needs::Sessions
     }

@@ -166,4 +166,62 @@ mod tests {
             "ehlo,n,x\n\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",3,'@SUM(1)\n'-2+3,0,'+\u{fffd}\n'\tx,1,ok=1\n"
         );
     }
+
+    /// The writer as `--by failure --format csv` uses it, on `table`.
+    fn written(table: Table, bom: bool, terminal: bool) -> Vec<u8> {
+        use crate::report::{Document, Reports, Writer};
+        let reports = Reports {
+            tables: vec![table],
+            summary: Default::default(),
+        };
+        let doc = Document {
+            reports: &reports,
+            messages: &[],
+            session_lines: None,
+            tlsrpt: &Default::default(),
+        };
+        let csv = Csv {
+            kind: crate::report::failure::KIND,
+            bom,
+            terminal,
+        };
+        let mut out = Vec::new();
+        let notes = csv.write(&doc, &mut out).unwrap();
+        assert!(notes.is_empty());
+        out
+    }
+
+    #[test]
+    fn csv_writer_puts_the_bom_first_and_escapes_log_text_on_a_terminal() {
+        let t = Table {
+            kind: crate::report::failure::KIND,
+            columns: vec!["error", "sessions"],
+            rows: vec![vec![Cell::Text("bad\x1b[2Jcert".into()), Cell::Count(2)]],
+        };
+        // By hand: the header, then the row; ESC is 0x1b.
+        assert_eq!(
+            written(t.clone(), false, false),
+            b"error,sessions\nbad\x1b[2Jcert,2\n"
+        );
+        assert_eq!(
+            written(t.clone(), true, false),
+            b"\xEF\xBB\xBFerror,sessions\nbad\x1b[2Jcert,2\n"
+        );
+        assert_eq!(
+            String::from_utf8(written(t, false, true)).unwrap(),
+            "error,sessions\nbad\\x1b[2Jcert,2\n"
+        );
+    }
+
+    #[test]
+    fn csv_writer_of_a_report_not_built_writes_its_empty_header() {
+        // The tlsrpt report without TLS-RPT files: its 14 columns alone.
+        let reports = crate::report::Reports {
+            tables: Vec::new(),
+            summary: Default::default(),
+        };
+        let t = reports.table_or_empty(crate::report::tlsrpt::KIND);
+        assert_eq!(t.columns, crate::tlsrpt::report::COLUMNS);
+        assert!(t.rows.is_empty());
+    }
 }

@@ -15,6 +15,12 @@ impl Report for Day {
     fn about(&self) -> &'static str {
         "per UTC day: the trend"
     }
+    fn help_columns(&self) -> &'static str {
+        concat!(
+            "date,direction,SSL2,...,other,failed,plaintext,total,clock_skew",
+            "\n(clock_skew=true: records of a skewed clock, in a row of their own)",
+        )
+    }
     fn needs(&self) -> Needs {
         Needs::Sessions
     }

@@ -16,6 +16,9 @@ impl Report for Failure {
     fn about(&self) -> &'static str {
         "failed negotiations per connector, remote and error"
     }
+    fn help_columns(&self) -> &'static str {
+        "direction,server,connector,remote_ip,error,sessions"
+    }
     fn needs(&self) -> Needs {
         Needs::Tls
     }

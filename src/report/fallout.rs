@@ -32,6 +32,15 @@ impl Report for Fallout {
     fn about(&self) -> &'static str {
         "after the switch: who failed, recovered or fell back to plaintext"
     }
+    fn help_columns(&self) -> &'static str {
+        concat!(
+            "direction,server,connector,remote_ip,ehlo,impact,last_legacy,first_failure,",
+            "\nlast_failure,failures,errors,outcome,plaintext_sessions_after,",
+            "\nmodern_sessions_after,last_seen",
+            "\n(after the switch the logs show; outcome: recovered, fell_back_to_plaintext,",
+            "\nblocked or new_failure)",
+        )
+    }
     fn needs(&self) -> Needs {
         Needs::Sessions
     }

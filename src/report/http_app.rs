@@ -1,5 +1,5 @@
-//! `--by http-app`: requests per Exchange application by TLS version, from the IIS logs
-//! (built in `iis/report.rs`).
+//! `--by http-app`: requests per Exchange application by TLS version, from
+//! the IIS logs (the table is built in `iis/report.rs`).
 
 use super::{Input, Kind, Needs, Report, Table};
 use crate::iis::report::{APPS_KIND, apps};
@@ -15,6 +15,9 @@ impl Report for HttpApp {
     }
     fn about(&self) -> &'static str {
         "IIS logs: requests per Exchange application by TLS version"
+    }
+    fn help_columns(&self) -> &'static str {
+        "site,server,application,SSL3,...,TLS1.3,other,requests (IIS logs)"
     }
     fn needs(&self) -> Needs {
         Needs::Tls

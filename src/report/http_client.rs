@@ -1,5 +1,5 @@
-//! `--by http-client`: HTTPS clients (IP and user agent) by TLS version, from the IIS logs
-//! (built in `iis/report.rs`).
+//! `--by http-client`: HTTPS clients (IP and user agent) by TLS version,
+//! from the IIS logs (the table is built in `iis/report.rs`).
 
 use super::{Input, Kind, Needs, Report, Table};
 use crate::iis::report::{CLIENTS_KIND, clients};
@@ -15,6 +15,12 @@ impl Report for HttpClient {
     }
     fn about(&self) -> &'static str {
         "IIS logs: HTTPS clients (IP and user agent) by TLS version"
+    }
+    fn help_columns(&self) -> &'static str {
+        concat!(
+            "site,server,client_ip,user_agent,SSL3,TLS1.0,TLS1.1,TLS1.2,TLS1.3,other,requests,users,",
+            "\nfirst_seen,last_seen (IIS logs with the crypt-* fields)",
+        )
     }
     fn needs(&self) -> Needs {
         Needs::Tls

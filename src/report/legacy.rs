@@ -25,6 +25,14 @@ impl Report for Legacy {
     fn about(&self) -> &'static str {
         "who to call: remotes below TLS 1.2 or on weak ciphers"
     }
+    fn help_columns(&self) -> &'static str {
+        concat!(
+            "direction,server,connector,remote_ip,ehlo,lowest_version,versions,legacy_sessions,",
+            "\nweak_cipher_sessions,first_legacy,last_legacy,impact,auth_users,senders,",
+            "\ncertificate_subject,owner,contact",
+            "\n(impact: internal, client_submission, tls_required or opportunistic)",
+        )
+    }
     fn needs(&self) -> Needs {
         Needs::Sessions
     }

@@ -252,8 +252,12 @@ pub trait Report: Send + Sync {
         self.kind().name()
     }
 
-    /// One line on what the report holds (`--help`).
+    /// One line on what the report holds (`--by`'s help).
     fn about(&self) -> &'static str;
+
+    /// Its columns for `--help`'s list of reports: lines joined by `\n`,
+    /// notes in parentheses.
+    fn help_columns(&self) -> &'static str;
 
     fn needs(&self) -> Needs;
 
@@ -261,9 +265,10 @@ pub trait Report: Send + Sync {
     /// (no IIS logs, no TLS-RPT report, no kept sessions).
     fn build(&self, from: &Input) -> Option<Table>;
 
-    /// The header written when the report was not built. Empty for the
-    /// reports of session counts, which are built whenever sessions are
-    /// read.
+    /// The header written when the report was not built. Empty by
+    /// default: the reports of TLS rows are always built when asked for,
+    /// and those of session counts whenever sessions were read (a merge of
+    /// `--tls-only` partial results writes an empty header for them).
     fn empty_columns(&self) -> Vec<&'static str> {
         Vec::new()
     }

@@ -47,6 +47,15 @@ impl Report for Readiness {
     fn about(&self) -> &'static str {
         "per server and connector: can TLS 1.0/1.1 be switched off?"
     }
+    fn help_columns(&self) -> &'static str {
+        concat!(
+            "scope,direction,server,connector,status,coverage_from,coverage_to,coverage_days,",
+            "\ndays_with_logs,missing_days,sessions,negotiations,legacy_sessions,legacy_remotes,",
+            "\ninternal_remotes,client_remotes,tls_required_remotes,opportunistic_remotes,",
+            "\nplaintext_sessions,last_legacy,window_from,window_to,verdict",
+            "\n(status: ready, not_ready or insufficient_data)",
+        )
+    }
     fn needs(&self) -> Needs {
         Needs::Sessions
     }

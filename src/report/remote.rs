@@ -18,6 +18,9 @@ impl Report for Remote {
     fn about(&self) -> &'static str {
         "negotiations per remote IP, with first and last seen"
     }
+    fn help_columns(&self) -> &'static str {
+        "direction,remote_ip,SSL2,...,other,failed,total,first_seen,last_seen,plaintext,sessions,ehlo"
+    }
     fn needs(&self) -> Needs {
         // Up to `last_seen` from TLS rows; plaintext, sessions and EHLO
         // need sessions.

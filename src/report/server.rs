@@ -21,6 +21,9 @@ impl Report for Server {
     fn about(&self) -> &'static str {
         "per server: negotiations, sessions, first and last record"
     }
+    fn help_columns(&self) -> &'static str {
+        "direction,server,SSL2,...,other,failed,total,plaintext,sessions,first_record,last_record"
+    }
     fn needs(&self) -> Needs {
         Needs::Sessions
     }

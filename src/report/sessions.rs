@@ -16,6 +16,9 @@ impl Report for SessionList {
     fn about(&self) -> &'static str {
         "one row per SMTP session"
     }
+    fn help_columns(&self) -> &'static str {
+        "one row per SMTP session (its 28 columns: docs/reports.md)"
+    }
     fn needs(&self) -> Needs {
         Needs::SessionList
     }

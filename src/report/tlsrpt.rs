@@ -16,6 +16,13 @@ impl Report for Tlsrpt {
     fn about(&self) -> &'static str {
         "TLS-RPT reports: per policy and failure detail"
     }
+    fn help_columns(&self) -> &'static str {
+        concat!(
+            "report_org,report_id,date_start,date_end,policy_type,policy_domain,mx_host,successful,",
+            "\nfailed,result_type,sending_ip,receiving_ip,receiving_mx_hostname,failed_sessions",
+            "\n(TLS-RPT reports, one row per policy and failure detail)",
+        )
+    }
     fn needs(&self) -> Needs {
         Needs::Tls
     }
