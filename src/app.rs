@@ -6,7 +6,7 @@ use crate::diagnostic::{Diagnostic, Kind as DiagKind};
 use crate::events::Events;
 use crate::inventory::{self, Inventory};
 use crate::pipeline::{self, Files, Keep, Scanned};
-use crate::report::{self, Kind, Reports};
+use crate::report::{self, Document, Kind, Reports, Writer};
 use crate::{EXIT_FATAL, EXIT_OK, EXIT_PARTIAL, input, output, partial, progress};
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -213,7 +213,7 @@ fn later_warnings(
     if let Some(o) = &config.owners {
         warnings.extend(o.warnings().iter().map(|w| w.diagnostic(DiagKind::Owners)));
         // Rows that matched no remote, once the call list was made.
-        if reports.table(report::Kind::Legacy).is_some() {
+        if reports.table(report::legacy::KIND).is_some() {
             warnings.extend(o.unmatched().iter().map(|w| w.diagnostic(DiagKind::Owners)));
         }
     }
@@ -247,7 +247,8 @@ fn print_messages(
 /// session list, which a note says once.
 fn open_dest(config: &Config) -> Option<output::Dest> {
     let kept = !matches!(config.plan.keep, Keep::Nothing);
-    match output::Dest::open(config.output.as_deref(), config.with_sessions(), kept) {
+    let files = report::folder_reports(config.with_sessions(), kept);
+    match output::Dest::open(config.output.as_deref(), &files) {
         Ok(dest) => {
             if config.to_dir && config.with_sessions() && !kept && !config.quiet {
                 eprintln!(
@@ -276,29 +277,20 @@ fn build_reports(
     let wanted = |k: Kind| match config.format {
         _ if config.to_dir => true,
         Format::Json | Format::Xlsx | Format::Html => true,
-        Format::Table if config.overview => {
-            matches!(
-                k,
-                Kind::Connector | Kind::Readiness | Kind::Coverage | Kind::HttpApp | Kind::Fallout
-            )
-        }
-        _ => k == config.kind,
+        Format::Table if config.overview => report::table::OVERVIEW.contains(&k),
+        _ => k == config.report.kind(),
     };
     let mut options = config.report_options();
     options.inventory = inventory.inventory.clone();
-    let mut reports =
-        pool.install(|| Reports::build_some(&scanned.tally, &scanned.servers, &options, wanted));
     pool.install(|| sort_kept(scanned));
-    if rpt.files > 0 {
-        reports.tables.push(crate::tlsrpt::report::table(rpt));
-    }
-    if matches!(config.plan.keep, Keep::Sessions) {
-        reports.tables.push(report::sessions::session_list(
-            &scanned.sessions,
-            &scanned.servers,
-        ));
-    }
-    reports
+    let from = report::Sources {
+        tally: &scanned.tally,
+        servers: &scanned.servers,
+        options: &options,
+        tlsrpt: Some(rpt),
+        sessions: matches!(config.plan.keep, Keep::Sessions).then_some(&scanned.sessions[..]),
+    };
+    pool.install(|| Reports::build_some(&from, wanted))
 }
 
 /// The connector inventory read from the inputs and `--inventory`, with
@@ -438,29 +430,6 @@ fn scan(config: &Config, pool: &rayon::ThreadPool) -> Option<Gathered> {
     })
 }
 
-/// Per policy domain, the sessions TLS-RPT reports counted (terminal).
-fn tlsrpt_totals(rpt: &crate::tlsrpt::Read) -> String {
-    let totals = rpt.totals();
-    if totals.is_empty() {
-        return String::new();
-    }
-    let mut out = format!(
-        "\nTLS-RPT ({}), sessions per policy domain:\n",
-        report::count(
-            rpt.files - rpt.skipped - rpt.duplicates,
-            "report",
-            "reports"
-        )
-    );
-    for (domain, (ok, failed)) in totals {
-        out.push_str(&format!(
-            "  {}: {ok} successful, {failed} failed\n",
-            report::table::sanitize(&domain)
-        ));
-    }
-    out
-}
-
 /// Reads the TLS-RPT reports. One found in a folder or an archive is read
 /// only if it begins like a report.
 fn read_reports(list: &[input::Report]) -> crate::tlsrpt::Read {
@@ -529,16 +498,11 @@ fn emit(
     rpt: &crate::tlsrpt::Read,
 ) -> anyhow::Result<Vec<String>> {
     let bom = config.bom.unwrap_or(!dest.is_stdout());
-    // CSV of one report; the session list comes from the kept lines.
-    let csv = |k: Kind, out: &mut dyn Write| -> std::io::Result<()> {
-        if bom {
-            out.write_all(output::BOM)?;
-        }
-        report::csv::write_to(&reports.table_or_empty(k), &mut *out)?;
-        if k == Kind::Session {
-            scanned.lines.write_to(&mut *out)?;
-        }
-        Ok(())
+    let doc = Document {
+        reports,
+        messages,
+        session_lines: Some(&scanned.lines),
+        tlsrpt: rpt,
     };
     let mut notes = Vec::new();
     if let Some(e) = scanned.lines.spill_error() {
@@ -546,80 +510,61 @@ fn emit(
             "the session lines could not go to a temporary file ({e}); they were kept in memory"
         ));
     }
-    match dest {
-        output::Dest::Dir(_, files) => {
-            for (name, file) in files {
-                let mut out = std::io::BufWriter::new(file);
-                match name.strip_suffix(".csv") {
-                    Some(report) => {
-                        let k = Kind::from_name(report).expect("a report name");
-                        csv(k, &mut out)?;
-                    }
-                    None => report::json::write(reports, messages, &mut out)?,
-                }
-                out.flush()?;
-            }
+    let stdout = std::io::stdout();
+    let mut outputs: Vec<(Box<dyn Writer>, Box<dyn Write>)> = match dest {
+        output::Dest::Dir(_, files) => (files.into_iter())
+            .map(|(name, file)| (folder_writer(&name, bom), buffered(file)))
+            .collect(),
+        output::Dest::File(_, file) => vec![(writer(config, bom, false), buffered(file))],
+        output::Dest::Stdout => {
+            let terminal = stdout.is_terminal();
+            let out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+            vec![(writer(config, bom, terminal), Box::new(out))]
         }
-        dest => {
-            let stdout = std::io::stdout();
-            let dest_is_terminal = dest.is_stdout() && stdout.is_terminal();
-            let mut out: Box<dyn Write> = match dest {
-                output::Dest::File(_, file) => Box::new(std::io::BufWriter::new(file)),
-                _ => Box::new(std::io::BufWriter::with_capacity(1 << 16, stdout.lock())),
-            };
-            match config.format {
-                // CSV read on a terminal: log text must not drive it.
-                Format::Csv if dest_is_terminal => {
-                    let mut buf = Vec::new();
-                    csv(config.kind, &mut buf)?;
-                    let text = String::from_utf8_lossy(&buf);
-                    for line in text.split_inclusive('\n') {
-                        let (body, nl) = line.strip_suffix('\n').map_or((line, ""), |b| (b, "\n"));
-                        out.write_all(report::table::sanitize(body).as_bytes())?;
-                        out.write_all(nl.as_bytes())?;
-                    }
-                }
-                Format::Csv => csv(config.kind, &mut out)?,
-                Format::Json => report::json::write(reports, messages, &mut out)?,
-                Format::Html => {
-                    out.write_all(report::html::page(reports, messages).as_bytes())?;
-                }
-                Format::Xlsx => {
-                    let (bytes, n) = report::xlsx::write(reports, messages)?;
-                    notes = n;
-                    out.write_all(&bytes)?;
-                }
-                Format::Table => {
-                    let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
-                    let mut text = if config.overview {
-                        report::table::overview(reports, color)
-                    } else if config.kind == Kind::Tlsrpt {
-                        report::table::write(&reports.table_or_empty(Kind::Tlsrpt), color)
-                    } else {
-                        table_output(reports, config.kind, color)
-                    };
-                    if config.overview || config.kind == Kind::Tlsrpt {
-                        text.push_str(&tlsrpt_totals(rpt));
-                    }
-                    out.write_all(text.as_bytes())?;
-                }
-            }
-            out.flush()?;
-        }
+    };
+    for (writer, out) in &mut outputs {
+        notes.extend(writer.write(&doc, out)?);
+        out.flush()?;
     }
     Ok(notes)
 }
 
-fn table_output(reports: &Reports, kind: Kind, color: bool) -> String {
-    let s = &reports.summary;
-    let mut out = report::table::write(&reports.table_or_empty(kind), color);
-    out.push_str(&format!(
-        "\n{}, {} failed, in {}\n",
-        report::count(s.negotiations, "negotiation", "negotiations"),
-        s.failures,
-        report::count(s.files, "file", "files")
-    ));
-    out
+fn buffered(file: std::fs::File) -> Box<dyn Write> {
+    Box::new(std::io::BufWriter::new(file))
+}
+
+/// The writer of `config.format`; `terminal`: stdout is the destination
+/// and a terminal.
+fn writer(config: &Config, bom: bool, terminal: bool) -> Box<dyn Writer> {
+    let kind = config.report.kind();
+    match config.format {
+        Format::Csv => Box::new(report::csv::Csv {
+            kind,
+            bom,
+            terminal,
+        }),
+        Format::Json => Box::new(report::json::Json),
+        Format::Html => Box::new(report::html::Html),
+        Format::Xlsx => Box::new(report::xlsx::Xlsx),
+        Format::Table => Box::new(report::table::Terminal {
+            report: config.report,
+            overview: config.overview,
+            // Colour follows stdout, wherever the table goes.
+            color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        }),
+    }
+}
+
+/// The writer of one file of `-o DIR/`: `NAME.csv` or `report.json`.
+fn folder_writer(file: &str, bom: bool) -> Box<dyn Writer> {
+    match file.strip_suffix(".csv").and_then(report::find) {
+        Some(r) => Box::new(report::csv::Csv {
+            kind: r.kind(),
+            bom,
+            terminal: false,
+        }),
+        None => Box::new(report::json::Json),
+    }
 }
 
 /// Errors (files that could not be read) and warnings (files that are not

@@ -1,7 +1,7 @@
 //! Command-line flags (clap derive). Raw flags only: `config` turns them
 //! into decisions.
 
-use crate::report::Kind;
+use crate::report::{self, REPORTS, Report};
 use clap::{Parser, ValueEnum};
 use std::path::PathBuf;
 
@@ -22,10 +22,10 @@ pub enum Format {
 }
 
 /// `--by`: the report names, each with its one-line help.
-fn report_parser() -> impl clap::builder::TypedValueParser<Value = Kind> {
+fn report_parser() -> impl clap::builder::TypedValueParser<Value = &'static dyn Report> {
     use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
-    PossibleValuesParser::new(Kind::ALL.map(|k| PossibleValue::new(k.name()).help(k.about())))
-        .map(|name| Kind::from_name(&name).expect("one of the possible values"))
+    PossibleValuesParser::new(REPORTS.map(|r| PossibleValue::new(r.name()).help(r.about())))
+        .map(|name| report::find(&name).expect("one of the possible values"))
 }
 
 /// `--direction` values.
@@ -35,40 +35,21 @@ pub enum DirectionArg {
     Send,
 }
 
-const AFTER_HELP: &str = "\
-Reports (--by; without it: an overview on a terminal, else connector):
-  connector  direction,connector,SSL2,SSL3,TLS1.0,TLS1.1,TLS1.2,TLS1.3,other,failed,total,plaintext
-  remote     direction,remote_ip,SSL2,...,other,failed,total,first_seen,last_seen,plaintext,sessions,ehlo
-  cipher     direction,tls_version,cipher,cipher_bits,hash,hash_bits,key_exchange,key_exchange_bits,sessions
-  failure    direction,server,connector,remote_ip,error,sessions
-  session    one row per SMTP session (its 28 columns: docs/reports.md)
-  day        date,direction,SSL2,...,other,failed,plaintext,total,clock_skew
-             (clock_skew=true: records of a skewed clock, in a row of their own)
-  readiness  scope,direction,server,connector,status,coverage_from,coverage_to,coverage_days,
-             days_with_logs,missing_days,sessions,negotiations,legacy_sessions,legacy_remotes,
-             internal_remotes,client_remotes,tls_required_remotes,opportunistic_remotes,
-             plaintext_sessions,last_legacy,window_from,window_to,verdict
-             (status: ready, not_ready or insufficient_data)
-  coverage   server,direction,connector,source,service,enabled,logging,bindings,require_tls,auth,
-             sessions,first_record,last_record,days_with_logs,missing_days,status
-             (one row per connector of each server, from the inventory and the logs)
-  server     direction,server,SSL2,...,other,failed,total,plaintext,sessions,first_record,last_record
-  legacy     direction,server,connector,remote_ip,ehlo,lowest_version,versions,legacy_sessions,
-             weak_cipher_sessions,first_legacy,last_legacy,impact,auth_users,senders,
-             certificate_subject,owner,contact
-             (impact: internal, client_submission, tls_required or opportunistic)
-  fallout    direction,server,connector,remote_ip,ehlo,impact,last_legacy,first_failure,
-             last_failure,failures,errors,outcome,plaintext_sessions_after,
-             modern_sessions_after,last_seen
-             (after the switch the logs show; outcome: recovered, fell_back_to_plaintext,
-             blocked or new_failure)
-  http-client  site,server,client_ip,user_agent,SSL3,TLS1.0,TLS1.1,TLS1.2,TLS1.3,other,requests,users,
-             first_seen,last_seen (IIS logs with the crypt-* fields)
-  http-app   site,server,application,SSL3,...,TLS1.3,other,requests (IIS logs)
-  tlsrpt     report_org,report_id,date_start,date_end,policy_type,policy_domain,mx_host,successful,
-             failed,result_type,sending_ip,receiving_ip,receiving_mx_hostname,failed_sessions
-             (TLS-RPT reports, one row per policy and failure detail)
-  (total = successful plus failed negotiations, in every report)
+/// `--help`'s closing text: every report of the registry with its
+/// columns, then the exit codes and examples.
+fn after_help() -> String {
+    let mut out =
+        String::from("Reports (--by; without it: an overview on a terminal, else connector):\n");
+    for r in REPORTS {
+        // Lines after a report's first are indented under its columns.
+        let columns = r.help_columns().replace('\n', "\n             ");
+        out.push_str(&format!("  {:<9}  {columns}\n", r.name()));
+    }
+    out + AFTER_REPORTS
+}
+
+/// What follows the reports in `--help`.
+const AFTER_REPORTS: &str = "  (total = successful plus failed negotiations, in every report)
 
 Exit codes:
   0  report made, all input read
@@ -142,7 +123,7 @@ into the reports of one run over all their files";
     name = "exlog",
     version,
     after_help = SHORT_AFTER_HELP,
-    after_long_help = AFTER_HELP
+    after_long_help = after_help()
 )]
 pub struct Args {
     /// Log files or folders, or - for standard input.
@@ -159,7 +140,7 @@ pub struct Args {
     /// One of those listed under "Reports" below [default: an overview on
     /// a terminal, else connector].
     #[arg(help_heading = "Reports", long, value_name = "REPORT", value_parser = report_parser(), hide_possible_values = true)]
-    pub by: Option<Kind>,
+    pub by: Option<&'static dyn Report>,
 
     /// Readiness window in days, at least 1.
     ///

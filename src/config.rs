@@ -7,7 +7,7 @@ use crate::output;
 use crate::parse::Direction;
 use crate::partial::ScanFlags;
 use crate::pipeline::{DEFAULT_CHUNK, Keep, Mode, Plan};
-use crate::report::{Kind, sessions};
+use crate::report::{self, Needs, Report, sessions};
 use std::path::PathBuf;
 
 /// A validated run.
@@ -15,7 +15,7 @@ use std::path::PathBuf;
 pub struct Config {
     pub paths: Vec<PathBuf>,
     /// The report to print.
-    pub kind: Kind,
+    pub report: &'static dyn Report,
     /// No `--by` on a terminal: the overview instead of one report.
     pub overview: bool,
     pub format: Format,
@@ -68,9 +68,8 @@ impl Config {
         }
         // No --by: an overview on a terminal, the connector report elsewhere.
         let overview = args.by.is_none() && format == Format::Table;
-        let kind = args.by.unwrap_or(Kind::Connector);
-        let only_sessions =
-            kind.needs_sessions() && !matches!(kind, Kind::Connector | Kind::Remote);
+        let report = args.by.unwrap_or(&report::connector::Connector);
+        let only_sessions = report.needs().only_sessions();
         let session_filter = if filters.exclude_internal {
             Some("--exclude-internal")
         } else if filters.ehlo.is_some() {
@@ -83,7 +82,7 @@ impl Config {
                 "--tls-only reads no sessions, so it cannot give {}; drop --tls-only",
                 match session_filter {
                     Some(flag) => flag.to_string(),
-                    None => format!("--by {}", kind.name()),
+                    None => format!("--by {}", report.name()),
                 }
             ));
         }
@@ -94,15 +93,15 @@ impl Config {
             && (args.events.is_some()
                 || matches!(format, Format::Json | Format::Xlsx)
                 || to_dir
-                || kind.needs_sessions()
+                || report.needs().sessions()
                 || session_filter.is_some());
         // The session list is kept only when it is printed: as CSV lines
         // rendered by the workers, or whole for the other formats.
-        let keep = match (kind, format) {
+        let keep = match (report.needs(), format) {
             _ if !with_sessions => Keep::Nothing,
             _ if to_dir => Keep::Lines(sessions::csv_line),
-            (Kind::Session, Format::Csv) => Keep::Lines(sessions::csv_line),
-            (Kind::Session, _) => Keep::Sessions,
+            (Needs::SessionList, Format::Csv) => Keep::Lines(sessions::csv_line),
+            (Needs::SessionList, _) => Keep::Sessions,
             _ => Keep::Nothing,
         };
         // Certificates and disconnect reasons: for the session list, and
@@ -110,7 +109,7 @@ impl Config {
         let all_reports = to_dir || matches!(format, Format::Json | Format::Xlsx | Format::Html);
         // A partial result may be merged into any report.
         let details = !matches!(keep, Keep::Nothing)
-            || kind == Kind::Legacy
+            || report.needs_details()
             || all_reports
             || args.partial.is_some();
         if args.window_days == 0 {
@@ -161,7 +160,7 @@ impl Config {
             scan_flags,
             // cmd and PowerShell leave `RECV2024*.LOG` to the program.
             paths: crate::wildcard::expand_args(&args.paths)?,
-            kind,
+            report,
             overview,
             format,
             output: args.output.clone(),
@@ -226,11 +225,11 @@ impl Config {
                 "{flag} steers a scan: give it to the runs that make the partial results, not to merge"
             ));
         }
-        if self.kind == Kind::Session {
-            return Err(
-                "--by session: a partial result holds counts, not sessions; run exlog on the logs"
-                    .into(),
-            );
+        if self.report.needs() == Needs::SessionList {
+            return Err(format!(
+                "--by {}: a partial result holds counts, not sessions; run exlog on the logs",
+                self.report.name()
+            ));
         }
         self.plan.keep = Keep::Nothing;
         Ok(self)

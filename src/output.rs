@@ -17,32 +17,6 @@ pub enum Dest {
     Dir(PathBuf, Vec<(String, File)>),
 }
 
-/// Reports written as files into a folder; the session-level ones only when
-/// sessions are read.
-pub fn dir_reports(with_sessions: bool) -> Vec<&'static str> {
-    let mut names = vec![
-        "connector",
-        "remote",
-        "cipher",
-        "failure",
-        "http-client",
-        "http-app",
-        "tlsrpt",
-    ];
-    if with_sessions {
-        names.extend([
-            "day",
-            "readiness",
-            "coverage",
-            "server",
-            "legacy",
-            "fallout",
-            "session",
-        ]);
-    }
-    names
-}
-
 /// A folder is meant when the path exists as one or ends with a separator.
 pub fn is_dir_target(path: &Path) -> bool {
     path.is_dir() || names_folder(&path.as_os_str().to_string_lossy(), cfg!(windows))
@@ -55,13 +29,9 @@ fn names_folder(text: &str, windows: bool) -> bool {
 }
 
 impl Dest {
-    /// Creates the output file or folder and its files; a folder gets the
-    /// session list only when the sessions are kept (`merge` has counts).
-    pub fn open(
-        output: Option<&Path>,
-        with_sessions: bool,
-        session_list: bool,
-    ) -> Result<Dest, String> {
+    /// Creates the output file or folder; a folder gets `NAME.csv` for each
+    /// of `reports`, then `report.json`.
+    pub fn open(output: Option<&Path>, reports: &[&str]) -> Result<Dest, String> {
         let Some(path) = output else {
             return Ok(Dest::Stdout);
         };
@@ -72,11 +42,7 @@ impl Dest {
             std::fs::create_dir_all(path)
                 .map_err(|e| format!("{}: cannot create this folder: {e}", path.display()))?;
             let mut files = Vec::new();
-            let names = dir_reports(with_sessions);
-            for name in names
-                .into_iter()
-                .filter(|&n| session_list || n != "session")
-            {
+            for name in reports {
                 let file = format!("{name}.csv");
                 files.push((file.clone(), create(&path.join(&file))?));
             }

@@ -6,105 +6,20 @@ use crate::parse::tls::Version;
 use crate::parse::{Direction, Stamp};
 use std::borrow::Cow;
 
-/// The reports `--by` can pick.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    Connector,
-    Remote,
-    Cipher,
-    Failure,
-    /// One row per SMTP session.
-    Session,
-    /// Per UTC day: the trend.
-    Day,
-    /// Per server and per connector: can TLS 1.0/1.1 be switched off?
-    Readiness,
-    /// Per server: negotiations, sessions and the time the logs cover.
-    Server,
-    /// Who to call: remotes below TLS 1.2 or with weak suites.
-    Legacy,
-    /// After the switch: remotes that failed once old TLS stopped working.
-    Fallout,
-    /// IIS: HTTPS clients by TLS version.
-    HttpClient,
-    /// IIS: requests per Exchange application by TLS version.
-    HttpApp,
-    /// TLS-RPT aggregate reports: outbound TLS as receiving domains saw it.
-    Tlsrpt,
-    /// Per connector of each server: what the logs cover, and what not.
-    Coverage,
-}
+/// A report's id: its name as `--by` spells it. Each report module holds
+/// its own (`report::legacy::KIND`); the registry in `report` says what
+/// each report is and does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Kind(&'static str);
 
 impl Kind {
+    /// The id of the report `--by name` prints.
+    pub const fn named(name: &'static str) -> Kind {
+        Kind(name)
+    }
+
     pub fn name(self) -> &'static str {
-        match self {
-            Kind::Connector => "connector",
-            Kind::Remote => "remote",
-            Kind::Cipher => "cipher",
-            Kind::Failure => "failure",
-            Kind::Session => "session",
-            Kind::Day => "day",
-            Kind::Readiness => "readiness",
-            Kind::Server => "server",
-            Kind::Legacy => "legacy",
-            Kind::Fallout => "fallout",
-            Kind::HttpClient => "http-client",
-            Kind::HttpApp => "http-app",
-            Kind::Tlsrpt => "tlsrpt",
-            Kind::Coverage => "coverage",
-        }
-    }
-
-    /// One line on what the report holds (for `--help`).
-    pub fn about(self) -> &'static str {
-        match self {
-            Kind::Connector => "negotiations per connector, by TLS version",
-            Kind::Remote => "negotiations per remote IP, with first and last seen",
-            Kind::Cipher => "negotiations per cipher suite",
-            Kind::Failure => "failed negotiations per connector, remote and error",
-            Kind::Session => "one row per SMTP session",
-            Kind::Day => "per UTC day: the trend",
-            Kind::Readiness => "per server and connector: can TLS 1.0/1.1 be switched off?",
-            Kind::Server => "per server: negotiations, sessions, first and last record",
-            Kind::Legacy => "who to call: remotes below TLS 1.2 or on weak ciphers",
-            Kind::Fallout => "after the switch: who failed, recovered or fell back to plaintext",
-            Kind::HttpClient => "IIS logs: HTTPS clients (IP and user agent) by TLS version",
-            Kind::HttpApp => "IIS logs: requests per Exchange application by TLS version",
-            Kind::Tlsrpt => "TLS-RPT reports: per policy and failure detail",
-            Kind::Coverage => "per connector of each server: logged on every day of the window?",
-        }
-    }
-
-    /// Every report, in the order of the JSON document and `-o DIR/`.
-    pub const ALL: [Kind; 14] = [
-        Kind::Connector,
-        Kind::Remote,
-        Kind::Cipher,
-        Kind::Failure,
-        Kind::Session,
-        Kind::Day,
-        Kind::Readiness,
-        Kind::Coverage,
-        Kind::Server,
-        Kind::Legacy,
-        Kind::Fallout,
-        Kind::HttpClient,
-        Kind::HttpApp,
-        Kind::Tlsrpt,
-    ];
-
-    /// The kind called `name` (as in `--by`).
-    pub fn from_name(name: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.name() == name)
-    }
-
-    /// Reports that need every row joined into sessions; the others come
-    /// from TLS rows alone (the fast path).
-    pub fn needs_sessions(self) -> bool {
-        !matches!(
-            self,
-            Kind::Cipher | Kind::Failure | Kind::HttpClient | Kind::HttpApp | Kind::Tlsrpt
-        )
+        self.0
     }
 }
 

@@ -11,6 +11,10 @@ use crate::parse::tls::Version;
 use crate::servers::Servers;
 use crate::table::{Cell, Kind, Table, stamp_cell, text};
 
+/// The ids of the http-client and http-app reports.
+pub const CLIENTS_KIND: Kind = Kind::named("http-client");
+pub const APPS_KIND: Kind = Kind::named("http-app");
+
 const SHOWN: [Version; 5] = [
     Version::Ssl3,
     Version::Tls10,
@@ -69,7 +73,7 @@ pub fn clients(iis: &IisCounts, servers: &Servers) -> Table {
         })
         .collect();
     Table {
-        kind: Kind::HttpClient,
+        kind: CLIENTS_KIND,
         columns: columns(
             &["site", "server", "client_ip", "user_agent"],
             &["requests", "users", "first_seen", "last_seen"],
@@ -102,7 +106,7 @@ pub fn apps(iis: &IisCounts, servers: &Servers) -> Table {
         })
         .collect();
     Table {
-        kind: Kind::HttpApp,
+        kind: APPS_KIND,
         columns: columns(&["site", "server", "application"], &["requests"]),
         rows,
     }

@@ -21,12 +21,42 @@
 //! the same files, so a connector's days are its service's days.
 
 use super::window::{DAY_MS, Window};
-use super::{Cell, Kind, Options, ServerInfo, Table, time_cell};
+use super::{Cell, Input, Kind, Needs, Options, Report, ServerInfo, Table, time_cell};
 use crate::inventory::{Inventory, Logging, ReceiveConnector, SendConnector};
 use crate::parse::{Direction, Service};
 use crate::smtp::counts::{ConnectorCounts, Mark};
 use crate::tally::Tally;
 use std::collections::{BTreeMap, BTreeSet};
+
+pub const KIND: Kind = Kind::named("coverage");
+
+/// The report's entry in the registry.
+pub struct Coverage;
+
+impl Report for Coverage {
+    fn kind(&self) -> Kind {
+        KIND
+    }
+    fn about(&self) -> &'static str {
+        "per connector of each server: logged on every day of the window?"
+    }
+    fn help_columns(&self) -> &'static str {
+        concat!(
+            "server,direction,connector,source,service,enabled,logging,bindings,require_tls,auth,",
+            "\nsessions,first_record,last_record,days_with_logs,missing_days,status",
+            "\n(one row per connector of each server, from the inventory and the logs)",
+        )
+    }
+    fn needs(&self) -> Needs {
+        Needs::Sessions
+    }
+    fn build(&self, from: &Input) -> Option<Table> {
+        Some(table(&servers(from.tally, from.infos, from.options)))
+    }
+    fn empty_columns(&self) -> Vec<&'static str> {
+        COLUMNS.to_vec()
+    }
+}
 
 pub const COLUMNS: [&str; 16] = [
     "server",
@@ -516,8 +546,71 @@ fn connector(
     options: &Options,
 ) -> Connector {
     let d = f.direction;
-    let declared = declared_service(&f);
-    // The service groups whose days speak for this connector.
+    let (service, groups) = service_groups(&f, inferred);
+    let mut days = BTreeSet::new();
+    let mut read = false;
+    for g in &groups {
+        if let Some(set) = info.days.get(&(d, *g)) {
+            read = true;
+            days.extend(set.iter().copied());
+        }
+    }
+    let (days_with_logs, missing) = split_window(window, &days);
+    let (first, last) = f
+        .counts
+        .map_or((None, None), |c| first_last(c, &info.coverage));
+    let either = |r: Option<bool>, s: Option<bool>| r.or(s);
+    let logging = f
+        .receive
+        .and_then(|c| c.logging)
+        .or(f.send.and_then(|c| c.logging));
+    let enabled = either(
+        f.receive.and_then(|c| c.enabled),
+        f.send.and_then(|c| c.enabled),
+    );
+    let status = if options.ignores(d, &f.identity) {
+        Status::Ignored
+    } else if enabled == Some(false) {
+        Status::Disabled
+    } else {
+        logged_status(&f, logging, read, window.is_some() && missing.is_empty())
+    };
+    let (bindings, port) = bindings_and_port(&f);
+    Connector {
+        direction: d,
+        source: source_of(&f),
+        service,
+        enabled,
+        logging,
+        bindings,
+        port,
+        require_tls: either(
+            f.receive.and_then(|c| c.require_tls),
+            f.send.and_then(|c| c.require_tls),
+        ),
+        auth: match (f.receive, f.send) {
+            (Some(c), _) => c.auth.clone().unwrap_or_default(),
+            (None, Some(c)) => c.tls_auth_level.clone().unwrap_or_default(),
+            _ => String::new(),
+        },
+        sessions: f.counts.map_or(0, |c| c.sessions.sessions),
+        first,
+        last,
+        days_with_logs,
+        missing,
+        status,
+        identity: f.identity,
+    }
+}
+
+/// The connector's service, and the service groups whose days speak for
+/// it: those its rows were seen in, else the one it is declared for (and
+/// the unknown group, when that service was only inferred).
+fn service_groups(
+    f: &Facts,
+    inferred: &BTreeSet<(Direction, Service)>,
+) -> (Option<Service>, Vec<Option<Service>>) {
+    let declared = declared_service(f);
     let mut groups: Vec<Option<Service>> = Vec::new();
     let mut service = declared;
     if let Some(c) = f.counts.filter(|c| c.services != 0) {
@@ -532,88 +625,53 @@ fn connector(
         }
     } else if let Some(s) = declared {
         groups.push(Some(s));
-        if inferred.contains(&(d, s)) {
+        if inferred.contains(&(f.direction, s)) {
             groups.push(None);
         }
     }
-    let mut days = BTreeSet::new();
-    let mut read = false;
-    for g in &groups {
-        if let Some(set) = info.days.get(&(d, *g)) {
-            read = true;
-            days.extend(set.iter().copied());
-        }
-    }
-    let (days_with_logs, missing) = split_window(window, &days);
-    let sessions = f.counts.map_or(0, |c| c.sessions.sessions);
-    let (first, last) = f
-        .counts
-        .map_or((None, None), |c| first_last(c, &info.coverage));
-    let logging = f
-        .receive
-        .and_then(|c| c.logging)
-        .or(f.send.and_then(|c| c.logging));
-    let enabled = f
-        .receive
-        .and_then(|c| c.enabled)
-        .or(f.send.and_then(|c| c.enabled));
+    (service, groups)
+}
+
+/// The status of an enabled connector no flag leaves out: what its
+/// logging, its folder (`read`) and its rows say; `whole` when the window
+/// has no day without logs.
+fn logged_status(f: &Facts, logging: Option<Logging>, read: bool, whole: bool) -> Status {
     let has_rows = f.counts.is_some();
-    let status = if options.ignores(d, &f.identity) {
-        Status::Ignored
-    } else if enabled == Some(false) {
-        Status::Disabled
-    } else if logging == Some(Logging::None) {
+    if logging == Some(Logging::None) {
         Status::NotLogged
     } else if !read && !has_rows {
         Status::NotRead
     } else if !has_rows && logging != Some(Logging::Verbose) {
         Status::Unknown
-    } else if window.is_some() && missing.is_empty() {
+    } else if whole {
         Status::Covered
     } else {
         Status::Partial
-    };
-    let source = if f.receive.is_some() || f.send.is_some() {
+    }
+}
+
+/// Where the connector is known from: the inventory, else the logs, else
+/// Exchange's defaults.
+fn source_of(f: &Facts) -> Source {
+    if f.receive.is_some() || f.send.is_some() {
         Source::Inventory
-    } else if has_rows {
+    } else if f.counts.is_some() {
         Source::Logs
     } else {
         Source::Default
-    };
-    let (bindings, port) = match (f.receive, f.default) {
+    }
+}
+
+/// A receive connector's bindings and first port (a default's port when
+/// the inventory lists none).
+fn bindings_and_port(f: &Facts) -> (String, Option<u16>) {
+    match (f.receive, f.default) {
         (Some(c), default) => (
             c.bindings.join(" "),
             c.ports().first().copied().or(default.map(|d| d.port)),
         ),
         (None, Some(d)) => (format!(":{}", d.port), Some(d.port)),
         (None, None) => (String::new(), None),
-    };
-    let require_tls = f
-        .receive
-        .and_then(|c| c.require_tls)
-        .or(f.send.and_then(|c| c.require_tls));
-    let auth = match (f.receive, f.send) {
-        (Some(c), _) => c.auth.clone().unwrap_or_default(),
-        (None, Some(c)) => c.tls_auth_level.clone().unwrap_or_default(),
-        _ => String::new(),
-    };
-    Connector {
-        direction: d,
-        identity: f.identity,
-        source,
-        service,
-        enabled,
-        logging,
-        bindings,
-        port,
-        require_tls,
-        auth,
-        sessions,
-        first,
-        last,
-        days_with_logs,
-        missing,
-        status,
     }
 }
 
@@ -738,7 +796,7 @@ pub fn table(coverage: &[Server]) -> Table {
         }
     }
     Table {
-        kind: Kind::Coverage,
+        kind: KIND,
         columns: COLUMNS.to_vec(),
         rows,
     }

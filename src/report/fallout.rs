@@ -13,12 +13,44 @@
 //! session below TLS 1.2 before it failed is a `new_failure`.
 
 use super::window::DAY_MS;
-use super::{Cell, Kind, Options, Table, dir, text, time_cell};
+use super::{Cell, Input, Kind, Needs, Options, Report, Table, dir, text, time_cell};
 use crate::parse::Direction;
 use crate::servers::{ServerId, Servers};
 use crate::smtp::impact::{ConnectorTraits, Impact};
 use crate::smtp::timeline::{Step, Timeline};
 use crate::tally::Tally;
+
+pub const KIND: Kind = Kind::named("fallout");
+
+/// The report's entry in the registry.
+pub struct Fallout;
+
+impl Report for Fallout {
+    fn kind(&self) -> Kind {
+        KIND
+    }
+    fn about(&self) -> &'static str {
+        "after the switch: who failed, recovered or fell back to plaintext"
+    }
+    fn help_columns(&self) -> &'static str {
+        concat!(
+            "direction,server,connector,remote_ip,ehlo,impact,last_legacy,first_failure,",
+            "\nlast_failure,failures,errors,outcome,plaintext_sessions_after,",
+            "\nmodern_sessions_after,last_seen",
+            "\n(after the switch the logs show; outcome: recovered, fell_back_to_plaintext,",
+            "\nblocked or new_failure)",
+        )
+    }
+    fn needs(&self) -> Needs {
+        Needs::Sessions
+    }
+    fn build(&self, from: &Input) -> Option<Table> {
+        Some(table(from.tally, from.servers, from.options))
+    }
+    fn empty_columns(&self) -> Vec<&'static str> {
+        COLUMNS.to_vec()
+    }
+}
 
 pub const COLUMNS: [&str; 15] = [
     "direction",
@@ -240,7 +272,7 @@ pub fn table(tally: &Tally, servers: &Servers, options: &Options) -> Table {
     }
     rows.sort();
     Table {
-        kind: Kind::Fallout,
+        kind: KIND,
         columns: COLUMNS.to_vec(),
         rows,
     }

@@ -9,7 +9,7 @@
 //! page stays small whatever the input.
 
 use super::svg::{self, Series, escape};
-use super::{Cell, Kind, Reports, Table};
+use super::{Cell, Reports, Table};
 use crate::parse::tls::Version;
 use crate::smtp::impact::Impact;
 use std::fmt::Write;
@@ -227,7 +227,7 @@ fn kpi(out: &mut String, label: &str, value: impl std::fmt::Display) {
 /// Which connectors of each server the logs speak for: blind ones (every
 /// status but covered, disabled and ignored) in a warm colour.
 fn coverage_section(out: &mut String, reports: &Reports) {
-    let Some(t) = reports.table(Kind::Coverage) else {
+    let Some(t) = reports.table(super::coverage::KIND) else {
         return;
     };
     if t.rows.is_empty() {
@@ -264,6 +264,20 @@ fn coverage_section(out: &mut String, reports: &Reports) {
             _ => None,
         },
     );
+}
+
+/// The HTML writer: one self-contained page.
+pub struct Html;
+
+impl super::Writer for Html {
+    fn write(
+        &self,
+        doc: &super::Document,
+        out: &mut dyn std::io::Write,
+    ) -> std::io::Result<Vec<String>> {
+        out.write_all(page(doc.reports, doc.messages).as_bytes())?;
+        Ok(Vec::new())
+    }
 }
 
 /// The page. `warnings` are the messages also printed to stderr.
@@ -368,7 +382,7 @@ fn read_section(out: &mut String, reports: &Reports, warnings: &[crate::diagnost
 
 /// Readiness.
 fn readiness_section(out: &mut String, reports: &Reports) {
-    if let Some(t) = reports.table(Kind::Readiness) {
+    if let Some(t) = reports.table(super::readiness::KIND) {
         out.push_str("<h2 id=\"readiness\">Readiness per server and connector</h2>");
         out.push_str(
             "<p class=\"note\">Each server is judged on its own logs: the window is the \
@@ -415,7 +429,7 @@ fn readiness_section(out: &mut String, reports: &Reports) {
 
 /// Daily trend, one chart per direction.
 fn trend_section(out: &mut String, reports: &Reports) {
-    if let Some(t) = reports.table(Kind::Day) {
+    if let Some(t) = reports.table(super::day::KIND) {
         out.push_str("<h2 id=\"trend\">Daily trend</h2>");
         out.push_str(
             "<p class=\"note\">Negotiations per UTC day by TLS version; hatched: below \
@@ -466,7 +480,7 @@ fn trend_section(out: &mut String, reports: &Reports) {
 
 /// Versions per connector.
 fn connectors_section(out: &mut String, reports: &Reports) {
-    if let Some(t) = reports.table(Kind::Connector) {
+    if let Some(t) = reports.table(super::connector::KIND) {
         out.push_str("<h2 id=\"connectors\">Versions per connector</h2>");
         let (dir, conn) = (col(t, "direction"), col(t, "connector"));
         let mut rows: Vec<&Vec<Cell>> = t.rows.iter().collect();
@@ -503,26 +517,13 @@ fn connectors_section(out: &mut String, reports: &Reports) {
     }
 }
 
-/// The call list's columns on the page (the CSV has them all).
-const CALL_COLUMNS: [&str; 13] = [
-    "direction",
-    "server",
-    "connector",
-    "remote_ip",
-    "ehlo",
-    "lowest_version",
-    "legacy_sessions",
-    "last_legacy",
-    "auth_users",
-    "senders",
-    "certificate_subject",
-    "owner",
-    "contact",
-];
+/// The legacy report's columns the call list leaves out on the page (the
+/// CSV has them all): the heading of each group says the impact.
+const NOT_ON_CALL_LIST: [&str; 4] = ["versions", "weak_cipher_sessions", "first_legacy", "impact"];
 
 /// Who to call, grouped by what switching old TLS off does to them.
 fn who_to_call_section(out: &mut String, reports: &Reports) {
-    let Some(t) = reports.table(Kind::Legacy) else {
+    let Some(t) = reports.table(super::legacy::KIND) else {
         return;
     };
     out.push_str("<h2 id=\"legacy\">Who to call</h2>");
@@ -535,6 +536,9 @@ fn who_to_call_section(out: &mut String, reports: &Reports) {
         t.rows.len()
     );
     let impact = col(t, "impact");
+    let columns: Vec<&str> = (super::legacy::COLUMNS.iter().copied())
+        .filter(|c| !NOT_ON_CALL_LIST.contains(c))
+        .collect();
     for class in Impact::ALL {
         let rows: Vec<&Vec<Cell>> = t
             .rows
@@ -551,7 +555,7 @@ fn who_to_call_section(out: &mut String, reports: &Reports) {
             rows.len(),
             escape(class.consequence())
         );
-        table(out, t, &CALL_COLUMNS, &rows, &|name, c| {
+        table(out, t, &columns, &rows, &|name, c| {
             (name == "lowest_version"
                 && Version::ALL
                     .iter()
@@ -563,7 +567,7 @@ fn who_to_call_section(out: &mut String, reports: &Reports) {
 
 /// After the switch: a line per switched server, then the remotes.
 fn fallout_section(out: &mut String, reports: &Reports) {
-    let Some(t) = reports.table(Kind::Fallout) else {
+    let Some(t) = reports.table(super::fallout::KIND) else {
         return;
     };
     if t.rows.is_empty() {
@@ -591,7 +595,7 @@ fn fallout_section(out: &mut String, reports: &Reports) {
 
 /// Failures by error, with where they happened, as `--by failure`.
 fn failures_section(out: &mut String, reports: &Reports) {
-    if let Some(t) = reports.table(Kind::Failure) {
+    if let Some(t) = reports.table(super::failure::KIND) {
         out.push_str("<h2 id=\"failures\">Failures by error</h2>");
         let mut rows: Vec<&Vec<Cell>> = t.rows.iter().collect();
         let (err, n) = (col(t, "error"), col(t, "sessions"));
@@ -613,7 +617,7 @@ fn failures_section(out: &mut String, reports: &Reports) {
 
 /// Ciphers.
 fn ciphers_section(out: &mut String, reports: &Reports) {
-    if let Some(t) = reports.table(Kind::Cipher) {
+    if let Some(t) = reports.table(super::cipher::KIND) {
         out.push_str("<h2 id=\"ciphers\">Ciphers</h2>");
         out.push_str(
             "<p class=\"note\">Marked: versions below TLS 1.2, and weak suites (RC4, DES, \
@@ -638,7 +642,7 @@ fn ciphers_section(out: &mut String, reports: &Reports) {
 
 /// HTTPS clients, when IIS logs were read.
 fn https_section(out: &mut String, reports: &Reports) {
-    if let Some(t) = reports.table(Kind::HttpApp) {
+    if let Some(t) = reports.table(super::http_app::KIND) {
         out.push_str("<h2 id=\"https\">HTTPS clients (IIS)</h2>");
         let (site, server, app) = (col(t, "site"), col(t, "server"), col(t, "application"));
         let rows: Vec<&Vec<Cell>> = t.rows.iter().collect();
@@ -666,7 +670,7 @@ fn https_section(out: &mut String, reports: &Reports) {
             );
         }
         table(out, t, &t.columns.clone(), &rows, &legacy_count);
-        if let Some(c) = reports.table(Kind::HttpClient) {
+        if let Some(c) = reports.table(super::http_client::KIND) {
             let legacy: Vec<&Vec<Cell>> = c
                 .rows
                 .iter()
@@ -691,7 +695,7 @@ fn https_section(out: &mut String, reports: &Reports) {
 
 /// TLS-RPT failures, when reports were read.
 fn tlsrpt_section(out: &mut String, reports: &Reports) {
-    if let Some(t) = reports.table(Kind::Tlsrpt) {
+    if let Some(t) = reports.table(super::tlsrpt::KIND) {
         out.push_str(
             "<h2 id=\"tlsrpt\">Outbound TLS failures reported by receivers (TLS-RPT)</h2>",
         );
@@ -787,7 +791,7 @@ mod tests {
     #[test]
     fn hostile_text_is_escaped_and_nothing_is_loaded() {
         let t = Table {
-            kind: Kind::Legacy,
+            kind: crate::report::legacy::KIND,
             columns: vec!["direction", "remote_ip", "ehlo", "lowest_version", "impact"],
             rows: vec![vec![
                 Cell::Text("receive".into()),

@@ -9,13 +9,41 @@ use super::{Cell, Reports};
 use crate::diagnostic::Diagnostic;
 use std::io::{self, Write};
 
+/// The JSON writer: every report, the scan's statistics and the messages.
+pub struct Json;
+
+impl super::Writer for Json {
+    fn write(&self, doc: &super::Document, out: &mut dyn Write) -> io::Result<Vec<String>> {
+        write(doc.reports, doc.messages, out)?;
+        Ok(Vec::new())
+    }
+}
+
 /// Writes the document; `warnings` are the errors and warnings also sent
 /// to stderr, each an object (see docs/reports.md).
 pub fn write<W: Write>(reports: &Reports, warnings: &[Diagnostic], out: W) -> io::Result<()> {
-    let s = &reports.summary;
     let mut j = Pretty::new(out);
     j.open(b'{')?;
     j.key("stats")?;
+    stats(&mut j, reports)?;
+    for table in &reports.tables {
+        j.key(table.kind.name())?;
+        rows(&mut j, table)?;
+    }
+    j.key("warnings")?;
+    j.open(b'[')?;
+    for w in warnings {
+        j.item()?;
+        diagnostic(&mut j, w)?;
+    }
+    j.close(b']')?;
+    j.close(b'}')?;
+    j.finish()
+}
+
+/// The scan's statistics: counts, the servers read, the time taken.
+fn stats<W: Write>(j: &mut Pretty<W>, reports: &Reports) -> io::Result<()> {
+    let s = &reports.summary;
     j.open(b'{')?;
     let mut counts = vec![
         ("files", s.files),
@@ -29,7 +57,7 @@ pub fn write<W: Write>(reports: &Reports, warnings: &[Diagnostic], out: W) -> io
         ("malformed_rows", s.malformed_rows),
     ];
     // Session counts only when sessions were read (not with --tls-only).
-    if reports.table(super::Kind::Readiness).is_some() {
+    if reports.table(super::readiness::KIND).is_some() {
         counts.extend([
             ("sessions", s.sessions.iter().sum::<u64>()),
             ("sessions_tls", s.sessions[0]),
@@ -47,66 +75,63 @@ pub fn write<W: Write>(reports: &Reports, warnings: &[Diagnostic], out: W) -> io
     // The time each server's logs cover (session mode).
     if !s.servers.is_empty() {
         j.key("servers")?;
-        j.open(b'[')?;
-        for i in &s.servers {
-            let time = |ms: Option<i64>| ms.map(crate::parse::stamp::format_millis);
-            j.item()?;
-            j.open(b'{')?;
-            j.key("server")?;
-            j.string(&i.name)?;
-            j.key("files")?;
-            j.number(i.files)?;
-            j.key("bytes")?;
-            j.number(i.bytes)?;
-            for (k, v) in [
-                ("first_record", time(i.coverage.first)),
-                ("last_record", time(i.coverage.last)),
-            ] {
-                j.key(k)?;
-                match v {
-                    Some(t) => j.string(&t)?,
-                    None => j.raw(b"null")?,
-                }
-            }
-            j.close(b'}')?;
-        }
-        j.close(b']')?;
+        servers(j, &s.servers)?;
     }
     j.key("elapsed_seconds")?;
     j.float(round(s.elapsed_seconds, 6))?;
     j.key("gb_per_s")?;
     j.float(round(s.gb_per_s(), 3))?;
-    j.close(b'}')?;
-    for table in &reports.tables {
-        j.key(table.kind.name())?;
-        j.open(b'[')?;
-        for row in &table.rows {
-            j.item()?;
-            j.open(b'{')?;
-            for (col, c) in table.columns.iter().zip(row) {
-                j.key(col)?;
-                cell(&mut j, c)?;
-                // Invalid UTF-8 stays exact: the bytes in hex beside it.
-                if let Cell::Bytes(b) = c {
-                    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-                    j.key(&format!("{col}_hex"))?;
-                    j.string(&hex)?;
-                }
-            }
-            j.close(b'}')?;
-            j.spill()?;
-        }
-        j.close(b']')?;
-    }
-    j.key("warnings")?;
+    j.close(b'}')
+}
+
+/// Per server: its name, files, bytes, first and last record.
+fn servers<W: Write>(j: &mut Pretty<W>, servers: &[super::ServerInfo]) -> io::Result<()> {
     j.open(b'[')?;
-    for w in warnings {
+    for i in servers {
+        let time = |ms: Option<i64>| ms.map(crate::parse::stamp::format_millis);
         j.item()?;
-        diagnostic(&mut j, w)?;
+        j.open(b'{')?;
+        j.key("server")?;
+        j.string(&i.name)?;
+        j.key("files")?;
+        j.number(i.files)?;
+        j.key("bytes")?;
+        j.number(i.bytes)?;
+        for (k, v) in [
+            ("first_record", time(i.coverage.first)),
+            ("last_record", time(i.coverage.last)),
+        ] {
+            j.key(k)?;
+            match v {
+                Some(t) => j.string(&t)?,
+                None => j.raw(b"null")?,
+            }
+        }
+        j.close(b'}')?;
     }
-    j.close(b']')?;
-    j.close(b'}')?;
-    j.finish()
+    j.close(b']')
+}
+
+/// A report as an array of objects keyed by its columns.
+fn rows<W: Write>(j: &mut Pretty<W>, table: &super::Table) -> io::Result<()> {
+    j.open(b'[')?;
+    for row in &table.rows {
+        j.item()?;
+        j.open(b'{')?;
+        for (col, c) in table.columns.iter().zip(row) {
+            j.key(col)?;
+            cell(j, c)?;
+            // Invalid UTF-8 stays exact: the bytes in hex beside it.
+            if let Cell::Bytes(b) = c {
+                let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+                j.key(&format!("{col}_hex"))?;
+                j.string(&hex)?;
+            }
+        }
+        j.close(b'}')?;
+        j.spill()?;
+    }
+    j.close(b']')
 }
 
 /// `{"severity": …, "kind": …, "file": …, "offset": …, "line": …,
@@ -265,7 +290,7 @@ impl<W: Write> Pretty<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{Kind, Summary, Table};
+    use crate::report::{Summary, Table};
 
     /// Strings with and without what JSON escapes (quotes, backslashes,
     /// control bytes, and DEL and non-ASCII, which it leaves) are written
@@ -302,7 +327,7 @@ mod tests {
         let reports = Reports {
             tables: vec![
                 Table {
-                    kind: Kind::Failure,
+                    kind: crate::report::failure::KIND,
                     columns: vec!["a", "b", "c", "d", "e"],
                     rows: vec![
                         vec![
@@ -322,7 +347,7 @@ mod tests {
                     ],
                 },
                 Table {
-                    kind: Kind::Cipher,
+                    kind: crate::report::cipher::KIND,
                     columns: vec!["a"],
                     rows: vec![],
                 },

@@ -4,7 +4,7 @@
 //! impact, worst first), then most sessions first, with the users, senders
 //! and certificate that say who it is.
 
-use super::{Cell, Kind, Options, Table, dir, text, time_cell};
+use super::{Cell, Input, Kind, Needs, Options, Report, Table, dir, text, time_cell};
 use crate::parse::Direction;
 use crate::parse::tls::Version;
 use crate::servers::Servers;
@@ -12,6 +12,38 @@ use crate::smtp::counts::RemoteUse;
 use crate::smtp::impact::{ConnectorTraits, Impact};
 use crate::tally::Tally;
 use std::collections::BTreeSet;
+
+pub const KIND: Kind = Kind::named("legacy");
+
+/// The report's entry in the registry.
+pub struct Legacy;
+
+impl Report for Legacy {
+    fn kind(&self) -> Kind {
+        KIND
+    }
+    fn about(&self) -> &'static str {
+        "who to call: remotes below TLS 1.2 or on weak ciphers"
+    }
+    fn help_columns(&self) -> &'static str {
+        concat!(
+            "direction,server,connector,remote_ip,ehlo,lowest_version,versions,legacy_sessions,",
+            "\nweak_cipher_sessions,first_legacy,last_legacy,impact,auth_users,senders,",
+            "\ncertificate_subject,owner,contact",
+            "\n(impact: internal, client_submission, tls_required or opportunistic)",
+        )
+    }
+    fn needs(&self) -> Needs {
+        Needs::Sessions
+    }
+    fn build(&self, from: &Input) -> Option<Table> {
+        Some(table(from.tally, from.servers, from.options))
+    }
+    fn needs_details(&self) -> bool {
+        // The certificate subject column.
+        true
+    }
+}
 
 /// How many values of a list column are shown before `+N more`.
 const LISTED: usize = 5;
@@ -159,7 +191,7 @@ pub fn table(tally: &Tally, servers: &Servers, options: &Options) -> Table {
         })
         .collect();
     Table {
-        kind: Kind::Legacy,
+        kind: KIND,
         columns: COLUMNS.to_vec(),
         rows,
     }

@@ -1,17 +1,25 @@
 //! Reports: sorted rows built once from the merged tally, then written as
 //! CSV, JSON or a terminal table. Writers are pure (rows in, bytes out).
 
+pub mod cipher;
+pub mod connector;
 pub mod coverage;
 pub mod csv;
+pub mod day;
+pub mod failure;
 pub mod fallout;
 pub mod html;
+pub mod http_app;
+pub mod http_client;
 pub mod json;
 pub mod legacy;
 pub mod readiness;
+pub mod remote;
 pub mod server;
 pub mod sessions;
 pub mod svg;
 pub mod table;
+pub mod tlsrpt;
 pub mod window;
 pub mod xlsx;
 
@@ -26,7 +34,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub use crate::table::{Cell, Kind, Table, count, hundredths, neutralize, size_text};
 pub(crate) use crate::table::{dir, stamp_cell, text, time_cell, version_columns};
 
-fn counts_cells(c: &VersionCounts) -> impl Iterator<Item = Cell> + '_ {
+pub(crate) fn counts_cells(c: &VersionCounts) -> impl Iterator<Item = Cell> + '_ {
     c.versions
         .iter()
         .map(|&n| Cell::Count(n))
@@ -193,7 +201,176 @@ impl Summary {
     }
 }
 
-/// All four reports plus totals.
+/// What a report needs of the scan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Needs {
+    /// TLS rows alone: the fast path, and `--tls-only`.
+    Tls,
+    /// TLS rows for its first `tls_columns` columns, sessions for the
+    /// rest: without sessions it has those columns alone.
+    TlsThenSessions { tls_columns: usize },
+    /// Counts of rows joined into sessions: none without them.
+    Sessions,
+    /// The kept sessions themselves, a row each: the longest report,
+    /// written after all others.
+    SessionList,
+}
+
+impl Needs {
+    /// Whether `--by` this report reads sessions (unless `--tls-only`).
+    pub fn sessions(self) -> bool {
+        self != Needs::Tls
+    }
+
+    /// Whether the report is nothing without sessions (`--tls-only`
+    /// refuses it).
+    pub fn only_sessions(self) -> bool {
+        matches!(self, Needs::Sessions | Needs::SessionList)
+    }
+}
+
+/// What a report is built from: the merged counts and the options, the
+/// servers read, and what was kept beside the counts.
+pub struct Input<'a> {
+    pub tally: &'a Tally,
+    pub servers: &'a Servers,
+    pub options: &'a Options,
+    /// The servers read, with the time each covers ([`Summary::servers`]).
+    pub infos: &'a [ServerInfo],
+    /// The TLS-RPT reports, when any was read.
+    pub tlsrpt: Option<&'a crate::tlsrpt::Read>,
+    /// The kept sessions in report order, when they were kept whole.
+    pub sessions: Option<&'a [(crate::smtp::session::Session, u32)]>,
+}
+
+/// One report: its module holds one value of this, listed in [`REPORTS`].
+pub trait Report: Send + Sync {
+    /// The id, its name as `--by` spells it.
+    fn kind(&self) -> Kind;
+
+    fn name(&self) -> &'static str {
+        self.kind().name()
+    }
+
+    /// One line on what the report holds (`--by`'s help).
+    fn about(&self) -> &'static str;
+
+    /// Its columns for `--help`'s list of reports: lines joined by `\n`,
+    /// notes in parentheses.
+    fn help_columns(&self) -> &'static str;
+
+    fn needs(&self) -> Needs;
+
+    /// Builds the report; `None` when what it is made of was not read
+    /// (no IIS logs, no TLS-RPT report, no kept sessions).
+    fn build(&self, from: &Input) -> Option<Table>;
+
+    /// The header written when the report was not built. Empty by
+    /// default: the reports of TLS rows are always built when asked for,
+    /// and those of session counts whenever sessions were read (a merge of
+    /// `--tls-only` partial results writes an empty header for them).
+    fn empty_columns(&self) -> Vec<&'static str> {
+        Vec::new()
+    }
+
+    /// Certificates and disconnect reasons are read for it.
+    fn needs_details(&self) -> bool {
+        false
+    }
+
+    /// The rows the terminal table's totals line adds up; `None` when the
+    /// rows overlap and no sum means anything.
+    fn counted_rows(&self, table: &Table) -> Option<Vec<bool>> {
+        Some(vec![true; table.rows.len()])
+    }
+
+    /// What the terminal prints under the report.
+    fn footer(&self, doc: &Document) -> String {
+        let s = &doc.reports.summary;
+        format!(
+            "\n{}, {} failed, in {}\n",
+            count(s.negotiations, "negotiation", "negotiations"),
+            s.failures,
+            count(s.files, "file", "files")
+        )
+    }
+}
+
+impl std::fmt::Debug for dyn Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Every report, in the order of `--by`'s help, the JSON document, the
+/// workbook's sheets and `-o DIR/` (the session list last in the three
+/// outputs). Adding a report: its module, and a line here.
+pub static REPORTS: [&dyn Report; 14] = [
+    &connector::Connector,
+    &remote::Remote,
+    &cipher::Cipher,
+    &failure::Failure,
+    &sessions::SessionList,
+    &day::Day,
+    &readiness::Readiness,
+    &coverage::Coverage,
+    &server::Server,
+    &legacy::Legacy,
+    &fallout::Fallout,
+    &http_client::HttpClient,
+    &http_app::HttpApp,
+    &tlsrpt::Tlsrpt,
+];
+
+/// The report `--by name` prints.
+pub fn find(name: &str) -> Option<&'static dyn Report> {
+    REPORTS.iter().copied().find(|r| r.name() == name)
+}
+
+/// The report of `kind`.
+pub fn of(kind: Kind) -> Option<&'static dyn Report> {
+    REPORTS.iter().copied().find(|r| r.kind() == kind)
+}
+
+/// The reports in the order they are written: the session list last.
+fn in_written_order() -> impl Iterator<Item = &'static dyn Report> {
+    let list = |r: &&dyn Report| r.needs() == Needs::SessionList;
+    let first = REPORTS.iter().copied().filter(move |r| !list(r));
+    first.chain(REPORTS.iter().copied().filter(list))
+}
+
+/// The reports `-o DIR/` writes as files: those of TLS rows, then those of
+/// sessions when sessions are read, the session list only when kept.
+pub fn folder_reports(with_sessions: bool, session_list: bool) -> Vec<&'static str> {
+    let tls = in_written_order().filter(|r| !r.needs().only_sessions());
+    let sessions = in_written_order().filter(|r| match r.needs() {
+        Needs::Sessions => with_sessions,
+        Needs::SessionList => with_sessions && session_list,
+        _ => false,
+    });
+    tls.chain(sessions).map(|r| r.name()).collect()
+}
+
+/// What every writer takes: the reports, the messages, and what some
+/// reports write beside their table.
+pub struct Document<'a> {
+    pub reports: &'a Reports,
+    /// Errors and warnings, as also sent to stderr.
+    pub messages: &'a [crate::diagnostic::Diagnostic],
+    /// The session list as CSV lines the workers rendered (`--by session`
+    /// as CSV, `-o DIR/`).
+    pub session_lines: Option<&'a crate::sorted_lines::SortedLines>,
+    /// The TLS-RPT reports read (their totals close the terminal table).
+    pub tlsrpt: &'a crate::tlsrpt::Read,
+}
+
+/// A way to write reports (table, CSV, JSON, xlsx, HTML).
+pub trait Writer {
+    /// Writes `doc` to `out`; returns notes for stderr.
+    fn write(&self, doc: &Document, out: &mut dyn std::io::Write) -> std::io::Result<Vec<String>>;
+}
+
+/// Built reports plus totals.
 #[derive(Clone, Debug)]
 pub struct Reports {
     pub tables: Vec<Table>,
@@ -201,134 +378,115 @@ pub struct Reports {
 }
 
 impl Reports {
-    /// The report of `kind`; the session list is added only on request
-    /// (it can be large), so it may be absent (then an empty table is given).
+    /// The report of `kind`, when it was built.
     pub fn table(&self, kind: Kind) -> Option<&Table> {
         self.tables.iter().find(|t| t.kind == kind)
     }
 
+    /// The report of `kind`, or its header alone.
     pub fn table_or_empty(&self, kind: Kind) -> Cow<'_, Table> {
         match self.table(kind) {
             Some(t) => Cow::Borrowed(t),
             None => Cow::Owned(Table {
                 kind,
-                columns: match kind {
-                    Kind::Session => sessions::SESSION_COLUMNS.to_vec(),
-                    Kind::HttpClient => {
-                        crate::iis::report::clients(&Default::default(), &Servers::default())
-                            .columns
-                    }
-                    Kind::HttpApp => {
-                        crate::iis::report::apps(&Default::default(), &Servers::default()).columns
-                    }
-                    Kind::Tlsrpt => crate::tlsrpt::report::COLUMNS.to_vec(),
-                    Kind::Coverage => coverage::COLUMNS.to_vec(),
-                    Kind::Fallout => fallout::COLUMNS.to_vec(),
-                    _ => Vec::new(),
-                },
+                columns: of(kind).map(|r| r.empty_columns()).unwrap_or_default(),
                 rows: Vec::new(),
             }),
         }
     }
 
-    /// Builds the sorted reports. Rows sort by their key columns in byte
-    /// order, so output does not depend on hashing or thread count.
-    /// Without sessions (the TLS-only scan) the session columns and the
-    /// session-based reports are left out rather than shown as 0.
+    /// Builds every report from the counts (no TLS-RPT, no kept sessions).
     pub fn build(tally: &Tally, servers: &Servers, options: &Options) -> Reports {
-        Reports::build_some(tally, servers, options, |_| true)
+        let from = Sources {
+            tally,
+            servers,
+            options,
+            tlsrpt: None,
+            sessions: None,
+        };
+        Reports::build_some(&from, |_| true)
     }
 
-    /// [`Reports::build`], for the reports `wanted` says yes to: a busy
-    /// server's remote report costs real time, and `--by cipher` does not
-    /// print it.
-    pub fn build_some(
-        tally: &Tally,
-        servers: &Servers,
-        options: &Options,
-        wanted: impl Fn(Kind) -> bool,
-    ) -> Reports {
-        let mut summary = Summary::default();
-        for f in tally.files.values() {
-            if f.skipped.is_some() {
-                summary.files_skipped += 1;
-                continue;
-            }
-            summary.files += 1;
-            summary.bytes += f.bytes;
-            summary.lines += f.lines;
-            summary.unterminated_lines += f.unterminated;
-            summary.tls_rows += f.tls_rows;
-            summary.malformed_rows += f.malformed;
-        }
-        for maps in tally.smtp.connector.values() {
-            for c in maps.iter().flat_map(|m| m.values()) {
-                for (s, n) in summary.by_version.iter_mut().zip(c.tls.versions) {
-                    *s += n;
-                }
-                summary.failures += c.tls.failed;
-            }
-        }
-        summary.negotiations = summary.by_version.iter().sum();
-        summary.sessions = tally.smtp.classes;
-        summary.sessions_incomplete = tally.smtp.incomplete;
-        summary.servers = server_infos(tally, servers, options);
-        if options.sessions {
-            summary.switches = fallout::switches(tally, servers, options);
-        }
-        let sessions = options.sessions;
-        let infos = &summary.servers;
-        let builders: [(Kind, &dyn Fn() -> Table); 12] = [
-            (Kind::Connector, &|| connector(tally)),
-            (Kind::Remote, &|| remote(tally)),
-            (Kind::Cipher, &|| cipher(tally)),
-            (Kind::Failure, &|| failure(tally, servers)),
-            (Kind::Day, &|| sessions::day(tally)),
-            (Kind::Readiness, &|| readiness::table(tally, infos, options)),
-            (Kind::Coverage, &|| {
-                coverage::table(&coverage::servers(tally, infos, options))
-            }),
-            (Kind::Server, &|| server::table(tally, infos)),
-            (Kind::Legacy, &|| legacy::table(tally, servers, options)),
-            (Kind::Fallout, &|| fallout::table(tally, servers, options)),
-            (Kind::HttpClient, &|| {
-                crate::iis::report::clients(&tally.iis, servers)
-            }),
-            (Kind::HttpApp, &|| {
-                crate::iis::report::apps(&tally.iis, servers)
-            }),
-        ];
-        // The IIS reports only when IIS logs were read (or asked for).
-        let iis = tally.files.values().any(|f| f.iis_crypt.is_some());
-        let mut tables = Vec::new();
-        for (kind, build) in builders {
-            let http = matches!(kind, Kind::HttpClient | Kind::HttpApp);
-            let session_report = !http
-                && !matches!(
-                    kind,
-                    Kind::Connector | Kind::Remote | Kind::Cipher | Kind::Failure
-                );
-            if !wanted(kind) || (session_report && !sessions) || (http && !iis) {
-                continue;
-            }
-            let mut t = build();
-            // Without sessions: the TLS columns of issue 4's contract,
-            // nothing more.
-            let keep = match kind {
-                Kind::Connector => 11,
-                Kind::Remote => 13,
-                _ => usize::MAX,
-            };
-            if !sessions && keep < t.columns.len() {
-                t.columns.truncate(keep);
-                for row in &mut t.rows {
-                    row.truncate(keep);
-                }
-            }
-            tables.push(t);
-        }
+    /// Builds the sorted reports `wanted` says yes to: a busy server's
+    /// remote report costs real time, and `--by cipher` does not print it.
+    /// Rows sort by their key columns in byte order, so output does not
+    /// depend on hashing or thread count. Without sessions (the TLS-only
+    /// scan) the session columns and the session reports are left out
+    /// rather than shown as 0.
+    pub fn build_some(from: &Sources, wanted: impl Fn(Kind) -> bool) -> Reports {
+        let summary = summary(from);
+        let input = Input {
+            tally: from.tally,
+            servers: from.servers,
+            options: from.options,
+            infos: &summary.servers,
+            tlsrpt: from.tlsrpt,
+            sessions: from.sessions,
+        };
+        let sessions = from.options.sessions;
+        let tables = in_written_order()
+            .filter(|r| wanted(r.kind()) && (sessions || r.needs() != Needs::Sessions))
+            .filter_map(|r| Some(thinned(r.build(&input)?, r.needs(), sessions)))
+            .collect();
         Reports { tables, summary }
     }
+}
+
+/// What reports are built from, as the caller has it.
+pub struct Sources<'a> {
+    pub tally: &'a Tally,
+    pub servers: &'a Servers,
+    pub options: &'a Options,
+    pub tlsrpt: Option<&'a crate::tlsrpt::Read>,
+    pub sessions: Option<&'a [(crate::smtp::session::Session, u32)]>,
+}
+
+/// Without sessions, a report of TLS rows keeps the columns of issue 4's
+/// contract, nothing more.
+fn thinned(mut t: Table, needs: Needs, sessions: bool) -> Table {
+    if let (Needs::TlsThenSessions { tls_columns: keep }, false) = (needs, sessions)
+        && keep < t.columns.len()
+    {
+        t.columns.truncate(keep);
+        for row in &mut t.rows {
+            row.truncate(keep);
+        }
+    }
+    t
+}
+
+/// The totals over everything scanned, and the servers read.
+fn summary(from: &Sources) -> Summary {
+    let (tally, options) = (from.tally, from.options);
+    let mut summary = Summary::default();
+    for f in tally.files.values() {
+        if f.skipped.is_some() {
+            summary.files_skipped += 1;
+            continue;
+        }
+        summary.files += 1;
+        summary.bytes += f.bytes;
+        summary.lines += f.lines;
+        summary.unterminated_lines += f.unterminated;
+        summary.tls_rows += f.tls_rows;
+        summary.malformed_rows += f.malformed;
+    }
+    for maps in tally.smtp.connector.values() {
+        for c in maps.iter().flat_map(|m| m.values()) {
+            for (s, n) in summary.by_version.iter_mut().zip(c.tls.versions) {
+                *s += n;
+            }
+            summary.failures += c.tls.failed;
+        }
+    }
+    summary.negotiations = summary.by_version.iter().sum();
+    summary.sessions = tally.smtp.classes;
+    summary.sessions_incomplete = tally.smtp.incomplete;
+    summary.servers = server_infos(tally, from.servers, options);
+    if options.sessions {
+        summary.switches = fallout::switches(tally, from.servers, options);
+    }
+    summary
 }
 
 /// Per server: files, bytes and the time covered (from each file's first
@@ -413,89 +571,6 @@ fn kept_day(day: i64, options: &Options) -> bool {
         && options.until.is_none_or(|u| day <= (u - 1).div_euclid(DAY))
 }
 
-fn connector(tally: &Tally) -> Table {
-    let mut columns = vec!["direction", "connector"];
-    columns.extend(version_columns());
-    columns.extend(["failed", "total", "plaintext"]);
-    let mut rows = Vec::new();
-    for d in Direction::ALL {
-        // One row per connector, over every server: a send connector is
-        // one object across its source servers.
-        let mut merged: BTreeMap<&[u8], (VersionCounts, u64)> = BTreeMap::new();
-        for maps in tally.smtp.connector.values() {
-            for (name, c) in &maps[d.index()] {
-                let m = merged.entry(&**name).or_default();
-                m.0.add(&c.tls);
-                m.1 += c.sessions.plaintext;
-            }
-        }
-        for (name, (tls, plaintext)) in merged {
-            rows.push(
-                [dir(d), text(name)]
-                    .into_iter()
-                    .chain(counts_cells(&tls))
-                    .chain([Cell::Count(plaintext)])
-                    .collect(),
-            );
-        }
-    }
-    Table {
-        kind: Kind::Connector,
-        columns,
-        rows,
-    }
-}
-
-fn remote(tally: &Tally) -> Table {
-    let mut columns = vec!["direction", "remote_ip"];
-    columns.extend(version_columns());
-    columns.extend([
-        "failed",
-        "total",
-        "first_seen",
-        "last_seen",
-        "plaintext",
-        "sessions",
-        "ehlo",
-    ]);
-    use rayon::prelude::*;
-    // Tens of thousands of remotes on a busy server: sorted and rendered
-    // on every core.
-    let mut rows = Vec::new();
-    for d in Direction::ALL {
-        let map = &tally.smtp.remote[d.index()];
-        let mut keys: Vec<&[u8]> = map.keys().map(|k| &**k).collect();
-        keys.par_sort_unstable();
-        let part: Vec<Vec<Cell>> = keys
-            .par_iter()
-            .map(|&ip| {
-                let r = &map[ip];
-                [dir(d), text(ip)]
-                    .into_iter()
-                    .chain(counts_cells(&r.tls))
-                    .chain([
-                        stamp_cell(r.first_seen),
-                        stamp_cell(r.last_seen),
-                        Cell::Count(r.sessions.plaintext),
-                        Cell::Count(r.sessions.sessions),
-                        text(r.top_ehlo().unwrap_or(b"")),
-                    ])
-                    .collect()
-            })
-            .collect();
-        rows.extend(part);
-    }
-    Table {
-        kind: Kind::Remote,
-        columns,
-        rows,
-    }
-}
-
-/// The cipher report's key, normalised; several written lines can share
-/// one (`CALG_ECDHE` and `CALG_ECDH_EPHEM` are both `ECDHE`).
-type CipherKey = (Direction, &'static str, [String; 6]);
-
 /// Version and normalised suite of a success context: cipher, bits, hash,
 /// bits, key exchange, bits.
 pub(crate) fn suite(context: &[u8]) -> Option<(Version, [String; 6])> {
@@ -514,88 +589,28 @@ pub(crate) fn suite(context: &[u8]) -> Option<(Version, [String; 6])> {
     ))
 }
 
+/// A suite as the cipher report and the session list write it: version,
+/// cipher, bits, hash, bits, key exchange, bits.
+pub(crate) fn suite_cells(version: &str, names: [String; 6]) -> [Cell; 7] {
+    let [c, cb, h, hb, k, kb] = names;
+    [
+        Cell::Text(version.into()),
+        Cell::Text(c.into()),
+        bits(&cb),
+        Cell::Text(h.into()),
+        bits(&hb),
+        Cell::Text(k.into()),
+        bits(&kb),
+    ]
+}
+
 /// Bits as a number cell (empty when the log left them out).
 pub(crate) fn bits(s: &str) -> Cell {
     Cell::Bits(s.parse().ok())
 }
 
-fn cipher(tally: &Tally) -> Table {
-    let mut merged: BTreeMap<CipherKey, u64> = BTreeMap::new();
-    for d in Direction::ALL {
-        for (context, &n) in &tally.smtp.cipher[d.index()] {
-            if let Some((version, names)) = suite(context) {
-                *merged.entry((d, version.label(), names)).or_insert(0) += n;
-            }
-        }
-    }
-    Table {
-        kind: Kind::Cipher,
-        columns: vec![
-            "direction",
-            "tls_version",
-            "cipher",
-            "cipher_bits",
-            "hash",
-            "hash_bits",
-            "key_exchange",
-            "key_exchange_bits",
-            "sessions",
-        ],
-        rows: merged
-            .into_iter()
-            .map(|((d, version, [c, cb, h, hb, k, kb]), n)| {
-                vec![
-                    dir(d),
-                    Cell::Text(version.into()),
-                    Cell::Text(c.into()),
-                    bits(&cb),
-                    Cell::Text(h.into()),
-                    bits(&hb),
-                    Cell::Text(k.into()),
-                    bits(&kb),
-                    Cell::Count(n),
-                ]
-            })
-            .collect(),
-    }
-}
-
 pub(crate) fn lossy(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
-}
-
-fn failure(tally: &Tally, servers: &Servers) -> Table {
-    let mut rows: Vec<_> = tally
-        .smtp
-        .failure
-        .iter()
-        .map(|(k, n)| ((k.direction, servers.name(k.server), k), n))
-        .collect();
-    rows.sort();
-    Table {
-        kind: Kind::Failure,
-        columns: vec![
-            "direction",
-            "server",
-            "connector",
-            "remote_ip",
-            "error",
-            "sessions",
-        ],
-        rows: rows
-            .into_iter()
-            .map(|((_, server, k), &n)| {
-                vec![
-                    dir(k.direction),
-                    Cell::Text(server.into()),
-                    text(&k.connector),
-                    text(&k.remote_ip),
-                    text(&k.error),
-                    Cell::Count(n),
-                ]
-            })
-            .collect(),
-    }
 }
 
 /// Protocol tokens exlog did not recognise (counted as `other`), with how
@@ -623,4 +638,85 @@ pub fn unknown_protocols(tally: &Tally) -> BTreeMap<String, (u64, String)> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod registry_tests {
+    use super::*;
+
+    /// The `--by NAME` headings of docs/reports.md, in its order.
+    fn documented() -> Vec<String> {
+        let doc = include_str!("../../docs/reports.md");
+        doc.lines()
+            .filter_map(|l| l.strip_prefix("## `--by ")?.strip_suffix('`'))
+            .map(String::from)
+            .collect()
+    }
+
+    #[test]
+    fn registry_lists_every_report_once_with_distinct_names() {
+        let names: Vec<&str> = REPORTS.iter().map(|r| r.name()).collect();
+        let distinct: BTreeSet<&str> = names.iter().copied().collect();
+        assert_eq!(distinct.len(), names.len(), "a name twice: {names:?}");
+        // Counted by hand in docs/reports.md: connector, remote, cipher,
+        // failure, day, server, legacy, fallout, session, readiness,
+        // coverage, http-client, http-app, tlsrpt.
+        assert_eq!(names.len(), 14);
+        for r in REPORTS {
+            assert!(!r.about().is_empty(), "{}: no help text", r.name());
+            assert_eq!(find(r.name()).map(|f| f.kind()), Some(r.kind()));
+            assert_eq!(of(r.kind()).map(|f| f.name()), Some(r.name()));
+        }
+        assert!(find("no-such-report").is_none());
+    }
+
+    #[test]
+    fn registry_and_docs_name_the_same_reports() {
+        let doc: BTreeSet<String> = documented().into_iter().collect();
+        let registry: BTreeSet<String> = REPORTS.iter().map(|r| r.name().to_string()).collect();
+        assert_eq!(
+            documented().len(),
+            doc.len(),
+            "a heading twice in docs/reports.md"
+        );
+        let undocumented: Vec<_> = registry.difference(&doc).collect();
+        let unregistered: Vec<_> = doc.difference(&registry).collect();
+        assert!(
+            undocumented.is_empty(),
+            "not in docs/reports.md: {undocumented:?}"
+        );
+        assert!(
+            unregistered.is_empty(),
+            "documented, not registered: {unregistered:?}"
+        );
+    }
+
+    #[test]
+    fn folders_get_the_session_reports_only_with_sessions() {
+        // By hand from each report's needs: the seven of TLS rows, then
+        // the six of session counts, then the session list.
+        let tls = [
+            "connector",
+            "remote",
+            "cipher",
+            "failure",
+            "http-client",
+            "http-app",
+            "tlsrpt",
+        ];
+        let counts = [
+            "day",
+            "readiness",
+            "coverage",
+            "server",
+            "legacy",
+            "fallout",
+        ];
+        assert_eq!(folder_reports(false, true), tls);
+        let with: Vec<&str> = tls.iter().chain(&counts).copied().collect();
+        assert_eq!(folder_reports(true, false), with);
+        let mut all = with.clone();
+        all.push("session");
+        assert_eq!(folder_reports(true, true), all);
+    }
 }

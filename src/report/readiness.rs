@@ -22,7 +22,9 @@
 
 use super::coverage::{self, ranges_text};
 use super::window::{DAY_MS, Window};
-use super::{Cell, Coverage, Kind, Options, ServerInfo, Table, text, time_cell};
+use super::{
+    Cell, Coverage, Input, Kind, Needs, Options, Report, ServerInfo, Table, text, time_cell,
+};
 use crate::iis::counts::HttpsEvidence;
 use crate::parse::Direction;
 use crate::parse::stamp::format_millis;
@@ -32,6 +34,39 @@ use crate::smtp::impact::{ConnectorTraits, Impact};
 use crate::tally::Tally;
 use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, BTreeSet};
+
+pub const KIND: Kind = Kind::named("readiness");
+
+/// The report's entry in the registry.
+pub struct Readiness;
+
+impl Report for Readiness {
+    fn kind(&self) -> Kind {
+        KIND
+    }
+    fn about(&self) -> &'static str {
+        "per server and connector: can TLS 1.0/1.1 be switched off?"
+    }
+    fn help_columns(&self) -> &'static str {
+        concat!(
+            "scope,direction,server,connector,status,coverage_from,coverage_to,coverage_days,",
+            "\ndays_with_logs,missing_days,sessions,negotiations,legacy_sessions,legacy_remotes,",
+            "\ninternal_remotes,client_remotes,tls_required_remotes,opportunistic_remotes,",
+            "\nplaintext_sessions,last_legacy,window_from,window_to,verdict",
+            "\n(status: ready, not_ready or insufficient_data)",
+        )
+    }
+    fn needs(&self) -> Needs {
+        Needs::Sessions
+    }
+    fn build(&self, from: &Input) -> Option<Table> {
+        Some(table(from.tally, from.infos, from.options))
+    }
+    fn counted_rows(&self, _: &Table) -> Option<Vec<bool>> {
+        // A server's row, then its connectors': no sum means anything.
+        None
+    }
+}
 
 pub const COLUMNS: [&str; 23] = [
     "scope",
@@ -657,7 +692,7 @@ pub fn table(tally: &Tally, servers: &[ServerInfo], options: &Options) -> Table 
         rows.extend(server_rows(tally, info, cov, options));
     }
     Table {
-        kind: Kind::Readiness,
+        kind: KIND,
         columns: COLUMNS.to_vec(),
         rows,
     }
@@ -696,6 +731,54 @@ fn server_rows(
     if !smtp && sites.is_empty() {
         return Vec::new();
     }
+    let (all, mut connector_rows) = connector_rows(tally, info, cov, window, options);
+    let mut parts = Vec::new();
+    if smtp {
+        parts.push((
+            "SMTP".to_string(),
+            verdict(&all, &smtp_coverage, &server_days, window, options),
+        ));
+    }
+    for (site, e) in &sites {
+        let h = window.map(|w| HttpsWindow::of(e, &w)).unwrap_or_default();
+        let coverage = Coverage {
+            first: e.cover.map(|c| c.0 * 1000),
+            last: e.cover.map(|c| c.1 * 1000),
+        };
+        let judged = https_verdict(&h, &coverage, window, options);
+        parts.push((format!("HTTPS {site}"), judged.clone()));
+        connector_rows.push(row(
+            Scope("https", None, name, Cell::Text((*site).into())),
+            judged,
+            &Counts::https(&h),
+            &coverage,
+            &https_days(e, window),
+            window,
+        ));
+    }
+    let mut rows = vec![row(
+        Scope("server", None, name, Cell::Text("".into())),
+        least_ready(&parts),
+        &Counts::smtp(&all),
+        &info.coverage,
+        &server_days,
+        window,
+    )];
+    rows.extend(connector_rows);
+    rows
+}
+
+/// A row per SMTP connector of the server, each way, and the evidence of
+/// them all.
+fn connector_rows<'a>(
+    tally: &'a Tally,
+    info: &'a ServerInfo,
+    cov: &coverage::Server,
+    window: Option<Window>,
+    options: &Options,
+) -> (Evidence<'a>, Vec<Vec<Cell>>) {
+    let name = info.name.as_str();
+    let maps = tally.smtp.connector.get(&info.id);
     let mut all = Evidence::default();
     let mut connector_rows = Vec::new();
     for d in Direction::ALL {
@@ -735,38 +818,18 @@ fn server_rows(
             ));
         }
     }
-    let mut parts = Vec::new();
-    if smtp {
-        parts.push((
-            "SMTP".to_string(),
-            verdict(&all, &smtp_coverage, &server_days, window, options),
-        ));
-    }
-    for (site, e) in &sites {
-        let h = window.map(|w| HttpsWindow::of(e, &w)).unwrap_or_default();
-        let coverage = Coverage {
-            first: e.cover.map(|c| c.0 * 1000),
-            last: e.cover.map(|c| c.1 * 1000),
-        };
-        let judged = https_verdict(&h, &coverage, window, options);
-        parts.push((format!("HTTPS {site}"), judged.clone()));
-        connector_rows.push(row(
-            Scope("https", None, name, Cell::Text((*site).into())),
-            judged,
-            &Counts::https(&h),
-            &coverage,
-            &https_days(e, window),
-            window,
-        ));
-    }
-    // The server is as ready as its least ready source; with one
-    // source its sentence is that source's.
+    (all, connector_rows)
+}
+
+/// The server is as ready as its least ready source; with one source its
+/// sentence is that source's.
+fn least_ready(parts: &[(String, (Status, String))]) -> (Status, String) {
     let status = parts
         .iter()
         .map(|(_, (s, _))| *s)
         .max_by_key(|s| s.rank())
         .unwrap_or(Status::InsufficientData);
-    let sentence = match &parts[..] {
+    let sentence = match parts {
         [(_, (_, one))] => one.clone(),
         _ => parts
             .iter()
@@ -774,16 +837,7 @@ fn server_rows(
             .collect::<Vec<_>>()
             .join(" | "),
     };
-    let mut rows = vec![row(
-        Scope("server", None, name, Cell::Text("".into())),
-        (status, sentence),
-        &Counts::smtp(&all),
-        &info.coverage,
-        &server_days,
-        window,
-    )];
-    rows.extend(connector_rows);
-    rows
+    (status, sentence)
 }
 
 /// `; judged on the connectors --connector/--direction chose only, not

@@ -1,10 +1,36 @@
 //! The server report: per direction and server, negotiations by version,
 //! sessions, and the time the logs cover.
 
-use super::{Cell, Kind, ServerInfo, Table, counts_cells, dir, time_cell, version_columns};
+use super::{
+    Cell, Input, Kind, Needs, Report, ServerInfo, Table, counts_cells, dir, time_cell,
+    version_columns,
+};
 use crate::parse::Direction;
 use crate::smtp::counts::{SessionCounts, VersionCounts};
 use crate::tally::Tally;
+
+pub const KIND: Kind = Kind::named("server");
+
+/// The report's entry in the registry.
+pub struct Server;
+
+impl Report for Server {
+    fn kind(&self) -> Kind {
+        KIND
+    }
+    fn about(&self) -> &'static str {
+        "per server: negotiations, sessions, first and last record"
+    }
+    fn help_columns(&self) -> &'static str {
+        "direction,server,SSL2,...,other,failed,total,plaintext,sessions,first_record,last_record"
+    }
+    fn needs(&self) -> Needs {
+        Needs::Sessions
+    }
+    fn build(&self, from: &Input) -> Option<Table> {
+        Some(table(from.tally, from.infos))
+    }
+}
 
 /// `direction,server,SSL2,…,other,failed,total,plaintext,sessions,first_record,last_record`.
 pub fn table(tally: &Tally, servers: &[ServerInfo]) -> Table {
@@ -51,7 +77,7 @@ pub fn table(tally: &Tally, servers: &[ServerInfo]) -> Table {
         }
     }
     Table {
-        kind: Kind::Server,
+        kind: KIND,
         columns,
         rows,
     }

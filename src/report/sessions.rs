@@ -1,44 +1,36 @@
-//! Reports built from sessions: the daily trend and the list of sessions.
+//! `--by session`: the list of sessions, one row each.
 
-use super::{Cell, Kind, Table, bits, dir, suite, text, version_columns};
+use super::{Cell, Input, Kind, Needs, Report, Table, dir, suite, suite_cells, text};
 use crate::servers::Servers;
 use crate::smtp::session::{Session, TlsEvent};
-use crate::tally::Tally;
 
-/// `date,direction,SSL2,…,other,failed,plaintext,total` per UTC day.
-/// Negotiations count on the day of their TLS line, plaintext sessions on
-/// the day they started; `total` is the negotiations, successful and
-/// failed, as in every other report (plaintext sessions are no
-/// negotiation).
-pub fn day(tally: &Tally) -> Table {
-    let mut keys: Vec<_> = tally.smtp.day.keys().copied().collect();
-    keys.sort_by(|a, b| (a.0, a.1.label(), a.2).cmp(&(b.0, b.1.label(), b.2)));
-    let mut columns = vec!["date", "direction"];
-    columns.extend(version_columns());
-    // `clock_skew`: the mark of records a skewed clock wrote (outside their
-    // file's own time): counted, but no day of the logs.
-    columns.extend(["failed", "plaintext", "total", "clock_skew"]);
-    let rows = keys
-        .into_iter()
-        .map(|k| {
-            let c = &tally.smtp.day[&k];
-            let total = c.versions.iter().sum::<u64>() + c.failed;
-            [text(&k.0), dir(k.1)]
-                .into_iter()
-                .chain(c.versions.iter().map(|&n| Cell::Count(n)))
-                .chain([
-                    Cell::Count(c.failed),
-                    Cell::Count(c.plaintext),
-                    Cell::Count(total),
-                    Cell::Flag(k.2),
-                ])
-                .collect()
-        })
-        .collect();
-    Table {
-        kind: Kind::Day,
-        columns,
-        rows,
+pub const KIND: Kind = Kind::named("session");
+
+/// The report's entry in the registry.
+pub struct SessionList;
+
+impl Report for SessionList {
+    fn kind(&self) -> Kind {
+        KIND
+    }
+    fn about(&self) -> &'static str {
+        "one row per SMTP session"
+    }
+    fn help_columns(&self) -> &'static str {
+        "one row per SMTP session (its 28 columns: docs/reports.md)"
+    }
+    fn needs(&self) -> Needs {
+        Needs::SessionList
+    }
+    fn build(&self, from: &Input) -> Option<Table> {
+        Some(session_list(from.sessions?, from.servers))
+    }
+    fn empty_columns(&self) -> Vec<&'static str> {
+        SESSION_COLUMNS.to_vec()
+    }
+    fn needs_details(&self) -> bool {
+        // Certificates and disconnect reasons are columns of the list.
+        true
     }
 }
 
@@ -101,10 +93,11 @@ pub fn session_cells(s: &Session, server: &str) -> Vec<Cell> {
         TlsEvent::Failure { error, .. } => Some(&**error),
         TlsEvent::Success { .. } => None,
     });
-    let (version, [c, cb, h, hb, k, kb]) = match success {
-        Some((v, names)) => (v.label().to_string(), names),
+    let (version, names) = match success {
+        Some((v, names)) => (v.label(), names),
         None => Default::default(),
     };
+    let [version, c, cb, h, hb, k, kb] = suite_cells(version, names);
     vec![
         dir(s.direction),
         Cell::Text(server.into()),
@@ -117,13 +110,13 @@ pub fn session_cells(s: &Session, server: &str) -> Vec<Cell> {
         opt(&s.ehlo),
         Cell::Flag(s.starttls_offered),
         Cell::Text(s.tls_command.label().into()),
-        Cell::Text(version.into()),
-        Cell::Text(c.into()),
-        bits(&cb),
-        Cell::Text(h.into()),
-        bits(&hb),
-        Cell::Text(k.into()),
-        bits(&kb),
+        version,
+        c,
+        cb,
+        h,
+        hb,
+        k,
+        kb,
         text(error.unwrap_or(b"")),
         opt(&s.cert_subject),
         opt(&s.cert_thumbprint),
@@ -137,11 +130,18 @@ pub fn session_cells(s: &Session, server: &str) -> Vec<Cell> {
     ]
 }
 
+/// A suite's columns, as the session list names them (`tls_version` to
+/// `key_exchange_bits`); the cipher report has them too.
+pub(crate) fn suite_columns() -> &'static [&'static str] {
+    let at = SESSION_COLUMNS.iter().position(|c| *c == "tls_version");
+    &SESSION_COLUMNS[at.expect("a tls_version column")..][..7]
+}
+
 /// One row per session, for sessions already in report order
 /// ([`sort_sessions`]).
 pub fn session_list(sorted: &[(Session, u32)], servers: &Servers) -> Table {
     Table {
-        kind: Kind::Session,
+        kind: KIND,
         columns: SESSION_COLUMNS.to_vec(),
         rows: sorted
             .iter()

@@ -2,7 +2,7 @@
 //! TLS 1.2 (their counts, or the version named in a cell) marked with `!`
 //! (and red, when colour is on).
 
-use super::{Cell, Kind, Reports, Table};
+use super::{Cell, Document, Kind, Report, Reports, Table, Writer};
 use crate::parse::tls::Version;
 use std::borrow::Cow;
 use std::fmt::Write;
@@ -11,8 +11,71 @@ use unicode_width::UnicodeWidthStr;
 const RED: &str = "\x1b[1;31m";
 const RESET: &str = "\x1b[0m";
 
+/// The terminal writer: one report (and what its report prints under it),
+/// or the overview.
+pub struct Terminal {
+    pub report: &'static dyn Report,
+    /// No `--by`: the overview instead of one report.
+    pub overview: bool,
+    /// ANSI colour on legacy counts.
+    pub color: bool,
+}
+
+/// The reports the overview shows.
+pub const OVERVIEW: [Kind; 5] = [
+    super::connector::KIND,
+    super::readiness::KIND,
+    super::coverage::KIND,
+    super::http_app::KIND,
+    super::fallout::KIND,
+];
+
+impl Writer for Terminal {
+    fn write(&self, doc: &Document, out: &mut dyn std::io::Write) -> std::io::Result<Vec<String>> {
+        let text = if self.overview {
+            overview(doc.reports, self.color) + &tlsrpt_totals(doc.tlsrpt)
+        } else {
+            write(&doc.reports.table_or_empty(self.report.kind()), self.color)
+                + &self.report.footer(doc)
+        };
+        out.write_all(text.as_bytes())?;
+        Ok(Vec::new())
+    }
+}
+
+/// A cell as the terminal shows it, and whether it is marked as legacy.
+type Shown = (String, bool);
+
 /// Renders `table`; `color` adds ANSI colour to legacy counts.
 pub fn write(table: &Table, color: bool) -> String {
+    let all = || vec![true; table.rows.len()];
+    // Which rows the totals line adds up (none where rows overlap).
+    let counted = super::of(table.kind).map_or_else(|| Some(all()), |r| r.counted_rows(table));
+    let (mut grid, totals) = shown_rows(table, &counted.clone().unwrap_or_else(all));
+    let has_counts = counted.is_some()
+        && table
+            .rows
+            .first()
+            .is_none_or(|r| r.iter().any(|c| matches!(c, Cell::Count(_))));
+    if has_counts {
+        grid.push(total_line(table, &totals));
+    }
+    let numeric: Vec<bool> = (0..table.columns.len())
+        .map(|i| table.rows.first().is_some_and(|r| r[i].as_text().is_none()))
+        .collect();
+    let ruled = has_counts && !table.rows.is_empty();
+    let mut out = layout(&grid, &numeric, ruled, color);
+    if table.rows.is_empty() {
+        out.push_str("(no TLS rows)\n");
+    } else if grid.iter().flatten().any(|(_, m)| *m) {
+        out.push_str("! = negotiated below TLS 1.2\n");
+    }
+    out
+}
+
+/// The header and the rows as shown, with the column sums of the
+/// `counted` rows.
+fn shown_rows(table: &Table, counted: &[bool]) -> (Vec<Vec<Shown>>, Vec<u64>) {
     let legacy: Vec<bool> = table.columns.iter().map(|c| is_legacy_label(c)).collect();
     // Columns whose values are versions (cipher, session, legacy reports).
     let versions: Vec<bool> = table
@@ -20,7 +83,7 @@ pub fn write(table: &Table, color: bool) -> String {
         .iter()
         .map(|c| matches!(*c, "tls_version" | "lowest_version"))
         .collect();
-    let mut grid: Vec<Vec<(String, bool)>> = Vec::with_capacity(table.rows.len() + 2);
+    let mut grid: Vec<Vec<Shown>> = Vec::with_capacity(table.rows.len() + 2);
     grid.push(
         table
             .columns
@@ -29,65 +92,60 @@ pub fn write(table: &Table, color: bool) -> String {
             .collect(),
     );
     let mut totals = vec![0u64; table.columns.len()];
-    // A TLS-RPT policy's summary is repeated on each of its failure rows.
-    let counted = match table.kind {
-        Kind::Tlsrpt => first_of_policy(table),
-        _ => vec![true; table.rows.len()],
-    };
-    for (row, counted) in table.rows.iter().zip(counted) {
+    for (row, &counted) in table.rows.iter().zip(counted) {
         let mut line = Vec::with_capacity(row.len());
         for (i, cell) in row.iter().enumerate() {
-            let (text, marked) = match cell {
-                Cell::Count(n) => {
-                    totals[i] += if counted { *n } else { 0 };
-                    let marked = legacy[i] && *n > 0;
-                    (format!("{n}{}", if marked { "!" } else { "" }), marked)
-                }
-                Cell::Bits(b) => (b.map(|n| n.to_string()).unwrap_or_default(), false),
-                Cell::Hundredths(n) => (super::hundredths(*n), false),
-                Cell::Flag(b) => (if *b { "yes" } else { "no" }.to_string(), false),
-                // A version below TLS 1.2 is marked as its count would be;
-                // log text that reads like one (an EHLO name) is not.
-                Cell::Text(s) => {
-                    let marked = versions[i] && is_legacy_label(s);
-                    let mark = if marked { "!" } else { "" };
-                    (format!("{}{mark}", sanitize(s)), marked)
-                }
-                Cell::Bytes(b) => (sanitize(&String::from_utf8_lossy(b)).into_owned(), false),
-            };
-            line.push((text, marked));
+            if let (Cell::Count(n), true) = (cell, counted) {
+                totals[i] += n;
+            }
+            line.push(shown(cell, legacy[i], versions[i]));
         }
         grid.push(line);
     }
-    // Readiness rows overlap (a server, then its connectors): no sum.
-    let has_counts = table.kind != Kind::Readiness
-        && table
-            .rows
-            .first()
-            .is_none_or(|r| r.iter().any(|c| matches!(c, Cell::Count(_))));
-    if has_counts {
-        let total_line = table
-            .columns
-            .iter()
-            .enumerate()
-            .map(|(i, _)| match table.rows.first().map(|r| &r[i]) {
-                Some(Cell::Count(_)) => (totals[i].to_string(), false),
-                _ if i == 0 => ("total".to_string(), false),
-                _ => (String::new(), false),
-            })
-            .collect();
-        grid.push(total_line);
+    (grid, totals)
+}
+
+/// One cell: counts of a legacy version above 0 and a version below TLS
+/// 1.2 are marked; log text that reads like one (an EHLO name) is not.
+fn shown(cell: &Cell, legacy_column: bool, version_column: bool) -> Shown {
+    match cell {
+        Cell::Count(n) => {
+            let marked = legacy_column && *n > 0;
+            (format!("{n}{}", if marked { "!" } else { "" }), marked)
+        }
+        Cell::Bits(b) => (b.map(|n| n.to_string()).unwrap_or_default(), false),
+        Cell::Hundredths(n) => (super::hundredths(*n), false),
+        Cell::Flag(b) => (if *b { "yes" } else { "no" }.to_string(), false),
+        Cell::Text(s) => {
+            let marked = version_column && is_legacy_label(s);
+            let mark = if marked { "!" } else { "" };
+            (format!("{}{mark}", sanitize(s)), marked)
+        }
+        Cell::Bytes(b) => (sanitize(&String::from_utf8_lossy(b)).into_owned(), false),
     }
-    let numeric: Vec<bool> = (0..table.columns.len())
-        .map(|i| table.rows.first().is_some_and(|r| r[i].as_text().is_none()))
-        .collect();
-    let widths: Vec<usize> = (0..table.columns.len())
+}
+
+/// `total` and the sum under each count column.
+fn total_line(table: &Table, totals: &[u64]) -> Vec<Shown> {
+    (0..table.columns.len())
+        .map(|i| match table.rows.first().map(|r| &r[i]) {
+            Some(Cell::Count(_)) => (totals[i].to_string(), false),
+            _ if i == 0 => ("total".to_string(), false),
+            _ => (String::new(), false),
+        })
+        .collect()
+}
+
+/// The grid in aligned columns (numbers to the right), a rule above the
+/// last row when `ruled`.
+fn layout(grid: &[Vec<Shown>], numeric: &[bool], ruled: bool, color: bool) -> String {
+    let widths: Vec<usize> = (0..numeric.len())
         .map(|i| grid.iter().map(|r| r[i].0.width()).max().unwrap_or(0))
         .collect();
     let mut out = String::new();
     let last_row = grid.len() - 1;
     for (r, row) in grid.iter().enumerate() {
-        if r == last_row && has_counts && !table.rows.is_empty() {
+        if r == last_row && ruled {
             let rule: usize = widths.iter().sum::<usize>() + 2 * (widths.len() - 1);
             let _ = writeln!(out, "{}", "-".repeat(rule));
         }
@@ -114,17 +172,37 @@ pub fn write(table: &Table, color: bool) -> String {
         }
         let _ = writeln!(out, "{}", line.trim_end());
     }
-    if table.rows.is_empty() {
-        out.push_str("(no TLS rows)\n");
-    } else if grid.iter().flatten().any(|(_, m)| *m) {
-        out.push_str("! = negotiated below TLS 1.2\n");
-    }
     out
 }
 
-/// The terminal default: totals by version, the connector table and the
-/// readiness verdicts.
+/// The terminal default: totals by version and per source, the connector
+/// table, the servers, coverage and readiness verdicts, and the fallout.
 pub fn overview(reports: &Reports, color: bool) -> String {
+    let mut out = scan_line(reports);
+    out.push_str(&negotiations_line(&reports.summary, color));
+    out.push_str(&source_lines(reports, color));
+    out.push('\n');
+    if let Some(t) = reports.table(super::connector::KIND) {
+        out.push_str(&write(t, color));
+    }
+    out.push_str(&server_lines(reports));
+    if let Some(t) = reports.table(super::coverage::KIND) {
+        out.push_str(&coverage_lines(t));
+    }
+    if let Some(t) = reports.table(super::readiness::KIND) {
+        out.push_str("\nReadiness (per server, then per connector and IIS site):\n");
+        match readiness_lines(t) {
+            Some(lines) => out.push_str(&lines),
+            // A readiness table without its columns ends the overview.
+            None => return out,
+        }
+    }
+    out.push_str(&fallout_lines(reports));
+    out
+}
+
+/// Files, size and lines read, and the sessions by class.
+fn scan_line(reports: &Reports) -> String {
     let s = &reports.summary;
     let mut out = format!(
         "{}, {}, {} lines",
@@ -132,7 +210,7 @@ pub fn overview(reports: &Reports, color: bool) -> String {
         super::size_text(s.bytes),
         s.lines
     );
-    if reports.table(Kind::Readiness).is_some() {
+    if reports.table(super::readiness::KIND).is_some() {
         let _ = write!(
             out,
             "; {} sessions: {} TLS, {} failed, {} plaintext, {} idle, {} unknown",
@@ -145,7 +223,12 @@ pub fn overview(reports: &Reports, color: bool) -> String {
         );
     }
     out.push('\n');
-    out.push_str("Negotiations:");
+    out
+}
+
+/// `Negotiations:` by version, then the failures.
+fn negotiations_line(s: &super::Summary, color: bool) -> String {
+    let mut out = String::from("Negotiations:");
     for v in Version::ALL {
         let n = s.by_version[v.index()];
         let mark = if v.is_legacy() && n > 0 { "!" } else { "" };
@@ -157,120 +240,150 @@ pub fn overview(reports: &Reports, color: bool) -> String {
         }
     }
     let _ = writeln!(out, "  failed {}", s.failures);
-    // One line per source: what is below TLS 1.2 where.
-    let mark = |label: &str, n: u64| {
-        let legacy = is_legacy_label(label) && n > 0;
-        match (legacy, color) {
-            (true, true) => format!("  {label} {RED}{n}!{RESET}"),
-            (true, false) => format!("  {label} {n}!"),
-            _ => format!("  {label} {n}"),
-        }
-    };
-    let sums = |t: &Table, filter: &dyn Fn(&[Cell]) -> bool, cols: &[&str]| -> Vec<u64> {
-        cols.iter()
-            .map(|c| {
-                let i = t.columns.iter().position(|x| x == c);
-                t.rows
-                    .iter()
-                    .filter(|r| filter(r))
-                    .map(|r| match i.map(|i| &r[i]) {
-                        Some(Cell::Count(n)) => *n,
-                        _ => 0,
-                    })
-                    .sum()
-            })
-            .collect()
-    };
-    if let Some(t) = reports.table(Kind::Connector) {
+    out
+}
+
+/// A line per source (SMTP each way, HTTPS): what is below TLS 1.2 where,
+/// and how ready its servers are.
+fn source_lines(reports: &Reports, color: bool) -> String {
+    let mut out = String::new();
+    if let Some(t) = reports.table(super::connector::KIND) {
         let cols = [
             "SSL2", "SSL3", "TLS1.0", "TLS1.1", "TLS1.2", "TLS1.3", "other", "failed",
         ];
         for d in ["receive", "send"] {
             let is = |r: &[Cell]| r.first().and_then(Cell::as_text).is_some_and(|x| x == d);
-            let n = sums(t, &is, &cols);
+            let n = column_sums(t, &is, &cols);
             if n.iter().sum::<u64>() == 0 {
                 continue;
             }
             let _ = write!(out, "  SMTP {d:<8}");
             for (c, v) in cols.iter().zip(n) {
-                out.push_str(&mark(c, v));
+                out.push_str(&marked_count(c, v, color));
             }
             out.push_str(&readiness_of(reports, "connector", d));
             out.push('\n');
         }
     }
-    if let Some(t) = reports.table(Kind::HttpApp) {
+    if let Some(t) = reports.table(super::http_app::KIND) {
         let cols = [
             "SSL3", "TLS1.0", "TLS1.1", "TLS1.2", "TLS1.3", "other", "requests",
         ];
-        let n = sums(t, &|_| true, &cols);
+        let n = column_sums(t, &|_| true, &cols);
         out.push_str("  HTTPS (IIS)  ");
         for (c, v) in cols.iter().zip(n) {
-            out.push_str(&mark(c, v));
+            out.push_str(&marked_count(c, v, color));
         }
         out.push_str(&readiness_of(reports, "https", ""));
         out.push('\n');
     }
-    out.push('\n');
-    if let Some(t) = reports.table(Kind::Connector) {
-        out.push_str(&write(t, color));
+    out
+}
+
+/// `  TLS1.0 3!`: a count after its label, marked when legacy and above 0.
+fn marked_count(label: &str, n: u64, color: bool) -> String {
+    let legacy = is_legacy_label(label) && n > 0;
+    match (legacy, color) {
+        (true, true) => format!("  {label} {RED}{n}!{RESET}"),
+        (true, false) => format!("  {label} {n}!"),
+        _ => format!("  {label} {n}"),
     }
-    if !s.servers.is_empty() && reports.table(Kind::Readiness).is_some() {
-        out.push_str("\nServers (first and last record):\n");
-        let width = s.servers.iter().map(|i| i.name.width()).max().unwrap_or(0);
-        for i in &s.servers {
-            let span = match (i.coverage.first, i.coverage.last) {
-                (Some(a), Some(b)) => format!(
-                    "{} to {} ({})",
-                    super::readiness::minute(a),
-                    super::readiness::minute(b),
-                    super::readiness::duration_text(b - a)
-                ),
-                _ => "no records".into(),
-            };
+}
+
+/// The sums of the count columns `cols` over the rows `filter` keeps.
+fn column_sums(t: &Table, filter: &dyn Fn(&[Cell]) -> bool, cols: &[&str]) -> Vec<u64> {
+    cols.iter()
+        .map(|c| {
+            let i = t.columns.iter().position(|x| x == c);
+            t.rows
+                .iter()
+                .filter(|r| filter(r))
+                .map(|r| match i.map(|i| &r[i]) {
+                    Some(Cell::Count(n)) => *n,
+                    _ => 0,
+                })
+                .sum()
+        })
+        .collect()
+}
+
+/// Each server's first and last record (session mode).
+fn server_lines(reports: &Reports) -> String {
+    let s = &reports.summary;
+    if s.servers.is_empty() || reports.table(super::readiness::KIND).is_none() {
+        return String::new();
+    }
+    let mut out = String::from("\nServers (first and last record):\n");
+    let width = s.servers.iter().map(|i| i.name.width()).max().unwrap_or(0);
+    for i in &s.servers {
+        let span = match (i.coverage.first, i.coverage.last) {
+            (Some(a), Some(b)) => format!(
+                "{} to {} ({})",
+                super::readiness::minute(a),
+                super::readiness::minute(b),
+                super::readiness::duration_text(b - a)
+            ),
+            _ => "no records".into(),
+        };
+        let _ = writeln!(
+            out,
+            "{}{}  {span}, {}",
+            sanitize(&i.name),
+            " ".repeat(width - i.name.width()),
+            super::count(i.files, "file", "files")
+        );
+    }
+    out
+}
+
+/// A line per readiness verdict: the server's, then its connectors' and
+/// sites' indented; `None` when the table lacks a column it needs.
+fn readiness_lines(t: &Table) -> Option<String> {
+    let col = |name: &str| t.columns.iter().position(|c| *c == name);
+    let (scope, dir, server) = (col("scope")?, col("direction")?, col("server")?);
+    let (conn, verdict) = (col("connector")?, col("verdict")?);
+    let mut out = String::new();
+    for row in &t.rows {
+        let text = |i: usize| row[i].as_text().unwrap_or_default();
+        let v = text(verdict);
+        let (scope, dir) = (text(scope), text(dir));
+        if scope == "server" {
+            let _ = writeln!(out, "{}: {}", sanitize(&text(server)), sanitize(&v));
+        } else {
+            // A connector row names its direction; an IIS site row, HTTPS.
             let _ = writeln!(
                 out,
-                "{}{}  {span}, {}",
-                sanitize(&i.name),
-                " ".repeat(width - i.name.width()),
-                super::count(i.files, "file", "files")
+                "  {:<8} {}: {}",
+                if dir.is_empty() { scope } else { dir },
+                sanitize(&text(conn)),
+                sanitize(&v)
             );
         }
     }
-    if let Some(t) = reports.table(Kind::Coverage) {
-        out.push_str(&coverage_lines(t));
+    Some(out)
+}
+
+/// The TLS-RPT totals per policy domain, under the `tlsrpt` table and the
+/// overview; empty without TLS-RPT reports.
+pub(crate) fn tlsrpt_totals(rpt: &crate::tlsrpt::Read) -> String {
+    let totals = rpt.totals();
+    if totals.is_empty() {
+        return String::new();
     }
-    if let Some(t) = reports.table(Kind::Readiness) {
-        out.push_str("\nReadiness (per server, then per connector and IIS site):\n");
-        let col = |name: &str| t.columns.iter().position(|c| *c == name);
-        let (Some(scope), Some(dir), Some(server), Some(conn), Some(verdict)) = (
-            col("scope"),
-            col("direction"),
-            col("server"),
-            col("connector"),
-            col("verdict"),
-        ) else {
-            return out;
-        };
-        for row in &t.rows {
-            let text = |i: usize| row[i].as_text().unwrap_or_default();
-            let v = text(verdict);
-            let (scope, dir) = (text(scope), text(dir));
-            if scope == "server" {
-                let _ = writeln!(out, "{}: {}", sanitize(&text(server)), sanitize(&v));
-            } else {
-                // A connector row names its direction; an IIS site row, HTTPS.
-                let _ = writeln!(
-                    out,
-                    "  {:<8} {}: {}",
-                    if dir.is_empty() { scope } else { dir },
-                    sanitize(&text(conn)),
-                    sanitize(&v)
-                );
-            }
-        }
+    let mut out = format!(
+        "\nTLS-RPT ({}), sessions per policy domain:\n",
+        super::count(
+            rpt.files - rpt.skipped - rpt.duplicates,
+            "report",
+            "reports"
+        )
+    );
+    for (domain, (ok, failed)) in totals {
+        out.push_str(&format!(
+            "  {}: {ok} successful, {failed} failed\n",
+            sanitize(&domain)
+        ));
     }
-    out.push_str(&fallout_lines(reports));
     out
 }
 
@@ -278,7 +391,7 @@ pub fn overview(reports: &Reports, color: bool) -> String {
 /// recovered, 1 fell back to plaintext, 1 blocked`, a line per server
 /// whose switch the logs show (`--by fallout` has the rows).
 pub(crate) fn fallout_lines(reports: &Reports) -> String {
-    let Some(t) = reports.table(Kind::Fallout) else {
+    let Some(t) = reports.table(super::fallout::KIND) else {
         return String::new();
     };
     let col = |name: &str| t.columns.iter().position(|c| *c == name);
@@ -331,26 +444,6 @@ pub(crate) fn fallout_lines(reports: &Reports) -> String {
     out
 }
 
-/// For the totals line of the `tlsrpt` table: whether each row is the
-/// first of its policy (report, type, domain, MX patterns). The policy's
-/// summary is repeated on each of its failure rows and counts once.
-fn first_of_policy(table: &Table) -> Vec<bool> {
-    let at = |name: &str| table.columns.iter().position(|c| *c == name);
-    let keys = ["report_id", "policy_type", "policy_domain", "mx_host"].map(at);
-    let mut seen = std::collections::HashSet::new();
-    table
-        .rows
-        .iter()
-        .map(|row| {
-            let key: Vec<_> = keys
-                .iter()
-                .map(|k| k.and_then(|i| row[i].as_text()))
-                .collect();
-            seen.insert(key)
-        })
-        .collect()
-}
-
 /// Per server: how many of its connectors the logs cover, and the blind
 /// ones with their status (`--by coverage` has the rest).
 fn coverage_lines(t: &Table) -> String {
@@ -394,7 +487,7 @@ fn coverage_lines(t: &Table) -> String {
 /// counted once, with the worst status of its rows of that `scope` (and
 /// direction); empty without a readiness report or such rows.
 fn readiness_of(reports: &Reports, scope: &str, direction: &str) -> String {
-    let Some(t) = reports.table(Kind::Readiness) else {
+    let Some(t) = reports.table(super::readiness::KIND) else {
         return String::new();
     };
     let col = |name: &str| t.columns.iter().position(|c| *c == name);
@@ -469,11 +562,10 @@ pub fn sanitize(s: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::Kind;
 
     fn sample() -> Table {
         Table {
-            kind: Kind::Connector,
+            kind: crate::report::connector::KIND,
             columns: vec!["direction", "connector", "TLS1.0", "TLS1.2", "total"],
             rows: vec![
                 vec![
@@ -517,7 +609,7 @@ total                               3      15     18
     fn legacy_versions_are_marked_like_counts() {
         let text = |s: &str| Cell::Text(s.into());
         let table = Table {
-            kind: Kind::Legacy,
+            kind: crate::report::legacy::KIND,
             columns: vec!["remote_ip", "ehlo", "lowest_version", "legacy_sessions"],
             rows: vec![
                 vec![

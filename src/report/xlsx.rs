@@ -7,7 +7,7 @@
 //! the HTML report's colours ([`svg::style`], [`svg::BAD`]).
 
 use super::svg;
-use super::{Cell, Kind, Reports, Table, neutralize};
+use super::{Cell, Reports, Table, neutralize};
 use crate::parse::tls::Version;
 use rust_xlsxwriter::utility::{cell_autofit_width, column_number_to_name, row_col_to_cell};
 use rust_xlsxwriter::{
@@ -102,6 +102,22 @@ fn shown_width(text: &str) -> f64 {
 /// [`MAX_WIDTH`].
 fn column_width(widest: f64) -> f64 {
     (widest + 1.0).min(MAX_WIDTH)
+}
+
+/// The Excel writer: the workbook's bytes, with a note for each sheet cut
+/// at Excel's row limit.
+pub struct Xlsx;
+
+impl super::Writer for Xlsx {
+    fn write(
+        &self,
+        doc: &super::Document,
+        out: &mut dyn std::io::Write,
+    ) -> std::io::Result<Vec<String>> {
+        let (bytes, notes) = write(doc.reports, doc.messages).map_err(std::io::Error::other)?;
+        out.write_all(&bytes)?;
+        Ok(notes)
+    }
 }
 
 /// Builds the workbook; `warnings` are listed on the Summary sheet. Returns
@@ -391,7 +407,9 @@ fn summary(
     let mut layout = Layout::default();
     layout.put(0, 0, Value::Bold("exlog report".into()));
     // The chart first, under the title, where the window opens.
-    let chart = reports.table(Kind::Connector).and_then(connector_chart);
+    let chart = reports
+        .table(super::connector::KIND)
+        .and_then(connector_chart);
     let mut row = if chart.is_some() { CHART_ROWS + 2 } else { 2 };
     row = summary_stats(&mut layout, reports, row);
     let versions = row + 1;
@@ -422,7 +440,7 @@ fn summary(
         .set_format(&f.legacy);
     sheet.add_conditional_format(versions, 0, last_version, 1, &legacy_count)?;
     if reports
-        .table(Kind::Readiness)
+        .table(super::readiness::KIND)
         .is_some_and(|t| !t.rows.is_empty())
     {
         sheet.add_conditional_format(readiness, 0, row - 2, 3, &not_ready_rule(2, readiness, f))?;
@@ -448,7 +466,7 @@ fn summary_stats(layout: &mut Layout, reports: &Reports, mut row: u32) -> u32 {
         ("failed negotiations", s.failures),
         ("malformed rows", s.malformed_rows),
     ];
-    if reports.table(Kind::Readiness).is_some() {
+    if reports.table(super::readiness::KIND).is_some() {
         stats.extend([
             ("sessions", s.sessions.iter().sum()),
             ("sessions with TLS", s.sessions[0]),
@@ -485,7 +503,7 @@ fn summary_versions(layout: &mut Layout, reports: &Reports, mut row: u32) -> u32
 /// Per server, its first and last record and files.
 fn summary_servers(layout: &mut Layout, reports: &Reports, mut row: u32) -> u32 {
     let s = &reports.summary;
-    if s.servers.is_empty() || reports.table(Kind::Readiness).is_none() {
+    if s.servers.is_empty() || reports.table(super::readiness::KIND).is_none() {
         return row;
     }
     layout.put(row, 0, Value::Bold("servers: first and last record".into()));
@@ -505,7 +523,7 @@ fn summary_servers(layout: &mut Layout, reports: &Reports, mut row: u32) -> u32 
 
 /// The readiness verdicts: server, connector, status, verdict.
 fn summary_readiness(layout: &mut Layout, reports: &Reports, mut row: u32) -> u32 {
-    let Some(t) = reports.table(Kind::Readiness) else {
+    let Some(t) = reports.table(super::readiness::KIND) else {
         return row;
     };
     layout.put(row, 0, Value::Bold("readiness".into()));
@@ -539,7 +557,7 @@ fn connector_chart(t: &Table) -> Option<Chart> {
     if last == 0 {
         return None;
     }
-    let sheet = Kind::Connector.name();
+    let sheet = super::connector::KIND.name();
     let mut chart = Chart::new(ChartType::ColumnStacked);
     chart
         .title()

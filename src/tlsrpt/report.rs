@@ -3,6 +3,9 @@
 use super::Read;
 use crate::table::{Cell, Kind, Table};
 
+/// The id of the `tlsrpt` report.
+pub const KIND: Kind = Kind::named("tlsrpt");
+
 /// Columns of the TLS-RPT report.
 pub const COLUMNS: [&str; 14] = [
     "report_org",
@@ -27,7 +30,7 @@ pub fn table(read: &Read) -> Table {
     rows.sort();
     let t = |s: &String| Cell::Text(s.as_str().into());
     Table {
-        kind: Kind::Tlsrpt,
+        kind: KIND,
         columns: COLUMNS.to_vec(),
         rows: rows
             .iter()

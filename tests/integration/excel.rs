@@ -14,12 +14,12 @@ fn output_folder_has_every_report_with_bom() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.stdout, "");
     // Every report there is, no fewer.
-    let mut names = exlog::output::dir_reports(true);
+    let mut names = exlog::report::folder_reports(true, true);
     names.sort();
-    let mut all: Vec<&str> = exlog::report::Kind::ALL.iter().map(|k| k.name()).collect();
+    let mut all: Vec<&str> = exlog::report::REPORTS.iter().map(|r| r.name()).collect();
     all.sort();
     assert_eq!(names, all);
-    for name in exlog::output::dir_reports(true) {
+    for name in exlog::report::folder_reports(true, true) {
         let file = std::fs::read_to_string(dir.path().join("reports").join(format!("{name}.csv")))
             .unwrap();
         let stdout = exlog(["sample-logs", "--by", name, "--format", "csv"]).stdout;
@@ -130,7 +130,7 @@ fn xlsx_sheets_numbers_dates_and_chart() {
     );
     // Every report sheet has the CSV's header and rows.
     // (sample-logs holds no IIS logs or TLS-RPT reports: no sheets for them.)
-    for name in exlog::output::dir_reports(true)
+    for name in exlog::report::folder_reports(true, true)
         .into_iter()
         .filter(|&n| n != "session" && !n.starts_with("http-") && n != "tlsrpt")
     {

@@ -68,7 +68,7 @@ fn list_matcher_expands_dots_and_nothing_else() {
 fn help_lists_every_report_with_its_real_columns() {
     let reports = help_reports();
     let listed: Vec<&str> = reports.iter().map(|(n, _)| n.as_str()).collect();
-    let all: Vec<&str> = exlog::report::Kind::ALL.map(|k| k.name()).to_vec();
+    let all: Vec<&str> = exlog::report::REPORTS.map(|r| r.name()).to_vec();
     assert_eq!(listed, all);
     let tlsrpt = root().join("tests/data/tlsrpt");
     for (name, text) in &reports {
@@ -134,8 +134,8 @@ fn tls_only_help_names_what_it_refuses() {
         let run = exlog(&all);
         run.stderr.contains("--tls-only reads no sessions")
     };
-    for kind in exlog::report::Kind::ALL {
-        let name = kind.name();
+    for report in exlog::report::REPORTS {
+        let name = report.name();
         let no = refused(&["--by", name]);
         let thinned = matches!(name, "connector" | "remote");
         assert_eq!(

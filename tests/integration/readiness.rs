@@ -4,7 +4,7 @@
 use crate::pipeline::{four_sessions, session, tls};
 use crate::util::csv_columns;
 use exlog::pipeline::{Plan, scan_slices};
-use exlog::report::{Kind, Options, Reports};
+use exlog::report::{Options, Reports};
 use std::path::Path;
 
 const COLUMNS: [&str; 9] = [
@@ -25,7 +25,7 @@ fn server_row(files: &[(&Path, &[u8])], days: u32) -> Vec<String> {
     let scanned = scan_slices(files, &Plan::sessions(), 2);
     let reports = Reports::build(&scanned.tally, &scanned.servers, &Options::new(days, true));
     let table = reports
-        .table(Kind::Readiness)
+        .table(exlog::report::readiness::KIND)
         .expect("the readiness report");
     let csv = String::from_utf8(exlog::report::csv::write(table)).unwrap();
     let rows = csv_columns(&csv, &COLUMNS);
