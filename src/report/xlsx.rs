@@ -562,6 +562,9 @@ fn connector_chart(t: &Table) -> Option<Chart> {
     chart
         .title()
         .set_name("Negotiations by TLS version per connector");
+    // Connectors without a negotiation (idle or plaintext sessions only)
+    // leave no series, and a chart needs one.
+    let mut series = 0;
     for style in svg::styles() {
         let Some(c) = t.columns.iter().position(|c| *c == style.label) else {
             continue;
@@ -576,9 +579,10 @@ fn connector_chart(t: &Table) -> Option<Chart> {
             .set_categories((sheet, 1, name_col, last, name_col))
             .set_values((sheet, 1, c, last, c))
             .set_format(ChartSolidFill::new().set_color(style.color));
+        series += 1;
     }
     chart.set_width(CHART_WIDTH).set_height(CHART_HEIGHT);
-    Some(chart)
+    (series > 0).then_some(chart)
 }
 
 #[cfg(test)]

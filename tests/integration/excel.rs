@@ -828,3 +828,32 @@ fn legacy_versions_and_not_ready_rows_are_coloured() {
         "Summary: {summary:?}"
     );
 }
+
+/// Sessions without a single negotiation (one plaintext, one idle): the
+/// connector sheet has its rows and no chart, and the workbook is written
+/// (it failed with "Chart must contain at least one series").
+#[test]
+fn a_workbook_without_negotiations_has_no_chart_and_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = "#Log-type: SMTP Receive Protocol Log\r\n\
+#Fields: date-time,connector-id,session-id,sequence-number,local-endpoint,remote-endpoint,event,data,context\r\n\
+2024-03-08T10:00:00.000Z,EX01\\Default Frontend EX01,08DC01,0,10.0.0.1:25,192.0.2.7:5000,+,,\r\n\
+2024-03-08T10:00:00.100Z,EX01\\Default Frontend EX01,08DC01,1,10.0.0.1:25,192.0.2.7:5000,<,EHLO a.example,\r\n\
+2024-03-08T10:00:00.200Z,EX01\\Default Frontend EX01,08DC01,2,10.0.0.1:25,192.0.2.7:5000,<,MAIL FROM:<a@a.example>,\r\n\
+2024-03-08T10:00:00.300Z,EX01\\Default Frontend EX01,08DC01,3,10.0.0.1:25,192.0.2.7:5000,-,,Local\r\n\
+2024-03-08T10:00:01.000Z,EX01\\Default Frontend EX01,08DC02,0,10.0.0.1:25,192.0.2.8:5000,+,,\r\n\
+2024-03-08T10:00:01.300Z,EX01\\Default Frontend EX01,08DC02,1,10.0.0.1:25,192.0.2.8:5000,-,,Local\r\n";
+    let logs = dir.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    std::fs::write(logs.join("RECV2024030810-1.LOG"), log).unwrap();
+    let (mut book, bytes) = workbook(&[logs.to_str().unwrap()]);
+    let sheet = book.worksheet_range("connector").unwrap();
+    // The header and the one connector, with its two sessions.
+    assert_eq!(sheet.height(), 2);
+    let zip = zip::ZipArchive::new(std::io::Cursor::new(&bytes)).unwrap();
+    assert!(
+        !zip.file_names()
+            .any(|n| n.is_ok_and(|n| n.contains("charts/chart"))),
+        "a chart part without series"
+    );
+}
