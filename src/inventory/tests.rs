@@ -518,6 +518,21 @@ fn quoted(v: Option<&str>) -> String {
     v.map_or(String::new(), |v| format!("\"{}\"", v.replace('"', "\"\"")))
 }
 
+/// `text` in each encoding PowerShell writes: UTF-8 without and with a
+/// BOM, UTF-16 LE and BE (with theirs).
+fn encodings(text: &str) -> [Vec<u8>; 4] {
+    let bom = [b"\xEF\xBB\xBF", text.as_bytes()].concat();
+    let le: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let be: Vec<u8> = [0xFE, 0xFF]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_be_bytes))
+        .collect();
+    [text.as_bytes().to_vec(), bom, le, be]
+}
+
 /// A random receive inventory written as PowerShell writes it (the
 /// expected connectors, with their lines, made alongside), read back in
 /// each encoding with and without a #TYPE line, with CRLF or LF.
@@ -583,17 +598,8 @@ fn random_inventories_read_back_as_written() {
                 line,
             });
         }
-        let bom = [b"\xEF\xBB\xBF", text.as_bytes()].concat();
-        let le: Vec<u8> = [0xFF, 0xFE]
-            .into_iter()
-            .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
-            .collect();
-        let be: Vec<u8> = [0xFE, 0xFF]
-            .into_iter()
-            .chain(text.encode_utf16().flat_map(u16::to_be_bytes))
-            .collect();
-        for bytes in [text.as_bytes(), &bom, &le, &be] {
-            let (inv, warnings) = read_bytes(bytes);
+        for bytes in encodings(&text) {
+            let (inv, warnings) = read_bytes(&bytes);
             let inv = inv.unwrap_or_else(|e| panic!("{e}\n{text:?}"));
             assert_eq!(inv.receive, expected, "{text:?}");
             assert_eq!(warnings, [], "{text:?}");
