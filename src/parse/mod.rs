@@ -21,6 +21,17 @@ pub enum Direction {
     Send,
 }
 
+/// The ports of Exchange's own transport hops: 2525 (the Mailbox
+/// server's transport service), 717 (the FrontEnd's outbound proxy) and
+/// 465 (the FrontEnd's client proxy; Exchange sends no implicit TLS).
+pub const TRANSPORT_PORTS: [u16; 3] = [2525, 717, 465];
+
+/// Whether `port` is one of [`TRANSPORT_PORTS`].
+#[inline]
+pub fn is_transport_port(port: u16) -> bool {
+    TRANSPORT_PORTS.contains(&port)
+}
+
 impl Direction {
     pub const ALL: [Direction; 2] = [Direction::Receive, Direction::Send];
 
@@ -56,11 +67,12 @@ impl Direction {
     }
 
     /// Last resort for a row in a file with no header, no RECV/SEND name and
-    /// no role in its TLS token: Exchange listens on 25/587/2525/465/717, so
-    /// a well-known local port means it received the connection.
+    /// no role in its TLS token: Exchange listens on 25, 587 and its
+    /// [`TRANSPORT_PORTS`], so a well-known local port means it received
+    /// the connection.
     pub fn from_ports(local_endpoint: &[u8]) -> Direction {
         match endpoint::port(local_endpoint) {
-            Some(25 | 587 | 2525 | 465 | 717) => Direction::Receive,
+            Some(p) if p == 25 || p == 587 || is_transport_port(p) => Direction::Receive,
             _ if local_endpoint.is_empty() => Direction::Send,
             Some(_) => Direction::Send,
             None => Direction::Receive,

@@ -105,6 +105,11 @@ impl Config {
 /// sessions interleave in its receive log.
 pub const DEFAULT_CONCURRENCY: usize = 12;
 
+/// Days of the readiness window exlog uses by default (its
+/// `--window-days`): the truth of the coverage and IIS reports is worked
+/// out over it.
+pub(crate) const WINDOW_DAYS: i64 = 14;
+
 /// Parses sizes such as `64MB`, `1GB`, `1.5GiB`, `4096`.
 pub fn parse_size(s: &str) -> Option<u64> {
     let s = s.trim();

@@ -550,15 +550,16 @@ impl Session {
 
     /// Exchange-internal traffic, by what the rows say: X-ANONYMOUSTLS, a
     /// proxied hop (XPROXYFROM, or `Proxying inbound session …`), Exchange's
-    /// transport ports 2525/717/465 on either end (Exchange sends no
-    /// implicit TLS, so a send to 465 is a Hub's client proxy), or a
+    /// transport ports ([`crate::parse::TRANSPORT_PORTS`]) on either end
+    /// (Exchange sends no implicit TLS, so a send to 465 is a Hub's client
+    /// proxy), or a
     /// built-in internal send connector under its English name.
     pub fn internal(&self) -> bool {
         const INTERNAL_SEND: [&[u8]; 2] = [
             b"Intra-Organization SMTP Send Connector",
             b"Inbound Proxy Internal Send Connector",
         ];
-        let transport_port = |p: Option<u16>| matches!(p, Some(2525 | 717 | 465));
+        let transport_port = |p: Option<u16>| p.is_some_and(crate::parse::is_transport_port);
         self.tls_command == TlsCommand::AnonymousTls
             || self.client_ip.is_some()
             || self.proxy_hop
