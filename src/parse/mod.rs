@@ -159,8 +159,8 @@ pub fn name_time(name: &str) -> Option<(i64, i64)> {
 }
 
 /// Random text for the splitters' differential tests: `n` lines, each a
-/// time stamp and up to `max` bytes drawn from `alphabet` (xorshift, so
-/// every run sees the same lines).
+/// time stamp and up to `max` bytes drawn from `alphabet` (the project's
+/// PRNG, so every run sees the same lines).
 #[cfg(test)]
 pub(crate) fn random_lines(
     seed: u64,
@@ -168,13 +168,8 @@ pub(crate) fn random_lines(
     max: u64,
     alphabet: &[u8],
 ) -> impl Iterator<Item = Vec<u8>> {
-    let mut state = seed | 1;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut rng = exlog_gen::Rng::new(seed, 0);
+    let mut next = move || rng.next();
     let alphabet = alphabet.to_vec();
     (0..n).map(move |_| {
         let mut line = b"2024-01-01T00:00:00.000Z".to_vec();
