@@ -39,7 +39,7 @@ LAYERS = [
                              "iis::counts"]),
     ("smtp and iis scans", ["smtp::scan", "iis::scan", "iis::report"]),
     ("tally", ["tally"]),
-    ("pipeline", ["pipeline"]),
+    ("pipeline", ["sink", "pipeline"]),
     ("reports", ["report", "report::*"]),
     ("results", ["events", "partial", "fuzzing"]),
     ("flags", ["cli", "config"]),

@@ -48,62 +48,18 @@ impl Config {
     pub fn new(args: &Args, stdout_is_terminal: bool) -> Result<Config, String> {
         let filters = filters(args)?;
         let to_dir = args.output.as_deref().is_some_and(output::is_dir_target);
-        let format = args.format.unwrap_or(match &args.output {
-            None if stdout_is_terminal => Format::Table,
-            None => Format::Csv,
-            Some(p) => match p.extension().and_then(|e| e.to_str()) {
-                Some(e) if e.eq_ignore_ascii_case("xlsx") => Format::Xlsx,
-                Some(e) if e.eq_ignore_ascii_case("json") => Format::Json,
-                Some(e) if e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm") => {
-                    Format::Html
-                }
-                _ => Format::Csv,
-            },
-        });
-        if format == Format::Xlsx && (args.output.is_none() || to_dir) {
-            return Err("--format xlsx writes a workbook file: add -o report.xlsx".into());
-        }
-        if format == Format::Html && (args.output.is_none() || to_dir) {
-            return Err("--format html writes a page: add -o report.html".into());
-        }
+        let format = format_of(args, to_dir, stdout_is_terminal)?;
         // No --by: an overview on a terminal, the connector report elsewhere.
         let overview = args.by.is_none() && format == Format::Table;
         let report = args.by.unwrap_or(&report::connector::Connector);
-        let only_sessions = report.needs().only_sessions();
-        let session_filter = if filters.exclude_internal {
-            Some("--exclude-internal")
-        } else if filters.ehlo.is_some() {
-            Some("--ehlo")
-        } else {
-            None
-        };
-        if args.tls_only && (only_sessions || session_filter.is_some()) {
-            return Err(format!(
-                "--tls-only reads no sessions, so it cannot give {}; drop --tls-only",
-                match session_filter {
-                    Some(flag) => flag.to_string(),
-                    None => format!("--by {}", report.name()),
-                }
-            ));
-        }
-        if args.tls_only && args.events.is_some() {
-            return Err("--events writes a row per session, and --tls-only reads no sessions; drop --tls-only".into());
-        }
+        let session_filter = check_tls_only(args, report, &filters)?;
         let with_sessions = !args.tls_only
             && (args.events.is_some()
                 || matches!(format, Format::Json | Format::Xlsx)
                 || to_dir
                 || report.needs().sessions()
                 || session_filter.is_some());
-        // The session list is kept only when it is printed: as CSV lines
-        // rendered by the workers, or whole for the other formats.
-        let keep = match (report.needs(), format) {
-            _ if !with_sessions => Keep::Nothing,
-            _ if to_dir => Keep::Lines(sessions::csv_line),
-            (Needs::SessionList, Format::Csv) => Keep::Lines(sessions::csv_line),
-            (Needs::SessionList, _) => Keep::Sessions,
-            _ => Keep::Nothing,
-        };
+        let keep = keep_of(report.needs(), format, to_dir, with_sessions);
         // Certificates and disconnect reasons: for the session list, and
         // for the legacy report's certificate subject.
         let all_reports = to_dir || matches!(format, Format::Json | Format::Xlsx | Format::Html);
@@ -112,41 +68,10 @@ impl Config {
             || report.needs_details()
             || all_reports
             || args.partial.is_some();
-        if args.window_days == 0 {
-            return Err(
-                "--window-days must be at least 1: a window of 0 days holds no evidence".into(),
-            );
-        }
-        if args.threads == Some(0) {
-            return Err("--threads must be at least 1 (leave it out to use every core)".into());
-        }
-        if args.chunk_size == Some(0) {
-            return Err("--chunk-size must be at least 1 byte".into());
-        }
-        let as_of = args
-            .as_of
-            .as_deref()
-            .map(|t| {
-                // A date means the end of that day, as with --until.
-                let text = filter::parse_time(t, true).map_err(|e| format!("--as-of: {e}"))?;
-                let is_date = chrono::NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d").is_ok();
-                crate::parse::stamp::millis(text.as_bytes())
-                    .map(|ms| if is_date { ms - 1 } else { ms })
-                    .ok_or_else(|| format!("--as-of: {t:?} is out of range"))
-            })
-            .transpose()?;
-        let servers = args
-            .server
-            .iter()
-            .map(|p| filter::Glob::new(p))
-            .collect::<Result<_, _>>()
-            .map_err(|e| format!("--server: {e}"))?;
-        let ignore_connector = args
-            .ignore_connector
-            .iter()
-            .map(|p| filter::Glob::new(p))
-            .collect::<Result<_, _>>()
-            .map_err(|e| format!("--ignore-connector: {e}"))?;
+        check_numbers(args)?;
+        let as_of = as_of(args)?;
+        let servers = globs(&args.server, "--server")?;
+        let ignore_connector = globs(&args.ignore_connector, "--ignore-connector")?;
         let scan_flags = ScanFlags {
             sessions: with_sessions,
             since: filters.since.clone(),
@@ -276,6 +201,114 @@ impl Config {
     }
 }
 
+/// The output format: `--format`, else by the output's extension, else a
+/// table on a terminal and CSV elsewhere. A workbook or a page needs a file.
+fn format_of(args: &Args, to_dir: bool, stdout_is_terminal: bool) -> Result<Format, String> {
+    let format = args.format.unwrap_or(match &args.output {
+        None if stdout_is_terminal => Format::Table,
+        None => Format::Csv,
+        Some(p) => match p.extension().and_then(|e| e.to_str()) {
+            Some(e) if e.eq_ignore_ascii_case("xlsx") => Format::Xlsx,
+            Some(e) if e.eq_ignore_ascii_case("json") => Format::Json,
+            Some(e) if e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm") => {
+                Format::Html
+            }
+            _ => Format::Csv,
+        },
+    });
+    if format == Format::Xlsx && (args.output.is_none() || to_dir) {
+        return Err("--format xlsx writes a workbook file: add -o report.xlsx".into());
+    }
+    if format == Format::Html && (args.output.is_none() || to_dir) {
+        return Err("--format html writes a page: add -o report.html".into());
+    }
+    Ok(format)
+}
+
+/// `--tls-only` reads no sessions: an error if the report or a filter
+/// needs them. Returns the filter flag that needs sessions, if any.
+fn check_tls_only(
+    args: &Args,
+    report: &dyn Report,
+    filters: &Filters,
+) -> Result<Option<&'static str>, String> {
+    let only_sessions = report.needs().only_sessions();
+    let session_filter = if filters.exclude_internal {
+        Some("--exclude-internal")
+    } else if filters.ehlo.is_some() {
+        Some("--ehlo")
+    } else {
+        None
+    };
+    if args.tls_only && (only_sessions || session_filter.is_some()) {
+        return Err(format!(
+            "--tls-only reads no sessions, so it cannot give {}; drop --tls-only",
+            match session_filter {
+                Some(flag) => flag.to_string(),
+                None => format!("--by {}", report.name()),
+            }
+        ));
+    }
+    if args.tls_only && args.events.is_some() {
+        return Err(
+            "--events writes a row per session, and --tls-only reads no sessions; drop --tls-only"
+                .into(),
+        );
+    }
+    Ok(session_filter)
+}
+
+/// The session list is kept only when it is printed: as CSV lines
+/// rendered by the workers, or whole for the other formats.
+fn keep_of(needs: Needs, format: Format, to_dir: bool, with_sessions: bool) -> Keep {
+    match (needs, format) {
+        _ if !with_sessions => Keep::Nothing,
+        _ if to_dir => Keep::Lines(sessions::csv_line),
+        (Needs::SessionList, Format::Csv) => Keep::Lines(sessions::csv_line),
+        (Needs::SessionList, _) => Keep::Sessions,
+        _ => Keep::Nothing,
+    }
+}
+
+/// The numbers that must be at least 1.
+fn check_numbers(args: &Args) -> Result<(), String> {
+    if args.window_days == 0 {
+        return Err(
+            "--window-days must be at least 1: a window of 0 days holds no evidence".into(),
+        );
+    }
+    if args.threads == Some(0) {
+        return Err("--threads must be at least 1 (leave it out to use every core)".into());
+    }
+    if args.chunk_size == Some(0) {
+        return Err("--chunk-size must be at least 1 byte".into());
+    }
+    Ok(())
+}
+
+/// `--as-of`, in ms since 1970; a date means the end of that day, as
+/// with --until.
+fn as_of(args: &Args) -> Result<Option<i64>, String> {
+    args.as_of
+        .as_deref()
+        .map(|t| {
+            let text = filter::parse_time(t, true).map_err(|e| format!("--as-of: {e}"))?;
+            let is_date = chrono::NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d").is_ok();
+            crate::parse::stamp::millis(text.as_bytes())
+                .map(|ms| if is_date { ms - 1 } else { ms })
+                .ok_or_else(|| format!("--as-of: {t:?} is out of range"))
+        })
+        .transpose()
+}
+
+/// The patterns given to `flag`; an error names the flag.
+fn globs(list: &[String], flag: &str) -> Result<Vec<filter::Glob>, String> {
+    list.iter()
+        .map(|p| filter::Glob::new(p))
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("{flag}: {e}"))
+}
+
 /// The filter flags besides the time, as given (`--connector=EX01*`),
 /// sorted: partial results merge only when theirs are the same.
 fn filter_flags(args: &Args) -> Vec<String> {
@@ -317,12 +350,7 @@ fn filters(args: &Args) -> Result<Filters, String> {
             .map(|t| filter::parse_time(t, true))
             .transpose()
             .map_err(|e| format!("--until: {e}"))?,
-        connector: args
-            .connector
-            .iter()
-            .map(|p| filter::Glob::new(p))
-            .collect::<Result<_, _>>()
-            .map_err(|e| format!("--connector: {e}"))?,
+        connector: globs(&args.connector, "--connector")?,
         direction: args.direction.map(|d| match d {
             DirectionArg::Receive => Direction::Receive,
             DirectionArg::Send => Direction::Send,

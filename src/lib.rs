@@ -43,6 +43,7 @@ pub mod progress;
 pub mod reader;
 pub mod report;
 pub mod servers;
+pub mod sink;
 pub mod smtp;
 pub mod sorted_lines;
 pub mod table;

@@ -500,6 +500,38 @@ fn what_is(bytes: &[u8]) -> String {
 /// they cannot be combined at all (different scan flags, or none readable).
 pub fn merge(paths: &[PathBuf]) -> Result<Merged, String> {
     let mut merged = Merged::default();
+    let (flags, mut units) = read_all(paths, &mut merged)?;
+    merged.flags = flags;
+    // Servers by name, and within one name by their first file: the same
+    // result whatever the order of the partials.
+    units.sort_by(|a, b| {
+        (&a.server.name, a.server.files.first().map(|f| &f.path))
+            .cmp(&(&b.server.name, b.server.files.first().map(|f| &f.path)))
+    });
+    let mut names: Vec<String> = units.iter().map(|u| u.server.name.clone()).collect();
+    names.dedup();
+    let mut servers = Servers {
+        rules: vec![Rule::Folder; names.len()],
+        names,
+        of_file: Vec::new(),
+    };
+    let mut parts: Vec<(ServerId, Tally)> = Vec::new();
+    for unit in units {
+        let (id, part) = renumber(unit, &mut servers, &mut merged)?;
+        match parts.last_mut() {
+            Some((last, t)) if *last == id => *t = std::mem::take(t).merge(part),
+            _ => parts.push((id, part)),
+        }
+    }
+    merged.scanned.parts = parts;
+    merged.scanned.servers = servers;
+    Ok(merged)
+}
+
+/// Reads the partial results: their scan flags (all the same, or an
+/// error), and each server's part, once; what cannot be read is an error
+/// in `merged`.
+fn read_all(paths: &[PathBuf], merged: &mut Merged) -> Result<(ScanFlags, Vec<Unit>), String> {
     let mut flags: Option<(ScanFlags, &Path)> = None;
     let mut units: Vec<Unit> = Vec::new();
     for path in paths {
@@ -527,18 +559,19 @@ pub fn merge(paths: &[PathBuf]) -> Result<Merged, String> {
             Some(_) => {}
         }
         merged.scanned.other_servers += body.other_servers;
-        add_reports(&mut merged, body.tlsrpt, path);
-        add_inventory(&mut merged, body.inventory, path);
+        add_reports(merged, body.tlsrpt, path);
+        add_inventory(merged, body.inventory, path);
         for server in body.servers {
             let unit = Unit {
                 from: path.clone(),
                 server,
             };
-            place(&mut units, unit, &mut merged);
+            place(&mut units, unit, merged);
         }
     }
-    let Some((flags, _)) = flags else {
-        return Err(format!(
+    match flags {
+        Some((flags, _)) => Ok((flags, units)),
+        None => Err(format!(
             "no partial result could be read: {}",
             merged
                 .errors
@@ -546,52 +579,38 @@ pub fn merge(paths: &[PathBuf]) -> Result<Merged, String> {
                 .map(|e| e.message.as_str())
                 .collect::<Vec<_>>()
                 .join("; ")
-        ));
-    };
-    merged.flags = flags;
-    // Servers by name, and within one name by their first file: the same
-    // result whatever the order of the partials.
-    units.sort_by(|a, b| {
-        (&a.server.name, a.server.files.first().map(|f| &f.path))
-            .cmp(&(&b.server.name, b.server.files.first().map(|f| &f.path)))
-    });
-    let mut names: Vec<String> = units.iter().map(|u| u.server.name.clone()).collect();
-    names.dedup();
-    let mut servers = Servers {
-        rules: vec![Rule::Folder; names.len()],
-        names,
-        of_file: Vec::new(),
-    };
-    let mut parts: Vec<(ServerId, Tally)> = Vec::new();
-    for unit in units {
-        let id = servers
-            .names
-            .binary_search(&unit.server.name)
-            .expect("every unit's name") as ServerId;
-        servers.rules[id as usize] = unit.server.rule;
-        let mut ids = BTreeMap::new();
-        for f in &unit.server.files {
-            let new = merged.inputs.len();
-            ids.insert(f.id, new);
-            servers.of_file.push(id);
-            let mut input = Input::new(Path::new(&f.path), f.size);
-            input.root = unit.from.clone();
-            merged.inputs.push(input);
-            merged.files.push(FileEntry {
-                id: new,
-                ..f.clone()
-            });
-        }
-        let part = reassign(unit.server.tally, id, &ids)
-            .map_err(|e| format!("{}: server {}: {e}", unit.from.display(), unit.server.name))?;
-        match parts.last_mut() {
-            Some((last, t)) if *last == id => *t = std::mem::take(t).merge(part),
-            _ => parts.push((id, part)),
-        }
+        )),
     }
-    merged.scanned.parts = parts;
-    merged.scanned.servers = servers;
-    Ok(merged)
+}
+
+/// Gives a unit's server its id in `servers` and its files new ids after
+/// those taken; returns the id and its counts, renumbered.
+fn renumber(
+    unit: Unit,
+    servers: &mut Servers,
+    merged: &mut Merged,
+) -> Result<(ServerId, Tally), String> {
+    let id = servers
+        .names
+        .binary_search(&unit.server.name)
+        .expect("every unit's name") as ServerId;
+    servers.rules[id as usize] = unit.server.rule;
+    let mut ids = BTreeMap::new();
+    for f in &unit.server.files {
+        let new = merged.inputs.len();
+        ids.insert(f.id, new);
+        servers.of_file.push(id);
+        let mut input = Input::new(Path::new(&f.path), f.size);
+        input.root = unit.from.clone();
+        merged.inputs.push(input);
+        merged.files.push(FileEntry {
+            id: new,
+            ..f.clone()
+        });
+    }
+    let part = reassign(unit.server.tally, id, &ids)
+        .map_err(|e| format!("{}: server {}: {e}", unit.from.display(), unit.server.name))?;
+    Ok((id, part))
 }
 
 /// Adds `unit` unless its files were read already.

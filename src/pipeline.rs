@@ -16,7 +16,9 @@ use crate::parse::{Direction, Row, Service, Sniff, fields, sniff, tls};
 use crate::reader::Source;
 use crate::servers::ServerId;
 use crate::servers::{self, Servers};
-use crate::smtp::scan::{scan_range, scan_sessions};
+use crate::sink::Kept;
+pub use crate::sink::{Keep, Order, SessionBatch, SessionSink, SinkContext};
+use crate::smtp::scan::{scan_range_in, scan_sessions_in};
 use crate::smtp::select;
 use crate::smtp::session::Session;
 use crate::smtp::session::stitch::{Fragment, Note, stitch};
@@ -38,18 +40,6 @@ pub enum Mode {
     Tls,
     /// Every row, joined into sessions.
     Sessions,
-}
-
-/// What to keep of each counted session besides its counts.
-#[derive(Clone, Copy, Debug)]
-pub enum Keep {
-    Nothing,
-    /// The sessions themselves (table, JSON and xlsx output).
-    Sessions,
-    /// Each session rendered by this function (a CSV line; the second
-    /// argument is its server's name) on the worker that finished it:
-    /// rendering runs in parallel, and a line is smaller than a session.
-    Lines(fn(&Session, &str) -> Box<[u8]>),
 }
 
 /// What to scan and how.
@@ -76,44 +66,6 @@ pub struct Plan {
     /// Bytes of kept lines a worker holds before it writes them to disk
     /// ([`SortedLines`]).
     pub spill_at: usize,
-}
-
-/// Where a batch of sessions stands in the one order they are handed over
-/// in, whatever the thread count: by work unit, then batch within it
-/// (`last`: the unit's final one), then the sessions joined at the end.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Order {
-    pub unit: usize,
-    pub batch: usize,
-    pub last: bool,
-}
-
-/// What a sink needs to name a session's server and folder.
-pub struct SinkContext<'a> {
-    pub servers: &'a Servers,
-    pub folders: &'a [PathBuf],
-    /// The transport service of each folder, by its path.
-    pub services: Vec<Option<Service>>,
-}
-
-/// Takes counted sessions as they finish (`--events`), from any worker,
-/// in batches: the sink puts the batches in [`Order`] itself.
-pub trait SessionSink: Send + Sync + std::fmt::Debug {
-    /// An empty batch, for one worker to fill.
-    fn batch(&self) -> Box<dyn SessionBatch>;
-}
-
-/// Sessions on their way to a sink. A session is taken in (turned into
-/// what the sink keeps of it) the moment it is counted: holding thousands
-/// of sessions, and freeing them all at once, costs more than the sink.
-pub trait SessionBatch: Send {
-    /// Takes a session, with its server and log folder (an index into
-    /// [`SinkContext::folders`]).
-    fn add(&mut self, session: &Session, server: ServerId, folder: usize, ctx: &SinkContext);
-    /// How many sessions it holds.
-    fn sessions(&self) -> usize;
-    /// Hands the batch to its sink, at `at` in the order.
-    fn hand_over(self: Box<Self>, at: Order);
 }
 
 /// Sessions a worker holds before handing them to the sink.
@@ -260,16 +212,6 @@ impl Inputs for Slices<'_> {
     }
 }
 
-impl Unit<'_> {
-    /// The file it reads.
-    fn file(&self) -> usize {
-        match self {
-            Unit::Whole(id) | Unit::Stream(id) => *id,
-            Unit::Iis { file, .. } | Unit::Part { file, .. } => *file,
-        }
-    }
-}
-
 /// One piece of work.
 enum Unit<'b> {
     /// A file the worker opens and scans whole.
@@ -277,24 +219,90 @@ enum Unit<'b> {
     /// A compressed or archived file (or standard input) the worker reads
     /// as a stream, block by block.
     Stream(usize),
-    /// A byte range of an IIS log, with the `#Fields:` names in effect
-    /// where it starts (none at the file's start).
-    Iis {
-        file: usize,
-        bytes: Arc<Bytes<'b>>,
-        start: usize,
-        end: usize,
-        fields: Option<Arc<[u8]>>,
-    },
-    /// A byte range of a file the planner already opened.
-    Part {
-        file: usize,
-        bytes: Arc<Bytes<'b>>,
-        direction: Option<Direction>,
-        bounds: Bounds,
-        start: usize,
-        end: usize,
-    },
+    /// A byte range of an IIS log.
+    Iis(IisPart<'b>),
+    /// A byte range of an SMTP log the planner already opened.
+    Part(Part<'b>),
+}
+
+/// A byte range of an IIS log, with the `#Fields:` names in effect where
+/// it starts (none at the file's start).
+struct IisPart<'b> {
+    file: usize,
+    bytes: Arc<Bytes<'b>>,
+    start: usize,
+    end: usize,
+    fields: Option<Arc<[u8]>>,
+}
+
+/// A byte range of an SMTP log, with what opening the file found.
+struct Part<'b> {
+    file: usize,
+    bytes: Arc<Bytes<'b>>,
+    direction: Option<Direction>,
+    bounds: Bounds,
+    start: usize,
+    end: usize,
+}
+
+impl Unit<'_> {
+    /// The file it reads.
+    fn file(&self) -> usize {
+        match self {
+            Unit::Whole(id) | Unit::Stream(id) => *id,
+            Unit::Iis(part) => part.file,
+            Unit::Part(part) => part.file,
+        }
+    }
+
+    /// About how long it takes: its bytes (a compressed file's about ten
+    /// times its size).
+    fn cost(&self, files: &[Input]) -> u64 {
+        match self {
+            Unit::Stream(id) => files[*id].size.saturating_mul(10),
+            Unit::Whole(id) => files[*id].size,
+            Unit::Iis(IisPart { start, end, .. }) | Unit::Part(Part { start, end, .. }) => {
+                (end - start) as u64
+            }
+        }
+    }
+}
+
+/// What every unit of a scan shares: the plan, each file's folder, what
+/// the sinks need to name a session's server, and the sinks.
+struct Shared<'a> {
+    plan: &'a Plan,
+    /// The folder number of each file.
+    folders: &'a [usize],
+    ctx: SinkContext<'a>,
+    sinks: &'a [&'a dyn SessionSink],
+    slots: Slots,
+}
+
+/// Which tally a server counts into: its own with [`Plan::by_server`]
+/// (sessions never cross servers: a folder holds one server's logs), else
+/// the one for all.
+#[derive(Clone, Copy)]
+struct Slots {
+    by_server: bool,
+    count: usize,
+}
+
+impl Slots {
+    fn new(plan: &Plan, servers: &Servers) -> Slots {
+        Slots {
+            by_server: plan.by_server,
+            count: if plan.by_server {
+                servers.names.len().max(1)
+            } else {
+                1
+            },
+        }
+    }
+
+    fn of(self, server: ServerId) -> usize {
+        if self.by_server { server as usize } else { 0 }
+    }
 }
 
 /// What one worker thread accumulates.
@@ -306,8 +314,8 @@ struct Worker {
     parts: Vec<Tally>,
     slot: Option<usize>,
     fragments: Vec<Fragment>,
-    /// Sessions for the sink, and the unit and batch they belong to.
-    batch: Option<Box<dyn SessionBatch>>,
+    /// Sessions for each sink, and the unit and batch they belong to.
+    batches: Vec<Option<Box<dyn SessionBatch>>>,
     order: Order,
 }
 
@@ -332,53 +340,58 @@ impl Worker {
         }
     }
 
-    /// Counts a finished session and keeps what the plan asks for.
-    fn finish(
-        &mut self,
-        s: Session,
-        server: ServerId,
-        folder: usize,
-        plan: &Plan,
-        ctx: &SinkContext,
-    ) {
+    /// Counts a finished session and, if it was counted, gives it to the
+    /// sinks.
+    fn finish(&mut self, s: Session, server: ServerId, folder: usize, shared: &Shared) {
         let tally = &mut self.scanned.tally;
-        let filters = &plan.filters;
+        let filters = &shared.plan.filters;
         if !select::passes(&s, filters, &mut tally.hits)
             || !tally.smtp.session(&s, server, |t| filters.time(t))
         {
             return;
         }
-        let service = ctx.services.get(folder).copied().flatten();
+        let service = shared.ctx.services.get(folder).copied().flatten();
         tally.smtp.note_service(server, &s, service);
-        if let Some(sink) = &plan.events {
-            let batch = self.batch.get_or_insert_with(|| sink.batch());
-            batch.add(&s, server, folder, ctx);
-            if batch.sessions() >= SINK_BATCH {
-                self.hand_over(sink.as_ref(), false);
-            }
-        }
-        match plan.keep {
-            Keep::Nothing => {}
-            Keep::Sessions => self.scanned.sessions.push((s, server)),
-            Keep::Lines(render) => {
-                let line = render(&s, ctx.servers.name(server));
-                self.scanned.lines.push(s.start, line, plan.spill_at);
-            }
+        if !shared.sinks.is_empty() {
+            self.give(s, server, folder, shared);
         }
     }
 
-    /// Gives the sink the sessions held (`last`: the unit is done; its
+    /// Gives a counted session to every sink: a copy to each but the
+    /// last, which takes it.
+    fn give(&mut self, s: Session, server: ServerId, folder: usize, shared: &Shared) {
+        let (ctx, sinks) = (&shared.ctx, shared.sinks);
+        if self.batches.len() < sinks.len() {
+            self.batches.resize_with(sinks.len(), || None);
+        }
+        let last = sinks.len() - 1;
+        for (i, sink) in sinks.iter().enumerate().take(last) {
+            let batch = self.batches[i].get_or_insert_with(|| sink.batch());
+            batch.add(&s, server, folder, ctx);
+        }
+        let batch = self.batches[last].get_or_insert_with(|| sinks[last].batch());
+        batch.take(s, server, folder, ctx);
+        let full = |b: &Option<Box<dyn SessionBatch>>| b.as_ref().map_or(0, |b| b.sessions());
+        if self.batches.iter().any(|b| full(b) >= SINK_BATCH) {
+            self.hand_over(sinks, false);
+        }
+    }
+
+    /// Gives the sinks the sessions held (`last`: the unit is done; its
     /// last batch is handed over even when empty, to keep the order).
-    fn hand_over(&mut self, sink: &dyn SessionSink, last: bool) {
+    fn hand_over(&mut self, sinks: &[&dyn SessionSink], last: bool) {
+        if sinks.is_empty() {
+            return;
+        }
         let at = Order { last, ..self.order };
-        self.batch
-            .take()
-            .unwrap_or_else(|| sink.batch())
-            .hand_over(at);
+        self.batches.resize_with(sinks.len(), || None);
+        for (batch, sink) in self.batches.iter_mut().zip(sinks) {
+            batch.take().unwrap_or_else(|| sink.batch()).hand_over(at);
+        }
         self.order.batch += 1;
     }
 
-    /// Starts unit `unit` (for the sink's order).
+    /// Starts unit `unit` (for the sinks' order).
     fn begin(&mut self, unit: usize) {
         self.order = Order {
             unit,
@@ -388,107 +401,175 @@ impl Worker {
     }
 }
 
-/// Scans `inputs` on the current rayon pool.
+/// Scans `inputs` on the current rayon pool; the sessions [`Plan::keep`]
+/// asks for are in [`Scanned::sessions`] or [`Scanned::lines`].
 pub fn scan(inputs: &impl Inputs, plan: &Plan, progress: &ProgressBar) -> Scanned {
+    let kept = Kept::new(plan.keep, plan.spill_at);
+    let mut sinks: Vec<&dyn SessionSink> = plan.events.iter().map(|e| e.as_ref()).collect();
+    sinks.extend(kept.sink());
+    let mut scanned = scan_to(inputs, plan, &sinks, progress);
+    (scanned.sessions, scanned.lines) = kept.into_parts();
+    scanned
+}
+
+/// Scans `inputs` on the current rayon pool; every counted session goes
+/// to each of `sinks` once (the last one takes it).
+pub fn scan_to(
+    inputs: &impl Inputs,
+    plan: &Plan,
+    sinks: &[&dyn SessionSink],
+    progress: &ProgressBar,
+) -> Scanned {
     let files = inputs.inputs();
     let servers = servers::assign(files, |id| inputs.head(id));
-    let chunk = plan.chunk.max(1);
     let (folders, folder_paths) = folder_ids(files);
-    // With `by_server`, a tally per server (sessions never cross servers:
-    // a folder holds one server's logs); else one for all.
-    let slots = if plan.by_server {
-        servers.names.len().max(1)
-    } else {
-        1
+    let slots = Slots::new(plan, &servers);
+    let shared = Shared {
+        plan,
+        folders: &folders,
+        ctx: SinkContext {
+            servers: &servers,
+            folders: &folder_paths,
+            services: folder_paths
+                .iter()
+                .map(|f| Service::from_path(&f.to_string_lossy()))
+                .collect(),
+        },
+        sinks,
+        slots,
     };
-    let slot_of = |server: ServerId| match plan.by_server {
-        true => server as usize,
-        false => 0,
+    let mut planned = Planned::new(slots.count);
+    let units = planned.units(inputs, plan, &servers, slots, progress);
+    let workers = run_units(units, inputs, &shared, progress);
+    let mut all = Worker {
+        parts: planned.tallies,
+        ..Worker::default()
     };
-    let slot = |file: usize| slot_of(servers.of_file[file]);
-    let chosen: Vec<bool> = servers
-        .names
-        .iter()
-        .map(|n| plan.servers.is_empty() || plan.servers.iter().any(|g| g.matches(n.as_bytes())))
-        .collect();
-    let mut planned: Vec<Tally> = (0..slots).map(|_| Tally::default()).collect();
-    let mut units = Vec::new();
-    let mut other_servers = 0;
-    for (id, input) in files.iter().enumerate() {
-        if !chosen[servers.of_file[id] as usize] {
-            other_servers += 1;
-            progress.inc(input.size);
-            continue;
+    let stitched = planned.units;
+    gather(&mut all, workers);
+    stitch_fragments(&mut all, stitched, &shared);
+    let mut scanned = split_parts(all, plan);
+    scanned.other_servers = planned.other_servers;
+    scanned.servers = servers;
+    scanned
+}
+
+/// The units of a scan, and what planning them counted.
+struct Planned {
+    /// Per slot: what opening the big files found (files skipped, their
+    /// origin).
+    tallies: Vec<Tally>,
+    /// Files not read because `--server` left their server out.
+    other_servers: u64,
+    /// How many units there are.
+    units: usize,
+}
+
+impl Planned {
+    fn new(slots: usize) -> Planned {
+        Planned {
+            tallies: (0..slots).map(|_| Tally::default()).collect(),
+            other_servers: 0,
+            units: 0,
         }
-        if input.packed.is_some() {
-            units.push(Unit::Stream(id));
-            continue;
-        }
-        if input.size <= chunk as u64 {
-            units.push(Unit::Whole(id));
-            continue;
-        }
-        let Some((bytes, direction, bounds, iis)) = open(inputs, id, plan, &mut planned[slot(id)])
-        else {
-            progress.inc(input.size);
-            continue;
-        };
-        let bytes = Arc::new(bytes);
-        // An IIS log: each chunk starts with the #Fields: in effect there.
-        if iis {
-            let headers = iis_headers(&bytes);
-            // That pass touched every page: give them back until the
-            // chunks are read, or every big IIS log stays resident.
-            bytes.release(0, bytes.len());
-            for (start, end) in chunks(bytes.len(), chunk) {
-                let from = crate::chunk::align(&bytes, start);
-                let fields = headers
-                    .iter()
-                    .take_while(|(at, _)| *at < from)
-                    .last()
-                    .map(|(_, f)| Arc::clone(f));
-                units.push(Unit::Iis {
-                    file: id,
-                    bytes: Arc::clone(&bytes),
-                    start,
-                    end,
-                    fields,
-                });
+    }
+
+    /// The units of the chosen servers' files, biggest first: whole files,
+    /// streams, and the chunks of files over [`Plan::chunk`].
+    fn units<'b>(
+        &mut self,
+        inputs: &'b impl Inputs,
+        plan: &Plan,
+        servers: &Servers,
+        slots: Slots,
+        progress: &ProgressBar,
+    ) -> Vec<Unit<'b>> {
+        let files = inputs.inputs();
+        let chunk = plan.chunk.max(1);
+        let chosen: Vec<bool> = servers
+            .names
+            .iter()
+            .map(|n| {
+                plan.servers.is_empty() || plan.servers.iter().any(|g| g.matches(n.as_bytes()))
+            })
+            .collect();
+        let mut units = Vec::new();
+        for (id, input) in files.iter().enumerate() {
+            let server = servers.of_file[id];
+            if !chosen[server as usize] {
+                self.other_servers += 1;
+                progress.inc(input.size);
+            } else if input.packed.is_some() {
+                units.push(Unit::Stream(id));
+            } else if input.size <= chunk as u64 {
+                units.push(Unit::Whole(id));
+            } else {
+                let tally = &mut self.tallies[slots.of(server)];
+                match open(inputs, id, plan, tally) {
+                    Some(opened) => units.extend(chunk_units(id, opened, chunk)),
+                    None => progress.inc(input.size),
+                }
             }
-            continue;
         }
-        for (start, end) in chunks(bytes.len(), chunk) {
-            units.push(Unit::Part {
+        // Big units first, so the last ones to run are small (less idle time).
+        units.sort_by_key(|u| std::cmp::Reverse(u.cost(files)));
+        self.units = units.len();
+        units
+    }
+}
+
+/// The units of a big file, `chunk` bytes each.
+fn chunk_units(id: usize, opened: Opened<'_>, chunk: usize) -> Vec<Unit<'_>> {
+    let (bytes, direction, bounds, iis) = opened;
+    let bytes = Arc::new(bytes);
+    if !iis {
+        let part = |(start, end)| {
+            Unit::Part(Part {
                 file: id,
                 bytes: Arc::clone(&bytes),
                 direction,
                 bounds,
                 start,
                 end,
-            });
-        }
+            })
+        };
+        return chunks(bytes.len(), chunk).map(part).collect();
     }
-    // Big units first, so the last ones to run are small (less idle time).
-    units.sort_by_key(|u| match u {
-        // Compressed: about ten times its size to scan.
-        Unit::Stream(id) => std::cmp::Reverse(files[*id].size.saturating_mul(10)),
-        Unit::Whole(id) => std::cmp::Reverse(files[*id].size),
-        Unit::Part { start, end, .. } | Unit::Iis { start, end, .. } => {
-            std::cmp::Reverse((end - start) as u64)
-        }
-    });
+    // An IIS log: each chunk starts with the #Fields: in effect there.
+    let headers = iis_headers(&bytes);
+    // That pass touched every page: give them back until the chunks are
+    // read, or every big IIS log stays resident.
+    bytes.release(0, bytes.len());
+    let iis = |(start, end)| {
+        let from = crate::chunk::align(&bytes, start);
+        let fields = headers
+            .iter()
+            .take_while(|(at, _)| *at < from)
+            .last()
+            .map(|(_, f)| Arc::clone(f));
+        Unit::Iis(IisPart {
+            file: id,
+            bytes: Arc::clone(&bytes),
+            start,
+            end,
+            fields,
+        })
+    };
+    chunks(bytes.len(), chunk).map(iis).collect()
+}
+
+/// Runs the units on every thread of the current pool; returns the
+/// workers, each with what it counted and kept.
+fn run_units(
+    units: Vec<Unit>,
+    inputs: &impl Inputs,
+    shared: &Shared,
+    progress: &ProgressBar,
+) -> Vec<Mutex<Worker>> {
     let workers: Vec<Mutex<Worker>> = (0..rayon::current_num_threads())
         .map(|_| Mutex::default())
         .collect();
-    let ctx = SinkContext {
-        servers: &servers,
-        folders: &folder_paths,
-        services: folder_paths
-            .iter()
-            .map(|f| Service::from_path(&f.to_string_lossy()))
-            .collect(),
-    };
-    let stitched = units.len();
+    let servers = shared.ctx.servers;
     // Each thread takes the next unit from one queue, so units finish in
     // about the order they are numbered and a sink writes them as they
     // come. (Rayon's split of a range gives each thread a half of it: the
@@ -501,53 +582,60 @@ pub fn scan(inputs: &impl Inputs, plan: &Plan, progress: &ProgressBar) -> Scanne
         loop {
             let next = queue.lock().expect("no worker panics").next();
             let Some((i, unit)) = next else { break };
-            let here = slot(unit.file());
-            worker.enter(here, slots);
+            let here = shared.slots.of(servers.of_file[unit.file()]);
+            worker.enter(here, shared.slots.count);
             worker.begin(i);
-            let done = run(unit, inputs, &folders, &ctx, plan, &mut worker);
-            if let Some(sink) = &plan.events {
-                worker.hand_over(sink.as_ref(), true);
-            }
+            let done = run(unit, inputs, shared, &mut worker);
+            worker.hand_over(shared.sinks, true);
             progress.inc(done);
         }
     });
-    let mut all = Worker {
-        parts: planned,
-        ..Worker::default()
-    };
+    workers
+}
+
+/// Adds the workers' counts, kept lines and fragments into `all`.
+fn gather(all: &mut Worker, workers: Vec<Mutex<Worker>>) {
     for w in workers {
         let mut w = w.into_inner().expect("no worker panics");
         w.park();
         for (mine, theirs) in all.parts.iter_mut().zip(w.parts) {
             *mine = std::mem::take(mine).merge(theirs);
         }
-        all.scanned.sessions.extend(w.scanned.sessions);
-        all.scanned.lines.append(w.scanned.lines);
         all.fragments.extend(w.fragments);
     }
+}
+
+/// Joins the sessions that cross units (as unit number `unit` in the
+/// sinks' order), counts them, and counts the rows the scan left to the
+/// stitcher.
+fn stitch_fragments(all: &mut Worker, unit: usize, shared: &Shared) {
     let fragments = std::mem::take(&mut all.fragments);
     let mut notes: Vec<(usize, Note)> = Vec::new();
-    all.begin(stitched);
+    let slots = shared.slots;
+    all.begin(unit);
     stitch(
         fragments,
         |s, server, folder| {
-            all.enter(slot_of(server), slots);
-            all.finish(s, server, folder, plan, &ctx);
+            all.enter(slots.of(server), slots.count);
+            all.finish(s, server, folder, shared);
         },
         |file, note| notes.push((file, note)),
     );
-    if let Some(sink) = &plan.events {
-        all.hand_over(sink.as_ref(), true);
-    }
+    all.hand_over(shared.sinks, true);
+    let of_file = &shared.ctx.servers.of_file;
     for (file, note) in notes {
         // Counted here: the scan saw these rows but left them to the stitcher.
-        all.enter(slot(file), slots);
+        all.enter(slots.of(of_file[file]), slots.count);
         let stats = all.scanned.tally.file(file);
         match note {
             Note::TlsRow => stats.tls_rows += 1,
             Note::Restart => stats.restarts += 1,
         }
     }
+}
+
+/// The counts: one tally, or with [`Plan::by_server`] each server's part.
+fn split_parts(mut all: Worker, plan: &Plan) -> Scanned {
     all.park();
     let mut parts = std::mem::take(&mut all.parts);
     let mut scanned = all.scanned;
@@ -561,8 +649,6 @@ pub fn scan(inputs: &impl Inputs, plan: &Plan, progress: &ProgressBar) -> Scanne
     } else {
         scanned.tally = parts.pop().unwrap_or_default();
     }
-    scanned.other_servers = other_servers;
-    scanned.servers = servers;
     scanned
 }
 
@@ -611,96 +697,126 @@ fn folder_ids(inputs: &[Input]) -> (Vec<usize>, Vec<PathBuf>) {
     (of_file, paths)
 }
 
-/// Runs one unit; returns the bytes it covered, for the progress bar.
-fn run<'b>(
-    unit: Unit<'b>,
-    inputs: &'b impl Inputs,
-    folders: &[usize],
-    sink: &SinkContext,
-    plan: &Plan,
-    worker: &mut Worker,
-) -> u64 {
-    let servers = sink.servers;
-    let (file, bytes, direction, bounds, start, end) = match unit {
-        Unit::Stream(id) => return run_stream(id, inputs, folders, sink, plan, worker),
-        Unit::Iis {
-            file,
-            bytes,
-            start,
-            end,
-            fields,
-        } => {
-            let release = |s, e| bytes.release(s, e);
-            let ctx = FileCtx {
-                id: file,
-                folder: folders[file],
-                server: servers.of_file[file],
-                bounds: &Bounds::ANY,
-                direction: None,
-                filters: &plan.filters,
-                release: &release,
-                details: false,
-            };
-            let site = site_of(&inputs.inputs()[file].path);
-            let tally = &mut worker.scanned.tally;
-            let range = Range::new(&bytes, start, end);
-            let stats = tally.files.entry(file).or_default();
-            crate::iis::scan::scan_iis(range, fields.as_deref(), ctx, &site, &mut tally.iis, stats);
-            bytes.release(start, end);
-            return (end - start) as u64;
-        }
-        Unit::Whole(id) => {
-            let Some((bytes, direction, bounds, iis)) =
-                open(inputs, id, plan, &mut worker.scanned.tally)
-            else {
-                return inputs.inputs()[id].size;
-            };
-            let len = bytes.len();
-            if iis {
-                let bytes = Arc::new(bytes);
-                let unit = Unit::Iis {
-                    file: id,
-                    bytes,
-                    start: 0,
-                    end: len,
-                    fields: None,
-                };
-                return run(unit, inputs, folders, sink, plan, worker);
-            }
-            (id, Arc::new(bytes), direction, bounds, 0, len)
-        }
-        Unit::Part {
-            file,
-            bytes,
-            direction,
-            bounds,
-            start,
-            end,
-        } => (file, bytes, direction, bounds, start, end),
-    };
-    let release = |s, e| bytes.release(s, e);
-    let server = servers.of_file[file];
-    let ctx = FileCtx {
+/// A file opened and sniffed for a scan: its bytes, direction, the bounds
+/// of its record times, and whether it is an IIS log.
+type Opened<'b> = (Bytes<'b>, Option<Direction>, Bounds, bool);
+
+/// The context of a scan of `file`'s bytes.
+fn file_ctx<'a>(
+    file: usize,
+    shared: &'a Shared,
+    bounds: &'a Bounds,
+    direction: Option<Direction>,
+    release: &'a (dyn Fn(usize, usize) + Sync),
+) -> FileCtx<'a> {
+    FileCtx {
         id: file,
-        folder: folders[file],
-        server,
-        bounds: &bounds,
+        folder: shared.folders[file],
+        server: shared.ctx.servers.of_file[file],
+        bounds,
         direction,
-        filters: &plan.filters,
-        release: &release,
-        details: plan.details,
+        filters: &shared.plan.filters,
+        release,
+        details: shared.plan.details,
+    }
+}
+
+/// Runs one unit; returns the bytes it covered, for the progress bar.
+fn run<'b>(unit: Unit<'b>, inputs: &'b impl Inputs, shared: &Shared, worker: &mut Worker) -> u64 {
+    match unit {
+        Unit::Stream(id) => run_stream(id, inputs, shared, worker),
+        Unit::Whole(id) => run_whole(id, inputs, shared, worker),
+        Unit::Iis(part) => run_iis(part, inputs, shared, worker),
+        Unit::Part(part) => run_part(part, shared, worker),
+    }
+}
+
+/// Opens a file not over the chunk size and scans it as one unit.
+fn run_whole(id: usize, inputs: &impl Inputs, shared: &Shared, worker: &mut Worker) -> u64 {
+    let Some((bytes, direction, bounds, iis)) =
+        open(inputs, id, shared.plan, &mut worker.scanned.tally)
+    else {
+        return inputs.inputs()[id].size;
     };
+    let end = bytes.len();
+    let bytes = Arc::new(bytes);
+    if iis {
+        let part = IisPart {
+            file: id,
+            bytes,
+            start: 0,
+            end,
+            fields: None,
+        };
+        return run_iis(part, inputs, shared, worker);
+    }
+    let part = Part {
+        file: id,
+        bytes,
+        direction,
+        bounds,
+        start: 0,
+        end,
+    };
+    run_part(part, shared, worker)
+}
+
+/// Scans a byte range of an IIS log.
+fn run_iis(part: IisPart, inputs: &impl Inputs, shared: &Shared, worker: &mut Worker) -> u64 {
+    let IisPart {
+        file,
+        bytes,
+        start,
+        end,
+        fields,
+    } = part;
+    let release = |s, e| bytes.release(s, e);
+    let ctx = FileCtx {
+        details: false,
+        ..file_ctx(file, shared, &Bounds::ANY, None, &release)
+    };
+    let site = site_of(&inputs.inputs()[file].path);
+    let tally = &mut worker.scanned.tally;
+    let range = Range::new(&bytes, start, end);
+    let stats = tally.files.entry(file).or_default();
+    crate::iis::scan::scan_iis(range, fields.as_deref(), ctx, &site, &mut tally.iis, stats);
+    bytes.release(start, end);
+    (end - start) as u64
+}
+
+/// Scans a byte range of an SMTP log.
+fn run_part(part: Part, shared: &Shared, worker: &mut Worker) -> u64 {
+    let Part {
+        file,
+        bytes,
+        direction,
+        bounds,
+        start,
+        end,
+    } = part;
+    let release = |s, e| bytes.release(s, e);
+    let ctx = file_ctx(file, shared, &bounds, direction, &release);
     worker.scanned.tally.file(file).direction = direction;
-    match plan.mode {
+    scan_smtp(Range::new(&bytes, start, end), ctx, shared, worker);
+    bytes.release(start, end);
+    (end - start) as u64
+}
+
+/// Scans the lines of `range` as the plan's mode asks: the TLS rows alone
+/// into the counts, or every row into sessions.
+fn scan_smtp(range: Range, ctx: FileCtx, shared: &Shared, worker: &mut Worker) {
+    let file = ctx.id;
+    match shared.plan.mode {
         Mode::Tls => {
             let tally = &mut worker.scanned.tally;
             let stats = tally.files.entry(file).or_default();
-            scan_range(&bytes, start, end, ctx, &mut tally.smtp, stats)
+            scan_range_in(range, ctx, &mut tally.smtp, stats)
         }
         Mode::Sessions => {
+            let (server, folder) = (ctx.server, ctx.folder);
             let mut stats = std::mem::take(worker.scanned.tally.file(file));
-            let fragment = scan_sessions(&bytes, start, end, ctx, &mut stats, &mut |s| {
-                worker.finish(s, server, folders[file], plan, sink)
+            let fragment = scan_sessions_in(range, ctx, &mut stats, &mut |s| {
+                worker.finish(s, server, folder, shared)
             });
             worker.scanned.tally.file(file).merge(stats);
             if !fragment.is_empty() {
@@ -708,8 +824,6 @@ fn run<'b>(
             }
         }
     }
-    bytes.release(start, end);
-    (end - start) as u64
 }
 
 /// `[start, end)` pieces of `chunk` bytes covering `len` bytes.
@@ -781,114 +895,39 @@ fn fill(reader: &mut dyn std::io::Read, buf: &mut Vec<u8>, want: usize) -> std::
 /// block: each block of whole lines is a chunk like a big file's, so
 /// sessions are stitched across blocks and files the same way. Memory: one
 /// block and the decompressor. Returns the compressed bytes covered.
-fn run_stream(
-    id: usize,
-    inputs: &impl Inputs,
-    folders: &[usize],
-    sink: &SinkContext,
-    plan: &Plan,
-    worker: &mut Worker,
-) -> u64 {
-    let servers = sink.servers;
+fn run_stream(id: usize, inputs: &impl Inputs, shared: &Shared, worker: &mut Worker) -> u64 {
     let input = &inputs.inputs()[id];
     let Some(packed) = &input.packed else {
         return 0;
     };
-    let server = servers.of_file[id];
     let result = crate::archive::with_reader(packed, |reader| -> Result<(), String> {
-        let mut buf = Vec::with_capacity(BLOCK + (1 << 16));
-        // A stream that breaks off ends there: what came before is
-        // scanned, and the error is reported with the file.
-        let mut broke = None;
-        let mut more = |reader: &mut dyn std::io::Read, buf: &mut Vec<u8>, want: usize| {
-            fill(reader, buf, want).unwrap_or_else(|e| {
-                broke = Some(e.to_string());
-                true
-            })
+        let mut stream = Stream {
+            reader,
+            buf: Vec::with_capacity(BLOCK + (1 << 16)),
+            ended: false,
+            broke: None,
         };
-        let mut ended = more(reader, &mut buf, BLOCK);
-        let sniffed = sniff(&buf);
+        stream.more(BLOCK);
+        let sniffed = sniff(&stream.buf);
         if let Some(why) = sniffed.not_a_log {
-            worker.scanned.tally.file(id).skipped = Some(match broke {
-                Some(e) if buf.is_empty() => format!("cannot read: {e}"),
+            worker.scanned.tally.file(id).skipped = Some(match stream.broke {
+                Some(e) if stream.buf.is_empty() => format!("cannot read: {e}"),
                 _ => why,
             });
             return Ok(());
         }
-        let name = input
-            .path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let name = file_name(input);
         let name = name
             .strip_suffix(".gz")
             .or(name.strip_suffix(".GZ"))
             .unwrap_or(&name);
-        let direction = sniffed
-            .direction
-            .or(input.name_direction)
-            .or_else(|| first_role(&buf));
-        let own_time = crate::parse::name_time(name).or(sniffed.date.map(|d| (d, d)));
-        let bounds = match own_time {
-            Some((start, end)) => Bounds::around(start, end, plan.now_ms),
-            None => Bounds::until(plan.now_ms),
-        };
-        let ctx = FileCtx {
-            id,
-            folder: folders[id],
-            server,
-            bounds: &bounds,
-            direction,
-            filters: &plan.filters,
-            release: &|_, _| {},
-            details: plan.details,
-        };
+        let direction = file_direction(input, &sniffed, &stream.buf);
+        let bounds = bounds_of(name, &sniffed, shared.plan.now_ms);
+        let ctx = file_ctx(id, shared, &bounds, direction, &|_, _| {});
         worker.scanned.tally.file(id).direction = direction;
         note_origin(worker.scanned.tally.file(id), input, &sniffed);
-        let mut base = 0usize;
-        loop {
-            // Whole lines now; the rest waits for the next block (all of
-            // it at the end of the stream).
-            let cut = if ended {
-                buf.len()
-            } else {
-                match memchr::memrchr(b'\n', &buf) {
-                    Some(i) => i + 1,
-                    // One line longer than a block: read on.
-                    None => {
-                        let want = buf.len() + BLOCK;
-                        ended = more(reader, &mut buf, want);
-                        continue;
-                    }
-                }
-            };
-            let range = crate::chunk::Range::block(&buf[..cut], base, ended);
-            match plan.mode {
-                Mode::Tls => {
-                    let tally = &mut worker.scanned.tally;
-                    let stats = tally.files.entry(id).or_default();
-                    crate::smtp::scan::scan_range_in(range, ctx, &mut tally.smtp, stats)
-                }
-                Mode::Sessions => {
-                    let mut stats = std::mem::take(worker.scanned.tally.file(id));
-                    let fragment =
-                        crate::smtp::scan::scan_sessions_in(range, ctx, &mut stats, &mut |s| {
-                            worker.finish(s, server, folders[id], plan, sink)
-                        });
-                    worker.scanned.tally.file(id).merge(stats);
-                    if !fragment.is_empty() {
-                        worker.fragments.push(fragment);
-                    }
-                }
-            }
-            if ended {
-                return broke.map_or(Ok(()), Err);
-            }
-            base += cut;
-            buf.drain(..cut);
-            let want = buf.len() + BLOCK;
-            ended = more(reader, &mut buf, want);
-        }
+        stream.scan(ctx, shared, worker);
+        stream.broke.map_or(Ok(()), Err)
     });
     let why = match result {
         Ok(Ok(())) => None,
@@ -903,17 +942,62 @@ fn run_stream(
     input.size
 }
 
-/// Opens and sniffs a file; records why when it cannot be scanned. The
-/// direction is the one rule both scans use: header, else name, else the
-/// role of the file's first TLS line (else `None`: the local port decides).
-/// The bounds of its record times come from its name, else `#Date:`.
-/// The last value says it is an IIS log (decided here, once).
+/// A stream being read block by block.
+struct Stream<'r> {
+    reader: &'r mut dyn std::io::Read,
+    buf: Vec<u8>,
+    /// The stream has ended (or broken off).
+    ended: bool,
+    /// Why it broke off: it ends there, what came before is scanned, and
+    /// the error is reported with the file.
+    broke: Option<String>,
+}
+
+impl Stream<'_> {
+    /// Reads until the buffer holds `want` bytes or the stream ends.
+    fn more(&mut self, want: usize) {
+        self.ended = fill(self.reader, &mut self.buf, want).unwrap_or_else(|e| {
+            self.broke = Some(e.to_string());
+            true
+        });
+    }
+
+    /// Scans the stream's lines, a block of whole lines at a time (all of
+    /// the rest at the end of the stream).
+    fn scan(&mut self, ctx: FileCtx, shared: &Shared, worker: &mut Worker) {
+        let mut base = 0usize;
+        loop {
+            let cut = if self.ended {
+                self.buf.len()
+            } else {
+                match memchr::memrchr(b'\n', &self.buf) {
+                    Some(i) => i + 1,
+                    // One line longer than a block: read on.
+                    None => {
+                        self.more(self.buf.len() + BLOCK);
+                        continue;
+                    }
+                }
+            };
+            let range = Range::block(&self.buf[..cut], base, self.ended);
+            scan_smtp(range, ctx, shared, worker);
+            if self.ended {
+                return;
+            }
+            base += cut;
+            self.buf.drain(..cut);
+            self.more(self.buf.len() + BLOCK);
+        }
+    }
+}
+
+/// Opens and sniffs a file; records why when it cannot be scanned.
 fn open<'b>(
     inputs: &'b impl Inputs,
     id: usize,
     plan: &Plan,
     tally: &mut Tally,
-) -> Option<(Bytes<'b>, Option<Direction>, Bounds, bool)> {
+) -> Option<Opened<'b>> {
     let bytes = match inputs.open(id, plan.mmap) {
         Ok(b) => b,
         Err(e) => {
@@ -921,7 +1005,8 @@ fn open<'b>(
             return None;
         }
     };
-    if is_iis(&inputs.inputs()[id], &bytes) {
+    let input = &inputs.inputs()[id];
+    if is_iis(input, &bytes) {
         return Some((bytes, None, Bounds::ANY, true));
     }
     let sniffed = sniff(&bytes);
@@ -929,23 +1014,39 @@ fn open<'b>(
         tally.file(id).skipped = Some(why);
         return None;
     }
-    let input = &inputs.inputs()[id];
     note_origin(tally.file(id), input, &sniffed);
-    let direction = sniffed
-        .direction
-        .or(input.name_direction)
-        .or_else(|| first_role(&bytes));
-    let name = input
+    let direction = file_direction(input, &sniffed, &bytes);
+    let bounds = bounds_of(&file_name(input), &sniffed, plan.now_ms);
+    Some((bytes, direction, bounds, false))
+}
+
+/// A file's name (lossy), empty if it has none.
+fn file_name(input: &Input) -> String {
+    input
         .path
         .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    let own_time = crate::parse::name_time(&name).or(sniffed.date.map(|d| (d, d)));
-    let bounds = match own_time {
-        Some((start, end)) => Bounds::around(start, end, plan.now_ms),
-        None => Bounds::until(plan.now_ms),
-    };
-    Some((bytes, direction, bounds, false))
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// The direction rule both scans use: header, else name, else the role of
+/// the file's first TLS line in `bytes` (else `None`: the local port
+/// decides).
+fn file_direction(input: &Input, sniffed: &Sniff, bytes: &[u8]) -> Option<Direction> {
+    sniffed
+        .direction
+        .or(input.name_direction)
+        .or_else(|| first_role(bytes))
+}
+
+/// The bounds of a file's record times: from its name (without `.gz`),
+/// else its `#Date:`, else any time up to this machine's clock.
+fn bounds_of(name: &str, sniffed: &Sniff, now_ms: i64) -> Bounds {
+    let own_time = crate::parse::name_time(name).or(sniffed.date.map(|d| (d, d)));
+    match own_time {
+        Some((start, end)) => Bounds::around(start, end, now_ms),
+        None => Bounds::until(now_ms),
+    }
 }
 
 /// What a file's path and header say of where it came from: the transport

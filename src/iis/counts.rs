@@ -357,13 +357,8 @@ mod tests {
     /// path), shuffled, overlapping or going back in time (the sort).
     #[test]
     fn one_run_is_every_request_sorted() {
-        let mut seed = 7u64;
-        let mut next = |n: u64| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) % n
-        };
+        let mut rng = exlog_gen::Rng::new(7, 0);
+        let mut next = |n: u64| rng.below(n);
         for case in 0..300 {
             let mut evidence = HttpsEvidence::default();
             let mut want = Vec::new();

@@ -24,31 +24,12 @@ pub fn scan_iis(
     counts: &mut IisCounts,
     stats: &mut FileStats,
 ) {
-    #[derive(Default)]
-    struct Client<'a> {
-        versions: [u64; 7],
-        requests: u64,
-        users: FxHashSet<&'a [u8]>,
-        first: Option<Stamp>,
-        last: Option<Stamp>,
-    }
     let mut fields = fields_at_start
         .map(parse::Fields::parse)
         .unwrap_or_default();
     let mut crypt: Option<bool> = fields_at_start.map(|_| fields.has_crypt());
-    // Clients by address, then user agent: hashing the short address and
-    // comparing the agent with the few seen from it costs less than hashing
-    // a hundred-byte agent on every request. Past AGENTS agents (a
-    // balancer, the front end seen from the back end), an address keeps
-    // the rest in a map by both.
-    const AGENTS: usize = 4;
-    let mut clients: FxHashMap<&[u8], Vec<(&[u8], Client)>> = FxHashMap::default();
-    let mut crowded: FxHashMap<(&[u8], &[u8]), Client> = FxHashMap::default();
-    let mut apps = [[0u64; 8]; parse::APPS.len() + 1];
+    let mut seen = Seen::default();
     let mut starts = parse::Starts::default();
-    let mut https = HttpsEvidence::default();
-    // Keyed by borrowed text while scanning; copied once per key at the end.
-    let mut legacy: FxHashMap<(&[u8], &'static str, tls::Version), Vec<i64>> = FxHashMap::default();
     let f = ctx.filters;
     let mut lines = 0u64;
     let mut seconds = parse::Seconds::default();
@@ -89,26 +70,69 @@ pub fn scan_iis(
         let taken = stats.record(&r.stamp, range.at(start), ctx.bounds);
         let app = parse::app_index(r.uri_stem);
         if let Some(sec) = seconds.of(&r.stamp) {
-            if taken {
-                https.cover(sec);
-            }
-            https.add_request(sec, HttpsEvidence::kind(r.version, fields.has_crypt()));
-            if let Some(v) = r.version.filter(|v| v.is_legacy()) {
-                legacy
-                    .entry((r.client_ip, parse::app_name(app), v))
-                    .or_default()
-                    .push(sec);
-            }
+            seen.evidence(&r, app, sec, taken, fields.has_crypt());
         }
-        let agents = clients.entry(r.client_ip).or_default();
-        let c = match agents.iter().position(|(ua, _)| *ua == r.user_agent) {
-            Some(i) => &mut agents[i].1,
-            None if agents.len() < AGENTS => {
-                agents.push((r.user_agent, Client::default()));
-                &mut agents.last_mut().expect("just pushed").1
-            }
-            None => crowded.entry((r.client_ip, r.user_agent)).or_default(),
-        };
+        seen.request(&r, app);
+    }
+    range.count(stats, lines, 0);
+    // The file logs the crypt-* fields if any of its #Fields lines names them.
+    stats.iis_crypt = Some(stats.iis_crypt.unwrap_or(false) || crypt.unwrap_or(false));
+    seen.hand_to(counts, site, ctx.server);
+}
+
+/// One client's requests, by borrowed keys.
+#[derive(Default)]
+struct Client<'a> {
+    versions: [u64; 7],
+    requests: u64,
+    users: FxHashSet<&'a [u8]>,
+    first: Option<Stamp>,
+    last: Option<Stamp>,
+}
+
+/// Agents an address keeps apart before the rest go to a map by both.
+const AGENTS: usize = 4;
+
+/// What the requests of a range add up to, by borrowed keys.
+#[derive(Default)]
+struct Seen<'a> {
+    /// Clients by address, then user agent: hashing the short address and
+    /// comparing the agent with the few seen from it costs less than
+    /// hashing a hundred-byte agent on every request. Past [`AGENTS`]
+    /// agents (a balancer, the front end seen from the back end), an
+    /// address keeps the rest in `crowded`, by both.
+    clients: FxHashMap<&'a [u8], Vec<(&'a [u8], Client<'a>)>>,
+    crowded: FxHashMap<(&'a [u8], &'a [u8]), Client<'a>>,
+    /// Per application: requests by version, and in all (at 7).
+    apps: [[u64; 8]; parse::APPS.len() + 1],
+    https: HttpsEvidence,
+    /// Legacy requests' seconds by client, application and version;
+    /// copied once per key at the end.
+    legacy: FxHashMap<(&'a [u8], &'static str, tls::Version), Vec<i64>>,
+}
+
+impl<'a> Seen<'a> {
+    /// Counts request `r` of application `app` at second `sec` as
+    /// readiness evidence (`taken`: within the file's own time).
+    #[inline(always)]
+    fn evidence(&mut self, r: &parse::Request<'a>, app: usize, sec: i64, taken: bool, crypt: bool) {
+        if taken {
+            self.https.cover(sec);
+        }
+        self.https
+            .add_request(sec, HttpsEvidence::kind(r.version, crypt));
+        if let Some(v) = r.version.filter(|v| v.is_legacy()) {
+            self.legacy
+                .entry((r.client_ip, parse::app_name(app), v))
+                .or_default()
+                .push(sec);
+        }
+    }
+
+    /// Counts request `r` for its client and its application `app`.
+    #[inline(always)]
+    fn request(&mut self, r: &parse::Request<'a>, app: usize) {
+        let c = self.client(r.client_ip, r.user_agent);
         c.requests += 1;
         if let Some(v) = r.version {
             c.versions[v.index()] += 1;
@@ -125,55 +149,73 @@ pub fn scan_iis(
             Some(last) if last.cmp_text(&r.stamp).is_ge() => {}
             last => *last = Some(Stamp::new(&r.stamp)),
         }
-        let a = &mut apps[app];
+        let a = &mut self.apps[app];
         if let Some(v) = r.version {
             a[v.index()] += 1;
         }
         a[7] += 1;
     }
-    range.count(stats, lines, 0);
-    // The file logs the crypt-* fields if any of its #Fields lines names them.
-    stats.iis_crypt = Some(stats.iis_crypt.unwrap_or(false) || crypt.unwrap_or(false));
-    for (ip, ua, c) in clients
-        .into_iter()
-        .flat_map(|(ip, agents)| agents.into_iter().map(move |(ua, c)| (ip, ua, c)))
-        .chain(crowded.into_iter().map(|((ip, ua), c)| (ip, ua, c)))
-    {
-        let key = HttpKey {
-            site: site.into(),
-            server: ctx.server,
-            client_ip: ip.into(),
-            user_agent: ua.into(),
-        };
-        counts.http.entry(key).or_default().add(HttpCounts {
-            versions: c.versions,
-            requests: c.requests,
-            users: c.users.into_iter().map(Into::into).collect(),
-            first_seen: c.first,
-            last_seen: c.last,
-        });
-    }
-    https.legacy = legacy
-        .into_iter()
-        .map(|((ip, app, v), secs)| ((ip.into(), app, v), secs))
-        .collect();
-    if !https.seconds.is_empty() {
-        counts
-            .https
-            .entry((ctx.server, site.into()))
-            .or_default()
-            .add(https);
-    }
-    for (app, by_version) in apps.into_iter().enumerate() {
-        if by_version[7] == 0 {
-            continue;
+
+    /// The counts of client `ip` with agent `ua`.
+    #[inline(always)]
+    fn client(&mut self, ip: &'a [u8], ua: &'a [u8]) -> &mut Client<'a> {
+        let agents = self.clients.entry(ip).or_default();
+        match agents.iter().position(|(seen, _)| *seen == ua) {
+            Some(i) => &mut agents[i].1,
+            None if agents.len() < AGENTS => {
+                agents.push((ua, Client::default()));
+                &mut agents.last_mut().expect("just pushed").1
+            }
+            None => self.crowded.entry((ip, ua)).or_default(),
         }
-        let e = counts
-            .http_app
-            .entry((site.into(), ctx.server, parse::app_name(app)))
-            .or_default();
-        for (a, b) in e.iter_mut().zip(by_version) {
-            *a += b;
+    }
+
+    /// Adds what was seen to `counts`, under `site` of `server`.
+    fn hand_to(self, counts: &mut IisCounts, site: &str, server: crate::servers::ServerId) {
+        for (ip, ua, c) in self
+            .clients
+            .into_iter()
+            .flat_map(|(ip, agents)| agents.into_iter().map(move |(ua, c)| (ip, ua, c)))
+            .chain(self.crowded.into_iter().map(|((ip, ua), c)| (ip, ua, c)))
+        {
+            let key = HttpKey {
+                site: site.into(),
+                server,
+                client_ip: ip.into(),
+                user_agent: ua.into(),
+            };
+            counts.http.entry(key).or_default().add(HttpCounts {
+                versions: c.versions,
+                requests: c.requests,
+                users: c.users.into_iter().map(Into::into).collect(),
+                first_seen: c.first,
+                last_seen: c.last,
+            });
+        }
+        let mut https = self.https;
+        https.legacy = self
+            .legacy
+            .into_iter()
+            .map(|((ip, app, v), secs)| ((ip.into(), app, v), secs))
+            .collect();
+        if !https.seconds.is_empty() {
+            counts
+                .https
+                .entry((server, site.into()))
+                .or_default()
+                .add(https);
+        }
+        for (app, by_version) in self.apps.into_iter().enumerate() {
+            if by_version[7] == 0 {
+                continue;
+            }
+            let e = counts
+                .http_app
+                .entry((site.into(), server, parse::app_name(app)))
+                .or_default();
+            for (a, b) in e.iter_mut().zip(by_version) {
+                *a += b;
+            }
         }
     }
 }

@@ -21,6 +21,17 @@ pub enum Direction {
     Send,
 }
 
+/// The ports of Exchange's own transport hops: 2525 (the Mailbox
+/// server's transport service), 717 (the FrontEnd's outbound proxy) and
+/// 465 (the FrontEnd's client proxy; Exchange sends no implicit TLS).
+pub const TRANSPORT_PORTS: [u16; 3] = [2525, 717, 465];
+
+/// Whether `port` is one of [`TRANSPORT_PORTS`].
+#[inline]
+pub fn is_transport_port(port: u16) -> bool {
+    TRANSPORT_PORTS.contains(&port)
+}
+
 impl Direction {
     pub const ALL: [Direction; 2] = [Direction::Receive, Direction::Send];
 
@@ -56,11 +67,12 @@ impl Direction {
     }
 
     /// Last resort for a row in a file with no header, no RECV/SEND name and
-    /// no role in its TLS token: Exchange listens on 25/587/2525/465/717, so
-    /// a well-known local port means it received the connection.
+    /// no role in its TLS token: Exchange listens on 25, 587 and its
+    /// [`TRANSPORT_PORTS`], so a well-known local port means it received
+    /// the connection.
     pub fn from_ports(local_endpoint: &[u8]) -> Direction {
         match endpoint::port(local_endpoint) {
-            Some(25 | 587 | 2525 | 465 | 717) => Direction::Receive,
+            Some(p) if p == 25 || p == 587 || is_transport_port(p) => Direction::Receive,
             _ if local_endpoint.is_empty() => Direction::Send,
             Some(_) => Direction::Send,
             None => Direction::Receive,
@@ -147,8 +159,8 @@ pub fn name_time(name: &str) -> Option<(i64, i64)> {
 }
 
 /// Random text for the splitters' differential tests: `n` lines, each a
-/// time stamp and up to `max` bytes drawn from `alphabet` (xorshift, so
-/// every run sees the same lines).
+/// time stamp and up to `max` bytes drawn from `alphabet` (the project's
+/// PRNG, so every run sees the same lines).
 #[cfg(test)]
 pub(crate) fn random_lines(
     seed: u64,
@@ -156,13 +168,8 @@ pub(crate) fn random_lines(
     max: u64,
     alphabet: &[u8],
 ) -> impl Iterator<Item = Vec<u8>> {
-    let mut state = seed | 1;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut rng = exlog_gen::Rng::new(seed, 0);
+    let mut next = move || rng.next();
     let alphabet = alphabet.to_vec();
     (0..n).map(move |_| {
         let mut line = b"2024-01-01T00:00:00.000Z".to_vec();

@@ -162,16 +162,42 @@ impl Negotiation<'_> {
     /// A weak suite, whatever the version: RC4, DES or 3DES (and RC2), an
     /// MD5 MAC, or an export-grade cipher (under 112 bits of strength).
     pub fn is_weak(&self) -> bool {
-        let weak_cipher = matches!(
-            self.cipher,
-            b"CALG_RC4" | b"CALG_DES" | b"CALG_3DES" | b"CALG_3DES_112" | b"CALG_RC2"
-        );
         let export = std::str::from_utf8(self.cipher_bits)
             .ok()
-            .and_then(|b| b.parse::<u32>().ok())
-            .is_some_and(|bits| bits > 0 && bits < 112);
-        weak_cipher || self.hash == b"CALG_MD5" || export
+            .and_then(|b| b.parse::<u64>().ok())
+            .is_some_and(is_export_bits);
+        WEAK_CIPHERS.contains(&self.cipher) || self.hash == WEAK_HASH || export
     }
+}
+
+/// Ciphers weak whatever the version: RC4, DES, 3DES (both names), RC2.
+const WEAK_CIPHERS: [&[u8]; 5] = [
+    b"CALG_RC4",
+    b"CALG_DES",
+    b"CALG_3DES",
+    b"CALG_3DES_112",
+    b"CALG_RC2",
+];
+
+/// The MAC hash weak whatever the version.
+const WEAK_HASH: &[u8] = b"CALG_MD5";
+
+/// A cipher strength of an export-grade cipher (under 112 bits; 0 is
+/// unknown).
+pub fn is_export_bits(bits: u64) -> bool {
+    bits > 0 && bits < 112
+}
+
+/// The weak-suite rule of [`Negotiation::is_weak`] on the names the
+/// reports print ([`normalize_alg`]): whether the cipher named `name` is
+/// weak.
+pub fn is_weak_cipher_name(name: &str) -> bool {
+    WEAK_CIPHERS.iter().any(|t| normalize_alg(t) == name)
+}
+
+/// Whether the MAC hash the reports name `name` is weak.
+pub fn is_weak_hash_name(name: &str) -> bool {
+    normalize_alg(WEAK_HASH) == name
 }
 
 /// Parses the context of a success row; `None` if it is not one.
@@ -484,5 +510,44 @@ mod tests {
         for (token, name) in cases {
             assert_eq!(normalize_alg(token), *name);
         }
+    }
+
+    /// The rule on report names agrees with the rule on tokens, for every
+    /// token the reports name and a few they do not.
+    #[test]
+    fn weak_names_follow_the_weak_tokens() {
+        let tokens: [&[u8]; 9] = [
+            b"CALG_RC4",
+            b"CALG_DES",
+            b"CALG_3DES",
+            b"CALG_3DES_112",
+            b"CALG_RC2",
+            b"CALG_AES_128",
+            b"CALG_AES_256",
+            b"CALG_SHA1",
+            b"CALG_MD5",
+        ];
+        for t in tokens {
+            let cipher = Negotiation {
+                cipher: t,
+                ..Negotiation::default()
+            };
+            let hash = Negotiation {
+                hash: t,
+                ..Negotiation::default()
+            };
+            let name = normalize_alg(t);
+            assert_eq!(is_weak_cipher_name(&name), cipher.is_weak(), "{name}");
+            assert_eq!(is_weak_hash_name(&name), hash.is_weak(), "{name}");
+        }
+        // By hand: RC4, DES, 3DES, 3DES_112 and RC2 are weak ciphers; MD5
+        // the one weak hash.
+        let weak: Vec<&str> = ["RC4", "DES", "3DES", "3DES_112", "RC2", "AES-128", "MD5"]
+            .into_iter()
+            .filter(|n| is_weak_cipher_name(n))
+            .collect();
+        assert_eq!(weak, ["RC4", "DES", "3DES", "3DES_112", "RC2"]);
+        assert!(is_weak_hash_name("MD5") && !is_weak_hash_name("SHA-1"));
+        assert!(is_export_bits(56) && !is_export_bits(0) && !is_export_bits(112));
     }
 }

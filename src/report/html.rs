@@ -627,9 +627,11 @@ fn ciphers_section(out: &mut String, reports: &Reports) {
         table(out, t, &t.columns.clone(), &rows, &|name, c| {
             let text = cell_text(c);
             let weak = match name {
-                "cipher" => matches!(text.as_str(), "RC4" | "DES" | "3DES" | "RC2"),
-                "hash" => text == "MD5",
-                "cipher_bits" => matches!(c, Cell::Bits(Some(b)) if *b > 0 && *b < 112),
+                "cipher" => crate::parse::tls::is_weak_cipher_name(&text),
+                "hash" => crate::parse::tls::is_weak_hash_name(&text),
+                "cipher_bits" => {
+                    matches!(c, Cell::Bits(Some(b)) if crate::parse::tls::is_export_bits(*b))
+                }
                 "tls_version" => Version::ALL
                     .iter()
                     .any(|v| v.is_legacy() && v.label() == text),

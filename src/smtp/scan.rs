@@ -20,7 +20,7 @@ use super::tally::SmtpCounts;
 use crate::chunk::{FileCtx, Range, release_behind};
 use crate::files::{BadRow, FileStats};
 use crate::parse::fields::{self, Row, is_timestamp};
-use crate::parse::lines::for_each_line;
+use crate::parse::lines::{Line, for_each_line};
 use crate::parse::stamp::Bounds;
 use crate::parse::tls;
 use crate::parse::{BOM, Stamp, endpoint};
@@ -234,19 +234,21 @@ pub fn scan_sessions_in(
     finished: &mut impl FnMut(Session),
 ) -> Fragment {
     let (region, chunk_start) = (range.region, range.chunk_start);
-    let mut live: FxHashMap<u128, Session> = FxHashMap::default();
-    let mut begun: FxHashSet<u128> = FxHashSet::default();
-    let mut fragment = Fragment {
-        file: ctx.id,
-        start: chunk_start as usize,
-        folder: ctx.folder,
-        server: ctx.server,
-        direction: ctx.direction,
-        bounds: *ctx.bounds,
-        ..Fragment::default()
+    let mut joiner = Joiner {
+        live: FxHashMap::default(),
+        begun: FxHashSet::default(),
+        fragment: Fragment {
+            file: ctx.id,
+            start: chunk_start as usize,
+            folder: ctx.folder,
+            server: ctx.server,
+            direction: ctx.direction,
+            bounds: *ctx.bounds,
+            ..Fragment::default()
+        },
+        tls_rows: 0,
     };
     let mut lines = 0u64;
-    let mut tls_rows = 0u64;
     let mut released = range.s;
     for_each_line(region, |line| {
         lines += 1;
@@ -259,28 +261,10 @@ pub fn scan_sessions_in(
         if text.first() == Some(&b'#') || blank(text) {
             return;
         }
-        // Most rows need no splitting beyond the commas the line pass
-        // found: a row of a live session that only moves its end time.
-        // On a quoted line, the fields read here must be unquoted as written.
-        let keys_as_written = line.is_split()
-            && (!line.quoted
-                || [fields::SESSION_ID, fields::SEQUENCE, fields::EVENT]
-                    .iter()
-                    .all(|&i| line.field(i).first() != Some(&b'"')));
-        let plain_id = keys_as_written.then(|| session::key(line.field(fields::SESSION_ID)));
+        let plain_id = plain_key(line);
         if let Some(id) = plain_id
-            && let Some(session) = live.get_mut(&id)
-            && session.is_routine(
-                line.field(fields::SEQUENCE),
-                line.field(fields::EVENT),
-                line.field(fields::DATA),
-                line.field(fields::CONTEXT),
-            )
-            && is_timestamp(line.field(fields::DATE_TIME))
+            && joiner.touch(id, line, &range, &ctx, stats)
         {
-            let stamp = line.field(fields::DATE_TIME);
-            stats.record(stamp, range.at(line.start), ctx.bounds);
-            session.touch(stamp);
             return;
         }
         // A BOM mid-file: logs concatenated by hand (`cat RECV*.LOG`).
@@ -305,6 +289,79 @@ pub fn scan_sessions_in(
         stats.record(row.get(fields::DATE_TIME), range.at(line.start), ctx.bounds);
         // A plain line's id is its field as written: no need to key it twice.
         let id = plain_id.unwrap_or_else(|| session::key(row.get(fields::SESSION_ID)));
+        joiner.fold(id, row, text, &ctx, stats, finished);
+    });
+    range.count(stats, lines, joiner.tls_rows);
+    joiner.into_fragment()
+}
+
+/// The id of a line's session, keyed from its field as the line pass
+/// split it, when that is the field as written: most rows need no
+/// splitting beyond the commas the line pass found. On a quoted line, the
+/// fields read here must be unquoted as written.
+#[inline(always)]
+fn plain_key(line: &Line) -> Option<u128> {
+    let keys_as_written = line.is_split()
+        && (!line.quoted
+            || [fields::SESSION_ID, fields::SEQUENCE, fields::EVENT]
+                .iter()
+                .all(|&i| line.field(i).first() != Some(&b'"')));
+    keys_as_written.then(|| session::key(line.field(fields::SESSION_ID)))
+}
+
+/// The sessions of one range being joined, row by row.
+struct Joiner {
+    /// Sessions begun in the range and not ended yet, by id.
+    live: FxHashMap<u128, Session>,
+    /// Ids whose row 0 the range holds.
+    begun: FxHashSet<u128>,
+    /// What crosses the range's edges.
+    fragment: Fragment,
+    tls_rows: u64,
+}
+
+impl Joiner {
+    /// A row of a live session that only moves its end time: counted and
+    /// applied without splitting the row further. Returns whether it was.
+    #[inline(always)]
+    fn touch(
+        &mut self,
+        id: u128,
+        line: &Line,
+        range: &Range,
+        ctx: &FileCtx,
+        stats: &mut FileStats,
+    ) -> bool {
+        if let Some(session) = self.live.get_mut(&id)
+            && session.is_routine(
+                line.field(fields::SEQUENCE),
+                line.field(fields::EVENT),
+                line.field(fields::DATA),
+                line.field(fields::CONTEXT),
+            )
+            && is_timestamp(line.field(fields::DATE_TIME))
+        {
+            let stamp = line.field(fields::DATE_TIME);
+            stats.record(stamp, range.at(line.start), ctx.bounds);
+            session.touch(stamp);
+            return true;
+        }
+        false
+    }
+
+    /// Folds a parsed row (`text`, as the line holds it) into its session
+    /// `id`: begins it (row 0), applies it, ends it (`-`), or carries it to
+    /// the stitcher when its session did not begin in this range.
+    #[inline(always)]
+    fn fold(
+        &mut self,
+        id: u128,
+        row: &Row,
+        text: &[u8],
+        ctx: &FileCtx,
+        stats: &mut FileStats,
+        finished: &mut impl FnMut(Session),
+    ) {
         let is_end = row.get(fields::EVENT) == b"-";
         // Row 0 always begins a session, even if the id was seen before (a
         // restarted counter, a duplicated row): deciding by the row alone,
@@ -314,42 +371,47 @@ pub fn scan_sessions_in(
             // An id that begins again while its session is open: counted
             // here and, across chunks, by the stitcher (the same count for
             // any split).
-            if let Some(old) = live.remove(&id) {
+            if let Some(old) = self.live.remove(&id) {
                 finished(old);
                 stats.restarts += 1;
             }
-            begun.insert(id);
+            self.begun.insert(id);
             let mut session = Session::new(direction_of(ctx.direction, row), row);
             session.details = ctx.details;
             session.start_skewed = ctx.bounds.excludes(row.get(fields::DATE_TIME));
-            tls_rows += u64::from(session.apply_within(row, ctx.bounds));
+            self.tls_rows += u64::from(session.apply_within(row, ctx.bounds));
             if is_end {
                 finished(session);
             } else {
-                live.insert(id, session);
+                self.live.insert(id, session);
             }
-        } else if let Some(session) = live.get_mut(&id) {
-            tls_rows += u64::from(session.apply_within(row, ctx.bounds));
+        } else if let Some(session) = self.live.get_mut(&id) {
+            self.tls_rows += u64::from(session.apply_within(row, ctx.bounds));
             if is_end {
-                finished(live.remove(&id).expect("present"));
+                finished(self.live.remove(&id).expect("present"));
             }
         } else {
             // Not begun in this chunk. If it was, and has ended, this row
             // starts another session: the stitcher must close the older
             // one of this id first.
-            if begun.remove(&id) {
-                fragment.carried.push((id, Carried::Restart));
+            if self.begun.remove(&id) {
+                self.fragment.carried.push((id, Carried::Restart));
             }
             let text = text.strip_prefix(BOM).unwrap_or(text);
-            fragment.carried.push((id, Carried::Row(text.into())));
+            self.fragment.carried.push((id, Carried::Row(text.into())));
         }
-    });
-    range.count(stats, lines, tls_rows);
-    fragment.open = live.into_iter().collect();
-    fragment.open.sort_unstable_by_key(|(k, _)| *k);
-    fragment.begun = begun.into_iter().collect();
-    fragment.begun.sort_unstable();
-    fragment
+    }
+
+    /// The fragment, with the sessions still open and the ids begun, in
+    /// key order.
+    fn into_fragment(self) -> Fragment {
+        let mut fragment = self.fragment;
+        fragment.open = self.live.into_iter().collect();
+        fragment.open.sort_unstable_by_key(|(k, _)| *k);
+        fragment.begun = self.begun.into_iter().collect();
+        fragment.begun.sort_unstable();
+        fragment
+    }
 }
 
 #[cfg(test)]

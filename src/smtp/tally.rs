@@ -49,6 +49,125 @@ pub struct SmtpCounts {
     pub incomplete: u64,
 }
 
+/// A session's TLS marks: a few fit a buffer, more (rare) go to the heap.
+#[derive(Default)]
+struct Marks {
+    buf: [u64; 8],
+    n: usize,
+    more: Vec<u64>,
+}
+
+impl Marks {
+    #[inline(always)]
+    fn push(&mut self, mark: u64) {
+        match self.buf.get_mut(self.n) {
+            Some(slot) => {
+                *slot = mark;
+                self.n += 1;
+            }
+            None => self.more.push(mark),
+        }
+    }
+
+    /// Appends the marks, in the order pushed, to `to`.
+    #[inline(always)]
+    fn move_to(self, to: &mut Vec<u64>) {
+        to.extend_from_slice(&self.buf[..self.n]);
+        to.extend(self.more);
+    }
+}
+
+/// The mark of a successful negotiation of `version`.
+#[inline(always)]
+fn version_mark(version: Version) -> Mark {
+    match version {
+        Version::Tls12 | Version::Tls13 => Mark::Modern,
+        Version::Other => Mark::Other,
+        _ => Mark::Legacy,
+    }
+}
+
+/// Counts a failed negotiation of `s` on `server`.
+#[inline(always)]
+fn count_failure(
+    failure: &mut FxHashMap<FailureKey, u64>,
+    s: &Session,
+    server: ServerId,
+    error: &[u8],
+) {
+    let key = FailureKey {
+        direction: s.direction,
+        server,
+        connector: s.connector.clone(),
+        remote_ip: s.remote_ip.clone(),
+        error: error.into(),
+    };
+    *failure.entry(key).or_insert(0) += 1;
+}
+
+/// Counts the negotiations of a counted session on its connector `c`, in
+/// the window of its TLS lines; per remote for the legacy report.
+#[inline(always)]
+fn count_negotiations(c: &mut ConnectorCounts, s: &Session, own: Impact) {
+    // Negotiations of the session, counted in the window of the TLS
+    // lines above; here per remote for the legacy report.
+    let mut versions = [0u64; 7];
+    let mut last_legacy: Option<&Stamp> = None;
+    let mut last_flagged: Option<&Stamp> = None;
+    let mut weak = false;
+    let mut legacy = false;
+    for e in &s.tls {
+        if let TlsEvent::Success {
+            version,
+            weak: w,
+            skewed,
+            ..
+        } = e
+        {
+            versions[version.index()] += 1;
+            weak |= *w;
+            legacy |= version.is_legacy();
+            // A skewed clock's time is no last time (it is still counted).
+            let at = (!skewed).then(|| e.stamp());
+            if version.is_legacy() {
+                last_legacy = last_legacy.max(at);
+            }
+            if version.is_legacy() || *w {
+                last_flagged = last_flagged.max(at);
+            }
+        }
+    }
+    if versions.iter().all(|&n| n == 0) {
+        return;
+    }
+    c.legacy_sessions += u64::from(legacy);
+    c.weak_sessions += u64::from(weak);
+    let legacy_ms = last_legacy.and_then(Stamp::millis);
+    if let Some(ms) = legacy_ms {
+        c.marks.push(Mark::LegacySession.encode(ms));
+    }
+    let ru = entry(&mut c.remotes, &s.remote_ip);
+    for (a, b) in ru.versions.iter_mut().zip(versions) {
+        *a += b;
+    }
+    ru.weak_sessions += u64::from(weak);
+    if let Some(ms) = legacy_ms {
+        ru.legacy_times.push(ms);
+        match own {
+            Impact::Internal => ru.legacy_internal.push(ms),
+            Impact::ClientSubmission => ru.legacy_client.push(ms),
+            _ => {}
+        }
+    }
+    if legacy || weak {
+        ru.flag(s, own);
+    }
+    if let Some(ms) = last_flagged.and_then(Stamp::millis) {
+        ru.first_flagged = earliest(ru.first_flagged, Some(ms));
+        ru.last_flagged = ru.last_flagged.max(Some(ms));
+    }
+}
+
 fn merge_remotes(
     mine: &mut FxHashMap<Box<[u8]>, Box<RemoteCounts>>,
     theirs: FxHashMap<Box<[u8]>, Box<RemoteCounts>>,
@@ -228,9 +347,7 @@ impl SmtpCounts {
         // One lookup each of the remote and the connector per session.
         let r = entry(&mut self.remote[d.index()], &s.remote_ip);
         let mut tls = VersionCounts::default();
-        let mut marks = [0u64; 8];
-        let mut n_marks = 0;
-        let mut more = Vec::new();
+        let mut marks = Marks::default();
         for e in s.tls.iter().filter(counted) {
             let stamp = e.stamp();
             let day = self.day.entry((stamp.day(), d, e.skewed())).or_default();
@@ -245,36 +362,18 @@ impl SmtpCounts {
                     r.tls.versions[version.index()] += 1;
                     tls.versions[version.index()] += 1;
                     *entry(&mut self.cipher[d.index()], context) += 1;
-                    match version {
-                        Version::Tls12 | Version::Tls13 => Mark::Modern,
-                        Version::Other => Mark::Other,
-                        _ => Mark::Legacy,
-                    }
+                    version_mark(*version)
                 }
                 TlsEvent::Failure { error, .. } => {
                     day.failed += 1;
                     r.tls.failed += 1;
                     tls.failed += 1;
-                    let key = FailureKey {
-                        direction: d,
-                        server,
-                        connector: s.connector.clone(),
-                        remote_ip: s.remote_ip.clone(),
-                        error: error.clone(),
-                    };
-                    *self.failure.entry(key).or_insert(0) += 1;
+                    count_failure(&mut self.failure, s, server, error);
                     Mark::Other
                 }
             };
             if let Some(ms) = stamp.millis() {
-                match marks.get_mut(n_marks) {
-                    Some(slot) => {
-                        *slot = mark.encode(ms);
-                        n_marks += 1;
-                    }
-                    // More TLS lines than the buffer holds: rare.
-                    None => more.push(mark.encode(ms)),
-                }
+                marks.push(mark.encode(ms));
             }
         }
         let class = s.class();
@@ -295,77 +394,19 @@ impl SmtpCounts {
         let c = self.place(server, d, &s.connector);
         c.tls_required_reply |= s.tls_required_reply.is_some();
         c.tls.add(&tls);
-        c.marks.extend_from_slice(&marks[..n_marks]);
-        c.marks.extend(more);
+        marks.move_to(&mut c.marks);
         if !start_ok {
             return false;
         }
         c.sessions.sessions += 1;
         c.sessions.plaintext += u64::from(plain);
-        let start_ms = s.start.millis();
-        if let Some(ms) = start_ms {
+        if let Some(ms) = s.start.millis() {
             c.marks.push(Mark::Session.encode(ms));
             if plain {
                 c.marks.push(Mark::Plaintext.encode(ms));
             }
         }
-        // Negotiations of the session, counted in the window of the TLS
-        // lines above; here per remote for the legacy report.
-        let mut versions = [0u64; 7];
-        let mut last_legacy: Option<&Stamp> = None;
-        let mut last_flagged: Option<&Stamp> = None;
-        let mut weak = false;
-        let mut legacy = false;
-        for e in &s.tls {
-            if let TlsEvent::Success {
-                version,
-                weak: w,
-                skewed,
-                ..
-            } = e
-            {
-                versions[version.index()] += 1;
-                weak |= *w;
-                legacy |= version.is_legacy();
-                // A skewed clock's time is no last time (it is still counted).
-                let at = (!skewed).then(|| e.stamp());
-                if version.is_legacy() {
-                    last_legacy = last_legacy.max(at);
-                }
-                if version.is_legacy() || *w {
-                    last_flagged = last_flagged.max(at);
-                }
-            }
-        }
-        if versions.iter().all(|&n| n == 0) {
-            return true;
-        }
-        c.legacy_sessions += u64::from(legacy);
-        c.weak_sessions += u64::from(weak);
-        let legacy_ms = last_legacy.and_then(Stamp::millis);
-        if let Some(ms) = legacy_ms {
-            c.marks.push(Mark::LegacySession.encode(ms));
-        }
-        let ru = entry(&mut c.remotes, &s.remote_ip);
-        for (a, b) in ru.versions.iter_mut().zip(versions) {
-            *a += b;
-        }
-        ru.weak_sessions += u64::from(weak);
-        if let Some(ms) = legacy_ms {
-            ru.legacy_times.push(ms);
-            match own {
-                Impact::Internal => ru.legacy_internal.push(ms),
-                Impact::ClientSubmission => ru.legacy_client.push(ms),
-                _ => {}
-            }
-        }
-        if legacy || weak {
-            ru.flag(s, own);
-        }
-        if let Some(ms) = last_flagged.and_then(Stamp::millis) {
-            ru.first_flagged = earliest(ru.first_flagged, Some(ms));
-            ru.last_flagged = ru.last_flagged.max(Some(ms));
-        }
+        count_negotiations(c, s, own);
         true
     }
 

@@ -7,7 +7,9 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// One row: a policy, and one of its failure details (or none).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct Row {
     pub report_org: String,
     pub report_id: String,
@@ -28,25 +30,11 @@ pub struct Row {
 /// A report's rows, or why it cannot be counted.
 pub fn parse(text: &[u8]) -> Result<(String, Vec<Row>), String> {
     let v: Value = serde_json::from_slice(text).map_err(|e| format!("not JSON: {e}"))?;
-    let s = |v: &Value, key: &str| -> Result<String, String> {
-        v.get(key)
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .ok_or_else(|| format!("no \"{key}\" text"))
-    };
-    let count = |v: &Value, key: &str| -> Result<u64, String> {
-        match v.get(key) {
-            Some(n) => n
-                .as_u64()
-                .ok_or_else(|| format!("\"{key}\" is {n}, not a count")),
-            None => Err(format!("no \"{key}\"")),
-        }
-    };
-    let org = s(&v, "organization-name")?;
-    let id = s(&v, "report-id")?;
+    let org = text_of(&v, "organization-name")?;
+    let id = text_of(&v, "report-id")?;
     let range = v.get("date-range").ok_or("no \"date-range\"")?;
-    let start = s(range, "start-datetime")?;
-    let end = s(range, "end-datetime")?;
+    let start = text_of(range, "start-datetime")?;
+    let end = text_of(range, "end-datetime")?;
     let (a, b) = (normal_time(&start)?, normal_time(&end)?);
     if a > b {
         return Err(format!("date-range starts ({start}) after it ends ({end})"));
@@ -55,64 +43,88 @@ pub fn parse(text: &[u8]) -> Result<(String, Vec<Row>), String> {
         .get("policies")
         .and_then(Value::as_array)
         .ok_or("no \"policies\" list")?;
+    let report = Row {
+        report_org: org,
+        report_id: id.clone(),
+        date_start: a,
+        date_end: b,
+        ..Row::default()
+    };
     let mut rows = Vec::new();
     for p in policies {
-        let policy = p.get("policy").ok_or("a policy without \"policy\"")?;
-        let summary = p.get("summary").ok_or("a policy without \"summary\"")?;
-        let mx = policy
-            .get("mx-host")
-            .map(|m| match m {
-                Value::Array(a) => a
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .collect::<Vec<_>>()
-                    .join(" "),
-                Value::String(s) => s.clone(),
-                _ => String::new(),
-            })
-            .unwrap_or_default();
-        let base = Row {
-            report_org: org.clone(),
-            report_id: id.clone(),
-            date_start: a.clone(),
-            date_end: b.clone(),
-            policy_type: s(policy, "policy-type")?,
-            policy_domain: s(policy, "policy-domain")?,
-            mx_host: mx,
-            successful: count(summary, "total-successful-session-count")?,
-            failed: count(summary, "total-failure-session-count")?,
-            result_type: String::new(),
-            sending_ip: String::new(),
-            receiving_ip: String::new(),
-            receiving_mx_hostname: String::new(),
-            failed_sessions: None,
-        };
-        let details = p
-            .get("failure-details")
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
-        if details.is_empty() {
-            rows.push(base);
-            continue;
-        }
-        for d in details {
-            let opt = |key: &str| d.get(key).and_then(Value::as_str).unwrap_or("").to_string();
-            let mut mx = opt("receiving-mx-hostname");
-            if mx.is_empty() {
-                mx = opt("receiving-mx-host-name"); // seen from some senders
-            }
-            rows.push(Row {
-                result_type: s(d, "result-type")?,
-                sending_ip: opt("sending-mta-ip"),
-                receiving_ip: opt("receiving-ip"),
-                receiving_mx_hostname: mx,
-                failed_sessions: Some(count(d, "failed-session-count")?),
-                ..base.clone()
-            });
-        }
+        policy_rows(p, &report, &mut rows)?;
     }
     Ok((id, rows))
+}
+
+/// The rows of one policy of a report (`report` holds the report's
+/// fields): its summary alone, or one row per failure detail.
+fn policy_rows(p: &Value, report: &Row, rows: &mut Vec<Row>) -> Result<(), String> {
+    let policy = p.get("policy").ok_or("a policy without \"policy\"")?;
+    let summary = p.get("summary").ok_or("a policy without \"summary\"")?;
+    let mx = policy
+        .get("mx-host")
+        .map(|m| match m {
+            Value::Array(a) => a
+                .iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(" "),
+            Value::String(s) => s.clone(),
+            _ => String::new(),
+        })
+        .unwrap_or_default();
+    let base = Row {
+        policy_type: text_of(policy, "policy-type")?,
+        policy_domain: text_of(policy, "policy-domain")?,
+        mx_host: mx,
+        successful: count_of(summary, "total-successful-session-count")?,
+        failed: count_of(summary, "total-failure-session-count")?,
+        ..report.clone()
+    };
+    let details = p
+        .get("failure-details")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
+    if details.is_empty() {
+        rows.push(base);
+        return Ok(());
+    }
+    for d in details {
+        let opt = |key: &str| d.get(key).and_then(Value::as_str).unwrap_or("").to_string();
+        let mut mx = opt("receiving-mx-hostname");
+        if mx.is_empty() {
+            mx = opt("receiving-mx-host-name"); // seen from some senders
+        }
+        rows.push(Row {
+            result_type: text_of(d, "result-type")?,
+            sending_ip: opt("sending-mta-ip"),
+            receiving_ip: opt("receiving-ip"),
+            receiving_mx_hostname: mx,
+            failed_sessions: Some(count_of(d, "failed-session-count")?),
+            ..base.clone()
+        });
+    }
+    Ok(())
+}
+
+/// The text member `key` of `v`.
+fn text_of(v: &Value, key: &str) -> Result<String, String> {
+    v.get(key)
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| format!("no \"{key}\" text"))
+}
+
+/// The count member `key` of `v`.
+fn count_of(v: &Value, key: &str) -> Result<u64, String> {
+    match v.get(key) {
+        Some(n) => n
+            .as_u64()
+            .ok_or_else(|| format!("\"{key}\" is {n}, not a count")),
+        None => Err(format!("no \"{key}\"")),
+    }
 }
 
 /// The members of an RFC 8460 report, one of which comes first.

@@ -6,15 +6,13 @@
 //! sessions and negotiations), never by reading the files back, by the
 //! README's rules.
 
+use crate::WINDOW_DAYS;
 use crate::impact::Impact;
 use crate::inventory::{SEND, receive_connectors};
 use crate::{DAY_MS, Evidence, Truth, dir_label, is_legacy, stamp_text};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::collections::BTreeSet;
-
-/// Days of the readiness window (exlog's `--window-days` default).
-const WINDOW_DAYS: i64 = 14;
 
 /// One row of `--by coverage`, the columns the truth knows.
 #[derive(Clone, Debug, PartialEq, Eq)]

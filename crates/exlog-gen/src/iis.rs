@@ -14,6 +14,7 @@
 //! define them, never by exlog.
 
 use super::{Rng, civil};
+use crate::WINDOW_DAYS;
 use rayon::prelude::*;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -21,8 +22,6 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
-/// The readiness window exlog uses by default, in days.
-const WINDOW_DAYS: i64 = 14;
 const DAY: i64 = 86_400;
 
 /// The fields of the front end (the layout of Exchange's own excerpts).

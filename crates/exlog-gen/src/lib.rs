@@ -105,6 +105,11 @@ impl Config {
 /// sessions interleave in its receive log.
 pub const DEFAULT_CONCURRENCY: usize = 12;
 
+/// Days of the readiness window exlog uses by default (its
+/// `--window-days`): the truth of the coverage and IIS reports is worked
+/// out over it.
+pub(crate) const WINDOW_DAYS: i64 = 14;
+
 /// Parses sizes such as `64MB`, `1GB`, `1.5GiB`, `4096`.
 pub fn parse_size(s: &str) -> Option<u64> {
     let s = s.trim();
@@ -127,11 +132,14 @@ pub fn parse_size(s: &str) -> Option<u64> {
 }
 
 /// xorshift64*: small, fast and the same on every platform and version.
+/// The project's one PRNG: exlog's tests draw their random inputs from it
+/// too.
 #[derive(Clone)]
-struct Rng(u64);
+pub struct Rng(u64);
 
 impl Rng {
-    fn new(seed: u64, stream: u64) -> Rng {
+    /// Stream `stream` of `seed`: streams of one seed are distinct.
+    pub fn new(seed: u64, stream: u64) -> Rng {
         // splitmix64 of (seed, stream): distinct, non-zero states.
         let mut z = seed
             .wrapping_add(stream.wrapping_mul(0x9E37_79B9_7F4A_7C15))
@@ -140,13 +148,17 @@ impl Rng {
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         Rng((z ^ (z >> 31)) | 1)
     }
-    fn next(&mut self) -> u64 {
+    /// The next 64 random bits. (Not an `Iterator`: it never ends, and
+    /// `next` reads as in every PRNG.)
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
-    fn below(&mut self, n: u64) -> u64 {
+    /// A number in `0..n` (`n` below 2^32).
+    pub fn below(&mut self, n: u64) -> u64 {
         ((self.next() >> 32) * n) >> 32
     }
     fn range(&mut self, lo: u64, hi: u64) -> u64 {

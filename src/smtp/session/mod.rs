@@ -550,15 +550,16 @@ impl Session {
 
     /// Exchange-internal traffic, by what the rows say: X-ANONYMOUSTLS, a
     /// proxied hop (XPROXYFROM, or `Proxying inbound session …`), Exchange's
-    /// transport ports 2525/717/465 on either end (Exchange sends no
-    /// implicit TLS, so a send to 465 is a Hub's client proxy), or a
+    /// transport ports ([`crate::parse::TRANSPORT_PORTS`]) on either end
+    /// (Exchange sends no implicit TLS, so a send to 465 is a Hub's client
+    /// proxy), or a
     /// built-in internal send connector under its English name.
     pub fn internal(&self) -> bool {
         const INTERNAL_SEND: [&[u8]; 2] = [
             b"Intra-Organization SMTP Send Connector",
             b"Inbound Proxy Internal Send Connector",
         ];
-        let transport_port = |p: Option<u16>| matches!(p, Some(2525 | 717 | 465));
+        let transport_port = |p: Option<u16>| p.is_some_and(crate::parse::is_transport_port);
         self.tls_command == TlsCommand::AnonymousTls
             || self.client_ip.is_some()
             || self.proxy_hop
@@ -705,27 +706,26 @@ mod tests {
         "2023-01-11T16:00:10.644Z,SRV\\Default Frontend SRV,123453EC62278461,11,10.10.10.10:25,95.10.20.33:56026,-,,Local",
     ];
 
-    /// A row `is_routine` calls routine must change nothing but the time:
-    /// replay real-shaped sessions both ways, row by row.
-    #[test]
-    fn routine_rows_change_only_the_time() {
-        let multi_row_reply = [
-            "2024-03-13T09:01:18.724Z,EX\\Default Frontend EX,08DC42C8FF236A1F,4,10.100.100.25:25,10.100.100.30:62136,>,250-Exchange.contoso.com Hello [10.100.100.30],",
-            "2024-03-13T09:01:18.724Z,EX\\Default Frontend EX,08DC42C8FF236A1F,5,10.100.100.25:25,10.100.100.30:62136,>,250-SIZE 37748736,",
-            "2024-03-13T09:01:18.724Z,EX\\Default Frontend EX,08DC42C8FF236A1F,6,10.100.100.25:25,10.100.100.30:62136,>,250-STARTTLS,",
-            "2024-03-13T09:01:18.724Z,EX\\Default Frontend EX,08DC42C8FF236A1F,7,10.100.100.25:25,10.100.100.30:62136,>,250 XRDST,",
-            "2024-03-13T09:01:19.000Z,EX\\Default Frontend EX,08DC42C8FF236A1F,8,10.100.100.25:25,10.100.100.30:62136,<,RCPT TO:<a@b.example>,",
-            "2024-03-13T09:01:19.100Z,EX\\Default Frontend EX,08DC42C8FF236A1F,9,10.100.100.25:25,10.100.100.30:62136,<,mail from:<x@y.example>,",
-            "2024-03-13T09:01:19.200Z,EX\\Default Frontend EX,08DC42C8FF236A1F,10,10.100.100.25:25,10.100.100.30:62136,<,BDAT 100 LAST,",
-            "2024-03-13T09:01:19.300Z,EX\\Default Frontend EX,08DC42C8FF236A1F,11,10.100.100.25:25,10.100.100.30:62136,>,250 2.6.0 Queued mail for delivery,",
-            "2024-03-13T09:01:19.400Z,EX\\Default Frontend EX,08DC42C8FF236A1F,12,10.100.100.25:25,10.100.100.30:62136,<,BDAT 5 LAST,",
-            "2024-03-13T09:01:19.500Z,EX\\Default Frontend EX,08DC42C8FF236A1F,13,10.100.100.25:25,10.100.100.30:62136,<,QUIT,",
-        ];
-        // `*` rows that change nothing, among ones that do (a certificate
-        // block, authentication), and capability lines before STARTTLS.
+    /// A multi-line EHLO reply, then commands and replies of a message.
+    const MULTI_ROW_REPLY: [&str; 10] = [
+        "2024-03-13T09:01:18.724Z,EX\\Default Frontend EX,08DC42C8FF236A1F,4,10.100.100.25:25,10.100.100.30:62136,>,250-Exchange.contoso.com Hello [10.100.100.30],",
+        "2024-03-13T09:01:18.724Z,EX\\Default Frontend EX,08DC42C8FF236A1F,5,10.100.100.25:25,10.100.100.30:62136,>,250-SIZE 37748736,",
+        "2024-03-13T09:01:18.724Z,EX\\Default Frontend EX,08DC42C8FF236A1F,6,10.100.100.25:25,10.100.100.30:62136,>,250-STARTTLS,",
+        "2024-03-13T09:01:18.724Z,EX\\Default Frontend EX,08DC42C8FF236A1F,7,10.100.100.25:25,10.100.100.30:62136,>,250 XRDST,",
+        "2024-03-13T09:01:19.000Z,EX\\Default Frontend EX,08DC42C8FF236A1F,8,10.100.100.25:25,10.100.100.30:62136,<,RCPT TO:<a@b.example>,",
+        "2024-03-13T09:01:19.100Z,EX\\Default Frontend EX,08DC42C8FF236A1F,9,10.100.100.25:25,10.100.100.30:62136,<,mail from:<x@y.example>,",
+        "2024-03-13T09:01:19.200Z,EX\\Default Frontend EX,08DC42C8FF236A1F,10,10.100.100.25:25,10.100.100.30:62136,<,BDAT 100 LAST,",
+        "2024-03-13T09:01:19.300Z,EX\\Default Frontend EX,08DC42C8FF236A1F,11,10.100.100.25:25,10.100.100.30:62136,>,250 2.6.0 Queued mail for delivery,",
+        "2024-03-13T09:01:19.400Z,EX\\Default Frontend EX,08DC42C8FF236A1F,12,10.100.100.25:25,10.100.100.30:62136,<,BDAT 5 LAST,",
+        "2024-03-13T09:01:19.500Z,EX\\Default Frontend EX,08DC42C8FF236A1F,13,10.100.100.25:25,10.100.100.30:62136,<,QUIT,",
+    ];
+
+    /// `*` rows that change nothing, among ones that do (a certificate
+    /// block, authentication), and capability lines before STARTTLS.
+    fn starred_session() -> Vec<String> {
         let p = "2024-03-13T09:02:00.000Z,EX\\Default Frontend EX,08DC42C8FF236A20";
         let e = "10.100.100.25:25,10.100.100.31:62140";
-        let starred: Vec<String> = [
+        [
             "0|+|,",
             "1|>|220 EX.contoso.com Microsoft ESMTP MAIL Service ready,",
             "2|<|EHLO client.example,",
@@ -758,7 +758,60 @@ mod tests {
             let (seq, event, rest) = (f.next().unwrap(), f.next().unwrap(), f.next().unwrap());
             format!("{p},{seq},{e},{event},{rest}")
         })
-        .collect();
+        .collect()
+    }
+
+    /// Replays one session's rows both ways (with `is_routine`'s fast
+    /// path and without), with and without details, checking after each
+    /// row; counts the routine rows found in `routine[details]`.
+    fn replay(direction: Direction, lines: &[&str], routine: &mut [usize; 2]) {
+        let rows: Vec<Row> = lines
+            .iter()
+            .map(|l| Row::parse(l.as_bytes()).unwrap())
+            .collect();
+        // The fields as the scan's line pass hands them over: a quoted
+        // field with its quotes.
+        let text = lines.join("\r\n") + "\r\n";
+        let mut raw = Vec::new();
+        crate::parse::lines::for_each_line(text.as_bytes(), |l| {
+            assert!(l.is_split());
+            raw.push(
+                [
+                    fields::SEQUENCE,
+                    fields::EVENT,
+                    fields::DATA,
+                    fields::CONTEXT,
+                ]
+                .map(|i| l.field(i).to_vec()),
+            );
+        });
+        // With and without the session report's details (without
+        // them, certificate rows are routine too).
+        for details in [true, false] {
+            let mut full = Session::new(direction, &rows[0]);
+            full.details = details;
+            let mut fast = full.clone();
+            for (r, [seq, event, data, context]) in rows.iter().zip(&raw) {
+                if fast.is_routine(seq, event, data, context) {
+                    fast.touch(r.get(fields::DATE_TIME));
+                    routine[usize::from(details)] += 1;
+                } else {
+                    fast.apply(r);
+                }
+                full.apply(r);
+                assert_eq!(fast, full, "after row {}", String::from_utf8_lossy(seq));
+            }
+            if !details {
+                assert_eq!((&full.cert_subject, &full.disconnect), (&None, &None));
+            }
+        }
+    }
+
+    /// A row `is_routine` calls routine must change nothing but the time:
+    /// replay real-shaped sessions both ways, row by row.
+    #[test]
+    fn routine_rows_change_only_the_time() {
+        let starred = starred_session();
         let sessions: [(Direction, Vec<&str>); 4] = [
             (
                 Direction::Receive,
@@ -767,53 +820,14 @@ mod tests {
             (Direction::Receive, QAZEER.to_vec()),
             (
                 Direction::Receive,
-                [&QAZEER[..3], &multi_row_reply[..], &QAZEER[4..]].concat(),
+                [&QAZEER[..3], &MULTI_ROW_REPLY[..], &QAZEER[4..]].concat(),
             ),
             (Direction::Send, SEND_FAILURE.to_vec()),
         ];
         // Routine rows found without and with details.
         let mut routine = [0, 0];
         for (direction, lines) in sessions {
-            let rows: Vec<Row> = lines
-                .iter()
-                .map(|l| Row::parse(l.as_bytes()).unwrap())
-                .collect();
-            // The fields as the scan's line pass hands them over: a quoted
-            // field with its quotes.
-            let text = lines.join("\r\n") + "\r\n";
-            let mut raw = Vec::new();
-            crate::parse::lines::for_each_line(text.as_bytes(), |l| {
-                assert!(l.is_split());
-                raw.push(
-                    [
-                        fields::SEQUENCE,
-                        fields::EVENT,
-                        fields::DATA,
-                        fields::CONTEXT,
-                    ]
-                    .map(|i| l.field(i).to_vec()),
-                );
-            });
-            // With and without the session report's details (without
-            // them, certificate rows are routine too).
-            for details in [true, false] {
-                let mut full = Session::new(direction, &rows[0]);
-                full.details = details;
-                let mut fast = full.clone();
-                for (r, [seq, event, data, context]) in rows.iter().zip(&raw) {
-                    if fast.is_routine(seq, event, data, context) {
-                        fast.touch(r.get(fields::DATE_TIME));
-                        routine[usize::from(details)] += 1;
-                    } else {
-                        fast.apply(r);
-                    }
-                    full.apply(r);
-                    assert_eq!(fast, full, "after row {}", String::from_utf8_lossy(seq));
-                }
-                if !details {
-                    assert_eq!((&full.cert_subject, &full.disconnect), (&None, &None));
-                }
-            }
+            replay(direction, &lines, &mut routine);
         }
         assert!(
             routine[1] >= 20 && routine[0] > routine[1],
