@@ -83,3 +83,46 @@ fn the_layer_check_passes_on_src_and_fails_on_an_edge_up_or_a_circle_of_files_or
         "{out}"
     );
 }
+
+/// `scripts/long_fns.py` on a folder holding `file` with `text`.
+fn long_fns_on(text: &str) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.rs"), text).unwrap();
+    let out = Command::new("python3")
+        .arg(root().join("scripts/long_fns.py"))
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn the_long_function_check_passes_on_src_and_counts_from_fn_to_its_brace() {
+    let out = Command::new("python3")
+        .arg(root().join("scripts/long_fns.py"))
+        .arg(root().join("src"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    // 80 lines from `fn` to `}` pass, 81 do not; braces in strings, raw
+    // strings (a backslash escapes nothing there), chars and comments do
+    // not count.
+    let body = |n: usize| {
+        let mut f = String::from("fn f() {\n");
+        f.push_str("    let _ = r\"\\\\?\\\"; let _ = \"{\"; let _ = '}'; // }\n");
+        for _ in 0..n - 3 {
+            f.push_str("    let _ = 1;\n");
+        }
+        f.push_str("}\n");
+        f
+    };
+    let (code, out) = long_fns_on(&body(80));
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = long_fns_on(&body(81));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("a.rs:1: fn f is 81 lines"), "{out}");
+}
