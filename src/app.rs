@@ -512,10 +512,10 @@ fn emit(
     }
     let stdout = std::io::stdout();
     let mut outputs: Vec<(Box<dyn Writer>, Box<dyn Write>)> = match dest {
-        output::Dest::Dir(_, files) => (files.into_iter())
+        output::Dest::Dir(files) => (files.into_iter())
             .map(|(name, file)| (folder_writer(&name, bom), buffered(file)))
             .collect(),
-        output::Dest::File(_, file) => vec![(writer(config, bom, false), buffered(file))],
+        output::Dest::File(file) => vec![(writer(config, bom, false), buffered(file))],
         output::Dest::Stdout => {
             let terminal = stdout.is_terminal();
             let out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());

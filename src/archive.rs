@@ -17,9 +17,9 @@ use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 /// The largest uncompressed-to-compressed ratio read.
-pub const MAX_RATIO: u64 = 200;
+pub(crate) const MAX_RATIO: u64 = 200;
 /// Uncompressed bytes always allowed, whatever the ratio (tiny files).
-pub const SLACK: u64 = 1 << 20;
+pub(crate) const SLACK: u64 = 1 << 20;
 
 /// Where a streamed input's bytes come from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,18 +33,18 @@ pub enum Packed {
 }
 
 /// True for a name that ends in `.gz` (any case).
-pub fn is_gzip_name(name: &str) -> bool {
+pub(crate) fn is_gzip_name(name: &str) -> bool {
     name.len() > 3 && name[name.len() - 3..].eq_ignore_ascii_case(".gz")
 }
 
 /// True for a name that ends in `.zip` (any case).
-pub fn is_zip_name(name: &str) -> bool {
+pub(crate) fn is_zip_name(name: &str) -> bool {
     name.len() > 4 && name[name.len() - 4..].eq_ignore_ascii_case(".zip")
 }
 
 /// A log entry of a zip archive.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Entry {
+pub(crate) struct Entry {
     pub index: usize,
     /// Its path inside the archive, with `/` separators.
     pub path: String,
@@ -55,7 +55,7 @@ pub struct Entry {
 }
 
 /// The file entries of a zip archive whose own name `wanted` takes.
-pub fn zip_entries(archive: &Path, wanted: impl Fn(&str) -> bool) -> io::Result<Vec<Entry>> {
+pub(crate) fn zip_entries(archive: &Path, wanted: impl Fn(&str) -> bool) -> io::Result<Vec<Entry>> {
     let mut zip = zip::ZipArchive::new(BufReader::new(File::open(archive)?)).map_err(zip_error)?;
     let mut out = Vec::new();
     for i in 0..zip.len() {
@@ -85,7 +85,7 @@ pub fn zip_entries(archive: &Path, wanted: impl Fn(&str) -> bool) -> io::Result<
 
 /// The CRC-32 and size (mod 2^32) in a gzip file's last 8 bytes, as one
 /// number: equal for copies, whatever name the header carries.
-pub fn gzip_trailer(path: &Path) -> Option<u64> {
+pub(crate) fn gzip_trailer(path: &Path) -> Option<u64> {
     use std::io::{Seek, SeekFrom};
     let mut f = File::open(path).ok()?;
     f.seek(SeekFrom::End(-8)).ok()?;
@@ -114,7 +114,7 @@ impl<R: Read> Read for Counted<R> {
 }
 
 /// Stops a decompressed stream that outgrows its compressed input.
-pub struct Guarded<'a> {
+pub(crate) struct Guarded<'a> {
     inner: Box<dyn Read + 'a>,
     compressed: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// A known compressed size (zip entries), else what was read so far.
@@ -173,7 +173,7 @@ const STDIN_AHEAD: usize = 64 * 1024;
 /// The first `max` uncompressed bytes of a streamed input, for naming its
 /// server before the scan (the README's rule 3). Standard input cannot be
 /// read twice: its first bytes are kept for the scan.
-pub fn head(packed: &Packed, max: usize) -> io::Result<Vec<u8>> {
+pub(crate) fn head(packed: &Packed, max: usize) -> io::Result<Vec<u8>> {
     if *packed == Packed::Stdin {
         let mut kept = STDIN_KEPT.lock().unwrap_or_else(|e| e.into_inner());
         if kept.is_none() {
@@ -204,7 +204,7 @@ pub fn head(packed: &Packed, max: usize) -> io::Result<Vec<u8>> {
 
 /// Runs `f` on a reader of the uncompressed bytes of a streamed input.
 /// (A callback, since a zip entry's reader borrows its archive.)
-pub fn with_reader<T>(packed: &Packed, f: impl FnOnce(&mut dyn Read) -> T) -> io::Result<T> {
+pub(crate) fn with_reader<T>(packed: &Packed, f: impl FnOnce(&mut dyn Read) -> T) -> io::Result<T> {
     let gzip = |source: Box<dyn Read>| {
         guarded(
             |c| Box::new(flate2::read::MultiGzDecoder::new(c)),

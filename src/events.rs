@@ -34,7 +34,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Rows per row group: a group is held in memory until it is written.
-pub const ROW_GROUP: usize = 32_768;
+pub(crate) const ROW_GROUP: usize = 32_768;
 
 /// The columns, in order: `(name, type)`.
 fn schema() -> SchemaRef {
@@ -302,7 +302,7 @@ impl Ordered {
 /// The `--events` writer: one file, or one per server in a folder. Rows
 /// are turned into columns by the workers and written by a thread of its
 /// own, so no worker waits for compression.
-pub struct Events {
+pub(crate) struct Events {
     target: PathBuf,
     per_server: bool,
     schema: SchemaRef,
@@ -318,7 +318,7 @@ impl std::fmt::Debug for Events {
 
 /// A server's file name in an events folder: its name with anything but
 /// letters, digits, `.`, `-` and `_` replaced.
-pub fn file_name(server: &str) -> String {
+pub(crate) fn file_name(server: &str) -> String {
     let safe: String = server
         .chars()
         .map(|c| match c {
@@ -334,7 +334,7 @@ impl Events {
     /// exists, or a path ending in a separator) for one file per server.
     /// The folder is created, and a single file created, at once: a bad
     /// path fails before the scan.
-    pub fn new(target: &Path) -> Result<Events, String> {
+    pub(crate) fn new(target: &Path) -> Result<Events, String> {
         let per_server = crate::output::is_dir_target(target);
         let mut writers = BTreeMap::new();
         let schema = schema();
@@ -372,7 +372,7 @@ impl Events {
 
     /// Waits for the writer and closes every file (a folder with no
     /// server gets none). Returns the files written, or the first error.
-    pub fn finish(self) -> Result<Vec<PathBuf>, String> {
+    pub(crate) fn finish(self) -> Result<Vec<PathBuf>, String> {
         drop(self.send);
         self.thread
             .join()

@@ -79,7 +79,7 @@ impl Filters {
 /// Parses `--since`/`--until`: a date (`2024-03-01`) or an RFC 3339 time
 /// (`2024-03-01T10:00:00Z`, `2024-03-01T11:00:00+01:00`), taken as UTC.
 /// A date given to `until` means the end of that day.
-pub fn parse_time(text: &str, end_of_day: bool) -> Result<String, String> {
+pub(crate) fn parse_time(text: &str, end_of_day: bool) -> Result<String, String> {
     use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
     let t = text.trim();
     let utc: DateTime<Utc> = if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {

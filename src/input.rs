@@ -28,7 +28,7 @@ pub struct Input {
 /// unreadable folders, symlink loops: errors) and the copies left out
 /// (warnings): each names the path.
 #[derive(Debug, Default)]
-pub struct Walk {
+pub(crate) struct Walk {
     pub files: Vec<Input>,
     pub problems: Vec<Diagnostic>,
     /// Files with the same content as one read (an Explorer `… - Copy.LOG`,
@@ -43,13 +43,13 @@ pub struct Walk {
 }
 
 /// A `.csv` name (any case): a possible connector inventory.
-pub fn is_csv_name(name: &str) -> bool {
+pub(crate) fn is_csv_name(name: &str) -> bool {
     name.len() > 4 && name[name.len() - 4..].eq_ignore_ascii_case(".csv")
 }
 
 /// A TLS-RPT report to read: a file, or a gzip file or zip entry.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Report {
+pub(crate) struct Report {
     /// As shown in messages (`x.zip/a!b!1!2.json` for an entry).
     pub path: PathBuf,
     pub packed: Option<Packed>,
@@ -62,7 +62,7 @@ pub struct Report {
 
 /// A `.json` or `.json.gz` name (any case): maybe a TLS-RPT report,
 /// whatever the rest of its name (RFC 8460's `a!b!c!d.json` or not).
-pub fn is_json_name(name: &str) -> bool {
+pub(crate) fn is_json_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     lower.ends_with(".json") || lower.ends_with(".json.gz")
 }
@@ -75,7 +75,7 @@ const COPY_PROBE: u64 = 64 * 1024;
 /// 64 KiB (high half) and of the rest up to its last 64 KiB (low half; 0
 /// for a file of at most 64 KiB). CRC-32, not the std hasher: the key
 /// must be the same from one build of exlog to the next.
-pub fn content_key(path: &Path, size: u64) -> std::io::Result<(u64, u64)> {
+pub(crate) fn content_key(path: &Path, size: u64) -> std::io::Result<(u64, u64)> {
     use std::io::{Read, Seek, SeekFrom};
     let mut file = std::fs::File::open(path)?;
     let mut buf = vec![0u8; COPY_PROBE.min(size) as usize];
@@ -224,7 +224,7 @@ fn add(walk: &mut Walk, path: &Path, name: &str, size: u64, root: &Path, named: 
 
 /// `RECV*.LOG` / `SEND*.LOG`, case-insensitive: the only names taken from a
 /// folder.
-pub fn is_log_name(name: &str) -> bool {
+pub(crate) fn is_log_name(name: &str) -> bool {
     name.len() > 8
         && Direction::from_file_name(name).is_some()
         && name
@@ -260,7 +260,7 @@ fn name_key(name: &str) -> (u8, u32, i8, u32, String) {
 /// Collects the files to read from `paths`, sorted by folder and then in
 /// Exchange's own order (date, hour, instance). A file named on the command
 /// line is always taken; inside folders only `RECV*.LOG`/`SEND*.LOG` are.
-pub fn collect(paths: &[PathBuf]) -> Walk {
+pub(crate) fn collect(paths: &[PathBuf]) -> Walk {
     let mut walk = Walk::default();
     for path in paths {
         if path.as_os_str() == "-" {
@@ -385,7 +385,7 @@ fn walk_error(e: &walkdir::Error) -> Diagnostic {
 
 /// `u_ex*.log` (any case, with IIS 8.5's `_x` too): the IIS names taken
 /// from a folder.
-pub fn is_iis_name(name: &str) -> bool {
+pub(crate) fn is_iis_name(name: &str) -> bool {
     name.len() > 8
         && name[..4].eq_ignore_ascii_case("u_ex")
         && name[name.len() - 4..].eq_ignore_ascii_case(".log")

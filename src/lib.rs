@@ -20,37 +20,39 @@
 //! assert_eq!(reports.summary.by_version[2], 1); // one TLS 1.0 negotiation
 //! ```
 
+#![warn(unreachable_pub)]
+
 pub mod app;
-pub mod archive;
+pub(crate) mod archive;
 pub mod chunk;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
-pub mod events;
-pub mod files;
-pub mod filter;
+pub(crate) mod events;
+pub(crate) mod files;
+pub(crate) mod filter;
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod iis;
-pub mod input;
+pub(crate) mod iis;
+pub(crate) mod input;
 pub mod inventory;
-pub mod output;
-pub mod owners;
+pub(crate) mod output;
+pub(crate) mod owners;
 pub mod parse;
 pub mod partial;
 pub mod pipeline;
-pub mod progress;
+pub(crate) mod progress;
 pub mod reader;
 pub mod report;
-pub mod servers;
-pub mod sink;
+pub(crate) mod servers;
+pub(crate) mod sink;
 pub mod smtp;
-pub mod sorted_lines;
-pub mod table;
+pub(crate) mod sorted_lines;
+pub(crate) mod table;
 pub mod tally;
-pub mod tlsrpt;
-pub mod wildcard;
-pub mod wire;
+pub(crate) mod tlsrpt;
+pub(crate) mod wildcard;
+pub(crate) mod wire;
 
 pub use app::run;
 

@@ -3,22 +3,22 @@
 //! created before the scan, so a bad path fails at once, not after minutes.
 
 use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The UTF-8 byte-order mark: with it, Excel reads a CSV file as UTF-8
 /// (localized connector names) instead of the system code page.
-pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+pub(crate) const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// The destination, with its files already created.
-pub enum Dest {
+pub(crate) enum Dest {
     Stdout,
-    File(PathBuf, File),
+    File(File),
     /// A folder: `(file name, file)` for every report, `report.json` last.
-    Dir(PathBuf, Vec<(String, File)>),
+    Dir(Vec<(String, File)>),
 }
 
 /// A folder is meant when the path exists as one or ends with a separator.
-pub fn is_dir_target(path: &Path) -> bool {
+pub(crate) fn is_dir_target(path: &Path) -> bool {
     path.is_dir() || names_folder(&path.as_os_str().to_string_lossy(), cfg!(windows))
 }
 
@@ -31,7 +31,7 @@ fn names_folder(text: &str, windows: bool) -> bool {
 impl Dest {
     /// Creates the output file or folder; a folder gets `NAME.csv` for each
     /// of `reports`, then `report.json`.
-    pub fn open(output: Option<&Path>, reports: &[&str]) -> Result<Dest, String> {
+    pub(crate) fn open(output: Option<&Path>, reports: &[&str]) -> Result<Dest, String> {
         let Some(path) = output else {
             return Ok(Dest::Stdout);
         };
@@ -47,12 +47,12 @@ impl Dest {
                 files.push((file.clone(), create(&path.join(&file))?));
             }
             files.push(("report.json".into(), create(&path.join("report.json"))?));
-            return Ok(Dest::Dir(path.to_path_buf(), files));
+            return Ok(Dest::Dir(files));
         }
-        Ok(Dest::File(path.to_path_buf(), create(path)?))
+        Ok(Dest::File(create(path)?))
     }
 
-    pub fn is_stdout(&self) -> bool {
+    pub(crate) fn is_stdout(&self) -> bool {
         matches!(self, Dest::Stdout)
     }
 }

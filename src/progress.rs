@@ -8,7 +8,7 @@ const MIN_BYTES: u64 = 8 << 20;
 
 /// A bytes bar on stderr, or a hidden one when stderr is not a terminal,
 /// `--quiet` is set, or the input is small.
-pub fn bar(total_bytes: u64, quiet: bool) -> ProgressBar {
+pub(crate) fn bar(total_bytes: u64, quiet: bool) -> ProgressBar {
     if quiet || total_bytes < MIN_BYTES || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }

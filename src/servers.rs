@@ -30,7 +30,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 
 /// Index of a server in [`Servers::names`].
-pub type ServerId = u32;
+pub(crate) type ServerId = u32;
 
 /// How a server's name was found (for `--stats` and the docs' examples).
 #[derive(
@@ -62,13 +62,13 @@ impl Servers {
 }
 
 /// How many bytes of a receive file rule 3 reads.
-pub const HEAD_BYTES: usize = 64 * 1024;
+pub(crate) const HEAD_BYTES: usize = 64 * 1024;
 
 /// Names the server of every input. `head(id)` gives the first bytes of a
 /// file (at most [`HEAD_BYTES`]), or `None` if it cannot be read; it is
 /// called only for a few receive files of folders rules 1 and 2 leave
 /// unnamed.
-pub fn assign(inputs: &[Input], head: impl Fn(usize) -> Option<Vec<u8>>) -> Servers {
+pub(crate) fn assign(inputs: &[Input], head: impl Fn(usize) -> Option<Vec<u8>>) -> Servers {
     // Folder → (collection, files of the folder).
     let mut folders: BTreeMap<&Path, (&Path, Vec<usize>)> = BTreeMap::new();
     for (id, input) in inputs.iter().enumerate() {
@@ -332,7 +332,7 @@ fn folder_text(text: &str, windows: bool) -> String {
 /// A folder's own name, for a server (rule 4) or an IIS site: its last
 /// component, or for `.`, `..` and the empty path (files named in the
 /// current folder) the name of the folder they stand for. Never empty.
-pub fn folder_label(folder: &Path) -> String {
+pub(crate) fn folder_label(folder: &Path) -> String {
     if let Some(Component::Normal(name)) = folder.components().next_back() {
         return name.to_string_lossy().into_owned();
     }

@@ -69,7 +69,7 @@ pub enum Keep {
 
 /// The sink [`Keep`] asks for, and what it kept once the scan is over.
 #[derive(Debug)]
-pub enum Kept {
+pub(crate) enum Kept {
     Nothing,
     Sessions(KeptSessions),
     Lines(KeptLines),
@@ -77,7 +77,7 @@ pub enum Kept {
 
 impl Kept {
     /// The sink for `keep`; kept lines go to disk past `spill_at` bytes.
-    pub fn new(keep: Keep, spill_at: usize) -> Kept {
+    pub(crate) fn new(keep: Keep, spill_at: usize) -> Kept {
         match keep {
             Keep::Nothing => Kept::Nothing,
             Keep::Sessions => Kept::Sessions(KeptSessions::default()),
@@ -90,7 +90,7 @@ impl Kept {
     }
 
     /// The sink, if anything is kept.
-    pub fn sink(&self) -> Option<&dyn SessionSink> {
+    pub(crate) fn sink(&self) -> Option<&dyn SessionSink> {
         match self {
             Kept::Nothing => None,
             Kept::Sessions(s) => Some(s),
@@ -100,7 +100,7 @@ impl Kept {
 
     /// The kept sessions (with their server) and lines (in no particular
     /// order: the caller sorts them).
-    pub fn into_parts(self) -> (Vec<(Session, ServerId)>, SortedLines) {
+    pub(crate) fn into_parts(self) -> (Vec<(Session, ServerId)>, SortedLines) {
         match self {
             Kept::Nothing => Default::default(),
             Kept::Sessions(s) => (into_inner(s.sessions), SortedLines::default()),
@@ -118,7 +118,7 @@ fn into_inner<T: Default>(store: Arc<Mutex<T>>) -> T {
 
 /// Keeps the sessions whole.
 #[derive(Debug, Default)]
-pub struct KeptSessions {
+pub(crate) struct KeptSessions {
     sessions: Arc<Mutex<Vec<(Session, ServerId)>>>,
 }
 
@@ -154,7 +154,7 @@ impl SessionBatch for SessionsBatch {
 
 /// Keeps each session's rendered line, in bounded memory ([`SortedLines`]).
 #[derive(Debug)]
-pub struct KeptLines {
+pub(crate) struct KeptLines {
     render: fn(&Session, &str) -> Box<[u8]>,
     spill_at: usize,
     lines: Arc<Mutex<SortedLines>>,

@@ -16,7 +16,7 @@ use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Seek, Write};
 
 /// Bytes of lines a worker holds before it writes them to disk.
-pub const SPILL_AT: usize = 8 << 20;
+pub(crate) const SPILL_AT: usize = 8 << 20;
 
 /// Runs a worker keeps open before it merges them into one: a bound on
 /// open files and on the read buffers of the final merge.

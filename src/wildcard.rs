@@ -16,7 +16,7 @@ use std::path::PathBuf;
 
 /// One entry of a folder.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Entry {
+pub(crate) struct Entry {
     pub name: String,
     /// A folder (or a link to one): only folders match a pattern that has
     /// more path after it.
@@ -24,7 +24,7 @@ pub struct Entry {
 }
 
 /// The command line's paths with their wildcards expanded, on Windows.
-pub fn expand_args(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+pub(crate) fn expand_args(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     if !cfg!(windows) {
         return Ok(paths.to_vec());
     }
@@ -61,7 +61,7 @@ fn closing_quote_as_backslash(text: &str) -> String {
 
 /// Whether `text` has a wildcard after its root (the `?` of `\\?\` is
 /// none).
-pub fn is_pattern(text: &str, windows: bool) -> bool {
+pub(crate) fn is_pattern(text: &str, windows: bool) -> bool {
     has_wildcard(split_root(text, windows).1)
 }
 
@@ -73,7 +73,7 @@ fn has_wildcard(text: &str) -> bool {
 /// replaced by a name. `list` gives the entries of a folder written as
 /// typed so far (`""` is the current folder). `windows`: `\` separates
 /// parts too, and Windows roots are recognised.
-pub fn expand(
+pub(crate) fn expand(
     pattern: &str,
     windows: bool,
     list: &dyn Fn(&str) -> std::io::Result<Vec<Entry>>,

@@ -13,14 +13,14 @@ use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash};
 
 /// A map keyed by log bytes.
-pub type BytesMap<V, H> = HashMap<Box<[u8]>, V, H>;
+pub(crate) type BytesMap<V, H> = HashMap<Box<[u8]>, V, H>;
 /// Pairs as written: (log bytes, value).
 type Pairs<V> = Vec<(Owned, V)>;
 /// A list of (log bytes, count).
 type Counts = Vec<(Box<[u8]>, u64)>;
 
 /// Log bytes, written.
-pub struct Text<'a>(pub &'a [u8]);
+pub(crate) struct Text<'a>(pub &'a [u8]);
 
 impl Serialize for Text<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -32,7 +32,7 @@ impl Serialize for Text<'_> {
 }
 
 /// Log bytes, read back.
-pub struct Owned(pub Box<[u8]>);
+pub(crate) struct Owned(pub Box<[u8]>);
 
 impl<'de> Deserialize<'de> for Owned {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -50,23 +50,23 @@ impl<'de> Deserialize<'de> for Owned {
 }
 
 /// `#[serde(with)]` for a `Box<[u8]>` field.
-pub mod bytes {
+pub(crate) mod bytes {
     use super::*;
 
-    pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
         Text(v).serialize(s)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Box<[u8]>, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Box<[u8]>, D::Error> {
         Owned::deserialize(d).map(|o| o.0)
     }
 }
 
 /// `#[serde(with)]` for a set of log bytes (any collection of them).
-pub mod byte_set {
+pub(crate) mod byte_set {
     use super::*;
 
-    pub fn serialize<'a, C, S>(set: &'a C, s: S) -> Result<S::Ok, S::Error>
+    pub(crate) fn serialize<'a, C, S>(set: &'a C, s: S) -> Result<S::Ok, S::Error>
     where
         &'a C: IntoIterator<Item = &'a Box<[u8]>>,
         S: Serializer,
@@ -76,7 +76,7 @@ pub mod byte_set {
         s.collect_seq(all.into_iter().map(Text))
     }
 
-    pub fn deserialize<'de, C, D>(d: D) -> Result<C, D::Error>
+    pub(crate) fn deserialize<'de, C, D>(d: D) -> Result<C, D::Error>
     where
         C: FromIterator<Box<[u8]>>,
         D: Deserializer<'de>,
@@ -87,23 +87,26 @@ pub mod byte_set {
 }
 
 /// `#[serde(with)]` for a list of (log bytes, count): sorted.
-pub mod byte_counts {
+pub(crate) mod byte_counts {
     use super::*;
 
-    pub fn serialize<S: Serializer>(v: &[(Box<[u8]>, u64)], s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(
+        v: &[(Box<[u8]>, u64)],
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         let mut all: Vec<&(Box<[u8]>, u64)> = v.iter().collect();
         all.sort_unstable();
         s.collect_seq(all.into_iter().map(|(k, n)| (Text(k), n)))
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Counts, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Counts, D::Error> {
         let all: Vec<(Owned, u64)> = Vec::deserialize(d)?;
         Ok(all.into_iter().map(|(k, n)| (k.0, n)).collect())
     }
 }
 
 /// A map keyed by log bytes, written as sorted pairs.
-pub struct ByteMap<'a, V, H>(pub &'a HashMap<Box<[u8]>, V, H>);
+pub(crate) struct ByteMap<'a, V, H>(pub &'a HashMap<Box<[u8]>, V, H>);
 
 impl<V: Serialize, H> Serialize for ByteMap<'_, V, H> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -114,24 +117,24 @@ impl<V: Serialize, H> Serialize for ByteMap<'_, V, H> {
 }
 
 /// Sorted pairs read back into a map keyed by log bytes.
-pub fn byte_map_from<V, H: BuildHasher + Default>(
+pub(crate) fn byte_map_from<V, H: BuildHasher + Default>(
     pairs: Vec<(Owned, V)>,
 ) -> HashMap<Box<[u8]>, V, H> {
     pairs.into_iter().map(|(k, v)| (k.0, v)).collect()
 }
 
 /// `#[serde(with)]` for a map keyed by log bytes.
-pub mod byte_map {
+pub(crate) mod byte_map {
     use super::*;
 
-    pub fn serialize<V: Serialize, H, S: Serializer>(
+    pub(crate) fn serialize<V: Serialize, H, S: Serializer>(
         m: &HashMap<Box<[u8]>, V, H>,
         s: S,
     ) -> Result<S::Ok, S::Error> {
         ByteMap(m).serialize(s)
     }
 
-    pub fn deserialize<'de, V, H, D>(d: D) -> Result<BytesMap<V, H>, D::Error>
+    pub(crate) fn deserialize<'de, V, H, D>(d: D) -> Result<BytesMap<V, H>, D::Error>
     where
         V: Deserialize<'de>,
         H: BuildHasher + Default,
@@ -142,17 +145,17 @@ pub mod byte_map {
 }
 
 /// `#[serde(with)]` for a map keyed by log bytes, one per direction.
-pub mod byte_maps {
+pub(crate) mod byte_maps {
     use super::*;
 
-    pub fn serialize<V: Serialize, H, S: Serializer>(
+    pub(crate) fn serialize<V: Serialize, H, S: Serializer>(
         m: &[HashMap<Box<[u8]>, V, H>; 2],
         s: S,
     ) -> Result<S::Ok, S::Error> {
         (ByteMap(&m[0]), ByteMap(&m[1])).serialize(s)
     }
 
-    pub fn deserialize<'de, V, H, D>(d: D) -> Result<[BytesMap<V, H>; 2], D::Error>
+    pub(crate) fn deserialize<'de, V, H, D>(d: D) -> Result<[BytesMap<V, H>; 2], D::Error>
     where
         V: Deserialize<'de>,
         H: BuildHasher + Default,
@@ -164,10 +167,10 @@ pub mod byte_maps {
 }
 
 /// `#[serde(with)]` for a map whose keys JSON can write: sorted pairs.
-pub mod pairs {
+pub(crate) mod pairs {
     use super::*;
 
-    pub fn serialize<K, V, H, S>(m: &HashMap<K, V, H>, s: S) -> Result<S::Ok, S::Error>
+    pub(crate) fn serialize<K, V, H, S>(m: &HashMap<K, V, H>, s: S) -> Result<S::Ok, S::Error>
     where
         K: Serialize + Ord,
         V: Serialize,
@@ -178,7 +181,7 @@ pub mod pairs {
         s.collect_seq(all)
     }
 
-    pub fn deserialize<'de, K, V, H, D>(d: D) -> Result<HashMap<K, V, H>, D::Error>
+    pub(crate) fn deserialize<'de, K, V, H, D>(d: D) -> Result<HashMap<K, V, H>, D::Error>
     where
         K: Deserialize<'de> + Eq + Hash,
         V: Deserialize<'de>,
@@ -192,10 +195,10 @@ pub mod pairs {
 
 /// `#[serde(with)]` for a list in no order, of numbers that are mostly
 /// close together (times): sorted, then the first and each difference.
-pub mod deltas {
+pub(crate) mod deltas {
     use super::*;
 
-    pub fn serialize<T, S>(v: &[T], s: S) -> Result<S::Ok, S::Error>
+    pub(crate) fn serialize<T, S>(v: &[T], s: S) -> Result<S::Ok, S::Error>
     where
         T: Copy + Ord + Into<i128>,
         S: Serializer,
@@ -211,7 +214,7 @@ pub mod deltas {
         }))
     }
 
-    pub fn deserialize<'de, T, D>(d: D) -> Result<Vec<T>, D::Error>
+    pub(crate) fn deserialize<'de, T, D>(d: D) -> Result<Vec<T>, D::Error>
     where
         T: TryFrom<i128>,
         D: Deserializer<'de>,
@@ -229,16 +232,19 @@ pub mod deltas {
 }
 
 /// `#[serde(with)]` for a list in no order: written sorted.
-pub mod sorted {
+pub(crate) mod sorted {
     use super::*;
 
-    pub fn serialize<T: Serialize + Ord, S: Serializer>(v: &[T], s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<T: Serialize + Ord, S: Serializer>(
+        v: &[T],
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         let mut all: Vec<&T> = v.iter().collect();
         all.sort_unstable();
         s.collect_seq(all)
     }
 
-    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    pub(crate) fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
         d: D,
     ) -> Result<Vec<T>, D::Error> {
         Vec::deserialize(d)
@@ -246,10 +252,10 @@ pub mod sorted {
 }
 
 /// `#[serde(with)]` for packed bytes: a hex string.
-pub mod hex {
+pub(crate) mod hex {
     use super::*;
 
-    pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
         const DIGITS: &[u8; 16] = b"0123456789abcdef";
         let mut text = String::with_capacity(v.len() * 2);
         for b in v {
@@ -259,7 +265,7 @@ pub mod hex {
         s.serialize_str(&text)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
         let text = String::deserialize(d)?;
         let digit = |c: u8| (c as char).to_digit(16).map(|v| v as u8);
         text.as_bytes()

@@ -159,7 +159,7 @@ impl SecondRun {
 
 /// An HTTPS client below TLS 1.2: its address, the application it asked
 /// for and the version it used.
-pub type LegacyClient = (Box<[u8]>, &'static str, Version);
+pub(crate) type LegacyClient = (Box<[u8]>, &'static str, Version);
 
 /// What an IIS site's requests say for readiness: when they came and how
 /// they were secured, exact at IIS's one-second resolution for any window.
@@ -276,7 +276,7 @@ impl HttpsEvidence {
 
 /// Requests per application (an [`super::parse::APPS`] entry or
 /// `other`) of a site on a server: the http-app report.
-pub type AppKey = (Box<str>, ServerId, &'static str);
+pub(crate) type AppKey = (Box<str>, ServerId, &'static str);
 
 /// An application name read back as the `&'static str` the scan uses.
 fn static_app<E: serde::de::Error>(name: &str) -> Result<&'static str, E> {
@@ -296,7 +296,7 @@ mod legacy_clients {
     use rustc_hash::FxHashMap;
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub fn serialize<S: Serializer>(
+    pub(super) fn serialize<S: Serializer>(
         m: &FxHashMap<LegacyClient, Vec<i64>>,
         s: S,
     ) -> Result<S::Ok, S::Error> {
@@ -309,7 +309,7 @@ mod legacy_clients {
         }))
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
         d: D,
     ) -> Result<FxHashMap<LegacyClient, Vec<i64>>, D::Error> {
         let all: Vec<(Owned, String, Version, Vec<i64>)> = Vec::deserialize(d)?;
@@ -326,7 +326,7 @@ mod apps {
     use rustc_hash::FxHashMap;
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub fn serialize<S: Serializer>(
+    pub(super) fn serialize<S: Serializer>(
         m: &FxHashMap<AppKey, [u64; 8]>,
         s: S,
     ) -> Result<S::Ok, S::Error> {
@@ -338,7 +338,7 @@ mod apps {
         )
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
         d: D,
     ) -> Result<FxHashMap<AppKey, [u64; 8]>, D::Error> {
         let all: Vec<(Box<str>, ServerId, String, [u64; 8])> = Vec::deserialize(d)?;

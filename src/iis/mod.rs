@@ -5,7 +5,7 @@
 //! byte range of a log into [`counts::IisCounts`], and `report` builds the
 //! http-client and http-app tables.
 
-pub mod counts;
-pub mod parse;
-pub mod report;
-pub mod scan;
+pub(crate) mod counts;
+pub(crate) mod parse;
+pub(crate) mod report;
+pub(crate) mod scan;

@@ -7,7 +7,7 @@ use crate::parse::tls::Version;
 
 /// A file that starts like an IIS W3C log: its `#Software:` line, or a
 /// `#Fields:` line naming `cs-uri-stem`, in its first 8 KiB.
-pub fn is_iis(data: &[u8]) -> bool {
+pub(crate) fn is_iis(data: &[u8]) -> bool {
     let head = &data[..data.len().min(8192)];
     let head = head.strip_prefix(crate::parse::BOM).unwrap_or(head);
     head.split(|&b| b == b'\n').any(|l| {
@@ -19,7 +19,7 @@ pub fn is_iis(data: &[u8]) -> bool {
 
 /// Where the fields exlog uses sit in a row, from a `#Fields:` line.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Fields {
+pub(crate) struct Fields {
     pub date: Option<usize>,
     pub time: Option<usize>,
     pub uri_stem: Option<usize>,
@@ -40,7 +40,7 @@ pub struct Fields {
 impl Fields {
     /// Reads a `#Fields:` line (without the prefix). Names match without
     /// regard to case, as IIS writes them as configured.
-    pub fn parse(names: &[u8]) -> Fields {
+    pub(crate) fn parse(names: &[u8]) -> Fields {
         let mut f = Fields::default();
         for (i, name) in names
             .split(|&b| b == b' ')
@@ -92,14 +92,14 @@ impl Fields {
     }
 
     /// The TLS fields are logged: the log can answer the question.
-    pub fn has_crypt(&self) -> bool {
+    pub(crate) fn has_crypt(&self) -> bool {
         self.protocol.is_some()
     }
 }
 
 /// One request, as the fields of its row.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Request<'a> {
+pub(crate) struct Request<'a> {
     /// `yyyy-MM-ddTHH:mm:ss.000Z`, made from `date` and `time`.
     pub stamp: [u8; 24],
     pub uri_stem: &'a [u8],
@@ -128,7 +128,7 @@ fn value(v: &[u8]) -> &[u8] {
 /// Where each field of a row starts, up to the last one used (field i is
 /// `starts[i]..starts[i + 1] - 1`): kept by the caller across rows, so
 /// no row pays for clearing it.
-pub struct Starts([u32; MAX_FIELDS + 1]);
+pub(crate) struct Starts([u32; MAX_FIELDS + 1]);
 
 impl Default for Starts {
     fn default() -> Starts {
@@ -138,7 +138,7 @@ impl Default for Starts {
 
 /// Splits a data row by `fields` (using the caller's `starts`); `None` if
 /// it has too few fields or no date and time.
-pub fn request<'a>(line: &'a [u8], f: &Fields, starts: &mut Starts) -> Option<Request<'a>> {
+pub(crate) fn request<'a>(line: &'a [u8], f: &Fields, starts: &mut Starts) -> Option<Request<'a>> {
     let starts = &mut starts.0;
     let want = f.last.min(MAX_FIELDS - 1);
     let n = split_fields(line, want, starts);
@@ -273,14 +273,14 @@ fn space_mask(b: &[u8]) -> u32 {
 /// [`request`] makes them): the date is turned into days once per date,
 /// not once per request.
 #[derive(Default)]
-pub struct Seconds {
+pub(crate) struct Seconds {
     date: [u8; 10],
     day: Option<i64>,
 }
 
 impl Seconds {
     /// As `stamp::millis(stamp) / 1000`, `None` where that is `None`.
-    pub fn of(&mut self, stamp: &[u8; 24]) -> Option<i64> {
+    pub(crate) fn of(&mut self, stamp: &[u8; 24]) -> Option<i64> {
         let digits = |i: usize| -> Option<i64> {
             let (a, b) = (stamp[i], stamp[i + 1]);
             (a.is_ascii_digit() && b.is_ascii_digit())
@@ -307,7 +307,7 @@ impl Seconds {
 
 /// `crypt-protocol` (bare hex SP_PROT_* flags) as a version; `other` for a
 /// value it does not name, `None` for plain HTTP.
-pub fn protocol_version(hex: &[u8]) -> Option<Version> {
+pub(crate) fn protocol_version(hex: &[u8]) -> Option<Version> {
     // The values IIS writes for TLS 1.0 to 1.3 (server side), without a
     // number parse on every request.
     match hex {
@@ -334,7 +334,7 @@ pub fn protocol_version(hex: &[u8]) -> Option<Version> {
 
 /// The Exchange applications of the `http-app` report, by the first
 /// segment of the URI stem (any case).
-pub const APPS: [&str; 9] = [
+pub(crate) const APPS: [&str; 9] = [
     "/owa",
     "/ecp",
     "/Microsoft-Server-ActiveSync",
@@ -350,7 +350,7 @@ pub const APPS: [&str; 9] = [
 /// index into [`APPS`] (`APPS.len()` for `other`): every request passes
 /// here, so the first segment is compared only with the names of its
 /// length.
-pub fn app_index(uri_stem: &[u8]) -> usize {
+pub(crate) fn app_index(uri_stem: &[u8]) -> usize {
     let first = uri_stem
         .iter()
         .skip(1)
@@ -362,7 +362,7 @@ pub fn app_index(uri_stem: &[u8]) -> usize {
 }
 
 /// The name of an [`app_index`].
-pub fn app_name(index: usize) -> &'static str {
+pub(crate) fn app_name(index: usize) -> &'static str {
     APPS.get(index).copied().unwrap_or("other")
 }
 

@@ -12,8 +12,8 @@ use crate::servers::Servers;
 use crate::table::{Cell, Kind, Table, stamp_cell, text};
 
 /// The ids of the http-client and http-app reports.
-pub const CLIENTS_KIND: Kind = Kind::named("http-client");
-pub const APPS_KIND: Kind = Kind::named("http-app");
+pub(crate) const CLIENTS_KIND: Kind = Kind::named("http-client");
+pub(crate) const APPS_KIND: Kind = Kind::named("http-app");
 
 const SHOWN: [Version; 5] = [
     Version::Ssl3,
@@ -41,7 +41,7 @@ fn columns(first: &[&'static str], last: &[&'static str]) -> Vec<&'static str> {
 }
 
 /// `site,server,client_ip,user_agent,SSL3,…,TLS1.3,other,requests,users,first_seen,last_seen`.
-pub fn clients(iis: &IisCounts, servers: &Servers) -> Table {
+pub(crate) fn clients(iis: &IisCounts, servers: &Servers) -> Table {
     let mut keys: Vec<_> = iis.http.keys().collect();
     keys.sort_by(|a, b| {
         (&a.site, servers.name(a.server), &a.client_ip, &a.user_agent).cmp(&(
@@ -84,7 +84,7 @@ pub fn clients(iis: &IisCounts, servers: &Servers) -> Table {
 
 /// `site,server,application,SSL3,…,TLS1.3,other,requests`, the
 /// applications in the order of [`APPS`], then `other`.
-pub fn apps(iis: &IisCounts, servers: &Servers) -> Table {
+pub(crate) fn apps(iis: &IisCounts, servers: &Servers) -> Table {
     let order = |app: &str| APPS.iter().position(|a| *a == app).unwrap_or(APPS.len());
     let mut keys: Vec<_> = iis.http_app.keys().collect();
     keys.sort_by(|a, b| {

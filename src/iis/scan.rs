@@ -16,7 +16,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 /// and per application of `site` (the `W3SVC…` folder). The counts are
 /// kept by borrowed keys and handed to `counts` once, at the end; what was
 /// read goes to `stats`.
-pub fn scan_iis(
+pub(crate) fn scan_iis(
     range: Range,
     fields_at_start: Option<&[u8]>,
     ctx: FileCtx,

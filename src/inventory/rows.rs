@@ -10,7 +10,7 @@ const SEE_README: &str = "see README, 'Connector inventory'";
 
 /// Which connectors a file holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
+pub(super) enum Kind {
     Receive,
     Send,
     /// `Get-TransportService`: each server's intra-organization send
@@ -20,7 +20,7 @@ pub enum Kind {
 
 /// A column: where it is in the file (if it is), and its name for messages.
 #[derive(Clone, Copy, Debug)]
-pub struct Col {
+pub(super) struct Col {
     at: Option<usize>,
     name: &'static str,
 }
@@ -29,7 +29,7 @@ pub struct Col {
 /// property names are case-insensitive, and `Select-Object` writes them
 /// as typed).
 #[derive(Debug)]
-pub struct Columns {
+pub(super) struct Columns {
     pub kind: Kind,
     pub count: usize,
     identity: usize,
@@ -51,7 +51,7 @@ pub struct Columns {
 }
 
 /// Whether a header holds the column `name`.
-pub fn position(header: &StringRecord, name: &str) -> Option<usize> {
+pub(super) fn position(header: &StringRecord, name: &str) -> Option<usize> {
     header
         .iter()
         .position(|h| h.trim().eq_ignore_ascii_case(name))
@@ -60,7 +60,7 @@ pub fn position(header: &StringRecord, name: &str) -> Option<usize> {
 impl Columns {
     /// The header's columns, and the kind of connector its columns (else
     /// its `#TYPE` line) tell.
-    pub fn new(header: &StringRecord, type_line: Option<&str>) -> Result<Columns, String> {
+    pub(super) fn new(header: &StringRecord, type_line: Option<&str>) -> Result<Columns, String> {
         let col = |name| Col {
             at: position(header, name),
             name,
@@ -166,7 +166,7 @@ pub fn is_type_name(s: &str) -> bool {
 
 /// The reading of one file: its path, and what it has warned of already
 /// (once per file and column).
-pub struct Context<'p> {
+pub(super) struct Context<'p> {
     path: &'p Path,
     /// Written without BOM in ASCII: a `?` in a name may be a lost letter.
     pub ascii: bool,
@@ -176,7 +176,7 @@ pub struct Context<'p> {
 }
 
 impl<'p> Context<'p> {
-    pub fn new(path: &'p Path, ascii: bool) -> Context<'p> {
+    pub(super) fn new(path: &'p Path, ascii: bool) -> Context<'p> {
         Context {
             path,
             ascii,
@@ -186,7 +186,7 @@ impl<'p> Context<'p> {
         }
     }
 
-    pub fn error(&self, line: Option<u64>, message: impl Into<String>) -> Error {
+    pub(super) fn error(&self, line: Option<u64>, message: impl Into<String>) -> Error {
         Error {
             file: self.path.to_path_buf(),
             line,
@@ -194,7 +194,7 @@ impl<'p> Context<'p> {
         }
     }
 
-    pub fn warn(&mut self, line: Option<u64>, message: impl Into<String>) {
+    pub(super) fn warn(&mut self, line: Option<u64>, message: impl Into<String>) {
         self.warnings.push(Warning {
             file: self.path.to_path_buf(),
             line,
@@ -291,7 +291,7 @@ impl<'p> Context<'p> {
         }
     }
 
-    pub fn receive(
+    pub(super) fn receive(
         &mut self,
         rec: &StringRecord,
         line: u64,
@@ -328,7 +328,7 @@ impl<'p> Context<'p> {
         })
     }
 
-    pub fn send(
+    pub(super) fn send(
         &mut self,
         rec: &StringRecord,
         line: u64,
@@ -354,7 +354,7 @@ impl<'p> Context<'p> {
 
     /// A transport service: its server's intra-organization send connector,
     /// enabled (it always is), logging as the service says.
-    pub fn service(
+    pub(super) fn service(
         &mut self,
         rec: &StringRecord,
         line: u64,

@@ -21,7 +21,7 @@ struct Group {
 }
 
 #[derive(Debug, Default)]
-pub struct Index {
+pub(super) struct Index {
     groups: Vec<Group>,
     exact: Rows<String>,
     prefixes: Rows<String>,
@@ -33,7 +33,7 @@ pub struct Index {
 }
 
 impl Index {
-    pub fn new(rows: &[Row]) -> Index {
+    pub(super) fn new(rows: &[Row]) -> Index {
         let mut index = Index::default();
         let mut globs = GlobSetBuilder::new();
         for (i, row) in rows.iter().enumerate() {
@@ -83,7 +83,7 @@ impl Index {
 
     /// The rows whose IP or network holds the remote's IP (as exlog holds
     /// it), or its IPv4 form when it is IPv4-mapped.
-    pub fn ip_hits(&self, ip: &[u8], hits: &mut Vec<u32>) {
+    pub(super) fn ip_hits(&self, ip: &[u8], hits: &mut Vec<u32>) {
         let Some((addr, mapped)) = pattern::remote_addrs(ip) else {
             return;
         };
@@ -96,7 +96,7 @@ impl Index {
     }
 
     /// The rows whose glob matches an EHLO name, in any case.
-    pub fn ehlo_hits(&self, ehlo: &[u8], hits: &mut Vec<u32>) {
+    pub(super) fn ehlo_hits(&self, ehlo: &[u8], hits: &mut Vec<u32>) {
         let text = String::from_utf8_lossy(ehlo);
         let lower = text.to_lowercase();
         hits.extend(self.exact.get(&lower).into_iter().flatten());
@@ -114,7 +114,7 @@ impl Index {
     }
 
     /// The rows of the domain of a sender address (after its last `@`).
-    pub fn sender_hits(&self, sender: &[u8], hits: &mut Vec<u32>) {
+    pub(super) fn sender_hits(&self, sender: &[u8], hits: &mut Vec<u32>) {
         let Some(at) = memchr::memrchr(b'@', sender) else {
             return;
         };

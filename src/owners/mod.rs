@@ -23,8 +23,8 @@ mod index;
 mod pattern;
 mod read;
 
-pub use crate::inventory::{Error, Warning};
-pub use pattern::Kind;
+pub(crate) use crate::inventory::{Error, Warning};
+pub(crate) use pattern::Kind;
 
 use index::Index;
 use pattern::Pattern;

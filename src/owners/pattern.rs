@@ -22,7 +22,7 @@ pub enum Kind {
 
 /// A parsed `match`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Pattern {
+pub(super) enum Pattern {
     /// The address as a network of one (`/32`, `/128`).
     Ip(Net),
     Net(Net),
@@ -32,7 +32,7 @@ pub enum Pattern {
 }
 
 impl Pattern {
-    pub fn kind(&self) -> Kind {
+    pub(super) fn kind(&self) -> Kind {
         match self {
             Pattern::Ip(_) => Kind::Ip,
             Pattern::Net(_) => Kind::Cidr,
@@ -47,7 +47,7 @@ impl Pattern {
 /// any other is a glob for globset (thousands of those in one GlobSet
 /// are slow: 18 ms a lookup for 5,000 `*.hostN.example` globs).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Shape {
+pub(super) enum Shape {
     /// No wildcard (or an address literal): the whole EHLO, any case.
     Exact(String),
     /// `text*` (`*` alone is the empty prefix).
@@ -80,14 +80,14 @@ impl Shape {
 /// A network: its address with the host bits cleared, and its mask, both
 /// as a 128-bit number (IPv4 in the low 32 bits; `v6` tells the family).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Net {
+pub(super) struct Net {
     pub v6: bool,
     pub net: u128,
     pub mask: u128,
 }
 
 impl Net {
-    pub fn new(addr: IpAddr, bits: u8) -> Net {
+    pub(super) fn new(addr: IpAddr, bits: u8) -> Net {
         let (v6, value, width) = number(addr);
         // `bits` is at most `width`; a /0 masks everything.
         let ones = u128::MAX.checked_shl(u32::from(width - bits)).unwrap_or(0);
@@ -104,14 +104,14 @@ impl Net {
 
     /// The index probes masked addresses by hash instead; the tests ask.
     #[cfg(test)]
-    pub fn contains(&self, addr: IpAddr) -> bool {
+    pub(crate) fn contains(&self, addr: IpAddr) -> bool {
         let (v6, value, _) = number(addr);
         v6 == self.v6 && value & self.mask == self.net
     }
 }
 
 /// An address as (is IPv6, its value, its width in bits).
-pub fn number(addr: IpAddr) -> (bool, u128, u8) {
+pub(super) fn number(addr: IpAddr) -> (bool, u128, u8) {
     match addr {
         IpAddr::V4(a) => (false, u128::from(u32::from(a)), 32),
         IpAddr::V6(a) => (true, u128::from(a), 128),
@@ -121,7 +121,7 @@ pub fn number(addr: IpAddr) -> (bool, u128, u8) {
 /// A remote's IP as exlog holds it (`192.0.2.7`, `2001:db8::1`, perhaps
 /// with a `%zone`), and its IPv4 form when it is IPv4-mapped IPv6
 /// (`::ffff:192.0.2.7`), so that IPv4 rows match it. `None`: not an IP.
-pub fn remote_addrs(ip: &[u8]) -> Option<(IpAddr, Option<IpAddr>)> {
+pub(super) fn remote_addrs(ip: &[u8]) -> Option<(IpAddr, Option<IpAddr>)> {
     let text = std::str::from_utf8(ip).ok()?;
     let text = text.split('%').next().unwrap_or(text);
     let addr: IpAddr = text.parse().ok()?;
@@ -134,7 +134,7 @@ pub fn remote_addrs(ip: &[u8]) -> Option<(IpAddr, Option<IpAddr>)> {
 
 /// Reads a `match` value (already trimmed, not empty). The error says why,
 /// without quoting the value (the caller names the line).
-pub fn parse(text: &str) -> Result<Pattern, String> {
+pub(super) fn parse(text: &str) -> Result<Pattern, String> {
     if let Some(domain) = text.strip_prefix('@') {
         return parse_domain(domain);
     }
@@ -223,7 +223,7 @@ fn parse_net(addr: &str, bits: &str) -> Result<Pattern, String> {
 }
 
 /// Builds the glob as the matcher will (to report a bad one at its line).
-pub fn glob(text: &str) -> Result<globset::Glob, String> {
+pub(super) fn glob(text: &str) -> Result<globset::Glob, String> {
     globset::GlobBuilder::new(text)
         .case_insensitive(true)
         .backslash_escape(false)

@@ -16,7 +16,7 @@ const SEE_GUIDE: &str = "see docs/guide.md, 'Owners'";
 const SEPARATORS: [u8; 3] = [b',', b';', b'\t'];
 
 /// The rows of a file, and what the user should know of it.
-pub struct Read {
+pub(super) struct Read {
     pub rows: Vec<Row>,
     pub warnings: Vec<Warning>,
 }
@@ -31,7 +31,7 @@ struct Columns {
 
 /// Reads `bytes`, the contents of `path`. Any malformed row is an Error
 /// naming the file and the line; then nothing of the file is used.
-pub fn read(path: &Path, bytes: &[u8]) -> Result<Read, Error> {
+pub(super) fn read(path: &Path, bytes: &[u8]) -> Result<Read, Error> {
     let error = |line: Option<u64>, message: String| Error {
         file: path.to_path_buf(),
         line,

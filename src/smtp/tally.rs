@@ -555,7 +555,7 @@ mod connectors {
 
     type Wire<V> = (ServerId, Vec<(Owned, V)>, Vec<(Owned, V)>);
 
-    pub fn serialize<V: Serialize, S: Serializer>(
+    pub(super) fn serialize<V: Serialize, S: Serializer>(
         m: &FxHashMap<ServerId, PerConnector<V>>,
         s: S,
     ) -> Result<S::Ok, S::Error> {
@@ -567,7 +567,7 @@ mod connectors {
         )
     }
 
-    pub fn deserialize<'de, V: Deserialize<'de>, D: Deserializer<'de>>(
+    pub(super) fn deserialize<'de, V: Deserialize<'de>, D: Deserializer<'de>>(
         d: D,
     ) -> Result<FxHashMap<ServerId, PerConnector<V>>, D::Error> {
         let all: Vec<Wire<V>> = Vec::deserialize(d)?;

@@ -3,6 +3,6 @@
 //! `report` builds the `tlsrpt` table.
 
 mod parse;
-pub mod report;
+pub(crate) mod report;
 
-pub use parse::{Read, Row, SNIFF_BYTES, looks_like_report, parse};
+pub(crate) use parse::{Read, SNIFF_BYTES, looks_like_report};

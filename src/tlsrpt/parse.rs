@@ -28,7 +28,7 @@ pub struct Row {
 }
 
 /// A report's rows, or why it cannot be counted.
-pub fn parse(text: &[u8]) -> Result<(String, Vec<Row>), String> {
+pub(crate) fn parse(text: &[u8]) -> Result<(String, Vec<Row>), String> {
     let v: Value = serde_json::from_slice(text).map_err(|e| format!("not JSON: {e}"))?;
     let org = text_of(&v, "organization-name")?;
     let id = text_of(&v, "report-id")?;
@@ -137,13 +137,13 @@ const MEMBERS: [&str; 5] = [
 ];
 
 /// How many bytes [`looks_like_report`] needs at most.
-pub const SNIFF_BYTES: usize = 256;
+pub(crate) const SNIFF_BYTES: usize = 256;
 
 /// Whether `head`, the start of a JSON file, begins like a TLS-RPT
 /// report: an object whose first member is one of RFC 8460's
 /// (`{"organization-name": …`). For files found in folders and archives,
 /// which may hold any other JSON (exlog's own `truth.json`, settings).
-pub fn looks_like_report(head: &[u8]) -> bool {
+pub(crate) fn looks_like_report(head: &[u8]) -> bool {
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     let Some(rest) = head.trim_ascii_start().strip_prefix(b"{") else {
         return false;

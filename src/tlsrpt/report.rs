@@ -4,10 +4,10 @@ use super::Read;
 use crate::table::{Cell, Kind, Table};
 
 /// The id of the `tlsrpt` report.
-pub const KIND: Kind = Kind::named("tlsrpt");
+pub(crate) const KIND: Kind = Kind::named("tlsrpt");
 
 /// Columns of the TLS-RPT report.
-pub const COLUMNS: [&str; 14] = [
+pub(crate) const COLUMNS: [&str; 14] = [
     "report_org",
     "report_id",
     "date_start",
@@ -25,7 +25,7 @@ pub const COLUMNS: [&str; 14] = [
 ];
 
 /// The `tlsrpt` report, sorted.
-pub fn table(read: &Read) -> Table {
+pub(crate) fn table(read: &Read) -> Table {
     let mut rows = read.rows.clone();
     rows.sort();
     let t = |s: &String| Cell::Text(s.as_str().into());
