@@ -5,7 +5,7 @@
 /// Splits at the *last* colon: splitting at the first breaks IPv6. A value
 /// without a port (no colon, or an IPv6 address without brackets) is
 /// returned whole.
-pub fn ip(endpoint: &[u8]) -> &[u8] {
+pub(crate) fn ip(endpoint: &[u8]) -> &[u8] {
     if let Some(rest) = endpoint.strip_prefix(b"[") {
         return match memchr::memrchr(b']', rest) {
             Some(i) => &rest[..i],
@@ -20,7 +20,7 @@ pub fn ip(endpoint: &[u8]) -> &[u8] {
 }
 
 /// The port number, if the endpoint has one.
-pub fn port(endpoint: &[u8]) -> Option<u16> {
+pub(crate) fn port(endpoint: &[u8]) -> Option<u16> {
     let i = memchr::memrchr(b':', endpoint)?;
     if !endpoint.starts_with(b"[") && memchr::memchr(b':', &endpoint[..i]).is_some() {
         return None;

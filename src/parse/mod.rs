@@ -1,9 +1,9 @@
 //! I/O-free parsing of Exchange SMTP protocol logs: functions over `&[u8]`.
 
-pub mod endpoint;
+pub(crate) mod endpoint;
 pub mod fields;
 pub mod lines;
-pub mod stamp;
+pub(crate) mod stamp;
 pub mod tls;
 
 pub use fields::{Row, RowError};

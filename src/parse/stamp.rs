@@ -85,7 +85,7 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 /// Milliseconds since 1970 of a record time, `yyyy-MM-ddTHH:mm:ss[.f…]Z`
 /// (Exchange writes three fraction digits; fewer or more are taken as a
 /// fraction too). `None` for any other text.
-pub fn millis(text: &[u8]) -> Option<i64> {
+pub(crate) fn millis(text: &[u8]) -> Option<i64> {
     match <&[u8; 24]>::try_from(text) {
         Ok(exact) => millis_exchange(exact),
         Err(_) => millis_general(text),
@@ -173,13 +173,13 @@ fn digits(t: &[u8; 24], from: usize, len: usize, bad: &mut u8) -> i64 {
 /// [`millis`] for many stamps in a row, most of one day: the day's start
 /// is kept, so a stamp of the same day costs only its time of day.
 #[derive(Default)]
-pub struct DayCache {
+pub(crate) struct DayCache {
     /// A date (`yyyy-MM-dd`) and its midnight in ms since 1970.
     day: Option<([u8; 10], i64)>,
 }
 
 impl DayCache {
-    pub fn millis(&mut self, text: &[u8]) -> Option<i64> {
+    pub(crate) fn millis(&mut self, text: &[u8]) -> Option<i64> {
         let Ok(exact) = <&[u8; 24]>::try_from(text) else {
             return millis(text);
         };
@@ -217,7 +217,7 @@ fn time_of_day(t: &[u8; 24]) -> Option<i64> {
 }
 
 /// A record time as Exchange writes it, `yyyy-MM-ddTHH:mm:ss.fffZ`.
-pub fn format_millis(ms: i64) -> String {
+pub(crate) fn format_millis(ms: i64) -> String {
     match chrono::DateTime::from_timestamp_millis(ms) {
         Some(t) => t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
         None => String::new(),
@@ -226,7 +226,7 @@ pub fn format_millis(ms: i64) -> String {
 
 /// A record time in Exchange's 24-byte form as three big-endian words:
 /// they compare as the text does, in three integer comparisons.
-pub type Key = [u64; 3];
+pub(crate) type Key = [u64; 3];
 
 /// A partial result writes a stamp as its text.
 impl serde::Serialize for Stamp {
@@ -243,7 +243,7 @@ impl<'de> serde::Deserialize<'de> for Stamp {
 
 /// The [`Key`] of `text`, if it is 24 bytes long.
 #[inline(always)]
-pub fn key(text: &[u8]) -> Option<Key> {
+pub(crate) fn key(text: &[u8]) -> Option<Key> {
     let t: &[u8; 24] = text.try_into().ok()?;
     let word = |i: usize| u64::from_be_bytes(t[i..i + 8].try_into().expect("8 bytes"));
     Some([word(0), word(8), word(16)])

@@ -5,10 +5,10 @@ use crate::parse::Direction;
 use crate::tally::Tally;
 use std::collections::BTreeMap;
 
-pub const KIND: Kind = Kind::named("cipher");
+pub(crate) const KIND: Kind = Kind::named("cipher");
 
 /// The report's entry in the registry.
-pub struct Cipher;
+pub(crate) struct Cipher;
 
 impl Report for Cipher {
     fn kind(&self) -> Kind {

@@ -8,10 +8,10 @@ use crate::smtp::counts::VersionCounts;
 use crate::tally::Tally;
 use std::collections::BTreeMap;
 
-pub const KIND: Kind = Kind::named("connector");
+pub(crate) const KIND: Kind = Kind::named("connector");
 
 /// The report's entry in the registry.
-pub struct Connector;
+pub(crate) struct Connector;
 
 impl Report for Connector {
     fn kind(&self) -> Kind {

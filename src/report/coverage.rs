@@ -28,10 +28,10 @@ use crate::smtp::counts::{ConnectorCounts, Mark};
 use crate::tally::Tally;
 use std::collections::{BTreeMap, BTreeSet};
 
-pub const KIND: Kind = Kind::named("coverage");
+pub(crate) const KIND: Kind = Kind::named("coverage");
 
 /// The report's entry in the registry.
-pub struct Coverage;
+pub(crate) struct Coverage;
 
 impl Report for Coverage {
     fn kind(&self) -> Kind {
@@ -58,7 +58,7 @@ impl Report for Coverage {
     }
 }
 
-pub const COLUMNS: [&str; 16] = [
+pub(crate) const COLUMNS: [&str; 16] = [
     "server",
     "direction",
     "connector",
@@ -79,14 +79,14 @@ pub const COLUMNS: [&str; 16] = [
 
 /// Where exlog learned that a connector exists.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Source {
+pub(crate) enum Source {
     Logs,
     Inventory,
     Default,
 }
 
 impl Source {
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Source::Logs => "logs",
             Source::Inventory => "inventory",
@@ -97,7 +97,7 @@ impl Source {
 
 /// What the logs can say of a connector (see the module's comment).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Status {
+pub(crate) enum Status {
     Covered,
     Partial,
     NotLogged,
@@ -108,7 +108,7 @@ pub enum Status {
 }
 
 impl Status {
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Status::Covered => "covered",
             Status::Partial => "partial",
@@ -121,14 +121,14 @@ impl Status {
     }
 
     /// Whether the connector leaves its server's verdict without evidence.
-    pub fn is_blind(self) -> bool {
+    pub(crate) fn is_blind(self) -> bool {
         !matches!(self, Status::Covered | Status::Disabled | Status::Ignored)
     }
 }
 
 /// One of Exchange's default receive connectors.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Default {
+pub(crate) struct Default {
     /// The name before the server's: `Client Frontend` of
     /// `Client Frontend EX01`.
     pub name: &'static str,
@@ -180,7 +180,7 @@ const DEFAULTS_2010: [Default; 2] = [
 ];
 
 /// The default receive connectors of a server of Exchange `major`.
-pub fn defaults(major: Option<u16>) -> &'static [Default] {
+pub(crate) fn defaults(major: Option<u16>) -> &'static [Default] {
     match major {
         Some(m) if m <= 14 => &DEFAULTS_2010,
         _ => &DEFAULTS_2013,
@@ -188,7 +188,7 @@ pub fn defaults(major: Option<u16>) -> &'static [Default] {
 }
 
 /// Who uses a receive connector on this port, for verdicts.
-pub fn purpose(port: u16) -> Option<&'static str> {
+pub(crate) fn purpose(port: u16) -> Option<&'static str> {
     match port {
         25 => Some("Internet and partner mail"),
         587 => Some("client submission"),
@@ -209,7 +209,7 @@ const IMPLICIT: [&str; 4] = [
 
 /// Whether `name` (a send connector's, or a receive connector's after its
 /// `SERVER\`) is one Exchange never lists.
-pub fn is_implicit(name: &str) -> bool {
+pub(crate) fn is_implicit(name: &str) -> bool {
     // By bytes: a localized name may hold a character where the cut falls.
     IMPLICIT.iter().any(|i| {
         name.as_bytes()
@@ -229,7 +229,7 @@ fn default_of(identity: &str, major: Option<u16>) -> Option<Default> {
 
 /// One connector of one server, as the coverage report shows it.
 #[derive(Clone, Debug)]
-pub struct Connector {
+pub(crate) struct Connector {
     pub direction: Direction,
     /// `SERVER\Name` for receive connectors, the name for send connectors.
     pub identity: String,
@@ -252,7 +252,7 @@ pub struct Connector {
 
 impl Connector {
     /// The name without its `SERVER\` prefix.
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         match self.direction {
             Direction::Receive => self.identity.split_once('\\').map_or("", |p| p.1),
             Direction::Send => &self.identity,
@@ -261,7 +261,7 @@ impl Connector {
 
     /// The implicit send connector to the organization's other Exchange
     /// servers, whose logging its transport service sets.
-    pub fn is_intra_org(&self) -> bool {
+    pub(crate) fn is_intra_org(&self) -> bool {
         self.direction == Direction::Send
             && self
                 .identity
@@ -269,7 +269,7 @@ impl Connector {
     }
 
     /// `Client Frontend EX03 (:587, client submission)`.
-    pub fn described(&self) -> String {
+    pub(crate) fn described(&self) -> String {
         let mut about = Vec::new();
         if let Some(p) = self.port {
             about.push(format!(":{p}"));
@@ -289,10 +289,9 @@ impl Connector {
 
 /// The coverage of one server.
 #[derive(Clone, Debug)]
-pub struct Server {
+pub(crate) struct Server {
     pub id: Option<u32>,
     pub name: String,
-    pub window: Option<Window>,
     pub connectors: Vec<Connector>,
     /// Connectors `--connector` or `--direction` did not choose: the
     /// verdict speaks for the others only, and says so.
@@ -301,17 +300,15 @@ pub struct Server {
     pub days_with_logs: u64,
     /// Days of the window on which a service read has none.
     pub missing: Vec<i64>,
-    /// Days in the window.
-    pub window_len: u64,
 }
 
 impl Server {
     /// Connectors that leave the verdict without evidence.
-    pub fn blind(&self) -> impl Iterator<Item = &Connector> {
+    pub(crate) fn blind(&self) -> impl Iterator<Item = &Connector> {
         self.connectors.iter().filter(|c| c.status.is_blind())
     }
 
-    pub fn ignored(&self) -> impl Iterator<Item = &Connector> {
+    pub(crate) fn ignored(&self) -> impl Iterator<Item = &Connector> {
         self.connectors
             .iter()
             .filter(|c| c.status == Status::Ignored)
@@ -321,7 +318,7 @@ impl Server {
 /// The days (since 1970) of each service group of one server: `(direction,
 /// service)` → days with records. `None` is a folder whose path does not
 /// name its service.
-pub type ServiceDays = BTreeMap<(Direction, Option<Service>), BTreeSet<i64>>;
+pub(crate) type ServiceDays = BTreeMap<(Direction, Option<Service>), BTreeSet<i64>>;
 
 /// The window's days that `days` holds, and those it lacks.
 pub(crate) fn split_window(window: Option<Window>, days: &BTreeSet<i64>) -> (u64, Vec<i64>) {
@@ -351,7 +348,7 @@ struct Facts<'a> {
 
 /// Builds the coverage of every server: those with logs (`infos`), then
 /// servers the inventory names that have no logs at all.
-pub fn servers(tally: &Tally, infos: &[ServerInfo], options: &Options) -> Vec<Server> {
+pub(crate) fn servers(tally: &Tally, infos: &[ServerInfo], options: &Options) -> Vec<Server> {
     let mut out: Vec<Server> = infos
         .iter()
         .map(|info| server(tally, info, options))
@@ -430,17 +427,14 @@ fn server(tally: &Tally, info: &ServerInfo, options: &Options) -> Server {
             (a.direction, a.identity.as_bytes()).cmp(&(b.direction, b.identity.as_bytes()))
         });
     }
-    let window_len = window.map_or(0, |w| w.days().count() as u64);
     let (days_with_logs, missing) = server_days(window, &info.days, options);
     Server {
         id: Some(info.id),
         name: info.name.clone(),
-        window,
         connectors,
         left_out,
         days_with_logs,
         missing,
-        window_len,
     }
 }
 
@@ -699,7 +693,7 @@ fn first_last(c: &ConnectorCounts, cover: &super::Coverage) -> (Option<i64>, Opt
 /// inventory does not list (renamed or removed; implicit connectors are
 /// never listed, so never named), and servers the inventory lists that
 /// have no logs at all.
-pub fn inventory_warnings(coverage: &[Server], inv: &Inventory) -> Vec<String> {
+pub(crate) fn inventory_warnings(coverage: &[Server], inv: &Inventory) -> Vec<String> {
     let mut out = Vec::new();
     for s in coverage {
         if s.id.is_none() {
@@ -728,13 +722,13 @@ pub fn inventory_warnings(coverage: &[Server], inv: &Inventory) -> Vec<String> {
 }
 
 /// `2024-02-23`.
-pub fn day_text(day: i64) -> String {
+pub(crate) fn day_text(day: i64) -> String {
     let t = crate::parse::stamp::format_millis(day * DAY_MS);
     t.get(..10).unwrap_or(&t).to_string()
 }
 
 /// Missing days as ranges: `2024-02-23 to 2024-03-06, 2024-03-08`.
-pub fn ranges_text(days: &[i64]) -> String {
+pub(crate) fn ranges_text(days: &[i64]) -> String {
     let mut parts = Vec::new();
     let mut i = 0;
     while i < days.len() {
@@ -764,7 +758,7 @@ fn flag(b: Option<bool>) -> Cell {
 }
 
 /// The `--by coverage` report: one row per connector of each server.
-pub fn table(coverage: &[Server]) -> Table {
+pub(crate) fn table(coverage: &[Server]) -> Table {
     let mut rows = Vec::new();
     for s in coverage {
         for c in &s.connectors {

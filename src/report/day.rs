@@ -3,10 +3,10 @@
 use super::{Cell, Input, Kind, Needs, Report, Table, dir, text, version_columns};
 use crate::tally::Tally;
 
-pub const KIND: Kind = Kind::named("day");
+pub(crate) const KIND: Kind = Kind::named("day");
 
 /// The report's entry in the registry.
-pub struct Day;
+pub(crate) struct Day;
 
 impl Report for Day {
     fn kind(&self) -> Kind {
@@ -34,7 +34,7 @@ impl Report for Day {
 /// the day they started; `total` is the negotiations, successful and
 /// failed, as in every other report (plaintext sessions are no
 /// negotiation).
-pub fn table(tally: &Tally) -> Table {
+pub(crate) fn table(tally: &Tally) -> Table {
     let mut keys: Vec<_> = tally.smtp.day.keys().copied().collect();
     keys.sort_by(|a, b| (a.0, a.1.label(), a.2).cmp(&(b.0, b.1.label(), b.2)));
     let mut columns = vec!["date", "direction"];

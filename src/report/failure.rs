@@ -4,10 +4,10 @@ use super::{Cell, Input, Kind, Needs, Report, Table, dir, text};
 use crate::servers::Servers;
 use crate::tally::Tally;
 
-pub const KIND: Kind = Kind::named("failure");
+pub(crate) const KIND: Kind = Kind::named("failure");
 
 /// The report's entry in the registry.
-pub struct Failure;
+pub(crate) struct Failure;
 
 impl Report for Failure {
     fn kind(&self) -> Kind {

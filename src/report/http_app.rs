@@ -4,10 +4,10 @@
 use super::{Input, Kind, Needs, Report, Table};
 use crate::iis::report::{APPS_KIND, apps};
 
-pub const KIND: Kind = APPS_KIND;
+pub(crate) const KIND: Kind = APPS_KIND;
 
 /// The report's entry in the registry.
-pub struct HttpApp;
+pub(crate) struct HttpApp;
 
 impl Report for HttpApp {
     fn kind(&self) -> Kind {

@@ -4,10 +4,10 @@
 use super::{Input, Kind, Needs, Report, Table};
 use crate::iis::report::{CLIENTS_KIND, clients};
 
-pub const KIND: Kind = CLIENTS_KIND;
+pub(crate) const KIND: Kind = CLIENTS_KIND;
 
 /// The report's entry in the registry.
-pub struct HttpClient;
+pub(crate) struct HttpClient;
 
 impl Report for HttpClient {
     fn kind(&self) -> Kind {

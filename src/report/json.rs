@@ -10,7 +10,7 @@ use crate::diagnostic::Diagnostic;
 use std::io::{self, Write};
 
 /// The JSON writer: every report, the scan's statistics and the messages.
-pub struct Json;
+pub(crate) struct Json;
 
 impl super::Writer for Json {
     fn write(&self, doc: &super::Document, out: &mut dyn Write) -> io::Result<Vec<String>> {
@@ -21,7 +21,11 @@ impl super::Writer for Json {
 
 /// Writes the document; `warnings` are the errors and warnings also sent
 /// to stderr, each an object (see docs/reports.md).
-pub fn write<W: Write>(reports: &Reports, warnings: &[Diagnostic], out: W) -> io::Result<()> {
+pub(crate) fn write<W: Write>(
+    reports: &Reports,
+    warnings: &[Diagnostic],
+    out: W,
+) -> io::Result<()> {
     let mut j = Pretty::new(out);
     j.open(b'{')?;
     j.key("stats")?;
@@ -160,7 +164,7 @@ fn diagnostic<W: Write>(j: &mut Pretty<W>, d: &Diagnostic) -> io::Result<()> {
 }
 
 /// The document as bytes (tests, and callers that need it whole).
-pub fn to_vec(reports: &Reports, warnings: &[Diagnostic]) -> Vec<u8> {
+pub(crate) fn to_vec(reports: &Reports, warnings: &[Diagnostic]) -> Vec<u8> {
     let mut out = Vec::new();
     write(reports, warnings, &mut out).expect("in-memory write");
     out

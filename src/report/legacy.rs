@@ -13,10 +13,10 @@ use crate::smtp::impact::{ConnectorTraits, Impact};
 use crate::tally::Tally;
 use std::collections::BTreeSet;
 
-pub const KIND: Kind = Kind::named("legacy");
+pub(crate) const KIND: Kind = Kind::named("legacy");
 
 /// The report's entry in the registry.
-pub struct Legacy;
+pub(crate) struct Legacy;
 
 impl Report for Legacy {
     fn kind(&self) -> Kind {
@@ -48,7 +48,7 @@ impl Report for Legacy {
 /// How many values of a list column are shown before `+N more`.
 const LISTED: usize = 5;
 
-pub const COLUMNS: [&str; 17] = [
+pub(crate) const COLUMNS: [&str; 17] = [
     "direction",
     "server",
     "connector",
@@ -69,7 +69,7 @@ pub const COLUMNS: [&str; 17] = [
 ];
 
 /// The first five values (byte order) joined with `;`, then `+N more`.
-pub fn list_text(values: &BTreeSet<Box<[u8]>>) -> Cell {
+pub(crate) fn list_text(values: &BTreeSet<Box<[u8]>>) -> Cell {
     let mut out: Vec<u8> = Vec::new();
     for (i, v) in values.iter().take(LISTED).enumerate() {
         if i > 0 {
@@ -84,7 +84,7 @@ pub fn list_text(values: &BTreeSet<Box<[u8]>>) -> Cell {
 }
 
 /// `TLS1.0 x12; TLS1.2 x3`: every version the remote negotiated here.
-pub fn versions_text(r: &RemoteUse) -> String {
+pub(crate) fn versions_text(r: &RemoteUse) -> String {
     Version::ALL
         .iter()
         .filter(|v| r.versions[v.index()] > 0)
@@ -105,7 +105,7 @@ struct Found<'a> {
 }
 
 /// The impact of a remote's flagged sessions on `connector`.
-pub fn impact_of(r: &RemoteUse, traits: ConnectorTraits) -> Impact {
+pub(crate) fn impact_of(r: &RemoteUse, traits: ConnectorTraits) -> Impact {
     traits.resolve(r.flagged_impact.unwrap_or(Impact::Opportunistic))
 }
 
@@ -134,7 +134,7 @@ fn found<'a>(tally: &'a Tally, servers: &'a Servers, options: &Options) -> Vec<F
     found
 }
 
-pub fn table(tally: &Tally, servers: &Servers, options: &Options) -> Table {
+pub(crate) fn table(tally: &Tally, servers: &Servers, options: &Options) -> Table {
     let mut found = found(tally, servers, options);
     let legacy = |r: &RemoteUse| r.legacy_times.len() as u64;
     found.sort_by(|a, b| {

@@ -1,27 +1,27 @@
 //! Reports: sorted rows built once from the merged tally, then written as
 //! CSV, JSON or a terminal table. Writers are pure (rows in, bytes out).
 
-pub mod cipher;
-pub mod connector;
-pub mod coverage;
+pub(crate) mod cipher;
+pub(crate) mod connector;
+pub(crate) mod coverage;
 pub mod csv;
-pub mod day;
-pub mod failure;
+pub(crate) mod day;
+pub(crate) mod failure;
 pub mod fallout;
 pub mod html;
-pub mod http_app;
-pub mod http_client;
-pub mod json;
-pub mod legacy;
+pub(crate) mod http_app;
+pub(crate) mod http_client;
+pub(crate) mod json;
+pub(crate) mod legacy;
 pub mod readiness;
-pub mod remote;
-pub mod server;
+pub(crate) mod remote;
+pub(crate) mod server;
 pub mod sessions;
-pub mod svg;
-pub mod table;
-pub mod tlsrpt;
-pub mod window;
-pub mod xlsx;
+pub(crate) mod svg;
+pub(crate) mod table;
+pub(crate) mod tlsrpt;
+pub(crate) mod window;
+pub(crate) mod xlsx;
 
 use crate::parse::Direction;
 use crate::parse::tls::{self, Version};

@@ -6,10 +6,10 @@ use super::{
 use crate::parse::Direction;
 use crate::tally::Tally;
 
-pub const KIND: Kind = Kind::named("remote");
+pub(crate) const KIND: Kind = Kind::named("remote");
 
 /// The report's entry in the registry.
-pub struct Remote;
+pub(crate) struct Remote;
 
 impl Report for Remote {
     fn kind(&self) -> Kind {

@@ -9,10 +9,10 @@ use crate::parse::Direction;
 use crate::smtp::counts::{SessionCounts, VersionCounts};
 use crate::tally::Tally;
 
-pub const KIND: Kind = Kind::named("server");
+pub(crate) const KIND: Kind = Kind::named("server");
 
 /// The report's entry in the registry.
-pub struct Server;
+pub(crate) struct Server;
 
 impl Report for Server {
     fn kind(&self) -> Kind {
@@ -33,7 +33,7 @@ impl Report for Server {
 }
 
 /// `direction,server,SSL2,…,other,failed,total,plaintext,sessions,first_record,last_record`.
-pub fn table(tally: &Tally, servers: &[ServerInfo]) -> Table {
+pub(crate) fn table(tally: &Tally, servers: &[ServerInfo]) -> Table {
     let mut columns = vec!["direction", "server"];
     columns.extend(version_columns());
     columns.extend([

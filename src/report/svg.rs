@@ -11,7 +11,7 @@ use std::fmt::Write;
 /// How a TLS version (or, for `None`, a failed negotiation) is drawn: one
 /// rule for the HTML report's charts and the workbook's chart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Style {
+pub(crate) struct Style {
     /// The column label (`SSL3`, `TLS1.0`, …, `failed`).
     pub label: &'static str,
     /// `#RRGGBB`.
@@ -25,7 +25,7 @@ pub struct Style {
 /// protocols grey and failures near-black, apart from both. The orange,
 /// amber and blues are Okabe–Ito's (told apart with red–green colour
 /// blindness); legacy is hatched in the page besides.
-pub fn style(v: Option<Version>) -> Style {
+pub(crate) fn style(v: Option<Version>) -> Style {
     let (label, color, hatched) = match v {
         Some(Version::Ssl2) => ("SSL2", "#7F0000", true),
         Some(Version::Ssl3) => ("SSL3", "#C0182B", true),
@@ -45,13 +45,13 @@ pub fn style(v: Option<Version>) -> Style {
 
 /// The mark of a count below TLS 1.2 or a `not_ready` verdict, in the page's
 /// tables and badges and in the workbook's conditional formats.
-pub const BAD: &str = "#B93A00";
+pub(crate) const BAD: &str = "#B93A00";
 /// A light tint of [`BAD`], for the background of a whole row.
-pub const BAD_TINT: &str = "#FBE3D8";
+pub(crate) const BAD_TINT: &str = "#FBE3D8";
 
 /// Every version, then failures: the order of the report columns, the
 /// charts' stacks and their legends.
-pub fn styles() -> impl Iterator<Item = Style> {
+pub(crate) fn styles() -> impl Iterator<Item = Style> {
     Version::ALL
         .iter()
         .map(|v| Some(*v))
@@ -61,7 +61,7 @@ pub fn styles() -> impl Iterator<Item = Style> {
 
 /// One series of a stacked chart: a TLS version, or failures.
 #[derive(Clone, Debug)]
-pub struct Series {
+pub(crate) struct Series {
     pub label: &'static str,
     /// Fill colour (Okabe–Ito: tells apart for red–green colour blindness).
     pub color: &'static str,
@@ -72,7 +72,7 @@ pub struct Series {
 }
 
 /// Escapes text for HTML and SVG (element text and quoted attributes).
-pub fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         match c {
@@ -154,7 +154,7 @@ fn scale(max: u64) -> (u64, u64) {
 /// A break in a time axis: before category `before`, a run of days with no
 /// record, cut out of the axis and marked with `text`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Break {
+pub(crate) struct Break {
     pub before: usize,
     pub text: String,
 }
@@ -237,7 +237,7 @@ fn break_mark(out: &mut String, p: &Plot, x: f64, text: &str) {
 /// Vertical stacked bars, one per category (a day), with a legend above;
 /// `breaks` are gaps in the axis, each marked. `title` names the chart
 /// for screen readers.
-pub fn columns(
+pub(crate) fn columns(
     id: &str,
     title: &str,
     categories: &[String],
@@ -312,7 +312,7 @@ pub fn columns(
 
 /// Horizontal stacked bars, one per category (a connector), names on the
 /// left, with a legend above.
-pub fn bars(id: &str, title: &str, categories: &[String], series: &[Series]) -> String {
+pub(crate) fn bars(id: &str, title: &str, categories: &[String], series: &[Series]) -> String {
     let row = 22.0;
     let (left, right, top) = (280.0, 60.0, 34.0);
     let w = 880.0;

@@ -13,7 +13,7 @@ const RESET: &str = "\x1b[0m";
 
 /// The terminal writer: one report (and what its report prints under it),
 /// or the overview.
-pub struct Terminal {
+pub(crate) struct Terminal {
     pub report: &'static dyn Report,
     /// No `--by`: the overview instead of one report.
     pub overview: bool,
@@ -22,7 +22,7 @@ pub struct Terminal {
 }
 
 /// The reports the overview shows.
-pub const OVERVIEW: [Kind; 5] = [
+pub(crate) const OVERVIEW: [Kind; 5] = [
     super::connector::KIND,
     super::readiness::KIND,
     super::coverage::KIND,
@@ -47,7 +47,7 @@ impl Writer for Terminal {
 type Shown = (String, bool);
 
 /// Renders `table`; `color` adds ANSI colour to legacy counts.
-pub fn write(table: &Table, color: bool) -> String {
+pub(crate) fn write(table: &Table, color: bool) -> String {
     let all = || vec![true; table.rows.len()];
     // Which rows the totals line adds up (none where rows overlap).
     let counted = super::of(table.kind).map_or_else(|| Some(all()), |r| r.counted_rows(table));
@@ -177,7 +177,7 @@ fn layout(grid: &[Vec<Shown>], numeric: &[bool], ruled: bool, color: bool) -> St
 
 /// The terminal default: totals by version and per source, the connector
 /// table, the servers, coverage and readiness verdicts, and the fallout.
-pub fn overview(reports: &Reports, color: bool) -> String {
+pub(crate) fn overview(reports: &Reports, color: bool) -> String {
     let mut out = scan_line(reports);
     out.push_str(&negotiations_line(&reports.summary, color));
     out.push_str(&source_lines(reports, color));
@@ -538,7 +538,7 @@ fn is_legacy_label(s: &str) -> bool {
 
 /// Log text is written by anyone on the Internet: control characters and
 /// bidirectional overrides are shown escaped, never sent to the terminal.
-pub fn sanitize(s: &str) -> Cow<'_, str> {
+pub(crate) fn sanitize(s: &str) -> Cow<'_, str> {
     let bad =
         |c: char| c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
     if !s.chars().any(bad) {

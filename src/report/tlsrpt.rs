@@ -4,10 +4,10 @@
 use super::{Document, Input, Kind, Needs, Report, Table};
 use crate::tlsrpt::report::{COLUMNS, table};
 
-pub const KIND: Kind = crate::tlsrpt::report::KIND;
+pub(crate) const KIND: Kind = crate::tlsrpt::report::KIND;
 
 /// The report's entry in the registry.
-pub struct Tlsrpt;
+pub(crate) struct Tlsrpt;
 
 impl Report for Tlsrpt {
     fn kind(&self) -> Kind {

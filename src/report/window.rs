@@ -4,11 +4,11 @@
 use super::{Coverage, Options};
 
 /// A day in milliseconds.
-pub const DAY_MS: i64 = 86_400_000;
+pub(crate) const DAY_MS: i64 = 86_400_000;
 
 /// The window of one server: `[from, to]` in ms.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Window {
+pub(crate) struct Window {
     pub from: i64,
     pub to: i64,
 }
@@ -18,7 +18,7 @@ impl Window {
     /// `--as-of` if given, else at the server's own latest record, and
     /// holds the `--window-days` calendar days (UTC) up to that day: 14
     /// days to 2024-03-07 11:00 are 2024-02-23 00:00 to 2024-03-07 11:00.
-    pub fn of(coverage: &Coverage, options: &Options) -> Option<Window> {
+    pub(crate) fn of(coverage: &Coverage, options: &Options) -> Option<Window> {
         let to = options.as_of.or(coverage.last)?;
         let days = i64::from(options.window_days.max(1)) - 1;
         Some(Window {
@@ -28,11 +28,11 @@ impl Window {
     }
 
     /// The window's days, as day numbers (days since 1970), oldest first.
-    pub fn days(&self) -> std::ops::RangeInclusive<i64> {
+    pub(crate) fn days(&self) -> std::ops::RangeInclusive<i64> {
         self.from.div_euclid(DAY_MS)..=self.to.div_euclid(DAY_MS)
     }
 
-    pub fn contains(&self, ms: i64) -> bool {
+    pub(crate) fn contains(&self, ms: i64) -> bool {
         self.from <= ms && ms <= self.to
     }
 }

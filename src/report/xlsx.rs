@@ -106,7 +106,7 @@ fn column_width(widest: f64) -> f64 {
 
 /// The Excel writer: the workbook's bytes, with a note for each sheet cut
 /// at Excel's row limit.
-pub struct Xlsx;
+pub(crate) struct Xlsx;
 
 impl super::Writer for Xlsx {
     fn write(
@@ -122,7 +122,7 @@ impl super::Writer for Xlsx {
 
 /// Builds the workbook; `warnings` are listed on the Summary sheet. Returns
 /// the file's bytes and any notes (a sheet cut at Excel's row limit).
-pub fn write(
+pub(crate) fn write(
     reports: &Reports,
     warnings: &[crate::diagnostic::Diagnostic],
 ) -> Result<(Vec<u8>, Vec<String>), XlsxError> {

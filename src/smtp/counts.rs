@@ -61,7 +61,7 @@ impl SessionCounts {
 /// are kept and counted when the reports are built.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
-pub enum Mark {
+pub(crate) enum Mark {
     /// A session, by its start.
     Session = 0,
     /// A plaintext session (mail or credentials in clear), by its start.
@@ -77,7 +77,7 @@ pub enum Mark {
 }
 
 impl Mark {
-    pub const ALL: [Mark; 6] = [
+    pub(crate) const ALL: [Mark; 6] = [
         Mark::Session,
         Mark::Plaintext,
         Mark::Modern,
@@ -86,12 +86,12 @@ impl Mark {
         Mark::LegacySession,
     ];
 
-    pub fn encode(self, ms: i64) -> u64 {
+    pub(crate) fn encode(self, ms: i64) -> u64 {
         ((ms.max(0) as u64) << 3) | self as u64
     }
 
     /// `(milliseconds, kind)` of an encoded mark.
-    pub fn decode(m: u64) -> (i64, Mark) {
+    pub(crate) fn decode(m: u64) -> (i64, Mark) {
         (
             (m >> 3) as i64,
             Mark::ALL[(m & 7) as usize % Mark::ALL.len()],
@@ -252,10 +252,10 @@ impl ConnectorCounts {
 }
 
 /// Per direction: connector-id → `V`.
-pub type PerConnector<V> = [FxHashMap<Box<[u8]>, V>; 2];
+pub(crate) type PerConnector<V> = [FxHashMap<Box<[u8]>, V>; 2];
 
 /// Per direction: connector-id → counts.
-pub type Connectors = PerConnector<ConnectorCounts>;
+pub(crate) type Connectors = PerConnector<ConnectorCounts>;
 
 /// Everything counted for one remote IP of one direction.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -328,7 +328,7 @@ pub struct FailureKey {
 
 /// A UTC day (`YYYY-MM-DD`), a direction, and whether the times were
 /// written by a skewed clock.
-pub type DayKey = ([u8; 10], Direction, bool);
+pub(crate) type DayKey = ([u8; 10], Direction, bool);
 
 /// One UTC day of one direction.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -75,7 +75,7 @@ impl Impact {
 
 /// What a connector says of the impact of its sessions.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct ConnectorTraits {
+pub(crate) struct ConnectorTraits {
     /// A receive connector whose permission groups include `ExchangeUsers`.
     pub client: bool,
     /// The inventory's `RequireTLS` or `TlsAuthLevel`, or a session on it
@@ -86,7 +86,7 @@ pub struct ConnectorTraits {
 impl ConnectorTraits {
     /// The traits of `connector` (as in the logs: `SERVER\Name` for receive,
     /// the name for send) of `server`; `replied` is the logs' evidence.
-    pub fn of(
+    pub(crate) fn of(
         inventory: Option<&Inventory>,
         direction: Direction,
         server: &str,
@@ -129,7 +129,7 @@ impl ConnectorTraits {
 
     /// The impact of sessions whose own evidence says `own` (see
     /// [`Impact::of_session`]) on a connector with these traits.
-    pub fn resolve(self, own: Impact) -> Impact {
+    pub(crate) fn resolve(self, own: Impact) -> Impact {
         match own {
             Impact::Internal => Impact::Internal,
             _ if own == Impact::ClientSubmission || self.client => Impact::ClientSubmission,

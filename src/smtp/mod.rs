@@ -3,10 +3,10 @@
 //! `scan` reads a byte range of a log, the TLS rows alone or every row;
 //! `impact` says what switching old TLS off does to a session's remote.
 
-pub mod counts;
-pub mod impact;
+pub(crate) mod counts;
+pub(crate) mod impact;
 pub mod scan;
-pub mod select;
-pub mod session;
-pub mod tally;
-pub mod timeline;
+pub(crate) mod select;
+pub(crate) mod session;
+pub(crate) mod tally;
+pub(crate) mod timeline;

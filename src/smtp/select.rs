@@ -6,7 +6,7 @@ use crate::filter::{FilterHits, Filters};
 
 /// Whether a session passes `filters`; notes which filters it passed
 /// (for the "matched nothing" warnings) when any are set.
-pub fn passes(s: &Session, f: &Filters, h: &mut FilterHits) -> bool {
+pub(crate) fn passes(s: &Session, f: &Filters, h: &mut FilterHits) -> bool {
     if f.is_empty() {
         return true;
     }

@@ -10,7 +10,7 @@ use std::collections::hash_map::Entry;
 /// What a session of a remote was, for `--by fallout`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
-pub enum Step {
+pub(crate) enum Step {
     /// Below TLS 1.2, an Exchange hop.
     LegacyInternal = 0,
     /// Below TLS 1.2, a client submission.
@@ -33,7 +33,7 @@ impl Step {
     ];
 
     /// The step of a legacy session with this own impact.
-    pub fn legacy(own: Impact) -> Step {
+    pub(crate) fn legacy(own: Impact) -> Step {
         match own {
             Impact::Internal => Step::LegacyInternal,
             Impact::ClientSubmission => Step::LegacyClient,
@@ -41,12 +41,12 @@ impl Step {
         }
     }
 
-    pub fn is_legacy(self) -> bool {
+    pub(crate) fn is_legacy(self) -> bool {
         (self as u8) <= Step::Legacy as u8
     }
 
     /// The own impact of a legacy step.
-    pub fn impact(self) -> Impact {
+    pub(crate) fn impact(self) -> Impact {
         match self {
             Step::LegacyInternal => Impact::Internal,
             Step::LegacyClient => Impact::ClientSubmission,
@@ -54,12 +54,12 @@ impl Step {
         }
     }
 
-    pub fn encode(self, ms: i64) -> u64 {
+    pub(crate) fn encode(self, ms: i64) -> u64 {
         ((ms.max(0) as u64) << 3) | self as u64
     }
 
     /// `(milliseconds, step)` of an encoded step.
-    pub fn decode(m: u64) -> (i64, Step) {
+    pub(crate) fn decode(m: u64) -> (i64, Step) {
         (
             (m >> 3) as i64,
             Step::ALL[(m & 7) as usize % Step::ALL.len()],

@@ -6,7 +6,7 @@
 //! of sessions that cross chunk or file boundaries, so one function
 //! defines a session whichever way its rows arrive.
 
-pub mod stitch;
+pub(crate) mod stitch;
 
 use crate::parse::stamp::Bounds;
 use crate::parse::tls::{self, Version};
@@ -16,7 +16,7 @@ use crate::parse::{Direction, Row, Stamp, endpoint, fields};
 /// the usual 16 hex digits are used as they are, without parsing; any
 /// other length is hashed, with its top byte set to 0xFF, which no
 /// 16-digit hex ID has.
-pub fn key(id: &[u8]) -> u128 {
+pub(crate) fn key(id: &[u8]) -> u128 {
     if let Ok(raw) = <[u8; 16]>::try_from(id) {
         // Big-endian: keys sort as the IDs do, and IDs of one process
         // (a counter) lie close together.

@@ -58,13 +58,13 @@ impl Fragment {
 
 /// A session's direction when the file does not say: from the local port
 /// of its first row.
-pub fn direction_of(file: Option<Direction>, row: &Row) -> Direction {
+pub(crate) fn direction_of(file: Option<Direction>, row: &Row) -> Direction {
     file.unwrap_or_else(|| Direction::from_ports(row.get(fields::LOCAL_ENDPOINT)))
 }
 
 /// What the stitcher tells about a file, for its statistics.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Note {
+pub(crate) enum Note {
     /// A carried row was a TLS line.
     TlsRow,
     /// A session id began again while a session of that id was open.
@@ -75,7 +75,7 @@ pub enum Note {
 /// session, with its server, to `done` once it is complete: at its `-`
 /// row, when a restart replaces it, or at the end of the input (then
 /// incomplete). `note` hears of carried TLS lines and restarts, by file.
-pub fn stitch(
+pub(crate) fn stitch(
     mut fragments: Vec<Fragment>,
     mut done: impl FnMut(Session, u32, usize),
     mut note: impl FnMut(usize, Note),
