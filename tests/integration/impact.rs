@@ -11,8 +11,13 @@ use std::path::Path;
 
 /// Three servers, 25 days, two of them switched off part-way.
 fn switched_corpus() -> tempfile::TempDir {
+    switched_corpus_of("8MB")
+}
+
+/// [`switched_corpus`] of another size (`merge_fallout` uses it too).
+pub(crate) fn switched_corpus_of(size: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let mut cfg = exlog_gen::Config::new(dir.path(), exlog_gen::parse_size("8MB").unwrap());
+    let mut cfg = exlog_gen::Config::new(dir.path(), exlog_gen::parse_size(size).unwrap());
     cfg.servers = 3;
     cfg.seed = 3;
     cfg.days = Some(25);

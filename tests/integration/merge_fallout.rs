@@ -6,18 +6,7 @@ use std::path::{Path, PathBuf};
 
 /// Three servers; EX01 and EX02 switched off part-way (as in `impact`).
 fn switched_corpus() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let mut cfg = exlog_gen::Config::new(dir.path(), exlog_gen::parse_size("6MB").unwrap());
-    cfg.servers = 3;
-    cfg.seed = 3;
-    cfg.days = Some(25);
-    cfg.remotes = Some(60);
-    cfg.switch_off = vec![
-        exlog_gen::parse_switch_off("EX01=2024-03-13").unwrap(),
-        exlog_gen::parse_switch_off("EX02=2024-03-12").unwrap(),
-    ];
-    exlog_gen::generate(&cfg).unwrap();
-    dir
+    crate::impact::switched_corpus_of("6MB")
 }
 
 fn run(args: Vec<std::ffi::OsString>) -> String {
