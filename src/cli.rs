@@ -151,7 +151,7 @@ pub struct Args {
         help_heading = "Reports",
         long,
         value_name = "DAYS",
-        default_value_t = 14,
+        default_value_t = crate::report::DEFAULT_WINDOW_DAYS,
         value_parser = at_least_one_day,
         allow_negative_numbers = true
     )]

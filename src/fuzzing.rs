@@ -43,7 +43,7 @@ pub fn reports(
         ..Plan::sessions()
     };
     let mut scanned = scan_slices(files, &plan, threads);
-    let options = Options::new(14, with_sessions);
+    let options = Options::new(crate::report::DEFAULT_WINDOW_DAYS, with_sessions);
     let merged = per_server.then(|| merged_reports(files, &scanned, &options));
     scanned.sum_parts();
     sessions::sort_sessions(&mut scanned.sessions, &scanned.servers);

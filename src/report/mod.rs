@@ -128,8 +128,12 @@ impl Owners for crate::owners::Owners {
     }
 }
 
+/// The readiness window when `--window-days` is not given: two weeks, so
+/// that weekly jobs (a Monday batch, a weekend backup) show up in it.
+pub const DEFAULT_WINDOW_DAYS: u32 = 14;
+
 impl Options {
-    /// Sessions read, a 14-day window, no filters.
+    /// A window of `window_days`, sessions read or not, no filters.
     pub fn new(window_days: u32, sessions: bool) -> Options {
         Options {
             window_days,

@@ -87,16 +87,26 @@ impl Mark {
     ];
 
     pub(crate) fn encode(self, ms: i64) -> u64 {
-        ((ms.max(0) as u64) << 3) | self as u64
+        tagged(ms, self as u8)
     }
 
     /// `(milliseconds, kind)` of an encoded mark.
     pub(crate) fn decode(m: u64) -> (i64, Mark) {
-        (
-            (m >> 3) as i64,
-            Mark::ALL[(m & 7) as usize % Mark::ALL.len()],
-        )
+        let (ms, tag) = untagged(m);
+        (ms, Mark::ALL[tag % Mark::ALL.len()])
     }
+}
+
+/// A time (ms since 1970; none before) and a tag of three bits in one
+/// `u64`: how readiness marks and fallout steps keep a session's events
+/// in sortable lists.
+pub(crate) fn tagged(ms: i64, tag: u8) -> u64 {
+    ((ms.max(0) as u64) << 3) | u64::from(tag & 7)
+}
+
+/// `(milliseconds, tag)` of a [`tagged`] value.
+pub(crate) fn untagged(m: u64) -> (i64, usize) {
+    ((m >> 3) as i64, (m & 7) as usize)
 }
 
 /// One remote IP on one connector of one server: what the legacy report

@@ -55,15 +55,13 @@ impl Step {
     }
 
     pub(crate) fn encode(self, ms: i64) -> u64 {
-        ((ms.max(0) as u64) << 3) | self as u64
+        super::counts::tagged(ms, self as u8)
     }
 
     /// `(milliseconds, step)` of an encoded step.
     pub(crate) fn decode(m: u64) -> (i64, Step) {
-        (
-            (m >> 3) as i64,
-            Step::ALL[(m & 7) as usize % Step::ALL.len()],
-        )
+        let (ms, tag) = super::counts::untagged(m);
+        (ms, Step::ALL[tag % Step::ALL.len()])
     }
 }
 
