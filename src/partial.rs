@@ -680,7 +680,7 @@ fn add_inventory(merged: &mut Merged, carried: Option<Inventory>, from: &Path) {
     };
     for identity in inv.absorb(carried) {
         let text = format!(
-            "{}: its connector inventory differs from an earlier partial's on connector              {identity:?}: the earlier one is used (give merge --inventory to choose)",
+            "{}: its connector inventory differs from an earlier partial's on connector {identity:?}: the earlier one is used (give merge --inventory to choose)",
             from.display()
         );
         merged

@@ -496,3 +496,65 @@ fn an_older_json_report_that_embeds_a_partial_still_merges() {
     assert_eq!(from_old, from_new);
     assert!(from_new.lines().count() > 2, "{from_new}");
 }
+
+/// Two partials carrying inventories that disagree on one connector: the
+/// merge keeps the first and names the connector, in one clean sentence.
+#[test]
+fn partials_with_differing_inventories_name_the_connector() {
+    let sample = root().join("sample-logs");
+    let dir = tempfile::tempdir().unwrap();
+    // The receive inventory (UTF-16 LE with BOM) with Client Frontend EX01
+    // logging Verbose instead of None, written as UTF-8 with BOM.
+    let bytes = std::fs::read(sample.join("inventory/receive-connectors.csv")).unwrap();
+    let units: Vec<u16> = bytes[2..]
+        .chunks(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .collect();
+    let text = String::from_utf16(&units).unwrap();
+    let changed: Vec<String> = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("\"EX01\\Client Frontend EX01\"") {
+                l.replace("\"None\"", "\"Verbose\"")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    assert_ne!(
+        changed.join("\n"),
+        text.lines().collect::<Vec<_>>().join("\n")
+    );
+    let other = dir.path().join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    let mut out = b"\xEF\xBB\xBF".to_vec();
+    out.extend(changed.join("\r\n").into_bytes());
+    std::fs::write(other.join("receive-connectors.csv"), out).unwrap();
+    let mut parts = Vec::new();
+    for (server, inventory) in [
+        ("EX01", sample.join("inventory/receive-connectors.csv")),
+        ("EX02", other.join("receive-connectors.csv")),
+    ] {
+        let part = dir.path().join(format!("{server}.json"));
+        let r = exlog([
+            sample.join(server).into_os_string(),
+            "--inventory".into(),
+            inventory.into_os_string(),
+            "--partial".into(),
+            part.clone().into_os_string(),
+        ]);
+        assert!(r.code == 0 || r.code == 2, "{server}: {}", r.stderr);
+        parts.push(part);
+    }
+    let mut all: Vec<std::ffi::OsString> = vec!["merge".into()];
+    all.extend(parts.iter().map(|p| p.clone().into_os_string()));
+    all.extend(["--by".into(), "readiness".into()]);
+    let r = exlog(all);
+    assert!(
+        r.stderr.contains(
+            "its connector inventory differs from an earlier partial's on connector \"EX01\\\\Client Frontend EX01\": the earlier one is used"
+        ),
+        "{}",
+        r.stderr
+    );
+}
