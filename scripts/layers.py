@@ -42,6 +42,7 @@ LAYERS = [
     ("pipeline", ["sink", "pipeline"]),
     ("reports", ["report", "report::*"]),
     ("results", ["events", "partial", "fuzzing"]),
+    ("history", ["state", "state::*"]),
     ("flags", ["cli", "config"]),
     ("run", ["app"]),
 ]

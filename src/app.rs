@@ -57,8 +57,11 @@ fn configure(args: &Args, merging: bool) -> Result<Config, u8> {
         false => Ok(c),
     });
     let mut config = config.map_err(fatal)?;
-    // Counts are kept per server only for a partial result.
-    config.plan.by_server = args.partial.is_some();
+    if args.rebuild && args.state.is_none() && !merging {
+        return Err(fatal(
+            "--rebuild starts a state afresh: give it with --state FILE",
+        ));
+    }
     if let Some(path) = &args.owners {
         match crate::owners::Owners::read(path) {
             Ok(o) => config.owners = Some(Arc::new(o)),
@@ -99,9 +102,10 @@ fn execute(args: &Args, merging: bool) -> anyhow::Result<u8> {
         Err(e) => return Ok(fatal(e)),
     };
     config.plan.events = events.clone().map(|e| e as Arc<dyn pipeline::SessionSink>);
-    let gathered = match merging {
-        true => from_partials(&mut config),
-        false => scan(&config, &pool),
+    let gathered = match (merging, &config.state) {
+        (true, _) => from_partials(&mut config),
+        (false, Some(_)) => with_state(&mut config, &pool),
+        (false, None) => scan(&config, &pool),
     };
     let Some(gathered) = gathered else {
         return Ok(EXIT_FATAL);
@@ -251,9 +255,18 @@ fn open_dest(config: &Config) -> Option<output::Dest> {
     match output::Dest::open(config.output.as_deref(), &files) {
         Ok(dest) => {
             if config.to_dir && config.with_sessions() && !kept && !config.quiet {
+                let (holder, run) = match config.state {
+                    Some(_) => ("a state", "without --state"),
+                    None => ("a partial result", ""),
+                };
                 eprintln!(
-                    "exlog: note: no session.csv: a partial result holds counts, not sessions; \
-                     run exlog on the logs for the session report"
+                    "exlog: note: no session.csv: {holder} holds counts, not sessions; \
+                     run exlog on the logs{} for the session report",
+                    if run.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" {run}")
+                    }
                 );
             }
             Some(dest)
@@ -391,6 +404,35 @@ fn from_partials(config: &mut Config) -> Option<Gathered> {
     }
 }
 
+/// `--state`: reads the state and what is new in the logs, and writes the
+/// state back; `None` when that fails (the error is printed, the state
+/// is left as it was).
+fn with_state(config: &mut Config, pool: &rayon::ThreadPool) -> Option<Gathered> {
+    let path = config.state.clone()?;
+    let flags = crate::state::Flags {
+        state: &path,
+        rebuild: config.rebuild,
+        paths: &config.paths,
+        scan: &config.scan_flags,
+        quiet: config.quiet,
+    };
+    match crate::state::run(&flags, &mut config.plan, pool, read_reports_into) {
+        Ok(run) => Some(Gathered {
+            walk: run.walk,
+            scanned: run.scanned,
+            rpt: run.rpt,
+            files: Some(run.files),
+            inventory: None,
+            errors: Vec::new(),
+            warnings: Vec::new(),
+        }),
+        Err(e) => {
+            eprintln!("exlog: error: {e}");
+            None
+        }
+    }
+}
+
 /// Finds the files under the paths and scans them; `None` when there is
 /// nothing to read (the error is printed).
 fn scan(config: &Config, pool: &rayon::ThreadPool) -> Option<Gathered> {
@@ -399,7 +441,7 @@ fn scan(config: &Config, pool: &rayon::ThreadPool) -> Option<Gathered> {
         eprintln!("exlog: error: {p}");
     }
     // JSON found in folders that is no TLS-RPT report is not input.
-    let rpt = read_reports(&walk.reports);
+    let rpt = read_reports_into(crate::tlsrpt::Read::default(), &walk.reports);
     if walk.files.is_empty() && rpt.files + rpt.skipped == 0 {
         let looked: Vec<String> = config
             .paths
@@ -432,8 +474,7 @@ fn scan(config: &Config, pool: &rayon::ThreadPool) -> Option<Gathered> {
 
 /// Reads the TLS-RPT reports. One found in a folder or an archive is read
 /// only if it begins like a report.
-fn read_reports(list: &[input::Report]) -> crate::tlsrpt::Read {
-    let mut read = crate::tlsrpt::Read::default();
+fn read_reports_into(mut read: crate::tlsrpt::Read, list: &[input::Report]) -> crate::tlsrpt::Read {
     for r in list {
         let name = r.path.display().to_string();
         let text = match &r.packed {

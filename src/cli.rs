@@ -91,7 +91,9 @@ wrote, one per earlier run (or the JSON report of an older exlog, which embeds o
 
 /// The flags that steer a scan, which `exlog merge` refuses
 /// (`Config::for_merge`) and so leaves out of its help.
-pub const MERGE_REFUSES: [&str; 13] = [
+pub const MERGE_REFUSES: [&str; 15] = [
+    "state",
+    "rebuild",
     "since",
     "until",
     "connector",
@@ -300,6 +302,23 @@ pub struct Args {
     /// docs/scale-out.md).
     #[arg(help_heading = "Output", long, value_name = "FILE")]
     pub partial: Option<PathBuf>,
+
+    /// Keep a state in this file: each run reads only what is new.
+    ///
+    /// The first run reads everything and saves the counts, the files read
+    /// (how far) and the sessions still open. Later runs read only the
+    /// bytes added since; the reports cover everything read so far, also
+    /// logs Exchange has deleted since (see docs/guide.md, Every night).
+    #[arg(help_heading = "History", long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+
+    /// With --state: start the state afresh, reading every file again.
+    ///
+    /// For a state that was refused (damaged, of an older exlog) or whose
+    /// logs were replaced. A file that is no exlog state is never
+    /// overwritten.
+    #[arg(help_heading = "History", long)]
+    pub rebuild: bool,
 
     /// Print scan statistics to stderr at the end.
     ///

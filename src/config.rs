@@ -35,6 +35,9 @@ pub struct Config {
     pub scan_flags: ScanFlags,
     /// `--events`: the Parquet file, or a folder for one file per server.
     pub events: Option<PathBuf>,
+    /// `--state`: the state file, and whether to start it afresh.
+    pub state: Option<PathBuf>,
+    pub rebuild: bool,
     /// `--inventory`: connector inventories named on the command line.
     pub inventory: Vec<PathBuf>,
     /// `--ignore-connector`.
@@ -53,22 +56,10 @@ impl Config {
         let overview = args.by.is_none() && format == Format::Table;
         let report = args.by.unwrap_or(&report::connector::Connector);
         let session_filter = check_tls_only(args, report, &filters)?;
-        let with_sessions = !args.tls_only
-            && (args.events.is_some()
-                || matches!(format, Format::Json | Format::Xlsx)
-                || to_dir
-                || report.needs().sessions()
-                || session_filter.is_some());
-        let keep = keep_of(report.needs(), format, to_dir, with_sessions);
-        // Certificates and disconnect reasons: for the session list, and
-        // for the legacy report's certificate subject.
-        let all_reports = to_dir || matches!(format, Format::Json | Format::Xlsx | Format::Html);
-        // A partial result may be merged into any report.
-        let details = !matches!(keep, Keep::Nothing)
-            || report.needs_details()
-            || all_reports
-            || args.partial.is_some();
+        let (with_sessions, keep, details) =
+            scan_needs(args, report, format, to_dir, session_filter.is_some());
         check_numbers(args)?;
+        check_state(args, report)?;
         let as_of = as_of(args)?;
         let servers = globs(&args.server, "--server")?;
         let ignore_connector = globs(&args.ignore_connector, "--ignore-connector")?;
@@ -115,13 +106,17 @@ impl Config {
                 filters,
                 servers,
                 now_ms: crate::pipeline::now_ms(),
-                // --partial: counts kept per server for the partial result.
-                by_server: args.partial.is_some(),
+                // --partial, --state: counts kept per server.
+                by_server: args.partial.is_some() || args.state.is_some(),
                 // Set by the caller, which makes the writer.
                 events: None,
                 spill_at: crate::sorted_lines::SPILL_AT,
+                // Set by the caller, which reads the state.
+                resume: None,
             },
             events: args.events.clone(),
+            state: args.state.clone(),
+            rebuild: args.rebuild,
         })
     }
 
@@ -135,6 +130,8 @@ impl Config {
             (args.no_mmap, "--no-mmap"),
             (args.chunk_size.is_some(), "--chunk-size"),
             (args.events.is_some(), "--events"),
+            (args.state.is_some(), "--state"),
+            (args.rebuild, "--rebuild"),
         ];
         let filters = filter_flags(args);
         let given = scan_flags
@@ -282,6 +279,67 @@ fn check_numbers(args: &Args) -> Result<(), String> {
     }
     if args.chunk_size == Some(0) {
         return Err("--chunk-size must be at least 1 byte".into());
+    }
+    Ok(())
+}
+
+/// What the scan must read and keep for the reports asked: sessions (or
+/// TLS rows only), which sessions to keep, and whether their details
+/// (certificates, disconnect reasons).
+fn scan_needs(
+    args: &Args,
+    report: &dyn crate::report::Report,
+    format: Format,
+    to_dir: bool,
+    session_filter: bool,
+) -> (bool, Keep, bool) {
+    // A state holds what every report needs, whichever is asked.
+    let with_sessions = !args.tls_only
+        && (args.events.is_some()
+            || args.state.is_some()
+            || matches!(format, Format::Json | Format::Xlsx)
+            || to_dir
+            || report.needs().sessions()
+            || session_filter);
+    let keep = match args.state {
+        // A state keeps counts: -o DIR/ writes no session list.
+        Some(_) => Keep::Nothing,
+        None => keep_of(report.needs(), format, to_dir, with_sessions),
+    };
+    // Certificates and disconnect reasons: for the session list, and
+    // for the legacy report's certificate subject.
+    let all_reports = to_dir || matches!(format, Format::Json | Format::Xlsx | Format::Html);
+    // A partial result may be merged into any report.
+    let details = !matches!(keep, Keep::Nothing)
+        || report.needs_details()
+        || all_reports
+        || args.partial.is_some()
+        || args.state.is_some();
+    (with_sessions, keep, details)
+}
+
+/// `--state` keeps counts: what needs each session, or reads standard
+/// input, cannot go with it.
+fn check_state(args: &Args, report: &dyn crate::report::Report) -> Result<(), String> {
+    if args.state.is_none() {
+        return Ok(());
+    }
+    if report.needs() == Needs::SessionList {
+        return Err(format!(
+            "--by {} lists the sessions of one run; a state keeps counts, not sessions: run it \
+             without --state",
+            report.name()
+        ));
+    }
+    if args.events.is_some() {
+        return Err(
+            "--events writes the sessions of one run; a state keeps counts, not \
+                    sessions: run it without --state"
+                .into(),
+        );
+    }
+    if args.paths.iter().any(|p| p.as_os_str() == "-") {
+        return Err("--state follows files as they grow; standard input (-) is not one".into());
     }
     Ok(())
 }

@@ -22,6 +22,9 @@ pub struct Input {
     /// A packed input's cheap content key, from its gzip trailer or zip
     /// directory (CRC-32 and uncompressed size), for finding copies.
     pub fingerprint: Option<u64>,
+    /// Bytes an earlier run read already (`--state`): the scan starts here,
+    /// at a line start, and reads nothing of a file read to its `size`.
+    pub start: u64,
 }
 
 /// The files found, the problems met on the way (missing paths,
@@ -257,6 +260,22 @@ fn name_key(name: &str) -> (u8, u32, i8, u32, String) {
     }
 }
 
+/// Where a file goes in the order files are read: by folder, then in
+/// Exchange's own order ([`name_key`]; `x.LOG.gz` as `x.LOG`).
+pub(crate) type OrderKey = (Option<PathBuf>, (u8, u32, i8, u32, String));
+
+pub(crate) fn order_key(path: &Path) -> OrderKey {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name = match archive::is_gzip_name(&name) {
+        true => name[..name.len() - 3].to_string(),
+        false => name,
+    };
+    (path.parent().map(Path::to_path_buf), name_key(&name))
+}
+
 /// Collects the files to read from `paths`, sorted by folder and then in
 /// Exchange's own order (date, hour, instance). A file named on the command
 /// line is always taken; inside folders only `RECV*.LOG`/`SEND*.LOG` are.
@@ -312,18 +331,7 @@ pub(crate) fn collect(paths: &[PathBuf]) -> Walk {
             }
         }
     }
-    walk.files.sort_by_cached_key(|f| {
-        let name = f
-            .path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let name = match &f.packed {
-            Some(Packed::Gzip(_)) => name[..name.len().saturating_sub(3)].to_string(),
-            _ => name,
-        };
-        (f.path.parent().map(Path::to_path_buf), name_key(&name))
-    });
+    walk.files.sort_by_cached_key(|f| order_key(&f.path));
     // The same file reached twice (named twice, or by a link) is read once.
     let mut seen = std::collections::HashSet::new();
     walk.files.retain(|f| {
@@ -355,6 +363,7 @@ impl Input {
             root: root.to_path_buf(),
             packed: None,
             fingerprint: None,
+            start: 0,
         }
     }
 }

@@ -48,6 +48,7 @@ pub(crate) mod servers;
 pub(crate) mod sink;
 pub mod smtp;
 pub(crate) mod sorted_lines;
+pub(crate) mod state;
 pub(crate) mod table;
 pub mod tally;
 pub(crate) mod tlsrpt;

@@ -31,6 +31,10 @@ use std::path::{Path, PathBuf};
 pub const FORMAT: &str = "exlog partial result";
 /// Raised whenever the body changes shape; other versions are refused.
 pub const VERSION: u32 = 4;
+/// A state (`--state FILE`) is a partial result with more in it (how far
+/// each file was read, the sessions still open): merge reads it as one.
+pub const STATE_FORMAT: &str = "exlog state";
+pub const STATE_VERSION: u32 = 1;
 
 /// What the scan was asked to count: partials merge only when these agree.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,6 +84,11 @@ struct ServerIn {
     rule: Rule,
     files: Vec<FileEntry>,
     tally: Tally,
+    /// A state's: what its run counted but the state does not keep (the
+    /// sessions left open, counted as incomplete; a half-written last
+    /// line), which a merge counts as that run's reports did.
+    #[serde(default)]
+    tail: Option<Tally>,
 }
 
 #[derive(Deserialize)]
@@ -148,14 +157,25 @@ impl<'a> Document<'a> {
 pub struct Pending {
     path: PathBuf,
     temp: tempfile::NamedTempFile,
+    /// What is written, for messages.
+    what: &'static str,
 }
 
 impl Pending {
     pub fn create(path: &Path) -> Result<Pending, String> {
+        Pending::create_for(path, "--partial", "the partial result")
+    }
+
+    /// The file `flag` names, which will hold `what`.
+    pub(crate) fn create_for(
+        path: &Path,
+        flag: &str,
+        what: &'static str,
+    ) -> Result<Pending, String> {
         let name = path.display();
         let file_name = match path.file_name() {
             Some(n) if !path.is_dir() => n.to_string_lossy(),
-            _ => return Err(format!("{name}: --partial needs a file name, not a folder")),
+            _ => return Err(format!("{name}: {flag} needs a file name, not a folder")),
         };
         let dir = match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d,
@@ -173,6 +193,7 @@ impl Pending {
         Ok(Pending {
             path: path.to_path_buf(),
             temp,
+            what,
         })
     }
 
@@ -182,12 +203,8 @@ impl Pending {
         self,
         write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
     ) -> Result<(), String> {
-        let fail = |e: io::Error| {
-            format!(
-                "{}: cannot write the partial result: {e}",
-                self.path.display()
-            )
-        };
+        let fail =
+            |e: io::Error| format!("{}: cannot write {}: {e}", self.path.display(), self.what);
         let mut out = io::BufWriter::with_capacity(1 << 16, self.temp.as_file());
         write(&mut out).map_err(fail)?;
         out.write_all(b"\n").map_err(fail)?;
@@ -207,9 +224,9 @@ impl Pending {
 }
 
 /// Passes bytes on and keeps their CRC-32.
-struct Checked<'w> {
-    out: &'w mut dyn Write,
-    crc: crc32fast::Hasher,
+pub(crate) struct Checked<'w> {
+    pub(crate) out: &'w mut dyn Write,
+    pub(crate) crc: crc32fast::Hasher,
 }
 
 impl Write for Checked<'_> {
@@ -444,13 +461,17 @@ fn read(path: &Path) -> Result<BodyIn, String> {
     let env = doc.envelope().ok_or_else(|| {
         format!("{name}: holds no partial result (written by `exlog --partial FILE`?)")
     })?;
-    if env.format != FORMAT {
+    if env.format == STATE_FORMAT && env.version != STATE_VERSION {
+        return Err(format!(
+            "{name}: a state of format version {}; this exlog reads version {STATE_VERSION}",
+            env.version
+        ));
+    } else if env.format != FORMAT && env.format != STATE_FORMAT {
         return Err(format!(
             "{name}: not an exlog partial result ({:?})",
             env.format
         ));
-    }
-    if env.version != VERSION {
+    } else if env.format == FORMAT && env.version != VERSION {
         return Err(format!(
             "{name}: a partial result of format version {}; this exlog reads version {VERSION}: \
              make it again with this exlog",
@@ -608,7 +629,11 @@ fn renumber(
             ..f.clone()
         });
     }
-    let part = reassign(unit.server.tally, id, &ids)
+    let tally = match unit.server.tail {
+        Some(tail) => unit.server.tally.merge(tail),
+        None => unit.server.tally,
+    };
+    let part = reassign(tally, id, &ids)
         .map_err(|e| format!("{}: server {}: {e}", unit.from.display(), unit.server.name))?;
     Ok((id, part))
 }
@@ -690,7 +715,12 @@ fn add_inventory(merged: &mut Merged, carried: Option<Inventory>, from: &Path) {
 }
 
 fn add_reports(merged: &mut Merged, read: tlsrpt::Read, from: &Path) {
-    let rpt = &mut merged.tlsrpt;
+    add_reports_to(&mut merged.tlsrpt, read, &from.display().to_string());
+}
+
+/// Adds the TLS-RPT reports another run read (`from` names it) to `rpt`;
+/// a report-id seen already is counted once.
+pub(crate) fn add_reports_to(rpt: &mut tlsrpt::Read, read: tlsrpt::Read, from: &str) {
     rpt.files += read.files;
     rpt.skipped += read.skipped;
     rpt.duplicates += read.duplicates;
@@ -701,8 +731,7 @@ fn add_reports(merged: &mut Merged, read: tlsrpt::Read, from: &Path) {
             Some(first) => {
                 rpt.duplicates += 1;
                 let text = format!(
-                    "{} ({file}): report-id {id:?} was read already from {first}: counted once",
-                    from.display()
+                    "{from} ({file}): report-id {id:?} was read already from {first}: counted once"
                 );
                 rpt.warnings.push(tlsrpt::Read::warning(&file, text));
                 again.insert(id);
@@ -720,7 +749,7 @@ fn add_reports(merged: &mut Merged, read: tlsrpt::Read, from: &Path) {
 }
 
 /// Scan flags in words, for the mismatch message.
-fn describe(f: &ScanFlags) -> String {
+pub(crate) fn describe(f: &ScanFlags) -> String {
     let mut parts = vec![if f.sessions { "sessions" } else { "--tls-only" }.to_string()];
     if let Some(s) = &f.since {
         parts.push(format!("--since {s}"));
@@ -733,7 +762,11 @@ fn describe(f: &ScanFlags) -> String {
 }
 
 /// A server's counts with its new server id and file ids.
-fn reassign(t: Tally, id: ServerId, files: &BTreeMap<usize, usize>) -> Result<Tally, String> {
+pub(crate) fn reassign(
+    t: Tally,
+    id: ServerId,
+    files: &BTreeMap<usize, usize>,
+) -> Result<Tally, String> {
     let file = |old: usize| {
         files
             .get(&old)

@@ -21,7 +21,7 @@ pub use crate::sink::{Keep, Order, SessionBatch, SessionSink, SinkContext};
 use crate::smtp::scan::{scan_range_in, scan_sessions_in};
 use crate::smtp::select;
 use crate::smtp::session::Session;
-use crate::smtp::session::stitch::{Fragment, Note, stitch};
+use crate::smtp::session::stitch::{Fragment, Note, Open, stitch};
 use crate::sorted_lines::{SPILL_AT, SortedLines};
 use crate::tally::Tally;
 use indicatif::ProgressBar;
@@ -66,6 +66,19 @@ pub struct Plan {
     /// Bytes of kept lines a worker holds before it writes them to disk
     /// ([`SortedLines`]).
     pub spill_at: usize,
+    /// `--state`: the sessions an earlier run left open, to go on with;
+    /// the sessions open at the end of this scan are then left uncounted
+    /// in [`Scanned::open`] instead of being counted as incomplete.
+    pub resume: Option<Arc<[OpenSession]>>,
+}
+
+/// A session still open at the end of a scan's input (`--state`): by the
+/// folder and server of its log, which outlive the run's numbering.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OpenSession {
+    pub folder: PathBuf,
+    pub server: String,
+    pub session: Session,
 }
 
 /// Sessions a worker holds before handing them to the sink.
@@ -93,6 +106,7 @@ impl Plan {
             by_server: false,
             events: None,
             spill_at: SPILL_AT,
+            resume: None,
         }
     }
 }
@@ -113,6 +127,8 @@ pub struct Scanned {
     /// the servers that had files to read; `tally` is empty until
     /// [`Scanned::sum_parts`].
     pub parts: Vec<(ServerId, Tally)>,
+    /// With [`Plan::resume`]: the sessions open at the end, not counted.
+    pub open: Vec<OpenSession>,
 }
 
 impl Scanned {
@@ -343,15 +359,11 @@ impl Worker {
     /// Counts a finished session and, if it was counted, gives it to the
     /// sinks.
     fn finish(&mut self, s: Session, server: ServerId, folder: usize, shared: &Shared) {
-        let tally = &mut self.scanned.tally;
+        let service = shared.ctx.services.get(folder).copied().flatten();
         let filters = &shared.plan.filters;
-        if !select::passes(&s, filters, &mut tally.hits)
-            || !tally.smtp.session(&s, server, |t| filters.time(t))
-        {
+        if !count_session(&mut self.scanned.tally, &s, server, service, filters) {
             return;
         }
-        let service = shared.ctx.services.get(folder).copied().flatten();
-        tally.smtp.note_service(server, &s, service);
         if !shared.sinks.is_empty() {
             self.give(s, server, folder, shared);
         }
@@ -399,6 +411,24 @@ impl Worker {
             last: false,
         };
     }
+}
+
+/// Counts a finished session of `server`, whose log folder belongs to
+/// `service`, if the filters let it through; returns whether it was.
+pub(crate) fn count_session(
+    tally: &mut Tally,
+    s: &Session,
+    server: ServerId,
+    service: Option<Service>,
+    filters: &Filters,
+) -> bool {
+    if !select::passes(s, filters, &mut tally.hits)
+        || !tally.smtp.session(s, server, |t| filters.time(t))
+    {
+        return false;
+    }
+    tally.smtp.note_service(server, s, service);
+    true
 }
 
 /// Scans `inputs` on the current rayon pool; the sessions [`Plan::keep`]
@@ -499,15 +529,19 @@ impl Planned {
             if !chosen[server as usize] {
                 self.other_servers += 1;
                 progress.inc(input.size);
+            } else if input.start > 0 && input.start >= input.size {
+                // Read to its end by an earlier run (--state).
+                progress.inc(input.size);
             } else if input.packed.is_some() {
                 units.push(Unit::Stream(id));
-            } else if input.size <= chunk as u64 {
+            } else if input.size <= chunk as u64 && input.start == 0 {
                 units.push(Unit::Whole(id));
             } else {
                 let tally = &mut self.tallies[slots.of(server)];
+                progress.inc(input.start);
                 match open(inputs, id, plan, tally) {
-                    Some(opened) => units.extend(chunk_units(id, opened, chunk)),
-                    None => progress.inc(input.size),
+                    Some(opened) => units.extend(chunk_units(id, opened, chunk, input.start)),
+                    None => progress.inc(input.size - input.start),
                 }
             }
         }
@@ -518,10 +552,14 @@ impl Planned {
     }
 }
 
-/// The units of a big file, `chunk` bytes each.
-fn chunk_units(id: usize, opened: Opened<'_>, chunk: usize) -> Vec<Unit<'_>> {
+/// The units of a big file from byte `start` on (a line start: 0, or
+/// where an earlier run stopped), `chunk` bytes each.
+fn chunk_units(id: usize, opened: Opened<'_>, chunk: usize, start: u64) -> Vec<Unit<'_>> {
     let (bytes, direction, bounds, iis) = opened;
     let bytes = Arc::new(bytes);
+    let start = usize::try_from(start)
+        .unwrap_or(usize::MAX)
+        .min(bytes.len());
     if !iis {
         let part = |(start, end)| {
             Unit::Part(Part {
@@ -533,7 +571,7 @@ fn chunk_units(id: usize, opened: Opened<'_>, chunk: usize) -> Vec<Unit<'_>> {
                 end,
             })
         };
-        return chunks(bytes.len(), chunk).map(part).collect();
+        return chunks(start, bytes.len(), chunk).map(part).collect();
     }
     // An IIS log: each chunk starts with the #Fields: in effect there.
     let headers = iis_headers(&bytes);
@@ -555,7 +593,7 @@ fn chunk_units(id: usize, opened: Opened<'_>, chunk: usize) -> Vec<Unit<'_>> {
             fields,
         })
     };
-    chunks(bytes.len(), chunk).map(iis).collect()
+    chunks(start, bytes.len(), chunk).map(iis).collect()
 }
 
 /// Runs the units on every thread of the current pool; returns the
@@ -607,13 +645,16 @@ fn gather(all: &mut Worker, workers: Vec<Mutex<Worker>>) {
 
 /// Joins the sessions that cross units (as unit number `unit` in the
 /// sinks' order), counts them, and counts the rows the scan left to the
-/// stitcher.
+/// stitcher. The sessions open at the end are counted as incomplete, or
+/// with [`Plan::resume`] kept in `all.scanned.open`.
 fn stitch_fragments(all: &mut Worker, unit: usize, shared: &Shared) {
     let fragments = std::mem::take(&mut all.fragments);
     let mut notes: Vec<(usize, Note)> = Vec::new();
     let slots = shared.slots;
+    let (before, mut open) = resumed(shared);
     all.begin(unit);
-    stitch(
+    let rest = stitch(
+        before,
         fragments,
         |s, server, folder| {
             all.enter(slots.of(server), slots.count);
@@ -621,6 +662,23 @@ fn stitch_fragments(all: &mut Worker, unit: usize, shared: &Shared) {
         },
         |file, note| notes.push((file, note)),
     );
+    if shared.plan.resume.is_some() {
+        let ctx = &shared.ctx;
+        open.extend(
+            rest.into_iter()
+                .map(|((folder, _), (session, server))| OpenSession {
+                    folder: ctx.folders[folder].clone(),
+                    server: ctx.servers.name(server).to_string(),
+                    session,
+                }),
+        );
+        all.scanned.open = open;
+    } else {
+        for ((folder, _), (session, server)) in rest {
+            all.enter(slots.of(server), slots.count);
+            all.finish(session, server, folder, shared);
+        }
+    }
     all.hand_over(shared.sinks, true);
     let of_file = &shared.ctx.servers.of_file;
     for (file, note) in notes {
@@ -634,6 +692,30 @@ fn stitch_fragments(all: &mut Worker, unit: usize, shared: &Shared) {
     }
 }
 
+/// The sessions an earlier run left open ([`Plan::resume`]): those of a
+/// folder this scan reads, for the stitcher to go on with, and the others,
+/// which stay open as they were.
+fn resumed(shared: &Shared) -> (Open, Vec<OpenSession>) {
+    let Some(resume) = &shared.plan.resume else {
+        return Default::default();
+    };
+    let ctx = &shared.ctx;
+    let mut before = Open::new();
+    let mut untouched = Vec::new();
+    for o in resume.iter() {
+        let folder = ctx.folders.iter().position(|f| *f == o.folder);
+        let server = ctx.servers.names.iter().position(|n| *n == o.server);
+        match (folder, server) {
+            (Some(folder), Some(server)) => {
+                let key = crate::smtp::session::key(&o.session.session_id);
+                before.push(((folder, key), (o.session.clone(), server as ServerId)));
+            }
+            _ => untouched.push(o.clone()),
+        }
+    }
+    (before, untouched)
+}
+
 /// The counts: one tally, or with [`Plan::by_server`] each server's part.
 fn split_parts(mut all: Worker, plan: &Plan) -> Scanned {
     all.park();
@@ -642,7 +724,11 @@ fn split_parts(mut all: Worker, plan: &Plan) -> Scanned {
     if plan.by_server {
         for (id, mut part) in parts.into_iter().enumerate() {
             if !part.files.is_empty() {
-                part.canonical();
+                // A state adds these to its own first (their chunks are
+                // where the run began), then makes them canonical.
+                if plan.resume.is_none() {
+                    part.canonical();
+                }
                 scanned.parts.push((id as ServerId, part));
             }
         }
@@ -826,9 +912,9 @@ fn scan_smtp(range: Range, ctx: FileCtx, shared: &Shared, worker: &mut Worker) {
     }
 }
 
-/// `[start, end)` pieces of `chunk` bytes covering `len` bytes.
-fn chunks(len: usize, chunk: usize) -> impl Iterator<Item = (usize, usize)> {
-    (0..len)
+/// `[start, end)` pieces of `chunk` bytes covering bytes `from..len`.
+fn chunks(from: usize, len: usize, chunk: usize) -> impl Iterator<Item = (usize, usize)> {
+    (from..len)
         .step_by(chunk.max(1))
         .map(move |start| (start, start.saturating_add(chunk).min(len)))
 }

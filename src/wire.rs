@@ -62,6 +62,37 @@ pub(crate) mod bytes {
     }
 }
 
+/// `#[serde(with)]` for an `Option<Box<[u8]>>` field.
+pub(crate) mod opt_bytes {
+    use super::*;
+
+    pub(crate) fn serialize<S: Serializer>(v: &Option<Box<[u8]>>, s: S) -> Result<S::Ok, S::Error> {
+        v.as_deref().map(Text).serialize(s)
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Box<[u8]>>, D::Error> {
+        Ok(Option::<Owned>::deserialize(d)?.map(|o| o.0))
+    }
+}
+
+/// `#[serde(with)]` for a `Vec<Box<[u8]>>` field (kept in its order).
+pub(crate) mod bytes_list {
+    use super::*;
+
+    pub(crate) fn serialize<S: Serializer>(v: &[Box<[u8]>], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(v.iter().map(|b| Text(b)))
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Box<[u8]>>, D::Error> {
+        Ok(Vec::<Owned>::deserialize(d)?
+            .into_iter()
+            .map(|o| o.0)
+            .collect())
+    }
+}
+
 /// `#[serde(with)]` for a set of log bytes (any collection of them).
 pub(crate) mod byte_set {
     use super::*;

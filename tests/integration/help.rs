@@ -178,6 +178,7 @@ fn merge_help_shows_the_flags_merge_takes_and_no_other() {
     let events = dir.path().join("events.parquet");
     let again = dir.path().join("again.json");
     let owners = dir.path().join("owners.csv");
+    let state = dir.path().join("s.exlog");
     std::fs::write(
         &owners,
         "match,owner,contact\n10.0.0.0/8,Net,net@contoso.com\n",
@@ -201,7 +202,9 @@ fn merge_help_shows_the_flags_merge_takes_and_no_other() {
             "events" => events.as_os_str(),
             "partial" => again.as_os_str(),
             "owners" => owners.as_os_str(),
-            "exclude_internal" | "tls_only" | "no_mmap" | "bom" | "no_bom" | "stats" | "quiet" => {
+            "state" => state.as_os_str(),
+            "exclude_internal" | "tls_only" | "no_mmap" | "bom" | "no_bom" | "stats" | "quiet"
+            | "rebuild" => {
                 return None;
             }
             other => panic!("--{other}: give it a value in this test"),
@@ -239,9 +242,9 @@ fn merge_help_shows_the_flags_merge_takes_and_no_other() {
         );
         checked[usize::from(accepted)] += 1;
     }
-    // The 26 flags of -h but --help and --version (--chunk-size is hidden):
+    // The 28 flags of -h but --help and --version (--chunk-size is hidden):
     // the 13 report, coverage and output flags (--partial and --owners
     // among them) and --threads merge takes, the 9 filters, --tls-only,
-    // --no-mmap and --events it refuses.
-    assert_eq!(checked, [12, 14]);
+    // --no-mmap, --events, --state and --rebuild it refuses.
+    assert_eq!(checked, [14, 14]);
 }

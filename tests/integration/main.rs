@@ -32,6 +32,7 @@ mod sample_coverage;
 mod servers;
 mod session_lines;
 mod splits;
+mod state;
 mod tlsrpt;
 mod util;
 mod verdict;

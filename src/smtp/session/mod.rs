@@ -29,7 +29,19 @@ pub(crate) fn key(id: &[u8]) -> u128 {
 }
 
 /// The command that started TLS in a session.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub enum TlsCommand {
     #[default]
     None,
@@ -79,12 +91,13 @@ impl Class {
 }
 
 /// One TLS line of a session.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TlsEvent {
     /// The success context, as written (the cipher report normalises it),
     /// and its version, parsed once here.
     Success {
         stamp: Stamp,
+        #[serde(with = "crate::wire::bytes")]
         context: Box<[u8]>,
         version: Version,
         /// RC4, DES/3DES, MD5 or export strength (see
@@ -96,6 +109,7 @@ pub enum TlsEvent {
     },
     Failure {
         stamp: Stamp,
+        #[serde(with = "crate::wire::bytes")]
         error: Box<[u8]>,
         skewed: bool,
     },
@@ -126,7 +140,18 @@ impl TlsEvent {
 
 /// Whose certificate a certificate row describes; higher ranks win, since
 /// the peer's certificate says more about the peer than our own does.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 enum CertRank {
     #[default]
     None,
@@ -136,15 +161,19 @@ enum CertRank {
     Peer,
 }
 
-/// Everything known about one session.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Everything known about one session. Serializable: `--state` keeps the
+/// sessions still open at the end of a run, for the next run to finish.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Session {
     pub direction: Direction,
+    #[serde(with = "crate::wire::bytes")]
     pub connector: Box<[u8]>,
+    #[serde(with = "crate::wire::bytes")]
     pub session_id: Box<[u8]>,
     pub start: Stamp,
     pub end: Stamp,
     pub local_port: Option<u16>,
+    #[serde(with = "crate::wire::bytes")]
     pub remote_ip: Box<[u8]>,
     /// The peer's port (send: 2525, 717 or 465 is another Exchange server's
     /// transport service).
@@ -154,31 +183,39 @@ pub struct Session {
     pub proxy_hop: bool,
     /// Receive: the client's EHLO/HELO argument. Send: the remote's banner
     /// host (first word after `220`).
+    #[serde(with = "crate::wire::opt_bytes")]
     pub ehlo: Option<Box<[u8]>>,
     pub starttls_offered: bool,
     pub tls_command: TlsCommand,
     pub tls: Vec<TlsEvent>,
+    #[serde(with = "crate::wire::opt_bytes")]
     pub cert_subject: Option<Box<[u8]>>,
+    #[serde(with = "crate::wire::opt_bytes")]
     pub cert_thumbprint: Option<Box<[u8]>>,
     cert_rank: CertRank,
     /// A multi-row certificate block in progress (its type row was seen).
     cert_block: CertRank,
+    #[serde(with = "crate::wire::opt_bytes")]
     pub auth_user: Option<Box<[u8]>>,
     /// The client authenticated as an Exchange server (`X-EXPS`).
     pub exchange_auth: bool,
     /// MAIL FROM addresses as written (between `<` and `>`), in order,
     /// without the null sender.
+    #[serde(with = "crate::wire::bytes_list")]
     pub senders: Vec<Box<[u8]>>,
     /// The server refused to go on in clear: `530 5.7.0` or `451 5.7.3`
     /// (`Must issue a STARTTLS command first`), the first such code.
-    pub tls_required_reply: Option<&'static str>,
+    #[serde(with = "reply_code")]
+    pub tls_required_reply: ReplyCode,
     /// Original client IP from `XPROXYFROM … IP=` (Hub behind a FrontEnd).
+    #[serde(with = "crate::wire::opt_bytes")]
     pub client_ip: Option<Box<[u8]>>,
     /// MAIL FROM commands.
     pub messages: u32,
     /// AUTH, DATA or BDAT was sent, or a user authenticated: with no TLS,
     /// credentials or mail went in clear.
     pub clear_auth_or_data: bool,
+    #[serde(with = "crate::wire::opt_bytes")]
     pub disconnect: Option<Box<[u8]>>,
     /// Row 0 (or the `+` row) was seen: the session's start is in the logs.
     pub began: bool,
@@ -613,6 +650,35 @@ fn cert_rank_of(context: &[u8]) -> Option<CertRank> {
 fn offers_starttls(text: &[u8]) -> bool {
     text.split(|&c| c == b' ' || c == b'-')
         .any(|w| w == b"STARTTLS" || w == b"starttls")
+}
+
+/// A reply that says TLS is required (`530 5.7.0`), if one came. (An
+/// alias: serde would take a `&'static str` field for a borrowed one.)
+pub(crate) type ReplyCode = Option<&'static str>;
+
+/// `#[serde(with)]` for [`Session::tls_required_reply`]: one of the codes
+/// [`tls_required_code`] knows, by its text.
+mod reply_code {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(
+        v: &Option<&'static str>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        v.serialize(s)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<&'static str>, D::Error> {
+        match Option::<String>::deserialize(d)? {
+            None => Ok(None),
+            Some(code) => super::tls_required_code(code.as_bytes())
+                .filter(|known| *known == code)
+                .map(Some)
+                .ok_or_else(|| serde::de::Error::custom(format!("unknown reply code {code:?}"))),
+        }
+    }
 }
 
 /// `530 5.7.0` or `451 5.7.3`: the replies of a server that requires

@@ -71,17 +71,25 @@ pub(crate) enum Note {
     Restart,
 }
 
-/// Replays `fragments` (in any order; they are sorted here) and hands every
-/// session, with its server, to `done` once it is complete: at its `-`
-/// row, when a restart replaces it, or at the end of the input (then
-/// incomplete). `note` hears of carried TLS lines and restarts, by file.
+/// Sessions still open at the end of what was read: `((folder, session
+/// key), (session, server))`, sorted by folder and key.
+pub(crate) type Open = Vec<((usize, u128), (Session, u32))>;
+
+/// Replays `fragments` (in any order; they are sorted here) after the
+/// sessions `before` left open (an earlier run's, with `--state`), and
+/// hands every session, with its server, to `done` once it is complete:
+/// at its `-` row, or when a restart replaces it. Returns the sessions
+/// still open at the end of the input: a run over all of it counts them
+/// as incomplete, a run with `--state` keeps them for the next one.
+/// `note` hears of carried TLS lines and restarts, by file.
 pub(crate) fn stitch(
+    before: Open,
     mut fragments: Vec<Fragment>,
     mut done: impl FnMut(Session, u32, usize),
     mut note: impl FnMut(usize, Note),
-) {
+) -> Open {
     fragments.sort_by_key(|f| (f.file, f.start));
-    let mut open: FxHashMap<(usize, u128), (Session, u32)> = FxHashMap::default();
+    let mut open: FxHashMap<(usize, u128), (Session, u32)> = before.into_iter().collect();
     // Each session with its server and folder.
     let mut finish = |(s, server): (Session, u32), folder: usize| done(s, server, folder);
     for fragment in fragments {
@@ -128,9 +136,7 @@ pub(crate) fn stitch(
             }
         }
     }
-    let mut rest: Vec<_> = open.into_iter().collect();
+    let mut rest: Open = open.into_iter().collect();
     rest.sort_unstable_by_key(|(k, _)| *k);
-    for ((folder, _), session) in rest {
-        finish(session, folder);
-    }
+    rest
 }
