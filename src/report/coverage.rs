@@ -555,15 +555,14 @@ fn connector(
     let (first, last) = f
         .counts
         .map_or((None, None), |c| first_last(c, &info.coverage));
-    let either = |r: Option<bool>, s: Option<bool>| r.or(s);
     let logging = f
         .receive
         .and_then(|c| c.logging)
         .or(f.send.and_then(|c| c.logging));
-    let enabled = either(
-        f.receive.and_then(|c| c.enabled),
-        f.send.and_then(|c| c.enabled),
-    );
+    let enabled = f
+        .receive
+        .and_then(|c| c.enabled)
+        .or(f.send.and_then(|c| c.enabled));
     let status = if options.ignores(d, &f.identity) {
         Status::Ignored
     } else if enabled == Some(false) {
@@ -580,10 +579,10 @@ fn connector(
         logging,
         bindings,
         port,
-        require_tls: either(
-            f.receive.and_then(|c| c.require_tls),
-            f.send.and_then(|c| c.require_tls),
-        ),
+        require_tls: f
+            .receive
+            .and_then(|c| c.require_tls)
+            .or(f.send.and_then(|c| c.require_tls)),
         auth: match (f.receive, f.send) {
             (Some(c), _) => c.auth.clone().unwrap_or_default(),
             (None, Some(c)) => c.tls_auth_level.clone().unwrap_or_default(),
