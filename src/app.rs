@@ -206,12 +206,7 @@ fn later_warnings(
         options.inventory = Some(inv.clone());
         let coverage =
             report::coverage::servers(&scanned.tally, &reports.summary.servers, &options);
-        let mismatches = report::coverage::inventory_warnings(&coverage, inv);
-        warnings.extend(
-            mismatches
-                .into_iter()
-                .map(|w| Diagnostic::warning(DiagKind::InventoryMismatch, w)),
-        );
+        warnings.extend(report::coverage::inventory_warnings(&coverage, inv));
     }
     warnings.extend(rpt.warnings.iter().cloned());
     if let Some(o) = &config.owners {

@@ -99,7 +99,9 @@ impl Kind {
 pub struct Diagnostic {
     pub severity: Severity,
     pub kind: Kind,
-    /// The file (or folder) it is about, as shown in the message.
+    /// The file (or folder) it is about, as the message shows it (an
+    /// inventory mismatch's message names the server or connector, and
+    /// this the inventory file).
     pub file: Option<String>,
     /// Byte offset in the file, where known.
     pub offset: Option<u64>,
@@ -131,7 +133,7 @@ impl Diagnostic {
     }
 
     /// The same, about `file`.
-    pub fn in_file(self, file: impl fmt::Display) -> Diagnostic {
+    pub(crate) fn in_file(self, file: impl fmt::Display) -> Diagnostic {
         Diagnostic {
             file: Some(file.to_string()),
             ..self
@@ -139,16 +141,12 @@ impl Diagnostic {
     }
 
     /// The same, at `line` (and `offset`, where known) of its file.
-    pub fn at(self, line: Option<u64>, offset: Option<u64>) -> Diagnostic {
+    pub(crate) fn at(self, line: Option<u64>, offset: Option<u64>) -> Diagnostic {
         Diagnostic {
             line,
             offset,
             ..self
         }
-    }
-
-    pub fn is_error(&self) -> bool {
-        self.severity == Severity::Error
     }
 }
 
@@ -162,15 +160,17 @@ impl fmt::Display for Diagnostic {
 /// A partial result keeps its TLS-RPT warnings as text (the format of
 /// version 4): they are written as their messages and read back as
 /// TLS-RPT warnings. Use with `#[serde(with = "crate::diagnostic::as_text")]`.
-pub mod as_text {
+pub(crate) mod as_text {
     use super::{Diagnostic, Kind};
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub fn serialize<S: Serializer>(list: &[Diagnostic], s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(list: &[Diagnostic], s: S) -> Result<S::Ok, S::Error> {
         s.collect_seq(list.iter().map(|d| d.message.as_str()))
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Diagnostic>, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Vec<Diagnostic>, D::Error> {
         let texts = Vec::<String>::deserialize(d)?;
         Ok(texts
             .into_iter()
@@ -191,8 +191,9 @@ mod tests {
         assert_eq!(d.to_string(), "a.LOG: 2 records …");
         assert_eq!(d.file.as_deref(), Some("a.LOG"));
         assert_eq!((d.line, d.offset), (Some(4), Some(123)));
-        assert!(!d.is_error());
-        assert!(Diagnostic::error(Kind::UnreadableFile, "x").is_error());
+        assert_eq!(d.severity, Severity::Warning);
+        let error = Diagnostic::error(Kind::UnreadableFile, "x");
+        assert_eq!(error.severity, Severity::Error);
     }
 
     #[test]

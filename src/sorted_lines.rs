@@ -192,13 +192,8 @@ mod tests {
     use super::*;
 
     fn lines(seed: u64, n: usize) -> Vec<Line> {
-        let mut s = seed;
-        let mut next = |m: u64| {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (s >> 33) % m
-        };
+        let mut rng = exlog_gen::Rng::new(seed, 0);
+        let mut next = |m: u64| rng.below(m);
         (0..n)
             .map(|i| {
                 // Few distinct starts, so many lines share one; now and

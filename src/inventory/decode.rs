@@ -8,7 +8,7 @@
 
 /// How a file was encoded, as far as its bytes tell.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Encoding {
+pub(crate) enum Encoding {
     /// No BOM, and every byte below 0x80: ASCII, or UTF-8 of ASCII text.
     Ascii,
     /// No BOM, with bytes above 0x7F.
@@ -20,15 +20,15 @@ pub enum Encoding {
 
 /// A file's text, and where it stopped being what it claims.
 #[derive(Debug)]
-pub struct Decoded {
-    pub text: String,
-    pub encoding: Encoding,
+pub(crate) struct Decoded {
+    pub(crate) text: String,
+    pub(crate) encoding: Encoding,
     /// A file without BOM that is not UTF-8 (an ANSI code page export):
     /// the line of its first bad byte. The text has U+FFFD there.
-    pub not_utf8_line: Option<u64>,
+    pub(crate) not_utf8_line: Option<u64>,
     /// A UTF-16 file that cannot be decoded: the line where it fails, and
     /// why. The text holds what came before.
-    pub bad_utf16: Option<(u64, &'static str)>,
+    pub(crate) bad_utf16: Option<(u64, &'static str)>,
 }
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -36,7 +36,7 @@ const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 /// Decodes `bytes`, never failing: problems are recorded in the result
 /// (a caller reading a whole file makes them errors or warnings, one
 /// sniffing the first bytes ignores a cut at the end).
-pub fn decode(bytes: &[u8]) -> Decoded {
+pub(crate) fn decode(bytes: &[u8]) -> Decoded {
     if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
         return utf16(rest, Encoding::Utf16Le, u16::from_le_bytes);
     }

@@ -1,13 +1,13 @@
 //! The Exchange connector inventory: what `Get-ReceiveConnector` and
 //! `Get-SendConnector` exported, with the README's commands or without
-//! them, in any encoding PowerShell writes ([`decode`]).
+//! them, in any encoding PowerShell writes (`decode.rs`).
 //!
 //! Connectors are matched with the logs by identity (`SERVER\Name`, as in
 //! a receive log's connector-id) and by server. Their text (names, FQDNs)
 //! is kept exactly as read, control characters and all: it is hostile, and
 //! whoever shows it escapes it. Messages never quote it.
 
-pub mod decode;
+pub(crate) mod decode;
 mod rows;
 
 use crate::diagnostic::{self, Diagnostic};
@@ -16,8 +16,6 @@ use rows::{Columns, Context, Kind};
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
-
-pub use rows::is_type_name;
 
 /// What `Get-ReceiveConnector` / `Get-SendConnector` exported, as the
 /// README's commands write it.
@@ -33,7 +31,7 @@ pub struct Inventory {
 /// organization's other Exchange servers. `Get-SendConnector` does not
 /// list it; its logging is the transport service's
 /// `IntraOrgConnectorProtocolLoggingLevel` (default `None`).
-pub const INTRA_ORG: &str = "Intra-Organization SMTP Send Connector";
+pub(crate) const INTRA_ORG: &str = "Intra-Organization SMTP Send Connector";
 
 /// One server's transport service, as its intra-organization send
 /// connector: sourced on that server, enabled, logging as exported.
@@ -193,7 +191,7 @@ impl Inventory {
     /// the partial results of one organization's servers, usually the
     /// same. Returns the identities both hold with other values (the
     /// first is kept).
-    pub fn absorb(&mut self, other: Inventory) -> Vec<String> {
+    pub(crate) fn absorb(&mut self, other: Inventory) -> Vec<String> {
         let mut differ = Vec::new();
         absorb_each(
             &mut self.receive,
@@ -231,7 +229,7 @@ impl Inventory {
 
     /// The intra-organization send connector of `server`, when its
     /// transport service was exported.
-    pub fn intra_org_of(&self, server: &str) -> Option<&SendConnector> {
+    pub(crate) fn intra_org_of(&self, server: &str) -> Option<&SendConnector> {
         self.services
             .iter()
             .find(|s| same_name(&s.server, server))

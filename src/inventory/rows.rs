@@ -142,7 +142,7 @@ fn kind_of_type(type_line: Option<&str>) -> Option<Kind> {
 /// Host names are not taken for one: each part of the name before a
 /// backtick or bracket starts with a capital (`.com` does not), and the
 /// first is `System`, `Microsoft` or `Deserialized`.
-pub fn is_type_name(s: &str) -> bool {
+pub(super) fn is_type_name(s: &str) -> bool {
     let end = s.find(['`', '[']).unwrap_or(s.len());
     let (name, generic) = s.split_at(end);
     let mut parts = name.split('.');

@@ -22,11 +22,13 @@
 
 use super::window::{DAY_MS, Window};
 use super::{Cell, Input, Kind, Needs, Options, Report, ServerInfo, Table, time_cell};
+use crate::diagnostic::{Diagnostic, Kind as DiagKind};
 use crate::inventory::{Inventory, Logging, ReceiveConnector, SendConnector};
 use crate::parse::{Direction, Service};
 use crate::smtp::counts::{ConnectorCounts, Mark};
 use crate::tally::Tally;
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 
 pub(crate) const KIND: Kind = Kind::named("coverage");
 
@@ -553,15 +555,14 @@ fn connector(
     let (first, last) = f
         .counts
         .map_or((None, None), |c| first_last(c, &info.coverage));
-    let either = |r: Option<bool>, s: Option<bool>| r.or(s);
     let logging = f
         .receive
         .and_then(|c| c.logging)
         .or(f.send.and_then(|c| c.logging));
-    let enabled = either(
-        f.receive.and_then(|c| c.enabled),
-        f.send.and_then(|c| c.enabled),
-    );
+    let enabled = f
+        .receive
+        .and_then(|c| c.enabled)
+        .or(f.send.and_then(|c| c.enabled));
     let status = if options.ignores(d, &f.identity) {
         Status::Ignored
     } else if enabled == Some(false) {
@@ -578,10 +579,10 @@ fn connector(
         logging,
         bindings,
         port,
-        require_tls: either(
-            f.receive.and_then(|c| c.require_tls),
-            f.send.and_then(|c| c.require_tls),
-        ),
+        require_tls: f
+            .receive
+            .and_then(|c| c.require_tls)
+            .or(f.send.and_then(|c| c.require_tls)),
         auth: match (f.receive, f.send) {
             (Some(c), _) => c.auth.clone().unwrap_or_default(),
             (None, Some(c)) => c.tls_auth_level.clone().unwrap_or_default(),
@@ -692,15 +693,17 @@ fn first_last(c: &ConnectorCounts, cover: &super::Coverage) -> (Option<i64>, Opt
 /// What the inventory and the logs disagree on: logs of a connector the
 /// inventory does not list (renamed or removed; implicit connectors are
 /// never listed, so never named), and servers the inventory lists that
-/// have no logs at all.
-pub(crate) fn inventory_warnings(coverage: &[Server], inv: &Inventory) -> Vec<String> {
+/// have no logs at all. Each names the inventory file it is about.
+pub(crate) fn inventory_warnings(coverage: &[Server], inv: &Inventory) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for s in coverage {
         if s.id.is_none() {
-            out.push(format!(
+            let text = format!(
                 "the connector inventory lists connectors of {}, but no logs of {} were read",
                 s.name, s.name
-            ));
+            );
+            let row = first_row_of(inv, &s.name);
+            out.push(mismatch(text, row.map(|r| r.0)).at(row.map(|r| r.1), None));
             continue;
         }
         for c in &s.connectors {
@@ -709,16 +712,57 @@ pub(crate) fn inventory_warnings(coverage: &[Server], inv: &Inventory) -> Vec<St
                 Direction::Send => !inv.send.is_empty(),
             };
             if c.source == Source::Logs && listed_kind && !is_implicit(c.name()) {
-                out.push(format!(
+                let text = format!(
                     "{}: logs of {} connector {}, which the connector inventory does not list (renamed or removed?)",
                     s.name,
                     c.direction.label(),
                     c.identity
-                ));
+                );
+                out.push(mismatch(text, listing_file(inv, &s.name, c.direction)));
             }
         }
     }
     out
+}
+
+/// An `inventory_mismatch` warning, about `file` where one is known.
+fn mismatch(text: String, file: Option<&Path>) -> Diagnostic {
+    let d = Diagnostic::warning(DiagKind::InventoryMismatch, text);
+    match file {
+        Some(f) => d.in_file(f.display()),
+        None => d,
+    }
+}
+
+/// The file and line of the first row that names `server`: its first
+/// receive connector, else the first send connector it is a source of,
+/// else its transport service. `None` when the inventory came from
+/// partial results (they carry no paths).
+fn first_row_of<'a>(inv: &'a Inventory, server: &'a str) -> Option<(&'a Path, u64)> {
+    let receive = inv.receive_of(server).map(|c| (&c.file, c.line));
+    let send = inv.send_of(server).map(|c| (&c.file, c.line));
+    let service = inv.intra_org_of(server).map(|c| (&c.file, c.line));
+    let (file, line) = receive.chain(send).chain(service).next()?;
+    (!file.as_os_str().is_empty()).then_some((file.as_path(), line))
+}
+
+/// The inventory file where a connector of `server` in `direction` was
+/// looked for: the one listing that server's connectors of the direction,
+/// else the first listing any of them. `None` as in [`first_row_of`].
+fn listing_file<'a>(inv: &'a Inventory, server: &'a str, direction: Direction) -> Option<&'a Path> {
+    let file = match direction {
+        Direction::Receive => inv
+            .receive_of(server)
+            .next()
+            .or(inv.receive.first())
+            .map(|c| &c.file),
+        Direction::Send => inv
+            .send_of(server)
+            .next()
+            .or(inv.send.first())
+            .map(|c| &c.file),
+    }?;
+    (!file.as_os_str().is_empty()).then_some(file.as_path())
 }
 
 /// `2024-02-23`.

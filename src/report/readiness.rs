@@ -38,7 +38,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub const KIND: Kind = Kind::named("readiness");
 
 /// The report's entry in the registry.
-pub struct Readiness;
+pub(crate) struct Readiness;
 
 impl Report for Readiness {
     fn kind(&self) -> Kind {
@@ -68,7 +68,7 @@ impl Report for Readiness {
     }
 }
 
-pub const COLUMNS: [&str; 23] = [
+pub(crate) const COLUMNS: [&str; 23] = [
     "scope",
     "direction",
     "server",
@@ -205,7 +205,7 @@ impl<'a> Evidence<'a> {
 
 /// Readiness status, as written in the `status` column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Status {
+pub(crate) enum Status {
     Ready,
     NotReady,
     InsufficientData,
@@ -222,7 +222,7 @@ impl Status {
         }
     }
 
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Status::Ready => "ready",
             Status::NotReady => "not_ready",
@@ -310,7 +310,7 @@ fn old_tls_before(sentence: &mut String, status: Status, last: Option<i64>, verb
 /// The days of a window with logs, and the days without: what an SMTP
 /// verdict needs of coverage.
 #[derive(Clone, Debug, Default)]
-pub struct Days {
+pub(crate) struct Days {
     pub with_logs: u64,
     pub missing: Vec<i64>,
     /// Blind connectors and other reasons the logs cannot speak for the
@@ -682,7 +682,7 @@ fn row(
 /// One row per server (both directions and HTTPS: its Schannel setting
 /// covers them all), then one per connector of each direction on it, then
 /// one per IIS site.
-pub fn table(tally: &Tally, servers: &[ServerInfo], options: &Options) -> Table {
+pub(crate) fn table(tally: &Tally, servers: &[ServerInfo], options: &Options) -> Table {
     let coverage = coverage::servers(tally, servers, options);
     let mut rows = Vec::new();
     for info in servers {

@@ -21,6 +21,7 @@ mod iis;
 mod impact;
 mod impact_rules;
 mod inventory;
+mod inventory_mismatch;
 mod layers;
 mod merge;
 mod merge_fallout;

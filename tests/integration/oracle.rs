@@ -7,18 +7,18 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
-/// Small deterministic PRNG (xorshift64*), so the corpus is the same on
-/// every run without a dependency.
-struct Rng(u64);
+/// The project's PRNG (exlog-gen's), so the corpus is the same on every
+/// run.
+struct Rng(exlog_gen::Rng);
 impl Rng {
+    fn new(seed: u64) -> Rng {
+        Rng(exlog_gen::Rng::new(seed, 0))
+    }
     fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        self.0.next()
     }
     fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
+        self.0.below(n as u64) as usize
     }
     fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
         &xs[self.below(xs.len())]
@@ -82,7 +82,7 @@ fn remote(rng: &mut Rng) -> String {
 
 /// Writes `files` logs with a mix of TLS rows and filler into `dir`.
 fn corpus(dir: &Path, files: usize, rows: usize, seed: u64) {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     for f in 0..files {
         let send = f % 2 == 1;
         // Daily files of 2024-03-02: their times (2024-03-01 to 03) are all
