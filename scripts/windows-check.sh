@@ -225,6 +225,31 @@ linux "$L" -o "$OUT/linux/report.html" 2>/dev/null
 win 'C:\Logs\sample' -o 'C:\out\report.html' 2>/dev/null
 compare html "$OUT/linux/report.html" "$C/out/report.html" --map 'C:\Logs\sample'="$L"
 
+echo "== README recipe 6 through cmd: two nights with --state, then one run's reports"
+N=$C/Logs/nightly
+rm -rf "$N" && cp -r sample-logs "$N"
+# Night 1: the last log of each folder is still being written (cut in a line).
+for dir in $(find "$N" -name '*.LOG' -printf '%h\n' | sort -u); do
+  last=$(find "$dir" -maxdepth 1 -name '*.LOG' ! -name '* *' | sort | tail -1)
+  cp "$last" "$OUT/whole.log"
+  head -c $(($(wc -c <"$last") / 2 + 7)) "$OUT/whole.log" >"$last"
+done
+printf '%s\r\n' '@echo off' 'set LOGS=C:\Logs\nightly' \
+  'C:\exlog\exlog.exe %LOGS% --state C:\out\tls.exlog -o C:\out\tls.html 2>>C:\out\nightly.log || exit /b' \
+  'C:\exlog\exlog.exe %LOGS% --state C:\out\tls.exlog --by legacy -o C:\out\call-list.csv 2>>C:\out\nightly.log' \
+  >"$C/out/nightly.cmd"
+rm -f "$C/out/tls.exlog" "$C/out/nightly.log"
+under_wine cmd /c 'C:\out\nightly.cmd'
+[ "$rc" = 0 ] || { echo "  DIFFERENT: night 1: exit code $rc"; cat "$C/out/nightly.log"; exit 1; }
+rm -rf "$N" && cp -r sample-logs "$N"
+under_wine cmd /c 'C:\out\nightly.cmd'
+[ "$rc" = 0 ] || { echo "  DIFFERENT: night 2: exit code $rc"; cat "$C/out/nightly.log"; exit 1; }
+grep -q "nothing new since the last run" "$C/out/nightly.log" ||
+  { echo "  DIFFERENT: the second run of night 2 did not say 'nothing new'"; exit 1; }
+linux "$N" --by legacy -o "$OUT/linux/call-list.csv" 2>/dev/null
+compare text "$OUT/linux/call-list.csv" "$C/out/call-list.csv" --map 'C:\Logs\nightly'="$N"
+echo "  the nightly task's call list after two nights is one run's over all the logs"
+
 echo "== a busy-server corpus of 100 MB (exlog-gen --seed 28)"
 G=$C/Logs/busy
 target/release/exlog-gen --out "$G" --size 100MB --seed 28 >/dev/null

@@ -147,13 +147,13 @@ pub(crate) fn head_crc(path: &Path, len: u64) -> std::io::Result<String> {
 /// connectors, and a new log may disagree) takes its new name, and a
 /// session left open in a folder now reached under another path goes
 /// with it. A server whose files are now split between servers cannot
-/// be split exactly: an error.
+/// be split exactly: an error. Returns whether anything changed.
 pub(crate) fn follow(
     state: &mut State,
     resume: &Resume,
     files: &[Input],
     servers: &Servers,
-) -> Result<(), String> {
+) -> Result<bool, String> {
     let mut names: Vec<BTreeSet<&str>> = vec![BTreeSet::new(); state.servers.len()];
     let mut folders: BTreeMap<String, String> = BTreeMap::new();
     for (i, found) in resume.of_file.iter().enumerate() {
@@ -195,5 +195,5 @@ pub(crate) fn follow(
             o.folder = folder.into();
         }
     }
-    Ok(())
+    Ok(!renamed.is_empty())
 }

@@ -57,7 +57,7 @@ pub(crate) fn run(
     let resume = known::plan(&old, &mut walk.files, &mut walk.reports)?;
     // The servers as the scan will name them (it names them the same way).
     let servers = crate::servers::assign(&walk.files, |id| Files(&walk.files).head(id));
-    known::follow(&mut old, &resume, &walk.files, &servers)?;
+    let renamed = known::follow(&mut old, &resume, &walk.files, &servers)?;
     let rpt = read_reports(std::mem::take(&mut old.tlsrpt), &walk.reports);
     old.reports
         .extend(walk.reports.iter().map(super::Known::report));
@@ -93,7 +93,13 @@ pub(crate) fn run(
         flags.scan.clone(),
     )?;
     absorbed.state.tlsrpt = rpt;
-    let size = write(flags.state, &absorbed.state)?;
+    // Nothing read, nothing moved: the state on disk says it all already.
+    let changed =
+        fresh || renamed || moved > 0 || absorbed.read_now.1 > 0 || !walk.reports.is_empty();
+    let size = match changed {
+        true => Some(write(flags.state, &absorbed.state)?),
+        false => None,
+    };
     if !flags.quiet {
         eprintln!("{}", summary(&absorbed, flags.state, size, moved, gone));
     }
@@ -101,7 +107,7 @@ pub(crate) fn run(
 }
 
 /// What the run says of the state on stderr.
-fn summary(a: &Absorbed, path: &Path, size: u64, moved: usize, gone: usize) -> String {
+fn summary(a: &Absorbed, path: &Path, size: Option<u64>, moved: usize, gone: usize) -> String {
     let count = crate::report::count;
     let (bytes, files) = a.read_now;
     let read = match bytes {
@@ -113,7 +119,7 @@ fn summary(a: &Absorbed, path: &Path, size: u64, moved: usize, gone: usize) -> S
         ),
     };
     let text = format!(
-        "exlog: state: {read}; the reports cover {} ({} gone, counts kept{}), {} left open; {} written ({})",
+        "exlog: state: {read}; the reports cover {} ({} gone, counts kept{}), {} left open; {} {}",
         count(a.inputs.len() as u64, "file", "files"),
         gone,
         match moved {
@@ -125,7 +131,10 @@ fn summary(a: &Absorbed, path: &Path, size: u64, moved: usize, gone: usize) -> S
         },
         count(a.state.open.len() as u64, "session", "sessions"),
         path.display(),
-        megabytes(size)
+        match size {
+            Some(n) => format!("written ({})", megabytes(n)),
+            None => "unchanged".to_string(),
+        }
     );
     crate::report::table::sanitize(&text).into_owned()
 }

@@ -135,6 +135,13 @@ fn same(a: &str, b: &str, what: &str) {
 /// JSON, and the last night's every report, against one run over the
 /// same files. Returns the state's path (in `work`).
 fn nightly_equals_one_run(corpus: &Path, work: &Path, n: u64, extra: &[&str]) -> PathBuf {
+    nightly(corpus, work, n, extra).0
+}
+
+/// [`nightly_equals_one_run`], also returning the nights that left
+/// sessions open for the next one to finish.
+fn nightly(corpus: &Path, work: &Path, n: u64, extra: &[&str]) -> (PathBuf, Vec<u64>) {
+    let mut cut_sessions = Vec::new();
     let tree = work.join("logs");
     let state = work.join("state.exlog");
     let with_state = |more: &[&str]| -> Vec<String> {
@@ -152,6 +159,9 @@ fn nightly_equals_one_run(corpus: &Path, work: &Path, n: u64, extra: &[&str]) ->
             stderr.contains("exlog: state: ") || one.is_empty(),
             "{stderr}"
         );
+        if k < n && stderr.contains(" left open") && !stderr.contains(" 0 sessions left open") {
+            cut_sessions.push(k);
+        }
         same(
             &nightly,
             &one,
@@ -164,7 +174,7 @@ fn nightly_equals_one_run(corpus: &Path, work: &Path, n: u64, extra: &[&str]) ->
         let what = format!("--by {by} of {}", corpus.display());
         same(&csv(&tree, by, &args), &csv(&tree, by, extra), &what);
     }
-    state
+    (state, cut_sessions)
 }
 
 #[test]
@@ -195,7 +205,8 @@ fn nightly_pieces_of_a_generated_corpus_give_one_runs_reports() {
     cfg.file_size = 200_000;
     exlog_gen::generate(&cfg).unwrap();
     let work = tempfile::tempdir().unwrap();
-    nightly_equals_one_run(corpus.path(), work.path(), 5, &[]);
+    let (_, cut) = nightly(corpus.path(), work.path(), 5, &[]);
+    assert_eq!(cut, [1, 2, 3, 4], "the nights that left sessions open");
     // And with filters, which the state records.
     let work = tempfile::tempdir().unwrap();
     nightly_equals_one_run(corpus.path(), work.path(), 3, &["--exclude-internal"]);
