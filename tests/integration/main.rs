@@ -35,3 +35,4 @@ mod splits;
 mod tlsrpt;
 mod util;
 mod verdict;
+mod week;
