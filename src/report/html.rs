@@ -508,8 +508,8 @@ fn burndown_section(out: &mut String, s: &super::Summary) {
         "<p class=\"note\">Per server and ISO week (Monday to Sunday, UTC), over all the \
          history read: the sessions below TLS 1.2 (bars) and the distinct remotes that had \
          one (line). A green line marks the day the logs show TLS 1.0/1.1 was switched off. \
-         The first and last weeks may be partial (see <i>days with logs</i>). Readiness \
-         above is judged on its window only.</p>",
+         A week with fewer than 7 days of logs says so under its bar. Readiness above is \
+         judged on its window only.</p>",
     );
     let mut rest = &s.burndown[..];
     for n in 0.. {
@@ -554,7 +554,14 @@ fn server_burndown(
         "<figure class=\"burndown\"><figcaption>{}</figcaption><div class=\"scroll\">",
         escape(server)
     );
-    let labels: Vec<String> = weeks.iter().map(|w| w.week.clone()).collect();
+    // A partial week's fall is no progress: its label says so.
+    let labels: Vec<String> = weeks
+        .iter()
+        .map(|w| match w.days_with_logs {
+            7 => w.week.clone(),
+            n => format!("{} ({n}/7 days)", w.week),
+        })
+        .collect();
     let sessions: Vec<u64> = weeks.iter().map(|w| w.legacy_sessions).collect();
     let remotes: Vec<u64> = weeks.iter().map(|w| w.legacy_remotes).collect();
     out.push_str(&svg::burndown(
@@ -948,6 +955,7 @@ mod tests {
     fn the_burndown_escapes_server_names_and_marks_the_switch_in_its_week() {
         let hostile = "<img src=x onerror=y>EX01";
         let (a, mut weeks) = burndown_server(hostile, 20, &[9, 4, 0]);
+        weeks[2].days_with_logs = 3;
         let (b, short) = burndown_server("EX02", 5, &[2]);
         weeks.extend(short);
         // Switched off on Wednesday 2024-03-13: week 2, two days in.
@@ -973,6 +981,9 @@ mod tests {
         // is 1 + 2/7 slots in, at 56 + 258.67 * 9/7 = 388.6.
         assert!(page.contains("<line class=\"switch\" x1=\"388.6\""));
         assert!(page.contains("EX02: no burn-down, its logs cover 5.0 days."));
+        // Its last week had logs on 3 days: its label says so, no other.
+        assert!(page.contains(">2024-W12 (3/7 days)</text>"));
+        assert_eq!(page.matches("/7 days)</text>").count(), 1);
     }
 
     #[test]

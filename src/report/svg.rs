@@ -503,13 +503,14 @@ pub(crate) fn burndown(
     (sessions, remotes): (&[u64], &[u64]),
     marks: &[Mark],
 ) -> String {
-    let (w, h) = (880.0, 260.0);
+    let (w, h) = (880.0, 290.0);
     let (max, step) = scale(sessions.iter().copied().max().unwrap_or(0));
+    // Room below for a slanted `2024-W18 (4/7 days)`.
     let p = Plot {
         left: 56.0,
         right: w - 48.0,
         top: 34.0,
-        height: h - 34.0 - 58.0,
+        height: h - 34.0 - 92.0,
         max,
     };
     let r_step = aligned_step(remotes.iter().copied().max().unwrap_or(0), max / step);
