@@ -337,8 +337,8 @@ pub struct Args {
     /// Read only the TLS rows: about five times faster, fewer reports.
     ///
     /// Without sessions, the connector and remote reports lose their
-    /// plaintext, sessions and ehlo columns; the session, day, readiness,
-    /// coverage, server, legacy and fallout reports, --ehlo,
+    /// plaintext, sessions and ehlo columns; the session, day, week,
+    /// readiness, coverage, server, legacy and fallout reports, --ehlo,
     /// --exclude-internal and --events are not available.
     #[arg(help_heading = "Performance", long)]
     pub tls_only: bool,

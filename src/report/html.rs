@@ -41,6 +41,7 @@ svg.chart{width:100%;min-width:640px;height:auto;display:block;margin:.4em 0}
 svg .ax{font-size:11px;fill:#444}svg .lg{font-size:12px;fill:#222}
 ul.warn{color:var(--muted);font-size:.9em;overflow-wrap:anywhere}
 figure{margin:.4em 0}figcaption{font-weight:600}
+details{margin:.2em 0 1em}summary{color:var(--muted);cursor:pointer}
 footer{color:var(--muted);font-size:.85em;margin:2em 0 1em}
 @media (max-width:600px){body{font-size:14px}main{padding:8px}th,td{padding:3px 5px}
 table.ready thead{display:none}table.ready tr,table.ready td{display:block}
@@ -302,6 +303,7 @@ pub fn page(reports: &Reports, warnings: &[crate::diagnostic::Diagnostic]) -> St
     read_section(&mut out, reports, warnings);
     readiness_section(&mut out, reports);
     trend_section(&mut out, reports);
+    burndown_section(&mut out, &reports.summary);
     connectors_section(&mut out, reports);
     who_to_call_section(&mut out, reports);
     fallout_section(&mut out, reports);
@@ -476,6 +478,137 @@ fn trend_section(out: &mut String, reports: &Reports) {
             out.push_str("</div></figure>");
         }
     }
+}
+
+/// A server's history no longer than this draws no burn-down.
+const SHORTEST_BURNDOWN_MS: i64 = 7 * super::window::DAY_MS;
+
+/// The burn-down: per server, legacy sessions and remotes per ISO week over
+/// the whole history read, the switch-off marked.
+fn burndown_section(out: &mut String, s: &super::Summary) {
+    if s.burndown.is_empty() {
+        return;
+    }
+    out.push_str("<h2 id=\"burndown\">Burn-down: legacy use per week</h2>");
+    let span = |name: &str| {
+        let info = s.servers.iter().find(|i| i.name == name)?;
+        Some(info.coverage.last? - info.coverage.first?)
+    };
+    let longest = s.burndown.iter().filter_map(|w| span(&w.server)).max();
+    if longest.is_none_or(|ms| ms <= SHORTEST_BURNDOWN_MS) {
+        let _ = write!(
+            out,
+            "<p class=\"note\">No burn-down: the logs cover one week or less ({} at most); \
+             it needs a longer history.</p>",
+            longest.map_or_else(|| "no time".into(), super::readiness::duration_text)
+        );
+        return;
+    }
+    out.push_str(
+        "<p class=\"note\">Per server and ISO week (Monday to Sunday, UTC), over all the \
+         history read: the sessions below TLS 1.2 (bars) and the distinct remotes that had \
+         one (line). A green line marks the day the logs show TLS 1.0/1.1 was switched off. \
+         A week with fewer than 7 days of logs says so under its bar. Readiness above is \
+         judged on its window only.</p>",
+    );
+    let mut rest = &s.burndown[..];
+    for n in 0.. {
+        let Some(first) = rest.first() else { break };
+        let len = rest.iter().take_while(|w| w.server == first.server).count();
+        let (weeks, tail) = rest.split_at(len);
+        rest = tail;
+        match span(&first.server) {
+            Some(ms) if ms > SHORTEST_BURNDOWN_MS => server_burndown(out, n, weeks, s),
+            ms => {
+                let _ = write!(
+                    out,
+                    "<p class=\"note\">{}: no burn-down, its logs cover {}.</p>",
+                    escape(&first.server),
+                    ms.map_or_else(|| "no time".into(), super::readiness::duration_text)
+                );
+            }
+        }
+    }
+}
+
+/// One server's burn-down (`weeks`, in order): a chart, or a line when it
+/// had no legacy session at all, then its numbers.
+fn server_burndown(
+    out: &mut String,
+    n: usize,
+    weeks: &[super::burndown::Week],
+    s: &super::Summary,
+) {
+    let server = &weeks[0].server;
+    if weeks.iter().all(|w| w.legacy_sessions == 0) {
+        let _ = write!(
+            out,
+            "<p>{}: no session below TLS 1.2 in its {}.</p>",
+            escape(server),
+            super::count(weeks.len() as u64, "week", "weeks")
+        );
+        return;
+    }
+    let _ = write!(
+        out,
+        "<figure class=\"burndown\"><figcaption>{}</figcaption><div class=\"scroll\">",
+        escape(server)
+    );
+    // A partial week's fall is no progress: its label says so.
+    let labels: Vec<String> = weeks
+        .iter()
+        .map(|w| match w.days_with_logs {
+            7 => w.week.clone(),
+            n => format!("{} ({n}/7 days)", w.week),
+        })
+        .collect();
+    let sessions: Vec<u64> = weeks.iter().map(|w| w.legacy_sessions).collect();
+    let remotes: Vec<u64> = weeks.iter().map(|w| w.legacy_remotes).collect();
+    out.push_str(&svg::burndown(
+        &format!("burndown-{n}"),
+        &format!("legacy sessions and remotes per week, {server}"),
+        &labels,
+        (&sessions, &remotes),
+        &switch_marks(weeks, s),
+    ));
+    out.push_str(
+        "</div><details><summary>the numbers</summary><div class=\"scroll\"><table>\
+         <thead><tr><th>week</th><th>from</th><th>days with logs</th>\
+         <th>legacy sessions</th><th>legacy remotes</th></tr></thead><tbody>",
+    );
+    for w in weeks {
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
+             <td class=\"n\">{}</td></tr>",
+            escape(&w.week),
+            escape(&w.week_start),
+            w.days_with_logs,
+            w.legacy_sessions,
+            w.legacy_remotes
+        );
+    }
+    out.push_str("</tbody></table></div></details></figure>");
+}
+
+/// Where the logs show the server's switch-off, on its weeks' axis.
+fn switch_marks(weeks: &[super::burndown::Week], s: &super::Summary) -> Vec<svg::Mark> {
+    use super::burndown::{labels, monday};
+    s.switches
+        .iter()
+        .filter(|(name, _)| *name == weeks[0].server)
+        .filter_map(|&(_, ms)| {
+            let day = ms.div_euclid(super::window::DAY_MS);
+            let (week_start, _) = labels(monday(day))?;
+            let at = weeks.iter().position(|w| w.week_start == week_start)?;
+            let date = super::readiness::minute(ms).get(..10)?.to_string();
+            Some(svg::Mark {
+                at,
+                frac: (day - monday(day)) as f64 / 7.0,
+                text: format!("TLS 1.0/1.1 switched off on {date}"),
+            })
+        })
+        .collect()
 }
 
 /// Versions per connector.
@@ -749,7 +882,8 @@ fn tlsrpt_section(out: &mut String, reports: &Reports) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::Summary;
+    use crate::report::burndown::Week;
+    use crate::report::{Coverage, ServerInfo, Summary};
 
     #[test]
     fn the_time_axis_keeps_empty_days_and_cuts_long_runs_of_them() {
@@ -788,6 +922,68 @@ mod tests {
                 text: "8 days with no record".into()
             }]
         );
+    }
+
+    /// A server named `name` whose logs cover `days` days from 2024-03-04,
+    /// with a burn-down row per week of `legacy` sessions.
+    fn burndown_server(name: &str, days: i64, legacy: &[u64]) -> (ServerInfo, Vec<Week>) {
+        let first = 19786 * super::super::window::DAY_MS;
+        let info = ServerInfo {
+            name: name.into(),
+            coverage: Coverage {
+                first: Some(first),
+                last: Some(first + days * super::super::window::DAY_MS),
+            },
+            ..ServerInfo::default()
+        };
+        let weeks = legacy
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| Week {
+                server: name.into(),
+                week: format!("2024-W{}", 10 + i),
+                week_start: format!("2024-03-{:02}", 4 + 7 * i),
+                days_with_logs: 7,
+                legacy_sessions: n,
+                legacy_remotes: n.min(3),
+            })
+            .collect();
+        (info, weeks)
+    }
+
+    #[test]
+    fn the_burndown_escapes_server_names_and_marks_the_switch_in_its_week() {
+        let hostile = "<img src=x onerror=y>EX01";
+        let (a, mut weeks) = burndown_server(hostile, 20, &[9, 4, 0]);
+        weeks[2].days_with_logs = 3;
+        let (b, short) = burndown_server("EX02", 5, &[2]);
+        weeks.extend(short);
+        // Switched off on Wednesday 2024-03-13: week 2, two days in.
+        let switch = (19786 + 9) * super::super::window::DAY_MS;
+        let summary = Summary {
+            servers: vec![a, b],
+            burndown: weeks,
+            switches: vec![(hostile.into(), switch)],
+            ..Summary::default()
+        };
+        let page = page(
+            &Reports {
+                tables: Vec::new(),
+                summary,
+            },
+            &[],
+        );
+        assert!(!page.contains("<img"), "escaped");
+        assert!(page.contains("<figcaption>&lt;img src=x onerror=y&gt;EX01</figcaption>"));
+        assert_eq!(page.matches("<line class=\"switch\"").count(), 1);
+        assert!(page.contains("<title>TLS 1.0/1.1 switched off on 2024-03-13</title>"));
+        // 880 wide, plot from 56 to 832: three slots of 258.67; the mark
+        // is 1 + 2/7 slots in, at 56 + 258.67 * 9/7 = 388.6.
+        assert!(page.contains("<line class=\"switch\" x1=\"388.6\""));
+        assert!(page.contains("EX02: no burn-down, its logs cover 5.0 days."));
+        // Its last week had logs on 3 days: its label says so, no other.
+        assert!(page.contains(">2024-W12 (3/7 days)</text>"));
+        assert_eq!(page.matches("/7 days)</text>").count(), 1);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Reports: sorted rows built once from the merged tally, then written as
 //! CSV, JSON or a terminal table. Writers are pure (rows in, bytes out).
 
+pub mod burndown;
 pub(crate) mod cipher;
 pub(crate) mod connector;
 pub(crate) mod coverage;
@@ -20,6 +21,7 @@ pub mod sessions;
 pub(crate) mod svg;
 pub(crate) mod table;
 pub(crate) mod tlsrpt;
+pub(crate) mod week;
 pub(crate) mod window;
 pub(crate) mod xlsx;
 
@@ -192,6 +194,9 @@ pub struct Summary {
     /// Per server: the start of the UTC day its old TLS was switched off,
     /// as the logs show it (see [`fallout`]).
     pub switches: Vec<(String, i64)>,
+    /// Per server and ISO week: legacy sessions and remotes (the HTML
+    /// report's burn-down; see [`burndown`]).
+    pub burndown: Vec<burndown::Week>,
     pub elapsed_seconds: f64,
 }
 
@@ -309,13 +314,14 @@ impl std::fmt::Debug for dyn Report {
 /// Every report, in the order of `--by`'s help, the JSON document, the
 /// workbook's sheets and `-o DIR/` (the session list last in the three
 /// outputs). Adding a report: its module, and a line here.
-pub static REPORTS: [&dyn Report; 14] = [
+pub static REPORTS: [&dyn Report; 15] = [
     &connector::Connector,
     &remote::Remote,
     &cipher::Cipher,
     &failure::Failure,
     &sessions::SessionList,
     &day::Day,
+    &week::Week,
     &readiness::Readiness,
     &coverage::Coverage,
     &server::Server,
@@ -489,6 +495,7 @@ fn summary(from: &Sources) -> Summary {
     summary.servers = server_infos(tally, from.servers, options);
     if options.sessions {
         summary.switches = fallout::switches(tally, from.servers, options);
+        summary.burndown = burndown::weeks(tally, &summary.servers, options);
     }
     summary
 }
@@ -663,9 +670,9 @@ mod registry_tests {
         let distinct: BTreeSet<&str> = names.iter().copied().collect();
         assert_eq!(distinct.len(), names.len(), "a name twice: {names:?}");
         // Counted by hand in docs/reports.md: connector, remote, cipher,
-        // failure, day, server, legacy, fallout, session, readiness,
+        // failure, day, week, server, legacy, fallout, session, readiness,
         // coverage, http-client, http-app, tlsrpt.
-        assert_eq!(names.len(), 14);
+        assert_eq!(names.len(), 15);
         for r in REPORTS {
             assert!(!r.about().is_empty(), "{}: no help text", r.name());
             assert_eq!(find(r.name()).map(|f| f.kind()), Some(r.kind()));
@@ -698,7 +705,7 @@ mod registry_tests {
     #[test]
     fn folders_get_the_session_reports_only_with_sessions() {
         // By hand from each report's needs: the seven of TLS rows, then
-        // the six of session counts, then the session list.
+        // the seven of session counts, then the session list.
         let tls = [
             "connector",
             "remote",
@@ -710,6 +717,7 @@ mod registry_tests {
         ];
         let counts = [
             "day",
+            "week",
             "readiness",
             "coverage",
             "server",

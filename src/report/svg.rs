@@ -1,9 +1,10 @@
 //! Stacked bar charts as inline SVG for the HTML report.
 //!
-//! Written by hand rather than with a plotting crate: two chart shapes
-//! (vertical bars per day, horizontal bars per connector) in about two
-//! hundred lines, no dependency, and output we control to the byte (every
-//! text escaped, no script, no external reference).
+//! Written by hand rather than with a plotting crate: three chart shapes
+//! (vertical bars per day, horizontal bars per connector, the weekly
+//! burn-down of bars and a line) in a few hundred lines, no dependency,
+//! and output we control to the byte (every text escaped, no script, no
+//! external reference).
 
 use crate::parse::tls::Version;
 use std::fmt::Write;
@@ -290,13 +291,7 @@ pub(crate) fn columns(
         let lx = x + bar / 2.0;
         if c == 0 || brk.is_some() || lx - last_label >= 70.0 {
             last_label = lx;
-            let ly = p.top + p.height + 14.0;
-            let _ = write!(
-                out,
-                "<text x=\"{lx:.1}\" y=\"{ly:.1}\" class=\"ax\" text-anchor=\"end\" \
-                 transform=\"rotate(-35 {lx:.1} {ly:.1})\">{}</text>",
-                escape(name)
-            );
+            axis_label(&mut out, lx, p.top + p.height + 14.0, name);
         }
     }
     let base = p.top + p.height;
@@ -373,6 +368,215 @@ pub(crate) fn bars(id: &str, title: &str, categories: &[String], series: &[Serie
     legend(id, series, left, 18.0, &mut out);
     out.push_str("</svg>");
     out
+}
+
+/// A moment marked on a time axis: `frac` (0 to 1) of the way through
+/// category `at`, with its text.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Mark {
+    pub at: usize,
+    pub frac: f64,
+    pub text: String,
+}
+
+/// The colour of a good event (old TLS switched off): the page's `--ok`.
+pub(crate) const OK: &str = "#00704A";
+
+/// The legacy remotes' line: SSL's dark red, apart from the bars' orange
+/// in colour and in greyscale.
+const REMOTES: &str = "#7F0000";
+
+/// The smallest round step (1, 2, 5, 10, …) that `ticks` steps reach
+/// `max` with: a right axis whose ticks fall on the left axis's grid.
+fn aligned_step(max: u64, ticks: u64) -> u64 {
+    let mut step = 1u64;
+    let mut k = 0;
+    while step.saturating_mul(ticks.max(1)) < max {
+        step = [2, 5, 10][k % 3] * 10u64.pow((k / 3) as u32);
+        k += 1;
+    }
+    step
+}
+
+/// The right axis's labels, `step` per grid line of `p`.
+fn right_axis(out: &mut String, p: &Plot, left_step: u64, step: u64) {
+    let mut tick = 0;
+    while tick <= p.max {
+        let y = p.top + p.height - p.height * tick as f64 / p.max as f64;
+        let _ = write!(
+            out,
+            "<text x=\"{:.1}\" y=\"{:.1}\" class=\"ax\" fill=\"{REMOTES}\">{}</text>",
+            p.right + 6.0,
+            y + 4.0,
+            tick / left_step * step
+        );
+        tick += left_step;
+    }
+}
+
+/// The line of `values` over categories centred at `xs`, scaled so that
+/// `top` is the plot's top, with a dot and a tooltip per value.
+fn line(out: &mut String, p: &Plot, xs: &[f64], values: &[u64], top: u64, names: &[String]) {
+    let y = |v: u64| p.top + p.height - p.height * v as f64 / top.max(1) as f64;
+    let points: Vec<String> = xs
+        .iter()
+        .zip(values)
+        .map(|(x, &v)| format!("{x:.1},{:.1}", y(v)))
+        .collect();
+    let _ = write!(
+        out,
+        "<polyline points=\"{}\" fill=\"none\" stroke=\"{REMOTES}\" stroke-width=\"2\"/>",
+        points.join(" ")
+    );
+    for ((x, &v), name) in xs.iter().zip(values).zip(names) {
+        let _ = write!(
+            out,
+            "<circle cx=\"{x:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"{REMOTES}\"><title>{}: {v} legacy remotes</title></circle>",
+            y(v),
+            escape(name)
+        );
+    }
+}
+
+/// A switch-off: a solid line across the plot at `x`, its text at the
+/// top, on a white halo, on the side with room.
+fn switch_mark(out: &mut String, p: &Plot, x: f64, text: &str) {
+    let anchor = if x > (p.left + p.right) / 2.0 {
+        ("end", x - 4.0)
+    } else {
+        ("start", x + 4.0)
+    };
+    let _ = write!(
+        out,
+        "<line class=\"switch\" x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\" \
+         stroke=\"{OK}\" stroke-width=\"2\"><title>{}</title></line>\
+         <text class=\"ax switch\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"{}\" fill=\"{OK}\" \
+         stroke=\"#fff\" stroke-width=\"4\" paint-order=\"stroke\">{}</text>",
+        p.top - 4.0,
+        p.top + p.height,
+        escape(text),
+        anchor.1,
+        p.top + 10.0,
+        anchor.0,
+        escape(text)
+    );
+}
+
+/// The burn-down's legend: bars, line, and the switch when marked.
+fn burndown_legend(out: &mut String, id: &str, x: f64, y: f64, switched: bool) {
+    let _ = write!(
+        out,
+        "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"12\" height=\"12\" fill=\"url(#{id}-p0)\" \
+         stroke=\"#333\" stroke-width=\"0.5\"/><text x=\"{:.1}\" y=\"{y:.1}\" class=\"lg\">\
+         legacy sessions (left axis)</text>\
+         <line x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"{REMOTES}\" stroke-width=\"2\"/>\
+         <text x=\"{:.1}\" y=\"{y:.1}\" class=\"lg\">legacy remotes (right axis)</text>",
+        y - 10.0,
+        x + 16.0,
+        x + 210.0,
+        y - 4.0,
+        x + 226.0,
+        y - 4.0,
+        x + 232.0,
+    );
+    if switched {
+        let _ = write!(
+            out,
+            "<line x1=\"{0:.1}\" y1=\"{1:.1}\" x2=\"{0:.1}\" y2=\"{2:.1}\" stroke=\"{OK}\" stroke-width=\"2\"/>\
+             <text x=\"{3:.1}\" y=\"{y:.1}\" class=\"lg\">TLS 1.0/1.1 switched off</text>",
+            x + 440.0,
+            y - 11.0,
+            y + 1.0,
+            x + 448.0,
+        );
+    }
+}
+
+/// A burn-down: `sessions` per week as hatched bars on the left axis,
+/// `remotes` as a line on the right axis (its ticks on the same grid),
+/// and `marks` (the switch-off) as lines across. `title` names the chart
+/// for screen readers.
+pub(crate) fn burndown(
+    id: &str,
+    title: &str,
+    weeks: &[String],
+    (sessions, remotes): (&[u64], &[u64]),
+    marks: &[Mark],
+) -> String {
+    let (w, h) = (880.0, 290.0);
+    let (max, step) = scale(sessions.iter().copied().max().unwrap_or(0));
+    // Room below for a slanted `2024-W18 (4/7 days)`.
+    let p = Plot {
+        left: 56.0,
+        right: w - 48.0,
+        top: 34.0,
+        height: h - 34.0 - 92.0,
+        max,
+    };
+    let r_step = aligned_step(remotes.iter().copied().max().unwrap_or(0), max / step);
+    let bars = Series {
+        label: "legacy sessions",
+        color: style(Some(Version::Tls10)).color,
+        hatched: true,
+        values: sessions.to_vec(),
+    };
+    let mut out = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" role=\"img\" \
+         aria-label=\"{}\" class=\"chart\">",
+        escape(title)
+    );
+    out.push_str(&defs(id, std::slice::from_ref(&bars)));
+    grid(&mut out, &p, step);
+    right_axis(&mut out, &p, step, r_step);
+    let slot = (p.right - p.left) / weeks.len().max(1) as f64;
+    let bar = (slot * 0.6).clamp(1.0, 48.0);
+    let xs: Vec<f64> = (0..weeks.len())
+        .map(|c| p.left + slot * (c as f64 + 0.5))
+        .collect();
+    let mut last_label = f64::MIN;
+    for (c, name) in weeks.iter().enumerate() {
+        stack(
+            &mut out,
+            id,
+            std::slice::from_ref(&bars),
+            &p,
+            (xs[c] - bar / 2.0, bar),
+            c,
+            name,
+        );
+        if c == 0 || xs[c] - last_label >= 70.0 {
+            last_label = xs[c];
+            axis_label(&mut out, xs[c], p.top + p.height + 14.0, name);
+        }
+    }
+    let base = p.top + p.height;
+    let _ = write!(
+        out,
+        "<line x1=\"{}\" y1=\"{base:.1}\" x2=\"{:.1}\" y2=\"{base:.1}\" stroke=\"#333\"/>",
+        p.left, p.right
+    );
+    line(&mut out, &p, &xs, remotes, max / step * r_step, weeks);
+    for m in marks {
+        switch_mark(
+            &mut out,
+            &p,
+            p.left + slot * (m.at as f64 + m.frac),
+            &m.text,
+        );
+    }
+    burndown_legend(&mut out, id, p.left, 18.0, !marks.is_empty());
+    out.push_str("</svg>");
+    out
+}
+
+/// A category's label under the axis, slanted.
+fn axis_label(out: &mut String, x: f64, y: f64, name: &str) {
+    let _ = write!(
+        out,
+        "<text x=\"{x:.1}\" y=\"{y:.1}\" class=\"ax\" text-anchor=\"end\" \
+         transform=\"rotate(-35 {x:.1} {y:.1})\">{}</text>",
+        escape(name)
+    );
 }
 
 #[cfg(test)]

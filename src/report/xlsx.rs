@@ -37,7 +37,7 @@ const TIME_COLUMNS: [&str; 15] = [
     "last_record",
     "date_end",
 ];
-const DATE_COLUMNS: [&str; 1] = ["date"];
+const DATE_COLUMNS: [&str; 2] = ["date", "week_start"];
 
 /// Times and dates shown as the CSV writes them (24 and 10 characters).
 const TIME_FORMAT: &str = "yyyy-mm-dd\"T\"hh:mm:ss.000\"Z\"";

@@ -121,6 +121,7 @@ fn xlsx_sheets_numbers_dates_and_chart() {
             "cipher",
             "failure",
             "day",
+            "week",
             "readiness",
             "coverage",
             "server",

@@ -37,3 +37,4 @@ mod state;
 mod tlsrpt;
 mod util;
 mod verdict;
+mod week;

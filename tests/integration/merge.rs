@@ -6,12 +6,13 @@ use crate::util::{exlog, root};
 use std::path::{Path, PathBuf};
 
 /// Every report a partial result can rebuild.
-const AGGREGATE: [&str; 11] = [
+const AGGREGATE: [&str; 12] = [
     "connector",
     "remote",
     "cipher",
     "failure",
     "day",
+    "week",
     "readiness",
     "server",
     "legacy",

@@ -23,6 +23,7 @@
 
 mod coverage;
 mod fallout;
+pub mod history;
 pub mod iis;
 mod impact;
 pub mod inventory;
