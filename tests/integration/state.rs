@@ -13,6 +13,7 @@ const REPORTS: &[&str] = &[
     "cipher",
     "failure",
     "day",
+    "week",
     "server",
     "legacy",
     "fallout",
