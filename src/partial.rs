@@ -103,13 +103,15 @@ struct BodyIn {
     inventory: Option<Inventory>,
 }
 
+/// The envelope of a partial result (and of a state): the format's name
+/// and version, the body, and the body's CRC-32.
 #[derive(Deserialize)]
-struct Envelope<'a> {
-    format: String,
-    version: u32,
+pub(crate) struct Envelope<'a> {
+    pub(crate) format: String,
+    pub(crate) version: u32,
     #[serde(borrow)]
-    body: &'a serde_json::value::RawValue,
-    crc32: String,
+    pub(crate) body: &'a serde_json::value::RawValue,
+    pub(crate) crc32: String,
 }
 
 /// What merge reads: a partial result's file (the envelope's members at

@@ -2,7 +2,7 @@
 //! this exlog's format, and written whole or not at all.
 
 use super::State;
-use crate::partial::{Checked, Pending, STATE_FORMAT, STATE_VERSION};
+use crate::partial::{Checked, Envelope, Pending, STATE_FORMAT, STATE_VERSION};
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -14,15 +14,6 @@ pub(crate) enum Loaded {
     /// `--rebuild`: the file is an exlog state, to be replaced.
     Rebuilt,
     State(Box<State>),
-}
-
-#[derive(serde::Deserialize)]
-struct Envelope<'a> {
-    format: String,
-    version: u32,
-    #[serde(borrow)]
-    body: &'a serde_json::value::RawValue,
-    crc32: String,
 }
 
 /// How a state file begins (what [`write`] writes first).
