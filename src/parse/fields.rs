@@ -5,6 +5,8 @@
 //! splits data at CRLF), so a row is one line. Everything here works on
 //! bytes: the `data` field carries raw wire bytes that need not be UTF-8.
 
+use super::masks::{self, BLOCK, masks_at};
+
 /// Number of fields in every protocol-log row (`#Fields:` lists the same
 /// nine for receive and send logs of every Exchange version).
 pub const FIELD_COUNT: usize = 9;
@@ -154,15 +156,7 @@ impl<'a> Row<'a> {
         let mut n = 0;
         let mut i = 0;
         while i < line.len() {
-            let mut block = [0u8; BLOCK];
-            let chunk = match line.get(i..i + BLOCK) {
-                Some(c) => c,
-                None => {
-                    block[..line.len() - i].copy_from_slice(&line[i..]);
-                    &block
-                }
-            };
-            let (mut comma, quote) = block_masks(chunk.try_into().expect("one block"));
+            let [mut comma, quote] = masks_at(line, i, [b',', b'"'], masks::masks);
             if quote != 0 {
                 return None;
             }
@@ -332,22 +326,12 @@ impl<'a> Row<'a> {
 /// Calls `f` with the position of every `,` and `"` in `line`, in order,
 /// until it returns false. Protocol-log fields are short, and a `memchr`
 /// call per field cost more than it saved on them (callgrind): one pass
-/// over 16-byte blocks (SSE2, always present on x86-64) or 8-byte words
-/// (SWAR, elsewhere) finds all delimiters instead.
+/// over 64-byte blocks ([`masks::masks`]) finds all delimiters instead.
 #[cfg(test)]
 fn delimiters(line: &[u8], mut f: impl FnMut(usize) -> bool) {
     let mut i = 0;
     while i < line.len() {
-        let mut block = [0u8; BLOCK];
-        let chunk = match line.get(i..i + BLOCK) {
-            Some(c) => c,
-            None => {
-                // Zero padding never matches `,` or `"`.
-                block[..line.len() - i].copy_from_slice(&line[i..]);
-                &block
-            }
-        };
-        let (comma, quote) = block_masks(chunk.try_into().expect("one block"));
+        let [comma, quote] = masks_at(line, i, [b',', b'"'], masks::masks);
         let mut hits = comma | quote;
         while hits != 0 {
             if !f(i + hits.trailing_zeros() as usize) {
@@ -357,50 +341,6 @@ fn delimiters(line: &[u8], mut f: impl FnMut(usize) -> bool) {
         }
         i += BLOCK;
     }
-}
-
-#[cfg(target_arch = "x86_64")]
-const BLOCK: usize = 16;
-
-/// Bit `k` set where byte `k` of the block is `,` (first) or `"` (second).
-#[cfg(target_arch = "x86_64")]
-fn block_masks(block: &[u8; BLOCK]) -> (u32, u32) {
-    use std::arch::x86_64::*;
-    // SAFETY: SSE2 is part of the x86-64 baseline, and the load reads
-    // exactly the 16 bytes of `block` (unaligned loads are allowed).
-    unsafe {
-        let v = _mm_loadu_si128(block.as_ptr().cast());
-        let comma = _mm_cmpeq_epi8(v, _mm_set1_epi8(b',' as i8));
-        let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
-        (
-            _mm_movemask_epi8(comma) as u32,
-            _mm_movemask_epi8(quote) as u32,
-        )
-    }
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-const BLOCK: usize = 8;
-
-#[cfg(not(target_arch = "x86_64"))]
-fn block_masks(block: &[u8; BLOCK]) -> (u32, u32) {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
-    // High bit set in exactly the bytes of `x` that are zero.
-    let zero_bytes = |x: u64| !(((x & LOW7) + LOW7) | x | LOW7);
-    let word = u64::from_le_bytes(*block);
-    // One bit per byte: gather the high bits.
-    let gather = |high: u64| {
-        let mut mask = 0;
-        for k in 0..8 {
-            mask |= (((high >> (8 * k + 7)) & 1) as u32) << k;
-        }
-        mask
-    };
-    (
-        gather(zero_bytes(word ^ (ONES * u64::from(b',')))),
-        gather(zero_bytes(word ^ (ONES * u64::from(b'"')))),
-    )
 }
 
 fn undouble(inner: &[u8]) -> Vec<u8> {
