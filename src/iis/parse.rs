@@ -3,6 +3,7 @@
 //! `docs/log-format.md` §6). Space-separated fields, `-` for empty, named
 //! by the latest `#Fields:` line (which may change mid-file).
 
+use crate::parse::masks::{self, BLOCK, masks_at};
 use crate::parse::tls::Version;
 
 /// A file that starts like an IIS W3C log: its `#Software:` line, or a
@@ -128,20 +129,31 @@ fn value(v: &[u8]) -> &[u8] {
 /// Where each field of a row starts, up to the last one used (field i is
 /// `starts[i]..starts[i + 1] - 1`): kept by the caller across rows, so
 /// no row pays for clearing it.
-pub(crate) struct Starts([u32; MAX_FIELDS + 1]);
+pub(crate) struct Starts {
+    at: [u32; MAX_FIELDS + 1],
+    /// The CPU has AVX2 and BMI1: asked once here rather than on every row.
+    avx2: bool,
+}
 
 impl Default for Starts {
     fn default() -> Starts {
-        Starts([0; MAX_FIELDS + 1])
+        #[cfg(target_arch = "x86_64")]
+        let avx2 = std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("bmi1");
+        #[cfg(not(target_arch = "x86_64"))]
+        let avx2 = false;
+        Starts {
+            at: [0; MAX_FIELDS + 1],
+            avx2,
+        }
     }
 }
 
 /// Splits a data row by `fields` (using the caller's `starts`); `None` if
 /// it has too few fields or no date and time.
 pub(crate) fn request<'a>(line: &'a [u8], f: &Fields, starts: &mut Starts) -> Option<Request<'a>> {
-    let starts = &mut starts.0;
     let want = f.last.min(MAX_FIELDS - 1);
-    let n = split_fields(line, want, starts);
+    let n = split_fields(line, want, &mut starts.at, starts.avx2);
+    let starts = &starts.at;
     let get = |i: Option<usize>| {
         i.filter(|&i| i < n)
             .map(|i| value(&line[starts[i] as usize..starts[i + 1] as usize - 1]))
@@ -177,59 +189,43 @@ pub(crate) fn request<'a>(line: &'a [u8], f: &Fields, starts: &mut Starts) -> Op
 /// Splits `line` at its spaces through field `want`: writes where each
 /// field starts into `starts` (and one past the last field's end, as if a
 /// space followed it) and returns the field count (at most `want + 1`).
-/// Every request row passes here: sixteen bytes at a time, one bit per
-/// space (SSE2 on x86-64), rather than a search per field; 32 at a time
-/// with AVX2.
-fn split_fields(line: &[u8], want: usize, starts: &mut [u32; MAX_FIELDS + 1]) -> usize {
+/// Every request row passes here: 64 bytes at a time, one bit per space
+/// ([`masks`]: AVX2 where the CPU has it), rather than a search per field.
+/// `avx2`: the CPU has AVX2 and BMI1 ([`Starts`] asks).
+fn split_fields(line: &[u8], want: usize, starts: &mut [u32; MAX_FIELDS + 1], avx2: bool) -> usize {
     #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("bmi1") {
-        // SAFETY: the CPU has AVX2 and BMI1 (checked just above).
+    if avx2 {
+        // SAFETY: the CPU has AVX2 and BMI1 (the caller asked it).
         return unsafe { split_fields_avx2(line, want, starts) };
     }
-    let mut n = 0;
-    let mut base = 0;
-    while base < line.len() {
-        let mut spaces = space_mask(&line[base..]);
-        while spaces != 0 {
-            n += 1;
-            starts[n] = (base + spaces.trailing_zeros() as usize + 1) as u32;
-            if n > want {
-                return n;
-            }
-            spaces &= spaces - 1;
-        }
-        base += 16;
-    }
-    starts[n + 1] = line.len() as u32 + 1;
-    n + 1
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = avx2;
+    split_fields_by(line, want, starts, masks::masks)
 }
 
-/// [`split_fields`] 32 bytes at a time. The last block of a line of 32
-/// bytes or more is the line's last 32 bytes, its bits shifted to start
-/// where the previous block ended: no byte is read one at a time.
+/// [`split_fields`] with AVX2 masks (and BMI1 for the bit arithmetic).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,bmi1")]
 unsafe fn split_fields_avx2(line: &[u8], want: usize, starts: &mut [u32; MAX_FIELDS + 1]) -> usize {
-    use std::arch::x86_64::*;
-    let len = line.len();
-    // SAFETY: `at + 32 <= len` wherever this is called.
-    let mask = |at: usize| unsafe {
-        let v = _mm256_loadu_si256(line.as_ptr().add(at).cast());
-        _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(b' ' as i8))) as u32
-    };
+    split_fields_by(line, want, starts, |b, c| {
+        // SAFETY: this function only runs where AVX2 is available.
+        unsafe { masks::masks_avx2(b, c) }
+    })
+}
+
+/// The splitter itself, with the mask function as a parameter so that it
+/// is inlined into each instruction-set variant.
+#[inline(always)]
+fn split_fields_by(
+    line: &[u8],
+    want: usize,
+    starts: &mut [u32; MAX_FIELDS + 1],
+    scan: impl Fn(&[u8; BLOCK], [u8; 1]) -> [u64; 1],
+) -> usize {
     let mut n = 0;
     let mut base = 0;
-    while base < len {
-        let mut spaces = if base + 32 <= len {
-            mask(base)
-        } else if len >= 32 {
-            mask(len - 32) >> (base + 32 - len)
-        } else {
-            // A line under 32 bytes: under 32 bits.
-            line.iter()
-                .enumerate()
-                .fold(0, |m, (k, &c)| m | u32::from(c == b' ') << k)
-        };
+    while base < line.len() {
+        let [mut spaces] = masks_at(line, base, [b' '], &scan);
         while spaces != 0 {
             n += 1;
             starts[n] = (base + spaces.trailing_zeros() as usize + 1) as u32;
@@ -238,35 +234,10 @@ unsafe fn split_fields_avx2(line: &[u8], want: usize, starts: &mut [u32; MAX_FIE
             }
             spaces &= spaces - 1;
         }
-        base += 32;
+        base += BLOCK;
     }
-    starts[n + 1] = len as u32 + 1;
+    starts[n + 1] = line.len() as u32 + 1;
     n + 1
-}
-
-/// Bit k set when byte k of the first 16 of `b` is a space.
-#[inline(always)]
-fn space_mask(b: &[u8]) -> u32 {
-    if let Some(block) = b.first_chunk::<16>() {
-        #[cfg(target_arch = "x86_64")]
-        {
-            use std::arch::x86_64::*;
-            // SAFETY: SSE2 is part of the x86-64 baseline, and the load
-            // reads the 16 bytes of `block` (unaligned loads are allowed).
-            return unsafe {
-                let v = _mm_loadu_si128(block.as_ptr().cast());
-                _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b' ' as i8))) as u32
-            };
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        return block
-            .iter()
-            .enumerate()
-            .fold(0, |m, (k, &c)| m | u32::from(c == b' ') << k);
-    }
-    b.iter()
-        .enumerate()
-        .fold(0, |m, (k, &c)| m | u32::from(c == b' ') << k)
 }
 
 /// Seconds since 1970 of request times (`yyyy-MM-ddTHH:mm:ss.000Z`, as
@@ -399,21 +370,26 @@ mod tests {
     }
 
     /// The block splitter against `split(' ')`, for every line length
-    /// around the 16-byte blocks and every field limit.
+    /// up to past two 64-byte blocks and every field limit.
     #[test]
     fn fields_split_at_spaces() {
-        let line = b"a bb  ccc d eeeeeeeeeeeeeeeeeeee f g hh i j k l m n o p q r s t u v w x y z";
+        let line = b"a bb  ccc d eeeeeeeeeeeeeeeeeeee f g hh i j k l m n o p q r s t u v w x y z \
+            0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuv A B  C D E F";
+        assert!(line.len() > 2 * 64);
         for len in 0..line.len() {
             let l = &line[..len];
             let all: Vec<&[u8]> = l.split(|&b| b == b' ').collect();
-            for want in 0..30 {
-                let mut starts = [0u32; MAX_FIELDS + 1];
-                let n = split_fields(l, want, &mut starts);
-                assert_eq!(n, all.len().min(want + 1), "{len} {want}");
-                let parts: Vec<&[u8]> = (0..n)
-                    .map(|i| &l[starts[i] as usize..starts[i + 1] as usize - 1])
-                    .collect();
-                assert_eq!(&parts[..], &all[..n], "{len} {want}");
+            // SSE2 (or the plain loop), and AVX2 where the CPU has it.
+            for avx2 in [false, Starts::default().avx2] {
+                for want in 0..30 {
+                    let mut starts = [0u32; MAX_FIELDS + 1];
+                    let n = split_fields(l, want, &mut starts, avx2);
+                    assert_eq!(n, all.len().min(want + 1), "{len} {want} {avx2}");
+                    let parts: Vec<&[u8]> = (0..n)
+                        .map(|i| &l[starts[i] as usize..starts[i + 1] as usize - 1])
+                        .collect();
+                    assert_eq!(&parts[..], &all[..n], "{len} {want} {avx2}");
+                }
             }
         }
     }

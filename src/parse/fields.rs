@@ -5,6 +5,8 @@
 //! splits data at CRLF), so a row is one line. Everything here works on
 //! bytes: the `data` field carries raw wire bytes that need not be UTF-8.
 
+use super::masks::{self, BLOCK, masks_at};
+
 /// Number of fields in every protocol-log row (`#Fields:` lists the same
 /// nine for receive and send logs of every Exchange version).
 pub const FIELD_COUNT: usize = 9;
@@ -154,15 +156,7 @@ impl<'a> Row<'a> {
         let mut n = 0;
         let mut i = 0;
         while i < line.len() {
-            let mut block = [0u8; BLOCK];
-            let chunk = match line.get(i..i + BLOCK) {
-                Some(c) => c,
-                None => {
-                    block[..line.len() - i].copy_from_slice(&line[i..]);
-                    &block
-                }
-            };
-            let (mut comma, quote) = block_masks(chunk.try_into().expect("one block"));
+            let [mut comma, quote] = masks_at(line, i, [b',', b'"'], masks::masks);
             if quote != 0 {
                 return None;
             }
@@ -332,22 +326,12 @@ impl<'a> Row<'a> {
 /// Calls `f` with the position of every `,` and `"` in `line`, in order,
 /// until it returns false. Protocol-log fields are short, and a `memchr`
 /// call per field cost more than it saved on them (callgrind): one pass
-/// over 16-byte blocks (SSE2, always present on x86-64) or 8-byte words
-/// (SWAR, elsewhere) finds all delimiters instead.
+/// over 64-byte blocks ([`masks::masks`]) finds all delimiters instead.
 #[cfg(test)]
 fn delimiters(line: &[u8], mut f: impl FnMut(usize) -> bool) {
     let mut i = 0;
     while i < line.len() {
-        let mut block = [0u8; BLOCK];
-        let chunk = match line.get(i..i + BLOCK) {
-            Some(c) => c,
-            None => {
-                // Zero padding never matches `,` or `"`.
-                block[..line.len() - i].copy_from_slice(&line[i..]);
-                &block
-            }
-        };
-        let (comma, quote) = block_masks(chunk.try_into().expect("one block"));
+        let [comma, quote] = masks_at(line, i, [b',', b'"'], masks::masks);
         let mut hits = comma | quote;
         while hits != 0 {
             if !f(i + hits.trailing_zeros() as usize) {
@@ -357,50 +341,6 @@ fn delimiters(line: &[u8], mut f: impl FnMut(usize) -> bool) {
         }
         i += BLOCK;
     }
-}
-
-#[cfg(target_arch = "x86_64")]
-const BLOCK: usize = 16;
-
-/// Bit `k` set where byte `k` of the block is `,` (first) or `"` (second).
-#[cfg(target_arch = "x86_64")]
-fn block_masks(block: &[u8; BLOCK]) -> (u32, u32) {
-    use std::arch::x86_64::*;
-    // SAFETY: SSE2 is part of the x86-64 baseline, and the load reads
-    // exactly the 16 bytes of `block` (unaligned loads are allowed).
-    unsafe {
-        let v = _mm_loadu_si128(block.as_ptr().cast());
-        let comma = _mm_cmpeq_epi8(v, _mm_set1_epi8(b',' as i8));
-        let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
-        (
-            _mm_movemask_epi8(comma) as u32,
-            _mm_movemask_epi8(quote) as u32,
-        )
-    }
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-const BLOCK: usize = 8;
-
-#[cfg(not(target_arch = "x86_64"))]
-fn block_masks(block: &[u8; BLOCK]) -> (u32, u32) {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
-    // High bit set in exactly the bytes of `x` that are zero.
-    let zero_bytes = |x: u64| !(((x & LOW7) + LOW7) | x | LOW7);
-    let word = u64::from_le_bytes(*block);
-    // One bit per byte: gather the high bits.
-    let gather = |high: u64| {
-        let mut mask = 0;
-        for k in 0..8 {
-            mask |= (((high >> (8 * k + 7)) & 1) as u32) << k;
-        }
-        mask
-    };
-    (
-        gather(zero_bytes(word ^ (ONES * u64::from(b',')))),
-        gather(zero_bytes(word ^ (ONES * u64::from(b'"')))),
-    )
 }
 
 fn undouble(inner: &[u8]) -> Vec<u8> {
@@ -421,16 +361,8 @@ pub fn is_timestamp(s: &[u8]) -> bool {
     if s.len() < 19 || s.len() > 40 {
         return false;
     }
-    // Runs for every row: the 19-byte prefix as three words. Digits are
-    // 0x30..=0x39: high nibble 3, and low nibble + 6 stays below 16.
+    // Runs for every row: the 19-byte prefix as three words.
     let word = |i: usize| u64::from_le_bytes(s[i..i + 8].try_into().expect("8 bytes"));
-    let digits = |w: u64, mask: u64| {
-        let w = w & mask;
-        let ones = 0x0101_0101_0101_0101 & mask;
-        (w & (0xF0F0_F0F0_F0F0_F0F0 & mask)) == ones * 0x30
-            && ((w & (0x0F0F_0F0F_0F0F_0F0F & mask)) + ones * 6) & (0xF0F0_F0F0_F0F0_F0F0 & mask)
-                == 0
-    };
     // "yyyy-MM-" "ddTHH:mm" ":ss" (the last read from byte 11).
     const D0: u64 = 0x00FF_FF00_FFFF_FFFF; // digits at 0..4, 5, 6
     const S0: u64 = 0x2D00_002D_0000_0000; // '-' at 4 and 7
@@ -443,6 +375,50 @@ pub fn is_timestamp(s: &[u8]) -> bool {
         && b & !D1 == S1
         && (c >> 40) & 0xFF == u64::from(b':')
         && digits(c >> 48, 0xFFFF)
+}
+
+/// [`is_timestamp`] for a run of rows that mostly share a date (the rows
+/// of one log file): the date part (`yyyy-MM-ddT`) of the last stamp that
+/// passed the whole check is kept, and a stamp with the same date needs
+/// only its time (`HH:mm:ss`) checked: one word instead of three.
+#[derive(Default)]
+pub struct TimestampCheck {
+    /// Bytes 0..8 and 3..11 of the last stamp that passed.
+    date: Option<[u64; 2]>,
+}
+
+impl TimestampCheck {
+    /// Whether `s` is a time stamp, as [`is_timestamp`] says.
+    #[inline(always)]
+    pub fn check(&mut self, s: &[u8]) -> bool {
+        if s.len() < 19 || s.len() > 40 {
+            return false;
+        }
+        let word = |i: usize| u64::from_le_bytes(s[i..i + 8].try_into().expect("8 bytes"));
+        let date = [word(0), word(3)];
+        if self.date == Some(date) {
+            // "HH:mm:ss": digits at 0, 1, 3, 4, 6, 7 and ':' at 2 and 5.
+            const D: u64 = 0xFFFF_00FF_FF00_FFFF;
+            const S: u64 = 0x0000_3A00_003A_0000;
+            let time = word(11);
+            return time & !D == S && digits(time, D);
+        }
+        let ok = is_timestamp(s);
+        if ok {
+            self.date = Some(date);
+        }
+        ok
+    }
+}
+
+/// Whether the bytes of `w` under `mask` (whole bytes) are ASCII digits.
+/// Digits are 0x30..=0x39: high nibble 3, and low nibble + 6 stays below 16.
+#[inline(always)]
+fn digits(w: u64, mask: u64) -> bool {
+    let w = w & mask;
+    let ones = 0x0101_0101_0101_0101 & mask;
+    (w & (0xF0F0_F0F0_F0F0_F0F0 & mask)) == ones * 0x30
+        && ((w & (0x0F0F_0F0F_0F0F_0F0F & mask)) + ones * 6) & (0xF0F0_F0F0_F0F0_F0F0 & mask) == 0
 }
 
 /// The byte-by-byte form of [`is_timestamp`], as the reference its tests
@@ -586,6 +562,39 @@ mod tests {
             let t: Vec<u8> = good.iter().copied().cycle().take(len).collect();
             assert_eq!(is_timestamp(&t), is_timestamp_bytes(&t), "length {len}");
         }
+    }
+
+    /// A run of stamps, most sharing a date, some with a bad time, a bad
+    /// date, a bad length, or a date that differs in one byte from the one
+    /// kept: the checker says what `is_timestamp` says of each.
+    #[test]
+    fn timestamp_check_is_is_timestamp() {
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        let good = *b"2023-01-11T16:00:01.010Z";
+        let mut check = TimestampCheck::default();
+        let (mut passed, mut failed) = (0, 0);
+        for _ in 0..200_000 {
+            let mut t = good.to_vec();
+            match next(4) {
+                0 => {}
+                1 => t[next(19) as usize] = next(256) as u8,
+                2 => t[11 + next(8) as usize] = b"0123456789:x/ T-"[next(16) as usize],
+                _ => t.truncate(next(25) as usize),
+            }
+            if next(8) == 0 {
+                t.extend(std::iter::repeat_n(b'7', next(24) as usize));
+            }
+            let want = is_timestamp(&t);
+            assert_eq!(check.check(&t), want, "{:?}", String::from_utf8_lossy(&t));
+            if want { passed += 1 } else { failed += 1 }
+        }
+        assert!(passed > 50_000 && failed > 30_000, "{passed} {failed}");
     }
 
     #[test]

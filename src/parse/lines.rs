@@ -3,7 +3,8 @@
 //! The session scan splits every row, so this is the hottest loop of the
 //! default run. Rather than find each line end with `memchr` and then walk
 //! the line again for its delimiters, one pass over 64-byte blocks builds
-//! bit masks of `\n`, `,` and `"` (SSE2 on x86-64, a plain loop elsewhere)
+//! bit masks of `\n`, `,` and `"` ([`super::masks`]: AVX2 where the CPU
+//! has it, else SSE2 on x86-64, a plain loop elsewhere)
 //! and hands each line over with the positions of its first eight commas.
 //!
 //! Quotes: a comma inside a quoted field is no separator. The quote mask's
@@ -15,6 +16,7 @@
 //! goes to the general splitter ([`Row::parse`]), which decides how.
 
 use super::fields::{FIELD_COUNT, Row, RowError};
+use super::masks::{self, BLOCK, masks_at};
 
 /// One line of a region: its text (without the `\n`), where it starts,
 /// and what the block scan found in it.
@@ -22,7 +24,8 @@ pub struct Line<'a> {
     pub text: &'a [u8],
     /// Offset of the line in the region.
     pub start: usize,
-    /// Positions (in `text`) of the first `FIELD_COUNT - 1` commas.
+    /// Positions (in `text`) of the line's commas when it has exactly
+    /// `FIELD_COUNT - 1` (`n`); of no use otherwise.
     pub commas: [u32; FIELD_COUNT - 1],
     /// How many commas the line has.
     pub n: u32,
@@ -93,7 +96,7 @@ pub fn for_each_line<'a>(region: &'a [u8], f: impl FnMut(&Line<'a>)) {
         // SAFETY: the CPU has AVX2, POPCNT and BMI1 (checked just above).
         return unsafe { for_each_line_avx2(region, f) };
     }
-    split(region, f, block_masks)
+    split(region, f, masks::masks)
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -101,9 +104,9 @@ pub fn for_each_line<'a>(region: &'a [u8], f: impl FnMut(&Line<'a>)) {
 // arithmetic single instructions: without them `count_ones` is a dozen.
 #[target_feature(enable = "avx2,popcnt,bmi1")]
 unsafe fn for_each_line_avx2<'a>(region: &'a [u8], f: impl FnMut(&Line<'a>)) {
-    split(region, f, |b| {
+    split(region, f, |b, c| {
         // SAFETY: this function only runs where AVX2 is available.
-        unsafe { block_masks_avx2(b) }
+        unsafe { masks::masks_avx2(b, c) }
     })
 }
 
@@ -113,10 +116,13 @@ unsafe fn for_each_line_avx2<'a>(region: &'a [u8], f: impl FnMut(&Line<'a>)) {
 fn split<'a>(
     region: &'a [u8],
     mut f: impl FnMut(&Line<'a>),
-    scan: impl Fn(&[u8; 64]) -> (u64, u64, u64),
+    scan: impl Fn(&[u8; BLOCK], [u8; 3]) -> [u64; 3],
 ) {
     let mut line_start = 0;
-    let mut commas = [0u32; FIELD_COUNT - 1];
+    // Where the commas go: slot `n % 16`, so that storing one needs no
+    // check of `n` against the eight a row has. A line with more has no
+    // use for their positions (it is no row, or the general splitter's).
+    let mut commas = [0u32; 16];
     let mut n = 0u32;
     let mut quoted = false;
     // Inside a quoted field at the end of the bits seen so far.
@@ -126,15 +132,7 @@ fn split<'a>(
     while base < region.len() {
         // The loads of a fresh page otherwise stall this loop.
         prefetch(region, base + 1024);
-        let (mut nl, mut comma, mut quote) = match region.get(base..base + 64) {
-            Some(b) => scan(b.try_into().expect("64 bytes")),
-            None => {
-                // The tail: zero padding matches none of the three.
-                let mut block = [0u8; 64];
-                block[..region.len() - base].copy_from_slice(&region[base..]);
-                scan(&block)
-            }
-        };
+        let [mut nl, mut comma, mut quote] = masks_at(region, base, [b'\n', b',', b'"'], &scan);
         loop {
             // Bits of the current line in this block: up to the next `\n`.
             let upto = if nl == 0 {
@@ -163,12 +161,11 @@ fn split<'a>(
                 }
                 quoted |= q != 0;
             }
-            while c != 0 && (n as usize) < commas.len() {
-                commas[n as usize] = (base + c.trailing_zeros() as usize - line_start) as u32;
+            while c != 0 {
+                commas[n as usize % 16] = (base + c.trailing_zeros() as usize - line_start) as u32;
                 n += 1;
                 c &= c - 1;
             }
-            n += c.count_ones();
             if nl == 0 {
                 break;
             }
@@ -176,7 +173,7 @@ fn split<'a>(
             f(&Line {
                 text: &region[line_start..end],
                 start: line_start,
-                commas,
+                commas: first_eight(&commas),
                 n,
                 quoted,
                 well_quoted: well_quoted && !open,
@@ -192,18 +189,24 @@ fn split<'a>(
             comma &= !done;
             quote &= !done;
         }
-        base += 64;
+        base += BLOCK;
     }
     if line_start < region.len() {
         f(&Line {
             text: &region[line_start..],
             start: line_start,
-            commas,
+            commas: first_eight(&commas),
             n,
             quoted,
             well_quoted: well_quoted && !open,
         });
     }
+}
+
+/// The first [`FIELD_COUNT`] - 1 slots of the comma scratch.
+#[inline(always)]
+fn first_eight(commas: &[u32; 16]) -> [u32; FIELD_COUNT - 1] {
+    commas[..FIELD_COUNT - 1].try_into().expect("8 slots")
 }
 
 /// Bit k set when an odd number of the bits 0..=k of `q` are set: with
@@ -248,67 +251,6 @@ fn prefetch(region: &[u8], at: usize) {
     let _ = (region, at);
 }
 
-/// Masks of `\n`, `,` and `"` in a 64-byte block (bit k = byte k).
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-fn block_masks(b: &[u8; 64]) -> (u64, u64, u64) {
-    use std::arch::x86_64::*;
-    let mut nl = 0u64;
-    let mut comma = 0u64;
-    let mut quote = 0u64;
-    for k in 0..4 {
-        // SAFETY: SSE2 is part of the x86-64 baseline, and the load reads
-        // 16 bytes inside `b` (unaligned loads are allowed).
-        let (n, c, q) = unsafe {
-            let v = _mm_loadu_si128(b.as_ptr().add(16 * k).cast());
-            (
-                _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'\n' as i8))) as u16,
-                _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b',' as i8))) as u16,
-                _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8))) as u16,
-            )
-        };
-        nl |= u64::from(n) << (16 * k);
-        comma |= u64::from(c) << (16 * k);
-        quote |= u64::from(q) << (16 * k);
-    }
-    (nl, comma, quote)
-}
-
-/// [`block_masks`] with 32-byte AVX2 compares.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-#[inline]
-unsafe fn block_masks_avx2(b: &[u8; 64]) -> (u64, u64, u64) {
-    use std::arch::x86_64::*;
-    // SAFETY: the loads read 32 bytes each inside `b` (unaligned loads
-    // are allowed); the caller guarantees AVX2.
-    unsafe {
-        let lo = _mm256_loadu_si256(b.as_ptr().cast());
-        let hi = _mm256_loadu_si256(b.as_ptr().add(32).cast());
-        let mask = |c: u8| {
-            let c = _mm256_set1_epi8(c as i8);
-            let l = _mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, c)) as u32;
-            let h = _mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, c)) as u32;
-            u64::from(l) | u64::from(h) << 32
-        };
-        (mask(b'\n'), mask(b','), mask(b'"'))
-    }
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-#[inline(always)]
-fn block_masks(b: &[u8; 64]) -> (u64, u64, u64) {
-    let mut nl = 0u64;
-    let mut comma = 0u64;
-    let mut quote = 0u64;
-    for (k, &c) in b.iter().enumerate() {
-        nl |= u64::from(c == b'\n') << k;
-        comma |= u64::from(c == b',') << k;
-        quote |= u64::from(c == b'"') << k;
-    }
-    (nl, comma, quote)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -348,7 +290,7 @@ mod tests {
             split(
                 &data,
                 |l: &Line| sse2.push((l.start, l.text.to_vec(), l.row().map(fields))),
-                block_masks,
+                masks::masks,
             );
             assert_eq!(sse2, want, "{:?}", String::from_utf8_lossy(&data));
             let mut picked = Vec::new();

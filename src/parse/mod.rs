@@ -3,6 +3,7 @@
 pub(crate) mod endpoint;
 pub mod fields;
 pub mod lines;
+pub(crate) mod masks;
 pub(crate) mod stamp;
 pub mod tls;
 

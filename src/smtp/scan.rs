@@ -19,7 +19,7 @@
 use super::tally::SmtpCounts;
 use crate::chunk::{FileCtx, Range, release_behind};
 use crate::files::{BadRow, FileStats};
-use crate::parse::fields::{self, Row, is_timestamp};
+use crate::parse::fields::{self, Row, TimestampCheck};
 use crate::parse::lines::{Line, for_each_line};
 use crate::parse::stamp::Bounds;
 use crate::parse::tls;
@@ -247,6 +247,7 @@ pub fn scan_sessions_in(
             ..Fragment::default()
         },
         tls_rows: 0,
+        stamps: TimestampCheck::default(),
     };
     let mut lines = 0u64;
     let mut released = range.s;
@@ -318,6 +319,8 @@ struct Joiner {
     /// What crosses the range's edges.
     fragment: Fragment,
     tls_rows: u64,
+    /// Checks the time of the rows [`Joiner::touch`] takes.
+    stamps: TimestampCheck,
 }
 
 impl Joiner {
@@ -339,7 +342,7 @@ impl Joiner {
                 line.field(fields::DATA),
                 line.field(fields::CONTEXT),
             )
-            && is_timestamp(line.field(fields::DATE_TIME))
+            && self.stamps.check(line.field(fields::DATE_TIME))
         {
             let stamp = line.field(fields::DATE_TIME);
             stats.record(stamp, range.at(line.start), ctx.bounds);
