@@ -394,9 +394,15 @@ fn server(tally: &Tally, info: &ServerInfo, options: &Options) -> Server {
         .filter(|_| info.files > 0)
     {
         for d in Direction::ALL {
-            for (name, counts) in &maps[d.index()] {
+            // In byte order: of names that differ only in case (one
+            // connector to Exchange), the first keeps its name and counts,
+            // whatever order the counts were added in (a merge's or a
+            // scan's).
+            let mut named: Vec<_> = maps[d.index()].iter().collect();
+            named.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            for (name, counts) in named {
                 let identity = String::from_utf8_lossy(name);
-                fact(&mut facts, d, &identity).counts = Some(counts);
+                fact(&mut facts, d, &identity).counts.get_or_insert(counts);
             }
         }
     }
