@@ -308,13 +308,8 @@ mod tests {
     /// the row's field.
     #[test]
     fn quoted_lines_split_as_the_general_splitter() {
-        let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = move |n: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % n
-        };
+        let mut rng = exlog_gen::Rng::new(0x9E37_79B9_7F4A_7C15, 0);
+        let mut next = move |n: u64| rng.below(n);
         let pieces: [&[u8]; 14] = [
             b"plain",
             b"",
