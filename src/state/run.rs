@@ -139,9 +139,12 @@ fn summary(a: &Absorbed, path: &Path, size: Option<u64>, moved: usize, gone: usi
     crate::report::table::sanitize(&text).into_owned()
 }
 
-/// `12.3 MB` (decimal, as file managers say).
+/// `12.3 MB` (decimal, as file managers say), or under 1 MB the bytes.
 fn megabytes(bytes: u64) -> String {
-    format!("{:.1} MB", bytes as f64 / 1e6)
+    match bytes {
+        0..1_000_000 => format!("{bytes} bytes"),
+        _ => format!("{:.1} MB", bytes as f64 / 1e6),
+    }
 }
 
 fn into_run(a: Absorbed, walk: Walk) -> Run {
