@@ -235,7 +235,8 @@ for dir in $(find "$N" -name '*.LOG' -printf '%h\n' | sort -u); do
   head -c $(($(wc -c <"$last") / 2 + 7)) "$OUT/whole.log" >"$last"
 done
 printf '%s\r\n' '@echo off' 'set LOGS=C:\Logs\nightly' \
-  'C:\exlog\exlog.exe %LOGS% --state C:\out\tls.exlog -o C:\out\tls.html 2>>C:\out\nightly.log || exit /b' \
+  'C:\exlog\exlog.exe %LOGS% --state C:\out\tls.exlog -o C:\out\tls.html 2>>C:\out\nightly.log' \
+  'if errorlevel 1 exit /b' \
   'C:\exlog\exlog.exe %LOGS% --state C:\out\tls.exlog --by legacy -o C:\out\call-list.csv 2>>C:\out\nightly.log' \
   >"$C/out/nightly.cmd"
 rm -f "$C/out/tls.exlog" "$C/out/nightly.log"
