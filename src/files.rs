@@ -212,6 +212,25 @@ impl FileStats {
         self.chunks = vec![(0, lines)];
     }
 
+    /// Takes the half-written last line (`len` bytes from offset `at`)
+    /// out of these stats, and returns it as stats of its own: what a
+    /// `--state` run leaves for the next run to read whole.
+    pub(crate) fn split_unterminated(&mut self, at: u64, len: u64) -> FileStats {
+        self.bytes -= len;
+        self.lines -= 1;
+        self.unterminated -= 1;
+        if let Some(last) = self.chunks.iter_mut().max_by_key(|(start, _)| *start) {
+            last.1 -= 1;
+        }
+        FileStats {
+            bytes: len,
+            lines: 1,
+            unterminated: 1,
+            chunks: vec![(at, 1)],
+            ..FileStats::default()
+        }
+    }
+
     pub fn first_bad_line(&self) -> Option<u64> {
         let bad = self.first_bad?;
         let before: u64 = self

@@ -239,19 +239,7 @@ fn split(
     if stats.unterminated > 0 {
         // A line still being written: the next run reads it whole.
         cut = last_line_start(&input.path, input.start, end).unwrap_or(input.start);
-        left = Some(FileStats {
-            bytes: end - cut,
-            lines: 1,
-            unterminated: 1,
-            chunks: vec![(cut, 1)],
-            ..FileStats::default()
-        });
-        stats.bytes -= end - cut;
-        stats.lines -= 1;
-        stats.unterminated -= 1;
-        if let Some(last) = stats.chunks.iter_mut().max_by_key(|(start, _)| *start) {
-            last.1 -= 1;
-        }
+        left = Some(stats.split_unterminated(cut, end - cut));
     }
     let head = cut.min(HEAD);
     let head_crc = match known {
