@@ -62,6 +62,12 @@ fn configure(args: &Args, merging: bool) -> Result<Config, u8> {
             "--rebuild starts a state afresh: give it with --state FILE",
         ));
     }
+    if args.state_keep_days.is_some() && args.state.is_none() && !merging {
+        return Err(fatal(
+            "--state-keep-days says how long a state keeps session detail: give it with \
+             --state FILE",
+        ));
+    }
     if let Some(path) = &args.owners {
         match crate::owners::Owners::read(path) {
             Ok(o) => config.owners = Some(Arc::new(o)),
@@ -407,6 +413,7 @@ fn with_state(config: &mut Config, pool: &rayon::ThreadPool) -> Option<Gathered>
     let flags = crate::state::Flags {
         state: &path,
         rebuild: config.rebuild,
+        keep_days: config.keep_days,
         paths: &config.paths,
         scan: &config.scan_flags,
         quiet: config.quiet,

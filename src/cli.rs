@@ -91,9 +91,10 @@ wrote, one per earlier run (or the JSON report of an older exlog, which embeds o
 
 /// The flags that steer a scan, which `exlog merge` refuses
 /// (`Config::for_merge`) and so leaves out of its help.
-pub const MERGE_REFUSES: [&str; 15] = [
+pub const MERGE_REFUSES: [&str; 16] = [
     "state",
     "rebuild",
+    "state_keep_days",
     "since",
     "until",
     "connector",
@@ -319,6 +320,16 @@ pub struct Args {
     /// overwritten.
     #[arg(help_heading = "History", long)]
     pub rebuild: bool,
+
+    /// With --state: keep each session's detail for N days only.
+    ///
+    /// Older sessions stay counted (every report still equals one run
+    /// over all the logs) but the state stops growing with every session:
+    /// months of a busy server load in well under a second. N must be at
+    /// least --window-days; readiness over a longer window later says
+    /// "insufficient data". Default: keep everything.
+    #[arg(help_heading = "History", long, value_name = "N")]
+    pub state_keep_days: Option<u32>,
 
     /// Print scan statistics to stderr at the end.
     ///

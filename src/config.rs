@@ -38,6 +38,8 @@ pub struct Config {
     /// `--state`: the state file, and whether to start it afresh.
     pub state: Option<PathBuf>,
     pub rebuild: bool,
+    /// `--state-keep-days`.
+    pub keep_days: Option<u32>,
     /// `--inventory`: connector inventories named on the command line.
     pub inventory: Vec<PathBuf>,
     /// `--ignore-connector`.
@@ -117,6 +119,7 @@ impl Config {
             events: args.events.clone(),
             state: args.state.clone(),
             rebuild: args.rebuild,
+            keep_days: args.state_keep_days,
         })
     }
 
@@ -132,6 +135,7 @@ impl Config {
             (args.events.is_some(), "--events"),
             (args.state.is_some(), "--state"),
             (args.rebuild, "--rebuild"),
+            (args.state_keep_days.is_some(), "--state-keep-days"),
         ];
         let filters = filter_flags(args);
         let given = scan_flags
@@ -321,8 +325,16 @@ fn scan_needs(
 /// `--state` keeps counts: what needs each session, or reads standard
 /// input, cannot go with it.
 fn check_state(args: &Args, report: &dyn crate::report::Report) -> Result<(), String> {
-    if args.state.is_none() {
-        return Ok(());
+    match (args.state_keep_days, &args.state) {
+        (Some(n), Some(_)) if n < args.window_days.max(1) => {
+            return Err(format!(
+                "--state-keep-days {n} is shorter than the readiness window ({} days, \
+                 --window-days): readiness needs every session of its window",
+                args.window_days
+            ));
+        }
+        (_, None) => return Ok(()),
+        _ => {}
     }
     if report.needs() == Needs::SessionList {
         return Err(format!(

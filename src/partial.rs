@@ -30,11 +30,11 @@ use std::path::{Path, PathBuf};
 /// The name a partial result carries, so nothing else is taken for one.
 pub const FORMAT: &str = "exlog partial result";
 /// Raised whenever the body changes shape; other versions are refused.
-pub const VERSION: u32 = 4;
+pub const VERSION: u32 = 5;
 /// A state (`--state FILE`) is a partial result with more in it (how far
 /// each file was read, the sessions still open): merge reads it as one.
 pub const STATE_FORMAT: &str = "exlog state";
-pub const STATE_VERSION: u32 = 1;
+pub const STATE_VERSION: u32 = 2;
 
 /// What the scan was asked to count: partials merge only when these agree.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -439,10 +439,33 @@ impl Unit {
     }
 }
 
+/// The body of a partial result or a state (`format`, `version`) laid
+/// out exactly as exlog writes it, if its CRC-32 holds. Such a body is
+/// parsed once, not first skipped over to find where it ends; `None`
+/// sends the file through the general reading, which says what is wrong.
+pub(crate) fn as_written<'a>(bytes: &'a [u8], format: &str, version: u32) -> Option<&'a [u8]> {
+    let head = format!("{{\"format\": \"{format}\", \"version\": {version}, \"body\": ");
+    let rest = bytes.strip_prefix(head.as_bytes())?;
+    let rest = rest.strip_suffix(b"\n").unwrap_or(rest);
+    // `, "crc32": "0123abcd"}`
+    const TAIL: usize = ", \"crc32\": \"\"}".len() + 8;
+    let (body, tail) = rest.split_at_checked(rest.len().checked_sub(TAIL)?)?;
+    let crc = tail
+        .strip_prefix(b", \"crc32\": \"")?
+        .strip_suffix(b"\"}")?;
+    (crc == format!("{:08x}", crc32fast::hash(body)).as_bytes()).then_some(body)
+}
+
 /// Reads one partial; the error names the file and says what is wrong.
 fn read(path: &Path) -> Result<BodyIn, String> {
     let name = path.display();
     let bytes = std::fs::read(path).map_err(|e| format!("{name}: cannot read: {e}"))?;
+    let written = as_written(&bytes, FORMAT, VERSION)
+        .or_else(|| as_written(&bytes, STATE_FORMAT, STATE_VERSION));
+    if let Some(body) = written {
+        return serde_json::from_slice(body)
+            .map_err(|e| format!("{name}: the partial result cannot be read: {e}"));
+    }
     let not_partial = |what: String| {
         format!(
             "{name}: not merged: exlog merge reads a partial result written by \

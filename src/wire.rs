@@ -36,16 +36,32 @@ pub(crate) struct Owned(pub Box<[u8]>);
 
 impl<'de> Deserialize<'de> for Owned {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(serde::Deserialize)]
-        #[serde(untagged)]
-        enum Either {
-            Text(String),
-            Raw(Vec<u8>),
+        // A visitor of its own, not an untagged enum: that would buffer
+        // every value before trying each form (a state holds millions).
+        struct Bytes;
+        impl<'de> serde::de::Visitor<'de> for Bytes {
+            type Value = Owned;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string or an array of byte values")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Owned, E> {
+                Ok(Owned(v.as_bytes().into()))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Owned, E> {
+                Ok(Owned(v.into_bytes().into_boxed_slice()))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Owned, A::Error> {
+                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+                while let Some(b) = seq.next_element::<u8>()? {
+                    out.push(b);
+                }
+                Ok(Owned(out.into_boxed_slice()))
+            }
         }
-        Ok(Owned(match Either::deserialize(d)? {
-            Either::Text(t) => t.into_bytes().into_boxed_slice(),
-            Either::Raw(r) => r.into_boxed_slice(),
-        }))
+        d.deserialize_any(Bytes)
     }
 }
 

@@ -32,11 +32,7 @@ pub struct Week {
     pub legacy_remotes: u64,
 }
 
-/// The Monday (days since 1970) of the week of a day (days since 1970):
-/// 1970-01-01 was a Thursday.
-pub(crate) fn monday(day: i64) -> i64 {
-    day - (day + 3).rem_euclid(7)
-}
+pub(crate) use crate::smtp::timeline::monday;
 
 /// The legacy sessions of one server: per Monday, the sessions and the
 /// remotes that had them.
@@ -54,12 +50,24 @@ fn legacy_by_week<'a>(tally: &'a Tally, server: u32, options: &Options) -> Legac
         .flat_map(|m| m.values())
         .flat_map(|c| &c.remotes);
     for (ip, timeline) in remotes {
+        // Steps before a state's cut stand for fallout's sake only: the
+        // connector's `earlier` weeks counted them.
+        let dated = |ms: i64| timeline.detail_from.is_none_or(|d| ms >= d);
         let legacy = timeline.steps.iter().map(|&m| Step::decode(m));
-        for (ms, _) in legacy.filter(|&(ms, s)| s.is_legacy() && inside(ms)) {
+        for (ms, _) in legacy.filter(|&(ms, s)| s.is_legacy() && inside(ms) && dated(ms)) {
             let week = weeks.entry(monday(ms.div_euclid(DAY_MS))).or_default();
             week.0 += 1;
             week.1.insert(ip);
         }
+    }
+    let earlier = maps
+        .iter()
+        .flat_map(|m| m.values())
+        .flat_map(|c| &c.earlier);
+    for (&monday, w) in earlier {
+        let week = weeks.entry(monday).or_default();
+        week.0 += w.sessions;
+        week.1.extend(w.remotes.iter().map(|ip| &**ip));
     }
     weeks
 }

@@ -136,7 +136,7 @@ fn found<'a>(tally: &'a Tally, servers: &'a Servers, options: &Options) -> Vec<F
 
 pub(crate) fn table(tally: &Tally, servers: &Servers, options: &Options) -> Table {
     let mut found = found(tally, servers, options);
-    let legacy = |r: &RemoteUse| r.legacy_times.len() as u64;
+    let legacy = |r: &RemoteUse| r.legacy_count();
     found.sort_by(|a, b| {
         let (ra, rb) = (a.counts, b.counts);
         a.impact

@@ -110,6 +110,9 @@ struct Evidence<'a> {
     last_legacy: Option<i64>,
     /// Remote IP → what it did below TLS 1.2 in the window.
     remotes: BTreeMap<&'a [u8], LegacyRemote<'a>>,
+    /// The window starts before a state's session detail does
+    /// (`--state-keep-days`): from when the detail is kept.
+    undated: Option<i64>,
 }
 
 /// A remote below TLS 1.2 in a window.
@@ -136,6 +139,9 @@ struct Place<'a> {
 
 impl<'a> Evidence<'a> {
     fn add(&mut self, c: &'a ConnectorCounts, w: &Window, place: &Place<'a>) {
+        if let Some(from) = c.detail_from.filter(|&d| w.from < d) {
+            self.undated = self.undated.max(Some(from));
+        }
         for &m in &c.marks {
             let (ms, kind) = Mark::decode(m);
             if kind == Mark::Legacy && ms <= w.to {
@@ -435,6 +441,14 @@ fn verdict(
     let days = options.window_days;
     let mut blind: Vec<String> = days_seen.gap().into_iter().collect();
     blind.extend(days_seen.blind.iter().cloned());
+    if let (Some(from), Some(w)) = (ev.undated, window) {
+        blind.push(format!(
+            "the state keeps each session from {} on only (--state-keep-days), and the window \
+             starts {}",
+            minute(from),
+            minute(w.from)
+        ));
+    }
     let (status, mut sentence) = match (window, coverage.first, coverage.last) {
         _ if ev.legacy > 0 => (Status::NotReady, not_ready_text(ev)),
         _ if !blind.is_empty() => (

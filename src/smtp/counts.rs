@@ -118,6 +118,10 @@ pub struct RemoteUse {
     /// Per session below TLS 1.2: the time of its last such negotiation (ms).
     #[serde(with = "crate::wire::deltas")]
     pub legacy_times: Vec<i64>,
+    /// Sessions below TLS 1.2 whose times a state no longer keeps
+    /// (`--state-keep-days`): counted, no longer dated.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub legacy_earlier: u64,
     /// Sessions that negotiated a weak suite (RC4, DES, 3DES, MD5, export).
     pub weak_sessions: u64,
     /// First and last session below TLS 1.2 or with a weak suite (ms).
@@ -147,6 +151,7 @@ impl RemoteUse {
             *a += b;
         }
         self.legacy_times.extend(o.legacy_times);
+        self.legacy_earlier += o.legacy_earlier;
         self.weak_sessions += o.weak_sessions;
         self.first_flagged = earliest(self.first_flagged, o.first_flagged);
         self.last_flagged = self.last_flagged.max(o.last_flagged);
@@ -186,6 +191,21 @@ impl RemoteUse {
             .map(|(k, _)| &**k)
     }
 
+    /// Sessions below TLS 1.2, dated or not.
+    pub fn legacy_count(&self) -> u64 {
+        self.legacy_times.len() as u64 + self.legacy_earlier
+    }
+
+    /// Forgets the times before `cut`, keeping their count: only the
+    /// readiness window reads them, and it starts at or after `cut`.
+    fn forget_times_before(&mut self, cut: i64) {
+        let before = self.legacy_times.len();
+        self.legacy_times.retain(|&t| t >= cut);
+        self.legacy_earlier += (before - self.legacy_times.len()) as u64;
+        self.legacy_internal.retain(|&t| t >= cut);
+        self.legacy_client.retain(|&t| t >= cut);
+    }
+
     /// Below TLS 1.2 or weak: a row of the legacy report.
     pub fn flagged(&self) -> bool {
         self.first_flagged.is_some()
@@ -198,6 +218,10 @@ impl RemoteUse {
             .copied()
             .find(|v| self.versions[v.index()] > 0)
     }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// The earlier of two optional values (`None`: not seen).
@@ -231,6 +255,11 @@ pub struct ConnectorCounts {
     pub services: u8,
     /// A session on it got `530 5.7.0` or `451 5.7.3`: TLS is required.
     pub tls_required_reply: bool,
+    /// A state keeps each mark from this time on, and before it only the
+    /// few that a report reads outside a readiness window
+    /// (`--state-keep-days`): a window that starts earlier is not judged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail_from: Option<i64>,
 }
 
 impl ConnectorCounts {
@@ -258,6 +287,41 @@ impl ConnectorCounts {
         }
         self.marks.extend(o.marks);
         self.tls_required_reply |= o.tls_required_reply;
+        self.detail_from = self.detail_from.max(o.detail_from);
+    }
+
+    /// Drops the session detail before `cut` that no report needs once
+    /// readiness windows start at or after it: of the marks before it,
+    /// only the first and last session and the last negotiation below
+    /// TLS 1.2 stay (the coverage report's first and last session, and
+    /// readiness's "last seen"); the remotes' legacy times become counts.
+    pub(crate) fn keep_detail_from(&mut self, cut: i64) {
+        let mut first_session: Option<u64> = None;
+        let mut last_session: Option<u64> = None;
+        let mut last_legacy: Option<u64> = None;
+        self.marks.retain(|&m| {
+            let (ms, kind) = Mark::decode(m);
+            if ms >= cut {
+                return true;
+            }
+            match kind {
+                Mark::Session => {
+                    first_session = earliest(first_session, Some(m));
+                    last_session = last_session.max(Some(m));
+                }
+                Mark::Legacy => last_legacy = last_legacy.max(Some(m)),
+                _ => {}
+            }
+            false
+        });
+        let kept = [first_session, last_session, last_legacy];
+        let mut kept: Vec<u64> = kept.into_iter().flatten().collect();
+        kept.dedup();
+        self.marks.extend(kept);
+        for r in self.remotes.values_mut() {
+            r.forget_times_before(cut);
+        }
+        self.detail_from = self.detail_from.max(Some(cut));
     }
 }
 

@@ -2,7 +2,7 @@
 //! this exlog's format, and written whole or not at all.
 
 use super::State;
-use crate::partial::{Checked, Envelope, Pending, STATE_FORMAT, STATE_VERSION};
+use crate::partial::{Checked, Envelope, Pending, STATE_FORMAT, STATE_VERSION, as_written};
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -42,6 +42,13 @@ pub(crate) fn load(path: &Path, rebuild: bool) -> Result<Loaded, String> {
     }
     let again =
         "run with --rebuild to start the state afresh (every log still there is read again)";
+    if let Some(body) = as_written(&bytes, STATE_FORMAT, STATE_VERSION) {
+        // The layout exlog writes: the body is parsed once, not first
+        // skipped over to find where it ends.
+        return serde_json::from_slice(body)
+            .map(|s| Loaded::State(Box::new(s)))
+            .map_err(|e| format!("{name}: the state cannot be read ({e}): refused; {again}"));
+    }
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| format!("{name}: the state is damaged (not UTF-8): refused; {again}"))?;
     let env: Envelope = serde_json::from_str(text).map_err(|e| {

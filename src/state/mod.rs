@@ -22,6 +22,7 @@
 
 mod absorb;
 mod file;
+mod keep;
 mod known;
 mod run;
 

@@ -22,6 +22,8 @@ pub(crate) struct Run {
 pub(crate) struct Flags<'a> {
     pub state: &'a Path,
     pub rebuild: bool,
+    /// `--state-keep-days`.
+    pub keep_days: Option<u32>,
     pub paths: &'a [PathBuf],
     pub scan: &'a ScanFlags,
     pub quiet: bool,
@@ -92,6 +94,11 @@ pub(crate) fn run(
         &plan.filters,
         flags.scan.clone(),
     )?;
+    if let Some(days) = flags.keep_days {
+        for server in &mut absorbed.state.servers {
+            super::keep::keep_days(&mut server.tally, days, flags.scan);
+        }
+    }
     absorbed.state.tlsrpt = rpt;
     // Nothing read, nothing moved: the state on disk says it all already.
     let changed =

@@ -196,7 +196,7 @@ fn merge_help_shows_the_flags_merge_takes_and_no_other() {
             "remote" | "exclude_remote" => "10.0.0.0/8".as_ref(),
             "ehlo" => "mail".as_ref(),
             "format" => "csv".as_ref(),
-            "threads" => "1".as_ref(),
+            "threads" | "state_keep_days" => "1".as_ref(),
             "inventory" => inventory.as_os_str(),
             "output" => out.as_os_str(),
             "events" => events.as_os_str(),
@@ -242,9 +242,10 @@ fn merge_help_shows_the_flags_merge_takes_and_no_other() {
         );
         checked[usize::from(accepted)] += 1;
     }
-    // The 28 flags of -h but --help and --version (--chunk-size is hidden):
+    // The 29 flags of -h but --help and --version (--chunk-size is hidden):
     // the 13 report, coverage and output flags (--partial and --owners
     // among them) and --threads merge takes, the 9 filters, --tls-only,
-    // --no-mmap, --events, --state and --rebuild it refuses.
-    assert_eq!(checked, [14, 14]);
+    // --no-mmap, --events, --state, --rebuild and --state-keep-days it
+    // refuses.
+    assert_eq!(checked, [15, 14]);
 }

@@ -3,6 +3,7 @@
 //! counts once; broken, altered or foreign partials are refused by name.
 
 use crate::util::{exlog, root};
+use exlog::partial::VERSION;
 use std::path::{Path, PathBuf};
 
 /// Every report a partial result can rebuild.
@@ -252,7 +253,15 @@ fn broken_altered_or_foreign_partials_are_refused_by_name() {
     );
     let newer = write(
         "newer.json",
-        &good.replacen("\"version\": 4,", "\"version\": 5,", 1),
+        &good.replacen(
+            &format!("\"version\": {VERSION},"),
+            &format!("\"version\": {},", VERSION + 1),
+            1,
+        ),
+    );
+    let newer_message = format!(
+        "format version {}; this exlog reads version {VERSION}",
+        VERSION + 1
     );
     let plain = write("plain.json", "{\"stats\": {}}");
     // Today's JSON report, which no longer embeds one.
@@ -263,7 +272,7 @@ fn broken_altered_or_foreign_partials_are_refused_by_name() {
     let cases = [
         (&cut, "cut short"),
         (&altered, "altered after it was written"),
-        (&newer, "format version 5; this exlog reads version 4"),
+        (&newer, &*newer_message),
         (&plain, "holds no partial result"),
         (
             &report,
@@ -434,7 +443,7 @@ fn the_partial_result_goes_to_its_own_file_not_into_the_json() {
     let first = std::fs::read_to_string(&part).unwrap();
     let head = format!(
         "{{\"format\": \"exlog partial result\", \"version\": {}, \"body\": {{",
-        exlog::partial::VERSION
+        VERSION
     );
     assert!(first.starts_with(&head), "{}", &first[..80]);
     assert!(first.ends_with("\"}\n"), "{}", &first[first.len() - 40..]);

@@ -142,12 +142,24 @@ fn nightly_equals_one_run(corpus: &Path, work: &Path, n: u64, extra: &[&str]) ->
 /// [`nightly_equals_one_run`], also returning the nights that left
 /// sessions open for the next one to finish.
 fn nightly(corpus: &Path, work: &Path, n: u64, extra: &[&str]) -> (PathBuf, Vec<u64>) {
+    nightly_with(corpus, work, n, extra, &[])
+}
+
+/// [`nightly`], with `state_only` given to the runs with a state only.
+fn nightly_with(
+    corpus: &Path,
+    work: &Path,
+    n: u64,
+    extra: &[&str],
+    state_only: &[&str],
+) -> (PathBuf, Vec<u64>) {
     let mut cut_sessions = Vec::new();
     let tree = work.join("logs");
     let state = work.join("state.exlog");
     let with_state = |more: &[&str]| -> Vec<String> {
         let mut a = vec!["--state".to_string(), state.display().to_string()];
-        a.extend(extra.iter().chain(more).map(|s| s.to_string()));
+        let flags = extra.iter().chain(state_only).chain(more);
+        a.extend(flags.map(|s| s.to_string()));
         a
     };
     for k in 1..=n {
@@ -211,6 +223,144 @@ fn nightly_pieces_of_a_generated_corpus_give_one_runs_reports() {
     // And with filters, which the state records.
     let work = tempfile::tempdir().unwrap();
     nightly_equals_one_run(corpus.path(), work.path(), 3, &["--exclude-internal"]);
+}
+
+/// `--state-keep-days 14` over 40 days of three servers, two of which
+/// switch TLS 1.0/1.1 off (days 22 and 36): the detail folded away each night
+/// changes no report (readiness, coverage, legacy, fallout, the weekly
+/// burn-down and the rest equal one run's), and the state is smaller.
+#[test]
+fn a_state_that_keeps_14_days_of_detail_gives_one_runs_reports() {
+    let corpus = tempfile::tempdir().unwrap();
+    let mut cfg = exlog_gen::Config::new(corpus.path(), exlog_gen::parse_size("8MB").unwrap());
+    cfg.servers = 3;
+    cfg.seed = 27;
+    cfg.days = Some(40);
+    cfg.file_size = 200_000;
+    // EX03 switches after the last night's cut (2024-03-30): remotes
+    // folded before they fail.
+    cfg.switch_off = ["EX02=2024-03-25", "EX03=2024-04-08"]
+        .iter()
+        .map(|s| exlog_gen::parse_switch_off(s).unwrap())
+        .collect();
+    exlog_gen::generate(&cfg).unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let keep = ["--state-keep-days", "14"];
+    let (state, _) = nightly_with(corpus.path(), work.path(), 5, &[], &keep);
+    let kept = std::fs::read_to_string(&state).unwrap();
+    assert!(kept.contains("\"detail_from\""), "nothing was folded");
+    // The burn-down (HTML only) of the state's weeks, against one run's.
+    let tree = work.path().join("logs");
+    let page = work.path().join("report.html");
+    let html = |extra: &[&str]| {
+        let mut args: Vec<&std::ffi::OsStr> = vec![tree.as_os_str()];
+        args.extend(["--format", "html", "-o"].iter().map(std::ffi::OsStr::new));
+        args.push(page.as_os_str());
+        args.extend(extra.iter().map(std::ffi::OsStr::new));
+        assert_eq!(exlog(args).code, 0);
+        let page = std::fs::read_to_string(&page).unwrap();
+        let at = page.find("<h2 id=\"burndown\">").expect("a burn-down");
+        let section = &page[at..];
+        let end = section[4..].find("<h2").map_or(section.len(), |e| e + 4);
+        section[..end].to_string()
+    };
+    let with_state = ["--state", state.to_str().unwrap()];
+    same(&html(&with_state), &html(&[]), "the burn-down");
+    // One state without the flag, over the same logs: it holds every
+    // session's marks and steps, the state above about 14 days' worth.
+    let all = work.path().join("all.exlog");
+    json(&tree, &["--state", all.to_str().unwrap()]);
+    let (small, large) = (
+        detail(&kept),
+        detail(&std::fs::read_to_string(&all).unwrap()),
+    );
+    assert!(
+        small * 2 < large,
+        "{small} session marks and steps kept against {large}"
+    );
+}
+
+/// The number of dated items (marks, steps, legacy times) in a state.
+fn detail(state: &str) -> usize {
+    fn walk(v: &serde_json::Value) -> usize {
+        match v {
+            serde_json::Value::Object(m) => m
+                .iter()
+                .map(|(k, v)| match (k.as_str(), v) {
+                    ("marks" | "steps" | "legacy_times", serde_json::Value::Array(a)) => a.len(),
+                    _ => walk(v),
+                })
+                .sum(),
+            serde_json::Value::Array(a) => a.iter().map(walk).sum(),
+            _ => 0,
+        }
+    }
+    walk(&serde_json::from_str(state).unwrap())
+}
+
+/// A readiness window longer than the detail a state keeps is not judged
+/// ready: it says what is missing. Days shorter than the window are
+/// refused, and so is the flag without a state.
+#[test]
+fn a_window_longer_than_the_detail_kept_is_not_judged() {
+    let corpus = tempfile::tempdir().unwrap();
+    let mut cfg = exlog_gen::Config::new(corpus.path(), exlog_gen::parse_size("3MB").unwrap());
+    cfg.servers = 2;
+    cfg.seed = 28;
+    cfg.days = Some(30);
+    cfg.file_size = 200_000;
+    exlog_gen::generate(&cfg).unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let state = work.path().join("s.exlog");
+    let s = state.to_str().unwrap();
+    let logs = corpus.path().as_os_str();
+    json(corpus.path(), &["--state", s, "--state-keep-days", "14"]);
+    let merge = |days: &str| {
+        let args = [
+            "merge",
+            s,
+            "--by",
+            "readiness",
+            "--format",
+            "csv",
+            "--window-days",
+            days,
+        ];
+        exlog(args.iter().map(std::ffi::OsStr::new).collect::<Vec<_>>()).stdout
+    };
+    let fits = merge("14");
+    assert!(!fits.contains("--state-keep-days"), "{fits}");
+    let longer = merge("20");
+    let rows: Vec<&str> = longer.lines().skip(1).collect();
+    assert!(!rows.is_empty());
+    for row in rows {
+        assert!(
+            row.contains(",not_ready,")
+                || (row.contains(",insufficient_data,") && row.contains("--state-keep-days")),
+            "{row}"
+        );
+        assert!(!row.contains(",ready,"), "{row}");
+    }
+    let refused = exlog([
+        logs,
+        "--state".as_ref(),
+        s.as_ref(),
+        "--state-keep-days".as_ref(),
+        "7".as_ref(),
+    ]);
+    assert_eq!(refused.code, 1);
+    assert!(
+        refused.stderr.contains("shorter than the readiness window"),
+        "{}",
+        refused.stderr
+    );
+    let alone = exlog([logs, "--state-keep-days".as_ref(), "30".as_ref()]);
+    assert_eq!(alone.code, 1);
+    assert!(
+        alone.stderr.contains("give it with --state FILE"),
+        "{}",
+        alone.stderr
+    );
 }
 
 #[test]
@@ -371,9 +521,9 @@ fn damaged_or_foreign_states_are_refused_and_left_alone() {
         ("flipped", flipped, "CRC-32"),
         (
             "old",
-            text.replacen("\"version\": 1", "\"version\": 0", 1)
+            text.replacen("\"version\": 2", "\"version\": 1", 1)
                 .into_bytes(),
-            "format version 0",
+            "format version 1",
         ),
         (
             "foreign",
