@@ -345,6 +345,53 @@ mod tests {
         app_name(app_index(uri_stem))
     }
 
+    /// `app_index` is the first segment's match, any case, against each
+    /// name: written out here by splitting at `/`, on stems that hit,
+    /// nearly hit and miss every name.
+    #[test]
+    fn app_index_is_the_first_segment_in_any_case() {
+        let reference = |stem: &[u8]| {
+            let first = match stem.iter().skip(1).position(|&b| b == b'/') {
+                Some(i) => &stem[..=i],
+                None => stem,
+            };
+            let first = String::from_utf8_lossy(first).to_lowercase();
+            APPS.iter()
+                .position(|a| a.to_lowercase() == first)
+                .unwrap_or(APPS.len())
+        };
+        let mut stems: Vec<Vec<u8>> = [
+            "",
+            "/",
+            "//",
+            "owa",
+            "/owa2",
+            "/ow",
+            "/ow\u{e1}",
+            "/favicon.ico",
+            "/owa\u{0}",
+        ]
+        .iter()
+        .map(|s| s.as_bytes().to_vec())
+        .collect();
+        for name in APPS {
+            for variant in [name.to_string(), name.to_uppercase(), name.to_lowercase()] {
+                for tail in ["", "/", "/x/y.aspx", "x", "/\u{e9}"] {
+                    stems.push(format!("{variant}{tail}").into_bytes());
+                }
+                // One letter off: `@` and `[` sit next to `A` and `Z`.
+                stems.push(variant.replacen('o', "@", 1).into_bytes());
+            }
+        }
+        let mut found = [0; APPS.len() + 1];
+        for stem in &stems {
+            let want = reference(stem);
+            assert_eq!(app_index(stem), want, "{:?}", String::from_utf8_lossy(stem));
+            found[want] += 1;
+        }
+        assert!(found.iter().all(|&n| n > 0), "{found:?}");
+    }
+
     const FIELDS: &[u8] = b"date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken crypt-protocol crypt-cipher crypt-hash crypt-keyexchange OriginalClientIP";
     const ROW: &[u8] = b"2021-03-03 23:59:55 10.10.1.103 POST /EWS/Exchange.asmx &CorrelationID=<empty>; 443 DOMAIN\\webmail 10.10.1.58 ExchangeServicesClient/15.00.0913.015 - 200 0 0 38 400 660e 800c ae06 -";
 

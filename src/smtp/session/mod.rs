@@ -682,15 +682,16 @@ mod reply_code {
 }
 
 /// `530 5.7.0` or `451 5.7.3`: the replies of a server that requires
-/// STARTTLS first (a quoted reply is read inside its quotes).
+/// STARTTLS first (a quoted reply is read inside its quotes). Every
+/// server row asks (`is_routine`), and most start with `2`: the first
+/// byte decides for them, inline, without a call.
+#[inline(always)]
 fn tls_required_code(data: &[u8]) -> Option<&'static str> {
     let data = data.strip_prefix(b"\"").unwrap_or(data);
-    if data.starts_with(b"530 5.7.0") {
-        Some("530 5.7.0")
-    } else if data.starts_with(b"451 5.7.3") {
-        Some("451 5.7.3")
-    } else {
-        None
+    match data.first() {
+        Some(b'5') if data.starts_with(b"530 5.7.0") => Some("530 5.7.0"),
+        Some(b'4') if data.starts_with(b"451 5.7.3") => Some("451 5.7.3"),
+        _ => None,
     }
 }
 
@@ -1076,6 +1077,41 @@ mod tests {
         assert!(!offers_starttls(b" X-ANONYMOUSTLS AUTH"));
         assert!(!offers_starttls(b" NOSTARTTLS"));
         assert!(!offers_starttls(b" STARTTLSX"));
+    }
+
+    /// The first-byte dispatch finds the codes where the plain prefix
+    /// test does: quoted or not, cut short, with a near miss.
+    #[test]
+    fn tls_required_code_is_the_prefix_test() {
+        let by_prefix = |d: &[u8]| {
+            let d = d.strip_prefix(b"\"").unwrap_or(d);
+            ["530 5.7.0", "451 5.7.3"]
+                .into_iter()
+                .find(|c| d.starts_with(c.as_bytes()))
+        };
+        let cases: [&[u8]; 12] = [
+            b"530 5.7.0 Must issue a STARTTLS command first",
+            b"\"530 5.7.0 Must issue a STARTTLS command first\"",
+            b"451 5.7.3 STARTTLS is required to send mail",
+            b"\"451 5.7.3",
+            b"530 5.7.",
+            b"530 5.7.1 Client was not authenticated",
+            b"451 4.7.0 Temporary server error",
+            b"250 2.0.0 OK",
+            b"\"\"530 5.7.0",
+            b"5",
+            b"\"",
+            b"",
+        ];
+        let found = cases.map(tls_required_code);
+        assert_eq!(found, cases.map(by_prefix));
+        // The cases reach both codes, quoted and not.
+        assert_eq!(
+            found.iter().flatten().count(),
+            4,
+            "{:?}",
+            found.map(|c| c.unwrap_or("-"))
+        );
     }
 
     #[test]
