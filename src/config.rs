@@ -60,6 +60,7 @@ impl Config {
         let session_filter = check_tls_only(args, report, &filters)?;
         let (with_sessions, keep, details) =
             scan_needs(args, report, format, to_dir, session_filter.is_some());
+        let timelines = needs_timelines(args, report, format, to_dir || overview);
         check_numbers(args)?;
         check_state(args, report)?;
         let as_of = as_of(args)?;
@@ -105,6 +106,7 @@ impl Config {
                 },
                 keep,
                 details,
+                timelines,
                 filters,
                 servers,
                 now_ms: crate::pipeline::now_ms(),
@@ -320,6 +322,18 @@ fn scan_needs(
         || args.partial.is_some()
         || args.state.is_some();
     (with_sessions, keep, details)
+}
+
+/// Whether sessions go into their remotes' timelines: for `--by
+/// fallout`, the overview's fallout lines (`several`: it or a folder of
+/// every report), every report at once (the HTML burn-down), and what is
+/// merged later.
+fn needs_timelines(args: &Args, report: &dyn Report, format: Format, several: bool) -> bool {
+    several
+        || report.kind() == crate::report::fallout::KIND
+        || matches!(format, Format::Json | Format::Xlsx | Format::Html)
+        || args.partial.is_some()
+        || args.state.is_some()
 }
 
 /// `--state` keeps counts: what needs each session, or reads standard

@@ -53,6 +53,9 @@ pub struct Plan {
     /// Read what only some reports show (certificates, disconnect
     /// reasons): the session list and the legacy report need them.
     pub details: bool,
+    /// Note each session in its remote's timeline: `--by fallout` and
+    /// what shows all reports (the HTML burn-down) read them.
+    pub timelines: bool,
     pub filters: Filters,
     /// `--server`: only the servers matching one of these (none: all).
     pub servers: Vec<crate::filter::Glob>,
@@ -100,6 +103,7 @@ impl Plan {
             mode: Mode::Sessions,
             keep: Keep::Nothing,
             details: true,
+            timelines: true,
             filters: Filters::default(),
             servers: Vec::new(),
             now_ms: now_ms(),
@@ -360,8 +364,9 @@ impl Worker {
     /// sinks.
     fn finish(&mut self, s: Session, server: ServerId, folder: usize, shared: &Shared) {
         let service = shared.ctx.services.get(folder).copied().flatten();
-        let filters = &shared.plan.filters;
-        if !count_session(&mut self.scanned.tally, &s, server, service, filters) {
+        let (filters, timelines) = (&shared.plan.filters, shared.plan.timelines);
+        let tally = &mut self.scanned.tally;
+        if !count_session(tally, &s, server, service, filters, timelines) {
             return;
         }
         if !shared.sinks.is_empty() {
@@ -414,16 +419,20 @@ impl Worker {
 }
 
 /// Counts a finished session of `server`, whose log folder belongs to
-/// `service`, if the filters let it through; returns whether it was.
+/// `service`, if the filters let it through (and notes it in its
+/// remote's timeline if `timelines`); returns whether it was counted.
 pub(crate) fn count_session(
     tally: &mut Tally,
     s: &Session,
     server: ServerId,
     service: Option<Service>,
     filters: &Filters,
+    timelines: bool,
 ) -> bool {
     if !select::passes(s, filters, &mut tally.hits)
-        || !tally.smtp.session(s, server, |t| filters.time(t))
+        || !tally
+            .smtp
+            .session(s, server, timelines, |t| filters.time(t))
     {
         return false;
     }

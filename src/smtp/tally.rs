@@ -334,11 +334,12 @@ impl SmtpCounts {
         &mut self,
         s: &Session,
         server: ServerId,
+        timelines: bool,
         in_window: impl Fn(&[u8]) -> bool,
     ) -> bool {
         let d = s.direction;
         let own = Impact::of_session(s);
-        self.follow(s, server, own);
+        self.follow(s, server, own, timelines);
         let counted = |e: &&TlsEvent| in_window(e.stamp().as_bytes());
         let start_ok = in_window(s.start.as_bytes());
         if !start_ok && !s.tls.iter().any(|e| counted(&e)) {
@@ -413,7 +414,10 @@ impl SmtpCounts {
     /// Notes a session (that passed the filters but time) in its remote's
     /// timeline on its connector, for `--by fallout`, which applies
     /// `--since` itself: the history before it decides the outcomes.
-    fn follow(&mut self, s: &Session, server: ServerId, own: Impact) {
+    fn follow(&mut self, s: &Session, server: ServerId, own: Impact, timelines: bool) {
+        if !timelines {
+            return;
+        }
         let map = &mut self.timelines.entry(server).or_default()[s.direction.index()];
         let c = entry(map, &s.connector);
         c.tls_required_reply |= s.tls_required_reply.is_some();

@@ -115,7 +115,8 @@ pub(crate) fn absorb(
     for o in &open {
         let id = sid(&servers, &o.server);
         let service = Service::from_path(&o.folder.to_string_lossy());
-        count_session(&mut tails[id as usize], &o.session, id, service, filters);
+        let tail = &mut tails[id as usize];
+        count_session(tail, &o.session, id, service, filters, true);
     }
     let state = State {
         scan,

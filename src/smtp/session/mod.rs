@@ -431,7 +431,13 @@ impl Session {
             self.tls_command = TlsCommand::AnonymousTls;
         } else if starts_with_ignore_case(data, b"MAIL FROM:") {
             self.messages += 1;
-            if let Some(sender) = mail_from_address(&data[10..]) {
+            // Senders name whom to call: the legacy report reads them,
+            // and it asks for details.
+            let sender = self
+                .details
+                .then(|| mail_from_address(&data[10..]))
+                .flatten();
+            if let Some(sender) = sender {
                 self.senders.push(boxed(sender));
             }
         } else if verb.eq_ignore_ascii_case(b"X-EXPS") || is_exchange_auth(verb, &data[verb_end..])
