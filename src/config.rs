@@ -63,6 +63,7 @@ impl Config {
         let timelines = needs_timelines(args, report, format, to_dir || overview);
         check_numbers(args)?;
         check_state(args, report)?;
+        check_distinct_files(args)?;
         let as_of = as_of(args)?;
         let servers = globs(&args.server, "--server")?;
         let ignore_connector = globs(&args.ignore_connector, "--ignore-connector")?;
@@ -271,6 +272,36 @@ fn keep_of(needs: Needs, format: Format, to_dir: bool, with_sessions: bool) -> K
         (Needs::SessionList, _) => Keep::Sessions,
         _ => Keep::Nothing,
     }
+}
+
+/// The files a run writes must be distinct: `--partial F -o F` would
+/// leave one of the two (the last written) and lose the other silently.
+fn check_distinct_files(args: &Args) -> Result<(), String> {
+    let named = [
+        ("-o", &args.output),
+        ("--events", &args.events),
+        ("--partial", &args.partial),
+        ("--state", &args.state),
+    ];
+    let given: Vec<(&str, &PathBuf)> = named
+        .iter()
+        .filter_map(|(flag, p)| p.as_ref().map(|p| (*flag, p)))
+        .filter(|(_, p)| p.as_os_str() != "-")
+        .collect();
+    let same = |a: &PathBuf, b: &PathBuf| {
+        let full = |p: &PathBuf| std::path::absolute(p).unwrap_or_else(|_| p.clone());
+        full(a) == full(b)
+    };
+    for (i, (flag, path)) in given.iter().enumerate() {
+        if let Some((other, _)) = given[i + 1..].iter().find(|(_, p)| same(path, p)) {
+            return Err(format!(
+                "{flag} and {other} name the same file ({}): one would overwrite the other; \
+                 give each its own file",
+                path.display()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The numbers that must be at least 1.

@@ -927,3 +927,36 @@ fn merge_of_a_csv_file_says_what_was_expected() {
     );
     assert!(run.stderr.contains("CSV"), "{}", run.stderr);
 }
+
+/// `--partial F -o F` (or any two of -o, --events, --partial and --state
+/// naming one file) would keep the last file written and lose the other:
+/// refused before anything is read or written.
+#[test]
+fn one_file_named_by_two_flags_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = root().join("sample-logs");
+    let file = dir.path().join("out.json");
+    let same = dir.path().join(".").join("out.json");
+    for (a, b) in [
+        ("--partial", "-o"),
+        ("--events", "--partial"),
+        ("--state", "-o"),
+    ] {
+        let run = exlog([
+            logs.as_os_str(),
+            a.as_ref(),
+            file.as_os_str(),
+            b.as_ref(),
+            same.as_os_str(),
+        ]);
+        assert_eq!(run.code, 1, "{a} {b}: {}", run.stderr);
+        let said = run.stderr.contains("name the same file")
+            && run.stderr.contains(&format!("{a} and"))
+            && run.stderr.contains(&format!("and {b} name"))
+            || run
+                .stderr
+                .contains(&format!("{b} and {a} name the same file"));
+        assert!(said, "{a} {b}: {}", run.stderr);
+        assert!(!file.exists(), "{a} {b}: nothing is written");
+    }
+}
