@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::collections::hash_map::Entry;
 
 /// A day in milliseconds.
-const DAY_MS: i64 = 86_400_000;
+pub(crate) const DAY_MS: i64 = 86_400_000;
 
 /// The Monday (days since 1970) of the week of a day (days since 1970):
 /// 1970-01-01 was a Thursday.

@@ -5,9 +5,8 @@
 //! as readiness windows (`--window-days`) fit in the N days kept.
 
 use crate::partial::ScanFlags;
+use crate::smtp::timeline::DAY_MS;
 use crate::tally::Tally;
-
-const DAY_MS: i64 = 86_400_000;
 
 /// Where one server's kept detail starts: the UTC day N − 1 days before
 /// the day of its latest record (as the coverage report finds it: clock

@@ -5,6 +5,7 @@
 
 use crate::util::{exlog, root, stable_json, write};
 use std::path::{Path, PathBuf};
+use tempfile::TempDir;
 
 /// Every report as CSV (session lists cannot go with --state).
 const REPORTS: &[&str] = &[
@@ -210,13 +211,7 @@ fn nightly_pieces_of_the_fixture_corpora_give_one_runs_reports() {
 /// 10 days, files of 200 kB, so that sessions cross files and nights.
 #[test]
 fn nightly_pieces_of_a_generated_corpus_give_one_runs_reports() {
-    let corpus = tempfile::tempdir().unwrap();
-    let mut cfg = exlog_gen::Config::new(corpus.path(), exlog_gen::parse_size("6MB").unwrap());
-    cfg.servers = 3;
-    cfg.seed = 26;
-    cfg.days = Some(10);
-    cfg.file_size = 200_000;
-    exlog_gen::generate(&cfg).unwrap();
+    let corpus = generated("6MB", 3, 26, 10, &[]);
     let work = tempfile::tempdir().unwrap();
     let (_, cut) = nightly(corpus.path(), work.path(), 5, &[]);
     assert_eq!(cut, [1, 2, 3, 4], "the nights that left sessions open");
@@ -231,19 +226,9 @@ fn nightly_pieces_of_a_generated_corpus_give_one_runs_reports() {
 /// burn-down and the rest equal one run's), and the state is smaller.
 #[test]
 fn a_state_that_keeps_14_days_of_detail_gives_one_runs_reports() {
-    let corpus = tempfile::tempdir().unwrap();
-    let mut cfg = exlog_gen::Config::new(corpus.path(), exlog_gen::parse_size("8MB").unwrap());
-    cfg.servers = 3;
-    cfg.seed = 27;
-    cfg.days = Some(40);
-    cfg.file_size = 200_000;
     // EX03 switches after the last night's cut (2024-03-30): remotes
     // folded before they fail.
-    cfg.switch_off = ["EX02=2024-03-25", "EX03=2024-04-08"]
-        .iter()
-        .map(|s| exlog_gen::parse_switch_off(s).unwrap())
-        .collect();
-    exlog_gen::generate(&cfg).unwrap();
+    let corpus = generated("8MB", 3, 27, 40, &["EX02=2024-03-25", "EX03=2024-04-08"]);
     let work = tempfile::tempdir().unwrap();
     let keep = ["--state-keep-days", "14"];
     let (state, _) = nightly_with(corpus.path(), work.path(), 5, &[], &keep);
@@ -280,6 +265,24 @@ fn a_state_that_keeps_14_days_of_detail_gives_one_runs_reports() {
     );
 }
 
+/// A corpus of exlog-gen's busy shape: `servers` servers over `days`
+/// days, files of 200 kB (sessions cross files and nights), and the
+/// switch-offs given (`EX02=2024-03-25`).
+fn generated(size: &str, servers: usize, seed: u64, days: u32, off: &[&str]) -> TempDir {
+    let corpus = tempfile::tempdir().unwrap();
+    let mut cfg = exlog_gen::Config::new(corpus.path(), exlog_gen::parse_size(size).unwrap());
+    cfg.servers = servers;
+    cfg.seed = seed;
+    cfg.days = Some(days);
+    cfg.file_size = 200_000;
+    cfg.switch_off = off
+        .iter()
+        .map(|s| exlog_gen::parse_switch_off(s).unwrap())
+        .collect();
+    exlog_gen::generate(&cfg).unwrap();
+    corpus
+}
+
 /// The number of dated items (marks, steps, legacy times) in a state.
 fn detail(state: &str) -> usize {
     fn walk(v: &serde_json::Value) -> usize {
@@ -303,13 +306,7 @@ fn detail(state: &str) -> usize {
 /// refused, and so is the flag without a state.
 #[test]
 fn a_window_longer_than_the_detail_kept_is_not_judged() {
-    let corpus = tempfile::tempdir().unwrap();
-    let mut cfg = exlog_gen::Config::new(corpus.path(), exlog_gen::parse_size("3MB").unwrap());
-    cfg.servers = 2;
-    cfg.seed = 28;
-    cfg.days = Some(30);
-    cfg.file_size = 200_000;
-    exlog_gen::generate(&cfg).unwrap();
+    let corpus = generated("3MB", 2, 28, 30, &[]);
     let work = tempfile::tempdir().unwrap();
     let state = work.path().join("s.exlog");
     let s = state.to_str().unwrap();
