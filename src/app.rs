@@ -382,22 +382,21 @@ fn read_limited(path: &Path) -> std::io::Result<Vec<u8>> {
 /// their scan flags; `None` when they cannot be combined (the error is
 /// printed).
 fn from_partials(config: &mut Config) -> Option<Gathered> {
-    match partial::merge(&config.paths) {
-        Ok(m) => {
-            config.merged_from(&m.flags);
-            Some(Gathered {
-                walk: input::Walk {
-                    files: m.inputs,
-                    ..input::Walk::default()
-                },
-                scanned: m.scanned,
-                rpt: m.tlsrpt,
-                files: Some(m.files),
-                inventory: m.inventory,
-                errors: m.errors,
-                warnings: m.warnings,
-            })
-        }
+    let merged =
+        partial::merge(&config.paths).and_then(|m| config.merged_from(&m.flags).map(|()| m));
+    match merged {
+        Ok(m) => Some(Gathered {
+            walk: input::Walk {
+                files: m.inputs,
+                ..input::Walk::default()
+            },
+            scanned: m.scanned,
+            rpt: m.tlsrpt,
+            files: Some(m.files),
+            inventory: m.inventory,
+            errors: m.errors,
+            warnings: m.warnings,
+        }),
         Err(e) => {
             eprintln!("exlog: error: {e}");
             None

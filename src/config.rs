@@ -164,8 +164,16 @@ impl Config {
         Ok(self)
     }
 
-    /// Takes on the scan flags the merged partial results were made with.
-    pub fn merged_from(&mut self, flags: &ScanFlags) {
+    /// Takes on the scan flags the merged partial results were made with;
+    /// an error when the report needs sessions they did not read.
+    pub fn merged_from(&mut self, flags: &ScanFlags) -> Result<(), String> {
+        if !flags.sessions && self.report.needs().only_sessions() {
+            return Err(format!(
+                "the partial results were read with --tls-only, which reads no sessions, so \
+                 they cannot give --by {}; make them without --tls-only",
+                self.report.name()
+            ));
+        }
         self.plan.mode = if flags.sessions {
             Mode::Sessions
         } else {
@@ -174,6 +182,7 @@ impl Config {
         self.plan.filters.since = flags.since.clone();
         self.plan.filters.until = flags.until.clone();
         self.scan_flags = flags.clone();
+        Ok(())
     }
 
     /// How the reports are built.

@@ -568,3 +568,45 @@ fn partials_with_differing_inventories_name_the_connector() {
         r.stderr
     );
 }
+
+/// Partial results read with `--tls-only` hold no sessions: merging them
+/// into a report that is nothing without sessions is refused as the run
+/// itself refuses it (it printed `""` or empty tables), and the reports
+/// they can give still come.
+#[test]
+fn tls_only_partials_refuse_the_reports_that_need_sessions() {
+    let out = tempfile::tempdir().unwrap();
+    let part = out.path().join("fast.json");
+    let logs = root().join("sample-logs");
+    run(
+        &[&logs, Path::new("--partial"), &part],
+        &["--tls-only", "-q"],
+        0,
+    );
+    let parts = [part];
+    for by in [
+        "day",
+        "week",
+        "readiness",
+        "coverage",
+        "server",
+        "legacy",
+        "fallout",
+    ] {
+        let direct = exlog([
+            logs.as_os_str(),
+            "--tls-only".as_ref(),
+            "--by".as_ref(),
+            by.as_ref(),
+        ]);
+        assert_eq!(direct.code, 1, "--by {by}: {}", direct.stderr);
+        let (stdout, stderr) = merge(&parts, &["--by", by], 1);
+        assert!(stdout.is_empty(), "--by {by}: {stdout}");
+        assert!(
+            stderr.contains("--tls-only") && stderr.contains(&format!("--by {by}")),
+            "--by {by}: {stderr}"
+        );
+    }
+    let (connector, _) = merge(&parts, &["--by", "connector"], 0);
+    assert!(connector.starts_with("direction,connector,"), "{connector}");
+}
