@@ -591,8 +591,8 @@ fn writer(config: &Config, bom: bool, terminal: bool) -> Box<dyn Writer> {
         Format::Table => Box::new(report::table::Terminal {
             report: config.report,
             overview: config.overview,
-            // Colour follows stdout, wherever the table goes.
-            color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            // Colour is for the screen: never in a file, never with NO_COLOR.
+            color: terminal && std::env::var_os("NO_COLOR").is_none(),
         }),
     }
 }

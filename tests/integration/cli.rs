@@ -960,3 +960,40 @@ fn one_file_named_by_two_flags_is_refused() {
         assert!(!file.exists(), "{a} {b}: nothing is written");
     }
 }
+
+/// A table written to a file (`-o FILE`) has no colour even when stdout is
+/// a terminal: the escape codes are for the screen, and a file with them
+/// reads as `←[31m` in Notepad. Run under `script`, which gives exlog a
+/// pseudo-terminal; the same run to stdout is coloured, so the terminal
+/// is real.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_table_written_to_a_file_has_no_colour_when_stdout_is_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("table.txt");
+    let shown = dir.path().join("shown.txt");
+    let quoted = |p: &std::path::Path| format!("'{}'", p.display());
+    let exe = quoted(std::path::Path::new(env!("CARGO_BIN_EXE_exlog")));
+    let logs = quoted(&crate::util::root().join("sample-logs"));
+    let in_terminal = |command: String, log: &std::path::Path| {
+        let status = std::process::Command::new("script")
+            .args(["-qec", &command])
+            .arg(log)
+            .env_remove("NO_COLOR")
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("script (util-linux) runs");
+        assert!(status.success(), "{command}");
+        std::fs::read_to_string(log).unwrap()
+    };
+    let typescript = dir.path().join("typescript");
+    let to_screen = in_terminal(format!("{exe} {logs} --format table"), &shown);
+    assert!(to_screen.contains("\x1b["), "{to_screen}");
+    in_terminal(
+        format!("{exe} {logs} --format table -o {}", quoted(&file)),
+        &typescript,
+    );
+    let table = std::fs::read_to_string(&file).unwrap();
+    assert!(table.contains("TLS1.0"), "{table}");
+    assert!(!table.contains('\x1b'), "{table}");
+}
