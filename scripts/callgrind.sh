@@ -191,8 +191,10 @@ for i in "${!labels[@]}"; do echo "${labels[$i]}: ${bins[$i]}"; done
 # size moves the stack, and with it a few instructions. --threads 1 still
 # has two threads (main and the pool's worker): an idle rayon worker
 # spins, and how long depends on which thread the OS wakes first;
-# --fair-sched=yes hands valgrind's lock over in order, which cut the
-# spread between runs from ~12,000 instructions to ~1,000.
+# --fair-sched=yes hands valgrind's lock over in order. Runs of one binary
+# still differ by up to ~12,000 instructions (five runs on 2026-12-07:
+# 256,632,593 to 256,644,279), under 0.005%: read a change below
+# 0.01% as none.
 measure() {
   local label=$1 bin=$2 run=$3 base=$OUT/$1.$3
   local args
