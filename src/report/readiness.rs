@@ -912,12 +912,18 @@ fn connector_days(cov: &coverage::Server, d: Direction, name: &[u8]) -> Days {
 
 /// An IIS site's days with requests in the window (it has no services).
 fn https_days(e: &HttpsEvidence, window: Option<Window>) -> Days {
-    let seen: BTreeSet<i64> = e
-        .seconds
-        .iter()
-        .flat_map(|run| run.iter())
-        .map(|(sec, _)| (sec * 1000).div_euclid(DAY_MS))
-        .collect();
+    // Requests come in time order within a run: a day is inserted when it
+    // differs from the one before, not once per request (the set is the
+    // same in any order).
+    let mut seen = BTreeSet::new();
+    let mut previous = None;
+    for (sec, _) in e.seconds.iter().flat_map(|run| run.iter()) {
+        let day = (sec * 1000).div_euclid(DAY_MS);
+        if previous != Some(day) {
+            seen.insert(day);
+            previous = Some(day);
+        }
+    }
     let (with_logs, missing) = coverage::split_window(window, &seen);
     Days {
         with_logs,
