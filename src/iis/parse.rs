@@ -24,15 +24,12 @@ pub(crate) struct Fields {
     pub date: Option<usize>,
     pub time: Option<usize>,
     pub uri_stem: Option<usize>,
-    pub port: Option<usize>,
     pub username: Option<usize>,
     pub client_ip: Option<usize>,
     pub user_agent: Option<usize>,
     pub original_ip: Option<usize>,
+    /// `crypt-protocol`: the other crypt-* fields are not read.
     pub protocol: Option<usize>,
-    pub cipher: Option<usize>,
-    pub hash: Option<usize>,
-    pub key_exchange: Option<usize>,
     /// The index of the last field used (set by [`Fields::parse`]): rows
     /// are split no further.
     pub last: usize,
@@ -53,15 +50,11 @@ impl Fields {
                 b"date" => &mut f.date,
                 b"time" => &mut f.time,
                 b"cs-uri-stem" => &mut f.uri_stem,
-                b"s-port" => &mut f.port,
                 b"cs-username" => &mut f.username,
                 b"c-ip" => &mut f.client_ip,
                 b"cs(user-agent)" => &mut f.user_agent,
                 b"originalclientip" => &mut f.original_ip,
                 b"crypt-protocol" => &mut f.protocol,
-                b"crypt-cipher" => &mut f.cipher,
-                b"crypt-hash" => &mut f.hash,
-                b"crypt-keyexchange" => &mut f.key_exchange,
                 _ => continue,
             };
             *slot = Some(i);
@@ -76,15 +69,11 @@ impl Fields {
             self.date,
             self.time,
             self.uri_stem,
-            self.port,
             self.username,
             self.client_ip,
             self.user_agent,
             self.original_ip,
             self.protocol,
-            self.cipher,
-            self.hash,
-            self.key_exchange,
         ]
         .into_iter()
         .flatten()
@@ -109,12 +98,8 @@ pub(crate) struct Request<'a> {
     /// else `c-ip`.
     pub client_ip: &'a [u8],
     pub user_agent: &'a [u8],
-    /// `None` for plain HTTP (`-`) or a value exlog does not know.
+    /// From `crypt-protocol`: `None` for plain HTTP (`-`).
     pub version: Option<Version>,
-    /// The hex value as written (`-` or empty for plain HTTP).
-    pub protocol: &'a [u8],
-    pub cipher: &'a [u8],
-    pub hash: &'a [u8],
 }
 
 /// Fields past this are not looked at (IIS custom fields total 64 KB,
@@ -160,40 +145,39 @@ impl Default for Starts {
 }
 
 /// Splits a data row by `fields` (using the caller's `starts`); `None` if
-/// it has too few fields or no date and time.
+/// it has too few fields or no date and time. Inlined into the scan: a
+/// returned `Request` would be copied with a `memcpy` call per row.
+#[inline(always)]
 pub(crate) fn request<'a>(line: &'a [u8], f: &Fields, starts: &mut Starts) -> Option<Request<'a>> {
     let want = f.last.min(MAX_FIELDS - 1);
     let n = split_fields(line, want, &mut starts.at, starts.avx2);
     let starts = &starts.at;
-    let get = |i: Option<usize>| {
-        i.filter(|&i| i < n)
-            .map(|i| value(&line[starts[i] as usize..starts[i + 1] as usize - 1]))
+    // A field the layout lacks, or the row is too short for, is empty
+    // (so a missing date or time fails the length check below).
+    let get = |i: Option<usize>| match i {
+        Some(i) if i < n => value(&line[starts[i] as usize..starts[i + 1] as usize - 1]),
+        _ => b"",
     };
-    let date = get(f.date)?;
-    let time = get(f.time)?;
+    let (date, time) = (get(f.date), get(f.time));
     if date.len() != 10 || time.len() != 8 {
         return None;
     }
     let mut stamp = *b"0000-00-00T00:00:00.000Z";
     stamp[..10].copy_from_slice(date);
     stamp[11..19].copy_from_slice(time);
-    let original = get(f.original_ip).unwrap_or(b"");
+    let original = get(f.original_ip);
     let client_ip = if original.is_empty() {
-        get(f.client_ip).unwrap_or(b"")
+        get(f.client_ip)
     } else {
         original
     };
-    let protocol = get(f.protocol).unwrap_or(b"");
     Some(Request {
         stamp,
-        uri_stem: get(f.uri_stem).unwrap_or(b""),
-        username: get(f.username).unwrap_or(b""),
+        uri_stem: get(f.uri_stem),
+        username: get(f.username),
         client_ip,
-        user_agent: get(f.user_agent).unwrap_or(b""),
-        version: protocol_version(protocol),
-        protocol,
-        cipher: get(f.cipher).unwrap_or(b""),
-        hash: get(f.hash).unwrap_or(b""),
+        user_agent: get(f.user_agent),
+        version: protocol_version(get(f.protocol)),
     })
 }
 
@@ -278,17 +262,9 @@ pub(crate) struct Seconds {
 
 impl Seconds {
     /// As `stamp::millis(stamp) / 1000`, `None` where that is `None`.
+    #[inline]
     pub(crate) fn of(&mut self, stamp: &[u8; 24]) -> Option<i64> {
-        let digits = |i: usize| -> Option<i64> {
-            let (a, b) = (stamp[i], stamp[i + 1]);
-            (a.is_ascii_digit() && b.is_ascii_digit())
-                .then(|| i64::from(a - b'0') * 10 + i64::from(b - b'0'))
-        };
-        let (h, m, s) = (digits(11)?, digits(14)?, digits(17)?);
-        if stamp[13] != b':' || stamp[16] != b':' || h > 23 || m > 59 || s > 60 {
-            return None;
-        }
-        let tod = h * 3600 + m * 60 + s;
+        let tod = time_of_day(stamp[11..19].try_into().expect("8 bytes"))?;
         // The date as two words, not a `memcmp` call per request.
         let date = |d: &[u8]| {
             let word = u64::from_le_bytes(d[..8].try_into().expect("8 bytes"));
@@ -301,6 +277,28 @@ impl Seconds {
         }
         Some(self.day? + tod)
     }
+}
+
+/// Seconds into the day of `HH:mm:ss` (hours to 23, minutes to 59,
+/// seconds to 60), checked as one word: six digits and two colons.
+fn time_of_day(hms: &[u8; 8]) -> Option<i64> {
+    const DIGITS: u64 = 0xFFFF_00FF_FF00_FFFF;
+    const COLONS: u64 = 0x0000_3A00_003A_0000;
+    let w = u64::from_le_bytes(*hms);
+    // A byte is a digit when its high half is 3 and adding 6 leaves it 3
+    // (no carry crosses a byte that passed the first test).
+    let is_digits = w & DIGITS & 0xF0F0_F0F0_F0F0_F0F0 == 0x3030_3030_3030_3030 & DIGITS
+        && w.wrapping_add(0x0606_0606_0606_0606) & DIGITS & 0xF0F0_F0F0_F0F0_F0F0
+            == 0x3030_3030_3030_3030 & DIGITS;
+    if !is_digits || w & !DIGITS != COLONS {
+        return None;
+    }
+    let two = |i: usize| i64::from(hms[i] - b'0') * 10 + i64::from(hms[i + 1] - b'0');
+    let (h, m, s) = (two(0), two(3), two(6));
+    if h > 23 || m > 59 || s > 60 {
+        return None;
+    }
+    Some(h * 3600 + m * 60 + s)
 }
 
 /// `crypt-protocol` (bare hex SP_PROT_* flags) as a version; `other` for a
@@ -346,18 +344,88 @@ pub(crate) const APPS: [&str; 9] = [
 
 /// The application of a URI stem, by its first segment (any case), as an
 /// index into [`APPS`] (`APPS.len()` for `other`): every request passes
-/// here, so the first segment is compared only with the names of its
-/// length.
+/// here, so the stem's second byte picks the one or two names that start
+/// with it, and only those are compared, without looking for the
+/// segment's end first.
 pub(crate) fn app_index(uri_stem: &[u8]) -> usize {
-    let first = uri_stem
-        .iter()
-        .skip(1)
-        .position(|&b| b == b'/')
-        .map_or(uri_stem, |i| &uri_stem[..i + 1]);
-    APPS.iter()
-        .position(|a| a.len() == first.len() && a.as_bytes().eq_ignore_ascii_case(first))
-        .unwrap_or(APPS.len())
+    let mut names = APPS_BY_SECOND_BYTE[usize::from(uri_stem.get(1).copied().unwrap_or(0))];
+    while names != 0 {
+        let i = names.trailing_zeros() as usize;
+        // The first segment is the name when the stem starts with it and
+        // a `/` or the end follows (names have no `/` past their first).
+        let n = APPS[i].len();
+        if let Some(head) = uri_stem.get(..n)
+            && uri_stem.get(n).is_none_or(|&b| b == b'/')
+            && is_name(head, &APPS_FOLDED[i])
+        {
+            return i;
+        }
+        names &= names - 1;
+    }
+    APPS.len()
 }
+
+/// Longest of [`APPS`], in bytes.
+const APP_MAX: usize = 32;
+
+/// Each of [`APPS`] in lower case, and `0x20` where it has a letter (the
+/// bit that tells the cases apart), padded with zeros.
+const APPS_FOLDED: [([u8; APP_MAX], [u8; APP_MAX]); APPS.len()] = {
+    let mut folded = [([0u8; APP_MAX], [0u8; APP_MAX]); APPS.len()];
+    let mut i = 0;
+    while i < APPS.len() {
+        let name = APPS[i].as_bytes();
+        let mut j = 0;
+        while j < name.len() {
+            folded[i].0[j] = name[j].to_ascii_lowercase();
+            if name[j].is_ascii_alphabetic() {
+                folded[i].1[j] = 0x20;
+            }
+            j += 1;
+        }
+        i += 1;
+    }
+    folded
+};
+
+/// `head.eq_ignore_ascii_case(name)` for a name of [`APPS_FOLDED`] as long
+/// as `head` (4 bytes or more), eight bytes at a time: a byte of `head`
+/// with the case bit set where the name has a letter is the name's lower
+/// case byte only if it is that letter in either case, or the same
+/// non-letter byte. The last word overlaps the one before.
+fn is_name(head: &[u8], (lower, letters): &([u8; APP_MAX], [u8; APP_MAX])) -> bool {
+    let n = head.len();
+    if n < 8 {
+        let at = |b: &[u8], i: usize| u32::from_le_bytes(b[i..i + 4].try_into().expect("4 bytes"));
+        return [0, n - 4]
+            .iter()
+            .all(|&i| at(head, i) | at(letters, i) == at(lower, i));
+    }
+    let at = |b: &[u8], i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+    let same = |i: usize| at(head, i) | at(letters, i) == at(lower, i);
+    let mut i = 0;
+    while i + 8 < n {
+        if !same(i) {
+            return false;
+        }
+        i += 8;
+    }
+    same(n - 8)
+}
+
+/// For each byte, the [`APPS`] (a bit each) whose second byte it is in
+/// either case.
+const APPS_BY_SECOND_BYTE: [u16; 256] = {
+    let mut table = [0u16; 256];
+    let mut i = 0;
+    while i < APPS.len() {
+        let b = APPS[i].as_bytes()[1];
+        table[b.to_ascii_lowercase() as usize] |= 1 << i;
+        table[b.to_ascii_uppercase() as usize] |= 1 << i;
+        i += 1;
+    }
+    table
+};
 
 /// The name of an [`app_index`].
 pub(crate) fn app_name(index: usize) -> &'static str {
@@ -415,6 +483,67 @@ mod tests {
             let want = reference(stem);
             assert_eq!(app_index(stem), want, "{:?}", String::from_utf8_lossy(stem));
             found[want] += 1;
+        }
+        assert!(found.iter().all(|&n| n > 0), "{found:?}");
+    }
+
+    /// `app_index` as it was (the first segment found byte by byte, then
+    /// compared with each name of its length): the reference.
+    fn app_index_before(uri_stem: &[u8]) -> usize {
+        let first = uri_stem
+            .iter()
+            .skip(1)
+            .position(|&b| b == b'/')
+            .map_or(uri_stem, |i| &uri_stem[..i + 1]);
+        APPS.iter()
+            .position(|a| a.len() == first.len() && a.as_bytes().eq_ignore_ascii_case(first))
+            .unwrap_or(APPS.len())
+    }
+
+    /// Every name in random case, alone, with a trailing `/`, with more
+    /// segments, and near misses (one byte longer, shorter, changed, the
+    /// `/` left out or doubled, bytes next to letters in the case bit),
+    /// against the function before the second-byte table.
+    #[test]
+    fn app_index_agrees_with_the_segment_search() {
+        let mut rng = exlog_gen::Rng::new(27, 3);
+        let mut found = [0usize; APPS.len() + 1];
+        let odd = [b'@', b'[', b'`', b'{', b'/', b'\\', 0x0F, 0xC1, b'-', b'0'];
+        for _ in 0..200 {
+            for name in APPS {
+                let cased: Vec<u8> = name
+                    .bytes()
+                    .map(|b| {
+                        if rng.below(2) == 0 {
+                            b.to_ascii_uppercase()
+                        } else {
+                            b.to_ascii_lowercase()
+                        }
+                    })
+                    .collect();
+                let mut stems = vec![
+                    cased.clone(),
+                    cased[..cased.len() - 1].to_vec(),
+                    cased[1..].to_vec(),
+                ];
+                for tail in [&b"/"[..], b"/x/y.aspx", b"x", b"//", b"/\xC3\xA9", b"."] {
+                    stems.push([&cased[..], tail].concat());
+                }
+                let mut changed = cased.clone();
+                let at = 1 + rng.below(changed.len() as u64 - 1) as usize;
+                changed[at] = odd[rng.below(odd.len() as u64) as usize];
+                stems.push(changed.clone());
+                stems.push([&changed[..], b"/a"].concat());
+                stems.push([b"/", &cased[..]].concat());
+                for stem in &stems {
+                    let want = app_index_before(stem);
+                    assert_eq!(app_index(stem), want, "{:?}", String::from_utf8_lossy(stem));
+                    found[want] += 1;
+                }
+            }
+        }
+        for stem in [&b""[..], b"/", b"//", b"o", b"/o", b"/O/", b"owa", b"\xFF"] {
+            assert_eq!(app_index(stem), app_index_before(stem), "{stem:?}");
         }
         assert!(found.iter().all(|&n| n > 0), "{found:?}");
     }
@@ -545,6 +674,49 @@ mod tests {
             let want = crate::parse::stamp::millis(stamp).map(|ms| ms.div_euclid(1000));
             assert_eq!(cache.of(stamp), want, "{s}");
         }
+    }
+
+    /// The word check of the time of day against `stamp::millis`: every
+    /// value of each byte of `HH:mm:ss` in turn, and every hour and second
+    /// from 00 to 99 with minutes at the edges, over two dates.
+    #[test]
+    fn seconds_agree_with_millis_for_every_time_byte() {
+        let mut cache = Seconds::default();
+        let mut check = |s: [u8; 24]| {
+            let want = crate::parse::stamp::millis(&s).map(|ms| ms.div_euclid(1000));
+            assert_eq!(cache.of(&s), want, "{:?}", String::from_utf8_lossy(&s));
+            want.is_some()
+        };
+        let mut valid = 0;
+        for date in [b"2021-03-04", b"2024-02-29"] {
+            let mut base = *b"2021-03-04T12:34:56.000Z";
+            base[..10].copy_from_slice(date);
+            for at in 11..19 {
+                for b in 0..=255u8 {
+                    let mut s = base;
+                    s[at] = b;
+                    valid += usize::from(check(s));
+                }
+            }
+            for h in 0..100 {
+                for m in [0, 59, 60] {
+                    for sec in 0..100 {
+                        let mut s = base;
+                        s[11..19].copy_from_slice(format!("{h:02}:{m:02}:{sec:02}").as_bytes());
+                        valid += usize::from(check(s));
+                    }
+                }
+            }
+        }
+        // Per date, from 12:34:56 one byte at a time: hour tens 0-2 (3),
+        // hour ones (10), the colon (1), minute tens 0-5 (6), minute ones
+        // (10), the colon (1), second tens 0-5 (6: 66 is past 60), second
+        // ones (10); then 24 hours x 2 minutes (60 is not one) x 61
+        // seconds (00 to 60).
+        assert_eq!(
+            valid,
+            2 * ((3 + 10 + 1 + 6 + 10 + 1 + 6 + 10) + 24 * 2 * 61)
+        );
     }
 
     #[test]
