@@ -187,6 +187,7 @@ pub(crate) fn request<'a>(line: &'a [u8], f: &Fields, starts: &mut Starts) -> Op
 /// Every request row passes here: 64 bytes at a time, one bit per space
 /// ([`masks`]: AVX2 where the CPU has it), rather than a search per field.
 /// `avx2`: the CPU has AVX2, BMI1 and POPCNT ([`Starts`] asks).
+#[inline(always)]
 fn split_fields(line: &[u8], want: usize, starts: &mut [u32; SLOTS], avx2: bool) -> usize {
     #[cfg(target_arch = "x86_64")]
     if avx2 {
@@ -303,6 +304,7 @@ fn time_of_day(hms: &[u8; 8]) -> Option<i64> {
 
 /// `crypt-protocol` (bare hex SP_PROT_* flags) as a version; `other` for a
 /// value it does not name, `None` for plain HTTP.
+#[inline]
 pub(crate) fn protocol_version(hex: &[u8]) -> Option<Version> {
     // The values IIS writes for TLS 1.0 to 1.3 (server side), without a
     // number parse on every request.
