@@ -34,12 +34,11 @@ pub(crate) fn scan_iis(
     let mut lines = 0u64;
     let mut seconds = parse::Seconds::default();
     let region = range.region;
-    let mut ends = memchr::memchr_iter(b'\n', region);
     let mut at = 0usize;
     let mut released = range.s;
     while at < region.len() {
         let start = at;
-        at = ends.next().map_or(region.len(), |e| e + 1);
+        at = (parse::line_end(region, start, &starts) + 1).min(region.len());
         let line = &region[start..at];
         lines += 1;
         release_behind(&ctx, &mut released, range.s + start);
@@ -269,7 +268,12 @@ mod tests {
     #[test]
     fn short_keys_are_distinct_per_address() {
         let mut ips: Vec<Vec<u8>> = Vec::new();
-        for base in [&b"10.0.0.1"[..], b"1.2.3.4", b"203.118.52.153", b"192.168.100.200"] {
+        for base in [
+            &b"10.0.0.1"[..],
+            b"1.2.3.4",
+            b"203.118.52.153",
+            b"192.168.100.200",
+        ] {
             for n in 0..=base.len() {
                 ips.push(base[..n].to_vec());
             }
