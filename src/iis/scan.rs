@@ -222,13 +222,22 @@ impl<'a> Seen<'a> {
                 client_ip: ip.into(),
                 user_agent: ua.into(),
             };
-            counts.http.entry(key).or_default().add(HttpCounts {
+            let e = counts.http.entry(key).or_default();
+            e.add(HttpCounts {
                 versions: c.versions,
                 requests: c.requests,
-                users: c.users.into_iter().map(Into::into).collect(),
+                users: Default::default(),
                 first_seen: c.first,
                 last_seen: c.last,
             });
+            // The same union as adding a set of copies, but only the names
+            // not yet in it are copied: a client's users recur from file
+            // to file.
+            for user in c.users {
+                if !e.users.contains(user) {
+                    e.users.insert(user.into());
+                }
+            }
         }
         let mut https = self.https;
         https.legacy = self
