@@ -34,12 +34,11 @@ pub(crate) fn scan_iis(
     let mut lines = 0u64;
     let mut seconds = parse::Seconds::default();
     let region = range.region;
-    let mut ends = memchr::memchr_iter(b'\n', region);
     let mut at = 0usize;
     let mut released = range.s;
     while at < region.len() {
         let start = at;
-        at = ends.next().map_or(region.len(), |e| e + 1);
+        at = (parse::line_end(region, start, &starts) + 1).min(region.len());
         let line = &region[start..at];
         lines += 1;
         release_behind(&ctx, &mut released, range.s + start);
@@ -97,15 +96,45 @@ struct Client<'a> {
 /// Agents an address keeps apart before the rest go to a map by both.
 const AGENTS: usize = 4;
 
+/// An address's clients: the address, and its agents with their counts.
+type Agents<'a> = (&'a [u8], Vec<(&'a [u8], Client<'a>)>);
+
+/// An address of 4 to 15 bytes (any IPv4 address) packed into a map key:
+/// its bytes, and its length in the top byte, so that no two addresses
+/// share a key. Hashing and comparing the key costs less than hashing the
+/// bytes and a `memcmp`. `None` for other lengths (IPv6, or none).
+fn short_key(ip: &[u8]) -> Option<u128> {
+    let n = ip.len();
+    let word = |at: usize| {
+        u128::from(u64::from_le_bytes(
+            ip[at..at + 8].try_into().expect("8 bytes"),
+        ))
+    };
+    let half = |at: usize| {
+        u128::from(u32::from_le_bytes(
+            ip[at..at + 4].try_into().expect("4 bytes"),
+        ))
+    };
+    // Two loads that overlap, the second shifted to where its bytes sit.
+    let bytes = match n {
+        8..=15 => word(0) | (word(n - 8) << (8 * (n - 8))),
+        4..=7 => half(0) | (half(n - 4) << (8 * (n - 4))),
+        _ => return None,
+    };
+    Some(bytes | (n as u128) << 120)
+}
+
 /// What the requests of a range add up to, by borrowed keys.
 #[derive(Default)]
 struct Seen<'a> {
-    /// Clients by address, then user agent: hashing the short address and
-    /// comparing the agent with the few seen from it costs less than
-    /// hashing a hundred-byte agent on every request. Past [`AGENTS`]
-    /// agents (a balancer, the front end seen from the back end), an
-    /// address keeps the rest in `crowded`, by both.
-    clients: FxHashMap<&'a [u8], Vec<(&'a [u8], Client<'a>)>>,
+    /// Clients by address ([`short_key`], else the bytes in `long`), then
+    /// user agent: hashing the short address and comparing the agent with
+    /// the few seen from it costs less than hashing a hundred-byte agent
+    /// on every request. Past [`AGENTS`] agents (a balancer, the front end
+    /// seen from the back end), an address keeps the rest in `crowded`, by
+    /// both.
+    clients: FxHashMap<u128, Agents<'a>>,
+    long: FxHashMap<&'a [u8], Agents<'a>>,
     crowded: FxHashMap<(&'a [u8], &'a [u8]), Client<'a>>,
     /// Per application: requests by version, and in all (at 7).
     apps: [[u64; 8]; parse::APPS.len() + 1],
@@ -164,7 +193,10 @@ impl<'a> Seen<'a> {
     /// The counts of client `ip` with agent `ua`.
     #[inline(always)]
     fn client(&mut self, ip: &'a [u8], ua: &'a [u8]) -> &mut Client<'a> {
-        let agents = self.clients.entry(ip).or_default();
+        let (_, agents) = match short_key(ip) {
+            Some(key) => self.clients.entry(key).or_insert_with(|| (ip, Vec::new())),
+            None => self.long.entry(ip).or_insert_with(|| (ip, Vec::new())),
+        };
         match agents.iter().position(|(seen, _)| *seen == ua) {
             Some(i) => &mut agents[i].1,
             None if agents.len() < AGENTS => {
@@ -179,7 +211,8 @@ impl<'a> Seen<'a> {
     fn hand_to(self, counts: &mut IisCounts, site: &str, server: crate::servers::ServerId) {
         for (ip, ua, c) in self
             .clients
-            .into_iter()
+            .into_values()
+            .chain(self.long.into_values())
             .flat_map(|(ip, agents)| agents.into_iter().map(move |(ua, c)| (ip, ua, c)))
             .chain(self.crowded.into_iter().map(|((ip, ua), c)| (ip, ua, c)))
         {
@@ -189,13 +222,22 @@ impl<'a> Seen<'a> {
                 client_ip: ip.into(),
                 user_agent: ua.into(),
             };
-            counts.http.entry(key).or_default().add(HttpCounts {
+            let e = counts.http.entry(key).or_default();
+            e.add(HttpCounts {
                 versions: c.versions,
                 requests: c.requests,
-                users: c.users.into_iter().map(Into::into).collect(),
+                users: Default::default(),
                 first_seen: c.first,
                 last_seen: c.last,
             });
+            // The same union as adding a set of copies, but only the names
+            // not yet in it are copied: a client's users recur from file
+            // to file.
+            for user in c.users {
+                if !e.users.contains(user) {
+                    e.users.insert(user.into());
+                }
+            }
         }
         let mut https = self.https;
         https.legacy = self
@@ -222,5 +264,57 @@ impl<'a> Seen<'a> {
                 *a += b;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_key;
+
+    /// Addresses of 4 to 15 bytes get keys, and two get the same key only
+    /// when they are the same bytes: every pair of a set of addresses that
+    /// differ in one byte, in length, or by trailing NULs.
+    #[test]
+    fn short_keys_are_distinct_per_address() {
+        let mut ips: Vec<Vec<u8>> = Vec::new();
+        for base in [
+            &b"10.0.0.1"[..],
+            b"1.2.3.4",
+            b"203.118.52.153",
+            b"192.168.100.200",
+        ] {
+            for n in 0..=base.len() {
+                ips.push(base[..n].to_vec());
+            }
+            for at in 0..base.len() {
+                let mut changed = base.to_vec();
+                changed[at] ^= 1;
+                ips.push(changed);
+            }
+            ips.push([base, b"\0"].concat());
+            ips.push([b"\0", base].concat());
+        }
+        ips.push(b"2001:db8::1".to_vec());
+        ips.push(b"fe80::1234:5678:9abc:def0".to_vec());
+        ips.sort();
+        ips.dedup();
+        for a in &ips {
+            let key = short_key(a);
+            assert_eq!(key.is_some(), (4..=15).contains(&a.len()), "{a:?}");
+            for b in &ips {
+                if a != b && key.is_some() {
+                    assert_ne!(key, short_key(b), "{a:?} {b:?}");
+                }
+            }
+        }
+        // The bytes themselves, in order, under the length.
+        assert_eq!(
+            short_key(b"1.2.3.4"),
+            Some(u128::from_le_bytes(*b"1.2.3.4\0\0\0\0\0\0\0\0\x07"))
+        );
+        assert_eq!(
+            short_key(b"203.118.52.153"),
+            Some(u128::from_le_bytes(*b"203.118.52.153\0\x0e"))
+        );
     }
 }

@@ -504,6 +504,9 @@ fn verdict(
 struct HttpsWindow<'a> {
     /// Requests by [`HttpsEvidence::kind`].
     counts: [u64; 5],
+    /// Days with a request, in or out of the window (for [`https_days`]):
+    /// gathered in the same pass over the requests.
+    days: BTreeSet<i64>,
     /// The latest request below TLS 1.2 up to the window's end.
     last_legacy: Option<i64>,
     /// Clients with a request below TLS 1.2 in the window.
@@ -517,9 +520,19 @@ impl<'a> HttpsWindow<'a> {
     /// IIS times are whole seconds: a second is in the window or not.
     fn of(e: &'a HttpsEvidence, w: &Window) -> HttpsWindow<'a> {
         let mut h = HttpsWindow::default();
+        // Requests come in time order within a run: a day is inserted when
+        // it differs from the one before, not once per request (the set is
+        // the same in any order).
+        let mut previous = None;
         for (sec, kind) in e.seconds.iter().flat_map(|run| run.iter()) {
-            if w.contains(sec * 1000) {
+            let ms = sec * 1000;
+            if w.contains(ms) {
                 h.counts[kind] += 1;
+            }
+            let day = ms.div_euclid(DAY_MS);
+            if previous != Some(day) {
+                h.days.insert(day);
+                previous = Some(day);
             }
         }
         for ((ip, app, v), secs) in &e.legacy {
@@ -766,7 +779,7 @@ fn server_rows(
             judged,
             &Counts::https(&h),
             &coverage,
-            &https_days(e, window),
+            &https_days(&h, window),
             window,
         ));
     }
@@ -910,15 +923,11 @@ fn connector_days(cov: &coverage::Server, d: Direction, name: &[u8]) -> Days {
     }
 }
 
-/// An IIS site's days with requests in the window (it has no services).
-fn https_days(e: &HttpsEvidence, window: Option<Window>) -> Days {
-    let seen: BTreeSet<i64> = e
-        .seconds
-        .iter()
-        .flat_map(|run| run.iter())
-        .map(|(sec, _)| (sec * 1000).div_euclid(DAY_MS))
-        .collect();
-    let (with_logs, missing) = coverage::split_window(window, &seen);
+/// An IIS site's days with requests in the window (it has no services),
+/// from the days [`HttpsWindow::of`] gathered (none without a window,
+/// when there is nothing to split).
+fn https_days(h: &HttpsWindow, window: Option<Window>) -> Days {
+    let (with_logs, missing) = coverage::split_window(window, &h.days);
     Days {
         with_logs,
         missing,
