@@ -673,15 +673,7 @@ mod tests {
             let len = rng.below(300) as usize;
             // Space density from none to nearly all: runs and long fields.
             let density = rng.below(101);
-            let line: Vec<u8> = (0..len)
-                .map(|_| {
-                    if rng.below(100) < density {
-                        b' '
-                    } else {
-                        b'a' + rng.below(26) as u8
-                    }
-                })
-                .collect();
+            let line = letters_with(&mut rng, len, b' ', density, 100);
             long_rows += usize::from(line.iter().filter(|&&b| b == b' ').count() >= MAX_FIELDS);
             for avx2 in [false, Starts::default().avx2] {
                 for want in 0..MAX_FIELDS {
@@ -763,6 +755,26 @@ mod tests {
         );
     }
 
+    /// `len` random lowercase letters, each one `special` instead with a
+    /// chance of `per` in `of`.
+    fn letters_with(
+        rng: &mut exlog_gen::Rng,
+        len: usize,
+        special: u8,
+        per: u64,
+        of: u64,
+    ) -> Vec<u8> {
+        (0..len)
+            .map(|_| {
+                if rng.below(of) < per {
+                    special
+                } else {
+                    b'a' + rng.below(26) as u8
+                }
+            })
+            .collect()
+    }
+
     /// `line_end` finds what `memchr` finds, from every start of random
     /// data (lines of 0 to 300 bytes, blank ones, none at the end, data
     /// shorter than a block), with and without AVX2.
@@ -772,15 +784,7 @@ mod tests {
         for round in 0..300 {
             let len = rng.below(700) as usize;
             let per_mille = [0, 2, 5, 30, 500][round % 5];
-            let data: Vec<u8> = (0..len)
-                .map(|_| {
-                    if rng.below(1000) < per_mille {
-                        b'\n'
-                    } else {
-                        b'a' + rng.below(26) as u8
-                    }
-                })
-                .collect();
+            let data = letters_with(&mut rng, len, b'\n', per_mille, 1000);
             for start in 0..=len {
                 let want = memchr::memchr(b'\n', &data[start..]).map_or(len, |i| start + i);
                 for avx2 in [false, Starts::default().avx2] {
